@@ -1,0 +1,46 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+)
+
+const sample = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+
+func TestToken(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"", ""},
+		{sample, "eyJhbGciOi…(redacted, 49 bytes)"},
+		{"Bearer " + sample, "Bearer eyJhbGciOi…(redacted, 49 bytes)"},
+		{"short", "short…(redacted, 5 bytes)"},
+	}
+	for _, c := range cases {
+		if got := Token(c.in); got != c.want {
+			t.Errorf("Token(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestTextMasksEmbeddedTokens(t *testing.T) {
+	in := "request failed: Authorization: Bearer " + sample + " was refused; again " + sample
+	out := Text(in)
+	if strings.Contains(out, "c2lnbmF0dXJl") || strings.Contains(out, "eyJzdWIiOiIxIn0") {
+		t.Fatalf("token leaked: %s", out)
+	}
+	if strings.Count(out, "(redacted, 49 bytes)") != 2 {
+		t.Fatalf("want two masked tokens, got %s", out)
+	}
+	if Text("no secrets here") != "no secrets here" {
+		t.Fatal("plain text changed")
+	}
+}
+
+func TestStringsMasksGivenSecrets(t *testing.T) {
+	out := Strings("password Hunter2!x rejected for client secret s3cr3tvalue", "Hunter2!x", "s3cr3tvalue", "")
+	if strings.Contains(out, "Hunter2") || strings.Contains(out, "s3cr3t") {
+		t.Fatalf("secret leaked: %s", out)
+	}
+	if strings.Count(out, Mask) != 2 {
+		t.Fatalf("want two masks: %s", out)
+	}
+}
