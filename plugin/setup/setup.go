@@ -1,0 +1,445 @@
+// Package setup is the record the wizard leaves in the cluster so that doctor, rotate and teardown need no flags
+// later: a ConfigMap with the non-secret settings and a separate Secret with what token rotation needs. Both are
+// labelled app.kubernetes.io/managed-by=kubectl-agentcore and app.kubernetes.io/component=setup-record.
+package setup
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Default names of everything the wizard creates.
+const (
+	DefaultNamespace           = "agentcore"       // where the route, backend, policy, Secrets and record live
+	DefaultRecordName          = "agentcore-setup" // the ConfigMap (record) and, with CredentialsSuffix, its Secret
+	CredentialsSuffix          = "-credentials"
+	DefaultSecretName          = "agentcore-jwt" // the gateway's `Authorization: Bearer <token>` Secret
+	DefaultBackendName         = "agentcore"
+	DefaultPolicyName          = "agentcore"
+	DefaultRouteName           = "agentcore"
+	DefaultRateLimitConfigName = "agentcore"
+	DefaultUserPoolName        = "agentcore"
+	DefaultClientName          = "agentcore-gateway"
+	DefaultUsername            = "agentcore-gateway"
+	DefaultPathPrefix          = "/agentcore"
+
+	DefaultGatewayNamespace = "agentgateway-system"
+	DefaultGatewayName      = "agentgateway-proxy"
+	LegacyGatewayNamespace  = "enterprise-agentgateway"
+	LegacyGatewayName       = "agentgateway"
+
+	// SecretKey is the key of the gateway Secret the policy's backend.auth.secretRef reads.
+	SecretKey = "Authorization"
+)
+
+// Labels on the record objects (besides k8sres.LabelManagedBy).
+const (
+	LabelComponent  = "app.kubernetes.io/component"
+	ComponentRecord = "setup-record"
+	// LabelSetup on every object the wizard creates names the record (namespace.name) it belongs to.
+	LabelSetup = "agentcore.dev/setup"
+)
+
+// Mode is how the gateway reaches the runtime.
+type Mode string
+
+const (
+	// ModeRewrite is the published recipe: a static backend on the data-plane host, a policy with backend TLS and
+	// a bearer secretRef, and an HTTPRoute rewriting to /runtimes/<encoded ARN>/invocations.
+	ModeRewrite Mode = "rewrite"
+	// ModeNative is an aws.agentCore backend with policies.auth.secretRef (no rewrite needed).
+	ModeNative Mode = "native"
+	// ModeSigV4 is the aws.agentCore backend signing with the proxy pods' AWS credentials (IRSA): no Cognito.
+	ModeSigV4 Mode = "sigv4"
+)
+
+// Modes lists every mode.
+var Modes = []Mode{ModeRewrite, ModeNative, ModeSigV4}
+
+// ParseMode accepts rewrite, native or sigv4.
+func ParseMode(s string) (Mode, error) {
+	for _, m := range Modes {
+		if string(m) == strings.ToLower(strings.TrimSpace(s)) {
+			return m, nil
+		}
+	}
+	return "", fmt.Errorf("unknown mode %q: use rewrite, native or sigv4", s)
+}
+
+// UsesToken reports whether the mode puts a bearer token in a Secret (rewrite and native do; sigv4 does not).
+func (m Mode) UsesToken() bool { return m != ModeSigV4 }
+
+// TokenUse is which Cognito token the gateway sends.
+type TokenUse string
+
+const (
+	TokenUseID     TokenUse = "id"
+	TokenUseAccess TokenUse = "access"
+)
+
+// Identity providers.
+const (
+	IdPCognito  = "cognito"
+	IdPExternal = "external" // Auth0, Okta, Entra …: discovery URL + audience, token obtained by the user
+	IdPNone     = "none"     // sigv4
+)
+
+// Record is the non-secret part of the setup (the ConfigMap).
+type Record struct {
+	// Namespace and Name of the ConfigMap; Namespace is also where the route, backend, policy and Secrets live.
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+
+	Region     string `json:"region"`
+	RuntimeARN string `json:"runtimeArn"`
+	Mode       Mode   `json:"mode"`
+
+	IdentityProvider string   `json:"identityProvider"` // cognito | external | none
+	UserPoolID       string   `json:"userPoolId,omitempty"`
+	UserPoolName     string   `json:"userPoolName,omitempty"`
+	ClientID         string   `json:"clientId,omitempty"`
+	Username         string   `json:"username,omitempty"`
+	Issuer           string   `json:"issuer,omitempty"`
+	DiscoveryURL     string   `json:"discoveryUrl,omitempty"`
+	Audience         []string `json:"audience,omitempty"`
+	TokenUse         TokenUse `json:"tokenUse,omitempty"`
+
+	GatewayNamespace string `json:"gatewayNamespace"`
+	GatewayName      string `json:"gatewayName"`
+
+	// Objects the wizard applied, all in Namespace.
+	SecretName          string `json:"secretName,omitempty"`
+	BackendName         string `json:"backendName"`
+	BackendAPIVersion   string `json:"backendApiVersion"` // e.g. agentgateway.dev/v1alpha1
+	BackendKind         string `json:"backendKind"`       // AgentgatewayBackend | EnterpriseAgentgatewayBackend
+	PolicyName          string `json:"policyName,omitempty"`
+	PolicyAPIVersion    string `json:"policyApiVersion,omitempty"`
+	PolicyKind          string `json:"policyKind,omitempty"` // AgentgatewayPolicy | EnterpriseAgentgatewayPolicy
+	RouteName           string `json:"routeName"`
+	PathPrefix          string `json:"pathPrefix,omitempty"`
+	RateLimitConfigName string `json:"rateLimitConfigName,omitempty"`
+
+	// PreviousAuthorizer is the runtime's authorizer before the wizard changed it, as JSON
+	// ("null" = the runtime was IAM-only; "" = not recorded / never changed by the wizard).
+	PreviousAuthorizer string `json:"previousAuthorizer,omitempty"`
+
+	CreatedNamespace bool `json:"createdNamespace"`
+	CreatedUserPool  bool `json:"createdUserPool"`
+
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+}
+
+// Credentials is the secret part of the setup (the record's Secret): what rotation needs to mint a new token.
+type Credentials struct {
+	ClientSecret string `json:"-"`
+	Password     string `json:"-"`
+	RefreshToken string `json:"-"`
+}
+
+// Empty reports whether nothing is stored.
+func (c Credentials) Empty() bool {
+	return c.ClientSecret == "" && c.Password == "" && c.RefreshToken == ""
+}
+
+// Keys of the record's Secret.
+const (
+	KeyClientSecret = "clientSecret"
+	KeyPassword     = "password"
+	KeyRefreshToken = "refreshToken"
+)
+
+// WithDefaults fills every empty name with its default.
+func (r Record) WithDefaults() Record {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&r.Namespace, DefaultNamespace)
+	def(&r.Name, DefaultRecordName)
+	def(&r.GatewayNamespace, DefaultGatewayNamespace)
+	def(&r.GatewayName, DefaultGatewayName)
+	def(&r.BackendName, DefaultBackendName)
+	def(&r.RouteName, DefaultRouteName)
+	def(&r.PathPrefix, DefaultPathPrefix)
+	if r.Mode == "" {
+		r.Mode = ModeRewrite
+	}
+	if r.Mode.UsesToken() {
+		def(&r.SecretName, DefaultSecretName)
+		def(&r.PolicyName, DefaultPolicyName)
+		if r.IdentityProvider == "" {
+			r.IdentityProvider = IdPCognito
+		}
+		if r.TokenUse == "" {
+			r.TokenUse = TokenUseID
+		}
+	} else {
+		r.IdentityProvider = IdPNone
+	}
+	if r.Region == "" && r.RuntimeARN != "" {
+		if a, err := awsops.ParseRuntimeARN(r.RuntimeARN); err == nil {
+			r.Region = a.Region
+		}
+	}
+	return r
+}
+
+// Gateway is "namespace/name" of the gateway the route attaches to.
+func (r Record) Gateway() string { return k8sres.Ref(r.GatewayNamespace, r.GatewayName) }
+
+// Ref is "namespace/name" of the record.
+func (r Record) Ref() string { return k8sres.Ref(r.Namespace, r.Name) }
+
+// CredentialsName is the name of the record's Secret.
+func (r Record) CredentialsName() string { return r.Name + CredentialsSuffix }
+
+// SetupLabel is the value of LabelSetup on every object of this setup.
+func (r Record) SetupLabel() string { return r.Namespace + "." + r.Name }
+
+// ARN parses RuntimeARN.
+func (r Record) ARN() (awsops.RuntimeARN, error) { return awsops.ParseRuntimeARN(r.RuntimeARN) }
+
+// PreviousAuthorizerKnown reports whether the authorizer before the wizard was recorded (IAM-only counts).
+func (r Record) PreviousAuthorizerKnown() bool { return r.PreviousAuthorizer != "" }
+
+// Data is the ConfigMap data of the record.
+func (r Record) Data() map[string]string {
+	d := map[string]string{
+		"region": r.Region, "runtimeArn": r.RuntimeARN, "mode": string(r.Mode), "identityProvider": r.IdentityProvider,
+		"userPoolId": r.UserPoolID, "userPoolName": r.UserPoolName, "clientId": r.ClientID, "username": r.Username,
+		"issuer": r.Issuer, "discoveryUrl": r.DiscoveryURL, "audience": strings.Join(r.Audience, ","),
+		"tokenUse": string(r.TokenUse), "gatewayNamespace": r.GatewayNamespace, "gatewayName": r.GatewayName,
+		"secretName": r.SecretName, "backendName": r.BackendName, "backendApiVersion": r.BackendAPIVersion,
+		"backendKind": r.BackendKind, "policyName": r.PolicyName, "policyApiVersion": r.PolicyAPIVersion,
+		"policyKind": r.PolicyKind, "routeName": r.RouteName, "pathPrefix": r.PathPrefix,
+		"rateLimitConfigName": r.RateLimitConfigName, "previousAuthorizer": r.PreviousAuthorizer,
+		"createdNamespace": strconv.FormatBool(r.CreatedNamespace), "createdUserPool": strconv.FormatBool(r.CreatedUserPool),
+	}
+	if !r.UpdatedAt.IsZero() {
+		d["updatedAt"] = r.UpdatedAt.UTC().Format(time.RFC3339)
+	}
+	for k, v := range d {
+		if v == "" {
+			delete(d, k)
+		}
+	}
+	return d
+}
+
+// FromConfigMap reads a record back.
+func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
+	d := cm.Data
+	r := &Record{
+		Namespace: cm.Namespace, Name: cm.Name,
+		Region: d["region"], RuntimeARN: d["runtimeArn"], Mode: Mode(d["mode"]), IdentityProvider: d["identityProvider"],
+		UserPoolID: d["userPoolId"], UserPoolName: d["userPoolName"], ClientID: d["clientId"], Username: d["username"],
+		Issuer: d["issuer"], DiscoveryURL: d["discoveryUrl"], TokenUse: TokenUse(d["tokenUse"]),
+		GatewayNamespace: d["gatewayNamespace"], GatewayName: d["gatewayName"], SecretName: d["secretName"],
+		BackendName: d["backendName"], BackendAPIVersion: d["backendApiVersion"], BackendKind: d["backendKind"],
+		PolicyName: d["policyName"], PolicyAPIVersion: d["policyApiVersion"], PolicyKind: d["policyKind"],
+		RouteName: d["routeName"], PathPrefix: d["pathPrefix"], RateLimitConfigName: d["rateLimitConfigName"],
+		PreviousAuthorizer: d["previousAuthorizer"],
+		CreatedNamespace:   d["createdNamespace"] == "true", CreatedUserPool: d["createdUserPool"] == "true",
+	}
+	if a := d["audience"]; a != "" {
+		r.Audience = strings.Split(a, ",")
+	}
+	if t, err := time.Parse(time.RFC3339, d["updatedAt"]); err == nil {
+		r.UpdatedAt = t
+	}
+	if r.Mode != "" {
+		if _, err := ParseMode(string(r.Mode)); err != nil {
+			return nil, fmt.Errorf("setup record %s: %w", k8sres.Ref(cm.Namespace, cm.Name), err)
+		}
+	}
+	if r.RuntimeARN == "" || r.GatewayName == "" {
+		return nil, fmt.Errorf("setup record %s is incomplete (no runtimeArn or gatewayName). Rerun kubectl agentcore wizard", k8sres.Ref(cm.Namespace, cm.Name))
+	}
+	return r, nil
+}
+
+// Labels are the labels of the record objects.
+func (r Record) Labels() map[string]string {
+	return map[string]string{k8sres.LabelManagedBy: k8sres.ManagedByValue, LabelComponent: ComponentRecord, LabelSetup: r.SetupLabel()}
+}
+
+// ObjectLabels are the labels of every other object the wizard creates for this setup.
+func (r Record) ObjectLabels() map[string]string {
+	return map[string]string{k8sres.LabelManagedBy: k8sres.ManagedByValue, LabelSetup: r.SetupLabel()}
+}
+
+// ConfigMap is the record as an object ready to apply.
+func (r Record) ConfigMap() *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Name: r.Name, Namespace: r.Namespace, Labels: r.Labels()},
+		Data:       r.Data(),
+	}
+}
+
+// Secret is the credentials as an object ready to apply (empty values are left out).
+func (r Record) Secret(c Credentials) *corev1.Secret {
+	d := map[string]string{}
+	if c.ClientSecret != "" {
+		d[KeyClientSecret] = c.ClientSecret
+	}
+	if c.Password != "" {
+		d[KeyPassword] = c.Password
+	}
+	if c.RefreshToken != "" {
+		d[KeyRefreshToken] = c.RefreshToken
+	}
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: r.CredentialsName(), Namespace: r.Namespace, Labels: r.Labels()},
+		Type:       corev1.SecretTypeOpaque,
+		StringData: d,
+	}
+}
+
+// ErrNotFound is returned (wrapped) when no setup record exists.
+var ErrNotFound = errors.New("no setup record found")
+
+// Load reads the record named DefaultRecordName in namespace ("" = DefaultNamespace). Credentials are not read:
+// use LoadCredentials (doctor may lack RBAC on Secrets).
+func Load(ctx context.Context, kube kubernetes.Interface, namespace string) (*Record, error) {
+	return LoadNamed(ctx, kube, namespace, DefaultRecordName)
+}
+
+// LoadNamed reads the record namespace/name.
+func LoadNamed(ctx context.Context, kube kubernetes.Interface, namespace, name string) (*Record, error) {
+	if namespace == "" {
+		namespace = DefaultNamespace
+	}
+	cm, err := kube.CoreV1().ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("%w in namespace %s (ConfigMap %s). Run kubectl agentcore wizard first, or pass -n", ErrNotFound, namespace, name)
+	}
+	if err != nil {
+		return nil, k8sres.Explain("reading the setup record ConfigMap "+k8sres.Ref(namespace, name), err)
+	}
+	return FromConfigMap(cm)
+}
+
+// Find lists every setup record in the cluster (ConfigMaps labelled as records), sorted by namespace/name.
+// When listing across namespaces is forbidden it falls back to DefaultNamespace.
+func Find(ctx context.Context, kube kubernetes.Interface) ([]*Record, error) {
+	sel := k8sres.LabelManagedBy + "=" + k8sres.ManagedByValue + "," + LabelComponent + "=" + ComponentRecord
+	list, err := kube.CoreV1().ConfigMaps(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if apierrors.IsForbidden(err) {
+		list, err = kube.CoreV1().ConfigMaps(DefaultNamespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+	}
+	if err != nil {
+		return nil, k8sres.Explain("listing setup records (ConfigMaps labelled "+LabelComponent+"="+ComponentRecord+")", err)
+	}
+	var out []*Record
+	for i := range list.Items {
+		r, err := FromConfigMap(&list.Items[i])
+		if err != nil {
+			continue
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Ref() < out[j].Ref() })
+	return out, nil
+}
+
+// Resolve picks the record a command works on: namespace's record when namespace is given, else the only
+// record in the cluster. No record, or several without a namespace, is an error that says what to do.
+func Resolve(ctx context.Context, kube kubernetes.Interface, namespace string) (*Record, error) {
+	if namespace != "" {
+		return Load(ctx, kube, namespace)
+	}
+	recs, err := Find(ctx, kube)
+	if err != nil {
+		return nil, err
+	}
+	switch len(recs) {
+	case 0:
+		return nil, fmt.Errorf("%w in the cluster. Run kubectl agentcore wizard first, or pass -n with the setup's namespace", ErrNotFound)
+	case 1:
+		return recs[0], nil
+	}
+	var refs []string
+	for _, r := range recs {
+		refs = append(refs, r.Namespace)
+	}
+	return nil, fmt.Errorf("%d setup records found (namespaces %s). Pass -n to pick one", len(recs), strings.Join(refs, ", "))
+}
+
+// LoadCredentials reads the record's Secret. A missing Secret gives empty Credentials and no error.
+func LoadCredentials(ctx context.Context, kube kubernetes.Interface, r *Record) (Credentials, error) {
+	s, err := kube.CoreV1().Secrets(r.Namespace).Get(ctx, r.CredentialsName(), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return Credentials{}, nil
+	}
+	if err != nil {
+		return Credentials{}, k8sres.Explain("reading the setup credentials Secret "+k8sres.Ref(r.Namespace, r.CredentialsName()), err)
+	}
+	return Credentials{
+		ClientSecret: string(s.Data[KeyClientSecret]),
+		Password:     string(s.Data[KeyPassword]),
+		RefreshToken: string(s.Data[KeyRefreshToken]),
+	}, nil
+}
+
+// Save server-side applies the record ConfigMap and, unless c is nil, its credentials Secret (field manager
+// k8sres.FieldManager). UpdatedAt is set to now when zero.
+func Save(ctx context.Context, kube kubernetes.Interface, r *Record, c *Credentials) error {
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = time.Now()
+	}
+	cm := r.ConfigMap()
+	cmAC := corev1ac.ConfigMap(cm.Name, cm.Namespace).WithLabels(cm.Labels).WithData(cm.Data)
+	opts := metav1.ApplyOptions{FieldManager: k8sres.FieldManager, Force: true}
+	if _, err := kube.CoreV1().ConfigMaps(r.Namespace).Apply(ctx, cmAC, opts); err != nil {
+		return k8sres.Explain("saving the setup record ConfigMap "+r.Ref(), err)
+	}
+	if c == nil {
+		return nil
+	}
+	return SaveCredentials(ctx, kube, r, *c)
+}
+
+// SaveCredentials server-side applies the record's Secret (rotate uses it to store a new refresh token). c is
+// the whole set: a key left empty is removed from the Secret, so load, change, save.
+func SaveCredentials(ctx context.Context, kube kubernetes.Interface, r *Record, c Credentials) error {
+	s := r.Secret(c)
+	data := map[string][]byte{}
+	for k, v := range s.StringData {
+		data[k] = []byte(v)
+	}
+	ac := corev1ac.Secret(s.Name, s.Namespace).WithLabels(s.Labels).WithType(s.Type).WithData(data)
+	opts := metav1.ApplyOptions{FieldManager: k8sres.FieldManager, Force: true}
+	if _, err := kube.CoreV1().Secrets(r.Namespace).Apply(ctx, ac, opts); err != nil {
+		return k8sres.Explain("saving the setup credentials Secret "+k8sres.Ref(r.Namespace, r.CredentialsName()), err)
+	}
+	return nil
+}
+
+// MarshalAuthorizer encodes an authorizer (any JSON-able value; nil = IAM-only) for PreviousAuthorizer.
+func MarshalAuthorizer(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
