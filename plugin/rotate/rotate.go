@@ -1,0 +1,393 @@
+// Package rotate keeps the gateway's bearer token fresh: mint a new Cognito token (refresh token first, password
+// second), validate it exactly as the runtime's authorizer will (signature against the pool's keys, expiry,
+// claims), and only then write it to the Secret, safely against concurrent writers. Watch does that in a loop
+// before each expiry. No UI and no cobra here: the command renders Results and Events.
+package rotate
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+)
+
+// Defaults of the rotation policy.
+const (
+	// MinValidity is how far ahead a new token's exp must be for it to be written.
+	MinValidity = 5 * time.Minute
+	// DefaultMinRemaining is the one-shot freshness threshold: a stored token with more left is not replaced.
+	DefaultMinRemaining = 15 * time.Minute
+	// expSlack absorbs the second-truncation of exp/iat and the network time of the mint call, so a token
+	// issued for exactly MinValidity (Cognito's shortest setting) still passes.
+	expSlack = 5 * time.Second
+)
+
+// Annotations written on the token Secret (never the token itself).
+const (
+	AnnotationRotatedAt    = "agentcore.dev/rotated-at"
+	AnnotationTokenExpires = "agentcore.dev/token-expires-at"
+	AnnotationRotatedBy    = "agentcore.dev/rotated-by"
+)
+
+// Token uses.
+const (
+	TokenUseID     = "id"
+	TokenUseAccess = "access"
+)
+
+// Credentials is what minting needs. Secret values never leave this struct unmasked.
+type Credentials struct {
+	UserPoolID   string
+	ClientID     string
+	ClientSecret string
+	Username     string
+	Password     string
+	RefreshToken string
+}
+
+// Tokens is what Cognito returned.
+type Tokens struct {
+	IDToken      string
+	AccessToken  string
+	RefreshToken string // empty when Cognito did not rotate it
+	ExpiresIn    time.Duration
+}
+
+// Minter talks to Cognito.
+type Minter interface {
+	// MintWithRefresh uses InitiateAuth REFRESH_TOKEN_AUTH (public API; no AWS credentials). username is the
+	// cognito:username of the token being refreshed (SECRET_HASH needs it).
+	MintWithRefresh(ctx context.Context, c Credentials, username string) (Tokens, error)
+	// MintWithPassword uses AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH (needs AWS credentials).
+	MintWithPassword(ctx context.Context, c Credentials) (Tokens, error)
+}
+
+// Validator checks a token the way the runtime's authorizer will: it parses, its signature verifies against the
+// pool's JWKS, and its claims satisfy the authorizer. It returns the token's expiry.
+type Validator interface {
+	Validate(ctx context.Context, token string) (time.Time, error)
+}
+
+// Stored is what the token Secret holds now.
+type Stored struct {
+	Ref    string // namespace/name
+	Value  string // the Authorization value, "Bearer <jwt>" (may be empty)
+	Claims Claims // decoded without verification; zero when Value is not a JWT
+}
+
+// WriteOutcome says what Store.Write did.
+type WriteOutcome struct {
+	Written   bool
+	Conflicts int
+	// Kept is set when the write was skipped because the Secret already held a token expiring later
+	// (another rotator won the race); it is that token's expiry.
+	Kept time.Time
+}
+
+// Store is the token Secret (and the credentials Secret, for a rotated refresh token).
+type Store interface {
+	Read(ctx context.Context) (Stored, error)
+	// Write stores value under the Authorization key with the given annotations, unless the Secret meanwhile
+	// holds a token expiring after exp. Nothing else in the Secret changes.
+	Write(ctx context.Context, value string, exp time.Time, annotations map[string]string) (WriteOutcome, error)
+	// SaveRefreshToken stores a refresh token Cognito rotated. A nil error with no credentials Secret is fine.
+	SaveRefreshToken(ctx context.Context, rt string) error
+}
+
+// Clock is time, injectable for tests.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx is done (then it returns ctx.Err()).
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+func (RealClock) Now() time.Time { return time.Now() }
+
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Engine rotates one Secret.
+type Engine struct {
+	Minter    Minter
+	Validator Validator
+	Store     Store
+	Clock     Clock
+	Creds     Credentials
+	// TokenUse is "id" (default) or "access": which token of the three goes into the Secret.
+	TokenUse string
+	// Identity is written in the rotated-by annotation (e.g. "kubectl-agentcore/v1.2.3 (watch)").
+	Identity string
+}
+
+// Options of one rotation.
+type Options struct {
+	Force        bool
+	DryRun       bool
+	MinRemaining time.Duration // 0 = DefaultMinRemaining
+}
+
+// Actions a Result reports.
+const (
+	ActionRotated = "rotated"
+	ActionFresh   = "fresh"   // the stored token had enough time left; nothing minted
+	ActionDryRun  = "dry-run" // minted and validated, nothing written
+	ActionKept    = "kept"    // minted and validated, but a newer token was written meanwhile
+)
+
+// Methods of minting.
+const (
+	MethodRefresh  = "refresh-token"
+	MethodPassword = "password"
+)
+
+// Result of one rotation; renders as text, TUI or JSON.
+type Result struct {
+	Secret    string     `json:"secret"`
+	Action    string     `json:"action"`
+	Method    string     `json:"method,omitempty"`
+	TokenUse  string     `json:"tokenUse,omitempty"`
+	OldExpiry *time.Time `json:"oldExpiry,omitempty"`
+	NewExpiry *time.Time `json:"newExpiry,omitempty"`
+	// Token is the new Authorization value, masked.
+	Token               string `json:"token,omitempty"`
+	RefreshTokenRotated bool   `json:"refreshTokenRotated,omitempty"`
+	Conflicts           int    `json:"conflicts,omitempty"`
+	// Note says why nothing was written (fresh, kept) or what fell back (password after a refused refresh token).
+	Note string `json:"note,omitempty"`
+	// Annotations are the annotations written (or that would be, in a dry run).
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Stage is where a rotation failed.
+type Stage string
+
+const (
+	StageRead     Stage = "read"
+	StageMint     Stage = "mint"
+	StageValidate Stage = "validate"
+	StageWrite    Stage = "write"
+)
+
+// Error is a failed rotation: which stage, and the one-line reason. The Secret keeps its old token.
+type Error struct {
+	Stage Stage
+	Err   error
+	// OldExpiry is the stored token's expiry, when known.
+	OldExpiry time.Time
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Once performs one rotation: read the stored token, skip when it is fresh (unless forced), mint, validate, write.
+func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
+	if o.MinRemaining <= 0 {
+		o.MinRemaining = DefaultMinRemaining
+	}
+	now := e.Clock.Now()
+	cur, err := e.Store.Read(ctx)
+	if err != nil {
+		return nil, &Error{Stage: StageRead, Err: err}
+	}
+	res := &Result{Secret: cur.Ref, TokenUse: e.tokenUse()}
+	if !cur.Claims.Exp.IsZero() {
+		t := cur.Claims.Exp.UTC()
+		res.OldExpiry = &t
+	}
+	if !o.Force && !o.DryRun && !cur.Claims.Exp.IsZero() && cur.Claims.Exp.Sub(now) >= o.MinRemaining {
+		res.Action = ActionFresh
+		res.Note = fmt.Sprintf("the stored token has %s left (threshold %s); use --force to rotate anyway",
+			style.Short(cur.Claims.Exp.Sub(now)), style.Short(o.MinRemaining))
+		return res, nil
+	}
+	fail := func(st Stage, err error) (*Result, error) {
+		return nil, &Error{Stage: st, Err: err, OldExpiry: cur.Claims.Exp}
+	}
+
+	toks, method, note, err := e.mint(ctx, cur)
+	if err != nil {
+		return fail(StageMint, err)
+	}
+	res.Method, res.Note = method, note
+	tok := toks.IDToken
+	if e.tokenUse() == TokenUseAccess {
+		tok = toks.AccessToken
+	}
+	if tok == "" {
+		return fail(StageMint, fmt.Errorf("Cognito returned no %s token. Check the app client's token settings", e.tokenUse()))
+	}
+
+	exp, err := e.Validator.Validate(ctx, tok)
+	if err != nil {
+		return fail(StageValidate, fmt.Errorf("the new token was refused and not written: %s. %s", trimDot(err.Error()), keepNote(cur, now)))
+	}
+	now = e.Clock.Now()
+	if left := exp.Sub(now); left < MinValidity-expSlack {
+		return fail(StageValidate, fmt.Errorf("the new token was refused and not written: it expires in %s, less than %s. Raise the app client's IdTokenValidity/AccessTokenValidity. %s",
+			style.Short(left), style.Short(MinValidity), keepNote(cur, now)))
+	}
+	t := exp.UTC()
+	res.NewExpiry = &t
+	value := "Bearer " + tok
+	res.Token = redact.Token(value)
+	res.Annotations = map[string]string{
+		AnnotationRotatedAt:    now.UTC().Format(time.RFC3339),
+		AnnotationTokenExpires: exp.UTC().Format(time.RFC3339),
+	}
+	if e.Identity != "" {
+		res.Annotations[AnnotationRotatedBy] = e.Identity
+	}
+	if o.DryRun {
+		res.Action = ActionDryRun
+		res.RefreshTokenRotated = toks.RefreshToken != "" && toks.RefreshToken != e.Creds.RefreshToken
+		return res, nil
+	}
+
+	// The write must not be torn by a shutdown signal: give it its own bounded context.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	out, err := e.Store.Write(wctx, value, exp, res.Annotations)
+	res.Conflicts = out.Conflicts
+	if err != nil {
+		return fail(StageWrite, err)
+	}
+	if out.Written {
+		res.Action = ActionRotated
+	} else {
+		res.Action = ActionKept
+		kt := out.Kept.UTC()
+		res.NewExpiry = &kt
+		res.Token = ""
+		res.Note = "another writer stored a token that expires later; it was kept"
+	}
+	if toks.RefreshToken != "" && toks.RefreshToken != e.Creds.RefreshToken {
+		if err := e.Store.SaveRefreshToken(wctx, toks.RefreshToken); err != nil {
+			return res, &Error{Stage: StageWrite, Err: fmt.Errorf("the token was written, but storing Cognito's new refresh token failed: %s", trimDot(err.Error()))}
+		}
+		e.Creds.RefreshToken = toks.RefreshToken
+		res.RefreshTokenRotated = true
+	}
+	return res, nil
+}
+
+// mint prefers the refresh token and falls back to the password when the refresh token is refused.
+func (e *Engine) mint(ctx context.Context, cur Stored) (Tokens, string, string, error) {
+	c := e.Creds
+	if c.RefreshToken != "" {
+		user := cur.Claims.CognitoUsername
+		if user == "" {
+			user = c.Username
+		}
+		toks, err := e.Minter.MintWithRefresh(ctx, c, user)
+		if err == nil {
+			return toks, MethodRefresh, "", nil
+		}
+		if c.Password == "" || ctx.Err() != nil {
+			return Tokens{}, "", "", err
+		}
+		toks, perr := e.Minter.MintWithPassword(ctx, c)
+		if perr != nil {
+			return Tokens{}, "", "", fmt.Errorf("%s; the password fallback failed too: %s", trimDot(err.Error()), perr.Error())
+		}
+		return toks, MethodPassword, "the refresh token was refused (" + trimDot(err.Error()) + "); used the password", nil
+	}
+	if c.Password == "" {
+		return Tokens{}, "", "", errors.New("no refresh token and no password to mint with. Store one in the credentials Secret, or pass --password-from")
+	}
+	toks, err := e.Minter.MintWithPassword(ctx, c)
+	return toks, MethodPassword, "", err
+}
+
+func (e *Engine) tokenUse() string {
+	if e.TokenUse == TokenUseAccess {
+		return TokenUseAccess
+	}
+	return TokenUseID
+}
+
+func keepNote(cur Stored, now time.Time) string {
+	if cur.Claims.Exp.IsZero() {
+		return "The Secret was left unchanged"
+	}
+	if cur.Claims.Exp.After(now) {
+		return "The Secret keeps the old token (expires " + style.Relative(cur.Claims.Exp, now) + ")"
+	}
+	return "The Secret keeps the old token, which expired " + style.Relative(cur.Claims.Exp, now)
+}
+
+func trimDot(s string) string { return strings.TrimRight(strings.TrimSpace(s), ".") }
+
+// Claims are the few claims rotation reads from a stored token, decoded without verification.
+type Claims struct {
+	Exp             time.Time
+	Iat             time.Time
+	CognitoUsername string
+	TokenUse        string
+}
+
+// Lifetime is exp - iat (0 when unknown).
+func (c Claims) Lifetime() time.Duration {
+	if c.Exp.IsZero() || c.Iat.IsZero() {
+		return 0
+	}
+	return c.Exp.Sub(c.Iat)
+}
+
+// Peek decodes a JWT's payload (with or without a "Bearer " prefix) without verifying it.
+func Peek(value string) (Claims, error) {
+	tok := strings.TrimSpace(value)
+	if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
+		tok = strings.TrimSpace(tok[7:])
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return Claims{}, errors.New("not a JWT (expected three dot-separated parts)")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return Claims{}, fmt.Errorf("not a JWT (payload is not base64url): %w", err)
+	}
+	var raw struct {
+		Exp      json.Number `json:"exp"`
+		Iat      json.Number `json:"iat"`
+		CU       string      `json:"cognito:username"`
+		Username string      `json:"username"`
+		TokenUse string      `json:"token_use"`
+	}
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	if err := d.Decode(&raw); err != nil {
+		return Claims{}, fmt.Errorf("not a JWT (payload is not JSON): %w", err)
+	}
+	c := Claims{CognitoUsername: raw.CU, TokenUse: raw.TokenUse}
+	if c.CognitoUsername == "" {
+		c.CognitoUsername = raw.Username // access tokens name the user "username"
+	}
+	if f, err := raw.Exp.Float64(); err == nil && f > 0 {
+		c.Exp = time.Unix(int64(f), 0)
+	}
+	if f, err := raw.Iat.Float64(); err == nil && f > 0 {
+		c.Iat = time.Unix(int64(f), 0)
+	}
+	return c, nil
+}

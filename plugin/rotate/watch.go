@@ -1,0 +1,202 @@
+package rotate
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// Watch policy.
+const (
+	// MinThreshold is the least remaining lifetime at which Watch rotates.
+	MinThreshold = 5 * time.Minute
+	// ThresholdFraction of the token's lifetime: Watch rotates when less than this is left (20%).
+	ThresholdFraction = 0.2
+	// MaxIdle caps how long Watch sleeps before re-reading the Secret, so a token replaced by someone else
+	// (or by hand) is noticed in time.
+	MaxIdle = 10 * time.Minute
+	// BackoffBase and BackoffMax bound the retry delay after a failed rotation.
+	BackoffBase = 5 * time.Second
+	BackoffMax  = 5 * time.Minute
+	// assumedLifetime is used when the stored token says nothing about its lifetime (no iat).
+	assumedLifetime = time.Hour
+)
+
+// Threshold is when Watch rotates: once less than max(5 min, 20% of the lifetime) is left, capped at half the
+// lifetime so a very short-lived token (Cognito allows 5 minutes) is not re-minted in a tight loop.
+func Threshold(lifetime time.Duration) time.Duration {
+	if lifetime <= 0 {
+		lifetime = assumedLifetime
+	}
+	th := time.Duration(float64(lifetime) * ThresholdFraction)
+	if th < MinThreshold {
+		th = MinThreshold
+	}
+	if th > lifetime/2 {
+		th = lifetime / 2
+	}
+	return th
+}
+
+// Backoff is the delay before retry n (1-based): exponential from BackoffBase up to BackoffMax, with jitter
+// between 50% and 100% so many rotators do not retry in step.
+func Backoff(n int, rnd func() float64) time.Duration {
+	d := BackoffBase
+	for i := 1; i < n && d < BackoffMax; i++ {
+		d *= 2
+	}
+	if d > BackoffMax {
+		d = BackoffMax
+	}
+	return time.Duration(float64(d) * (0.5 + 0.5*rnd()))
+}
+
+// EventKind names what happened in the watch loop.
+type EventKind string
+
+const (
+	EventStarted EventKind = "started"
+	EventRotated EventKind = "rotated"
+	EventFresh   EventKind = "fresh" // checked; enough left, nothing done
+	EventKept    EventKind = "kept"  // another writer stored a newer token
+	// EventFailed is loud by design: rotation is only attempted when it is due, so a failure means the stored
+	// token is about to expire (or has). It is retried after Backoff.
+	EventFailed   EventKind = "failed"
+	EventStopping EventKind = "stopped"
+)
+
+// Event is one line of the watch log / one row of the TUI history.
+type Event struct {
+	Time time.Time `json:"time"`
+	Kind EventKind `json:"kind"`
+	// Expiry of the token the Secret holds after this event (zero when unknown).
+	Expiry time.Time `json:"expiry,omitzero"`
+	// Next is when the loop looks again.
+	Next     time.Time `json:"next,omitzero"`
+	Result   *Result   `json:"result,omitempty"`
+	Err      error     `json:"-"`
+	Failures int       `json:"failures,omitempty"`
+	// Threshold is the remaining lifetime at which the loop rotates.
+	Threshold time.Duration `json:"threshold,omitempty"`
+}
+
+// WatchOptions tune Watch; zero values are the defaults.
+type WatchOptions struct {
+	// Rand returns [0,1); default math/rand/v2.
+	Rand func() float64
+	// OnEvent receives every event, in order, from the loop's goroutine.
+	OnEvent func(Event)
+	// Trigger, when it delivers, makes the loop rotate now (the TUI's "r").
+	Trigger <-chan struct{}
+}
+
+// Watch rotates before each expiry until ctx is done, then returns nil. Failures never end the loop: they are
+// retried with jittered exponential backoff and reported as EventFailed with the stored token's expiry.
+func (e *Engine) Watch(ctx context.Context, o WatchOptions) error {
+	rnd := o.Rand
+	if rnd == nil {
+		rnd = rand.Float64
+	}
+	emit := func(ev Event) {
+		if o.OnEvent != nil {
+			o.OnEvent(ev)
+		}
+	}
+	emit(Event{Time: e.Clock.Now(), Kind: EventStarted})
+	failures := 0
+	force := false
+	var lastExp time.Time
+	for {
+		if ctx.Err() != nil {
+			emit(Event{Time: e.Clock.Now(), Kind: EventStopping, Expiry: lastExp})
+			return nil
+		}
+		cur, rerr := e.Store.Read(ctx)
+		now := e.Clock.Now()
+		var wait time.Duration
+		var ev Event
+		if rerr == nil {
+			lastExp = cur.Claims.Exp
+		}
+		th := Threshold(cur.Claims.Lifetime())
+		due := rerr == nil && (force || cur.Claims.Exp.IsZero() || cur.Claims.Exp.Sub(now) < th)
+		force = false
+		switch {
+		case rerr != nil:
+			failures++
+			ev = Event{Kind: EventFailed, Err: &Error{Stage: StageRead, Err: rerr}, Failures: failures}
+			wait = Backoff(failures, rnd)
+		case !due:
+			failures = 0
+			ev = Event{Kind: EventFresh, Expiry: cur.Claims.Exp, Threshold: th}
+			// Wake when the threshold is crossed, a little early by a random amount so rotators spread out.
+			wait = cur.Claims.Exp.Sub(now) - th - time.Duration(rnd()*float64(th)/10)
+			if wait > MaxIdle {
+				wait = MaxIdle
+			}
+		default:
+			res, err := e.Once(ctx, Options{Force: true})
+			now = e.Clock.Now()
+			if err != nil {
+				if ctx.Err() != nil {
+					continue
+				}
+				failures++
+				ev = Event{Kind: EventFailed, Err: err, Failures: failures, Expiry: cur.Claims.Exp, Threshold: th}
+				wait = Backoff(failures, rnd)
+				break
+			}
+			failures = 0
+			ev = Event{Kind: EventRotated, Result: res, Threshold: th}
+			if res.Action == ActionKept {
+				ev.Kind = EventKept
+			}
+			if res.NewExpiry != nil {
+				ev.Expiry = *res.NewExpiry
+				lastExp = ev.Expiry
+			}
+			nth := Threshold(ev.Expiry.Sub(now))
+			wait = ev.Expiry.Sub(now) - nth - time.Duration(rnd()*float64(nth)/10)
+			if wait > MaxIdle {
+				wait = MaxIdle
+			}
+		}
+		if wait < time.Second {
+			wait = time.Second
+		}
+		ev.Time = now
+		ev.Next = now.Add(wait)
+		emit(ev)
+		if err := e.sleep(ctx, wait, o.Trigger); err != nil {
+			if errors.Is(err, errTriggered) {
+				force = true
+				continue
+			}
+		}
+	}
+}
+
+var errTriggered = errors.New("triggered")
+
+func (e *Engine) sleep(ctx context.Context, d time.Duration, trigger <-chan struct{}) error {
+	if trigger == nil {
+		return e.Clock.Sleep(ctx, d)
+	}
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-trigger:
+			cancel(errTriggered)
+		case <-done:
+		}
+	}()
+	err := e.Clock.Sleep(sctx, d)
+	close(done)
+	if context.Cause(sctx) == errTriggered && ctx.Err() == nil {
+		return errTriggered
+	}
+	return err
+}
