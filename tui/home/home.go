@@ -204,9 +204,11 @@ func (m Model) Render() string {
 			}
 			title = t.Selected.Render(title)
 		}
-		line := "  " + marker + title + t.Faint.Render(fmt.Sprintf("%-*s", descW, it.Desc))
+		line := "  " + marker + title
 		if h, ok := m.hints[it.Key]; ok && h.Text != "" {
-			line += "  " + m.hintText(h)
+			line += t.Faint.Render(fmt.Sprintf("%-*s", descW, it.Desc)) + "  " + m.hintText(h)
+		} else {
+			line += t.Faint.Render(it.Desc)
 		}
 		b.WriteString(line + "\n")
 	}

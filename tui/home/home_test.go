@@ -1,0 +1,116 @@
+package home
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+)
+
+// loaders whose AWS lookup blocks until release is closed: the first frame must not wait for it.
+func slowLoaders(release <-chan struct{}) Loaders {
+	return Loaders{
+		Kube: func(context.Context) (string, string, error) { return "prod-eks", "agentcore", nil },
+		AWS: func(ctx context.Context) (string, string, error) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return "us-east-1", "986123456769", nil
+		},
+		Hints: func(context.Context) map[string]Hint {
+			return map[string]Hint{"rotate": {Text: "token expires in 12m", Status: style.Warn}}
+		},
+	}
+}
+
+func TestHomeGolden(t *testing.T) {
+	release := make(chan struct{})
+	m := New(context.Background(), DefaultItems(), style.New(false, false), slowLoaders(release))
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(90, 20))
+
+	// The first frame shows the menu while AWS is still loading.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("Wizard")) && bytes.Contains(b, []byte("aws …"))
+	}, teatest.WithDuration(5*time.Second))
+
+	close(release)
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("(986…769)"))
+	}, teatest.WithDuration(5*time.Second))
+
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyUp})
+	tm.Send(tea.WindowSizeMsg{Width: 100, Height: 24})
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if final.Chosen != "" {
+		t.Fatalf("q must quit without choosing, got %q", final.Chosen)
+	}
+	if final.cursor != 1 {
+		t.Fatalf("cursor = %d, want 1 (Doctor)", final.cursor)
+	}
+	if final.width != 100 {
+		t.Fatalf("resize not applied: width %d", final.width)
+	}
+	out := final.Render()
+	if !strings.Contains(out, "token expires in 12m ‼") {
+		t.Fatalf("rotate hint missing:\n%s", out)
+	}
+	golden.RequireEqual(t, out)
+}
+
+func TestHomeEnterChoosesAndLetterJumps(t *testing.T) {
+	m := New(context.Background(), DefaultItems(), style.New(false, false), Loaders{})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 20))
+	tm.Send(tea.KeyPressMsg{Code: 'l', Text: "l"}) // l (like →) opens the selected item
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if final.Chosen != "wizard" {
+		t.Fatalf("l (→) opens the selected item; got %q", final.Chosen)
+	}
+
+	m = New(context.Background(), DefaultItems(), style.New(false, false), Loaders{})
+	tm = teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 20))
+	tm.Send(tea.KeyPressMsg{Code: 'd', Text: "d"})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	final = tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if final.Chosen != "doctor" {
+		t.Fatalf("d then enter should open doctor, got %q", final.Chosen)
+	}
+}
+
+func TestHomeCtrlCQuits(t *testing.T) {
+	m := New(context.Background(), DefaultItems(), style.New(false, false), Loaders{})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 20))
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if final.Chosen != "" {
+		t.Fatal("ctrl+c must not choose")
+	}
+}
+
+func TestHomeShowsLoaderFailuresInHeader(t *testing.T) {
+	l := Loaders{
+		Kube: func(context.Context) (string, string, error) { return "", "", errors.New("no kubeconfig") },
+		AWS:  func(context.Context) (string, string, error) { return "us-west-2", "", errors.New("no AWS credentials") },
+	}
+	m := New(context.Background(), DefaultItems(), style.New(false, true), l)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(90, 20))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("no kube context")) && bytes.Contains(b, []byte("(no credentials)"))
+	}, teatest.WithDuration(5*time.Second))
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model).Render()
+	if !strings.Contains(out, "> Wizard") {
+		t.Fatalf("ASCII marker missing:\n%s", out)
+	}
+}
