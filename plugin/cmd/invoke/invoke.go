@@ -1,0 +1,326 @@
+// Package invoke is `kubectl agentcore invoke`: one request through the gateway (or straight to AgentCore with
+// --direct), the reply streamed as it arrives, a non-2xx answer explained.
+package invoke
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	uc "github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/spf13/cobra"
+)
+
+// Options are the flags.
+type Options struct {
+	Prompt     string
+	Data       string
+	DataFile   string
+	Gateway    string
+	Route      string
+	Direct     bool
+	RuntimeARN string
+	Qualifier  string
+	SessionID  string
+	Stream     bool
+	Timeout    time.Duration
+	Output     string
+
+	payload []byte
+}
+
+// NewCmd builds the invoke command.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	o := &Options{}
+	cmd := &cobra.Command{
+		Use:   "invoke [PROMPT]",
+		Short: "Send one request to the agent through the gateway and print the reply",
+		Long: `Send one request through the gateway to the AgentCore runtime and print the reply as it arrives
+(text/event-stream replies are streamed event by event). The payload is {"role":"user","content":[{"text":PROMPT}]}
+unless --data or --data-file gives the JSON. Each call carries a fresh runtime session id (--session-id to reuse
+one).
+
+The gateway's address comes from --gateway, else the setup record and the Gateway's status. --direct calls
+AgentCore itself without a token, to show the 401 the gateway protects against. A non-2xx answer is explained
+(which link is broken, which doctor check looks at it) and exits 1.`,
+		Example: `  kubectl agentcore invoke "What can you do?"
+  kubectl agentcore invoke --data-file payload.json --stream
+  kubectl agentcore invoke --gateway http://127.0.0.1:8080/agentcore "hello"
+  kubectl agentcore invoke --direct "hello"        # expect 401: no token`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Prompt = args[0]
+			}
+			if err := o.Validate(f); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			return o.Run(ctx, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Data, "data", "", "the JSON payload to send instead of the prompt shape")
+	fl.StringVar(&o.DataFile, "data-file", "", "read the JSON payload from a file (- for stdin)")
+	fl.StringVar(&o.Gateway, "gateway", "", "the gateway URL to call, e.g. http://127.0.0.1:8080/agentcore (default: from the setup record and Gateway status)")
+	fl.StringVar(&o.Route, "route", "", "the HTTPRoute NAMESPACE/NAME whose path is called (default: the setup's route)")
+	fl.BoolVar(&o.Direct, "direct", false, "call AgentCore itself, with no token (shows the 401 the gateway prevents)")
+	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the runtime ARN for --direct (default: the setup record's)")
+	fl.StringVar(&o.Qualifier, "qualifier", "", "the runtime endpoint qualifier for --direct (e.g. DEFAULT)")
+	fl.StringVar(&o.SessionID, "session-id", "", "the runtime session id to send (33–256 characters; default: a new one)")
+	fl.BoolVar(&o.Stream, "stream", false, "ask for a text/event-stream reply (Accept: text/event-stream)")
+	fl.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "give up after this long")
+	cmdutil.AddOutputFlag(cmd, &o.Output)
+	return cmd
+}
+
+// Validate checks the flags; every problem is a usage error (exit 2) and nothing is sent.
+func (o *Options) Validate(f *cmdutil.Factory) error {
+	if err := cmdutil.ValidateOutput(o.Output); err != nil {
+		return err
+	}
+	n := 0
+	for _, set := range []bool{o.Prompt != "", o.Data != "", o.DataFile != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return cmdutil.UsageErrorf("nothing to send: give a PROMPT, --data JSON or --data-file FILE")
+	case n > 1:
+		return cmdutil.UsageErrorf("give only one of PROMPT, --data and --data-file")
+	}
+	switch {
+	case o.Prompt != "":
+		o.payload = uc.DefaultPayload(o.Prompt)
+	case o.Data != "":
+		o.payload = []byte(o.Data)
+	default:
+		var (
+			b   []byte
+			err error
+		)
+		if o.DataFile == "-" {
+			b, err = io.ReadAll(io.LimitReader(f.IO.In, 64<<20))
+		} else {
+			b, err = os.ReadFile(o.DataFile)
+		}
+		if err != nil {
+			return cmdutil.UsageErrorf("reading --data-file: %s", strings.TrimPrefix(err.Error(), "open "))
+		}
+		o.payload = b
+	}
+	if err := uc.ValidatePayload(o.payload); err != nil {
+		return cmdutil.UsageErrorf("bad payload: %v. Pass JSON with --data/--data-file, or a PROMPT", err)
+	}
+	if o.SessionID != "" {
+		if err := uc.ValidateSessionID(o.SessionID); err != nil {
+			return cmdutil.UsageErrorf("bad --session-id: %v", err)
+		}
+	}
+	if o.Direct && o.Gateway != "" {
+		return cmdutil.UsageErrorf("--direct calls AgentCore itself: it does not take --gateway")
+	}
+	if o.Gateway != "" {
+		if !strings.HasPrefix(o.Gateway, "http://") && !strings.HasPrefix(o.Gateway, "https://") {
+			return cmdutil.UsageErrorf("bad --gateway %q: give a URL starting with http:// or https://", o.Gateway)
+		}
+	}
+	if o.Route != "" && !strings.Contains(o.Route, "/") {
+		return cmdutil.UsageErrorf("bad --route %q: use NAMESPACE/NAME", o.Route)
+	}
+	if o.Timeout <= 0 {
+		return cmdutil.UsageErrorf("--timeout must be positive")
+	}
+	return nil
+}
+
+// Run resolves the target, sends the request and renders the result.
+func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	target, err := o.target(ctx, f)
+	if err != nil {
+		return err
+	}
+	req := uc.Request{URL: target.URL, Payload: o.payload, SessionID: o.SessionID, Via: "gateway"}
+	if o.Direct {
+		req.Via = "direct"
+	}
+	if o.Stream {
+		req.Accept = "text/event-stream"
+	}
+	client := &http.Client{}
+	if target.Host != "" {
+		client.Transport = hostTransport{host: target.Host, rt: http.DefaultTransport}
+	}
+	var sink uc.Sink
+	text := o.Output == cmdutil.OutputText
+	if text {
+		sink = &textSink{w: f.IO.Out}
+	}
+	res, err := uc.Do(ctx, client, req, sink)
+	if err != nil {
+		if res == nil {
+			return fmt.Errorf("invoke %s: %w", req.Via, err)
+		}
+	}
+	if !text {
+		if perr := cmdutil.PrintStructured(f.IO.Out, o.Output, res); perr != nil {
+			return perr
+		}
+		if err != nil {
+			return err
+		}
+		if !res.OK() {
+			return &cmdutil.ExitError{Code: cmdutil.ExitFailure}
+		}
+		return nil
+	}
+	if ts, ok := sink.(*textSink); ok {
+		ts.finish()
+	}
+	if err != nil {
+		return err
+	}
+	if f.Verbose || f.IO.IsStdoutTTY() {
+		fmt.Fprintf(f.IO.ErrOut, "HTTP %d · %s · session %s · %s via %s\n", res.Status, res.Duration.Round(time.Millisecond), res.SessionID, target.URL, target.Source)
+	}
+	if !res.OK() {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: explainError(req.Via, target, res)}
+	}
+	return nil
+}
+
+func explainError(via string, t uc.Target, res *uc.Result) error {
+	e := res.Explanation
+	var b strings.Builder
+	fmt.Fprintf(&b, "invoke %s %s: HTTP %d %s", via, t.URL, res.Status, res.StatusText)
+	if e == nil {
+		return errors.New(b.String())
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, " (%s)", e.Message)
+	}
+	fmt.Fprintf(&b, ": %s", e.Cause)
+	if e.Check != "" {
+		fmt.Fprintf(&b, " [doctor check %s]", e.Check)
+	}
+	fmt.Fprintf(&b, ". %s", e.Next)
+	return errors.New(b.String())
+}
+
+// target picks the URL: --gateway; --direct → AgentCore's endpoint for the runtime; else the setup record and the
+// Gateway's status.
+func (o *Options) target(ctx context.Context, f *cmdutil.Factory) (uc.Target, error) {
+	if o.Gateway != "" {
+		return uc.Target{URL: o.Gateway, Source: "--gateway"}, nil
+	}
+	rec, recErr := o.record(ctx, f)
+	if o.Direct {
+		arn := o.RuntimeARN
+		if arn == "" && rec != nil {
+			arn = rec.RuntimeARN
+		}
+		if arn == "" {
+			why := "no setup record"
+			if recErr != nil {
+				why = recErr.Error()
+			}
+			return uc.Target{}, cmdutil.Fail("invoke --direct: no runtime ARN", errors.New(why), "Pass --runtime-arn ARN")
+		}
+		u, err := uc.DirectURL(arn, o.Qualifier)
+		if err != nil {
+			return uc.Target{}, cmdutil.UsageErrorf("%v", err)
+		}
+		return uc.Target{URL: u, Source: "AgentCore data plane"}, nil
+	}
+	dyn, err := f.Dynamic()
+	if err != nil {
+		return uc.Target{}, cmdutil.Fail("finding the gateway address", err, "Pass --gateway URL")
+	}
+	kube, _ := f.KubeClient()
+	l := uc.Lookup{}
+	if rec != nil {
+		l = uc.Lookup{GatewayNamespace: rec.GatewayNamespace, GatewayName: rec.GatewayName, RouteNamespace: rec.Namespace, RouteName: rec.RouteName}
+	}
+	if o.Route != "" {
+		l.RouteNamespace, l.RouteName, _ = strings.Cut(o.Route, "/")
+	}
+	t, err := uc.GatewayTarget(ctx, dyn, kube, l)
+	if err != nil {
+		return uc.Target{}, cmdutil.Fail("finding the gateway address", err, "Pass --gateway URL")
+	}
+	if rec != nil {
+		t.Source += " (setup " + rec.Ref() + ")"
+	}
+	return t, nil
+}
+
+// record reads the setup record (nil when there is none or the cluster cannot be read).
+func (o *Options) record(ctx context.Context, f *cmdutil.Factory) (*setup.Record, error) {
+	kube, err := f.KubeClient()
+	if err != nil {
+		return nil, err
+	}
+	ns := ""
+	if f.KubeFlags.Namespace != nil {
+		ns = *f.KubeFlags.Namespace
+	}
+	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	r, err := setup.Resolve(rctx, kube, ns)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// hostTransport sets the Host header of every request (the route's hostname).
+type hostTransport struct {
+	host string
+	rt   http.RoundTripper
+}
+
+func (h hostTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Host = h.host
+	return h.rt.RoundTrip(r2)
+}
+
+// textSink writes the reply to stdout as it arrives: body chunks as they come, one line per SSE event.
+type textSink struct {
+	w        io.Writer
+	lastByte byte
+	wrote    bool
+}
+
+func (s *textSink) Data(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	_, _ = s.w.Write(p)
+	s.lastByte, s.wrote = p[len(p)-1], true
+}
+
+func (s *textSink) Event(data string) {
+	_, _ = io.WriteString(s.w, data+"\n")
+	s.lastByte, s.wrote = '\n', true
+}
+
+func (s *textSink) finish() {
+	if s.wrote && s.lastByte != '\n' {
+		_, _ = io.WriteString(s.w, "\n")
+	}
+}

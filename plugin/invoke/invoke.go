@@ -1,0 +1,259 @@
+// Package invoke sends one request to an AgentCore agent, through the gateway (which adds the token) or straight to
+// AgentCore (no token: shows the 401 the gateway protects against), streams the reply and explains failures.
+package invoke
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// SessionHeader carries the runtime session id (33–256 characters).
+const SessionHeader = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+
+// Session id length limits (field-facts §2).
+const (
+	MinSessionID = 33
+	MaxSessionID = 256
+)
+
+// MaxBody is how much of a non-streamed reply is kept in the result (the rest is still written to the output).
+const MaxBody = 1 << 20
+
+// Request is one invocation.
+type Request struct {
+	URL       string
+	Payload   []byte
+	SessionID string
+	// Accept is the Accept header; default "application/json, text/event-stream".
+	Accept string
+	// Header adds headers (e.g. Authorization for a gateway with its own JWT check). Never logged.
+	Header http.Header
+	// Via says where the request goes: "gateway" or "direct" (used in explanations).
+	Via string
+}
+
+// Result is what came back.
+type Result struct {
+	URL         string        `json:"url"`
+	Via         string        `json:"via"`
+	SessionID   string        `json:"sessionId"`
+	Status      int           `json:"status"`
+	StatusText  string        `json:"statusText"`
+	ContentType string        `json:"contentType,omitempty"`
+	Streamed    bool          `json:"streamed"`
+	Body        string        `json:"body,omitempty"`
+	Events      []string      `json:"events,omitempty"`
+	Duration    time.Duration `json:"-"`
+	DurationMS  int64         `json:"durationMs"`
+	Explanation *Explanation  `json:"explanation,omitempty"`
+}
+
+// OK reports a 2xx answer.
+func (r *Result) OK() bool { return r.Status >= 200 && r.Status < 300 }
+
+// DefaultPayload is the shape AgentCore sample agents accept: {"role":"user","content":[{"text":PROMPT}]}.
+func DefaultPayload(prompt string) []byte {
+	type part struct {
+		Text string `json:"text"`
+	}
+	b, _ := json.Marshal(struct {
+		Role    string `json:"role"`
+		Content []part `json:"content"`
+	}{"user", []part{{prompt}}})
+	return b
+}
+
+// NewSessionID returns a random session id of 49 characters ("kubectl-agentcore-" + 32 hex digits … ).
+func NewSessionID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return "kubectl-agentcore-" + hex.EncodeToString(b[:])
+}
+
+// ValidateSessionID checks the documented length and that the value is a safe header value.
+func ValidateSessionID(s string) error {
+	if len(s) < MinSessionID || len(s) > MaxSessionID {
+		return fmt.Errorf("session id must be %d–%d characters, got %d", MinSessionID, MaxSessionID, len(s))
+	}
+	for _, r := range s {
+		if r < 0x21 || r > 0x7e {
+			return errors.New("session id must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// ValidatePayload checks that a payload is JSON.
+func ValidatePayload(b []byte) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return errors.New("the payload is empty")
+	}
+	if !json.Valid(b) {
+		return errors.New("the payload is not valid JSON")
+	}
+	return nil
+}
+
+// Sink receives the reply while it arrives: Data for a non-streamed body chunk, Event for one SSE event's data.
+type Sink interface {
+	Data(p []byte)
+	Event(data string)
+}
+
+// Do sends the request with client and passes the reply to sink as it arrives (nil sink: collect only). A reply
+// with any status is a Result; an error means no HTTP answer (connection refused, timeout, TLS).
+func Do(ctx context.Context, client *http.Client, req Request, sink Sink) (*Result, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	if req.SessionID == "" {
+		req.SessionID = NewSessionID()
+	}
+	if req.Accept == "" {
+		req.Accept = "application/json, text/event-stream"
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, req.URL, bytes.NewReader(req.Payload))
+	if err != nil {
+		return nil, fmt.Errorf("bad URL %q: %w", req.URL, err)
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			hreq.Header.Add(k, v)
+		}
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", req.Accept)
+	hreq.Header.Set(SessionHeader, req.SessionID)
+	hreq.Header.Set("User-Agent", "kubectl-agentcore-invoke")
+
+	start := time.Now()
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return nil, explainTransport(req.URL, err)
+	}
+	defer resp.Body.Close()
+	res := &Result{
+		URL: req.URL, Via: req.Via, SessionID: req.SessionID,
+		Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode),
+		ContentType: resp.Header.Get("Content-Type"),
+	}
+	if s := resp.Header.Get(SessionHeader); s != "" {
+		res.SessionID = s
+	}
+	if sink == nil {
+		sink = nopSink{}
+	}
+	if resp.StatusCode < 300 && strings.HasPrefix(strings.ToLower(res.ContentType), "text/event-stream") {
+		res.Streamed = true
+		err = readSSE(resp.Body, func(data string) {
+			res.Events = append(res.Events, data)
+			sink.Event(data)
+		})
+	} else {
+		var buf bytes.Buffer
+		err = copyChunks(resp.Body, func(p []byte) {
+			if buf.Len() < MaxBody {
+				buf.Write(p[:min(len(p), MaxBody-buf.Len())])
+			}
+			if resp.StatusCode < 300 {
+				sink.Data(p)
+			}
+		})
+		res.Body = buf.String()
+	}
+	res.Duration = time.Since(start)
+	res.DurationMS = res.Duration.Milliseconds()
+	if !res.OK() {
+		e := Classify(res.Status, resp.Header, res.Body, req.Via)
+		res.Explanation = &e
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return res, fmt.Errorf("reading the reply from %s: %w", req.URL, err)
+	}
+	return res, nil
+}
+
+type nopSink struct{}
+
+func (nopSink) Data([]byte)  {}
+func (nopSink) Event(string) {}
+
+func copyChunks(r io.Reader, fn func([]byte)) error {
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			fn(buf[:n])
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readSSE calls fn with each event's data (multi-line data joined with "\n") as soon as the event ends.
+func readSSE(r io.Reader, fn func(string)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	var data []string
+	has := false
+	flush := func() {
+		if has {
+			fn(strings.Join(data, "\n"))
+		}
+		data, has = nil, false
+	}
+	for sc.Scan() {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		switch {
+		case line == "":
+			flush()
+		case strings.HasPrefix(line, ":"):
+			// comment / keep-alive
+		case strings.HasPrefix(line, "data:"):
+			v := strings.TrimPrefix(line, "data:")
+			v = strings.TrimPrefix(v, " ")
+			data = append(data, v)
+			has = true
+		}
+	}
+	flush()
+	return sc.Err()
+}
+
+func explainTransport(url string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "connection refused"):
+		return fmt.Errorf("calling %s: connection refused (nothing listens there). Check the gateway address (kubectl agentcore doctor) or pass --gateway", url)
+	case strings.Contains(msg, "no such host"):
+		return fmt.Errorf("calling %s: the host name does not resolve. Check --gateway or the Gateway's address", url)
+	case strings.Contains(msg, "certificate"), strings.Contains(msg, "tls:"):
+		return fmt.Errorf("calling %s: TLS failed (%s). Check the gateway's certificate or use http:// for a plain listener", url, lastPart(msg))
+	case strings.Contains(msg, "deadline exceeded"), strings.Contains(msg, "Client.Timeout"):
+		return fmt.Errorf("calling %s: no answer before the timeout. Raise --timeout or check the gateway and the agent", url)
+	}
+	return fmt.Errorf("calling %s: %s", url, lastPart(msg))
+}
+
+func lastPart(s string) string {
+	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
+		return s[i+2:]
+	}
+	return s
+}

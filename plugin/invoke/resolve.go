@@ -1,0 +1,191 @@
+package invoke
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Kinds read to find the gateway's address.
+var (
+	GatewayGVR   = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"}
+	HTTPRouteGVR = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes"}
+)
+
+// Default gateway (the Agent Gateway Helm chart's).
+const (
+	DefaultGatewayNamespace = "agentgateway-system"
+	DefaultGatewayName      = "agentgateway-proxy"
+)
+
+// Target is where a request goes and how that was decided.
+type Target struct {
+	URL string `json:"url"`
+	// Host overrides the Host header (the route's hostname), "" = from the URL.
+	Host string `json:"host,omitempty"`
+	// Source says where the address came from ("--gateway", "Gateway status", "Service", …).
+	Source string `json:"source"`
+}
+
+// Lookup names the objects that give the gateway's address.
+type Lookup struct {
+	GatewayNamespace, GatewayName string
+	// RouteNamespace/RouteName pick the HTTPRoute whose path and hostname are used; empty = the only route
+	// attached to the Gateway (the wizard's, labelled managed-by kubectl-agentcore, preferred).
+	RouteNamespace, RouteName string
+}
+
+// GatewayTarget finds the gateway's address from the Gateway's status (else its Service) and the route's first
+// path match and hostname.
+func GatewayTarget(ctx context.Context, dyn dynamic.Interface, kube kubernetes.Interface, l Lookup) (Target, error) {
+	if l.GatewayNamespace == "" {
+		l.GatewayNamespace = DefaultGatewayNamespace
+	}
+	if l.GatewayName == "" {
+		l.GatewayName = DefaultGatewayName
+	}
+	gw, err := k8sres.GetGateway(ctx, dyn, kube, l.GatewayNamespace, l.GatewayName)
+	if err != nil {
+		return Target{}, err
+	}
+	host := gw.Address()
+	if host == "" {
+		return Target{}, fmt.Errorf("gateway %s has no address yet (status.addresses and its Service are empty): pass --gateway URL, e.g. from kubectl port-forward", gw.Ref())
+	}
+	source := "Gateway " + gw.Ref() + " status"
+	if len(gw.Addresses) == 0 {
+		source = "Service " + k8sres.Ref(gw.Namespace, gw.Service)
+	}
+	scheme, port := "http", gw.Port()
+	for _, li := range gw.Listeners {
+		if li.Port == port && strings.EqualFold(li.Protocol, "HTTPS") {
+			scheme = "https"
+		}
+	}
+	if port == 0 {
+		port = 80
+	}
+	path, hostname, err := routePath(ctx, dyn, l)
+	if err != nil {
+		return Target{}, err
+	}
+	u := url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.FormatInt(port, 10)), Path: path}
+	return Target{URL: u.String(), Host: hostname, Source: source}, nil
+}
+
+func routePath(ctx context.Context, dyn dynamic.Interface, l Lookup) (path, hostname string, err error) {
+	var route *unstructured.Unstructured
+	if l.RouteName != "" {
+		route, err = dyn.Resource(HTTPRouteGVR).Namespace(l.RouteNamespace).Get(ctx, l.RouteName, metav1.GetOptions{})
+		if err != nil {
+			return "", "", fmt.Errorf("reading HTTPRoute %s/%s: %s", l.RouteNamespace, l.RouteName, apiReason(err))
+		}
+	} else {
+		list, err := dyn.Resource(HTTPRouteGVR).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return "", "", fmt.Errorf("listing HTTPRoutes: %s", apiReason(err))
+		}
+		var attached, managed []*unstructured.Unstructured
+		for i := range list.Items {
+			r := &list.Items[i]
+			if !attachedTo(r, l.GatewayNamespace, l.GatewayName) {
+				continue
+			}
+			attached = append(attached, r)
+			if r.GetLabels()["app.kubernetes.io/managed-by"] == "kubectl-agentcore" {
+				managed = append(managed, r)
+			}
+		}
+		switch {
+		case len(managed) == 1:
+			route = managed[0]
+		case len(attached) == 1:
+			route = attached[0]
+		case len(attached) == 0:
+			return "", "", fmt.Errorf("no HTTPRoute is attached to gateway %s/%s: run kubectl agentcore wizard, or pass --gateway URL", l.GatewayNamespace, l.GatewayName)
+		default:
+			return "", "", fmt.Errorf("%d HTTPRoutes are attached to gateway %s/%s: pick one with --route NS/NAME", len(attached), l.GatewayNamespace, l.GatewayName)
+		}
+	}
+	path = "/"
+	rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
+	if len(rules) > 0 {
+		rm, _ := rules[0].(map[string]any)
+		matches, _, _ := unstructured.NestedSlice(rm, "matches")
+		if len(matches) > 0 {
+			mm, _ := matches[0].(map[string]any)
+			if v, _, _ := unstructured.NestedString(mm, "path", "value"); v != "" {
+				path = v
+			}
+		}
+	}
+	hosts, _, _ := unstructured.NestedStringSlice(route.Object, "spec", "hostnames")
+	for _, h := range hosts {
+		if !strings.Contains(h, "*") {
+			hostname = h
+			break
+		}
+	}
+	return path, hostname, nil
+}
+
+func attachedTo(route *unstructured.Unstructured, gwNS, gwName string) bool {
+	parents, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs")
+	for _, p := range parents {
+		m, _ := p.(map[string]any)
+		name, _ := m["name"].(string)
+		ns, _ := m["namespace"].(string)
+		if ns == "" {
+			ns = route.GetNamespace()
+		}
+		kind, _ := m["kind"].(string)
+		if name == gwName && ns == gwNS && (kind == "" || kind == "Gateway") {
+			return true
+		}
+	}
+	return false
+}
+
+// DirectURL is the AgentCore data-plane invocation URL for arn: the endpoint from AWS_ENDPOINT_URL_BEDROCK_AGENTCORE
+// (else AWS_ENDPOINT_URL, else https://bedrock-agentcore.<region>.amazonaws.com) + /runtimes/<encoded ARN>/invocations.
+func DirectURL(arn, qualifier string) (string, error) {
+	a, err := awsops.ParseRuntimeARN(arn)
+	if err != nil {
+		return "", err
+	}
+	base := os.Getenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE")
+	if base == "" {
+		base = os.Getenv("AWS_ENDPOINT_URL")
+	}
+	if base == "" {
+		base = "https://" + a.DataPlaneHost()
+	}
+	u := strings.TrimRight(base, "/") + a.InvocationPath()
+	if qualifier != "" {
+		u += "?qualifier=" + url.QueryEscape(qualifier)
+	}
+	return u, nil
+}
+
+func apiReason(err error) string {
+	switch {
+	case apierrors.IsForbidden(err):
+		return "forbidden (needs get/list on gateways and httproutes)"
+	case apierrors.IsUnauthorized(err):
+		return "unauthorized (the kubeconfig's credentials were refused)"
+	}
+	return err.Error()
+}
