@@ -12,6 +12,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/invoke"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/logs"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/teardown"
@@ -72,6 +73,7 @@ With no command on a terminal it opens an interactive screen; every screen also 
 		rotate.NewCmd(f),
 		logs.NewCmd(f),
 		teardown.NewCmd(f),
+		invoke.NewCmd(f),
 		version.NewCmd(f),
 	)
 	return cmd
