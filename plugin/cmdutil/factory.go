@@ -4,6 +4,8 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
+	"os"
 	"sync"
 	"time"
 
@@ -51,6 +53,12 @@ func (f *Factory) RESTConfig() (*rest.Config, error) {
 		cfg, err := f.KubeFlags.ToRESTConfig()
 		if err != nil {
 			f.restErr = k8sres.ExplainConfig(err)
+			return
+		}
+		// client-go falls back to http://localhost:8080 when nothing is configured; say so instead.
+		if raw, err := f.KubeFlags.ToRawKubeConfigLoader().RawConfig(); err == nil && len(raw.Clusters) == 0 &&
+			(f.KubeFlags.APIServer == nil || *f.KubeFlags.APIServer == "") && os.Getenv("KUBERNETES_SERVICE_HOST") == "" {
+			f.restErr = errors.New("no kubeconfig found: no cluster is configured. Set KUBECONFIG or pass --kubeconfig")
 			return
 		}
 		cfg.UserAgent = "kubectl-agentcore/" + Version
