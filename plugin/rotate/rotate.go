@@ -93,9 +93,10 @@ type WriteOutcome struct {
 // Store is the token Secret (and the credentials Secret, for a rotated refresh token).
 type Store interface {
 	Read(ctx context.Context) (Stored, error)
-	// Write stores value under the Authorization key with the given annotations, unless the Secret meanwhile
-	// holds a token expiring after exp. Nothing else in the Secret changes.
-	Write(ctx context.Context, value string, exp time.Time, annotations map[string]string) (WriteOutcome, error)
+	// Write stores value under the Authorization key with the given annotations, unless another writer
+	// replaced prev (the value read before minting) meanwhile with a token expiring no earlier than exp.
+	// Nothing else in the Secret changes.
+	Write(ctx context.Context, prev, value string, exp time.Time, annotations map[string]string) (WriteOutcome, error)
 	// SaveRefreshToken stores a refresh token Cognito rotated. A nil error with no credentials Secret is fine.
 	SaveRefreshToken(ctx context.Context, rt string) error
 }
@@ -266,7 +267,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 	// The write must not be torn by a shutdown signal: give it its own bounded context.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	out, err := e.Store.Write(wctx, value, exp, res.Annotations)
+	out, err := e.Store.Write(wctx, cur.Value, value, exp, res.Annotations)
 	res.Conflicts = out.Conflicts
 	if err != nil {
 		return fail(StageWrite, err)

@@ -1,0 +1,254 @@
+package rotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Target is everything a rotation needs to know, resolved from the setup record and/or flags.
+type Target struct {
+	Namespace       string
+	SecretName      string
+	CredentialsName string // "" when the credentials come from env vars or a prompt only
+	RecordName      string // "" when there is no setup record
+	Record          *setup.Record
+
+	Region       string
+	RuntimeARN   string
+	UserPoolID   string
+	ClientID     string
+	Username     string
+	TokenUse     string
+	DiscoveryURL string
+	Audience     []string
+
+	Creds Credentials
+}
+
+// Flags are the command-line inputs for the no-record case (each overrides the record when set).
+type Flags struct {
+	Namespace         string // -n, "" when not given explicitly
+	DefaultNamespace  string // the kubeconfig's namespace, used without a record
+	SecretName        string
+	CredentialsSecret string
+	UserPoolID        string
+	ClientID          string
+	Username          string
+	RuntimeARN        string
+	DiscoveryURL      string
+	TokenUse          string
+	Region            string
+	// Sources of the secret values: "env:NAME", "secret:NAME[/KEY]" (a Secret in the namespace) or "prompt".
+	ClientSecretFrom string
+	PasswordFrom     string
+	RefreshTokenFrom string
+}
+
+// Source kinds.
+const (
+	SourceEnv    = "env:"
+	SourceSecret = "secret:"
+	SourcePrompt = "prompt"
+)
+
+// Default environment variables read when no record, Secret or flag names a source.
+const (
+	EnvClientSecret = "AGENTCORE_CLIENT_SECRET"
+	EnvPassword     = "AGENTCORE_PASSWORD"
+	EnvRefreshToken = "AGENTCORE_REFRESH_TOKEN"
+)
+
+// ValidateSource checks a --*-from value without reading it: a literal secret is refused (it would sit in argv).
+func ValidateSource(flag, v string) error {
+	switch {
+	case v == "", v == SourcePrompt:
+		return nil
+	case strings.HasPrefix(v, SourceEnv) && len(v) > len(SourceEnv):
+		return nil
+	case strings.HasPrefix(v, SourceSecret) && len(v) > len(SourceSecret):
+		return nil
+	}
+	return fmt.Errorf("--%s %q: use env:VAR, secret:NAME[/KEY] or prompt (secrets are never accepted as arguments)", flag, maskIfLong(v))
+}
+
+func maskIfLong(v string) string {
+	if len(v) > 12 {
+		return v[:4] + "…"
+	}
+	return v
+}
+
+// Resolve builds the Target: the setup record (when one exists) gives the defaults, flags override, secret values
+// come from the credentials Secret, then from the --*-from sources, then from the AGENTCORE_* env vars.
+// prompt asks for a secret value on the terminal (nil: prompting is not possible).
+func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt func(label string) (string, error)) (*Target, error) {
+	t := &Target{}
+	rec, err := findRecord(ctx, kube, fl)
+	if err != nil {
+		return nil, err
+	}
+	if rec != nil {
+		r := rec.WithDefaults()
+		if !r.Mode.UsesToken() {
+			return nil, fmt.Errorf("the setup %s uses mode %s: the gateway signs with SigV4 and holds no token to rotate", r.Ref(), r.Mode)
+		}
+		t.Record, t.RecordName = rec, r.Name
+		t.Namespace, t.SecretName, t.CredentialsName = r.Namespace, r.SecretName, r.CredentialsName()
+		t.Region, t.RuntimeARN, t.UserPoolID, t.ClientID, t.Username = r.Region, r.RuntimeARN, r.UserPoolID, r.ClientID, r.Username
+		t.TokenUse, t.DiscoveryURL, t.Audience = string(r.TokenUse), r.DiscoveryURL, r.Audience
+	} else {
+		t.Namespace = fl.Namespace
+		if t.Namespace == "" {
+			t.Namespace = fl.DefaultNamespace
+		}
+	}
+	over := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	over(&t.SecretName, fl.SecretName)
+	over(&t.CredentialsName, fl.CredentialsSecret)
+	over(&t.UserPoolID, fl.UserPoolID)
+	over(&t.ClientID, fl.ClientID)
+	over(&t.Username, fl.Username)
+	over(&t.RuntimeARN, fl.RuntimeARN)
+	over(&t.DiscoveryURL, fl.DiscoveryURL)
+	over(&t.TokenUse, fl.TokenUse)
+	over(&t.Region, fl.Region)
+	if t.SecretName == "" {
+		t.SecretName = setup.DefaultSecretName
+	}
+	if t.TokenUse == "" {
+		t.TokenUse = TokenUseID
+	}
+	if t.TokenUse != TokenUseID && t.TokenUse != TokenUseAccess {
+		return nil, fmt.Errorf("--token-use %q: use id or access", t.TokenUse)
+	}
+	if t.Region == "" && t.UserPoolID != "" {
+		if i := strings.IndexByte(t.UserPoolID, '_'); i > 0 {
+			t.Region = t.UserPoolID[:i] // pool ids are <region>_<id>
+		}
+	}
+	var missing []string
+	if t.UserPoolID == "" {
+		missing = append(missing, "--user-pool-id")
+	}
+	if t.ClientID == "" {
+		missing = append(missing, "--client-id")
+	}
+	if t.Username == "" {
+		missing = append(missing, "--username")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("no setup record in namespace %s and no %s. Run kubectl agentcore wizard, pass -n with the setup's namespace, or give the flags",
+			t.Namespace, strings.Join(missing, ", "))
+	}
+
+	// Secret values: the credentials Secret first, then explicit sources, then the environment.
+	if t.CredentialsName != "" {
+		s, err := k8sres.GetSecret(ctx, kube, t.Namespace, t.CredentialsName)
+		switch {
+		case err == nil:
+			t.Creds.ClientSecret, _ = k8sres.SecretValue(s, setup.KeyClientSecret)
+			t.Creds.Password, _ = k8sres.SecretValue(s, setup.KeyPassword)
+			t.Creds.RefreshToken, _ = k8sres.SecretValue(s, setup.KeyRefreshToken)
+		case rec != nil && fl.CredentialsSecret == "" && strings.Contains(err.Error(), "not found"):
+			t.CredentialsName = "" // the record's Secret does not exist: credentials must come from elsewhere
+		default:
+			return nil, err
+		}
+	}
+	for _, s := range []struct {
+		flag, from, env string
+		dst             *string
+	}{
+		{"client-secret-from", fl.ClientSecretFrom, EnvClientSecret, &t.Creds.ClientSecret},
+		{"password-from", fl.PasswordFrom, EnvPassword, &t.Creds.Password},
+		{"refresh-token-from", fl.RefreshTokenFrom, EnvRefreshToken, &t.Creds.RefreshToken},
+	} {
+		if err := ValidateSource(s.flag, s.from); err != nil {
+			return nil, err
+		}
+		if s.from != "" {
+			v, err := readSource(ctx, kube, t.Namespace, s.flag, s.from, prompt)
+			if err != nil {
+				return nil, err
+			}
+			*s.dst = v
+			continue
+		}
+		if *s.dst == "" {
+			*s.dst = os.Getenv(s.env)
+		}
+	}
+	if t.Creds.RefreshToken == "" && t.Creds.Password == "" {
+		return nil, errors.New("nothing to mint a token with: no refresh token and no password. Store them with the wizard, or pass --password-from env:VAR|secret:NAME/KEY|prompt")
+	}
+	t.Creds.UserPoolID, t.Creds.ClientID, t.Creds.Username = t.UserPoolID, t.ClientID, t.Username
+	return t, nil
+}
+
+func findRecord(ctx context.Context, kube kubernetes.Interface, fl Flags) (*setup.Record, error) {
+	var rec *setup.Record
+	var err error
+	if fl.Namespace != "" {
+		rec, err = setup.Load(ctx, kube, fl.Namespace)
+	} else {
+		rec, err = setup.Resolve(ctx, kube, "")
+	}
+	if errors.Is(err, setup.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil && fl.UserPoolID != "" && fl.ClientID != "" && fl.Username != "" {
+		return nil, nil // everything is given by flags; an unreadable record does not matter
+	}
+	return rec, err
+}
+
+func readSource(ctx context.Context, kube kubernetes.Interface, ns, flag, from string, prompt func(string) (string, error)) (string, error) {
+	label := strings.TrimSuffix(flag, "-from")
+	switch {
+	case from == SourcePrompt:
+		if prompt == nil {
+			return "", fmt.Errorf("--%s prompt: not on a terminal. Use env:VAR or secret:NAME/KEY", flag)
+		}
+		v, err := prompt(strings.ReplaceAll(label, "-", " "))
+		if err != nil {
+			return "", fmt.Errorf("reading the %s: %w", strings.ReplaceAll(label, "-", " "), err)
+		}
+		if v == "" {
+			return "", fmt.Errorf("the %s is empty", strings.ReplaceAll(label, "-", " "))
+		}
+		return v, nil
+	case strings.HasPrefix(from, SourceEnv):
+		name := strings.TrimPrefix(from, SourceEnv)
+		v, ok := os.LookupEnv(name)
+		if !ok || v == "" {
+			return "", fmt.Errorf("--%s env:%s: the environment variable is not set", flag, name)
+		}
+		return v, nil
+	default:
+		ref := strings.TrimPrefix(from, SourceSecret)
+		name, key, ok := strings.Cut(ref, "/")
+		if !ok || key == "" {
+			key = map[string]string{"client-secret": setup.KeyClientSecret, "password": setup.KeyPassword, "refresh-token": setup.KeyRefreshToken}[label]
+		}
+		s, err := k8sres.GetSecret(ctx, kube, ns, name)
+		if err != nil {
+			return "", err
+		}
+		v, ok := k8sres.SecretValue(s, key)
+		if !ok || v == "" {
+			return "", fmt.Errorf("--%s: Secret %s has no key %s", flag, k8sres.Ref(ns, name), key)
+		}
+		return v, nil
+	}
+}

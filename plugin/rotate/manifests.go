@@ -1,0 +1,160 @@
+package rotate
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+)
+
+// DefaultImage is the project's container image (built from the repository's Dockerfile).
+const DefaultImage = "ghcr.io/kubectl-agentcore/kubectl-agentcore"
+
+// ManifestOptions describe the in-cluster rotator.
+type ManifestOptions struct {
+	Namespace string
+	// Name of the Deployment, ServiceAccount, Role and RoleBinding (default "agentcore-rotate").
+	Name string
+	// Image with tag.
+	Image string
+	// SecretName is the token Secret; CredentialsName the Secret with client secret / password / refresh token.
+	SecretName      string
+	CredentialsName string
+	// RecordName is the setup record ConfigMap ("" when running from flags only).
+	RecordName string
+	// Args are the extra `rotate` flags (for the no-record case: pool, client, username …).
+	Args []string
+	// Region sets AWS_REGION ("" = leave to the pod's environment).
+	Region string
+	// AWSRoleARN annotates the ServiceAccount for IRSA (needed for the password path and GetAgentRuntime).
+	AWSRoleARN string
+	Labels     map[string]string
+}
+
+// Manifests returns the ServiceAccount, Role, RoleBinding and Deployment that run `kubectl-agentcore rotate
+// --watch` in the cluster. The Role allows get+update on exactly the two Secrets and get on the setup record.
+func Manifests(o ManifestOptions) []runtime.Object {
+	if o.Name == "" {
+		o.Name = "agentcore-rotate"
+	}
+	labels := map[string]string{
+		k8sres.LabelManagedBy:         k8sres.ManagedByValue,
+		"app.kubernetes.io/name":      "kubectl-agentcore",
+		"app.kubernetes.io/component": "token-rotator",
+		"app.kubernetes.io/instance":  o.Name,
+	}
+	for k, v := range o.Labels {
+		labels[k] = v
+	}
+	selector := map[string]string{"app.kubernetes.io/name": "kubectl-agentcore", "app.kubernetes.io/instance": o.Name}
+	meta := func() metav1.ObjectMeta {
+		l := map[string]string{}
+		for k, v := range labels {
+			l[k] = v
+		}
+		return metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: l}
+	}
+
+	sa := &corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"}, ObjectMeta: meta()}
+	if o.AWSRoleARN != "" {
+		sa.Annotations = map[string]string{"eks.amazonaws.com/role-arn": o.AWSRoleARN}
+	}
+
+	secrets := []string{o.SecretName}
+	if o.CredentialsName != "" && o.CredentialsName != o.SecretName {
+		secrets = append(secrets, o.CredentialsName)
+	}
+	rules := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: secrets, Verbs: []string{"get", "update"}}}
+	if o.RecordName != "" {
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps"}, ResourceNames: []string{o.RecordName}, Verbs: []string{"get"}})
+	}
+	role := &rbacv1.Role{TypeMeta: metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"}, ObjectMeta: meta(), Rules: rules}
+	rb := &rbacv1.RoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
+		ObjectMeta: meta(),
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: o.Name},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: o.Name, Namespace: o.Namespace}},
+	}
+
+	args := []string{"rotate", "--watch", "--log-format=json", "--namespace=" + o.Namespace, "--secret=" + o.SecretName}
+	if o.CredentialsName != "" {
+		args = append(args, "--credentials-secret="+o.CredentialsName)
+	}
+	args = append(args, o.Args...)
+	var env []corev1.EnvVar
+	if o.Region != "" {
+		env = append(env, corev1.EnvVar{Name: "AWS_REGION", Value: o.Region})
+	}
+	one := int32(1)
+	f, t := false, true
+	uid := int64(65532)
+	dep := &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: meta(),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &one,
+			// One rotator at a time; two would be safe (conflict-checked writes) but mint twice.
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
+			Selector: &metav1.LabelSelector{MatchLabels: selector},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					ServiceAccountName: o.Name,
+					SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: &t, RunAsUser: &uid,
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+					TerminationGracePeriodSeconds: ptr(int64(30)),
+					Containers: []corev1.Container{{
+						Name:    "rotate",
+						Image:   o.Image,
+						Command: []string{"/usr/local/bin/kubectl-agentcore"},
+						Args:    args,
+						Env:     env,
+						SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: &f, ReadOnlyRootFilesystem: &t,
+							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
+						Resources: corev1.ResourceRequirements{
+							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
+							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
+						},
+					}},
+				},
+			},
+		},
+	}
+	return []runtime.Object{sa, role, rb, dep}
+}
+
+// ManifestsYAML renders the objects as one multi-document YAML stream, ready for kubectl apply -f -.
+func ManifestsYAML(objs []runtime.Object) ([]byte, error) {
+	var buf bytes.Buffer
+	for i, o := range objs {
+		b, err := yaml.Marshal(o)
+		if err != nil {
+			return nil, fmt.Errorf("rendering manifest %d: %w", i, err)
+		}
+		buf.WriteString("---\n")
+		buf.Write(stripStatus(b))
+	}
+	return buf.Bytes(), nil
+}
+
+// stripStatus drops the empty `status: {}` and `creationTimestamp: null` the typed objects marshal with.
+func stripStatus(b []byte) []byte {
+	var lines [][]byte
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		t := bytes.TrimSpace(l)
+		if bytes.Equal(t, []byte("status: {}")) || bytes.Equal(t, []byte("creationTimestamp: null")) {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	return bytes.Join(lines, []byte("\n"))
+}
+
+func ptr[T any](v T) *T { return &v }
