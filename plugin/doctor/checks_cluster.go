@@ -1,0 +1,171 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Check ids. They are stable: docs/checks.md lists each with what it means.
+const (
+	IDClusterReachable   = "cluster.reachable"
+	IDClusterPermissions = "cluster.permissions"
+	IDClusterKinds       = "cluster.agentgateway-kinds"
+)
+
+func (d *Doctor) clusterChecks() []Check {
+	st := d.st
+	return []Check{
+		{ID: IDClusterReachable, Category: CatCluster, Title: "reachable", Run: func(ctx context.Context) Outcome {
+			v, err := st.version.get(ctx)
+			if err != nil {
+				return fail(k8sres.Explain("reaching the API server "+d.deps.Server, err).Error(),
+					"Check the kube context (kubectl config current-context), the network/VPN and your login.", "")
+			}
+			return pass("Kubernetes %s at %s", v.GitVersion, d.deps.Server)
+		}},
+		{ID: IDClusterPermissions, Category: CatCluster, Title: "permissions", Deps: []string{IDClusterReachable}, Run: d.checkPermissions},
+		{ID: IDClusterKinds, Category: CatCluster, Title: "Agent Gateway kinds", Deps: []string{IDClusterReachable}, Run: func(ctx context.Context) Outcome {
+			k, err := st.kinds.get(ctx)
+			if err != nil {
+				return fail(err.Error(), "", "")
+			}
+			if err := k.Require(); err != nil {
+				return fail(err.Error(), "doctor reads Gateway API routes and Agent Gateway backends and policies; without their CRDs there is nothing to check.", "")
+			}
+			switch k.Flavor() {
+			case "enterprise":
+				return pass("Enterprise Agent Gateway kinds (EnterpriseAgentgatewayPolicy%s)", map[bool]string{true: ", EnterpriseAgentgatewayBackend", false: ""}[k.EnterpriseBackend])
+			default:
+				return pass("open-source Agent Gateway kinds (agentgateway.dev/v1alpha1)")
+			}
+		}},
+	}
+}
+
+type access struct {
+	verb, group, resource, namespace string
+	// optional accesses only count when the kind is served.
+	onlyIf func() bool
+}
+
+func (a access) String() string {
+	r := a.resource
+	if a.group != "" {
+		r += "." + a.group
+	}
+	if a.namespace == "" {
+		return a.verb + " " + r + " (all namespaces)"
+	}
+	return a.verb + " " + r + " in " + a.namespace
+}
+
+func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
+	o := d.opts
+	ns := firstNonEmpty(o.Route.Namespace, o.Namespace, setup.DefaultNamespace)
+	gwNS := firstNonEmpty(o.Gateway.Namespace, setup.DefaultGatewayNamespace)
+	secNS := firstNonEmpty(o.Secret.Namespace, ns)
+	var kindsOK bool
+	var kinds k8sres.Kinds
+	var kindsOnce sync.Once
+	served := func() k8sres.Kinds {
+		kindsOnce.Do(func() {
+			k, err := d.st.kinds.get(ctx)
+			kinds, kindsOK = k, err == nil
+		})
+		return kinds
+	}
+	want := []access{
+		{verb: "get", group: k8sres.GroupGatewayAPI, resource: "httproutes", namespace: ns},
+		{verb: "get", group: k8sres.GroupGatewayAPI, resource: "gateways", namespace: gwNS},
+		{verb: "get", group: k8sres.GroupOSS, resource: "agentgatewaybackends", namespace: ns, onlyIf: func() bool { k := served(); return !kindsOK || k.Backend }},
+		{verb: "list", group: k8sres.GroupOSS, resource: "agentgatewaypolicies", namespace: ns, onlyIf: func() bool { k := served(); return !kindsOK || k.Policy }},
+		{verb: "get", group: k8sres.GroupEnterprise, resource: "enterpriseagentgatewaybackends", namespace: ns, onlyIf: func() bool { return served().EnterpriseBackend }},
+		{verb: "list", group: k8sres.GroupEnterprise, resource: "enterpriseagentgatewaypolicies", namespace: ns, onlyIf: func() bool { return served().EnterprisePolicy }},
+	}
+	if o.Route.IsZero() {
+		want = append(want, access{verb: "get", resource: "configmaps", namespace: ns})
+	}
+	if o.Token == "" {
+		want = append(want, access{verb: "get", resource: "secrets", namespace: secNS})
+	}
+	type answer struct {
+		a       access
+		allowed bool
+		err     error
+	}
+	answers := make([]answer, len(want))
+	var user string
+	var wg sync.WaitGroup
+	for i, a := range want {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := d.deps.Kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
+				Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authzv1.ResourceAttributes{
+					Verb: a.verb, Group: a.group, Resource: a.resource, Namespace: a.namespace}},
+			}, metav1.CreateOptions{})
+			answers[i] = answer{a: a, err: err, allowed: err == nil && r.Status.Allowed}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r, err := d.deps.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err == nil {
+			user = r.Status.UserInfo.Username
+		}
+	}()
+	wg.Wait()
+	var denied []string
+	var resources []string
+	for _, an := range answers {
+		if an.a.onlyIf != nil && !an.a.onlyIf() {
+			continue
+		}
+		if an.err != nil {
+			return fail(k8sres.Explain("asking the API server what you may read (SelfSubjectAccessReview)", an.err).Error(), "", "")
+		}
+		if !an.allowed {
+			denied = append(denied, "cannot "+an.a.String())
+			r := an.a.resource
+			if an.a.group != "" {
+				r += "." + an.a.group
+			}
+			resources = append(resources, r)
+		}
+	}
+	if len(denied) == 0 {
+		return pass("may read everything doctor checks (%d access reviews)", len(answers))
+	}
+	who := "you"
+	if user != "" {
+		who = "user " + user
+	}
+	sort.Strings(resources)
+	fix := ""
+	if user != "" {
+		fix = fmt.Sprintf("kubectl create clusterrole agentcore-doctor --verb=get,list --resource=%s && kubectl create clusterrolebinding agentcore-doctor --clusterrole=agentcore-doctor --user=%s",
+			strings.Join(resources, ","), user)
+	}
+	return fail(who+" "+strings.Join(denied, "; "),
+		"doctor only reads; ask your cluster admin for these read permissions (the fix is what an admin would run), or check the token and authorizer offline with --token-file and --authorizer-file.",
+		fix)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,208 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+)
+
+// Token and authorizer check ids (the rules live in plugin/tokencheck).
+const (
+	IDTokenMalformed   = "token.malformed"
+	IDTokenExpired     = "token.expired"
+	IDTokenExpiring    = "token.expiring"
+	IDTokenNotYetValid = "token.not-yet-valid"
+	IDTokenSignature   = "token.signature"
+
+	IDAuthorizerMode         = "authorizer.mode"
+	IDAuthorizerDiscoveryURL = "authorizer.discovery-url"
+	IDAuthorizerIssuer       = "authorizer.issuer"
+	IDAuthorizerAudience     = "authorizer.audience"
+	IDAuthorizerClient       = "authorizer.client"
+	IDAuthorizerScope        = "authorizer.scope"
+	IDAuthorizerClaims       = "authorizer.claims"
+)
+
+func fromFinding(f tokencheck.Finding) Outcome {
+	return Outcome{Status: Status(f.Status), Detail: f.Detail, Hint: f.Hint, Fix: f.Fix}
+}
+
+func pick(fs []tokencheck.Finding, id string) Outcome {
+	for _, f := range fs {
+		if f.ID == id {
+			return fromFinding(f)
+		}
+	}
+	return fail("internal error: tokencheck gave no "+id+" finding", "this is a bug in kubectl-agentcore", "")
+}
+
+// sigState is the discovery document and JWKS, fetched once per run.
+type sigState struct {
+	discovery *lazy[*tokencheck.Discovery]
+	jwks      *lazy[[]byte]
+}
+
+func newSigState(st *state) *sigState {
+	d := st.d
+	s := &sigState{}
+	s.discovery = newLazy(func(ctx context.Context) (*tokencheck.Discovery, error) {
+		if d.opts.DiscoveryDoc != nil {
+			doc, err := tokencheck.ParseDiscovery(d.opts.DiscoveryDoc)
+			if err != nil {
+				return nil, &tokencheck.FetchError{What: "discovery file", URL: "--discovery-file", Reason: err.Error(), Err: err}
+			}
+			doc.URL = "--discovery-file"
+			return doc, nil
+		}
+		u := ""
+		if az, err := st.authorizer.get(ctx); err == nil && az != nil && tokencheck.DiscoveryURLValid(az.DiscoveryURL) {
+			u = az.DiscoveryURL
+		} else if tok, err := st.token.get(ctx); err == nil && tok.Issuer != "" {
+			u = tokencheck.DiscoveryURLFor(tok.Issuer)
+		}
+		if u == "" {
+			return nil, errors.New("no discovery URL: the runtime has no JWT authorizer and the token has no iss")
+		}
+		return tokencheck.FetchDiscovery(ctx, d.deps.HTTP, u)
+	})
+	s.jwks = newLazy(func(ctx context.Context) ([]byte, error) {
+		if d.opts.JWKS != nil {
+			return d.opts.JWKS, nil
+		}
+		doc, err := s.discovery.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return tokencheck.FetchJWKS(ctx, d.deps.HTTP, doc.JWKSURI)
+	})
+	return s
+}
+
+func (d *Doctor) tokenChecks() []Check {
+	st := d.st
+	var first []string
+	if !d.opts.Offline && d.opts.Token == "" {
+		first = []string{IDSecretJWT}
+	}
+	after := []string{IDTokenMalformed}
+	window := func(id string) func(ctx context.Context) Outcome {
+		return func(ctx context.Context) Outcome {
+			tok, err := st.token.get(ctx)
+			if err != nil {
+				return fail(err.Error(), "", "")
+			}
+			return pick(tokencheck.CheckToken(tok, d.deps.Now()), id)
+		}
+	}
+	return []Check{
+		{ID: IDTokenMalformed, Category: CatToken, Title: "decodes", Deps: first, Run: func(ctx context.Context) Outcome {
+			tok, err := st.token.get(ctx)
+			if err != nil {
+				return fail(err.Error(), "The token must be a compact JWT: three base64url parts (header, claims, signature) separated by dots.", "kubectl agentcore rotate")
+			}
+			kid := tok.KeyID
+			if kid == "" {
+				kid = "none"
+			}
+			return pass("%s from %s (%s, kid %s)", tok.Kind.Describe(), tok.Issuer, tok.Alg, kid)
+		}},
+		{ID: IDTokenExpired, Category: CatToken, Title: "not expired", Deps: after, Run: window(IDTokenExpired)},
+		{ID: IDTokenExpiring, Category: CatToken, Title: "time left", Deps: after, Run: window(IDTokenExpiring)},
+		{ID: IDTokenNotYetValid, Category: CatToken, Title: "valid now", Deps: after, Run: window(IDTokenNotYetValid)},
+		{ID: IDTokenSignature, Category: CatToken, Title: "signature", Deps: after, Run: func(ctx context.Context) Outcome {
+			tok, err := st.token.get(ctx)
+			if err != nil {
+				return fail(err.Error(), "", "")
+			}
+			v := tokencheck.Verification{}
+			v.Discovery, v.Err = st.sig.discovery.get(ctx)
+			if d.opts.JWKS != nil {
+				v.Err = nil
+			}
+			if v.Err != nil {
+				v.Stage = "discovery"
+			} else {
+				var jwks []byte
+				jwks, v.Err = st.sig.jwks.get(ctx)
+				v.JWKSURI = "--jwks-file"
+				if d.opts.JWKS == nil && v.Discovery != nil {
+					v.JWKSURI = v.Discovery.JWKSURI
+				}
+				if v.Err != nil {
+					v.Stage = "jwks"
+				} else if v.Err = tokencheck.VerifySignature(ctx, tok, jwks); v.Err != nil {
+					v.Stage = "signature"
+				} else {
+					v.Verified = true
+				}
+			}
+			return fromFinding(tokencheck.SignatureFinding(tok, v))
+		}},
+	}
+}
+
+func (d *Doctor) authorizerChecks() []Check {
+	st := d.st
+	var modeDeps []string
+	switch {
+	case d.opts.Offline:
+	case d.opts.AuthorizerSet:
+		modeDeps = []string{IDResourcesSetup}
+	default:
+		modeDeps = []string{IDRuntimeARN}
+	}
+	tokDeps := []string{IDAuthorizerMode, IDTokenMalformed}
+	// findings applies tokencheck's rules with what is known; withDiscovery waits for the discovery document.
+	findings := func(ctx context.Context, withDiscovery bool) ([]tokencheck.Finding, error) {
+		az, err := st.authorizer.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tok, terr := st.token.get(ctx)
+		if terr != nil {
+			tok = nil
+		}
+		var doc *tokencheck.Discovery
+		var fetchErr error
+		if withDiscovery && az != nil && tokencheck.DiscoveryURLValid(az.DiscoveryURL) {
+			doc, fetchErr = st.sig.discovery.get(ctx)
+		}
+		return tokencheck.CheckAuthorizerDiscovery(tok, az, doc, fetchErr), nil
+	}
+	run := func(id string, withDiscovery bool) func(ctx context.Context) Outcome {
+		return func(ctx context.Context) Outcome {
+			fs, err := findings(ctx, withDiscovery)
+			if err != nil {
+				return fail("reading the runtime's authorizer: "+err.Error(), "", "")
+			}
+			return pick(fs, id)
+		}
+	}
+	return []Check{
+		{ID: IDAuthorizerMode, Category: CatAuthorizer, Title: "JWT authorizer", Deps: modeDeps, Run: func(ctx context.Context) Outcome {
+			az, err := st.authorizer.get(ctx)
+			if err != nil {
+				return fail("reading the runtime's authorizer: "+err.Error(), "doctor reads it with GetAgentRuntime (needs bedrock-agentcore:GetAgentRuntime); or pass --authorizer-file with the authorizerConfiguration JSON.", "")
+			}
+			if !d.opts.Offline {
+				if t, err := st.target.get(ctx); err == nil && t.mode == modeSigV4 {
+					if az == nil {
+						return pass("IAM (SigV4) only, as the sigv4 setup needs")
+					}
+					return fail(fmt.Sprintf("the runtime has a JWT authorizer (%s) but the gateway signs with SigV4: AgentCore answers 403 Authorization method mismatch", az.DiscoveryURL),
+						"Either remove the runtime's authorizer, or give the gateway a bearer token (rewrite or native mode).", "kubectl agentcore wizard --mode native")
+				}
+			}
+			fs := tokencheck.CheckAuthorizerDiscovery(nil, az, nil, nil)
+			return pick(fs, IDAuthorizerMode)
+		}},
+		{ID: IDAuthorizerDiscoveryURL, Category: CatAuthorizer, Title: "discovery URL", Deps: []string{IDAuthorizerMode}, Run: run(IDAuthorizerDiscoveryURL, true)},
+		{ID: IDAuthorizerIssuer, Category: CatAuthorizer, Title: "issuer", Deps: []string{IDAuthorizerDiscoveryURL, IDTokenMalformed}, Run: run(IDAuthorizerIssuer, true)},
+		{ID: IDAuthorizerAudience, Category: CatAuthorizer, Title: "audience", Deps: tokDeps, Run: run(IDAuthorizerAudience, false)},
+		{ID: IDAuthorizerClient, Category: CatAuthorizer, Title: "client", Deps: tokDeps, Run: run(IDAuthorizerClient, false)},
+		{ID: IDAuthorizerScope, Category: CatAuthorizer, Title: "scope", Deps: tokDeps, Run: run(IDAuthorizerScope, false)},
+		{ID: IDAuthorizerClaims, Category: CatAuthorizer, Title: "custom claims", Deps: tokDeps, Run: run(IDAuthorizerClaims, false)},
+	}
+}

@@ -1,0 +1,127 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/version"
+)
+
+// state is what one run's checks share. Each value is fetched once, by whichever check needs it first.
+type state struct {
+	d *Doctor
+
+	version *lazy[*version.Info]
+	kinds   *lazy[k8sres.Kinds]
+	target  *lazy[*target]
+	secret  *lazy[*corev1.Secret]
+	// rawToken is the compact JWT (from the Secret, or Options.Token).
+	rawToken *lazy[string]
+	token    *lazy[*tokencheck.Token]
+	runtime  *lazy[*bedrockagentcorecontrol.GetAgentRuntimeOutput]
+	// authorizer is the runtime's authorizer (nil = IAM only), from GetAgentRuntime or --authorizer-file.
+	authorizer *lazy[*tokencheck.Authorizer]
+	account    *lazy[string]
+	sig        *sigState
+}
+
+func newState(d *Doctor) *state {
+	st := &state{d: d}
+	st.version = newLazy(func(ctx context.Context) (*version.Info, error) {
+		return d.deps.Discovery.ServerVersion()
+	})
+	st.kinds = newLazy(func(ctx context.Context) (k8sres.Kinds, error) {
+		return k8sres.DiscoverKinds(d.deps.Discovery)
+	})
+	st.target = newLazy(st.resolveTarget)
+	st.secret = newLazy(func(ctx context.Context) (*corev1.Secret, error) {
+		t, err := st.target.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if t.secretRef.IsZero() {
+			return nil, errNoSecret
+		}
+		return k8sres.GetSecret(ctx, d.deps.Kube, t.secretRef.Namespace, t.secretRef.Name)
+	})
+	st.rawToken = newLazy(func(ctx context.Context) (string, error) {
+		if d.opts.Token != "" {
+			return d.opts.Token, nil
+		}
+		s, err := st.secret.get(ctx)
+		if err != nil {
+			return "", err
+		}
+		t, _ := st.target.get(ctx)
+		v, _ := k8sres.SecretValue(s, t.secretKey)
+		return strings.TrimSpace(v), nil
+	})
+	st.token = newLazy(func(ctx context.Context) (*tokencheck.Token, error) {
+		raw, err := st.rawToken.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return tokencheck.Parse(raw)
+	})
+	st.runtime = newLazy(func(ctx context.Context) (*bedrockagentcorecontrol.GetAgentRuntimeOutput, error) {
+		if d.deps.AgentCore == nil {
+			if d.deps.AWSErr != nil {
+				return nil, d.deps.AWSErr
+			}
+			return nil, errors.New("no AWS configuration")
+		}
+		arn, err := st.arn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out, err := d.deps.AgentCore.GetAgentRuntime(ctx, &bedrockagentcorecontrol.GetAgentRuntimeInput{AgentRuntimeId: aws.String(arn.RuntimeID)},
+			func(o *bedrockagentcorecontrol.Options) {
+				if arn.Region != "" && d.deps.Region != "" && arn.Region != d.deps.Region {
+					o.Region = arn.Region // the runtime lives in the ARN's region
+				}
+			})
+		if err != nil {
+			return nil, awsops.Explain(err)
+		}
+		return out, nil
+	})
+	st.authorizer = newLazy(func(ctx context.Context) (*tokencheck.Authorizer, error) {
+		if d.opts.AuthorizerSet {
+			return d.opts.Authorizer, nil
+		}
+		rt, err := st.runtime.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return tokencheck.AuthorizerFromSDK(rt.AuthorizerConfiguration), nil
+	})
+	st.account = newLazy(func(ctx context.Context) (string, error) {
+		if d.deps.CallerAccount == nil {
+			return "", nil
+		}
+		return d.deps.CallerAccount(ctx)
+	})
+	st.sig = newSigState(st)
+	return st
+}
+
+var errNoSecret = errors.New("the setup sends no bearer token (no Secret)")
+
+// arn is the runtime ARN under examination, parsed.
+func (st *state) arn(ctx context.Context) (awsops.RuntimeARN, error) {
+	if st.d.opts.Offline {
+		return awsops.ParseRuntimeARN(st.d.opts.RuntimeARN)
+	}
+	t, err := st.target.get(ctx)
+	if err != nil {
+		return awsops.RuntimeARN{}, err
+	}
+	return t.parsedARN()
+}

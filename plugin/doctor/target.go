@@ -1,0 +1,404 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Setup modes (as the wizard names them).
+const (
+	modeRewrite = "rewrite"
+	modeNative  = "native"
+	modeSigV4   = "sigv4"
+)
+
+// target is the setup under examination, resolved from flags, the setup record and the route.
+type target struct {
+	source string // where the setup came from, in words
+	record *setup.Record
+
+	routeRef Ref
+	route    *unstructured.Unstructured
+
+	gatewayRef Ref
+	gateway    *unstructured.Unstructured
+	gatewayErr error
+
+	// backends referenced by the route (Agent Gateway kinds), with a lookup error per missing one.
+	backendRefs []Ref
+	backends    []*unstructured.Unstructured
+	backendErrs []string
+
+	policies  []*unstructured.Unstructured
+	policyErr error
+
+	// secretRef and secretKey are the token Secret and key; zero when the setup sends no token (sigv4).
+	secretRef    Ref
+	secretKey    string
+	secretSource string
+
+	arn       string
+	arnSource string
+	mode      string
+}
+
+// objects returns every fetched object, for the observedGeneration check.
+func (t *target) objects() []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	if t.gateway != nil {
+		out = append(out, t.gateway)
+	}
+	if t.route != nil {
+		out = append(out, t.route)
+	}
+	out = append(out, t.backends...)
+	out = append(out, t.policies...)
+	return out
+}
+
+func (st *state) resolveTarget(ctx context.Context) (*target, error) {
+	d := st.d
+	o := d.opts
+	t := &target{routeRef: o.Route, gatewayRef: o.Gateway, secretRef: o.Secret, arn: o.RuntimeARN}
+	if !o.Secret.IsZero() {
+		t.secretSource = "--secret"
+	}
+	if o.RuntimeARN != "" {
+		t.arnSource = "--runtime-arn"
+	}
+	t.source = "flags"
+	if o.Route.IsZero() {
+		rec, err := setup.Resolve(ctx, d.deps.Kube, o.Namespace)
+		if err != nil {
+			if errors.Is(err, setup.ErrNotFound) {
+				return nil, fmt.Errorf("%s. Or name the objects: --route NS/NAME [--secret NS/NAME] [--runtime-arn ARN]", strings.TrimSuffix(err.Error(), "."))
+			}
+			return nil, err
+		}
+		rec2 := rec.WithDefaults()
+		t.record = &rec2
+		t.source = "setup record " + rec.Ref()
+		t.routeRef = Ref{rec2.Namespace, rec2.RouteName}
+		if t.gatewayRef.IsZero() {
+			t.gatewayRef = Ref{rec2.GatewayNamespace, rec2.GatewayName}
+		}
+		if t.secretRef.IsZero() && rec2.Mode.UsesToken() && rec2.SecretName != "" {
+			t.secretRef, t.secretSource = Ref{rec2.Namespace, rec2.SecretName}, "setup record"
+		}
+		if t.arn == "" {
+			t.arn, t.arnSource = rec2.RuntimeARN, "setup record"
+		}
+		t.mode = string(rec2.Mode)
+	}
+
+	route, err := d.deps.Dynamic.Resource(k8sres.GVRHTTPRoute).Namespace(t.routeRef.Namespace).Get(ctx, t.routeRef.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, k8sres.Explain("reading HTTPRoute "+t.routeRef.String(), err)
+	}
+	t.route = route
+	if t.gatewayRef.IsZero() {
+		if p := routeParents(route); len(p) > 0 {
+			t.gatewayRef = p[0]
+		}
+	}
+	t.backendRefs = routeBackends(route)
+
+	kinds, _ := st.kinds.get(ctx)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	if !t.gatewayRef.IsZero() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g, err := d.deps.Dynamic.Resource(k8sres.GVRGateway).Namespace(t.gatewayRef.Namespace).Get(ctx, t.gatewayRef.Name, metav1.GetOptions{})
+			mu.Lock()
+			defer mu.Unlock()
+			t.gateway, t.gatewayErr = g, err
+		}()
+	}
+	for _, br := range t.backendRefs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := getBackend(ctx, st, br, kinds)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.backendErrs = append(t.backendErrs, err.Error())
+				return
+			}
+			t.backends = append(t.backends, b)
+		}()
+	}
+	for _, gvr := range policyGVRs(kinds) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := d.deps.Dynamic.Resource(gvr).Namespace(t.routeRef.Namespace).List(ctx, metav1.ListOptions{})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.policyErr = k8sres.Explain("listing "+gvr.Resource+" in "+t.routeRef.Namespace, err)
+				return
+			}
+			for i := range l.Items {
+				t.policies = append(t.policies, &l.Items[i])
+			}
+		}()
+	}
+	wg.Wait()
+	t.policies = relevantPolicies(t)
+
+	// The token Secret: flag, record, else the policy's or the backend's secretRef.
+	if t.secretRef.IsZero() {
+		for _, p := range t.policies {
+			if ref, key, ok := secretRefAt(p, "spec", "backend", "auth", "secretRef"); ok {
+				t.secretRef, t.secretKey, t.secretSource = ref, key, "policy "+p.GetNamespace()+"/"+p.GetName()
+				break
+			}
+		}
+	}
+	if t.secretRef.IsZero() {
+		for _, b := range t.backends {
+			if ref, key, ok := secretRefAt(b, "spec", "policies", "auth", "secretRef"); ok {
+				t.secretRef, t.secretKey, t.secretSource = ref, key, "backend "+b.GetNamespace()+"/"+b.GetName()
+				break
+			}
+		}
+	}
+	if t.secretKey == "" {
+		t.secretKey = setup.SecretKey
+	}
+
+	// The runtime ARN: flag, record, else the native backend's, else the route's rewrite path.
+	if t.arn == "" {
+		for _, b := range t.backends {
+			if a, ok, _ := unstructured.NestedString(b.Object, "spec", "aws", "agentCore", "agentRuntimeArn"); ok && a != "" {
+				t.arn, t.arnSource = a, "backend "+b.GetNamespace()+"/"+b.GetName()
+				break
+			}
+		}
+	}
+	if t.arn == "" {
+		for _, rw := range routeRewrites(route) {
+			if a, ok := arnFromPath(rw.path); ok {
+				t.arn, t.arnSource = a, "the route's rewrite path"
+				break
+			}
+		}
+	}
+	if t.mode == "" {
+		t.mode = modeRewrite
+		for _, b := range t.backends {
+			if _, ok, _ := unstructured.NestedMap(b.Object, "spec", "aws", "agentCore"); ok {
+				t.mode = modeNative
+				if t.secretRef.IsZero() {
+					t.mode = modeSigV4
+				}
+			}
+		}
+	}
+	return t, nil
+}
+
+func getBackend(ctx context.Context, st *state, br Ref, kinds k8sres.Kinds) (*unstructured.Unstructured, error) {
+	var lastErr error
+	for _, gvr := range backendGVRs(kinds) {
+		b, err := st.d.deps.Dynamic.Resource(gvr).Namespace(br.Namespace).Get(ctx, br.Name, metav1.GetOptions{})
+		if err == nil {
+			return b, nil
+		}
+		lastErr = err
+		if !apierrors.IsNotFound(err) {
+			break
+		}
+	}
+	if lastErr == nil || apierrors.IsNotFound(lastErr) {
+		return nil, fmt.Errorf("backend %s not found", br)
+	}
+	return nil, k8sres.Explain("reading backend "+br.String(), lastErr)
+}
+
+func backendGVRs(k k8sres.Kinds) []schema.GroupVersionResource {
+	var out []schema.GroupVersionResource
+	if k.Backend || !k.EnterpriseBackend {
+		out = append(out, k8sres.GVRBackend)
+	}
+	if k.EnterpriseBackend {
+		out = append(out, k8sres.GVREnterpriseBackend)
+	}
+	return out
+}
+
+func policyGVRs(k k8sres.Kinds) []schema.GroupVersionResource {
+	var out []schema.GroupVersionResource
+	if k.Policy || !k.EnterprisePolicy {
+		out = append(out, k8sres.GVRPolicy)
+	}
+	if k.EnterprisePolicy {
+		out = append(out, k8sres.GVREnterprisePolicy)
+	}
+	return out
+}
+
+// routeParents are the route's parentRefs that are Gateways.
+func routeParents(route *unstructured.Unstructured) []Ref {
+	raw, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs")
+	var out []Ref
+	for _, r := range raw {
+		m, _ := r.(map[string]any)
+		if k, _ := m["kind"].(string); k != "" && k != "Gateway" {
+			continue
+		}
+		ns, _ := m["namespace"].(string)
+		if ns == "" {
+			ns = route.GetNamespace()
+		}
+		name, _ := m["name"].(string)
+		out = append(out, Ref{ns, name})
+	}
+	return out
+}
+
+// routeBackends are the route's backendRefs of Agent Gateway backend kinds.
+func routeBackends(route *unstructured.Unstructured) []Ref {
+	rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
+	seen := map[Ref]bool{}
+	var out []Ref
+	for _, r := range rules {
+		rm, _ := r.(map[string]any)
+		brs, _ := rm["backendRefs"].([]any)
+		for _, b := range brs {
+			bm, _ := b.(map[string]any)
+			kind, _ := bm["kind"].(string)
+			group, _ := bm["group"].(string)
+			if !strings.HasSuffix(kind, "AgentgatewayBackend") && group != k8sres.GroupOSS && group != k8sres.GroupEnterprise {
+				continue
+			}
+			ns, _ := bm["namespace"].(string)
+			if ns == "" {
+				ns = route.GetNamespace()
+			}
+			name, _ := bm["name"].(string)
+			ref := Ref{ns, name}
+			if !seen[ref] {
+				seen[ref] = true
+				out = append(out, ref)
+			}
+		}
+	}
+	return out
+}
+
+type rewrite struct {
+	hostname string
+	path     string
+	pathType string
+}
+
+// routeRewrites are the URLRewrite filters of the route's rules.
+func routeRewrites(route *unstructured.Unstructured) []rewrite {
+	rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
+	var out []rewrite
+	for _, r := range rules {
+		rm, _ := r.(map[string]any)
+		fs, _ := rm["filters"].([]any)
+		for _, f := range fs {
+			fm, _ := f.(map[string]any)
+			if fm["type"] != "URLRewrite" {
+				continue
+			}
+			rw := rewrite{}
+			rw.hostname, _, _ = unstructured.NestedString(fm, "urlRewrite", "hostname")
+			rw.pathType, _, _ = unstructured.NestedString(fm, "urlRewrite", "path", "type")
+			if rw.pathType == "ReplacePrefixMatch" {
+				rw.path, _, _ = unstructured.NestedString(fm, "urlRewrite", "path", "replacePrefixMatch")
+			} else {
+				rw.path, _, _ = unstructured.NestedString(fm, "urlRewrite", "path", "replaceFullPath")
+			}
+			out = append(out, rw)
+		}
+	}
+	return out
+}
+
+// arnFromPath decodes /runtimes/<encoded ARN>/invocations.
+func arnFromPath(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "/runtimes/")
+	if !ok {
+		return "", false
+	}
+	enc, _, _ := strings.Cut(rest, "/")
+	a, err := url.PathUnescape(enc)
+	if err != nil || !strings.HasPrefix(a, "arn:") {
+		return "", false
+	}
+	return a, true
+}
+
+// relevantPolicies keeps the policies whose targetRefs name the route, one of its backends or its Gateway.
+func relevantPolicies(t *target) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, p := range t.policies {
+		refs, _, _ := unstructured.NestedSlice(p.Object, "spec", "targetRefs")
+		for _, r := range refs {
+			m, _ := r.(map[string]any)
+			kind, _ := m["kind"].(string)
+			name, _ := m["name"].(string)
+			here := Ref{p.GetNamespace(), name}
+			match := false
+			switch {
+			case kind == "HTTPRoute":
+				match = here == t.routeRef
+			case strings.HasSuffix(kind, "AgentgatewayBackend"):
+				for _, b := range t.backendRefs {
+					match = match || here == b
+				}
+			case kind == "Gateway":
+				match = here == t.gatewayRef
+			}
+			if match {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func secretRefAt(obj *unstructured.Unstructured, path ...string) (Ref, string, bool) {
+	m, ok, _ := unstructured.NestedMap(obj.Object, path...)
+	if !ok {
+		return Ref{}, "", false
+	}
+	name, _ := m["name"].(string)
+	if name == "" {
+		return Ref{}, "", false
+	}
+	key, _ := m["key"].(string)
+	return Ref{obj.GetNamespace(), name}, key, true
+}
+
+// parseARN parses the target's ARN.
+func (t *target) parsedARN() (awsops.RuntimeARN, error) {
+	if t.arn == "" {
+		return awsops.RuntimeARN{}, errors.New("no runtime ARN: the setup record, the backend and the route's rewrite path name none. Pass --runtime-arn")
+	}
+	return awsops.ParseRuntimeARN(t.arn)
+}
+
+func objRef(o *unstructured.Unstructured) string {
+	return o.GetKind() + " " + k8sres.Ref(o.GetNamespace(), o.GetName())
+}
