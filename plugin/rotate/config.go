@@ -90,7 +90,7 @@ func maskIfLong(v string) string {
 // prompt asks for a secret value on the terminal (nil: prompting is not possible).
 func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt func(label string) (string, error)) (*Target, error) {
 	t := &Target{}
-	rec, err := findRecord(ctx, kube, fl)
+	rec, err := FindRecord(ctx, kube, fl)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,9 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 	return t, nil
 }
 
-func findRecord(ctx context.Context, kube kubernetes.Interface, fl Flags) (*setup.Record, error) {
+// FindRecord reads the setup record: namespace's when -n was given, else the only one in the cluster. No record
+// is (nil, nil).
+func FindRecord(ctx context.Context, kube kubernetes.Interface, fl Flags) (*setup.Record, error) {
 	var rec *setup.Record
 	var err error
 	if fl.Namespace != "" {

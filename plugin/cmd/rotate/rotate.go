@@ -2,20 +2,374 @@
 package rotate
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
+
+// Options of the command.
+type Options struct {
+	f  *cmdutil.Factory
+	fl rotate.Flags
+
+	Force          bool
+	DryRun         bool
+	MinRemaining   time.Duration
+	Watch          bool
+	LogFormat      string
+	NoTUI          bool
+	PrintManifests bool
+	Image          string
+	AWSRoleARN     string
+	Output         string
+
+	// Clock, when set, replaces the wall clock (tests).
+	Clock rotate.Clock
+	// WatchHook, when set, receives every watch event (tests).
+	WatchHook func(rotate.Event)
+
+	logFormatChanged bool
+}
 
 // NewCmd builds the rotate command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	o := &Options{f: f}
+	return newCmd(o)
+}
+
+// NewCmdWithOptions is NewCmd with options prepared by a test (clock, event hook).
+func NewCmdWithOptions(f *cmdutil.Factory, o *Options) *cobra.Command {
+	o.f = f
+	return newCmd(o)
+}
+
+func newCmd(o *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rotate",
 		Short: "Mint a fresh token into the gateway's Secret before it expires",
-		Long:  `Mint a new token, verify it against the pool's keys and the runtime's authorizer, and only then write it to
-the Secret. --watch keeps doing so before each expiry; --print-manifests runs it in the cluster.`,
+		Long: `Mint a new token, verify it against the pool's keys and the runtime's authorizer, and only then write it to
+the Secret (only the Authorization key changes; a token that fails is never written). With the wizard's setup
+record no flags are needed; without it, name the pool, client, user and Secret, and where the client secret and
+password come from (env:VAR, secret:NAME/KEY or prompt — never the value itself).
+
+--watch keeps doing so before each expiry (when less than max(5m, 20% of the lifetime) is left), with backoff and
+loud alerts on failure; --print-manifests prints what runs it in the cluster.`,
+		Example: `  kubectl agentcore rotate                      # with the wizard's setup record
+  kubectl agentcore rotate --dry-run -o json
+  kubectl agentcore rotate -n agentcore --user-pool-id us-east-1_AbC --client-id 5pk… --username gw \
+      --client-secret-from env:CLIENT_SECRET --password-from prompt
+  kubectl agentcore rotate --watch --log-format json
+  kubectl agentcore rotate --print-manifests | kubectl apply -f -`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmdutil.NotImplemented("kubectl agentcore rotate", 5)
+			o.logFormatChanged = cmd.Flags().Changed("log-format")
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			return o.Run(cmd)
 		},
 	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.fl.SecretName, "secret", "", "the gateway's token Secret (default: the setup record's, else "+setup.DefaultSecretName+")")
+	fs.StringVar(&o.fl.CredentialsSecret, "credentials-secret", "", "Secret with clientSecret / password / refreshToken keys (default: the setup record's)")
+	fs.StringVar(&o.fl.UserPoolID, "user-pool-id", "", "Cognito user pool id (default: the setup record's)")
+	fs.StringVar(&o.fl.ClientID, "client-id", "", "Cognito app client id (default: the setup record's)")
+	fs.StringVar(&o.fl.Username, "username", "", "Cognito user the gateway signs in as (default: the setup record's)")
+	fs.StringVar(&o.fl.ClientSecretFrom, "client-secret-from", "", "where the client secret comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvClientSecret+")")
+	fs.StringVar(&o.fl.PasswordFrom, "password-from", "", "where the password comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvPassword+")")
+	fs.StringVar(&o.fl.RefreshTokenFrom, "refresh-token-from", "", "where a refresh token comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvRefreshToken+")")
+	fs.StringVar(&o.fl.RuntimeARN, "runtime-arn", "", "AgentCore runtime whose authorizer the token must satisfy (default: the setup record's)")
+	fs.StringVar(&o.fl.DiscoveryURL, "discovery-url", "", "the pool's OpenID discovery URL (default: the setup record's, else derived from the pool)")
+	fs.StringVar(&o.fl.TokenUse, "token-use", "", "which Cognito token goes into the Secret: id or access (default: the setup record's, else id)")
+	fs.BoolVar(&o.Force, "force", false, "rotate even when the stored token is still fresh")
+	fs.DurationVar(&o.MinRemaining, "min-remaining", rotate.DefaultMinRemaining, "one-shot: leave a stored token alone while it has at least this long left")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "mint and validate, show what would be written, change nothing")
+	fs.BoolVar(&o.Watch, "watch", false, "keep rotating before each expiry until stopped (SIGTERM / ctrl+c)")
+	fs.StringVar(&o.LogFormat, "log-format", "text", "--watch log lines: text or json (on a terminal, giving it selects logs instead of the screen)")
+	fs.BoolVar(&o.NoTUI, "no-tui", false, "--watch: log lines even on a terminal")
+	fs.BoolVar(&o.PrintManifests, "print-manifests", false, "print the ServiceAccount, Role, RoleBinding and Deployment that run rotate --watch in the cluster")
+	fs.StringVar(&o.Image, "image", "", "--print-manifests: container image (default "+rotate.DefaultImage+":<version>)")
+	fs.StringVar(&o.AWSRoleARN, "aws-role-arn", "", "--print-manifests: IAM role for the ServiceAccount (IRSA), needed for the password path and GetAgentRuntime")
+	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+// Validate checks flag combinations (usage errors, exit 2).
+func (o *Options) Validate(cmd *cobra.Command) error {
+	if err := cmdutil.ValidateOutput(o.Output); err != nil {
+		return err
+	}
+	if o.LogFormat != "text" && o.LogFormat != "json" {
+		return cmdutil.UsageErrorf("--log-format %q: use text or json", o.LogFormat)
+	}
+	if o.fl.TokenUse != "" && o.fl.TokenUse != rotate.TokenUseID && o.fl.TokenUse != rotate.TokenUseAccess {
+		return cmdutil.UsageErrorf("--token-use %q: use id or access", o.fl.TokenUse)
+	}
+	for _, s := range []struct{ flag, v string }{{"client-secret-from", o.fl.ClientSecretFrom}, {"password-from", o.fl.PasswordFrom}, {"refresh-token-from", o.fl.RefreshTokenFrom}} {
+		if err := rotate.ValidateSource(s.flag, s.v); err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+	}
+	if o.MinRemaining < 0 {
+		return cmdutil.UsageErrorf("--min-remaining must not be negative")
+	}
+	if o.Watch && o.DryRun {
+		return cmdutil.UsageErrorf("--watch and --dry-run do not go together: use --dry-run alone to see one rotation")
+	}
+	if o.PrintManifests && (o.Watch || o.DryRun || o.Force) {
+		return cmdutil.UsageErrorf("--print-manifests only prints: drop --watch, --dry-run and --force")
+	}
+	if o.PrintManifests && cmd.Flags().Changed("output") && o.Output != cmdutil.OutputYAML {
+		return cmdutil.UsageErrorf("--print-manifests prints YAML: drop -o or use -o yaml")
+	}
+	return nil
+}
+
+func (o *Options) flags() (rotate.Flags, error) {
+	fl := o.fl
+	if o.f.KubeFlags.Namespace != nil && *o.f.KubeFlags.Namespace != "" {
+		fl.Namespace = *o.f.KubeFlags.Namespace
+	}
+	ns, err := o.f.Namespace()
+	if err != nil {
+		return fl, err
+	}
+	fl.DefaultNamespace = ns
+	fl.Region = o.f.AWS.Region
+	return fl, nil
+}
+
+func (o *Options) clock() rotate.Clock {
+	if o.Clock != nil {
+		return o.Clock
+	}
+	return rotate.RealClock{}
+}
+
+// Run does the work.
+func (o *Options) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	kube, err := o.f.KubeClient()
+	if err != nil {
+		return err
+	}
+	fl, err := o.flags()
+	if err != nil {
+		return err
+	}
+	if o.PrintManifests {
+		return o.printManifests(ctx, fl)
+	}
+	var prompt func(string) (string, error)
+	if f, ok := o.f.IO.In.(*os.File); ok && o.f.IO.CanPrompt() {
+		prompt = func(label string) (string, error) {
+			fmt.Fprintf(o.f.IO.ErrOut, "%s: ", label)
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(o.f.IO.ErrOut)
+			return strings.TrimSpace(string(b)), err
+		}
+	}
+	mode := "once"
+	if o.Watch {
+		mode = "watch"
+	}
+	s, err := rotate.Build(ctx, rotate.Deps{
+		Kube: kube,
+		AWSConfig: func(ctx context.Context, region string) (aws.Config, error) {
+			if o.f.AWS.Region == "" && region != "" {
+				return awsops.Load(ctx, awsops.Options{Region: region, Profile: o.f.AWS.Profile})
+			}
+			return o.f.AWSConfig(ctx)
+		},
+		Clock:    o.clock(),
+		Prompt:   prompt,
+		Identity: fmt.Sprintf("kubectl-agentcore/%s (%s)", cmdutil.Version, mode),
+	}, fl)
+	if err != nil {
+		return err
+	}
+	if o.Watch {
+		return o.runWatch(ctx, s)
+	}
+	res, err := s.Engine.Once(ctx, rotate.Options{Force: o.Force, DryRun: o.DryRun, MinRemaining: o.MinRemaining})
+	if err != nil {
+		return rotationError(s.Target, err)
+	}
+	if o.Output != cmdutil.OutputText {
+		return cmdutil.PrintStructured(o.f.IO.Out, o.Output, res)
+	}
+	theme := style.New(o.f.IO.ColorEnabled(), o.f.IO.ASCII())
+	RenderText(o.f.IO.Out, theme, res, s.AuthorizerSource, o.clock().Now())
+	return nil
+}
+
+// rotationError is the one-line error of a failed rotation (exit 1).
+func rotationError(t *rotate.Target, err error) error {
+	what := "rotating the token in Secret " + t.Namespace + "/" + t.SecretName
+	var re *rotate.Error
+	if errors.As(err, &re) && re.Stage == rotate.StageMint {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s: %s. Nothing was written", what, strings.TrimRight(redact.Text(err.Error()), "."))}
+	}
+	return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s: %s", what, redact.Text(err.Error()))}
+}
+
+// RenderText prints a one-shot Result.
+func RenderText(w io.Writer, th style.Theme, r *rotate.Result, authorizerSource string, now time.Time) {
+	exp := func(t *time.Time) string {
+		if t == nil {
+			return "none (no readable token)"
+		}
+		verb := "expires"
+		if !t.After(now) {
+			verb = "expired"
+		}
+		return fmt.Sprintf("%s %s (%s)", verb, style.Relative(*t, now), t.Local().Format("15:04:05"))
+	}
+	switch r.Action {
+	case rotate.ActionFresh:
+		fmt.Fprintf(w, "%s %s is fresh: its token %s; nothing written\n", th.Symbol(style.Skip), r.Secret, exp(r.OldExpiry))
+		fmt.Fprintf(w, "  %s\n", r.Note)
+		return
+	case rotate.ActionRotated:
+		fmt.Fprintf(w, "%s rotated %s (%s token, minted with the %s)\n", th.Symbol(style.Pass), r.Secret, r.TokenUse, r.Method)
+	case rotate.ActionDryRun:
+		fmt.Fprintf(w, "%s dry run: would write a new %s token to %s (minted with the %s); nothing changed\n", th.Symbol(style.Skip), r.TokenUse, r.Secret, r.Method)
+	case rotate.ActionKept:
+		fmt.Fprintf(w, "%s %s: another writer stored a newer token meanwhile; it was kept\n", th.Symbol(style.Pass), r.Secret)
+	}
+	fmt.Fprintf(w, "  old token   %s\n", exp(r.OldExpiry))
+	fmt.Fprintf(w, "  new token   %s", exp(r.NewExpiry))
+	if r.Token != "" {
+		fmt.Fprintf(w, "  %s", r.Token)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  checked     signature against the pool's keys, expiry, claims against %s\n", authorizerSource)
+	if r.RefreshTokenRotated {
+		if r.Action == rotate.ActionDryRun {
+			fmt.Fprintln(w, "  refresh     Cognito issued a new refresh token (would be stored)")
+		} else {
+			fmt.Fprintln(w, "  refresh     Cognito issued a new refresh token; stored in the credentials Secret")
+		}
+	}
+	if r.Conflicts > 0 {
+		fmt.Fprintf(w, "  conflicts   %d (retried on the fresh copy; other keys kept)\n", r.Conflicts)
+	}
+	if r.Note != "" && r.Action != rotate.ActionKept {
+		fmt.Fprintf(w, "  note        %s\n", r.Note)
+	}
+	if r.Action == rotate.ActionDryRun {
+		keys := []string{rotate.AnnotationRotatedAt, rotate.AnnotationTokenExpires, rotate.AnnotationRotatedBy}
+		for _, k := range keys {
+			if v, ok := r.Annotations[k]; ok {
+				fmt.Fprintf(w, "  annotation  %s=%s\n", k, v)
+			}
+		}
+	}
+}
+
+func (o *Options) runWatch(ctx context.Context, s *rotate.Setup) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	useTUI := o.f.IO.CanPrompt() && !o.NoTUI && !o.cmdChangedLogFormat()
+	if useTUI {
+		return o.runWatchTUI(ctx, s)
+	}
+	log := NewLogger(o.f.IO.ErrOut, o.LogFormat)
+	log.Info("watching", "secret", s.Target.Namespace+"/"+s.Target.SecretName, "authorizer", s.AuthorizerSource,
+		"tokenUse", s.Target.TokenUse)
+	err := s.Engine.Watch(ctx, rotate.WatchOptions{OnEvent: func(ev rotate.Event) {
+		LogEvent(log, ev)
+		if o.WatchHook != nil {
+			o.WatchHook(ev)
+		}
+	}})
+	return err
+}
+
+func (o *Options) cmdChangedLogFormat() bool { return o.logFormatChanged }
+
+// NewLogger is the watch loop's structured logger (text or json), one line per event.
+func NewLogger(w io.Writer, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// LogEvent writes one line for ev. Nothing secret is ever a field: tokens appear masked at most.
+func LogEvent(log *slog.Logger, ev rotate.Event) {
+	attrs := []any{}
+	if !ev.Expiry.IsZero() {
+		attrs = append(attrs, "expiresAt", ev.Expiry.UTC().Format(time.RFC3339), "expiresIn", ev.Expiry.Sub(ev.Time).Round(time.Second).String())
+	}
+	if !ev.Next.IsZero() {
+		attrs = append(attrs, "nextCheck", ev.Next.UTC().Format(time.RFC3339))
+	}
+	switch ev.Kind {
+	case rotate.EventStarted:
+		return // the command logs "watching" with the target
+	case rotate.EventFresh:
+		log.Info("token fresh", append(attrs, "rotateWhenLeft", ev.Threshold.String())...)
+	case rotate.EventRotated, rotate.EventKept:
+		r := ev.Result
+		msg := "token rotated"
+		if ev.Kind == rotate.EventKept {
+			msg = "newer token kept"
+		}
+		attrs = append(attrs, "method", r.Method, "secret", r.Secret)
+		if r.OldExpiry != nil {
+			attrs = append(attrs, "oldExpiresAt", r.OldExpiry.UTC().Format(time.RFC3339))
+		}
+		if r.Conflicts > 0 {
+			attrs = append(attrs, "conflicts", r.Conflicts)
+		}
+		if r.RefreshTokenRotated {
+			attrs = append(attrs, "refreshTokenRotated", true)
+		}
+		if r.Note != "" {
+			attrs = append(attrs, "note", r.Note)
+		}
+		log.Info(msg, attrs...)
+	case rotate.EventFailed:
+		msg := "ALERT: token rotation failed"
+		switch {
+		case ev.Expiry.IsZero():
+			msg += "; the Secret holds no readable token"
+		case !ev.Expiry.After(ev.Time):
+			msg += "; the stored token has EXPIRED and the gateway's calls get 401"
+		default:
+			msg += "; the stored token still works for " + style.Short(ev.Expiry.Sub(ev.Time))
+		}
+		var re *rotate.Error
+		stage := ""
+		if errors.As(ev.Err, &re) {
+			stage = string(re.Stage)
+		}
+		attrs = append(attrs, "stage", stage, "failures", ev.Failures, "retryIn", ev.Next.Sub(ev.Time).Round(time.Second).String(),
+			"reason", redact.Text(ev.Err.Error()))
+		log.Error(msg, attrs...)
+	case rotate.EventStopping:
+		log.Info("stopped", attrs...)
+	}
 }
