@@ -2,21 +2,321 @@
 package doctor
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	tuidoctor "github.com/kubectl-agentcore/kubectl-agentcore/tui/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
+
+// Options are the doctor command's flags.
+type Options struct {
+	Route, Secret, Gateway string
+	RuntimeARN             string
+	TokenFile              string
+	AuthorizerFile         string
+	DiscoveryFile          string
+	JWKSFile               string
+	Probe                  bool
+	GatewayURL             string
+	Timeout                time.Duration
+	Output                 string
+	NoTUI                  bool
+
+	outputSet bool
+	opts      dr.Options
+}
 
 // NewCmd builds the doctor command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Find why calls through the gateway fail (401, 403, 429 …) and how to fix it",
-		Long:  `Check every link of Client → Agent Gateway → AgentCore for one setup: cluster, gateway resources, the
+		Long: `Check every link of Client → Agent Gateway → AgentCore for one setup: cluster, gateway resources, the
 token Secret, the token itself, the runtime's JWT authorizer and the runtime. Each problem is named with its
-fix. Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run.`,
+check id (see docs/checks.md) and, where one exists, the exact fix command.
+
+The setup is the one the wizard recorded (its ConfigMap), or the objects named by --route, --secret,
+--gateway and --runtime-arn. Offline (no cluster, no AWS), only the token and authorizer are checked:
+
+  kubectl agentcore doctor --token-file token.jwt --authorizer-file authorizer.json \
+      [--discovery-file openid-configuration.json --jwks-file jwks.json]
+
+--authorizer-file holds the authorizerConfiguration as the AWS CLI prints it; null or {} = no JWT authorizer.
+
+Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.`,
+		Example: `  kubectl agentcore doctor
+  kubectl agentcore doctor -n agentcore -o json
+  kubectl agentcore doctor --route agentcore/agentcore --runtime-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef
+  kubectl agentcore doctor --probe --gateway-url http://localhost:8080`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmdutil.NotImplemented("kubectl agentcore doctor", 3)
+			o.outputSet = cmd.Flags().Changed("output")
+			ns := ""
+			if f.KubeFlags.Namespace != nil {
+				ns = *f.KubeFlags.Namespace
+			}
+			if err := o.Complete(f, ns); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context(), f)
 		},
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Route, "route", "", "the HTTPRoute to check, NAMESPACE/NAME (default: from the setup record)")
+	fl.StringVar(&o.Secret, "secret", "", "the token Secret, NAMESPACE/NAME (default: from the record or the route's policy)")
+	fl.StringVar(&o.Gateway, "gateway", "", "the Gateway, NAMESPACE/NAME (default: the route's parent)")
+	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the AgentCore runtime ARN (default: from the record, backend or route rewrite)")
+	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin) instead of the Secret")
+	fl.StringVar(&o.AuthorizerFile, "authorizer-file", "", "read the authorizerConfiguration JSON from this file instead of GetAgentRuntime")
+	fl.StringVar(&o.DiscoveryFile, "discovery-file", "", "the issuer's openid-configuration document (instead of fetching it)")
+	fl.StringVar(&o.JWKSFile, "jwks-file", "", "the issuer's JWKS (instead of fetching it)")
+	fl.BoolVar(&o.Probe, "probe", false, "also send one request through the gateway and one straight to AgentCore (without a token)")
+	fl.StringVar(&o.GatewayURL, "gateway-url", "", "base URL of the gateway for --probe (default: the Gateway's address)")
+	fl.DurationVar(&o.Timeout, "timeout", 60*time.Second, "give up on checks still running after this long")
+	fl.BoolVar(&o.NoTUI, "no-tui", false, "print text even on a terminal")
+	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+// Offline reports whether only the token and authorizer are checked.
+func (o *Options) Offline() bool {
+	return o.TokenFile != "" && o.AuthorizerFile != "" && o.Route == "" && o.Secret == "" && o.Gateway == "" &&
+		o.RuntimeARN == "" && !o.Probe
+}
+
+// Complete validates the flags and reads the files.
+func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
+	if err := cmdutil.ValidateOutput(o.Output); err != nil {
+		return err
+	}
+	if o.Timeout <= 0 {
+		return cmdutil.UsageErrorf("--timeout must be positive")
+	}
+	var err error
+	do := dr.Options{Offline: o.Offline(), Namespace: namespace, RuntimeARN: strings.TrimSpace(o.RuntimeARN), Probe: o.Probe, GatewayURL: o.GatewayURL}
+	defNS := firstNonEmpty(namespace, "default")
+	for _, x := range []struct {
+		flag, val string
+		dst       *dr.Ref
+	}{{"--route", o.Route, &do.Route}, {"--secret", o.Secret, &do.Secret}, {"--gateway", o.Gateway, &do.Gateway}} {
+		if *x.dst, err = dr.ParseRef(x.val, defNS); err != nil {
+			return cmdutil.UsageErrorf("%s: %v", x.flag, err)
+		}
+	}
+	if do.RuntimeARN != "" {
+		if _, err := awsops.ParseRuntimeARN(do.RuntimeARN); err != nil {
+			return cmdutil.UsageErrorf("--runtime-arn: %v", err)
+		}
+	}
+	if o.GatewayURL != "" && !strings.HasPrefix(o.GatewayURL, "http://") && !strings.HasPrefix(o.GatewayURL, "https://") {
+		return cmdutil.UsageErrorf("--gateway-url %q must start with http:// or https://", o.GatewayURL)
+	}
+	if o.TokenFile != "" {
+		b, err := readInput(f, o.TokenFile)
+		if err != nil {
+			return cmdutil.Fail("reading --token-file "+o.TokenFile, err, "Check the path")
+		}
+		do.Token = strings.TrimSpace(string(b))
+		if do.Token == "" {
+			return cmdutil.Fail("reading --token-file "+o.TokenFile, errors.New("the file is empty"), "Put the JWT (or Bearer <jwt>) in it")
+		}
+		if len(do.Token) > 7 && strings.EqualFold(do.Token[:7], "bearer ") {
+			do.Token = strings.TrimSpace(do.Token[7:])
+		}
+	}
+	if o.AuthorizerFile != "" {
+		b, err := readInput(f, o.AuthorizerFile)
+		if err != nil {
+			return cmdutil.Fail("reading --authorizer-file "+o.AuthorizerFile, err, "Check the path")
+		}
+		az, err := tokencheck.ParseAuthorizerJSON(b)
+		if err != nil {
+			return cmdutil.Fail("reading --authorizer-file "+o.AuthorizerFile, err, `It must hold the authorizerConfiguration JSON, e.g. {"customJWTAuthorizer":{"discoveryUrl":"…","allowedAudience":["…"]}}`)
+		}
+		do.Authorizer, do.AuthorizerSet = az, true
+	}
+	if o.DiscoveryFile != "" {
+		if do.DiscoveryDoc, err = os.ReadFile(o.DiscoveryFile); err != nil {
+			return cmdutil.Fail("reading --discovery-file", err, "Check the path")
+		}
+	}
+	if o.JWKSFile != "" {
+		if do.JWKS, err = os.ReadFile(o.JWKSFile); err != nil {
+			return cmdutil.Fail("reading --jwks-file", err, "Check the path")
+		}
+	}
+	if o.TokenFile == "-" && o.AuthorizerFile == "-" {
+		return cmdutil.UsageErrorf("--token-file and --authorizer-file cannot both be stdin")
+	}
+	o.opts = do
+	return nil
+}
+
+func readInput(f *cmdutil.Factory, path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(io.LimitReader(f.IO.In, 2<<20))
+	}
+	return os.ReadFile(path)
+}
+
+// Deps builds the clients. A kubeconfig that cannot be loaded is an error (doctor cannot run); AWS problems
+// become failed checks.
+func (o *Options) Deps(ctx context.Context, f *cmdutil.Factory) (dr.Deps, error) {
+	deps := dr.Deps{Now: f.Now, HTTP: &http.Client{Timeout: 15 * time.Second}}
+	if o.opts.Offline {
+		return deps, nil
+	}
+	cfg, err := f.RESTConfig()
+	if err != nil {
+		return deps, err
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 100, 200 // doctor asks for a handful of objects at once
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 20 * time.Second
+	}
+	if deps.Kube, err = kubernetes.NewForConfig(cfg); err != nil {
+		return deps, err
+	}
+	if deps.Dynamic, err = dynamic.NewForConfig(cfg); err != nil {
+		return deps, err
+	}
+	if deps.Discovery, err = discovery.NewDiscoveryClientForConfig(cfg); err != nil {
+		return deps, err
+	}
+	deps.Server = cfg.Host
+	awsCfg, err := f.AWSConfig(ctx)
+	if err != nil {
+		deps.AWSErr = err
+		return deps, nil
+	}
+	deps.Region = awsCfg.Region
+	deps.AgentCore = bedrockagentcorecontrol.NewFromConfig(awsCfg)
+	deps.CallerAccount = func(ctx context.Context) (string, error) {
+		id, err := awsops.CallerIdentity(ctx, awsCfg)
+		return id.Account, err
+	}
+	return deps, nil
+}
+
+// Run runs the checks and renders them: the TUI on a terminal, else text or -o json|yaml.
+func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	deps, err := o.Deps(ctx, f)
+	if err != nil {
+		return err
+	}
+	d := dr.New(o.opts, deps)
+	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+
+	if f.IO.CanPrompt() && !o.outputSet && !o.NoTUI {
+		return o.runTUI(ctx, f, d, theme)
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	_, rep := d.RunAll(ctx, nil)
+	switch o.Output {
+	case cmdutil.OutputJSON, cmdutil.OutputYAML:
+		if err := cmdutil.PrintStructured(f.IO.Out, o.Output, rep); err != nil {
+			return err
+		}
+	default:
+		WriteText(f.IO.Out, d.Header(), rep, theme)
+	}
+	if rep.Failed() {
+		return cmdutil.ErrFindings
+	}
+	return nil
+}
+
+func (o *Options) runTUI(ctx context.Context, f *cmdutil.Factory, d *dr.Doctor, theme style.Theme) error {
+	var cancelRun context.CancelFunc = func() {}
+	start := func() ([]dr.Result, <-chan dr.Result) {
+		cancelRun()
+		var rctx context.Context
+		rctx, cancelRun = context.WithTimeout(ctx, o.Timeout)
+		cs, ch := d.Start(rctx)
+		return dr.PendingResults(cs), ch
+	}
+	defer func() { cancelRun() }()
+	m := tuidoctor.New(d.Header(), start, theme)
+	final, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
+	if err != nil {
+		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	if fm, ok := final.(tuidoctor.Model); ok && fm.Report().Failed() {
+		return cmdutil.ErrFindings
+	}
+	return nil
+}
+
+// WriteText prints the report: a line per category, one line per check (symbol, id, detail), and for every
+// check that did not pass its hint and fix, indented.
+func WriteText(w io.Writer, header string, rep dr.Report, t style.Theme) {
+	fmt.Fprintf(w, "%s %s\n", t.Title.Render("Doctor ·"), header)
+	idW := 0
+	for _, r := range rep.Checks {
+		idW = max(idW, len(r.ID))
+	}
+	cat := ""
+	for _, r := range rep.Checks {
+		if r.Category != cat {
+			cat = r.Category
+			fmt.Fprintln(w, t.Bold.Render(cat))
+		}
+		detail := r.Detail
+		if detail == "" {
+			detail = r.Title
+		}
+		sym := t.Symbol(style.Status(r.Status))
+		if t.ASCII {
+			sym = fmt.Sprintf("%-4s", sym)
+		}
+		fmt.Fprintf(w, "  %s %-*s  %s\n", sym, idW, r.ID, detail)
+		if r.Status == dr.Pass || r.Status == dr.Skip {
+			continue
+		}
+		pad := strings.Repeat(" ", 4)
+		if r.Hint != "" {
+			fmt.Fprintf(w, "%s%s %s\n", pad, t.Faint.Render("hint"), r.Hint)
+		}
+		if r.Fix != "" {
+			fmt.Fprintf(w, "%s%s  %s\n", pad, t.Faint.Render("fix"), t.Bold.Render(r.Fix))
+		}
+	}
+	s := rep.Summary
+	fmt.Fprintf(w, "%d passed, %d warnings, %d failed, %d skipped\n", s.Pass, s.Warn, s.Fail, s.Skip)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
