@@ -241,7 +241,10 @@ func ExplainCognito(err error, secrets ...string) error {
 	case "ResourceNotFoundException":
 		return say("not found in Cognito (ResourceNotFoundException: " + msg + "). Check the pool id, client id and --region")
 	case "InvalidPasswordException":
-		return say("the password does not meet the pool's policy (InvalidPasswordException: " + msg + "). Let the wizard generate one")
+		if strings.Contains(lm, "policy") || strings.Contains(lm, "conform") {
+			return say("the password does not meet the pool's policy (InvalidPasswordException: " + msg + "). Let the wizard generate one")
+		}
+		return say("incorrect password (InvalidPasswordException: " + msg + "). Check the stored password, or rerun the wizard to set a new one")
 	case "UsernameExistsException":
 		return say("the user already exists (UsernameExistsException). Rerun: the wizard reuses it")
 	case "AccessDeniedException":
