@@ -27,7 +27,7 @@ build:
 install:
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kubectl-agentcore
 
-testbin: $(TESTBIN)/kube-apiserver $(TESTBIN)/etcd
+testbin: $(TESTBIN)/kube-apiserver $(TESTBIN)/etcd $(TESTBIN)/kwok
 
 $(TESTBIN)/kube-apiserver: tools/testbin/go.mod tools/testbin/go.sum
 	@mkdir -p $(TESTBIN)
@@ -37,6 +37,10 @@ $(TESTBIN)/kube-apiserver: tools/testbin/go.mod tools/testbin/go.sum
 $(TESTBIN)/etcd: tools/testbin/go.mod tools/testbin/go.sum tools/testbin/etcd/main.go
 	@mkdir -p $(TESTBIN)
 	cd tools/testbin && $(GO) build -trimpath -ldflags '-s -w' -o $(CURDIR)/$@ ./etcd
+
+$(TESTBIN)/kwok: tools/kwok/go.mod tools/kwok/go.sum
+	@mkdir -p $(TESTBIN)
+	cd tools/kwok && $(GO) build -trimpath -ldflags '-s -w' -o $(CURDIR)/$@ sigs.k8s.io/kwok/cmd/kwok
 
 cognito-local: $(COGNITO_LOCAL)
 
