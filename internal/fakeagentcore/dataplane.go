@@ -116,6 +116,11 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 	}
 	s.count("InvokeAgentRuntime")
 	esc := strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), "/runtimes/"), "/invocations")
+	if strings.Contains(esc, "/") {
+		// An ARN whose "/" is not encoded splits the path: no such route.
+		writeDataError(w, 403, "MissingAuthenticationTokenException", MsgMissingAuthToken)
+		return
+	}
 	arn, err := url.PathUnescape(esc)
 	if err != nil || !strings.HasPrefix(arn, "arn:") {
 		writeDataError(w, 400, "ValidationException", "Invalid agent runtime ARN in the path; encode it fully (':' as %3A, '/' as %2F).")
