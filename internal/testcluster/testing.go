@@ -64,6 +64,7 @@ func Shared(t testing.TB) *Cluster {
 // Main runs the package's tests and stops the shared cluster afterwards.
 func Main(m *testing.M) {
 	code := m.Run()
+	stopKwokShared(code)
 	if shared != nil {
 		shared.Stop()
 	}
