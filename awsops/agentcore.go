@@ -467,8 +467,8 @@ func ExplainAgentCore(err error) error {
 		return &explained{err, fmt.Sprintf("an AgentCore quota is exhausted (ServiceQuotaExceededException): %s Delete unused resources or request a quota increase in Service Quotas", msg)}
 	case "InternalServerException":
 		return &explained{err, fmt.Sprintf("AgentCore had an internal error (InternalServerException): %s Retry; if it persists, check the AWS Health Dashboard", msg)}
-	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "ExpiredToken":
-		return Explain(err)
+	case "MissingAuthenticationTokenException":
+		return &explained{err, "the request reached AgentCore unsigned (MissingAuthenticationTokenException). Provide AWS credentials (AWS_PROFILE, aws sso login), and check any AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL override"}
 	}
 	return Explain(err)
 }
