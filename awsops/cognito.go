@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -54,8 +56,40 @@ type Cognito struct {
 
 // NewCognito makes a Cognito client from an AWS config. AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER and
 // cfg.BaseEndpoint apply.
+//
+// Token issuers normally live at https://cognito-idp.<region>.amazonaws.com/<poolId>. When the Cognito endpoint
+// is overridden to something that is not an AWS host (cognito-local in tests and the sandbox), that endpoint is
+// also the issuer base, since local emulators serve the pool's discovery document and JWKS there.
+// AGENTCORE_COGNITO_ISSUER_BASE overrides both.
 func NewCognito(cfg aws.Config, optFns ...func(*cip.Options)) *Cognito {
-	return &Cognito{API: cip.NewFromConfig(cfg, optFns...), Region: cfg.Region}
+	c := &Cognito{API: cip.NewFromConfig(cfg, optFns...), Region: cfg.Region}
+	c.IssuerBase = localIssuerBase(cfg)
+	return c
+}
+
+func localIssuerBase(cfg aws.Config) string {
+	if v := os.Getenv("AGENTCORE_COGNITO_ISSUER_BASE"); v != "" {
+		return strings.TrimRight(v, "/")
+	}
+	ep := os.Getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+	if ep == "" && cfg.BaseEndpoint != nil {
+		ep = *cfg.BaseEndpoint
+	}
+	if ep == "" {
+		ep = os.Getenv("AWS_ENDPOINT_URL")
+	}
+	if ep == "" {
+		return ""
+	}
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	h := u.Hostname()
+	if strings.HasSuffix(h, ".amazonaws.com") || strings.HasSuffix(h, ".amazonaws.com.cn") || strings.HasSuffix(h, ".api.aws") {
+		return ""
+	}
+	return strings.TrimRight(ep, "/")
 }
 
 // Issuer is the pool's token issuer (field-facts §4): https://cognito-idp.<region>.amazonaws.com/<poolId>.

@@ -65,7 +65,9 @@ func newCognito(t *testing.T) (*Cognito, *cognitolocal.Server) {
 	t.Helper()
 	s := cognitolocal.Shared(t)
 	c := NewCognito(s.AWSConfig())
-	c.IssuerBase = s.Endpoint()
+	if c.IssuerBase != s.Endpoint() {
+		t.Fatalf("IssuerBase %q not derived from the endpoint override %q", c.IssuerBase, s.Endpoint())
+	}
 	return c, s
 }
 
@@ -387,5 +389,28 @@ func TestUpdateClientInputCopiesEverySetting(t *testing.T) {
 		if iv.Field(i).IsZero() {
 			t.Errorf("UpdateUserPoolClientInput.%s not copied", f.Name)
 		}
+	}
+}
+
+func TestIssuerBase(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AGENTCORE_COGNITO_ISSUER_BASE", "")
+	c := NewCognito(aws.Config{Region: "eu-west-1"})
+	if got := c.Issuer("eu-west-1_Abc"); got != "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc" {
+		t.Errorf("issuer %s", got)
+	}
+	// An AWS endpoint override (FIPS, VPC) does not change the issuer.
+	c = NewCognito(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("https://cognito-idp-fips.us-east-1.amazonaws.com")})
+	if got := c.Issuer("us-east-1_X"); got != "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X" {
+		t.Errorf("issuer with FIPS endpoint %s", got)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "http://127.0.0.1:9999/")
+	if got := NewCognito(aws.Config{Region: "us-east-1"}).Issuer("local_1"); got != "http://127.0.0.1:9999/local_1" {
+		t.Errorf("issuer with local endpoint %s", got)
+	}
+	t.Setenv("AGENTCORE_COGNITO_ISSUER_BASE", "https://issuer.example/")
+	if got := NewCognito(aws.Config{Region: "us-east-1"}).Issuer("p"); got != "https://issuer.example/p" {
+		t.Errorf("explicit issuer base %s", got)
 	}
 }
