@@ -98,6 +98,25 @@ func (r Runtime) AuthorizerMode() string {
 	return "jwt"
 }
 
+// MarshalJSON adds the authorizer as the AWS CLI prints it ("authorizer": null for IAM only) and
+// "authorizerMode" when it was loaded.
+func (r Runtime) MarshalJSON() ([]byte, error) {
+	type plain Runtime
+	out := struct {
+		plain
+		AuthorizerMode string          `json:"authorizerMode,omitempty"`
+		Authorizer     json.RawMessage `json:"authorizer,omitempty"`
+	}{plain: plain(r), AuthorizerMode: r.AuthorizerMode()}
+	if r.AuthorizerLoaded {
+		raw, err := AuthorizerToJSON(r.Authorizer)
+		if err != nil {
+			return nil, err
+		}
+		out.Authorizer = raw
+	}
+	return json.Marshal(out)
+}
+
 // ListOptions tune ListRuntimes.
 type ListOptions struct {
 	// WithAuthorizers reads each runtime's authorizer (one GetAgentRuntime per runtime, 8 at a time).

@@ -399,6 +399,13 @@ func TestListRuntimesPaginatesAndReadsAuthorizers(t *testing.T) {
 			t.Errorf("fake ARN invalid: %v", err)
 		}
 	}
+	b, err := json.Marshal(got[5])
+	if err != nil || !strings.Contains(string(b), `"authorizerMode":"jwt","authorizer":{"customJWTAuthorizer":{`) || !strings.Contains(string(b), `"allowedClients":["c"]`) {
+		t.Errorf("JSON of a JWT runtime: %s %v", b, err)
+	}
+	if b, _ := json.Marshal(got[0]); !strings.Contains(string(b), `"authorizerMode":"iam","authorizer":null`) {
+		t.Errorf("JSON of an IAM runtime: %s", b)
+	}
 	plain, err := ac.ListRuntimes(context.Background(), ListOptions{})
 	if err != nil || len(plain) != 23 || plain[0].AuthorizerMode() != "" {
 		t.Errorf("without authorizers: %d %v", len(plain), err)
