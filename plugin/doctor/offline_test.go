@@ -1,0 +1,201 @@
+package doctor
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
+)
+
+var testNow = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+
+func runOffline(t *testing.T, o Options) map[string]Result {
+	t.Helper()
+	o.Offline = true
+	o.AuthorizerSet = true
+	d := New(o, Deps{Now: func() time.Time { return testNow }, HTTP: &http.Client{Timeout: 3 * time.Second}})
+	cs := d.Checks()
+	if err := Validate(cs); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Category != CatToken && c.Category != CatAuthorizer {
+			t.Fatalf("offline mode planned %s", c.ID)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep := Collect(cs, Run(ctx, cs), nil)
+	out := map[string]Result{}
+	for _, r := range rep.Checks {
+		out[r.ID] = r
+	}
+	if len(out) != 12 {
+		t.Fatalf("want 12 token+authorizer checks, got %d", len(out))
+	}
+	return out
+}
+
+type want struct {
+	status Status
+	detail string // substring
+	fix    string // substring
+}
+
+func expect(t *testing.T, got map[string]Result, w map[string]want) {
+	t.Helper()
+	for id, x := range w {
+		r, ok := got[id]
+		if !ok {
+			t.Errorf("%s missing", id)
+			continue
+		}
+		if r.Status != x.status || !strings.Contains(r.Detail, x.detail) || !strings.Contains(r.Fix, x.fix) {
+			t.Errorf("%s = %s %q (fix %q), want %s ~%q (fix ~%q)", id, r.Status, r.Detail, r.Fix, x.status, x.detail, x.fix)
+		}
+	}
+}
+
+func TestOfflineChecks(t *testing.T) {
+	key := tokentest.RSA(t, "k1")
+	other := tokentest.NewRSA(t, "k2")
+	iss := tokentest.NewIssuer(t, key)
+	const client = "5pk1q2abcdefghijklmnop"
+	az := func(mod func(*tokencheck.Authorizer)) *tokencheck.Authorizer {
+		a := &tokencheck.Authorizer{DiscoveryURL: iss.DiscoveryURL(), AllowedAudience: []string{client}}
+		if mod != nil {
+			mod(a)
+		}
+		return a
+	}
+	idTok := key.Mint(t, tokentest.CognitoID(iss.Issuer, client, testNow, time.Hour))
+
+	t.Run("cognito ID token, all good", func(t *testing.T) {
+		got := runOffline(t, Options{Token: idTok, Authorizer: az(nil)})
+		expect(t, got, map[string]want{
+			IDTokenMalformed: {Pass, "Cognito ID token", ""}, IDTokenExpired: {Pass, "not expired", ""},
+			IDTokenExpiring: {Pass, "expires in", ""}, IDTokenNotYetValid: {Pass, "valid", ""},
+			IDTokenSignature: {Pass, "verified with kid k1", ""}, IDAuthorizerMode: {Pass, "customJWTAuthorizer", ""},
+			IDAuthorizerDiscoveryURL: {Pass, "reachable", ""}, IDAuthorizerIssuer: {Pass, "iss equals", ""},
+			IDAuthorizerAudience: {Pass, client, ""}, IDAuthorizerClient: {Skip, "allowedClients not set", ""},
+			IDAuthorizerScope: {Skip, "", ""}, IDAuthorizerClaims: {Skip, "", ""},
+		})
+	})
+	t.Run("cognito access token against allowedAudience", func(t *testing.T) {
+		tok := key.Mint(t, tokentest.CognitoAccess(iss.Issuer, client, testNow, time.Hour))
+		got := runOffline(t, Options{Token: tok, Authorizer: az(nil)})
+		expect(t, got, map[string]want{IDAuthorizerAudience: {Fail, "this is a Cognito access token", "rotate --token-use id"}})
+		if h := got[IDAuthorizerAudience].Hint; !strings.Contains(h, "Use the ID token, or set allowedClients=["+client+"]") {
+			t.Errorf("the Cognito case must be said in words, hint = %q", h)
+		}
+	})
+	t.Run("cognito ID token against allowedClients", func(t *testing.T) {
+		got := runOffline(t, Options{Token: idTok, Authorizer: az(func(a *tokencheck.Authorizer) { a.AllowedAudience, a.AllowedClients = nil, []string{client} })})
+		expect(t, got, map[string]want{IDAuthorizerClient: {Fail, "Cognito ID token", ""}, IDAuthorizerAudience: {Skip, "", ""}})
+	})
+	t.Run("both lists set: both must hold", func(t *testing.T) {
+		got := runOffline(t, Options{Token: idTok, Authorizer: az(func(a *tokencheck.Authorizer) { a.AllowedClients = []string{client} })})
+		expect(t, got, map[string]want{IDAuthorizerAudience: {Pass, "", ""}, IDAuthorizerClient: {Fail, "no client_id", ""}})
+	})
+	t.Run("okta token against allowedClients", func(t *testing.T) {
+		tok := key.Mint(t, tokentest.Okta(iss.Issuer, "api://agents", "0oa1client", testNow, time.Hour))
+		got := runOffline(t, Options{Token: tok, Authorizer: az(func(a *tokencheck.Authorizer) { a.AllowedAudience, a.AllowedClients = nil, []string{"0oa1client"} })})
+		expect(t, got, map[string]want{IDTokenMalformed: {Pass, "Okta", ""}, IDAuthorizerClient: {Fail, "no client_id", ""}})
+	})
+	t.Run("auth0 and entra audiences", func(t *testing.T) {
+		for _, claims := range []map[string]any{
+			tokentest.Auth0(iss.Issuer, "https://agents.example.com", "abc", testNow, time.Hour),
+			tokentest.Entra(iss.Issuer, "https://agents.example.com", "abc", testNow, time.Hour),
+		} {
+			got := runOffline(t, Options{Token: key.Mint(t, claims), Authorizer: az(func(a *tokencheck.Authorizer) { a.AllowedAudience = []string{"https://agents.example.com"} })})
+			expect(t, got, map[string]want{IDAuthorizerAudience: {Pass, "agents.example.com", ""}, IDTokenSignature: {Pass, "", ""}})
+		}
+	})
+	t.Run("scope and custom claims", func(t *testing.T) {
+		tok := key.Mint(t, tokentest.CognitoAccess(iss.Issuer, client, testNow, time.Hour))
+		got := runOffline(t, Options{Token: tok, Authorizer: az(func(a *tokencheck.Authorizer) {
+			a.AllowedAudience, a.AllowedClients, a.AllowedScopes = nil, []string{client}, []string{"agent/invoke"}
+			a.CustomClaims = []tokencheck.CustomClaim{{Name: "department", ValueType: tokencheck.ClaimString, MatchValue: "eng", Operator: tokencheck.OpEquals}}
+		})})
+		expect(t, got, map[string]want{IDAuthorizerClient: {Pass, "", ""}, IDAuthorizerScope: {Fail, "agent/invoke", ""}, IDAuthorizerClaims: {Fail, "department", ""}})
+	})
+	t.Run("expired", func(t *testing.T) {
+		tok := key.Mint(t, tokentest.CognitoID(iss.Issuer, client, testNow.Add(-2*time.Hour), time.Hour))
+		got := runOffline(t, Options{Token: tok, Authorizer: az(nil)})
+		expect(t, got, map[string]want{IDTokenExpired: {Fail, "expired 1h", "rotate"}, IDTokenExpiring: {Skip, "", ""}})
+	})
+	t.Run("expiring", func(t *testing.T) {
+		got := runOffline(t, Options{Token: key.Mint(t, tokentest.CognitoID(iss.Issuer, client, testNow, 6*time.Minute)), Authorizer: az(nil)})
+		expect(t, got, map[string]want{IDTokenExpiring: {Warn, "expires in 6m", ""}})
+		got = runOffline(t, Options{Token: key.Mint(t, tokentest.CognitoID(iss.Issuer, client, testNow, 30*time.Second)), Authorizer: az(nil)})
+		expect(t, got, map[string]want{IDTokenExpiring: {Fail, "30s", "rotate"}})
+	})
+	t.Run("not yet valid", func(t *testing.T) {
+		c := tokentest.CognitoID(iss.Issuer, client, testNow, time.Hour)
+		c["nbf"] = testNow.Add(10 * time.Minute).Unix()
+		got := runOffline(t, Options{Token: key.Mint(t, c), Authorizer: az(nil)})
+		expect(t, got, map[string]want{IDTokenNotYetValid: {Fail, "not valid before", ""}})
+	})
+	t.Run("signed by another key", func(t *testing.T) {
+		got := runOffline(t, Options{Token: other.Mint(t, tokentest.CognitoID(iss.Issuer, client, testNow, time.Hour)), Authorizer: az(nil)})
+		expect(t, got, map[string]want{IDTokenSignature: {Fail, `unknown kid "k2"`, ""}})
+	})
+	t.Run("issuer differs by a trailing slash", func(t *testing.T) {
+		iss2 := tokentest.NewIssuer(t, key)
+		iss2.SetDiscoveryIssuer(iss2.Issuer + "/")
+		tok := key.Mint(t, tokentest.CognitoID(iss2.Issuer, client, testNow, time.Hour))
+		got := runOffline(t, Options{Token: tok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: iss2.DiscoveryURL(), AllowedAudience: []string{client}}})
+		expect(t, got, map[string]want{IDAuthorizerIssuer: {Fail, "trailing slash", ""}})
+	})
+	t.Run("no JWT authorizer", func(t *testing.T) {
+		got := runOffline(t, Options{Token: idTok, Authorizer: nil})
+		expect(t, got, map[string]want{IDAuthorizerMode: {Fail, "IAM (SigV4) only", "wizard"},
+			IDAuthorizerAudience: {Skip, "authorizer.mode failed", ""}, IDAuthorizerIssuer: {Skip, "authorizer.discovery-url was skipped", ""},
+			IDTokenSignature: {Pass, "", ""}})
+	})
+	t.Run("discovery answers HTML", func(t *testing.T) {
+		iss3 := tokentest.NewIssuer(t, key)
+		iss3.Handle("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html>login</html>"))
+		})
+		tok := key.Mint(t, tokentest.CognitoID(iss3.Issuer, client, testNow, time.Hour))
+		got := runOffline(t, Options{Token: tok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: iss3.DiscoveryURL(), AllowedAudience: []string{client}}})
+		expect(t, got, map[string]want{IDAuthorizerDiscoveryURL: {Fail, "unreachable", ""}, IDTokenSignature: {Fail, "discovery document", ""},
+			IDAuthorizerIssuer: {Skip, "", ""}})
+	})
+	t.Run("offline documents from files", func(t *testing.T) {
+		disc := []byte(`{"issuer":"` + iss.Issuer + `","jwks_uri":"file"}`)
+		got := runOffline(t, Options{Token: idTok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: "https://unreachable.invalid/.well-known/openid-configuration", AllowedAudience: []string{client}},
+			DiscoveryDoc: disc, JWKS: tokentest.JWKS(t, key)})
+		expect(t, got, map[string]want{IDTokenSignature: {Pass, "--jwks-file", ""}, IDAuthorizerIssuer: {Pass, "", ""}})
+	})
+}
+
+func TestOfflineBadTokens(t *testing.T) {
+	az := &tokencheck.Authorizer{DiscoveryURL: "https://x.example/.well-known/openid-configuration", AllowedAudience: []string{"a"}}
+	for name, tok := range map[string]string{
+		"one segment": "abc",
+		"bad base64":  "eyJ!!!.eyJ.sig",
+		"not object":  "WzFd.WzFd.c2ln",
+		"alg none":    "eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.",
+		"huge":        "eyJ" + strings.Repeat("A", 1<<20+10) + ".e.s",
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := runOffline(t, Options{Token: tok, Authorizer: az})
+			if r := got[IDTokenMalformed]; r.Status != Fail || r.Detail == "" {
+				t.Fatalf("token.malformed = %+v", r)
+			}
+			if r := got[IDTokenExpired]; r.Status != Skip || !strings.Contains(r.Detail, "token.malformed failed") {
+				t.Fatalf("token.expired must be skipped with the reason, got %+v", r)
+			}
+			if r := got[IDAuthorizerAudience]; r.Status != Skip {
+				t.Fatalf("authorizer.audience must be skipped, got %+v", r)
+			}
+		})
+	}
+}
