@@ -34,7 +34,7 @@ type idp struct {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-func newIDP(t *testing.T) *idp {
+func newIDP(t testing.TB) *idp {
 	t.Helper()
 	rk, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -64,7 +64,7 @@ func newIDP(t *testing.T) *idp {
 
 func (p *idp) discovery() string { return p.issuer + "/.well-known/openid-configuration" }
 
-func (p *idp) token(t *testing.T, claims jwt.MapClaims, kid string) string {
+func (p *idp) token(t testing.TB, claims jwt.MapClaims, kid string) string {
 	t.Helper()
 	if _, ok := claims["iss"]; !ok {
 		claims["iss"] = p.issuer
@@ -302,5 +302,39 @@ func TestLatencyInjection(t *testing.T) {
 	r := invoke(t, InvocationURL(f.URL, rt.ARN), "", nil)
 	if d := time.Since(start); d < 150*time.Millisecond || r.status != 403 {
 		t.Errorf("took %s (status %d), want ≥150ms", d, r.status)
+	}
+}
+
+// BenchmarkInvokeValidated is one authorised invocation: HTTP round trip, JWT checks (keys cached), echo reply.
+func BenchmarkInvokeValidated(b *testing.B) {
+	p := newIDP(b)
+	f := New(Options{})
+	srv := httptest.NewServer(f.Handler())
+	defer srv.Close()
+	rt, err := f.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
+		AgentRuntimeName:     aws.String("bench_agent"),
+		AgentRuntimeArtifact: &types.AgentRuntimeArtifactMemberContainerConfiguration{Value: types.ContainerConfiguration{ContainerUri: aws.String("img")}},
+		RoleArn:              aws.String("arn:aws:iam::123456789012:role/R"),
+		NetworkConfiguration: &types.NetworkConfiguration{NetworkMode: types.NetworkModePublic},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = f.SetAuthorizerJSON(rt.ID, []byte(`{"customJWTAuthorizer":{"discoveryUrl":"`+p.discovery()+`","allowedAudience":["c"]}}`))
+	tok := "Bearer " + p.token(b, jwt.MapClaims{"aud": "c"}, "k1")
+	u := InvocationURL(srv.URL, rt.ARN)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(`{"prompt":"hi"}`))
+		req.Header.Set("Authorization", tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
 	}
 }
