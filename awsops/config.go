@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Options are the --region and --profile flags. Empty values defer to the AWS SDK's own resolution.
@@ -23,7 +24,9 @@ type Options struct {
 
 // Load resolves the AWS configuration the way the AWS CLI does. It reads files but makes no network call.
 func Load(ctx context.Context, o Options) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
+	// The SDK's own logger writes warnings (e.g. IMDS fallbacks) to stderr, which would tear the TUI; errors
+	// reach the user through Explain instead.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))
 	}

@@ -75,7 +75,9 @@ With no command on a terminal it opens an interactive screen; every screen also 
 		teardown.NewCmd(f),
 		invoke.NewCmd(f),
 		version.NewCmd(f),
+		newCompletionCmd(f),
 	)
+	registerCompletions(cmd, f)
 	return cmd
 }
 
@@ -168,6 +170,9 @@ func homeLoaders(f *cmdutil.Factory) home.Loaders {
 			c, err := f.KubeContext()
 			if err != nil {
 				return "", "", err
+			}
+			if c == "" {
+				return "", "", errors.New("no kube context")
 			}
 			ns, err := f.Namespace()
 			return c, ns, err
