@@ -1,11 +1,16 @@
 package awsops
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -111,5 +116,49 @@ func TestUnverifiedClaimsAndCognitoUsername(t *testing.T) {
 		if _, err := UnverifiedClaims(bad); err == nil {
 			t.Errorf("UnverifiedClaims(%q) accepted", bad)
 		}
+	}
+}
+
+type stubAuth struct {
+	CognitoAPI
+	gotRefresh *cip.GetTokensFromRefreshTokenInput
+	challenge  ciptypes.ChallengeNameType
+}
+
+func (s *stubAuth) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFromRefreshTokenInput, _ ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error) {
+	s.gotRefresh = in
+	return &cip.GetTokensFromRefreshTokenOutput{AuthenticationResult: &ciptypes.AuthenticationResultType{
+		IdToken:     aws.String("eyJhbGciOiJub25lIn0.eyJjb2duaXRvOnVzZXJuYW1lIjoidS0xIiwiZXhwIjoyMDAwMDAwMDAwfQ.c2ln"),
+		AccessToken: aws.String("a"), RefreshToken: aws.String("rotated"), ExpiresIn: 3600}}, nil
+}
+
+func (s *stubAuth) AdminInitiateAuth(_ context.Context, in *cip.AdminInitiateAuthInput, _ ...func(*cip.Options)) (*cip.AdminInitiateAuthOutput, error) {
+	return &cip.AdminInitiateAuthOutput{ChallengeName: s.challenge}, nil
+}
+
+func TestGetTokensFromRefreshTokenAndChallenges(t *testing.T) {
+	st := &stubAuth{}
+	c := &Cognito{API: st}
+	tok, err := c.MintWithRefresh(context.Background(), MintRequest{ClientID: "cid", ClientSecret: "sec", RefreshToken: "old", UseGetTokensFromRefreshToken: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(st.gotRefresh.ClientSecret) != "sec" || aws.ToString(st.gotRefresh.RefreshToken) != "old" {
+		t.Errorf("request: %+v", st.gotRefresh)
+	}
+	if tok.RefreshToken != "rotated" || tok.ExpiresIn != time.Hour || tok.Username != "u-1" || tok.IDTokenExpiresAt.Unix() != 2000000000 {
+		t.Errorf("tokens: %+v", tok)
+	}
+	st.challenge = ciptypes.ChallengeNameTypeNewPasswordRequired
+	_, err = c.MintWithPassword(context.Background(), MintRequest{PoolID: "p", ClientID: "c", Username: "u", Password: "pw-secret-1"})
+	if err == nil || !strings.Contains(err.Error(), "NEW_PASSWORD_REQUIRED") || strings.Contains(err.Error(), "pw-secret-1") {
+		t.Errorf("challenge: %v", err)
+	}
+	st.challenge = ciptypes.ChallengeNameTypeSoftwareTokenMfa
+	if _, err := c.MintWithPassword(context.Background(), MintRequest{PoolID: "p", ClientID: "c", Username: "u", Password: "x"}); err == nil || !strings.Contains(err.Error(), "SOFTWARE_TOKEN_MFA") {
+		t.Errorf("mfa: %v", err)
+	}
+	if _, err := c.MintWithPassword(context.Background(), MintRequest{ClientID: "c"}); err == nil {
+		t.Error("missing fields accepted")
 	}
 }
