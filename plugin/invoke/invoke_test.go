@@ -1,0 +1,218 @@
+package invoke
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type recSink struct {
+	mu     sync.Mutex
+	data   strings.Builder
+	events []string
+	onEv   func(string)
+}
+
+func (s *recSink) Data(p []byte) { s.mu.Lock(); s.data.Write(p); s.mu.Unlock() }
+func (s *recSink) Event(d string) {
+	s.mu.Lock()
+	s.events = append(s.events, d)
+	s.mu.Unlock()
+	if s.onEv != nil {
+		s.onEv(d)
+	}
+}
+
+func TestDoSendsPayloadSessionAndHeaders(t *testing.T) {
+	var got struct {
+		body    map[string]any
+		session string
+		accept  string
+		ctype   string
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &got.body)
+		got.session = r.Header.Get(SessionHeader)
+		got.accept = r.Header.Get("Accept")
+		got.ctype = r.Header.Get("Content-Type")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"echo":"hi there"}`)
+	}))
+	defer srv.Close()
+	sink := &recSink{}
+	res, err := Do(context.Background(), srv.Client(), Request{URL: srv.URL + "/agentcore", Payload: DefaultPayload("hi there"), Via: "gateway"}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() || res.Status != 200 || res.Explanation != nil {
+		t.Fatalf("result %+v", res)
+	}
+	if got.body["role"] != "user" {
+		t.Fatalf("payload %v", got.body)
+	}
+	content := got.body["content"].([]any)
+	if content[0].(map[string]any)["text"] != "hi there" {
+		t.Fatalf("payload %v", got.body)
+	}
+	if len(got.session) < MinSessionID || got.session != res.SessionID {
+		t.Fatalf("session id %q (result %q)", got.session, res.SessionID)
+	}
+	if got.accept != "application/json, text/event-stream" || got.ctype != "application/json" {
+		t.Fatalf("accept %q content-type %q", got.accept, got.ctype)
+	}
+	if sink.data.String() != `{"echo":"hi there"}` || res.Body != sink.data.String() {
+		t.Fatalf("sink %q body %q", sink.data.String(), res.Body)
+	}
+}
+
+func TestSessionIDs(t *testing.T) {
+	a, b := NewSessionID(), NewSessionID()
+	if a == b || len(a) < 33 || ValidateSessionID(a) != nil {
+		t.Fatalf("session ids %q %q", a, b)
+	}
+	for _, bad := range []string{"", "short", strings.Repeat("x", 257), strings.Repeat("x", 32), strings.Repeat("x", 40) + " y"} {
+		if ValidateSessionID(bad) == nil {
+			t.Errorf("ValidateSessionID(%q) accepted", bad)
+		}
+	}
+	if ValidateSessionID(strings.Repeat("x", 33)) != nil || ValidateSessionID(strings.Repeat("x", 256)) != nil {
+		t.Fatal("boundary lengths refused")
+	}
+}
+
+func TestValidatePayload(t *testing.T) {
+	for _, bad := range []string{"", "  ", "{", "not json", `{"a":}`} {
+		if ValidatePayload([]byte(bad)) == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+	if ValidatePayload([]byte(`{"prompt":"x"}`)) != nil || ValidatePayload(DefaultPayload(`quote " and \ slash`)) != nil {
+		t.Fatal("refused valid JSON")
+	}
+}
+
+// The second event is only sent after the client has seen the first: proves the reply is streamed as it arrives.
+func TestDoStreamsSSEAsItArrives(t *testing.T) {
+	seenFirst := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept") != "text/event-stream" {
+			t.Errorf("Accept %q", r.Header.Get("Accept"))
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, ": keep-alive\n\ndata: {\"chunk\":1}\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-seenFirst:
+		case <-time.After(20 * time.Second):
+			t.Error("client did not see the first event before the stream ended")
+			return
+		}
+		fmt.Fprint(w, "data: line a\ndata: line b\n\ndata: last")
+	}))
+	defer srv.Close()
+	var once sync.Once
+	sink := &recSink{onEv: func(string) { once.Do(func() { close(seenFirst) }) }}
+	res, err := Do(context.Background(), srv.Client(), Request{URL: srv.URL, Payload: []byte(`{}`), Accept: "text/event-stream"}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`{"chunk":1}`, "line a\nline b", "last"}
+	if !res.Streamed || fmt.Sprint(res.Events) != fmt.Sprint(want) || fmt.Sprint(sink.events) != fmt.Sprint(want) {
+		t.Fatalf("events %q (sink %q), streamed %v", res.Events, sink.events, res.Streamed)
+	}
+}
+
+func TestDoExplainsNon2xxAndDoesNotStreamErrorBodies(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(401)
+		fmt.Fprint(w, `{"message":"Claim 'aud' value mismatch with configuration."}`)
+	}))
+	defer srv.Close()
+	sink := &recSink{}
+	res, err := Do(context.Background(), srv.Client(), Request{URL: srv.URL, Payload: []byte(`{}`), Via: "gateway"}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK() || res.Explanation == nil || res.Explanation.Check != "authorizer.audience" {
+		t.Fatalf("result %+v explanation %+v", res, res.Explanation)
+	}
+	if res.Explanation.Message != "Claim 'aud' value mismatch with configuration." {
+		t.Fatalf("message %q", res.Explanation.Message)
+	}
+	if sink.data.Len() != 0 {
+		t.Fatalf("error body went to the reply sink: %q", sink.data.String())
+	}
+}
+
+func TestDoConnectionRefused(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	res, err := Do(context.Background(), nil, Request{URL: "http://" + addr + "/x", Payload: []byte(`{}`)}, nil)
+	if err == nil || res != nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "--gateway") {
+		t.Fatalf("res %v err %v", res, err)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	bearer := http.Header{"Www-Authenticate": {`Bearer resource_metadata="https://x/.well-known/oauth-protected-resource"`}}
+	cases := []struct {
+		status int
+		h      http.Header
+		body   string
+		via    string
+		check  string
+		cause  string
+	}{
+		{401, bearer, `{"message":"Missing bearer token"}`, "direct", "", "none was sent"},
+		{401, bearer, ``, "gateway", "secret.present", "did not add"},
+		{401, nil, `{"message":"Claim 'aud' value mismatch with configuration."}`, "gateway", "authorizer.audience", "access token"},
+		{401, nil, `{"message":"Claim 'client_id' value mismatch with configuration."}`, "gateway", "authorizer.client", "client_id"},
+		{401, nil, `{"message":"Token has expired"}`, "gateway", "token.expired", "expired"},
+		{401, nil, `{"message":"Token issuer does not match the discovery issuer"}`, "gateway", "authorizer.issuer", "iss"},
+		{401, nil, `{"message":"Invalid token signature"}`, "gateway", "token.signature", "signature"},
+		{401, nil, `authentication failure: no bearer token found`, "gateway", "", "gateway's own JWT"},
+		{403, nil, `{"message":"Authorization method mismatch. The agent is configured for SigV4"}`, "gateway", "authorizer.mode", "IAM"},
+		{403, nil, `{"Message":"Agent is configured for a different authorization token type"}`, "gateway", "authorizer.mode", "IAM"},
+		{403, nil, `{"message":"Missing Authentication Token"}`, "gateway", "resources.route-rewrite", "rewrite"},
+		{404, nil, `{"message":"Runtime not found: arn:aws:…"}`, "gateway", "resources.route-rewrite", "another ARN"},
+		{404, nil, `route not found`, "gateway", "resources.route", "no route matched"},
+		{429, nil, ``, "gateway", "", "rate limited"},
+		{429, nil, `{"message":"ThrottlingException: Rate exceeded"}`, "gateway", "", "throttled"},
+		{424, nil, `{"message":"RuntimeClientError"}`, "gateway", "runtime.status", "agent container"},
+		{503, nil, `no healthy upstream`, "gateway", "resources.backend", "could not reach"},
+		{418, nil, ``, "gateway", "", "unexpected HTTP 418"},
+	}
+	for _, c := range cases {
+		h := c.h
+		if h == nil {
+			h = http.Header{}
+		}
+		e := Classify(c.status, h, c.body, c.via)
+		if e.Check != c.check || !strings.Contains(e.Cause, c.cause) || e.Next == "" {
+			t.Errorf("%d %q via %s: got check %q cause %q next %q", c.status, c.body, c.via, e.Check, e.Cause, e.Next)
+		}
+	}
+}
+
+func TestReadSSEHandlesLongLinesAndCRLF(t *testing.T) {
+	long := strings.Repeat("x", 200_000)
+	var got []string
+	err := readSSE(strings.NewReader("data: "+long+"\r\n\r\nevent: x\r\ndata:y\r\n\r\n"), func(s string) { got = append(got, s) })
+	if err != nil || len(got) != 2 || got[0] != long || got[1] != "y" {
+		t.Fatalf("err %v, %d events", err, len(got))
+	}
+}
