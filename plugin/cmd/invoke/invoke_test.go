@@ -226,7 +226,7 @@ func TestGatewayFromRecordAndStatus(t *testing.T) {
 		"spec": map[string]any{
 			"parentRefs": []any{map[string]any{"name": "proxy", "namespace": gwNS}},
 			"hostnames":  []any{"agents.example.com"},
-			"rules": []any{map[string]any{"matches": []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/agentcore"}}}}},
+			"rules":      []any{map[string]any{"matches": []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/agentcore"}}}}},
 		},
 	}}
 	if _, err := dyn.Resource(uc.HTTPRouteGVR).Namespace(ns).Create(ctx, route, metav1.CreateOptions{}); err != nil {
