@@ -1,0 +1,136 @@
+package k8sres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery"
+)
+
+func TestDiscoverKindsOnRealCluster(t *testing.T) {
+	c := testcluster.Shared(t)
+	k, err := k8sres.DiscoverKinds(discovery.NewDiscoveryClientForConfigOrDie(c.Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !k.Gateway || !k.HTTPRoute || !k.Backend || !k.Policy || !k.EnterprisePolicy || !k.EnterpriseBackend || !k.RateLimitConfig {
+		t.Fatalf("the test cluster serves every kind, discovered %+v", k)
+	}
+	if gvk, _ := k.PolicyGVK(); gvk != k8sres.GVKEnterprisePolicy {
+		t.Fatalf("policy kind follows Enterprise when served, got %v", gvk)
+	}
+	if gvk, _ := k.BackendGVK(); gvk != k8sres.GVKBackend {
+		t.Fatalf("backend kind prefers the OSS backend, got %v", gvk)
+	}
+	if err := k.Require(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKindsRequireNamesWhatToInstall(t *testing.T) {
+	err := k8sres.Kinds{Gateway: true, HTTPRoute: true}.Require()
+	if err == nil || !strings.Contains(err.Error(), "AgentgatewayBackend") || !strings.Contains(err.Error(), "Install Agent Gateway") {
+		t.Fatalf("got %v", err)
+	}
+	if gvk, ok := (k8sres.Kinds{Policy: true}).PolicyGVK(); !ok || gvk != k8sres.GVKPolicy {
+		t.Fatalf("OSS-only cluster: got %v %v", gvk, ok)
+	}
+	if _, ok := (k8sres.Kinds{}).PolicyGVK(); ok {
+		t.Fatal("no policy kind served must say so")
+	}
+}
+
+func gateway(ns, name, class string, port int64) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": name, "namespace": ns},
+		"spec": map[string]any{
+			"gatewayClassName": class,
+			"listeners":        []any{map[string]any{"name": "http", "protocol": "HTTP", "port": port}},
+		},
+	}}
+}
+
+func TestListAgentGateways(t *testing.T) {
+	c := testcluster.Shared(t)
+	ctx := context.Background()
+	dyn, kube := c.Dynamic(), c.Kube()
+	ns := c.Namespace(t, "gw")
+	for name, ctrl := range map[string]string{"disc-agentgateway": "agentgateway.dev/agentgateway", "disc-ent": "solo.io/enterprise-agentgateway", "disc-other": "example.com/nginx"} {
+		gc := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+			"metadata": map[string]any{"name": name}, "spec": map[string]any{"controllerName": ctrl},
+		}}
+		if _, err := dyn.Resource(k8sres.GVRGatewayClass).Create(ctx, gc, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = dyn.Resource(k8sres.GVRGatewayClass).Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	}
+	for _, g := range []*unstructured.Unstructured{gateway(ns, "proxy", "disc-agentgateway", 8080), gateway(ns, "ent", "disc-ent", 80), gateway(ns, "web", "disc-other", 80)} {
+		if _, err := dyn.Resource(k8sres.GVRGateway).Namespace(ns).Create(ctx, g, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "proxy", Namespace: ns}, Spec: corev1.ServiceSpec{
+		Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Name: "http", Port: 8080}},
+	}}
+	created, err := kube.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{Hostname: "lb.example.com"}}
+	if _, err := kube.CoreV1().Services(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	gws, err := k8sres.ListAgentGateways(ctx, dyn, kube)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRef := map[string]k8sres.GatewayInfo{}
+	for _, g := range gws {
+		if g.Namespace == ns {
+			byRef[g.Name] = g
+		}
+	}
+	if len(byRef) != 2 {
+		t.Fatalf("want the two Agent Gateway Gateways (not the nginx one), got %+v", byRef)
+	}
+	p := byRef["proxy"]
+	if p.Endpoint() != "lb.example.com:8080" || p.Service != "proxy" || p.Enterprise || p.Controller != "agentgateway.dev/agentgateway" {
+		t.Fatalf("proxy gateway: %+v (endpoint %q)", p, p.Endpoint())
+	}
+	if !byRef["ent"].Enterprise {
+		t.Fatalf("enterprise controller not recognised: %+v", byRef["ent"])
+	}
+	if _, err := k8sres.GetGateway(ctx, dyn, kube, ns, "missing"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("missing gateway: %v", err)
+	}
+	got, err := k8sres.GetGateway(ctx, dyn, kube, ns, "proxy")
+	if err != nil || got.Endpoint() != "lb.example.com:8080" {
+		t.Fatalf("GetGateway: %+v %v", got, err)
+	}
+}
+
+func TestDefaultGatewayPrefersTheKnownNames(t *testing.T) {
+	gws := []k8sres.GatewayInfo{{Namespace: "a", Name: "b"}, {Namespace: "enterprise-agentgateway", Name: "agentgateway"}}
+	if g, ok := k8sres.DefaultGateway(gws); !ok || g.Namespace != "enterprise-agentgateway" {
+		t.Fatalf("got %+v %v", g, ok)
+	}
+	gws = append(gws, k8sres.GatewayInfo{Namespace: "agentgateway-system", Name: "agentgateway-proxy"})
+	if g, _ := k8sres.DefaultGateway(gws); g.Namespace != "agentgateway-system" {
+		t.Fatalf("got %+v", g)
+	}
+	if _, ok := k8sres.DefaultGateway(gws[:1]); !ok {
+		t.Fatal("the only gateway is the default")
+	}
+	if _, ok := k8sres.DefaultGateway([]k8sres.GatewayInfo{{Name: "x"}, {Name: "y"}}); ok {
+		t.Fatal("two unknown gateways: no default")
+	}
+}

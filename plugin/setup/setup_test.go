@@ -1,0 +1,97 @@
+package setup_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestMain(m *testing.M) { testcluster.Main(m) }
+
+const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/payments_agent-Ab12Cd34Ef"
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	c := testcluster.Shared(t)
+	ctx := context.Background()
+	ns := c.Namespace(t, "setup")
+	kube := c.Kube()
+
+	if _, err := setup.Load(ctx, kube, ns); !errors.Is(err, setup.ErrNotFound) {
+		t.Fatalf("want ErrNotFound before the wizard ran, got %v", err)
+	}
+	rec := setup.Record{Namespace: ns, RuntimeARN: arn, UserPoolID: "us-east-1_abc", ClientID: "client1",
+		Username: "svc", Issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
+		PreviousAuthorizer: "null", CreatedNamespace: true, Audience: []string{"a", "b"}}.WithDefaults()
+	if rec.Region != "us-east-1" || rec.SecretName != setup.DefaultSecretName || rec.Mode != setup.ModeRewrite {
+		t.Fatalf("defaults: %+v", rec)
+	}
+	creds := setup.Credentials{ClientSecret: "s3cret", Password: "pw", RefreshToken: "rt"}
+	if err := setup.Save(ctx, kube, &rec, &creds); err != nil {
+		t.Fatal(err)
+	}
+	got, err := setup.Load(ctx, kube, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RuntimeARN != arn || got.ClientID != "client1" || !got.CreatedNamespace || got.CreatedUserPool ||
+		got.PreviousAuthorizer != "null" || len(got.Audience) != 2 || got.UpdatedAt.IsZero() || got.Gateway() != "agentgateway-system/agentgateway-proxy" {
+		t.Fatalf("round trip lost something: %+v", got)
+	}
+	gc, err := setup.LoadCredentials(ctx, kube, got)
+	if err != nil || gc != creds {
+		t.Fatalf("credentials: %+v %v", gc, err)
+	}
+	cm, _ := kube.CoreV1().ConfigMaps(ns).Get(ctx, setup.DefaultRecordName, metav1.GetOptions{})
+	if cm.Labels[k8sres.LabelManagedBy] != k8sres.ManagedByValue {
+		t.Fatalf("labels: %v", cm.Labels)
+	}
+	for _, v := range cm.Data {
+		if strings.Contains(v, "s3cret") {
+			t.Fatal("the ConfigMap must not hold secrets")
+		}
+	}
+	// Rotation replaces the set: a dropped key disappears.
+	if err := setup.SaveCredentials(ctx, kube, got, setup.Credentials{ClientSecret: "s3cret", RefreshToken: "rt2"}); err != nil {
+		t.Fatal(err)
+	}
+	gc, _ = setup.LoadCredentials(ctx, kube, got)
+	if gc.RefreshToken != "rt2" || gc.Password != "" {
+		t.Fatalf("after SaveCredentials: %+v", gc)
+	}
+
+	recs, err := setup.Find(ctx, kube)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range recs {
+		found = found || r.Namespace == ns
+	}
+	if !found {
+		t.Fatalf("Find did not list %s: %v", ns, recs)
+	}
+	if r, err := setup.Resolve(ctx, kube, ns); err != nil || r.Namespace != ns {
+		t.Fatalf("Resolve: %v %v", r, err)
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	for _, s := range []string{"rewrite", "native", "SigV4"} {
+		if _, err := setup.ParseMode(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := setup.ParseMode("proxy"); err == nil {
+		t.Fatal("unknown mode accepted")
+	}
+	r := setup.Record{Mode: setup.ModeSigV4, RuntimeARN: arn}.WithDefaults()
+	if r.SecretName != "" || r.IdentityProvider != setup.IdPNone {
+		t.Fatalf("sigv4 has no secret and no IdP: %+v", r)
+	}
+}
