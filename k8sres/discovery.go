@@ -222,6 +222,26 @@ type Listener struct {
 	Protocol string `json:"protocol"`
 	Port     int64  `json:"port"`
 	Hostname string `json:"hostname,omitempty"`
+	// AllowedRoutesFrom is allowedRoutes.namespaces.from: Same (the default), All or Selector.
+	AllowedRoutesFrom string `json:"allowedRoutesFrom,omitempty"`
+}
+
+// AllowsRoutesFrom reports whether some listener accepts routes from namespace ns (Selector counts as maybe=true).
+func (g GatewayInfo) AllowsRoutesFrom(ns string) bool {
+	if len(g.Listeners) == 0 {
+		return true
+	}
+	for _, l := range g.Listeners {
+		switch l.AllowedRoutesFrom {
+		case "All", "Selector":
+			return true
+		case "", "Same":
+			if ns == g.Namespace {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ServicePort is one port of the Gateway's Service.
@@ -420,6 +440,7 @@ func gatewayInfo(ctx context.Context, kube kubernetes.Interface, g *unstructured
 		li.Name, _ = m["name"].(string)
 		li.Protocol, _ = m["protocol"].(string)
 		li.Hostname, _ = m["hostname"].(string)
+		li.AllowedRoutesFrom, _, _ = unstructured.NestedString(m, "allowedRoutes", "namespaces", "from")
 		switch p := m["port"].(type) {
 		case int64:
 			li.Port = p

@@ -30,6 +30,7 @@ const (
 	DefaultSecretName          = "agentcore-jwt" // the gateway's `Authorization: Bearer <token>` Secret
 	DefaultBackendName         = "agentcore"
 	DefaultPolicyName          = "agentcore"
+	DefaultTrafficPolicyName   = "agentcore-traffic"
 	DefaultRouteName           = "agentcore"
 	DefaultRateLimitConfigName = "agentcore"
 	DefaultUserPoolName        = "agentcore"
@@ -128,7 +129,8 @@ type Record struct {
 	BackendKind         string `json:"backendKind"`       // AgentgatewayBackend | EnterpriseAgentgatewayBackend
 	PolicyName          string `json:"policyName,omitempty"`
 	PolicyAPIVersion    string `json:"policyApiVersion,omitempty"`
-	PolicyKind          string `json:"policyKind,omitempty"` // AgentgatewayPolicy | EnterpriseAgentgatewayPolicy
+	PolicyKind          string `json:"policyKind,omitempty"`        // AgentgatewayPolicy | EnterpriseAgentgatewayPolicy
+	TrafficPolicyName   string `json:"trafficPolicyName,omitempty"` // rate limit / CORS policy on the route (same kind)
 	RouteName           string `json:"routeName"`
 	PathPrefix          string `json:"pathPrefix,omitempty"`
 	RateLimitConfigName string `json:"rateLimitConfigName,omitempty"`
@@ -226,7 +228,7 @@ func (r Record) Data() map[string]string {
 		"tokenUse": string(r.TokenUse), "gatewayNamespace": r.GatewayNamespace, "gatewayName": r.GatewayName,
 		"secretName": r.SecretName, "backendName": r.BackendName, "backendApiVersion": r.BackendAPIVersion,
 		"backendKind": r.BackendKind, "policyName": r.PolicyName, "policyApiVersion": r.PolicyAPIVersion,
-		"policyKind": r.PolicyKind, "routeName": r.RouteName, "pathPrefix": r.PathPrefix,
+		"policyKind": r.PolicyKind, "trafficPolicyName": r.TrafficPolicyName, "routeName": r.RouteName, "pathPrefix": r.PathPrefix,
 		"rateLimitConfigName": r.RateLimitConfigName, "previousAuthorizer": r.PreviousAuthorizer,
 		"createdNamespace": strconv.FormatBool(r.CreatedNamespace), "createdUserPool": strconv.FormatBool(r.CreatedUserPool),
 	}
@@ -251,7 +253,7 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 		Issuer: d["issuer"], DiscoveryURL: d["discoveryUrl"], TokenUse: TokenUse(d["tokenUse"]),
 		GatewayNamespace: d["gatewayNamespace"], GatewayName: d["gatewayName"], SecretName: d["secretName"],
 		BackendName: d["backendName"], BackendAPIVersion: d["backendApiVersion"], BackendKind: d["backendKind"],
-		PolicyName: d["policyName"], PolicyAPIVersion: d["policyApiVersion"], PolicyKind: d["policyKind"],
+		PolicyName: d["policyName"], PolicyAPIVersion: d["policyApiVersion"], PolicyKind: d["policyKind"], TrafficPolicyName: d["trafficPolicyName"],
 		RouteName: d["routeName"], PathPrefix: d["pathPrefix"], RateLimitConfigName: d["rateLimitConfigName"],
 		PreviousAuthorizer: d["previousAuthorizer"],
 		CreatedNamespace:   d["createdNamespace"] == "true", CreatedUserPool: d["createdUserPool"] == "true",
