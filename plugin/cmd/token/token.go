@@ -1,35 +1,310 @@
-// Package token is `kubectl agentcore token …`: inspect (decode, verify, explain) a JWT.
+// Package token is `kubectl agentcore token …`: `token inspect` decodes a JWT (argument, stdin, file or a Secret's
+// Authorization key), says which provider shaped it and which authorizer settings it can satisfy, and with
+// --verify checks its signature against the issuer's keys. On a terminal it opens the token screen (tui/token),
+// which asks for a token when none was given; `token` alone on a terminal opens that screen too.
 package token
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	tuitoken "github.com/kubectl-agentcore/kubectl-agentcore/tui/token"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	"github.com/spf13/cobra"
 )
+
+// AuthorizationKey is the Secret key the gateway's policy reads.
+const AuthorizationKey = "Authorization"
+
+// InspectOptions are the flags of `token inspect`.
+type InspectOptions struct {
+	Arg           string // the positional argument: a token or "-"
+	TokenFile     string
+	FromSecret    string
+	Verify        bool
+	DiscoveryURL  string
+	DiscoveryFile string
+	JWKSFile      string
+	ShowToken     bool
+	NoTUI         bool
+	Output        string
+	Timeout       time.Duration
+
+	outputSet bool
+	// HTTP is the client for discovery and JWKS fetches (tests may replace it).
+	HTTP *http.Client
+}
 
 // NewCmd builds the token command group.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Decode, verify and explain a JWT",
-		Long:  "Work with the bearer tokens the gateway sends to AgentCore.",
-		Args:  cobra.NoArgs,
+		Long: `Work with the bearer tokens the gateway sends to AgentCore.
+
+On a terminal, "kubectl agentcore token" opens the token screen and asks you to paste a token.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.IO.CanPrompt() {
-				return cmdutil.NotImplemented("kubectl agentcore token inspect", 3)
+				o := &InspectOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second}
+				return o.Run(cmd.Context(), f)
 			}
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(&cobra.Command{
+	cmd.AddCommand(newInspectCmd(f))
+	return cmd
+}
+
+func newInspectCmd(f *cmdutil.Factory) *cobra.Command {
+	o := &InspectOptions{}
+	cmd := &cobra.Command{
 		Use:   "inspect [TOKEN | -]",
 		Short: "Decode a JWT, say which authorizer settings it satisfies, and verify its signature",
-		Long: `Decode a JWT (raw, "Bearer <jwt>", stdin, a file or a Secret's Authorization key), show its header and
-claims with times, its kind (cognito-id, cognito-access, auth0, okta, entra, generic) and which JWT authorizer
-settings it can satisfy. --verify checks the signature against the issuer's keys.`,
+		Long: `Decode a JWT (raw or "Bearer <jwt>") from stdin, a file, a Secret's Authorization key or the argument, and
+show its header and claims (times in local time and relative), its kind (cognito-id, cognito-access, auth0, okta,
+entra, generic, decided from the claims) and which customJWTAuthorizer settings it can satisfy.
+
+--verify fetches the issuer's discovery document (iss + /.well-known/openid-configuration, or --discovery-url),
+then its jwks_uri, and checks the signature by kid and alg. Offline: --discovery-file and/or --jwks-file.
+
+Prefer stdin (-), --token-file or --from-secret over the argument: an argument lands in your shell history.
+The token is never printed back unless --show-token.
+
+On a terminal it opens the token screen with a live expiry countdown (without a token it asks for one);
+-o text|json|yaml or --no-tui prints instead.
+
+Exit codes: 0 ok · 1 the token is malformed or could not be read · 2 bad flags · 3 the token fails a check
+(expired, expiring within a minute, not yet valid, signature not verified).`,
+		Example: `  kubectl agentcore token inspect - < token.jwt
+  kubectl agentcore token inspect --token-file token.jwt --verify
+  kubectl agentcore token inspect --from-secret agentcore/agentcore-jwt --verify -o json
+  kubectl agentcore token inspect --token-file t.jwt --verify --discovery-file openid.json --jwks-file jwks.json`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmdutil.NotImplemented("kubectl agentcore token inspect", 3)
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"-"}, cobra.ShellCompDirectiveNoFileComp
 		},
-	})
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Arg = args[0]
+			}
+			o.outputSet = cmd.Flags().Changed("output")
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin)")
+	fl.StringVar(&o.FromSecret, "from-secret", "", "read the token from the Authorization key of this Secret, NAMESPACE/NAME (or NAME in -n)")
+	fl.BoolVar(&o.Verify, "verify", false, "verify the signature: discovery document → jwks_uri → key by kid")
+	fl.StringVar(&o.DiscoveryURL, "discovery-url", "", "discovery document URL for --verify (default: iss + /.well-known/openid-configuration)")
+	fl.StringVar(&o.DiscoveryFile, "discovery-file", "", "read the discovery document from this file (offline; implies --verify)")
+	fl.StringVar(&o.JWKSFile, "jwks-file", "", "read the JWKS from this file (offline; implies --verify)")
+	fl.BoolVar(&o.ShowToken, "show-token", false, "print the token itself (it is masked otherwise)")
+	fl.BoolVar(&o.NoTUI, "no-tui", false, "print text even on a terminal")
+	fl.DurationVar(&o.Timeout, "timeout", 30*time.Second, "give up fetching discovery and keys after this long")
+	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+// Validate checks the flags (usage errors, exit 2).
+func (o *InspectOptions) Validate() error {
+	if err := cmdutil.ValidateOutput(o.Output); err != nil {
+		return err
+	}
+	n := 0
+	for _, s := range []string{o.Arg, o.TokenFile, o.FromSecret} {
+		if s != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return cmdutil.UsageErrorf("give the token one way: an argument (or - for stdin), --token-file or --from-secret")
+	}
+	if o.DiscoveryURL != "" && o.DiscoveryFile != "" {
+		return cmdutil.UsageErrorf("--discovery-url and --discovery-file are two sources for the same document: give one")
+	}
+	if o.DiscoveryURL != "" && !strings.HasPrefix(o.DiscoveryURL, "https://") && !strings.HasPrefix(o.DiscoveryURL, "http://") {
+		return cmdutil.UsageErrorf("--discovery-url %q must start with https:// or http://", o.DiscoveryURL)
+	}
+	if (o.Arg == "-" || o.TokenFile == "-") && (o.DiscoveryFile == "-" || o.JWKSFile == "-") {
+		return cmdutil.UsageErrorf("only one input can come from stdin")
+	}
+	if o.Timeout <= 0 {
+		return cmdutil.UsageErrorf("--timeout must be positive")
+	}
+	if o.DiscoveryFile != "" || o.JWKSFile != "" || o.DiscoveryURL != "" {
+		o.Verify = true
+	}
+	return nil
+}
+
+func (o *InspectOptions) hasSource() bool { return o.Arg != "" || o.TokenFile != "" || o.FromSecret != "" }
+
+// Run reads the token, inspects it and renders the report (TUI on a terminal, else text or -o json|yaml).
+func (o *InspectOptions) Run(ctx context.Context, f *cmdutil.Factory) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+	tui := f.IO.CanPrompt() && !o.outputSet && !o.NoTUI
+
+	if !o.hasSource() && !tui {
+		if f.IO.CanPrompt() {
+			return cmdutil.UsageErrorf("no token given: pass - (stdin), --token-file or --from-secret")
+		}
+		o.Arg = "-" // a pipe: read stdin
+	}
+	if tui && !o.hasSource() {
+		return o.runTUI(ctx, f, theme, nil)
+	}
+	raw, what, err := o.readToken(ctx, f)
+	if err != nil {
+		return err
+	}
+	rep, err := o.inspect(ctx, f, raw)
+	if err != nil {
+		return cmdutil.Fail("decoding the token from "+what, err, "Pass one JWT (header.payload.signature), raw or as Bearer <jwt>")
+	}
+	if tui {
+		return o.runTUI(ctx, f, theme, rep)
+	}
+	switch o.Output {
+	case cmdutil.OutputJSON, cmdutil.OutputYAML:
+		if err := cmdutil.PrintStructured(f.IO.Out, o.Output, rep); err != nil {
+			return err
+		}
+	default:
+		if err := tuitoken.WriteText(f.IO.Out, rep, rep.At, theme); err != nil {
+			return err
+		}
+	}
+	if rep.Failed() {
+		return cmdutil.ErrFindings
+	}
+	return nil
+}
+
+// inspect parses raw and, with --verify, checks the signature. A malformed token is an error.
+func (o *InspectOptions) inspect(ctx context.Context, f *cmdutil.Factory, raw string) (*tokencheck.Report, error) {
+	tok, err := tokencheck.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	var v *tokencheck.Verification
+	if o.Verify {
+		vctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+		client := o.HTTP
+		if client == nil {
+			client = &http.Client{Timeout: tokencheck.FetchTimeout}
+		}
+		res := tokencheck.Verify(vctx, tok, tokencheck.Sources{DiscoveryURL: o.DiscoveryURL,
+			DiscoveryFile: o.DiscoveryFile, JWKSFile: o.JWKSFile, Client: client})
+		v = &res
+	}
+	return tokencheck.Inspect(tok, f.Now(), v, o.ShowToken), nil
+}
+
+func (o *InspectOptions) runTUI(ctx context.Context, f *cmdutil.Factory, theme style.Theme, rep *tokencheck.Report) error {
+	m := tuitoken.New(tuitoken.Options{Theme: theme, Now: f.Now, Report: rep, Verifying: o.Verify, Ctx: ctx,
+		Inspect: func(ctx context.Context, raw string) (*tokencheck.Report, error) { return o.inspect(ctx, f, raw) }})
+	_, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}
+
+// readToken returns the raw token and where it came from (for error lines; never the token itself).
+func (o *InspectOptions) readToken(ctx context.Context, f *cmdutil.Factory) (string, string, error) {
+	switch {
+	case o.FromSecret != "":
+		return o.readSecret(ctx, f)
+	case o.TokenFile != "" && o.TokenFile != "-":
+		b, err := readLimited(o.TokenFile)
+		if err != nil {
+			return "", "", cmdutil.Fail("reading --token-file "+o.TokenFile, err, "Check the path")
+		}
+		return string(b), "--token-file " + o.TokenFile, nil
+	case o.TokenFile == "-" || o.Arg == "-":
+		b, err := io.ReadAll(io.LimitReader(f.IO.In, tokencheck.MaxTokenBytes+1024))
+		if err != nil {
+			return "", "", cmdutil.Fail("reading the token from stdin", err, "")
+		}
+		return string(b), "stdin", nil
+	}
+	return o.Arg, "the argument", nil
+}
+
+func readLimited(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, errors.New("no such file")
+		}
+		if errors.Is(err, os.ErrPermission) {
+			return nil, errors.New("permission denied")
+		}
+		return nil, err
+	}
+	defer fh.Close()
+	return io.ReadAll(io.LimitReader(fh, tokencheck.MaxTokenBytes+1024))
+}
+
+func (o *InspectOptions) readSecret(ctx context.Context, f *cmdutil.Factory) (string, string, error) {
+	ns, name, ok := strings.Cut(o.FromSecret, "/")
+	if !ok {
+		name = ns
+		var err error
+		if ns, err = f.Namespace(); err != nil {
+			return "", "", err
+		}
+	}
+	if ns == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", cmdutil.UsageErrorf("--from-secret %q: use NAMESPACE/NAME (or NAME with -n)", o.FromSecret)
+	}
+	ref := ns + "/" + name
+	kc, err := f.KubeClient()
+	if err != nil {
+		return "", "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	s, err := k8sres.GetSecret(ctx, kc, ns, name)
+	if err != nil {
+		if strings.Contains(err.Error(), "forbidden") {
+			return "", "", fmt.Errorf("%s or pass --token-file", strings.TrimRight(err.Error(), ". "))
+		}
+		return "", "", err
+	}
+	v, ok := k8sres.SecretValue(s, AuthorizationKey)
+	if !ok {
+		keys := make([]string, 0, len(s.Data))
+		for k := range s.Data {
+			keys = append(keys, k)
+		}
+		have := "it has no keys"
+		if len(keys) > 0 {
+			have = "it has " + strings.Join(slices.Sorted(slices.Values(keys)), ", ")
+		}
+		return "", "", fmt.Errorf("reading Secret %s: no %s key (%s). The gateway's policy reads %s: Bearer <jwt>; kubectl agentcore rotate writes it", ref, AuthorizationKey, have, AuthorizationKey)
+	}
+	if strings.TrimSpace(v) == "" {
+		return "", "", fmt.Errorf("reading Secret %s: the %s key is empty. kubectl agentcore rotate writes a fresh token", ref, AuthorizationKey)
+	}
+	return v, "Secret " + ref, nil
 }
