@@ -19,8 +19,8 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
-	tuitoken "github.com/kubectl-agentcore/kubectl-agentcore/tui/token"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	tuitoken "github.com/kubectl-agentcore/kubectl-agentcore/tui/token"
 	"github.com/spf13/cobra"
 )
 
@@ -152,7 +152,9 @@ func (o *InspectOptions) Validate() error {
 	return nil
 }
 
-func (o *InspectOptions) hasSource() bool { return o.Arg != "" || o.TokenFile != "" || o.FromSecret != "" }
+func (o *InspectOptions) hasSource() bool {
+	return o.Arg != "" || o.TokenFile != "" || o.FromSecret != ""
+}
 
 // Run reads the token, inspects it and renders the report (TUI on a terminal, else text or -o json|yaml).
 func (o *InspectOptions) Run(ctx context.Context, f *cmdutil.Factory) error {
