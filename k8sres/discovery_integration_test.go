@@ -70,7 +70,9 @@ func TestListAgentGateways(t *testing.T) {
 		if _, err := dyn.Resource(k8sres.GVRGatewayClass).Create(ctx, gc, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = dyn.Resource(k8sres.GVRGatewayClass).Delete(context.Background(), name, metav1.DeleteOptions{}) })
+		t.Cleanup(func() {
+			_ = dyn.Resource(k8sres.GVRGatewayClass).Delete(context.Background(), name, metav1.DeleteOptions{})
+		})
 	}
 	for _, g := range []*unstructured.Unstructured{gateway(ns, "proxy", "disc-agentgateway", 8080), gateway(ns, "ent", "disc-ent", 80), gateway(ns, "web", "disc-other", 80)} {
 		if _, err := dyn.Resource(k8sres.GVRGateway).Namespace(ns).Create(ctx, g, metav1.CreateOptions{}); err != nil {
