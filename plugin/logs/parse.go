@@ -23,11 +23,11 @@ type View struct {
 	// see ParsedTime).
 	Time time.Time
 
-	TimeRaw, Level, Message []byte
+	TimeRaw, Level, Message                     []byte
 	Gateway, Listener, Route, Endpoint, SrcAddr []byte
-	Method, Host, Path, Version, Protocol    []byte
-	Reason, Error, Duration, JWTSubject     []byte
-	Status                                  int
+	Method, Host, Path, Version, Protocol       []byte
+	Reason, Error, Duration, JWTSubject         []byte
+	Status                                      int
 
 	// Fields are every key=value of the line in order (values still quoted/escaped when quoted[i]).
 	kv     [maxFields]field
