@@ -81,8 +81,8 @@ type Result struct {
 	Status   Status        `json:"status"`
 	Title    string        `json:"title"`
 	Detail   string        `json:"detail"`
-	Hint     string        `json:"hint,omitempty"`
-	Fix      string        `json:"fix,omitempty"`
+	Hint     string        `json:"hint"`
+	Fix      string        `json:"fix"`
 	Duration time.Duration `json:"-"`
 	// Started and Ended are offsets from the start of the run (for the benchmark's critical path).
 	Started time.Duration `json:"-"`

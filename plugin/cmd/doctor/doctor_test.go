@@ -1,0 +1,182 @@
+package doctor_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/root"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
+	"sigs.k8s.io/yaml"
+)
+
+func run(t *testing.T, ascii bool, args ...string) (int, string, string) {
+	t.Helper()
+	io, _, out, errOut := cmdutil.Test()
+	io.SetASCII(ascii)
+	f := cmdutil.New(io)
+	code := root.Run(f, args)
+	return code, out.String(), errOut.String()
+}
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type files struct{ token, authorizer, discovery, jwks string }
+
+func offlineFiles(t *testing.T, claims func(iss string) map[string]any) files {
+	t.Helper()
+	dir := t.TempDir()
+	key := tokentest.RSA(t, "k1")
+	const iss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST"
+	tok := key.Mint(t, claims(iss))
+	return files{
+		token:      write(t, dir, "token", "Bearer "+tok+"\n"),
+		authorizer: write(t, dir, "az.json", `{"customJWTAuthorizer":{"discoveryUrl":"`+iss+`/.well-known/openid-configuration","allowedAudience":["client1"]}}`),
+		discovery:  write(t, dir, "disc.json", `{"issuer":"`+iss+`","jwks_uri":"`+iss+`/.well-known/jwks.json"}`),
+		jwks:       write(t, dir, "jwks.json", string(tokentest.JWKS(t, key))),
+	}
+}
+
+func (f files) args(extra ...string) []string {
+	return append([]string{"doctor", "--token-file", f.token, "--authorizer-file", f.authorizer, "--discovery-file", f.discovery, "--jwks-file", f.jwks}, extra...)
+}
+
+func TestOfflineJSONSchemaAndExitZero(t *testing.T) {
+	f := offlineFiles(t, func(iss string) map[string]any { return tokentest.CognitoID(iss, "client1", time.Now(), time.Hour) })
+	code, out, errOut := run(t, false, f.args("-o", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s\n%s", code, errOut, out)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if keys := sortedKeys(doc); !reflect.DeepEqual(keys, []string{"checks", "summary"}) {
+		t.Fatalf("top-level keys %v", keys)
+	}
+	var checks []map[string]any
+	if err := json.Unmarshal(doc["checks"], &checks); err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) != 12 {
+		t.Fatalf("offline runs the 12 token and authorizer checks, got %d", len(checks))
+	}
+	for _, c := range checks {
+		if keys := sortedKeys(c); !reflect.DeepEqual(keys, []string{"category", "detail", "fix", "hint", "id", "status", "title"}) {
+			t.Fatalf("check keys %v", keys)
+		}
+		if c["category"] != "token" && c["category"] != "authorizer" {
+			t.Fatalf("offline mode ran %v", c["id"])
+		}
+		if !strings.HasPrefix(c["id"].(string), c["category"].(string)+".") {
+			t.Fatalf("id %v not in its category", c["id"])
+		}
+		switch c["status"] {
+		case "pass", "warn", "fail", "skip":
+		default:
+			t.Fatalf("status %v", c["status"])
+		}
+	}
+	var sum map[string]int
+	if err := json.Unmarshal(doc["summary"], &sum); err != nil {
+		t.Fatal(err)
+	}
+	if keys := sortedKeys(sum); !reflect.DeepEqual(keys, []string{"fail", "pass", "skip", "warn"}) {
+		t.Fatalf("summary keys %v", keys)
+	}
+	if sum["fail"] != 0 || sum["pass"]+sum["skip"]+sum["warn"] != 12 {
+		t.Fatalf("summary %v", sum)
+	}
+	if strings.Contains(out, "eyJ") {
+		t.Fatal("the token must never be printed")
+	}
+	// YAML has the same shape.
+	code, out, _ = run(t, false, f.args("-o", "yaml")...)
+	var y map[string]any
+	if code != 0 || yaml.Unmarshal([]byte(out), &y) != nil || y["summary"] == nil {
+		t.Fatalf("yaml: exit %d\n%s", code, out)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func TestOfflineFailureTextAndExitThree(t *testing.T) {
+	f := offlineFiles(t, func(iss string) map[string]any { return tokentest.CognitoAccess(iss, "client1", time.Now(), time.Hour) })
+	code, out, errOut := run(t, false, f.args()...)
+	if code != cmdutil.ExitFindings {
+		t.Fatalf("exit %d, want 3; stderr %s", code, errOut)
+	}
+	if errOut != "" {
+		t.Fatalf("findings are not errors; stderr %q", errOut)
+	}
+	for _, want := range []string{
+		"✖ authorizer.audience",
+		"this is a Cognito access token",
+		"    hint Use the ID token, or set allowedClients=[client1]",
+		"    fix  kubectl agentcore rotate --token-use id",
+		"✔ token.signature",
+		"failed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	// ASCII fallback
+	_, out, _ = run(t, true, f.args()...)
+	if !strings.Contains(out, "FAIL authorizer.audience") || !strings.Contains(out, "OK   token.signature") || strings.Contains(out, "✖") {
+		t.Errorf("ASCII output:\n%s", out)
+	}
+}
+
+func TestDoctorCouldNotRun(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing kubeconfig", []string{"doctor", "--kubeconfig", "/nonexistent/kubeconfig", "-o", "json"}, 1, "error: loading kubeconfig"},
+		{"bad route", []string{"doctor", "--route", "a/b/c"}, 2, `error: --route: "a/b/c" is not NAMESPACE/NAME`},
+		{"bad ARN", []string{"doctor", "--runtime-arn", "arn:aws:lambda:us-east-1:1:function/x"}, 2, "error: --runtime-arn: invalid runtime ARN"},
+		{"bad output", []string{"doctor", "-o", "xml"}, 2, "error: unknown output format"},
+		{"token file missing", []string{"doctor", "--token-file", "/nonexistent/t", "--authorizer-file", "/nonexistent/a"}, 1, "error: reading --token-file /nonexistent/t"},
+		{"authorizer not JSON", []string{"doctor", "--token-file", write(t, dir, "t", "x.y.z"), "--authorizer-file", write(t, dir, "a", "<html>")}, 1, "error: reading --authorizer-file"},
+		{"probe offline gateway url", []string{"doctor", "--probe", "--gateway-url", "localhost:8080"}, 2, "must start with http://"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(t, false, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tc.code, errOut)
+			}
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], tc.want) && !strings.Contains(lines[0], tc.want) {
+				t.Fatalf("want one line with %q, got %q", tc.want, errOut)
+			}
+			if out != "" {
+				t.Fatalf("nothing on stdout when doctor cannot run, got %q", out)
+			}
+		})
+	}
+}
