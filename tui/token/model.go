@@ -77,6 +77,7 @@ func New(o Options) Model {
 	in.EchoCharacter = '•'
 	in.CharLimit = tokencheck.MaxTokenBytes
 	in.SetWidth(60)
+	in.Focus()
 	vp := viewport.New(viewport.WithWidth(80), viewport.WithHeight(20))
 	vp.SoftWrap = true
 	m := Model{o: o, input: in, vp: vp, now: o.Now(), width: 80, height: 24}
@@ -97,7 +98,7 @@ func tick() tea.Cmd {
 // Init focuses the input (input page) and starts the once-a-second clock.
 func (m Model) Init() tea.Cmd {
 	if m.page == pageInput {
-		return tea.Batch(m.input.Focus(), tick())
+		return tea.Batch(textinput.Blink, tick())
 	}
 	return tick()
 }

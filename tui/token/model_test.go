@@ -1,0 +1,184 @@
+package token
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+)
+
+const iss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// clock is a settable clock for the screen.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+func inspectAt(clk *clock) InspectFunc {
+	return func(_ context.Context, raw string) (*tokencheck.Report, error) {
+		tok, err := tokencheck.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		return tokencheck.Inspect(tok, clk.Now(), nil, false), nil
+	}
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, w := range what {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func TestCountdownTicks(t *testing.T) {
+	clk := &clock{t: t0}
+	raw := tokentest.EC(t, "k").Mint(t, tokentest.CognitoID(iss, "5pk1q2", t0, 41*time.Minute))
+	tok, err := tokencheck.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Theme: style.New(false, false), Now: clk.Now, Report: tokencheck.Inspect(tok, t0, nil, false)})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
+
+	waitFor(t, tm, "cognito-id", "expires in 41m00s")
+	// The once-a-second tick reads the injected clock: under 10 minutes left the screen warns (‼ appears for the
+	// first time), under a minute it fails (✖ appears for the first time).
+	clk.Set(t0.Add(32 * time.Minute))
+	waitFor(t, tm, "‼")
+	clk.Set(t0.Add(40*time.Minute + 30*time.Second))
+	waitFor(t, tm, "✖")
+	clk.Set(t0.Add(43 * time.Minute))
+	tm.Send(tickMsg(time.Now())) // processed before the q below
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	out := final.Render()
+	if strings.Contains(out, raw) || strings.Contains(out, strings.Split(raw, ".")[2]) {
+		t.Fatal("the raw token is on screen")
+	}
+	for _, w := range []string{"Token · cognito-id", "expired 2m00s ago ✖", "✖ expiry          expired 2m ago", "aud=5pk1q2 → allowedAudience containing 5pk1q2", "q quit"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("screen lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "n new token") {
+		t.Error("no Inspect function, yet the help offers a new token")
+	}
+	// The screen fits the terminal: header + rule + viewport + rule + help = height.
+	if n := strings.Count(out, "\n") + 1; n != 40 {
+		t.Errorf("screen is %d lines, terminal 40", n)
+	}
+}
+
+func TestAsksForTokenMaskedThenShowsIt(t *testing.T) {
+	clk := &clock{t: t0}
+	raw := tokentest.RSA(t, "r").Mint(t, tokentest.Okta("https://dev.okta.com/oauth2/default", "api://default", "0oa1", t0, time.Hour))
+	m := New(Options{Theme: style.New(false, false), Now: clk.Now, Inspect: inspectAt(clk)})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "Paste the token", "token ›")
+
+	// Enter with nothing: a hint, still on the input page.
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitFor(t, tm, "nothing pasted yet")
+
+	// A malformed paste: the reason, still on the input page.
+	tm.Send(tea.PasteMsg{Content: "not-a-jwt"})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitFor(t, tm, "a JWT: one segment, a JWT has three")
+
+	tm.Send(tea.PasteMsg{Content: "Bearer " + raw})
+	waitFor(t, tm, "•••••")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitFor(t, tm, "okta · Okta token", "expires in 1h00m00s", "n new token")
+
+	// n asks for another token.
+	tm.Send(tea.KeyPressMsg{Code: 'n', Text: "n"})
+	waitFor(t, tm, "Paste the token")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if final.Report() != nil {
+		t.Error("report kept after n")
+	}
+	// Nothing the terminal received may contain the token.
+	out, err := readAll(tm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out, []byte(strings.Split(raw, ".")[2])) || bytes.Contains(out, []byte(strings.Split(raw, ".")[1])) {
+		t.Fatal("the token was echoed to the terminal")
+	}
+}
+
+func readAll(tm *teatest.TestModel) ([]byte, error) {
+	var b bytes.Buffer
+	_, err := b.ReadFrom(tm.FinalOutput(nil, teatest.WithFinalTimeout(5*time.Second)))
+	return b.Bytes(), err
+}
+
+func TestScrollAndResize(t *testing.T) {
+	clk := &clock{t: t0}
+	raw := tokentest.EC(t, "k").Mint(t, tokentest.Entra("https://login.microsoftonline.com/t/v2.0", "api://agent", "azp1", t0, time.Hour))
+	tok, _ := tokencheck.Parse(raw)
+	m := New(Options{Theme: style.New(false, true), Now: clk.Now, Report: tokencheck.Inspect(tok, t0, nil, false)})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 12))
+	waitFor(t, tm, "entra", "OK") // ASCII symbols
+	tm.Send(tea.KeyPressMsg{Code: 'G', Text: "G"})
+	waitFor(t, tm, "ver") // the last claim (sorted) is visible after G
+	tm.Send(tea.WindowSizeMsg{Width: 120, Height: 50})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if final.width != 120 || final.vp.Height() != 46 {
+		t.Errorf("resize: width %d viewport height %d", final.width, final.vp.Height())
+	}
+}
+
+// The countdown through Update alone, frame by frame, with the injected clock.
+func TestCountdownFrames(t *testing.T) {
+	clk := &clock{t: t0}
+	raw := tokentest.EC(t, "k").Mint(t, tokentest.CognitoID(iss, "5pk1q2", t0, 41*time.Minute))
+	tok, _ := tokencheck.Parse(raw)
+	var m tea.Model = New(Options{Theme: style.New(false, false), Now: clk.Now, Report: tokencheck.Inspect(tok, t0, nil, false)})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	steps := []struct {
+		at   time.Duration
+		want string
+	}{
+		{0, "expires in 41m00s ✔"},
+		{5 * time.Second, "expires in 40m55s ✔"},
+		{32 * time.Minute, "expires in 9m00s ‼"},
+		{40*time.Minute + 30*time.Second, "expires in 30s ✖"},
+		{41 * time.Minute, "expired now ✖"},
+		{44*time.Minute + 5*time.Second, "expired 3m05s ago ✖"},
+	}
+	for _, s := range steps {
+		clk.Set(t0.Add(s.at))
+		var cmd tea.Cmd
+		m, cmd = m.Update(tickMsg(clk.Now()))
+		if cmd == nil {
+			t.Fatal("a tick must schedule the next tick")
+		}
+		head := strings.SplitN(m.(Model).Render(), "\n", 2)[0]
+		if !strings.HasSuffix(head, s.want) {
+			t.Errorf("at +%s header %q, want …%q", s.at, head, s.want)
+		}
+	}
+}
