@@ -1,0 +1,278 @@
+package rotate_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+func TestMain(m *testing.M) { testcluster.Main(m) }
+
+const client = "client-abc"
+
+func newEngine(t *testing.T, is *issuer, clock rotate.Clock, store rotate.Store, audience string) (*rotate.Engine, *fakeMinter) {
+	m := &fakeMinter{t: t, is: is, clock: clock, client: client, ttl: time.Hour}
+	return &rotate.Engine{
+		Minter:    m,
+		Validator: &rotate.AuthorizerValidator{Authorizer: rotate.ImpliedAuthorizer(is.DiscoveryURL(), audience, rotate.TokenUseID, nil)},
+		Store:     store,
+		Clock:     clock,
+		Creds:     rotate.Credentials{UserPoolID: "local_pool", ClientID: client, Username: "svc", Password: "pw", RefreshToken: "rt-1"},
+	}, m
+}
+
+func TestOncePrefersRefreshAndStoresRotatedRefreshToken(t *testing.T) {
+	is := newIssuer(t)
+	clock := &fakeClock{now: time.Now()}
+	st := &memStore{}
+	e, m := newEngine(t, is, clock, st, client)
+	m.rotateRT = "rt-2"
+	st.value = "Bearer " + is.sign(t, client, "cognito-uuid-user", clock.Now().Add(-50*time.Minute), time.Hour)
+
+	res, err := e.Once(context.Background(), rotate.Options{})
+	if err != nil {
+		t.Fatalf("Once: %v", err)
+	}
+	if res.Action != rotate.ActionRotated || res.Method != rotate.MethodRefresh {
+		t.Fatalf("action %s method %s, want rotated via refresh-token", res.Action, res.Method)
+	}
+	if m.password.Load() != 0 {
+		t.Fatal("the password must not be used when the refresh token works")
+	}
+	if m.lastUser != "cognito-uuid-user" {
+		t.Fatalf("refresh used username %q, want the stored token's cognito:username", m.lastUser)
+	}
+	if st.rt != "rt-2" || !res.RefreshTokenRotated || e.Creds.RefreshToken != "rt-2" {
+		t.Fatalf("rotated refresh token not stored (store %q, result %v)", st.rt, res.RefreshTokenRotated)
+	}
+	if strings.Contains(res.Token, ".") && len(res.Token) > 60 {
+		t.Fatalf("result token not masked: %s", res.Token)
+	}
+}
+
+func TestOnceFallsBackToPasswordWhenRefreshRefused(t *testing.T) {
+	is := newIssuer(t)
+	clock := &fakeClock{now: time.Now()}
+	st := &memStore{}
+	e, m := newEngine(t, is, clock, st, client)
+	m.failRefresh = errors.New("the refresh token is no longer valid (NotAuthorizedException)")
+	res, err := e.Once(context.Background(), rotate.Options{})
+	if err != nil {
+		t.Fatalf("Once: %v", err)
+	}
+	if res.Method != rotate.MethodPassword || !strings.Contains(res.Note, "refresh token was refused") {
+		t.Fatalf("method %s note %q, want the password fallback explained", res.Method, res.Note)
+	}
+	m.failPassword = errors.New("incorrect username or password (NotAuthorizedException)")
+	_, err = e.Once(context.Background(), rotate.Options{Force: true})
+	if err == nil || !strings.Contains(err.Error(), "refresh token is no longer valid") || !strings.Contains(err.Error(), "incorrect username or password") {
+		t.Fatalf("both failing must name both reasons, got %v", err)
+	}
+}
+
+func TestOnceNeverWritesARefusedToken(t *testing.T) {
+	is := newIssuer(t)
+	clock := &fakeClock{now: time.Now()}
+	old := "Bearer " + is.sign(t, client, "u", clock.Now().Add(-55*time.Minute), time.Hour)
+	st := &memStore{value: old}
+	e, _ := newEngine(t, is, clock, st, "another-client") // the authorizer wants another audience
+	_, err := e.Once(context.Background(), rotate.Options{})
+	var re *rotate.Error
+	if !errors.As(err, &re) || re.Stage != rotate.StageValidate {
+		t.Fatalf("want a validate-stage error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "authorizer.audience") || !strings.Contains(err.Error(), "keeps the old token") {
+		t.Fatalf("error must name the audience check and say the old token stays: %v", err)
+	}
+	if st.writes != 0 || st.value != old {
+		t.Fatal("a refused token was written")
+	}
+
+	// A token from another issuer (signature does not verify) is refused too.
+	other := newIssuer(t)
+	e2, m2 := newEngine(t, is, clock, st, client)
+	m2.is = other
+	if _, err := e2.Once(context.Background(), rotate.Options{Force: true}); err == nil || st.writes != 0 {
+		t.Fatalf("a token signed by another key must be refused, got %v (writes %d)", err, st.writes)
+	}
+
+	// A token that lives less than 5 minutes is refused.
+	e3, m3 := newEngine(t, is, clock, st, client)
+	m3.ttl = 3 * time.Minute
+	if _, err := e3.Once(context.Background(), rotate.Options{Force: true}); err == nil || !strings.Contains(err.Error(), "less than 5m") || st.writes != 0 {
+		t.Fatalf("a 3-minute token must be refused, got %v", err)
+	}
+}
+
+func TestOnceSkipsFreshAndDryRunWritesNothing(t *testing.T) {
+	is := newIssuer(t)
+	clock := &fakeClock{now: time.Now()}
+	st := &memStore{value: "Bearer " + is.sign(t, client, "u", clock.Now().Add(-10*time.Minute), time.Hour)}
+	e, m := newEngine(t, is, clock, st, client)
+	res, err := e.Once(context.Background(), rotate.Options{})
+	if err != nil || res.Action != rotate.ActionFresh || m.Calls() != 0 {
+		t.Fatalf("fresh token: action %v err %v mints %d, want fresh without minting", res, err, m.Calls())
+	}
+	res, err = e.Once(context.Background(), rotate.Options{MinRemaining: 55 * time.Minute})
+	if err != nil || res.Action != rotate.ActionRotated {
+		t.Fatalf("--min-remaining 55m must rotate a token with 50m left: %+v %v", res, err)
+	}
+	writes := st.writes
+	res, err = e.Once(context.Background(), rotate.Options{DryRun: true})
+	if err != nil || res.Action != rotate.ActionDryRun || st.writes != writes || res.NewExpiry == nil {
+		t.Fatalf("dry run: %+v %v writes %d→%d", res, err, writes, st.writes)
+	}
+}
+
+func TestThresholdAndBackoff(t *testing.T) {
+	for _, c := range []struct{ life, want time.Duration }{
+		{time.Hour, 12 * time.Minute}, {24 * time.Hour, 288 * time.Minute}, {15 * time.Minute, 5 * time.Minute},
+		{5 * time.Minute, 150 * time.Second}, {0, 12 * time.Minute},
+	} {
+		if got := rotate.Threshold(c.life); got != c.want {
+			t.Errorf("Threshold(%s) = %s, want %s", c.life, got, c.want)
+		}
+	}
+	one := func() float64 { return 0.999999 }
+	half := func() float64 { return 0 }
+	prev := time.Duration(0)
+	for n := 1; n <= 10; n++ {
+		d := rotate.Backoff(n, one)
+		if d < prev || d > rotate.BackoffMax {
+			t.Fatalf("Backoff(%d) = %s: must grow and stay under %s", n, d, rotate.BackoffMax)
+		}
+		if lo := rotate.Backoff(n, half); lo < d/2-time.Millisecond || lo > d {
+			t.Fatalf("jitter range wrong: %s vs %s", lo, d)
+		}
+		prev = d
+	}
+	if rotate.Backoff(1, one) > 6*time.Second || rotate.Backoff(20, one) < 4*time.Minute {
+		t.Fatal("backoff must start near 5s and cap near 5m")
+	}
+}
+
+// TestWatchSimulatedDay runs the watch loop over a simulated day of 1-hour tokens against the real apiserver
+// Secret: the Secret never holds a token with less than 60 s left, and Cognito is called about once per
+// rotation (24–31 times), not in a loop. A burst of Cognito outages is retried with growing backoff.
+func TestWatchSimulatedDay(t *testing.T) {
+	c := testcluster.Shared(t)
+	ns := c.Namespace(t, "rotate-day")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	is := newIssuer(t)
+	start := time.Now().Truncate(time.Second)
+	clock := &fakeClock{now: start}
+	cfg := rest.CopyConfig(c.Config)
+	cfg.QPS, cfg.Burst = 1000, 1000 // the simulated day reads the Secret a few hundred times in seconds
+	kube := kubernetes.NewForConfigOrDie(cfg)
+	initial := "Bearer " + is.sign(t, client, "svc-user", start.Add(-5*time.Minute), time.Hour)
+	if _, err := kube.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "agentcore-jwt", Namespace: ns},
+		StringData: map[string]string{"Authorization": initial}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	store := &rotate.KubeStore{Kube: kube, Namespace: ns, Name: "agentcore-jwt"}
+	e, m := newEngine(t, is, clock, store, client)
+
+	var minLeft = 24 * time.Hour
+	var failures, rotations int
+	var maxBackoff time.Duration
+	clock.onSleep = func(from, to time.Time) {
+		st, err := store.Read(context.Background())
+		if err != nil {
+			t.Errorf("reading the Secret: %v", err)
+			cancel()
+			return
+		}
+		if left := st.Claims.Exp.Sub(to); left < minLeft {
+			minLeft = left
+		}
+		if to.Sub(start) >= 24*time.Hour {
+			cancel()
+		}
+	}
+	// Eight hours in, Cognito is unreachable for four attempts (each tries the refresh token, then the password).
+	outage := false
+	err := e.Watch(ctx, rotate.WatchOptions{OnEvent: func(ev rotate.Event) {
+		switch ev.Kind {
+		case rotate.EventRotated:
+			rotations++
+		case rotate.EventFailed:
+			failures++
+			if d := ev.Next.Sub(ev.Time); d > maxBackoff {
+				maxBackoff = d
+			}
+		}
+		if !outage && ev.Time.Sub(start) > 8*time.Hour {
+			outage = true
+			m.mu.Lock()
+			m.failN, m.failErr = 8, errUnreachable
+			m.mu.Unlock()
+		}
+	}})
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	calls := m.Calls()
+	t.Logf("simulated day: %d rotations, %d Cognito calls, %d failures, min remaining %s, largest backoff %s", rotations, calls, failures, minLeft, maxBackoff)
+	if minLeft < 60*time.Second {
+		t.Fatalf("the Secret held a token with only %s left", minLeft)
+	}
+	if normal := calls - 8; normal < 24 || normal > 31 || rotations < 24 || rotations > 31 {
+		t.Fatalf("Cognito called %d times (8 of them in the outage) for %d rotations in a day; want about 24–30", calls, rotations)
+	}
+	if failures != 4 || maxBackoff < 20*time.Second || maxBackoff > rotate.BackoffMax {
+		t.Fatalf("outage: %d failures, largest backoff %s; want 4 failures with growing backoff", failures, maxBackoff)
+	}
+}
+
+func TestWatchStopsCleanlyAndHonoursTrigger(t *testing.T) {
+	is := newIssuer(t)
+	clock := rotate.RealClock{}
+	st := &memStore{value: "Bearer " + is.sign(t, client, "u", time.Now(), time.Hour)}
+	e, m := newEngine(t, is, clock, st, client)
+	ctx, cancel := context.WithCancel(context.Background())
+	trigger := make(chan struct{}, 1)
+	events := make(chan rotate.Event, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Watch(ctx, rotate.WatchOptions{Trigger: trigger, OnEvent: func(ev rotate.Event) { events <- ev }})
+	}()
+	waitFor := func(k rotate.EventKind) rotate.Event {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case ev := <-events:
+				if ev.Kind == k {
+					return ev
+				}
+			case <-timeout:
+				t.Fatalf("no %s event", k)
+			}
+		}
+	}
+	waitFor(rotate.EventFresh)
+	trigger <- struct{}{}
+	if ev := waitFor(rotate.EventRotated); ev.Result == nil || m.Calls() != 1 {
+		t.Fatalf("trigger must rotate once, got %+v (calls %d)", ev, m.Calls())
+	}
+	cancel()
+	waitFor(rotate.EventStopping)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Watch returned %v on shutdown, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Watch did not stop")
+	}
+}
