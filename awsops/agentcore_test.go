@@ -195,10 +195,13 @@ func newFake(t *testing.T) (*fakeagentcore.Server, *AgentCore) {
 }
 
 func specWithout(m map[string]json.RawMessage, key string) string {
-	c := map[string]json.RawMessage{}
+	// Values are decoded so that map key order on the wire (random for environmentVariables) does not matter.
+	c := map[string]any{}
 	for k, v := range m {
 		if k != key {
-			c[k] = v
+			var x any
+			_ = json.Unmarshal(v, &x)
+			c[k] = x
 		}
 	}
 	b, _ := json.Marshal(c)
