@@ -260,10 +260,10 @@ func TestClusterHealthySetupPasses(t *testing.T) {
 
 func TestClusterBrokenSetups(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(e *env)
-		opts  Options
-		want  map[string]want
+		opts   Options
+		want   map[string]want
 	}{
 		{name: "policy PartiallyValid with the Secret missing", break_: func(e *env) {
 			_ = e.kube.CoreV1().Secrets(e.ns).Delete(context.Background(), "agentcore-jwt", metav1.DeleteOptions{})

@@ -1,0 +1,110 @@
+package doctor
+
+import (
+	"bytes"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+)
+
+// fakeRun streams a fixed plan: results are released one by one through the returned channel so the test
+// sees the screen fill in.
+func fakeRun(release chan dr.Result, runs *atomic.Int32) StartFunc {
+	plan := []dr.Result{
+		{ID: "cluster.reachable", Category: "cluster", Title: "reachable", Status: dr.Pending},
+		{ID: "token.expiring", Category: "token", Title: "time left", Status: dr.Pending},
+		{ID: "authorizer.audience", Category: "authorizer", Title: "audience", Status: dr.Pending},
+	}
+	return func() ([]dr.Result, <-chan dr.Result) {
+		runs.Add(1)
+		out := make(chan dr.Result)
+		go func() {
+			defer close(out)
+			for r := range release {
+				out <- r
+				if r.ID == "authorizer.audience" && r.Status != dr.Running {
+					return
+				}
+			}
+		}()
+		return append([]dr.Result(nil), plan...), out
+	}
+}
+
+func TestDoctorScreenFillsInSelectsAndCopies(t *testing.T) {
+	release := make(chan dr.Result, 10)
+	var runs atomic.Int32
+	m := New("agentcore/agentcore → …:runtime/payments_agent-Ab12…", fakeRun(release, &runs), style.New(false, false))
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 20))
+	wait := func(what string, cond func(string) bool) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return cond(string(b)) }, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	}
+	// First frame: the plan, nothing finished.
+	wait("plan", func(s string) bool { return strings.Contains(s, "reachable") && strings.Contains(s, "audience") })
+
+	release <- dr.Result{ID: "cluster.reachable", Category: "cluster", Title: "reachable", Status: dr.Running}
+	wait("spinner", func(s string) bool { return strings.Contains(s, "checking…") })
+	release <- dr.Result{ID: "cluster.reachable", Category: "cluster", Title: "reachable", Status: dr.Pass, Detail: "Kubernetes v1.36.4"}
+	release <- dr.Result{ID: "token.expiring", Category: "token", Title: "time left", Status: dr.Warn, Detail: "expires in 6m", Fix: "kubectl agentcore rotate --watch"}
+	release <- dr.Result{ID: "authorizer.audience", Category: "authorizer", Title: "audience", Status: dr.Fail,
+		Detail: "this is a Cognito access token (no aud)", Hint: "Use the ID token, or set allowedClients=[5pk1q2]", Fix: "kubectl agentcore rotate --token-use id"}
+	wait("done", func(s string) bool { return strings.Contains(s, "✖ audience") && strings.Contains(s, "done in") })
+
+	// select the failing check and open its detail
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	wait("detail", func(s string) bool {
+		return strings.Contains(s, "authorizer.audience") && strings.Contains(s, "Use the ID token") && strings.Contains(s, "esc back")
+	})
+	tm.Send(tea.KeyPressMsg{Code: 'c', Text: "c"})
+	wait("copied", func(s string) bool { return strings.Contains(s, "fix copied to the clipboard") })
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape}) // back to the list
+	// r re-runs: a second run starts with the plan again
+	tm.Send(tea.KeyPressMsg{Code: 'r', Text: "r"})
+	wait("rerun", func(s string) bool { return runs.Load() == 2 })
+	release <- dr.Result{ID: "authorizer.audience", Category: "authorizer", Title: "audience", Status: dr.Pass, Detail: "aud ok"}
+	wait("rerun done", func(s string) bool { return strings.Contains(s, "aud ok") })
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if final.cursor != 2 || final.detail {
+		t.Fatalf("cursor %d detail %v", final.cursor, final.detail)
+	}
+	out := final.Render()
+	if !strings.Contains(out, "authorizer ▸ ✔ audience") {
+		t.Fatalf("the selected row after the re-run:\n%s", out)
+	}
+	if !strings.Contains(out, "Doctor · agentcore/agentcore") || !strings.Contains(out, "1 ✔  0 ‼  0 ✖") {
+		t.Fatalf("header:\n%s", out)
+	}
+}
+
+func TestRenderFitsWidthAndScrolls(t *testing.T) {
+	var plan []dr.Result
+	for i := 0; i < 40; i++ {
+		plan = append(plan, dr.Result{ID: "resources.x", Category: "resources", Title: "check", Status: dr.Fail,
+			Detail: strings.Repeat("a very long detail ", 20)})
+	}
+	m := New("x", nil, style.New(false, false))
+	m.results, m.width, m.height, m.cursor = plan, 80, 15, 39
+	out := m.Render()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) > 15 {
+		t.Fatalf("%d lines for a 15-line terminal", len(lines))
+	}
+	for _, l := range lines {
+		if w := len([]rune(l)); w > 80 {
+			t.Fatalf("line wider than 80: %d %q", w, l)
+		}
+	}
+	if !bytes.Contains([]byte(out), []byte("▸")) {
+		t.Fatalf("the selected (last) row must be scrolled into view:\n%s", out)
+	}
+}
