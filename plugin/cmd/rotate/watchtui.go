@@ -7,8 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
-	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	rottui "github.com/kubectl-agentcore/kubectl-agentcore/tui/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
 // runWatchTUI runs the watch loop with the countdown screen. Quitting the screen (q, ctrl+c) or SIGTERM stops
