@@ -31,7 +31,7 @@ func CompleteContexts(f *Factory) cobra.CompletionFunc {
 	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		raw, err := f.KubeFlags.ToRawKubeConfigLoader().RawConfig()
 		if err != nil {
-			cobra.CompDebugln("reading kubeconfig: "+err.Error(), true)
+			cobra.CompDebugln("reading kubeconfig: "+err.Error(), false)
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []cobra.Completion
@@ -85,7 +85,7 @@ func CompleteNamespaces(f *Factory) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		names, err := f.completionNames(cmd, NamespacesResource, "", false)
 		if err != nil {
-			cobra.CompDebugln("listing namespaces: "+err.Error(), true)
+			cobra.CompDebugln("listing namespaces: "+err.Error(), false)
 			if ns, nerr := f.Namespace(); nerr == nil && strings.HasPrefix(ns, toComplete) {
 				return []cobra.Completion{ns}, cobra.ShellCompDirectiveNoFileComp
 			}
@@ -106,7 +106,7 @@ func CompleteNames(f *Factory, gvr schema.GroupVersionResource) cobra.Completion
 		}
 		names, err := f.completionNames(cmd, gvr, ns, false)
 		if err != nil {
-			cobra.CompDebugln(fmt.Sprintf("listing %s in %s: %v", gvr.Resource, ns, err), true)
+			cobra.CompDebugln(fmt.Sprintf("listing %s in %s: %v", gvr.Resource, ns, err), false)
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		return withPrefix(names, toComplete), cobra.ShellCompDirectiveNoFileComp
@@ -121,7 +121,7 @@ func CompleteRefs(f *Factory, gvr schema.GroupVersionResource) cobra.CompletionF
 		if ns, _, ok := strings.Cut(toComplete, "/"); ok {
 			refs, err := f.completionNames(cmd, gvr, ns, true)
 			if err != nil {
-				cobra.CompDebugln(fmt.Sprintf("listing %s in %s: %v", gvr.Resource, ns, err), true)
+				cobra.CompDebugln(fmt.Sprintf("listing %s in %s: %v", gvr.Resource, ns, err), false)
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
 			return withPrefix(refs, toComplete), cobra.ShellCompDirectiveNoFileComp
@@ -134,7 +134,7 @@ func CompleteRefs(f *Factory, gvr schema.GroupVersionResource) cobra.CompletionF
 			}
 		}
 		if err != nil {
-			cobra.CompDebugln(fmt.Sprintf("listing %s: %v", gvr.Resource, err), true)
+			cobra.CompDebugln(fmt.Sprintf("listing %s: %v", gvr.Resource, err), false)
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		return withPrefix(refs, toComplete), cobra.ShellCompDirectiveNoFileComp
@@ -145,7 +145,9 @@ func CompleteRefs(f *Factory, gvr schema.GroupVersionResource) cobra.CompletionF
 func CompleteSecretRefs(f *Factory) cobra.CompletionFunc { return CompleteRefs(f, SecretsResource) }
 
 // CompleteHTTPRouteRefs completes NS/NAME of HTTPRoutes.
-func CompleteHTTPRouteRefs(f *Factory) cobra.CompletionFunc { return CompleteRefs(f, HTTPRoutesResource) }
+func CompleteHTTPRouteRefs(f *Factory) cobra.CompletionFunc {
+	return CompleteRefs(f, HTTPRoutesResource)
+}
 
 // completionNames lists the names (ns/name when refs) of gvr in ns ("" = all namespaces, or cluster-scoped)
 // with object metadata only (a Secret's data is never fetched), within CompletionTimeout.
