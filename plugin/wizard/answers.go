@@ -1,0 +1,296 @@
+// Package wizard is the whole AgentCore-behind-Agent-Gateway setup as a use case: answers (flags, --config file
+// or TUI pages), a plan (AWS calls and Kubernetes objects with create / update / unchanged), and an idempotent
+// run of seven steps that converges when repeated or resumed after an interruption. No UI code lives here.
+package wizard
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"sigs.k8s.io/yaml"
+)
+
+// Answers are every answer the wizard asks for. The JSON/YAML keys are the flag names, so a --config file uses
+// the same keys as the flags and the prompts.
+type Answers struct {
+	// ① Gateway
+	Gateway string `json:"gateway,omitempty"` // NAMESPACE/NAME
+	// ② Runtime
+	Region     string `json:"region,omitempty"`
+	RuntimeARN string `json:"runtime-arn,omitempty"`
+	Mode       string `json:"mode,omitempty"` // rewrite | native | sigv4
+	// ③ Identity
+	Identity     string   `json:"identity,omitempty"` // cognito | external
+	UserPoolName string   `json:"user-pool-name,omitempty"`
+	UserPoolID   string   `json:"user-pool-id,omitempty"`
+	ClientName   string   `json:"client-name,omitempty"`
+	ClientID     string   `json:"client-id,omitempty"`
+	Username     string   `json:"username,omitempty"`
+	TokenUse     string   `json:"token-use,omitempty"` // id | access
+	DiscoveryURL string   `json:"discovery-url,omitempty"`
+	Audience     []string `json:"audience,omitempty"`
+	TokenFile    string   `json:"token-file,omitempty"` // external IdP: a file holding the token (never argv)
+	// ④ Authorizer
+	SkipAuthorizer bool `json:"skip-authorizer,omitempty"`
+	// ⑤ Resources
+	RouteNamespace string `json:"route-namespace,omitempty"`
+	PathPrefix     string `json:"path-prefix,omitempty"`
+	// ⑥ Options
+	RateLimit     string   `json:"rate-limit,omitempty"`      // 3/minute
+	RateLimitKind string   `json:"rate-limit-kind,omitempty"` // local | global ("" = global when Enterprise serves it)
+	CORSOrigins   []string `json:"cors-origin,omitempty"`
+	CORSMethods   []string `json:"cors-method,omitempty"`
+	CORSHeaders   []string `json:"cors-header,omitempty"`
+	CORSMaxAge    int32    `json:"cors-max-age,omitempty"`
+}
+
+// Identity providers.
+const (
+	IdentityCognito  = setup.IdPCognito
+	IdentityExternal = setup.IdPExternal
+)
+
+// LoadConfigFile reads a --config YAML (or JSON) file with the flag names as keys. Unknown keys are an error.
+func LoadConfigFile(path string) (Answers, error) {
+	var a Answers
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return a, fmt.Errorf("reading --config %s: %w", path, err)
+	}
+	if err := yaml.UnmarshalStrict(b, &a); err != nil {
+		return a, fmt.Errorf("reading --config %s: %s. Use the flag names as keys (e.g. runtime-arn: arn:aws:…)", path, strings.TrimPrefix(err.Error(), "error unmarshaling JSON: "))
+	}
+	return a, nil
+}
+
+// Merge returns a with every empty field taken from b (flags given on the command line win over the file).
+func (a Answers) Merge(b Answers) Answers {
+	str := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	list := func(p *[]string, v []string) {
+		if len(*p) == 0 {
+			*p = v
+		}
+	}
+	str(&a.Gateway, b.Gateway)
+	str(&a.Region, b.Region)
+	str(&a.RuntimeARN, b.RuntimeARN)
+	str(&a.Mode, b.Mode)
+	str(&a.Identity, b.Identity)
+	str(&a.UserPoolName, b.UserPoolName)
+	str(&a.UserPoolID, b.UserPoolID)
+	str(&a.ClientName, b.ClientName)
+	str(&a.ClientID, b.ClientID)
+	str(&a.Username, b.Username)
+	str(&a.TokenUse, b.TokenUse)
+	str(&a.DiscoveryURL, b.DiscoveryURL)
+	list(&a.Audience, b.Audience)
+	str(&a.TokenFile, b.TokenFile)
+	a.SkipAuthorizer = a.SkipAuthorizer || b.SkipAuthorizer
+	str(&a.RouteNamespace, b.RouteNamespace)
+	str(&a.PathPrefix, b.PathPrefix)
+	str(&a.RateLimit, b.RateLimit)
+	str(&a.RateLimitKind, b.RateLimitKind)
+	list(&a.CORSOrigins, b.CORSOrigins)
+	list(&a.CORSMethods, b.CORSMethods)
+	list(&a.CORSHeaders, b.CORSHeaders)
+	if a.CORSMaxAge == 0 {
+		a.CORSMaxAge = b.CORSMaxAge
+	}
+	return a
+}
+
+// FromRecord turns an existing setup record into answers (a rerun with no flags repeats the last setup).
+func FromRecord(r *setup.Record) Answers {
+	a := Answers{
+		Gateway: r.Gateway(), Region: r.Region, RuntimeARN: r.RuntimeARN, Mode: string(r.Mode),
+		UserPoolName: r.UserPoolName, UserPoolID: r.UserPoolID, ClientID: r.ClientID, Username: r.Username,
+		TokenUse: string(r.TokenUse), RouteNamespace: r.Namespace, PathPrefix: r.PathPrefix,
+	}
+	if r.IdentityProvider == setup.IdPExternal {
+		a.Identity, a.DiscoveryURL, a.Audience = IdentityExternal, r.DiscoveryURL, r.Audience
+		a.UserPoolName, a.UserPoolID, a.ClientID, a.Username = "", "", "", ""
+	} else if r.IdentityProvider == setup.IdPCognito {
+		a.Identity = IdentityCognito
+	}
+	return a
+}
+
+// Config is validated answers with defaults applied.
+type Config struct {
+	Answers   Answers
+	Mode      setup.Mode
+	ARN       awsops.RuntimeARN
+	Region    string
+	GatewayNS string
+	GatewayN  string
+	Namespace string
+	RateLimit *k8sres.RateLimit
+	CORS      *k8sres.CORS
+	TokenUse  setup.TokenUse
+	// ExternalToken is the token read from TokenFile (external IdP).
+	ExternalToken string `json:"-"`
+}
+
+// Gateway is namespace/name.
+func (c *Config) Gateway() string { return k8sres.Ref(c.GatewayNS, c.GatewayN) }
+
+// MissingError lists every required answer that was not given.
+type MissingError struct{ Missing []string }
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("missing required answers: %s. Pass them as flags or in --config (same keys), or run the wizard on a terminal", strings.Join(e.Missing, ", "))
+}
+
+var (
+	nameRe   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	originRe = regexp.MustCompile(`^(\*|https?://((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:[0-9]{1,5})?)$`)
+	methods  = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true, "*": true}
+)
+
+// Normalize validates the answers and applies defaults. defaultRegion is the AWS configuration's region ("" when
+// unknown, e.g. offline). Every missing required answer is reported in one *MissingError; the first invalid
+// answer is reported on its own.
+func Normalize(a Answers, defaultRegion string) (*Config, error) {
+	c := &Config{}
+	var missing []string
+	trim := func(p *string) { *p = strings.TrimSpace(*p) }
+	for _, p := range []*string{&a.Gateway, &a.Region, &a.RuntimeARN, &a.Mode, &a.Identity, &a.UserPoolName, &a.UserPoolID,
+		&a.ClientName, &a.ClientID, &a.Username, &a.TokenUse, &a.DiscoveryURL, &a.TokenFile, &a.RouteNamespace, &a.PathPrefix,
+		&a.RateLimit, &a.RateLimitKind} {
+		trim(p)
+	}
+
+	if a.Mode == "" {
+		a.Mode = string(setup.ModeRewrite)
+	}
+	m, err := setup.ParseMode(a.Mode)
+	if err != nil {
+		return nil, err
+	}
+	c.Mode, a.Mode = m, string(m)
+
+	if a.RuntimeARN == "" {
+		missing = append(missing, "--runtime-arn")
+	} else {
+		arn, err := awsops.ParseRuntimeARN(a.RuntimeARN)
+		if err != nil {
+			return nil, err
+		}
+		c.ARN = arn
+		if a.Region == "" {
+			a.Region = defaultRegion
+		}
+		if a.Region == "" {
+			a.Region = arn.Region
+		}
+		if a.Region != arn.Region {
+			return nil, fmt.Errorf("runtime ARN is in region %s but --region is %s. Pass --region %s, or the ARN of a runtime in %s", arn.Region, a.Region, arn.Region, a.Region)
+		}
+		c.Region = arn.Region
+	}
+
+	if a.Gateway == "" {
+		a.Gateway = setup.DefaultGatewayNamespace + "/" + setup.DefaultGatewayName
+	}
+	ns, name, ok := strings.Cut(a.Gateway, "/")
+	if !ok || !nameRe.MatchString(ns) || !nameRe.MatchString(name) {
+		return nil, fmt.Errorf("invalid --gateway %q: want NAMESPACE/NAME, e.g. agentgateway-system/agentgateway-proxy", a.Gateway)
+	}
+	c.GatewayNS, c.GatewayN = ns, name
+
+	if a.RouteNamespace == "" {
+		a.RouteNamespace = setup.DefaultNamespace
+	}
+	if !nameRe.MatchString(a.RouteNamespace) || len(a.RouteNamespace) > 63 {
+		return nil, fmt.Errorf("invalid --route-namespace %q: a namespace name is lower-case letters, digits and '-'", a.RouteNamespace)
+	}
+	c.Namespace = a.RouteNamespace
+	if a.PathPrefix == "" {
+		a.PathPrefix = setup.DefaultPathPrefix
+	}
+	if !strings.HasPrefix(a.PathPrefix, "/") {
+		return nil, fmt.Errorf("invalid --path-prefix %q: it must start with /", a.PathPrefix)
+	}
+
+	if c.Mode.UsesToken() {
+		if a.Identity == "" {
+			a.Identity = IdentityCognito
+		}
+		switch a.Identity {
+		case IdentityCognito:
+			if a.UserPoolName == "" && a.UserPoolID == "" {
+				a.UserPoolName = setup.DefaultUserPoolName
+			}
+			if a.ClientName == "" && a.ClientID == "" {
+				a.ClientName = setup.DefaultClientName
+			}
+			if a.Username == "" {
+				a.Username = setup.DefaultUsername
+			}
+			if a.TokenUse == "" {
+				a.TokenUse = string(setup.TokenUseID)
+			}
+			if a.TokenUse != string(setup.TokenUseID) && a.TokenUse != string(setup.TokenUseAccess) {
+				return nil, fmt.Errorf("invalid --token-use %q: use id or access", a.TokenUse)
+			}
+			c.TokenUse = setup.TokenUse(a.TokenUse)
+		case IdentityExternal:
+			if a.DiscoveryURL == "" {
+				missing = append(missing, "--discovery-url")
+			} else if u, err := url.Parse(a.DiscoveryURL); err != nil || u.Scheme == "" || u.Host == "" || !strings.HasSuffix(u.Path, "/.well-known/openid-configuration") {
+				return nil, fmt.Errorf("invalid --discovery-url %q: want https://<issuer>/.well-known/openid-configuration", a.DiscoveryURL)
+			}
+			if len(a.Audience) == 0 {
+				missing = append(missing, "--audience")
+			}
+			c.TokenUse = setup.TokenUseAccess
+		default:
+			return nil, fmt.Errorf("invalid --identity %q: use cognito or external", a.Identity)
+		}
+	}
+
+	rl, err := k8sres.ParseRateLimit(a.RateLimit)
+	if err != nil {
+		return nil, err
+	}
+	c.RateLimit = rl
+	switch a.RateLimitKind {
+	case "", "local", "global":
+	default:
+		return nil, fmt.Errorf("invalid --rate-limit-kind %q: use local or global", a.RateLimitKind)
+	}
+	if len(a.CORSOrigins) > 0 {
+		for _, o := range a.CORSOrigins {
+			if !originRe.MatchString(o) {
+				return nil, fmt.Errorf("invalid --cors-origin %q: want scheme://host[:port] (e.g. https://app.example.com) or *", o)
+			}
+		}
+		for i, m := range a.CORSMethods {
+			a.CORSMethods[i] = strings.ToUpper(m)
+			if !methods[a.CORSMethods[i]] {
+				return nil, fmt.Errorf("invalid --cors-method %q: use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, CONNECT, TRACE or *", m)
+			}
+		}
+		if a.CORSMaxAge < 0 {
+			return nil, fmt.Errorf("invalid --cors-max-age %d: seconds, ≥ 1", a.CORSMaxAge)
+		}
+		c.CORS = &k8sres.CORS{Origins: a.CORSOrigins, Methods: a.CORSMethods, Headers: a.CORSHeaders, MaxAge: a.CORSMaxAge}
+	} else if len(a.CORSMethods)+len(a.CORSHeaders) > 0 || a.CORSMaxAge != 0 {
+		missing = append(missing, "--cors-origin (CORS methods/headers/max age were given)")
+	}
+	c.Answers = a
+	if len(missing) > 0 {
+		return c, &MissingError{Missing: missing}
+	}
+	return c, nil
+}

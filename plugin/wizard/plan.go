@@ -1,0 +1,432 @@
+package wizard
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	udiff "github.com/aymanbagabas/go-udiff"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+)
+
+type k8sresGVK = schema.GroupVersionKind
+
+// Actions in the plan.
+const (
+	ActionCreate    = "create"
+	ActionUpdate    = "update"
+	ActionUnchanged = "unchanged"
+	ActionDelete    = "delete"
+	ActionSkip      = "skip"
+)
+
+// Item is one line of the plan: an AWS change or a Kubernetes object.
+type Item struct {
+	Step   string `json:"step"`
+	Kind   string `json:"kind"` // "aws" or "kubernetes"
+	Action string `json:"action"`
+	Target string `json:"target"`
+	Call   string `json:"call,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	Diff   string `json:"diff,omitempty"`
+}
+
+// Plan is what the wizard will do, before anything is done.
+type Plan struct {
+	Mode       string `json:"mode"`
+	Gateway    string `json:"gateway"`
+	Endpoint   string `json:"gatewayEndpoint,omitempty"`
+	RuntimeARN string `json:"runtimeArn"`
+	Flavor     string `json:"flavor"`
+	Items      []Item `json:"items"`
+	// AuthorizerCurrent and AuthorizerProposed are JSON as the AWS CLI shows it ("null" = IAM only).
+	AuthorizerCurrent  string   `json:"authorizerCurrent"`
+	AuthorizerProposed string   `json:"authorizerProposed"`
+	Warnings           []string `json:"warnings,omitempty"`
+	Changes            int      `json:"changes"`
+}
+
+func (p *Plan) add(it Item) {
+	p.Items = append(p.Items, it)
+	if it.Action != ActionUnchanged && it.Action != ActionSkip {
+		p.Changes++
+	}
+}
+
+// objectState is a desired object compared with the live one.
+type objectState struct {
+	desired *unstructured.Unstructured
+	live    *unstructured.Unstructured
+	action  string
+	diff    string
+}
+
+// compare finds the live object and, when the namespace exists, asks the API server for a dry-run apply to
+// validate the object strictly and to see whether applying would change anything.
+func compare(ctx context.Context, env *Env, desired *unstructured.Unstructured, nsExists bool) (objectState, error) {
+	st := objectState{desired: desired}
+	ri, _, err := env.Applier.Resource(desired.GroupVersionKind(), desired.GetNamespace())
+	if err != nil {
+		return st, err
+	}
+	live, err := ri.Get(ctx, desired.GetName(), metav1.GetOptions{})
+	switch {
+	case err == nil:
+		st.live = live
+	case apierrors.IsNotFound(err):
+	default:
+		return st, k8sres.Explain(fmt.Sprintf("reading %s %s", desired.GetKind(), ref(desired)), err)
+	}
+	if !nsExists && desired.GetNamespace() != "" {
+		st.action = ActionCreate
+		return st, nil
+	}
+	dry, err := env.Applier.Apply(ctx, desired, true)
+	if err != nil {
+		return st, err
+	}
+	switch {
+	case st.live == nil:
+		st.action = ActionCreate
+	case sameContent(st.live, dry):
+		st.action = ActionUnchanged
+	default:
+		st.action = ActionUpdate
+		st.diff = diff(st.live, dry)
+	}
+	return st, nil
+}
+
+func ref(o *unstructured.Unstructured) string { return k8sres.Ref(o.GetNamespace(), o.GetName()) }
+
+// content is what the wizard owns in an object: everything but metadata (labels and annotations kept) and status.
+func content(o *unstructured.Unstructured) map[string]any {
+	c := map[string]any{}
+	for k, v := range o.Object {
+		switch k {
+		case "metadata", "status", "apiVersion", "kind":
+			continue
+		}
+		c[k] = v
+	}
+	c["labels"] = o.GetLabels()
+	if a := o.GetAnnotations(); len(a) > 0 {
+		c["annotations"] = a
+	}
+	if o.GetKind() == "Secret" {
+		delete(c, "stringData")
+	}
+	return c
+}
+
+func sameContent(a, b *unstructured.Unstructured) bool {
+	ca, cb := content(a), content(b)
+	if a.GetKind() == "ConfigMap" && a.GetLabels()[setup.LabelComponent] == setup.ComponentRecord {
+		// The record's timestamp alone is no change.
+		for _, c := range []map[string]any{ca, cb} {
+			if d, ok := c["data"].(map[string]any); ok {
+				d = copyMap(d)
+				delete(d, "updatedAt")
+				c["data"] = d
+			}
+		}
+	}
+	return reflect.DeepEqual(normalize(ca), normalize(cb))
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// normalize round-trips through YAML so int64/float64 and nil-vs-empty differences do not count.
+func normalize(v any) any {
+	b, _ := yaml.Marshal(v)
+	var out any
+	_ = yaml.Unmarshal(b, &out)
+	return out
+}
+
+// diff is a unified diff of the owned content, with Secret values masked.
+func diff(live, next *unstructured.Unstructured) string {
+	mask := func(o *unstructured.Unstructured) string {
+		c := content(o)
+		if o.GetKind() == "Secret" {
+			if d, ok := c["data"].(map[string]any); ok {
+				m := map[string]any{}
+				for k, v := range d {
+					s, _ := v.(string)
+					m[k] = fmt.Sprintf("••••••(%d bytes, sha %x)", len(s), shortHash(s))
+				}
+				c["data"] = m
+			}
+		}
+		b, _ := yaml.Marshal(c)
+		return string(b)
+	}
+	return udiff.Unified("live", "proposed", mask(live), mask(next))
+}
+
+func shortHash(s string) uint32 {
+	var h uint32 = 2166136261
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// secretToken reads "Bearer <token>" from a live token Secret.
+func secretToken(o *unstructured.Unstructured) string {
+	v, _, _ := unstructured.NestedString(o.Object, "data", setup.SecretKey)
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(strings.TrimPrefix(string(b), k8sres.BearerPrefix))
+}
+
+// BuildPlan computes the plan: AWS calls (identity, authorizer) and every Kubernetes object with create / update /
+// unchanged / delete. It only reads (the API server's dry-run apply validates each object).
+func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
+	cfg := s.Cfg
+	p := &Plan{Mode: string(cfg.Mode), Gateway: cfg.Gateway(), Endpoint: s.Gateway.Endpoint(), RuntimeARN: cfg.ARN.String(),
+		Flavor: s.Kinds.Flavor(), Warnings: append([]string(nil), s.Warnings...)}
+	rec := s.Record
+
+	// ③ Identity
+	switch {
+	case !cfg.Mode.UsesToken():
+		p.add(Item{Step: StepIdentity, Kind: "aws", Action: ActionSkip, Target: "identity", Detail: "sigv4: the proxy signs with its own AWS credentials; no Cognito, no token Secret"})
+	case cfg.Answers.Identity == IdentityExternal:
+		d := "token from --token-file"
+		if cfg.ExternalToken == "" {
+			d = "no token given: the Secret gets a placeholder until you put a token in it"
+		}
+		p.add(Item{Step: StepIdentity, Kind: "aws", Action: ActionSkip, Target: "external identity provider " + rec.Issuer, Detail: d})
+	default:
+		steps, err := env.Cognito.PlanIdentity(ctx, identitySpec(cfg, rec, s.Creds))
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range steps {
+			target := st.Resource + " " + st.Name
+			if st.ID != "" {
+				target += " (" + st.ID + ")"
+			}
+			p.add(Item{Step: StepIdentity, Kind: "aws", Action: string(st.Action), Target: target, Call: st.Call, Detail: st.Detail})
+			if st.Resource == "user-pool" && st.ID != "" && rec.UserPoolID == "" {
+				rec.UserPoolID = st.ID
+			}
+			if st.Resource == "app-client" && st.ID != "" && rec.ClientID == "" {
+				rec.ClientID = st.ID
+			}
+		}
+	}
+
+	// ④ Authorizer
+	current := s.Runtime.AuthorizerConfiguration
+	p.AuthorizerCurrent = authorizerJSON(current)
+	proposed, known := DesiredAuthorizer(rec, env.Cognito)
+	switch {
+	case cfg.Answers.SkipAuthorizer:
+		p.AuthorizerProposed = p.AuthorizerCurrent
+		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionSkip, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer", Detail: "--skip-authorizer"})
+	case !known:
+		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["<id of the new app client>"]}}`
+		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer",
+			Call: "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY", Detail: "point the JWT authorizer at the new pool"})
+	default:
+		p.AuthorizerProposed = authorizerJSON(proposed)
+		if awsops.AuthorizerEqual(current, proposed) {
+			p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUnchanged, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer"})
+		} else {
+			it := Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer",
+				Call: "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY",
+				Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))}
+			if proposed == nil {
+				it.Detail = "sigv4 needs the runtime to accept IAM: the JWT authorizer is removed (pass --skip-authorizer to keep it)"
+				p.Warnings = append(p.Warnings, "the runtime's JWT authorizer will be removed (sigv4 mode): bearer-token callers will get 403 afterwards")
+			}
+			p.add(it)
+		}
+	}
+
+	// ⑤ ⑥ Kubernetes objects
+	if !s.NamespaceExists {
+		p.add(Item{Step: StepResources, Kind: "kubernetes", Action: ActionCreate, Target: "Namespace " + cfg.Namespace})
+	}
+	objs, err := k8sres.BuildManifests(s.manifestSpec(rec, ""))
+	if err != nil {
+		return nil, err
+	}
+	desiredAz := proposed
+	if cfg.Answers.SkipAuthorizer {
+		desiredAz = current
+	}
+	for _, o := range objs {
+		st, err := compare(ctx, env, o, s.NamespaceExists)
+		if err != nil {
+			return nil, err
+		}
+		it := Item{Step: stepOf(rec, o), Kind: "kubernetes", Action: st.action, Target: o.GetKind() + " " + ref(o), Diff: st.diff}
+		if o.GetKind() == "Secret" {
+			it.Diff = ""
+			switch {
+			case cfg.Answers.Identity == IdentityExternal && cfg.ExternalToken == "":
+				if st.live != nil && secretToken(st.live) != "" {
+					it.Action, it.Detail = ActionUnchanged, "keeps the token it holds"
+				} else {
+					it.Detail = "placeholder token: put yours in with kubectl agentcore rotate or kubectl create secret"
+				}
+			case known && reusableToken(st.live, desiredAz, issuerOf(rec, env), env.now()):
+				it.Action, it.Detail = ActionUnchanged, "holds a valid token for this client (kubectl agentcore rotate refreshes it)"
+			default:
+				if st.live != nil {
+					it.Action = ActionUpdate
+				}
+				it.Detail = "Authorization: Bearer <a fresh " + string(cfg.TokenUse) + " token>"
+			}
+		}
+		p.add(it)
+	}
+	stale, err := staleObjects(ctx, env, rec, objs, s.NamespaceExists)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range stale {
+		p.add(Item{Step: StepResources, Kind: "kubernetes", Action: ActionDelete, Target: o.GetKind() + " " + ref(o), Detail: "no longer part of this setup"})
+	}
+	recState, err := recordState(ctx, env, s, rec)
+	if err != nil {
+		return nil, err
+	}
+	p.add(Item{Step: StepResources, Kind: "kubernetes", Action: recState, Target: "ConfigMap " + rec.Ref(), Detail: "setup record for doctor, rotate and teardown"})
+	if cfg.Mode.UsesToken() && cfg.Answers.Identity == IdentityCognito {
+		act := ActionUnchanged
+		if s.Creds.Empty() {
+			act = ActionCreate
+		}
+		p.add(Item{Step: StepIdentity, Kind: "kubernetes", Action: act, Target: "Secret " + k8sres.Ref(rec.Namespace, rec.CredentialsName()), Detail: "client secret, password and refresh token for rotate"})
+	}
+	return p, nil
+}
+
+func issuerOf(r setup.Record, env *Env) string {
+	if r.IdentityProvider == setup.IdPCognito && r.UserPoolID != "" && env.Cognito != nil {
+		return env.Cognito.Issuer(r.UserPoolID)
+	}
+	return ""
+}
+
+func stepOf(r setup.Record, o *unstructured.Unstructured) string {
+	switch o.GetName() {
+	case r.TrafficPolicyName, r.RateLimitConfigName:
+		if o.GetKind() != "HTTPRoute" && o.GetKind() != "Secret" && o.GetKind() != k8sres.GVKBackend.Kind {
+			return StepOptions
+		}
+	}
+	return StepResources
+}
+
+func recordState(ctx context.Context, env *Env, s *Session, rec setup.Record) (string, error) {
+	if !s.NamespaceExists {
+		return ActionCreate, nil
+	}
+	st, err := compare(ctx, env, toUnstructured(rec.ConfigMap()), true)
+	if err != nil {
+		return "", err
+	}
+	return st.action, nil
+}
+
+// staleKinds are the kinds the wizard may have written in an earlier run.
+var staleKinds = []schema.GroupVersionKind{
+	k8sres.GVKBackend, k8sres.GVKEnterpriseBackend, k8sres.GVKPolicy, k8sres.GVKEnterprisePolicy, k8sres.GVKRateLimitConfig,
+	k8sres.GVKHTTPRoute, {Version: "v1", Kind: "Secret"},
+}
+
+// staleObjects lists objects labelled as this setup's that the desired set no longer has (e.g. after a mode
+// change), except the record's own objects.
+func staleObjects(ctx context.Context, env *Env, rec setup.Record, desired []*unstructured.Unstructured, nsExists bool) ([]*unstructured.Unstructured, error) {
+	if !nsExists {
+		return nil, nil
+	}
+	want := map[string]bool{}
+	for _, o := range desired {
+		want[o.GetKind()+"/"+o.GetName()] = true
+	}
+	want["Secret/"+rec.CredentialsName()] = true
+	var out []*unstructured.Unstructured
+	sel := setup.LabelSetup + "=" + rec.SetupLabel()
+	for _, gvk := range staleKinds {
+		ri, _, err := env.Applier.Resource(gvk, rec.Namespace)
+		if err != nil {
+			continue // kind not served
+		}
+		list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
+				continue
+			}
+			return nil, k8sres.Explain("listing "+gvk.Kind+" in "+rec.Namespace, err)
+		}
+		for i := range list.Items {
+			o := &list.Items[i]
+			if o.GetLabels()[setup.LabelComponent] == setup.ComponentRecord || want[o.GetKind()+"/"+o.GetName()] {
+				continue
+			}
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GetKind()+out[i].GetName() < out[j].GetKind()+out[j].GetName() })
+	return out, nil
+}
+
+func authorizerJSON(a types.AuthorizerConfiguration) string {
+	b, err := awsops.AuthorizerToJSON(a)
+	if err != nil {
+		return fmt.Sprintf("%q", err.Error())
+	}
+	return string(b)
+}
+
+func indentJSON(s string) string {
+	var v any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil || v == nil {
+		return s + "\n"
+	}
+	b, _ := yaml.Marshal(v)
+	return string(b)
+}
+
+func identitySpec(cfg *Config, rec setup.Record, creds setup.Credentials) awsops.IdentitySpec {
+	a := cfg.Answers
+	return awsops.IdentitySpec{
+		PoolName: rec.UserPoolName, PoolID: a.UserPoolID,
+		Pool:     awsops.PoolOptions{Tags: map[string]string{"managed-by": "kubectl-agentcore"}},
+		Client:   awsops.ClientSpec{Name: clientName(a, rec)},
+		ClientID: a.ClientID, Username: rec.Username, Password: creds.Password,
+	}
+}
+
+func clientName(a Answers, _ setup.Record) string {
+	if a.ClientName != "" {
+		return a.ClientName
+	}
+	return setup.DefaultClientName
+}

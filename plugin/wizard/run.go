@@ -1,0 +1,432 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// Checkpoints where Env.FailAfter injects a failure (tests of interrupted runs).
+const (
+	CheckpointNamespace  = "namespace"
+	CheckpointRecord     = "record"
+	CheckpointIdentity   = "identity"
+	CheckpointToken      = "token"
+	CheckpointAuthorizer = "authorizer"
+	CheckpointResources  = "resources"
+	CheckpointOptions    = "options"
+	CheckpointFinal      = "final-record"
+)
+
+// Checkpoints lists them in order.
+var Checkpoints = []string{CheckpointNamespace, CheckpointRecord, CheckpointIdentity, CheckpointToken, CheckpointAuthorizer,
+	CheckpointResources, CheckpointOptions, CheckpointFinal}
+
+// ErrInjected is the failure FailAfter injects.
+var ErrInjected = errors.New("injected failure")
+
+// Change is one thing Run did (or found already done).
+type Change struct {
+	Step   string `json:"step"`
+	Action string `json:"action"`
+	Target string `json:"target"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// VerifyCheck is one verify finding (statuses and the doctor checks that apply).
+type VerifyCheck struct {
+	ID     string `json:"id"`
+	Status string `json:"status"` // pass | warn | fail | skip
+	Detail string `json:"detail"`
+	Hint   string `json:"hint,omitempty"`
+}
+
+// Result is what Run did.
+type Result struct {
+	Record   setup.Record  `json:"record"`
+	Changes  []Change      `json:"changes"`
+	Changed  int           `json:"changed"`
+	Verify   []VerifyCheck `json:"verify,omitempty"`
+	TestCall string        `json:"testCall,omitempty"`
+	Warnings []string      `json:"warnings,omitempty"`
+}
+
+func (r *Result) add(step, action, target, detail string) {
+	r.Changes = append(r.Changes, Change{Step: step, Action: action, Target: target, Detail: detail})
+	if action != ActionUnchanged && action != ActionSkip {
+		r.Changed++
+	}
+}
+
+// StepError is a failure inside Run: which step, what exists already, and how to resume.
+type StepError struct {
+	Step string
+	Err  error
+	Done []Change
+}
+
+func (e *StepError) Error() string {
+	var made []string
+	for _, c := range e.Done {
+		if c.Action == ActionCreate || c.Action == ActionUpdate {
+			made = append(made, c.Target)
+		}
+	}
+	done := "nothing was changed"
+	if len(made) > 0 {
+		done = "already done: " + strings.Join(made, ", ")
+	}
+	return fmt.Sprintf("wizard step %s failed: %s. %s; rerun the same command to continue (it picks up where this stopped)", e.Step, trimDot(e.Err.Error()), done)
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+func trimDot(s string) string { return strings.TrimRight(strings.TrimSpace(s), ".") }
+
+func (env *Env) checkpoint(name string) error {
+	if env.FailAfter == name {
+		return fmt.Errorf("%w after %s", ErrInjected, name)
+	}
+	return nil
+}
+
+// Run carries out the plan: ⑤ namespace first (so nothing lands on AWS when the cluster would refuse the objects),
+// the record, ③ identity, ④ authorizer, ⑤ ⑥ objects, the final record, ⑦ verify. Every step converges: rerun after
+// any failure and it continues. Nothing that is already right is written again.
+func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
+	cfg := s.Cfg
+	rec := s.Record
+	res := &Result{Warnings: s.Warnings}
+	fail := func(step string, err error) (*Result, error) {
+		env.emit(step, "failed", err.Error())
+		res.Record = rec
+		return res, &StepError{Step: step, Err: err, Done: res.Changes}
+	}
+
+	// Namespace, then a strict dry-run of every object before any AWS change.
+	env.emit(StepResources, "running", "namespace "+cfg.Namespace)
+	createdNS := false
+	if !s.NamespaceExists {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cfg.Namespace, Labels: map[string]string{k8sres.LabelManagedBy: k8sres.ManagedByValue}}}
+		if _, err := env.Kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{FieldManager: k8sres.FieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fail(StepResources, k8sres.Explain("creating namespace "+cfg.Namespace, err))
+		} else if err == nil {
+			createdNS = true
+			rec.CreatedNamespace = true
+			res.add(StepResources, ActionCreate, "Namespace "+cfg.Namespace, "")
+		}
+		s.NamespaceExists = true
+	}
+	preview, err := k8sres.BuildManifests(s.manifestSpec(rec, ""))
+	if err != nil {
+		return fail(StepResources, err)
+	}
+	for _, o := range preview {
+		if _, err := env.Applier.Apply(ctx, o, true); err != nil {
+			if createdNS {
+				_ = env.Kube.CoreV1().Namespaces().Delete(context.Background(), cfg.Namespace, metav1.DeleteOptions{})
+				res.Changes, res.Changed = nil, 0
+			}
+			return fail(StepResources, err)
+		}
+	}
+	if err := env.checkpoint(CheckpointNamespace); err != nil {
+		return fail(StepResources, err)
+	}
+
+	// The record first, so an interrupted run leaves a trace of what it was doing (and where).
+	if err := saveRecord(ctx, env, &rec, res, false); err != nil {
+		return fail(StepResources, err)
+	}
+	if err := env.checkpoint(CheckpointRecord); err != nil {
+		return fail(StepResources, err)
+	}
+
+	// ③ Identity and token.
+	env.emit(StepIdentity, "running", "")
+	creds := s.Creds
+	var token string
+	az := s.Runtime.AuthorizerConfiguration
+	switch {
+	case !cfg.Mode.UsesToken():
+		env.emit(StepIdentity, "skipped", "sigv4")
+	case cfg.Answers.Identity == IdentityExternal:
+		token = cfg.ExternalToken
+		env.emit(StepIdentity, "done", "external identity provider")
+	default:
+		id, err := env.Cognito.EnsureIdentity(ctx, identitySpec(cfg, rec, creds))
+		if err != nil {
+			return fail(StepIdentity, err)
+		}
+		for _, st := range id.Steps {
+			res.add(StepIdentity, string(st.Action), st.Resource+" "+st.Name+" ("+st.ID+")", "")
+			if st.Resource == "user-pool" && st.Action == awsops.ActionCreate {
+				rec.CreatedUserPool = true
+			}
+		}
+		if rec.UserPoolID != id.Pool.ID {
+			if s.Existing == nil || s.Existing.UserPoolID != id.Pool.ID {
+				rec.CreatedUserPool = rec.CreatedUserPool && rec.UserPoolID == ""
+			}
+		}
+		rec.UserPoolID, rec.UserPoolName, rec.ClientID, rec.Issuer = id.Pool.ID, id.Pool.Name, id.Client.ID, id.Issuer
+		rec.DiscoveryURL = awsops.DiscoveryURL(id.Issuer)
+		next := setup.Credentials{ClientSecret: id.Client.Secret, Password: id.User.Password, RefreshToken: creds.RefreshToken}
+		if next.ClientSecret == "" {
+			next.ClientSecret = creds.ClientSecret
+		}
+		if err := saveRecord(ctx, env, &rec, res, true); err != nil {
+			return fail(StepIdentity, err)
+		}
+		if next != creds {
+			if err := setup.SaveCredentials(ctx, env.Kube, &rec, next); err != nil {
+				return fail(StepIdentity, err)
+			}
+			res.add(StepIdentity, actionFor(creds.Empty()), "Secret "+k8sres.Ref(rec.Namespace, rec.CredentialsName()), "client secret, password, refresh token")
+			creds = next
+		}
+		if err := env.checkpoint(CheckpointIdentity); err != nil {
+			return fail(StepIdentity, err)
+		}
+		want, _ := DesiredAuthorizer(rec, env.Cognito)
+		liveSecret := getLive(ctx, env, tokenSecretRef(rec))
+		if cfg.Answers.SkipAuthorizer {
+			want = az
+		}
+		if reusableToken(liveSecret, want, id.Issuer, env.now()) {
+			token = secretToken(liveSecret)
+		} else {
+			env.emit(StepIdentity, "running", "minting a token (AdminInitiateAuth)")
+			t, err := env.Cognito.MintWithPassword(ctx, awsops.MintRequest{PoolID: rec.UserPoolID, ClientID: rec.ClientID,
+				ClientSecret: creds.ClientSecret, Username: rec.Username, Password: creds.Password})
+			if err != nil {
+				return fail(StepIdentity, err)
+			}
+			token = t.IDToken
+			if cfg.TokenUse == setup.TokenUseAccess {
+				token = t.AccessToken
+			}
+			if t.RefreshToken != "" && t.RefreshToken != creds.RefreshToken {
+				creds.RefreshToken = t.RefreshToken
+				if err := setup.SaveCredentials(ctx, env.Kube, &rec, creds); err != nil {
+					return fail(StepIdentity, err)
+				}
+			}
+		}
+		if err := env.checkpoint(CheckpointToken); err != nil {
+			return fail(StepIdentity, err)
+		}
+		env.emit(StepIdentity, "done", "")
+	}
+
+	// ④ Authorizer.
+	env.emit(StepAuthorizer, "running", "")
+	if cfg.Answers.SkipAuthorizer {
+		res.add(StepAuthorizer, ActionSkip, "runtime "+cfg.ARN.RuntimeID+" authorizer", "--skip-authorizer")
+	} else {
+		want, ok := DesiredAuthorizer(rec, env.Cognito)
+		if !ok {
+			return fail(StepAuthorizer, errors.New("the user pool or app client id is unknown"))
+		}
+		cur, err := env.AgentCore.GetRuntime(ctx, cfg.ARN.String())
+		if err != nil {
+			return fail(StepAuthorizer, err)
+		}
+		if awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
+			res.add(StepAuthorizer, ActionUnchanged, "runtime "+cfg.ARN.RuntimeID+" authorizer", "")
+		} else {
+			if rec.PreviousAuthorizer == "" {
+				// Remember what was there before the first change, for teardown's restore.
+				rec.PreviousAuthorizer = authorizerJSON(cur.AuthorizerConfiguration)
+				if err := saveRecord(ctx, env, &rec, res, true); err != nil {
+					return fail(StepAuthorizer, err)
+				}
+			}
+			start := time.Now()
+			_, err := env.AgentCore.SetAuthorizer(ctx, cfg.ARN.String(), want, awsops.SetOptions{Progress: func(status string, waited time.Duration) {
+				env.emit(StepAuthorizer, "running", fmt.Sprintf("waiting for runtime READY (%s, %s)", status, waited.Round(time.Second)))
+			}})
+			if err != nil {
+				return fail(StepAuthorizer, err)
+			}
+			res.add(StepAuthorizer, ActionUpdate, "runtime "+cfg.ARN.RuntimeID+" authorizer", "READY after "+time.Since(start).Round(time.Millisecond).String())
+		}
+	}
+	if err := env.checkpoint(CheckpointAuthorizer); err != nil {
+		return fail(StepAuthorizer, err)
+	}
+	env.emit(StepAuthorizer, "done", "")
+
+	// ⑤ ⑥ Objects (Secret, backend, policy, route; then rate limit and CORS), stale objects removed.
+	objs, err := k8sres.BuildManifests(s.manifestSpec(rec, token))
+	if err != nil {
+		return fail(StepResources, err)
+	}
+	keepSecret := cfg.Mode.UsesToken() && token == ""
+	for i, o := range objs {
+		step := stepOf(rec, o)
+		if step == StepOptions && (i == 0 || stepOf(rec, objs[i-1]) != StepOptions) {
+			if err := env.checkpoint(CheckpointResources); err != nil {
+				return fail(StepResources, err)
+			}
+			env.emit(StepResources, "done", "")
+		}
+		env.emit(step, "running", o.GetKind()+" "+ref(o))
+		if o.GetKind() == "Namespace" {
+			continue
+		}
+		if o.GetKind() == "Secret" && keepSecret && getLive(ctx, env, tokenSecretRef(rec)) != nil {
+			res.add(step, ActionUnchanged, "Secret "+ref(o), "keeps the token it holds")
+			continue
+		}
+		st, err := compare(ctx, env, o, true)
+		if err != nil {
+			return fail(step, err)
+		}
+		if st.action == ActionUnchanged {
+			res.add(step, ActionUnchanged, o.GetKind()+" "+ref(o), "")
+			continue
+		}
+		if _, err := env.Applier.Apply(ctx, o, false); err != nil {
+			return fail(step, err)
+		}
+		res.add(step, st.action, o.GetKind()+" "+ref(o), "")
+	}
+	stale, err := staleObjects(ctx, env, rec, objs, true)
+	if err != nil {
+		return fail(StepResources, err)
+	}
+	for _, o := range stale {
+		ri, _, err := env.Applier.Resource(o.GroupVersionKind(), o.GetNamespace())
+		if err == nil {
+			err = ri.Delete(ctx, o.GetName(), metav1.DeleteOptions{})
+		}
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fail(StepResources, k8sres.Explain("deleting "+o.GetKind()+" "+ref(o), err))
+		}
+		res.add(StepResources, ActionDelete, o.GetKind()+" "+ref(o), "no longer part of this setup")
+	}
+	if rec.TrafficPolicyName == "" {
+		if err := env.checkpoint(CheckpointResources); err != nil {
+			return fail(StepResources, err)
+		}
+	}
+	if err := env.checkpoint(CheckpointOptions); err != nil {
+		return fail(StepOptions, err)
+	}
+	env.emit(StepOptions, "done", "")
+
+	if err := saveRecord(ctx, env, &rec, res, true); err != nil {
+		return fail(StepResources, err)
+	}
+	if err := env.checkpoint(CheckpointFinal); err != nil {
+		return fail(StepResources, err)
+	}
+	res.Record = rec
+
+	// ⑦ Verify.
+	env.emit(StepVerify, "running", "waiting for the gateway to accept the objects")
+	res.Verify = verify(ctx, env, &rec)
+	res.TestCall = testCall(s, &rec)
+	env.emit(StepVerify, "done", "")
+	return res, nil
+}
+
+func actionFor(create bool) string {
+	if create {
+		return ActionCreate
+	}
+	return ActionUpdate
+}
+
+// saveRecord applies the record when it differs from the live one (the timestamp alone is no change).
+// counted=false records the first save silently when it only marks progress.
+func saveRecord(ctx context.Context, env *Env, rec *setup.Record, res *Result, counted bool) error {
+	cm := toUnstructured(rec.ConfigMap())
+	live := getLive(ctx, env, cm)
+	if live != nil && sameContent(live, cm) {
+		return nil
+	}
+	rec.UpdatedAt = env.now()
+	if err := setup.Save(ctx, env.Kube, rec, nil); err != nil {
+		return err
+	}
+	act := ActionCreate
+	if live != nil {
+		act = ActionUpdate
+	}
+	if counted || live == nil {
+		// One line per run for the record, however often it was saved.
+		for _, c := range res.Changes {
+			if c.Target == "ConfigMap "+rec.Ref() {
+				return nil
+			}
+		}
+		res.add(StepResources, act, "ConfigMap "+rec.Ref(), "setup record")
+	}
+	return nil
+}
+
+func toUnstructured(o runtime.Object) *unstructured.Unstructured {
+	m, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	u := &unstructured.Unstructured{Object: m}
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	return u
+}
+
+func tokenSecretRef(r setup.Record) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("v1")
+	u.SetKind("Secret")
+	u.SetNamespace(r.Namespace)
+	u.SetName(r.SecretName)
+	return u
+}
+
+func getLive(ctx context.Context, env *Env, o *unstructured.Unstructured) *unstructured.Unstructured {
+	if o.GetName() == "" {
+		return nil
+	}
+	ri, _, err := env.Applier.Resource(o.GroupVersionKind(), o.GetNamespace())
+	if err != nil {
+		return nil
+	}
+	live, err := ri.Get(ctx, o.GetName(), metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	return live
+}
+
+func readTokenFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading --token-file: %w", err)
+	}
+	t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(b)), k8sres.BearerPrefix))
+	if strings.Count(t, ".") != 2 {
+		return "", fmt.Errorf("--token-file %s does not hold a JWT (header.payload.signature)", path)
+	}
+	return t, nil
+}
+
+// testCall is the command that sends one request through the gateway.
+func testCall(s *Session, r *setup.Record) string {
+	ep := s.Gateway.Endpoint()
+	if ep == "" {
+		ep = "<gateway address>"
+	}
+	return fmt.Sprintf("kubectl agentcore doctor -n %s --probe   # or: curl -X POST http://%s%s -H 'Content-Type: application/json' -d '{\"prompt\":\"hello\"}'", r.Namespace, ep, r.PathPrefix)
+}

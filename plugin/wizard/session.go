@@ -1,0 +1,358 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Step names, in order (the progress rail).
+const (
+	StepGateway    = "gateway"
+	StepRuntime    = "runtime"
+	StepIdentity   = "identity"
+	StepAuthorizer = "authorizer"
+	StepResources  = "resources"
+	StepOptions    = "options"
+	StepVerify     = "verify"
+)
+
+// Steps lists the steps with their titles.
+var Steps = []struct{ Name, Title string }{
+	{StepGateway, "Gateway"}, {StepRuntime, "Runtime"}, {StepIdentity, "Identity"}, {StepAuthorizer, "Authorizer"},
+	{StepResources, "Resources"}, {StepOptions, "Options"}, {StepVerify, "Verify"},
+}
+
+// IRSAAnnotation is the EKS IAM-roles-for-service-accounts annotation.
+const IRSAAnnotation = "eks.amazonaws.com/role-arn"
+
+// InvokePermission is the IAM action the proxy's role needs in sigv4 mode.
+const InvokePermission = "bedrock-agentcore:InvokeAgentRuntime"
+
+// Env is what the wizard works with. AWS clients may be nil (AWSErr says why) for offline rendering and sigv4.
+type Env struct {
+	Kube      kubernetes.Interface
+	Dynamic   dynamic.Interface
+	Discovery discovery.DiscoveryInterface
+	Applier   *k8sres.Applier
+
+	Cognito   *awsops.Cognito
+	AgentCore *awsops.AgentCore
+	AWSErr    error
+
+	Now  func() time.Time
+	HTTP *http.Client
+	// Progress receives step events while Run works (may be nil).
+	Progress func(Event)
+	// FailAfter injects a failure right after the named checkpoint (tests of interrupted runs).
+	FailAfter string
+	// VerifyTimeout bounds the wait for statuses in the verify step (default 60s).
+	VerifyTimeout time.Duration
+	// Verify runs the doctor checks that apply (optional; nil = statuses only).
+	Verify func(ctx context.Context, rec *setup.Record) ([]VerifyCheck, error)
+}
+
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// Event is one progress report.
+type Event struct {
+	Step   string `json:"step"`
+	Status string `json:"status"` // running | done | skipped | failed
+	Detail string `json:"detail,omitempty"`
+}
+
+func (e *Env) emit(step, status, detail string) {
+	if e.Progress != nil {
+		e.Progress(Event{Step: step, Status: status, Detail: detail})
+	}
+}
+
+// Session is everything discovered for one wizard run (steps ① and ② plus the existing record).
+type Session struct {
+	Cfg      *Config
+	Kinds    k8sres.Kinds
+	Gateway  k8sres.GatewayInfo
+	Runtime  *bedrockagentcorecontrol.GetAgentRuntimeOutput
+	Existing *setup.Record
+	Creds    setup.Credentials
+	// NamespaceExists says whether the route namespace is there already.
+	NamespaceExists bool
+	Warnings        []string
+	// Record is the record this run will leave (names filled; identity ids filled during Run).
+	Record setup.Record
+}
+
+// DiscoverGateways lists the Agent Gateway Gateways and the kinds the cluster serves (for the first page's
+// defaults).
+func DiscoverGateways(ctx context.Context, env *Env) ([]k8sres.GatewayInfo, k8sres.Kinds, error) {
+	kinds, err := k8sres.DiscoverKinds(env.Discovery)
+	if err != nil {
+		return nil, kinds, err
+	}
+	if !kinds.Gateway {
+		return nil, kinds, kinds.Require()
+	}
+	gws, err := k8sres.ListAgentGateways(ctx, env.Dynamic, env.Kube)
+	return gws, kinds, err
+}
+
+// Prepare reads what steps ① and ② need and validates the answers against the cluster and AWS. It changes
+// nothing. Errors say what is wrong and what to do.
+func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
+	s := &Session{Cfg: cfg}
+	kinds, err := k8sres.DiscoverKinds(env.Discovery)
+	if err != nil {
+		return nil, err
+	}
+	if err := kinds.Require(); err != nil {
+		return nil, err
+	}
+	s.Kinds = kinds
+	gw, err := k8sres.GetGateway(ctx, env.Dynamic, env.Kube, cfg.GatewayNS, cfg.GatewayN)
+	if err != nil {
+		return nil, err
+	}
+	s.Gateway = gw
+	if gw.Controller != "" && !k8sres.IsAgentGatewayController(gw.Controller) {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("Gateway %s belongs to controller %s, not Agent Gateway: the backend and policy will not be programmed", gw.Ref(), gw.Controller))
+	}
+	if !gw.AllowsRoutesFrom(cfg.Namespace) {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("Gateway %s only accepts routes from its own namespace: set its listener's allowedRoutes.namespaces.from to All (or a Selector matching %s), or use --route-namespace %s", gw.Ref(), cfg.Namespace, gw.Namespace))
+	}
+
+	_, err = env.Kube.CoreV1().Namespaces().Get(ctx, cfg.Namespace, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		s.NamespaceExists = true
+	case apierrors.IsNotFound(err):
+	case apierrors.IsForbidden(err):
+		// Namespaced users may not read namespaces: find out by reading something inside.
+		if _, lerr := env.Kube.CoreV1().ConfigMaps(cfg.Namespace).List(ctx, metav1.ListOptions{Limit: 1}); lerr == nil {
+			s.NamespaceExists = true
+		} else {
+			return nil, k8sres.Explain("reading namespace "+cfg.Namespace, err)
+		}
+	default:
+		return nil, k8sres.Explain("reading namespace "+cfg.Namespace, err)
+	}
+	if s.NamespaceExists {
+		rec, err := setup.Load(ctx, env.Kube, cfg.Namespace)
+		switch {
+		case err == nil:
+			s.Existing = rec
+			if s.Creds, err = setup.LoadCredentials(ctx, env.Kube, rec); err != nil {
+				return nil, err
+			}
+		case errors.Is(err, setup.ErrNotFound):
+		default:
+			return nil, err
+		}
+	}
+
+	if cfg.Mode == setup.ModeSigV4 {
+		s.Warnings = append(s.Warnings, irsaCheck(ctx, env, gw, cfg))
+	}
+	if cfg.Mode.UsesToken() && cfg.Answers.Identity == IdentityCognito && env.Cognito == nil {
+		return nil, awsNeeded(env, "Cognito")
+	}
+	if env.AgentCore == nil {
+		return nil, awsNeeded(env, "the AgentCore control plane")
+	}
+	rt, err := env.AgentCore.GetRuntime(ctx, cfg.ARN.String())
+	if err != nil {
+		var nf *types.ResourceNotFoundException
+		if errors.As(err, &nf) {
+			return nil, fmt.Errorf("runtime %s not found in %s (account %s). Check the ARN, or list runtimes with aws bedrock-agentcore-control list-agent-runtimes --region %s", cfg.ARN.RuntimeID, cfg.Region, cfg.ARN.Account, cfg.Region)
+		}
+		return nil, err
+	}
+	s.Runtime = rt
+	if cfg.Answers.Identity == IdentityExternal && cfg.ExternalToken == "" && cfg.Answers.TokenFile != "" {
+		b, err := readTokenFile(cfg.Answers.TokenFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.ExternalToken = b
+	}
+	s.Record = s.desiredRecord()
+	return s, nil
+}
+
+func awsNeeded(env *Env, what string) error {
+	if env.AWSErr != nil {
+		return fmt.Errorf("the wizard needs %s: %w", what, env.AWSErr)
+	}
+	return fmt.Errorf("the wizard needs %s but no AWS configuration was loaded. Set AWS_PROFILE or AWS_REGION", what)
+}
+
+// irsaCheck says whether the proxy's ServiceAccount carries an IRSA role, and what the role needs.
+func irsaCheck(ctx context.Context, env *Env, gw k8sres.GatewayInfo, cfg *Config) string {
+	need := fmt.Sprintf("the role needs %s on %s", InvokePermission, cfg.ARN.String())
+	sa, err := env.Kube.CoreV1().ServiceAccounts(gw.Namespace).Get(ctx, gw.Name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Sprintf("sigv4: could not read the proxy's ServiceAccount %s (%s): make sure it has an IRSA role (%s annotation); %s",
+			k8sres.Ref(gw.Namespace, gw.Name), strings.TrimSpace(firstLine(err.Error())), IRSAAnnotation, need)
+	}
+	role := sa.Annotations[IRSAAnnotation]
+	if role == "" {
+		return fmt.Sprintf("sigv4: ServiceAccount %s has no %s annotation, so the proxy has no AWS credentials to sign with. Annotate it with an IAM role; %s",
+			k8sres.Ref(gw.Namespace, gw.Name), IRSAAnnotation, need)
+	}
+	return fmt.Sprintf("sigv4: the proxy signs as %s (IRSA); %s", role, need)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// desiredRecord is the record with names and settings (identity ids from the existing record until Run fills them).
+func (s *Session) desiredRecord() setup.Record {
+	cfg := s.Cfg
+	a := cfg.Answers
+	r := setup.Record{
+		Namespace: cfg.Namespace, Region: cfg.Region, RuntimeARN: cfg.ARN.String(), Mode: cfg.Mode,
+		GatewayNamespace: cfg.GatewayNS, GatewayName: cfg.GatewayN, PathPrefix: a.PathPrefix, TokenUse: cfg.TokenUse,
+	}
+	if cfg.Mode.UsesToken() {
+		r.IdentityProvider = a.Identity
+		if a.Identity == IdentityExternal {
+			r.DiscoveryURL, r.Audience = a.DiscoveryURL, a.Audience
+			r.Issuer = strings.TrimSuffix(a.DiscoveryURL, "/.well-known/openid-configuration")
+		} else {
+			r.UserPoolName, r.UserPoolID, r.ClientID, r.Username = a.UserPoolName, a.UserPoolID, a.ClientID, a.Username
+		}
+	}
+	bgvk, _ := s.Kinds.BackendGVK()
+	pgvk, _ := s.Kinds.PolicyGVK()
+	r.BackendAPIVersion, r.BackendKind = bgvk.GroupVersion().String(), bgvk.Kind
+	if cfg.Mode == setup.ModeRewrite || cfg.RateLimit != nil || cfg.CORS != nil {
+		r.PolicyAPIVersion, r.PolicyKind = pgvk.GroupVersion().String(), pgvk.Kind
+	}
+	if cfg.Mode == setup.ModeRewrite {
+		r.PolicyName = setup.DefaultPolicyName
+	}
+	if cfg.RateLimit != nil || cfg.CORS != nil {
+		r.TrafficPolicyName = setup.DefaultTrafficPolicyName
+	}
+	if cfg.RateLimit != nil && s.globalRateLimit() {
+		r.RateLimitConfigName = setup.DefaultRateLimitConfigName
+	}
+	r = r.WithDefaults()
+	if e := s.Existing; e != nil {
+		// Keep what only earlier runs know.
+		r.PreviousAuthorizer = e.PreviousAuthorizer
+		r.CreatedNamespace = e.CreatedNamespace
+		r.CreatedUserPool = e.CreatedUserPool && (e.UserPoolID == r.UserPoolID || r.UserPoolID == "")
+		r.UpdatedAt = e.UpdatedAt
+		if r.IdentityProvider == setup.IdPCognito && a.UserPoolID == "" && e.UserPoolName == r.UserPoolName {
+			r.UserPoolID = e.UserPoolID
+		}
+		if r.IdentityProvider == setup.IdPCognito && a.ClientID == "" && e.UserPoolID == r.UserPoolID {
+			r.ClientID = e.ClientID
+		}
+	}
+	return r
+}
+
+func (s *Session) globalRateLimit() bool {
+	switch s.Cfg.Answers.RateLimitKind {
+	case "local":
+		return false
+	case "global":
+		return true
+	}
+	return s.Kinds.EnterprisePolicy && s.Kinds.RateLimitConfig
+}
+
+// manifestSpec is the k8sres spec for the session's record.
+func (s *Session) manifestSpec(r setup.Record, token string) k8sres.ManifestSpec {
+	bgvk, _ := s.Kinds.BackendGVK()
+	pgvk, _ := s.Kinds.PolicyGVK()
+	return ManifestSpec(s.Cfg, r, bgvk, pgvk, s.globalRateLimit(), token)
+}
+
+// ManifestSpec builds the manifest spec of a record (also used offline).
+func ManifestSpec(cfg *Config, r setup.Record, bgvk, pgvk k8sresGVK, global bool, token string) k8sres.ManifestSpec {
+	return k8sres.ManifestSpec{
+		Mode: string(r.Mode), Namespace: r.Namespace, RuntimeARN: r.RuntimeARN,
+		DataPlaneHost: cfg.ARN.DataPlaneHost(), InvocationPath: cfg.ARN.InvocationPath(),
+		GatewayNamespace: r.GatewayNamespace, GatewayName: r.GatewayName, PathPrefix: r.PathPrefix,
+		SecretName: r.SecretName, BackendName: r.BackendName, PolicyName: r.PolicyName,
+		TrafficPolicyName: r.TrafficPolicyName, RouteName: r.RouteName, RateLimitConfigName: r.RateLimitConfigName,
+		BackendGVK: bgvk, PolicyGVK: pgvk, GlobalRateLimit: global && cfg.RateLimit != nil,
+		RateLimit: cfg.RateLimit, CORS: cfg.CORS, Token: token, Labels: r.ObjectLabels(),
+	}
+}
+
+// Authorizer returns the authorizer the record asks for (nil = IAM only, for sigv4). ok=false when it cannot be
+// known yet (a Cognito pool or client still to be created).
+func DesiredAuthorizer(r setup.Record, cognito *awsops.Cognito) (types.AuthorizerConfiguration, bool) {
+	switch r.IdentityProvider {
+	case setup.IdPNone, "":
+		return nil, true
+	case setup.IdPExternal:
+		return &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{
+			DiscoveryUrl: aws.String(r.DiscoveryURL), AllowedAudience: r.Audience,
+		}}, true
+	}
+	if r.UserPoolID == "" || r.ClientID == "" || cognito == nil {
+		return nil, false
+	}
+	issuer := cognito.Issuer(r.UserPoolID)
+	if r.TokenUse == setup.TokenUseAccess {
+		return &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{
+			DiscoveryUrl: aws.String(awsops.DiscoveryURL(issuer)), AllowedClients: []string{r.ClientID},
+		}}, true
+	}
+	return awsops.CognitoAuthorizer(issuer, r.ClientID), true
+}
+
+// reusableToken reports whether the token in the live Secret can stay: not expiring within 10 minutes and
+// accepted by the authorizer's audience / client rules.
+func reusableToken(live *unstructured.Unstructured, az types.AuthorizerConfiguration, issuer string, now time.Time) bool {
+	if live == nil {
+		return false
+	}
+	tok := secretToken(live)
+	if tok == "" || strings.HasPrefix(tok, k8sres.TokenPlaceholder) {
+		return false
+	}
+	t, err := tokencheck.Parse(tok)
+	if err != nil {
+		return false
+	}
+	if tokencheck.Worst(tokencheck.CheckToken(t, now)) != tokencheck.StatusPass {
+		return false
+	}
+	if az != nil {
+		if tokencheck.Worst(tokencheck.CheckAuthorizer(t, tokencheck.AuthorizerFromSDK(az), issuer)) == tokencheck.StatusFail {
+			return false
+		}
+	}
+	return true
+}
