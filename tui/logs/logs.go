@@ -377,8 +377,11 @@ func (m Model) View() tea.View {
 
 var podPalette = []string{"#58A6FF", "#D2A8FF", "#79C0FF", "#FFA657", "#7EE787", "#FF7B72", "#A5D6FF", "#F2CC60"}
 
-func (m Model) podStyle(pod string) lipgloss.Style {
-	if !m.cfg.Theme.Color {
+func (m Model) podStyle(pod string) lipgloss.Style { return PodStyle(m.cfg.Theme, pod) }
+
+// PodStyle is the pod's stable colour (the same pod always gets the same one; plain without colour).
+func PodStyle(t style.Theme, pod string) lipgloss.Style {
+	if !t.Color {
 		return lipgloss.NewStyle()
 	}
 	return lipgloss.NewStyle().Foreground(lipgloss.Color(podPalette[pl.PodColor(pod, len(podPalette))]))
