@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/logs"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/home"
@@ -12,7 +13,7 @@ import (
 // hintProviders give the home screen's right-hand notes, one per menu key. Each runs in the background after
 // the first frame with a timeout; a provider that has nothing to say returns ok=false. Capabilities add theirs
 // here (rotate: the token's expiry; logs: recent 401s).
-var hintProviders = map[string]func(ctx context.Context, f *cmdutil.Factory) (home.Hint, bool){"rotate": rotate.Hint}
+var hintProviders = map[string]func(ctx context.Context, f *cmdutil.Factory) (home.Hint, bool){"rotate": rotate.Hint, "logs": logs.Hint}
 
 func homeHints(ctx context.Context, f *cmdutil.Factory) map[string]home.Hint {
 	ctx, cancel := context.WithTimeout(ctx, home.LoadTimeout)
