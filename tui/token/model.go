@@ -30,7 +30,9 @@ type Options struct {
 	Report *tokencheck.Report
 	// Verifying says Inspect also fetches keys (the loading line says so).
 	Verifying bool
-	Ctx       context.Context
+	// Verify, when set, is offered on the report page (key v): the same token inspected with signature checks.
+	Verify InspectFunc
+	Ctx    context.Context
 }
 
 type (
@@ -57,9 +59,11 @@ type Model struct {
 	vp      viewport.Model
 	report  *tokencheck.Report
 	errText string
-	now     time.Time
-	width   int
-	height  int
+	// verifying: the loading page is a verification of the shown token (its failure goes back to the report).
+	verifying bool
+	now       time.Time
+	width     int
+	height    int
 }
 
 // New builds the screen: the report page when o.Report is set, else the input page.
@@ -118,6 +122,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tick()
 	case reportMsg:
+		if msg.err != nil && m.verifying && m.report != nil {
+			m.page, m.verifying, m.errText = pageReport, false, redact.Text(msg.err.Error())
+			return m, nil
+		}
+		m.verifying = false
 		if msg.err != nil {
 			m.page, m.errText = pageInput, redact.Text(msg.err.Error())
 			m.input.SetValue("")
@@ -163,8 +172,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				return m, tea.Quit
 			case "n":
 				if m.o.Inspect != nil {
-					m.page, m.report = pageInput, nil
+					m.page, m.report, m.errText = pageInput, nil, ""
 					return m, m.input.Focus()
+				}
+			case "v":
+				if m.o.Verify != nil && m.report != nil && m.report.Tok != nil && m.report.Signature == nil {
+					m.page, m.verifying = pageLoading, true
+					ctx, verify, raw := m.o.Ctx, m.o.Verify, m.report.Tok.Raw
+					return m, func() tea.Msg {
+						r, err := verify(ctx, raw)
+						return reportMsg{r, err}
+					}
 				}
 			case "g", "home":
 				m.vp.GotoTop()
@@ -238,16 +256,23 @@ func (m Model) Render() string {
 		help = "enter inspect · esc quit"
 	case pageLoading:
 		what := "decoding"
-		if m.o.Verifying {
+		if m.o.Verifying || m.verifying {
 			what = "decoding and verifying (discovery → JWKS → signature)"
 		}
 		b.WriteString("\n  " + t.Symbol(style.Running) + " " + what + " …\n")
 		help = "esc quit"
 	case pageReport:
 		b.WriteString(m.vp.View() + "\n")
-		help = "↑/↓ scroll · g/G top/bottom · q quit"
+		keys := []string{"↑/↓ scroll", "g/G top/bottom"}
+		if m.o.Verify != nil && m.report.Signature == nil {
+			keys = append(keys, "v verify")
+		}
 		if m.o.Inspect != nil {
-			help = "↑/↓ scroll · g/G top/bottom · n new token · q quit"
+			keys = append(keys, "n new token")
+		}
+		help = strings.Join(append(keys, "q quit"), " · ")
+		if m.errText != "" {
+			help = t.Red.Render(m.errText) + " · " + help
 		}
 	}
 	b.WriteString(rule + "\n")

@@ -182,3 +182,38 @@ func TestCountdownFrames(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyKey(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	k := tokentest.RSA(t, "r")
+	is := tokentest.NewIssuer(t, k)
+	raw := k.Mint(t, tokentest.CognitoID(is.Issuer, "5pk1q2", clk.Now(), time.Hour))
+	tok, _ := tokencheck.Parse(raw)
+	calls := 0
+	verify := func(ctx context.Context, got string) (*tokencheck.Report, error) {
+		calls++
+		if got != raw {
+			t.Errorf("verify got another token")
+		}
+		tk, err := tokencheck.Parse(got)
+		if err != nil {
+			return nil, err
+		}
+		v := tokencheck.Verify(ctx, tk, tokencheck.Sources{})
+		return tokencheck.Inspect(tk, clk.Now(), &v, false), nil
+	}
+	m := New(Options{Theme: style.New(false, false), Now: clk.Now, Report: tokencheck.Inspect(tok, clk.Now(), nil, false), Verify: verify})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 40))
+	waitFor(t, tm, "v verify", "not checked (add --verify)")
+	tm.Send(tea.KeyPressMsg{Code: 'v', Text: "v"})
+	waitFor(t, tm, "verified (kid r, RS256) with "+is.URL+"/.well-known/jwks.json")
+	tm.Send(tea.KeyPressMsg{Code: 'v', Text: "v"}) // already verified: nothing to do
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if calls != 1 || final.Report().Signature == nil || !final.Report().Signature.Verified {
+		t.Fatalf("calls %d signature %+v", calls, final.Report().Signature)
+	}
+	if strings.Contains(final.Render(), "v verify") {
+		t.Error("v still offered after verification")
+	}
+}

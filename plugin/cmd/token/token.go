@@ -222,8 +222,16 @@ func (o *InspectOptions) inspect(ctx context.Context, f *cmdutil.Factory, raw st
 }
 
 func (o *InspectOptions) runTUI(ctx context.Context, f *cmdutil.Factory, theme style.Theme, rep *tokencheck.Report) error {
-	m := tuitoken.New(tuitoken.Options{Theme: theme, Now: f.Now, Report: rep, Verifying: o.Verify, Ctx: ctx,
-		Inspect: func(ctx context.Context, raw string) (*tokencheck.Report, error) { return o.inspect(ctx, f, raw) }})
+	opts := tuitoken.Options{Theme: theme, Now: f.Now, Report: rep, Verifying: o.Verify, Ctx: ctx,
+		Inspect: func(ctx context.Context, raw string) (*tokencheck.Report, error) { return o.inspect(ctx, f, raw) }}
+	if !o.Verify {
+		withVerify := *o
+		withVerify.Verify = true
+		opts.Verify = func(ctx context.Context, raw string) (*tokencheck.Report, error) {
+			return withVerify.inspect(ctx, f, raw)
+		}
+	}
+	m := tuitoken.New(opts)
 	_, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("terminal UI: %w", err)
