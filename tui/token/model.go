@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -215,8 +216,28 @@ func (m *Model) layout() {
 func (m *Model) refresh() {
 	m.layout()
 	if m.report != nil {
-		m.vp.SetContentLines(Lines(m.report, m.now, m.o.Theme))
+		var lines []string
+		for _, l := range Lines(m.report, m.now, m.o.Theme) {
+			lines = append(lines, wrapHanging(l, m.vp.Width())...)
+		}
+		m.vp.SetContentLines(lines)
 	}
+}
+
+// wrapHanging cuts a line wider than width into pieces, the continuations indented under the line's text.
+func wrapHanging(line string, width int) []string {
+	total := ansi.StringWidth(line)
+	if total <= width || width < 20 {
+		return []string{line}
+	}
+	plain := ansi.Strip(line)
+	lead := len(plain) - len(strings.TrimLeft(plain, " "))
+	indent := min(lead+2, width/3)
+	out := []string{ansi.Cut(line, 0, width)}
+	for pos := width; pos < total; pos += width - indent {
+		out = append(out, strings.Repeat(" ", indent)+ansi.Cut(line, pos, min(total, pos+width-indent)))
+	}
+	return out
 }
 
 // View renders the screen in the alternate buffer.

@@ -217,3 +217,29 @@ func TestVerifyKey(t *testing.T) {
 		t.Error("v still offered after verification")
 	}
 }
+
+func TestWrapHanging(t *testing.T) {
+	line := "   iss=" + strings.Repeat("abcdefghij", 8)
+	got := wrapHanging(line, 30)
+	if len(got) < 3 {
+		t.Fatalf("not wrapped: %q", got)
+	}
+	joined := got[0]
+	for i, l := range got {
+		if w := len(l); w > 30 {
+			t.Errorf("line %d is %d wide", i, w)
+		}
+		if i > 0 {
+			if !strings.HasPrefix(l, "     ") || strings.HasPrefix(l, "      ") {
+				t.Errorf("continuation %q not indented by 5", l)
+			}
+			joined += strings.TrimPrefix(l, "     ")
+		}
+	}
+	if joined != line {
+		t.Errorf("text lost in wrapping:\n%q\n%q", joined, line)
+	}
+	if got := wrapHanging("short", 30); len(got) != 1 || got[0] != "short" {
+		t.Errorf("%q", got)
+	}
+}
