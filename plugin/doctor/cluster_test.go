@@ -32,7 +32,7 @@ const testClient = "5pk1q2abcdefghijklmnop"
 // env is one healthy rewrite-mode setup in a fresh namespace: Gateway, backend, policy, route and Secret with
 // controller verdicts written through the status subresource, a fake AgentCore with the runtime and a JWKS.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	c       *testcluster.Cluster
 	ns      string
 	fake    *fakeagentcore.Server
@@ -57,7 +57,9 @@ func cond(typ, status, reason, msg string, gen int64) map[string]any {
 		"lastTransitionTime": "2026-05-04T12:00:00Z", "observedGeneration": gen}
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newBenchEnv(t) }
+
+func newBenchEnv(t testing.TB) *env {
 	t.Helper()
 	c := testcluster.Shared(t)
 	e := &env{t: t, c: c, ns: c.Namespace(t, "doctor"), dyn: c.Dynamic(), kube: c.Kube(), restCfg: c.Config}

@@ -146,6 +146,7 @@ func (d *Doctor) Checks() []Check {
 // channel.
 func (d *Doctor) Start(ctx context.Context) ([]Check, <-chan Result) {
 	cs := d.Checks()
+	d.st.prefetch(ctx)
 	return cs, Run(ctx, cs)
 }
 

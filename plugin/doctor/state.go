@@ -125,3 +125,30 @@ func (st *state) arn(ctx context.Context) (awsops.RuntimeARN, error) {
 	}
 	return t.parsedARN()
 }
+
+// prefetch starts every remote read at once, each waiting only for the data it needs (the route before the
+// backends, the ARN before GetAgentRuntime, the discovery document before the JWKS). The checks keep their
+// declared dependencies for what they report and skip; they find the data already on its way. Reads whose
+// prerequisite check fails are wasted but harmless (doctor only reads).
+func (st *state) prefetch(ctx context.Context) {
+	d := st.d
+	var fs []func()
+	if !d.opts.Offline {
+		fs = append(fs,
+			func() { _, _ = st.version.get(ctx) },
+			func() { _, _ = st.kinds.get(ctx) },
+			func() { _, _ = st.target.get(ctx) },
+			func() { _, _ = st.account.get(ctx) },
+		)
+		if d.opts.Token == "" {
+			fs = append(fs, func() { _, _ = st.secret.get(ctx) })
+		}
+		if !d.opts.AuthorizerSet {
+			fs = append(fs, func() { _, _ = st.runtime.get(ctx) })
+		}
+	}
+	fs = append(fs, func() { _, _ = st.sig.jwks.get(ctx) })
+	for _, f := range fs {
+		go f()
+	}
+}

@@ -1,0 +1,86 @@
+package doctor
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"k8s.io/client-go/rest"
+)
+
+// BenchLatency is injected on every AWS, Kubernetes and HTTP call of the benchmark.
+const BenchLatency = 150 * time.Millisecond
+
+// latencyRT delays every request by d and counts them.
+type latencyRT struct {
+	next  http.RoundTripper
+	d     time.Duration
+	calls *atomic.Int64
+}
+
+func (l latencyRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.calls.Add(1)
+	t := time.NewTimer(l.d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	return l.next.RoundTrip(r)
+}
+
+// BenchmarkDoctorLatency runs the whole doctor (cluster, resources, secret, token with signature, authorizer
+// with discovery, runtime) with BenchLatency on every call, and reports the wall time against the slowest
+// chain of dependent checks (by their measured durations) and against the sum of all calls' latency.
+// ratio = wall / critical chain; the target is ≤ 1.5. bench/doctor.sh runs it.
+func BenchmarkDoctorLatency(b *testing.B) {
+	e := newBenchEnv(b)
+	var calls atomic.Int64
+	cfg := rest.CopyConfig(e.restCfg)
+	cfg.QPS, cfg.Burst = 100, 200
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return latencyRT{rt, BenchLatency, &calls} }
+	deps := e.deps(cfg)
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: latencyRT{http.DefaultTransport, BenchLatency, &calls}}
+	deps.HTTP = hc
+	awsCfg := e.fake.AWSConfig(e.fake.URL)
+	awsCfg.HTTPClient = hc
+	deps.AgentCore = bedrockagentcorecontrol.NewFromConfig(awsCfg)
+	deps.CallerAccount = func(ctx context.Context) (string, error) { // an STS call
+		calls.Add(1)
+		time.Sleep(BenchLatency)
+		return e.fake.Account(), nil
+	}
+	var wallSum, chainSum time.Duration
+	var lastChain []string
+	var callsPerRun int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		calls.Store(0)
+		d := New(Options{Route: Ref{e.ns, "agentcore"}}, deps)
+		start := time.Now()
+		cs, rep := d.RunAll(context.Background(), nil)
+		wall := time.Since(start)
+		if rep.Failed() {
+			b.Fatalf("the benchmark setup must be healthy:\n%s", strings.Join(failures(rep), "\n"))
+		}
+		chain, ids := CriticalPath(cs, rep)
+		wallSum += wall
+		chainSum += chain
+		lastChain = ids
+		callsPerRun = calls.Load()
+	}
+	b.StopTimer()
+	n := time.Duration(b.N)
+	wall, chain := wallSum/n, chainSum/n
+	b.ReportMetric(float64(wall.Milliseconds()), "wall-ms")
+	b.ReportMetric(float64(chain.Milliseconds()), "chain-ms")
+	b.ReportMetric(float64(wall)/float64(chain), "ratio")
+	b.ReportMetric(float64(callsPerRun), "calls")
+	b.ReportMetric(float64(time.Duration(callsPerRun)*BenchLatency/time.Millisecond), "sum-of-calls-ms")
+	b.Logf("critical chain: %s", strings.Join(lastChain, " → "))
+}
