@@ -338,3 +338,15 @@ func TestInspectFromSecret(t *testing.T) {
 		})
 	}
 }
+
+// On a terminal, -o json without a token must not wait on the keyboard: a usage error.
+func TestInspectTerminalWithoutTokenAndJSON(t *testing.T) {
+	isolate(t)
+	io, _, out, errOut := cmdutil.Test()
+	io.SetTTY(true, true)
+	f := cmdutil.New(io)
+	code := root.Run(f, []string{"token", "inspect", "-o", "json"})
+	if code != 2 || out.Len() != 0 || !strings.HasPrefix(errOut.String(), "error: no token given: pass - (stdin), --token-file or --from-secret") {
+		t.Fatalf("exit %d out %q err %q", code, out, errOut)
+	}
+}
