@@ -236,6 +236,10 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 				rec.ClientID = st.ID
 			}
 		}
+		if rec.UserPoolID != "" && rec.Issuer == "" {
+			rec.Issuer = env.Cognito.Issuer(rec.UserPoolID)
+			rec.DiscoveryURL = awsops.DiscoveryURL(rec.Issuer)
+		}
 	}
 
 	// ④ Authorizer
@@ -353,6 +357,9 @@ func recordState(ctx context.Context, env *Env, s *Session, rec setup.Record) (s
 	}
 	return st.action, nil
 }
+
+// OwnedKinds are the kinds of the objects the wizard writes (teardown deletes them by label).
+var OwnedKinds = staleKinds
 
 // staleKinds are the kinds the wizard may have written in an earlier run.
 var staleKinds = []schema.GroupVersionKind{

@@ -272,8 +272,11 @@ func (s *Session) desiredRecord() setup.Record {
 		if r.IdentityProvider == setup.IdPCognito && a.UserPoolID == "" && e.UserPoolName == r.UserPoolName {
 			r.UserPoolID = e.UserPoolID
 		}
-		if r.IdentityProvider == setup.IdPCognito && a.ClientID == "" && e.UserPoolID == r.UserPoolID {
-			r.ClientID = e.ClientID
+		if r.IdentityProvider == setup.IdPCognito && e.UserPoolID == r.UserPoolID {
+			if a.ClientID == "" {
+				r.ClientID = e.ClientID
+			}
+			r.Issuer, r.DiscoveryURL = e.Issuer, e.DiscoveryURL
 		}
 	}
 	return r

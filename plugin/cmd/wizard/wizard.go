@@ -2,21 +2,289 @@
 package wizard
 
 import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	"github.com/spf13/cobra"
 )
 
+// Options are the command's flags.
+type Options struct {
+	Answers        wz.Answers
+	ConfigFile     string
+	NonInteractive bool
+	Yes            bool
+	DryRun         bool
+	Output         string
+	Flavor         string
+	VerifyTimeout  time.Duration
+
+	// FailAfter injects a failure after a checkpoint (hidden; tests of interrupted runs).
+	FailAfter string
+	// EnvHook lets tests adjust the environment (e.g. poll intervals) before the run.
+	EnvHook func(*wz.Env)
+}
+
 // NewCmd builds the wizard command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "wizard",
 		Short: "Set up an AgentCore runtime behind Agent Gateway, idempotently, with a plan first",
-		Long:  `Create or reuse the Cognito pool, app client and service user, point the runtime's JWT authorizer at the
+		Long: `Create or reuse the Cognito pool, app client and service user, point the runtime's JWT authorizer at the
 pool, store the token in a Secret and apply the gateway backend, policy and HTTPRoute. Shows the plan before
-any change; --dry-run prints it (and -o yaml the manifests) without changing anything.`,
+any change; --dry-run prints it (and -o yaml the manifests) without changing anything.
+
+Steps: ① Gateway ② Runtime ③ Identity ④ Authorizer ⑤ Resources ⑥ Options ⑦ Verify. Every answer is also a flag,
+and --config FILE takes the same keys in YAML. Running it again changes nothing that is already right; after an
+interruption, run the same command again to continue.
+
+Modes: rewrite (static backend + URL rewrite, the published recipe), native (aws.agentCore backend with a bearer
+token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cognito).`,
+		Example: `  kubectl agentcore wizard
+  kubectl agentcore wizard --non-interactive --yes --runtime-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-Ab12Cd34Ef
+  kubectl agentcore wizard --config setup.yaml --dry-run
+  kubectl agentcore wizard --non-interactive --dry-run -o yaml --mode native --runtime-arn ARN --gateway agentgateway-system/agentgateway-proxy --route-namespace agentcore --rate-limit 3/minute`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmdutil.NotImplemented("kubectl agentcore wizard", 4)
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			return o.Run(ctx, f)
 		},
 	}
+	fl := cmd.Flags()
+	a := &o.Answers
+	fl.StringVar(&a.Gateway, "gateway", "", "① Gateway NAMESPACE/NAME (default agentgateway-system/agentgateway-proxy)")
+	fl.StringVar(&a.RuntimeARN, "runtime-arn", "", "② AgentCore runtime ARN")
+	fl.StringVar(&a.Mode, "mode", "", "gateway mode: rewrite (default), native or sigv4")
+	fl.StringVar(&a.Identity, "identity", "", "③ identity provider: cognito (default) or external (Auth0, Okta, …)")
+	fl.StringVar(&a.UserPoolName, "user-pool-name", "", "Cognito user pool to find by name or create (default agentcore)")
+	fl.StringVar(&a.UserPoolID, "user-pool-id", "", "use this existing Cognito user pool")
+	fl.StringVar(&a.ClientName, "client-name", "", "app client to find by name or create (default agentcore-gateway)")
+	fl.StringVar(&a.ClientID, "client-id", "", "use this existing app client")
+	fl.StringVar(&a.Username, "username", "", "service user (default agentcore-gateway)")
+	fl.StringVar(&a.TokenUse, "token-use", "", "Cognito token the gateway sends: id (default) or access")
+	fl.StringVar(&a.DiscoveryURL, "discovery-url", "", "external IdP: https://<issuer>/.well-known/openid-configuration")
+	fl.StringSliceVar(&a.Audience, "audience", nil, "external IdP: allowed audience (repeatable)")
+	fl.StringVar(&a.TokenFile, "token-file", "", "external IdP: file holding the token for the gateway Secret")
+	fl.BoolVar(&a.SkipAuthorizer, "skip-authorizer", false, "④ leave the runtime's authorizer as it is")
+	fl.StringVar(&a.RouteNamespace, "route-namespace", "", "⑤ namespace of the route, backend, policy and Secrets (default agentcore)")
+	fl.StringVar(&a.PathPrefix, "path-prefix", "", "path the route matches on the gateway (default /agentcore)")
+	fl.StringVar(&a.RateLimit, "rate-limit", "", "⑥ requests per unit, e.g. 3/minute")
+	fl.StringVar(&a.RateLimitKind, "rate-limit-kind", "", "local (traffic.rateLimit.local) or global (Enterprise RateLimitConfig); default global when served")
+	fl.StringSliceVar(&a.CORSOrigins, "cors-origin", nil, "CORS allowed origin (repeatable)")
+	fl.StringSliceVar(&a.CORSMethods, "cors-method", nil, "CORS allowed method (repeatable)")
+	fl.StringSliceVar(&a.CORSHeaders, "cors-header", nil, "CORS allowed header (repeatable)")
+	fl.Int32Var(&a.CORSMaxAge, "cors-max-age", 0, "CORS max age in seconds")
+	fl.StringVar(&o.ConfigFile, "config", "", "YAML file with the answers (keys = flag names)")
+	fl.BoolVar(&o.NonInteractive, "non-interactive", false, "never prompt: take answers from flags and --config")
+	fl.BoolVarP(&o.Yes, "yes", "y", false, "apply the plan without asking")
+	fl.BoolVar(&o.DryRun, "dry-run", false, "print the plan (or with -o yaml the manifests) and change nothing")
+	fl.StringVar(&o.Flavor, "flavor", "", "with --dry-run -o yaml: oss (default) or enterprise kinds")
+	fl.DurationVar(&o.VerifyTimeout, "verify-timeout", 60*time.Second, "⑦ how long to wait for the gateway's statuses")
+	fl.StringVar(&o.FailAfter, "fail-after", "", "testing: fail on purpose after this checkpoint")
+	_ = fl.MarkHidden("fail-after")
+	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+// Run is the command's body.
+func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
+	if err := cmdutil.ValidateOutput(o.Output); err != nil {
+		return err
+	}
+	a := o.Answers
+	if o.ConfigFile != "" {
+		file, err := wz.LoadConfigFile(o.ConfigFile)
+		if err != nil {
+			return cmdutil.UsageErrorf("%s", err)
+		}
+		a = a.Merge(file)
+	}
+	a.Region = f.AWS.Region
+	interactive := !o.NonInteractive && f.IO.CanPrompt() && !(o.DryRun && o.Output == cmdutil.OutputYAML)
+
+	// Offline render: no cluster, no AWS.
+	if o.DryRun && o.Output == cmdutil.OutputYAML {
+		cfg, err := wz.Normalize(a, "")
+		if err != nil {
+			return usage(err)
+		}
+		s, err := wz.OfflineSession(cfg, o.Flavor)
+		if err != nil {
+			return cmdutil.UsageErrorf("%s", err)
+		}
+		objs, err := wz.Manifests(s, true)
+		if err != nil {
+			return err
+		}
+		b, err := wz.WriteYAML(objs, true)
+		if err != nil {
+			return err
+		}
+		_, err = f.IO.Out.Write(b)
+		return err
+	}
+
+	env, err := o.newEnv(ctx, f)
+	if err != nil {
+		return err
+	}
+	if interactive {
+		return runTUI(ctx, f, o, env, a)
+	}
+
+	cfg, err := wz.Normalize(a, "")
+	if err != nil {
+		return usage(err)
+	}
+	applyRegion(env, f, cfg)
+	s, err := wz.Prepare(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	plan, err := wz.BuildPlan(ctx, env, s)
+	if err != nil {
+		return err
+	}
+	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+	if o.DryRun {
+		if o.Output != cmdutil.OutputText {
+			return cmdutil.PrintStructured(f.IO.Out, o.Output, plan)
+		}
+		printPlan(f.IO.Out, theme, plan)
+		return nil
+	}
+	if o.Output == cmdutil.OutputText {
+		printPlan(f.IO.Out, theme, plan)
+	}
+	if plan.Changes > 0 && !o.Yes {
+		if !f.IO.CanPrompt() || o.NonInteractive {
+			return cmdutil.UsageErrorf("the plan has %d change(s) and nothing was changed: pass --yes to apply it, or --dry-run to only show it", plan.Changes)
+		}
+		if !confirm(f.IO.In, f.IO.Out, fmt.Sprintf("Apply these %d change(s)? [y/N] ", plan.Changes)) {
+			fmt.Fprintln(f.IO.Out, "Nothing was changed.")
+			return nil
+		}
+	}
+	if o.Output == cmdutil.OutputText {
+		env.Progress = func(ev wz.Event) {
+			if ev.Status == "failed" || ev.Status == "done" && ev.Detail != "" {
+				fmt.Fprintf(f.IO.ErrOut, "%s %s %s\n", stepLabel(ev.Step), ev.Status, ev.Detail)
+			}
+		}
+	}
+	res, err := wz.Run(ctx, env, s)
+	if err != nil {
+		return err
+	}
+	if o.Output != cmdutil.OutputText {
+		return cmdutil.PrintStructured(f.IO.Out, o.Output, res)
+	}
+	printResult(f.IO.Out, theme, res)
+	return nil
+}
+
+func usage(err error) error {
+	var me *wz.MissingError
+	if errors.As(err, &me) {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+}
+
+// newEnv builds the clients. AWS problems are kept in AWSErr (offline parts and sigv4 do without).
+func (o *Options) newEnv(ctx context.Context, f *cmdutil.Factory) (*wz.Env, error) {
+	kube, err := f.KubeClient()
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := f.Dynamic()
+	if err != nil {
+		return nil, err
+	}
+	disc, err := f.Discovery()
+	if err != nil {
+		return nil, err
+	}
+	env := &wz.Env{Kube: kube, Dynamic: dyn, Discovery: disc, Applier: k8sres.NewApplier(dyn, disc),
+		FailAfter: o.FailAfter, VerifyTimeout: o.VerifyTimeout, Now: f.Now}
+	if cfg, err := f.AWSConfig(ctx); err != nil {
+		env.AWSErr = err
+	} else {
+		env.Cognito, env.AgentCore = awsops.NewCognito(cfg), awsops.NewAgentCore(cfg)
+	}
+	env.Verify = func(ctx context.Context, rec *setup.Record) ([]wz.VerifyCheck, error) {
+		return doctorChecks(ctx, f, env, rec)
+	}
+	if o.EnvHook != nil {
+		o.EnvHook(env)
+	}
+	return env, nil
+}
+
+// applyRegion points the AWS clients at the runtime's region when --region was not given.
+func applyRegion(env *wz.Env, f *cmdutil.Factory, cfg *wz.Config) {
+	if env.AWSErr != nil || cfg.Region == "" {
+		return
+	}
+	awsCfg, err := f.AWSConfig(context.Background())
+	if err != nil || awsCfg.Region == cfg.Region {
+		return
+	}
+	awsCfg.Region = cfg.Region
+	c, a := awsops.NewCognito(awsCfg), awsops.NewAgentCore(awsCfg)
+	if env.Cognito != nil {
+		c.IssuerBase = env.Cognito.IssuerBase
+	}
+	if env.AgentCore != nil {
+		a.PollInterval, a.WaitTimeout = env.AgentCore.PollInterval, env.AgentCore.WaitTimeout
+	}
+	env.Cognito, env.AgentCore = c, a
+}
+
+// doctorChecks runs the doctor checks that apply after setup (no probe), as verify findings.
+func doctorChecks(ctx context.Context, f *cmdutil.Factory, env *wz.Env, rec *setup.Record) ([]wz.VerifyCheck, error) {
+	deps := doctor.Deps{Kube: env.Kube, Dynamic: env.Dynamic, Discovery: env.Discovery, Now: f.Now}
+	if env.AgentCore != nil {
+		deps.AgentCore = env.AgentCore.API
+		deps.Region = rec.Region
+	} else {
+		deps.AWSErr = env.AWSErr
+	}
+	d := doctor.New(doctor.Options{Namespace: rec.Namespace}, deps)
+	checks := d.Checks()
+	rep := doctor.Collect(checks, doctor.Run(ctx, checks), nil)
+	var out []wz.VerifyCheck
+	for _, r := range rep.Checks {
+		if r.Category == doctor.CatResources || r.Category == doctor.CatCluster {
+			continue // the status wait above covers these
+		}
+		out = append(out, wz.VerifyCheck{ID: r.ID, Status: string(r.Status), Detail: r.Title + ": " + r.Detail, Hint: r.Hint})
+	}
+	return out, nil
+}
+
+func confirm(in io.Reader, out io.Writer, prompt string) bool {
+	fmt.Fprint(out, prompt)
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true
+	}
+	return false
 }

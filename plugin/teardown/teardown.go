@@ -1,0 +1,217 @@
+// Package teardown removes what the wizard created, found by the setup record and the managed-by labels: the
+// gateway objects, the Secrets, the record, the namespace only when the wizard created it, optionally the Cognito
+// user pool (only when the wizard created it), and restores the runtime's previous authorizer.
+package teardown
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Env is what teardown works with. AWS clients may be nil (AWSErr says why).
+type Env struct {
+	Kube      kubernetes.Interface
+	Applier   *k8sres.Applier
+	Cognito   *awsops.Cognito
+	AgentCore *awsops.AgentCore
+	AWSErr    error
+}
+
+// Options say what to remove besides the cluster objects.
+type Options struct {
+	DeleteUserPool bool
+	KeepAuthorizer bool
+}
+
+// Item is one line of the plan.
+type Item struct {
+	Action string `json:"action"` // delete | update | unchanged | skip
+	Kind   string `json:"kind"`   // aws | kubernetes
+	Target string `json:"target"`
+	Detail string `json:"detail,omitempty"`
+
+	gvk       schema.GroupVersionKind
+	namespace string
+	name      string
+	restore   types.AuthorizerConfiguration
+	poolID    string
+}
+
+// Plan is what teardown will do.
+type Plan struct {
+	Record   *setup.Record `json:"record"`
+	Items    []Item        `json:"items"`
+	Warnings []string      `json:"warnings,omitempty"`
+	Changes  int           `json:"changes"`
+}
+
+func (p *Plan) add(it Item) {
+	p.Items = append(p.Items, it)
+	if it.Action == wizard.ActionDelete || it.Action == wizard.ActionUpdate {
+		p.Changes++
+	}
+}
+
+// BuildPlan finds everything the record and labels say the wizard made. It only reads.
+func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Plan, error) {
+	p := &Plan{Record: rec}
+	rtTarget := "runtime " + rec.RuntimeARN + " authorizer"
+	switch {
+	case o.KeepAuthorizer:
+		p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: rtTarget, Detail: "--keep-authorizer"})
+	case !rec.PreviousAuthorizerKnown():
+		p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: rtTarget, Detail: "the wizard never changed it"})
+	case env.AgentCore == nil:
+		return nil, fmt.Errorf("restoring the runtime's previous authorizer needs AWS: %v. Fix the AWS configuration, or pass --keep-authorizer", env.AWSErr)
+	default:
+		prev, err := awsops.ParseAuthorizerJSON([]byte(rec.PreviousAuthorizer))
+		if err != nil {
+			return nil, fmt.Errorf("the record's previous authorizer is unreadable: %w. Pass --keep-authorizer", err)
+		}
+		rt, err := env.AgentCore.GetRuntime(ctx, rec.RuntimeARN)
+		if err != nil {
+			return nil, err
+		}
+		ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito)
+		switch {
+		case awsops.AuthorizerEqual(rt.AuthorizerConfiguration, prev):
+			p.add(Item{Action: wizard.ActionUnchanged, Kind: "aws", Target: rtTarget, Detail: "already the previous authorizer"})
+		case known && !awsops.AuthorizerEqual(rt.AuthorizerConfiguration, ours):
+			p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: rtTarget, Detail: "changed by someone else since the wizard set it; left as it is"})
+			p.Warnings = append(p.Warnings, "the runtime's authorizer is no longer the one the wizard set: not restored")
+		default:
+			d := "restore the previous authorizer (IAM only)"
+			if prev != nil {
+				d = "restore the previous JWT authorizer"
+			}
+			p.add(Item{Action: wizard.ActionUpdate, Kind: "aws", Target: rtTarget, Detail: d + "; every other field kept", restore: prev})
+		}
+	}
+
+	sel := setup.LabelSetup + "=" + rec.SetupLabel()
+	var objs, recordObjs []Item
+	for _, gvk := range wizard.OwnedKinds {
+		ri, _, err := env.Applier.Resource(gvk, rec.Namespace)
+		if err != nil {
+			continue // not served
+		}
+		list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return nil, k8sres.Explain("listing "+gvk.Kind+" in "+rec.Namespace, err)
+		}
+		for i := range list.Items {
+			o := &list.Items[i]
+			it := objectItem(o)
+			if o.GetLabels()[setup.LabelComponent] == setup.ComponentRecord {
+				recordObjs = append(recordObjs, it)
+			} else {
+				objs = append(objs, it)
+			}
+		}
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Target < objs[j].Target })
+	for _, it := range objs {
+		p.add(it)
+	}
+
+	switch {
+	case !o.DeleteUserPool || rec.UserPoolID == "":
+	case !rec.CreatedUserPool:
+		p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: "user pool " + rec.UserPoolID, Detail: "the wizard did not create it; not deleted"})
+	case env.Cognito == nil:
+		return nil, fmt.Errorf("deleting the user pool needs AWS: %v", env.AWSErr)
+	default:
+		p.add(Item{Action: wizard.ActionDelete, Kind: "aws", Target: "user pool " + rec.UserPoolID + " (" + rec.UserPoolName + ")", Detail: "with its app client and users", poolID: rec.UserPoolID})
+	}
+	if rec.UserPoolID != "" && rec.CreatedUserPool && !o.DeleteUserPool {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("user pool %s stays (pass --delete-user-pool to delete it)", rec.UserPoolID))
+	}
+
+	// The record goes last but one, so an interrupted teardown can be run again.
+	cm := &unstructured.Unstructured{}
+	cm.SetAPIVersion("v1")
+	cm.SetKind("ConfigMap")
+	cm.SetNamespace(rec.Namespace)
+	cm.SetName(rec.Name)
+	found := false
+	for _, it := range recordObjs {
+		found = found || (it.gvk.Kind == "ConfigMap" && it.name == rec.Name)
+		p.add(it)
+	}
+	if !found {
+		p.add(objectItem(cm))
+	}
+	if rec.CreatedNamespace {
+		p.add(Item{Action: wizard.ActionDelete, Kind: "kubernetes", Target: "Namespace " + rec.Namespace, Detail: "created by the wizard",
+			gvk: schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}, name: rec.Namespace})
+	} else {
+		p.add(Item{Action: wizard.ActionSkip, Kind: "kubernetes", Target: "Namespace " + rec.Namespace, Detail: "existed before the wizard; kept"})
+	}
+	return p, nil
+}
+
+func objectItem(o *unstructured.Unstructured) Item {
+	return Item{Action: wizard.ActionDelete, Kind: "kubernetes", Target: o.GetKind() + " " + k8sres.Ref(o.GetNamespace(), o.GetName()),
+		gvk: o.GroupVersionKind(), namespace: o.GetNamespace(), name: o.GetName()}
+}
+
+// Result is what Run did.
+type Result struct {
+	Done    []Item `json:"done"`
+	Changed int    `json:"changed"`
+}
+
+// Run carries the plan out in order. An error says what was done already; running teardown again finishes.
+func Run(ctx context.Context, env *Env, p *Plan) (*Result, error) {
+	res := &Result{}
+	for _, it := range p.Items {
+		if it.Action != wizard.ActionDelete && it.Action != wizard.ActionUpdate {
+			continue
+		}
+		var err error
+		switch {
+		case it.Kind == "aws" && it.poolID != "":
+			_, err = env.Cognito.DeleteUserPool(ctx, it.poolID)
+		case it.Kind == "aws":
+			_, err = env.AgentCore.SetAuthorizer(ctx, p.Record.RuntimeARN, it.restore, awsops.SetOptions{})
+		case it.gvk.Kind == "Namespace":
+			err = env.Kube.CoreV1().Namespaces().Delete(ctx, it.name, metav1.DeleteOptions{})
+		default:
+			ri, _, rerr := env.Applier.Resource(it.gvk, it.namespace)
+			if rerr != nil {
+				err = rerr
+			} else {
+				err = ri.Delete(ctx, it.name, metav1.DeleteOptions{})
+			}
+		}
+		if err != nil && !apierrors.IsNotFound(err) {
+			return res, fmt.Errorf("teardown: %s %s: %v. %d step(s) done; run teardown again to finish", it.Action, it.Target, trim(err), len(res.Done))
+		}
+		res.Done = append(res.Done, it)
+		res.Changed++
+	}
+	return res, nil
+}
+
+func trim(err error) string {
+	s := err.Error()
+	for len(s) > 0 && (s[len(s)-1] == '.' || s[len(s)-1] == '\n') {
+		s = s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,484 @@
+package wizard_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/teardown"
+	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+func TestMain(m *testing.M) { testcluster.Main(m) }
+
+// world is the test environment: the real API server with the real CRDs, cognito-local, the fake AgentCore.
+type world struct {
+	c       *testcluster.Cluster
+	cog     *cognitolocal.Server
+	fake    *fakeagentcore.Server
+	gwNS    string
+	cogCfg  aws.Config
+	fakeCfg aws.Config
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	c := testcluster.Shared(t)
+	if _, err := os.Stat(testcluster.SharedCRDDir()); err != nil {
+		t.Skipf("Agent Gateway CRDs not available at %s", testcluster.SharedCRDDir())
+	}
+	w := &world{c: c, cog: cognitolocal.StartForTest(t, cognitolocal.Options{})}
+	w.fake = fakeagentcore.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
+	w.cogCfg, w.fakeCfg = w.cog.AWSConfig(), w.fake.AWSConfig(w.fake.URL)
+	w.gwNS = c.Namespace(t, "gw")
+	ctx := context.Background()
+	dyn := c.Dynamic()
+	class := "wiz-agentgateway-" + w.gwNS
+	gc := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+		"metadata": map[string]any{"name": class}, "spec": map[string]any{"controllerName": "agentgateway.dev/agentgateway"},
+	}}
+	if _, err := dyn.Resource(k8sres.GVRGatewayClass).Create(ctx, gc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dyn.Resource(k8sres.GVRGatewayClass).Delete(context.Background(), class, metav1.DeleteOptions{}) })
+	gw := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": w.gwNS},
+		"spec": map[string]any{"gatewayClassName": class, "listeners": []any{map[string]any{
+			"name": "http", "protocol": "HTTP", "port": int64(8080),
+			"allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}},
+		}}},
+	}}
+	if _, err := dyn.Resource(k8sres.GVRGateway).Namespace(w.gwNS).Create(ctx, gw, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) runtime(t *testing.T, name string) fakeagentcore.Runtime {
+	t.Helper()
+	rt, err := w.fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
+		AgentRuntimeName:           aws.String(name),
+		AgentRuntimeArtifact:       &types.AgentRuntimeArtifactMemberContainerConfiguration{Value: types.ContainerConfiguration{ContainerUri: aws.String("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:v7")}},
+		RoleArn:                    aws.String("arn:aws:iam::123456789012:role/AgentRuntimeRole"),
+		NetworkConfiguration:       &types.NetworkConfiguration{NetworkMode: types.NetworkModeVpc, NetworkModeConfig: &types.VpcConfig{Subnets: []string{"subnet-1"}, SecurityGroups: []string{"sg-1"}}},
+		ProtocolConfiguration:      &types.ProtocolConfiguration{ServerProtocol: types.ServerProtocolHttp},
+		LifecycleConfiguration:     &types.LifecycleConfiguration{IdleRuntimeSessionTimeout: aws.Int32(600), MaxLifetime: aws.Int32(7200)},
+		EnvironmentVariables:       map[string]string{"LOG_LEVEL": "debug"},
+		RequestHeaderConfiguration: &types.RequestHeaderConfigurationMemberRequestHeaderAllowlist{Value: []string{"X-Tenant"}},
+		Description:                aws.String("test agent"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt
+}
+
+func (w *world) env(cfg *rest.Config) *wz.Env {
+	dyn := dynamic.NewForConfigOrDie(cfg)
+	disc := discovery.NewDiscoveryClientForConfigOrDie(cfg)
+	ac := awsops.NewAgentCore(w.fakeCfg)
+	ac.PollInterval, ac.WaitTimeout = 10*time.Millisecond, 30*time.Second
+	return &wz.Env{
+		Kube: kubernetes.NewForConfigOrDie(cfg), Dynamic: dyn, Discovery: disc, Applier: k8sres.NewApplier(dyn, disc),
+		Cognito: awsops.NewCognito(w.cogCfg), AgentCore: ac, VerifyTimeout: 50 * time.Millisecond,
+	}
+}
+
+func (w *world) answers(rt fakeagentcore.Runtime, ns, pool string) wz.Answers {
+	return wz.Answers{
+		Gateway: w.gwNS + "/agentgateway-proxy", RuntimeARN: rt.ARN, RouteNamespace: ns, UserPoolName: pool,
+		RateLimit: "3/minute", CORSOrigins: []string{"https://app.example.com"}, CORSMethods: []string{"POST"},
+	}
+}
+
+type outcome struct {
+	plan *wz.Plan
+	res  *wz.Result
+}
+
+func run(t *testing.T, env *wz.Env, a wz.Answers) (outcome, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg, err := wz.Normalize(a, "")
+	if err != nil {
+		return outcome{}, err
+	}
+	s, err := wz.Prepare(ctx, env, cfg)
+	if err != nil {
+		return outcome{}, err
+	}
+	p, err := wz.BuildPlan(ctx, env, s)
+	if err != nil {
+		return outcome{plan: p}, err
+	}
+	r, err := wz.Run(ctx, env, s)
+	return outcome{plan: p, res: r}, err
+}
+
+func (w *world) pools(t *testing.T, name string) []string {
+	t.Helper()
+	out, err := cip.NewFromConfig(w.cogCfg).ListUserPools(context.Background(), &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range out.UserPools {
+		if aws.ToString(p.Name) == name {
+			ids = append(ids, aws.ToString(p.Id))
+		}
+	}
+	return ids
+}
+
+func specWithout(m map[string]json.RawMessage, keys ...string) string {
+	c := map[string]any{}
+	for k, v := range m {
+		skip := false
+		for _, x := range keys {
+			skip = skip || k == x
+		}
+		if !skip {
+			var x any
+			_ = json.Unmarshal(v, &x)
+			c[k] = x
+		}
+	}
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+// TestWizardTwiceThenTeardown runs the whole wizard non-interactively twice (the second run must change nothing
+// and say so), checks what it left (token, authorizer, every other runtime field, objects, record), then tears
+// everything down and checks the cluster, the pool and the runtime are as before.
+func TestWizardTwiceThenTeardown(t *testing.T) {
+	w := newWorld(t)
+	rt := w.runtime(t, "twice_agent")
+	env := w.env(w.c.Config)
+	ns := "wiz-twice-" + w.gwNS
+	before := w.fake.Spec(rt.ID)
+
+	first, err := run(t, env, w.answers(rt, ns, "pool-twice"))
+	if err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if first.plan.Changes == 0 || first.res.Changed == 0 {
+		t.Fatalf("first run must change things: plan %d, run %d", first.plan.Changes, first.res.Changed)
+	}
+	rec := first.res.Record
+	if rec.UserPoolID == "" || rec.ClientID == "" || !rec.CreatedNamespace || !rec.CreatedUserPool || rec.PreviousAuthorizer != "null" {
+		t.Fatalf("record: %+v", rec)
+	}
+
+	// The runtime: authorizer = pool discovery URL + audience [client id]; everything else unchanged.
+	after := w.fake.Spec(rt.ID)
+	if specWithout(before, "authorizerConfiguration") != specWithout(after, "authorizerConfiguration") {
+		t.Fatalf("the authorizer change altered other runtime fields:\nbefore %s\nafter  %s", specWithout(before), specWithout(after))
+	}
+	var az map[string]map[string]any
+	_ = json.Unmarshal(after["authorizerConfiguration"], &az)
+	jwt := az["customJWTAuthorizer"]
+	if jwt["discoveryUrl"] != awsops.DiscoveryURL(w.cog.Issuer(rec.UserPoolID)) || fmt.Sprint(jwt["allowedAudience"]) != "["+rec.ClientID+"]" || jwt["allowedClients"] != nil {
+		t.Fatalf("authorizer: %v", jwt)
+	}
+
+	// The Secret holds an ID token for this client.
+	sec, err := w.c.Kube().CoreV1().Secrets(ns).Get(context.Background(), setup.DefaultSecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimPrefix(string(sec.Data["Authorization"]), "Bearer ")
+	claims, err := awsops.UnverifiedClaims(tok)
+	if err != nil || claims["aud"] != rec.ClientID || claims["token_use"] != "id" {
+		t.Fatalf("token claims %v (%v)", claims, err)
+	}
+	if sec.Labels[k8sres.LabelManagedBy] != k8sres.ManagedByValue {
+		t.Fatalf("secret labels %v", sec.Labels)
+	}
+	creds, err := setup.LoadCredentials(context.Background(), w.c.Kube(), &rec)
+	if err != nil || creds.ClientSecret == "" || len(creds.Password) < 20 {
+		t.Fatalf("credentials not stored: %v", err)
+	}
+	for _, gvr := range []struct{ res, name string }{{"httproutes", "agentcore"}, {"agentgatewaybackends", "agentcore"}} {
+		_ = gvr
+	}
+	route, err := w.c.Dynamic().Resource(k8sres.GVRHTTPRoute).Namespace(ns).Get(context.Background(), "agentcore", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if route.GetLabels()[setup.LabelSetup] != rec.SetupLabel() {
+		t.Fatalf("route labels %v", route.GetLabels())
+	}
+	// The cluster serves the Enterprise kinds: the policy kind follows them, with a global rate limit.
+	if rec.PolicyKind != k8sres.GVKEnterprisePolicy.Kind || rec.RateLimitConfigName == "" {
+		t.Fatalf("policy kind %s, rlc %q", rec.PolicyKind, rec.RateLimitConfigName)
+	}
+	updates := w.fake.Updates(rt.ID)
+
+	second, err := run(t, env, w.answers(rt, ns, "pool-twice"))
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if second.plan.Changes != 0 || second.res.Changed != 0 {
+		for _, it := range second.plan.Items {
+			t.Logf("plan: %s %s %s %s", it.Action, it.Target, it.Detail, it.Diff)
+		}
+		for _, c := range second.res.Changes {
+			t.Logf("run: %s %s %s", c.Action, c.Target, c.Detail)
+		}
+		t.Fatalf("second run must change nothing: plan %d, run %d", second.plan.Changes, second.res.Changed)
+	}
+	if w.fake.Updates(rt.ID) != updates || len(w.pools(t, "pool-twice")) != 1 {
+		t.Fatalf("second run touched AWS: updates %d→%d, pools %v", updates, w.fake.Updates(rt.ID), w.pools(t, "pool-twice"))
+	}
+	sec2, _ := w.c.Kube().CoreV1().Secrets(ns).Get(context.Background(), setup.DefaultSecretName, metav1.GetOptions{})
+	if string(sec2.Data["Authorization"]) != string(sec.Data["Authorization"]) || sec2.ResourceVersion != sec.ResourceVersion {
+		t.Fatal("second run rewrote the token Secret")
+	}
+
+	// Teardown with --delete-user-pool: cluster, pool and runtime back to before.
+	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
+	live, err := setup.Load(context.Background(), env.Kube, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := teardown.BuildPlan(context.Background(), tenv, live, teardown.Options{DeleteUserPool: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := teardown.Run(context.Background(), tenv, tp); err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.c.Kube().CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
+	if err == nil && n.DeletionTimestamp == nil {
+		t.Fatal("the namespace the wizard created is still there")
+	} else if err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	if ids := w.pools(t, "pool-twice"); len(ids) != 0 {
+		t.Fatalf("pool not deleted: %v", ids)
+	}
+	if specWithout(before) != specWithout(w.fake.Spec(rt.ID)) {
+		t.Fatalf("runtime not restored:\nbefore %s\nafter  %s", specWithout(before), specWithout(w.fake.Spec(rt.ID)))
+	}
+}
+
+// TestInterruptedRunsConverge injects a failure after each checkpoint; the rerun finishes and a third run
+// changes nothing. No pool, client or user is ever duplicated.
+func TestInterruptedRunsConverge(t *testing.T) {
+	w := newWorld(t)
+	env := w.env(w.c.Config)
+	for i, cp := range wz.Checkpoints {
+		t.Run(cp, func(t *testing.T) {
+			rt := w.runtime(t, fmt.Sprintf("int_agent_%d", i))
+			ns := fmt.Sprintf("wiz-int-%d-%s", i, w.gwNS)
+			pool := fmt.Sprintf("pool-int-%d", i)
+			a := w.answers(rt, ns, pool)
+			if i%2 == 1 {
+				a.Mode = "native"
+			}
+			env.FailAfter = cp
+			_, err := run(t, env, a)
+			env.FailAfter = ""
+			var se *wz.StepError
+			if !errors.Is(err, wz.ErrInjected) || !errors.As(err, &se) || !strings.Contains(err.Error(), "rerun") {
+				t.Fatalf("want the injected failure as a StepError that says how to resume, got %v", err)
+			}
+			if _, err := run(t, env, a); err != nil {
+				t.Fatalf("rerun after %s: %v", cp, err)
+			}
+			third, err := run(t, env, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if third.res.Changed != 0 || third.plan.Changes != 0 {
+				for _, c := range third.res.Changes {
+					t.Logf("%s %s", c.Action, c.Target)
+				}
+				t.Fatalf("after converging, a run must change nothing (plan %d, run %d)", third.plan.Changes, third.res.Changed)
+			}
+			if ids := w.pools(t, pool); len(ids) != 1 {
+				t.Fatalf("pools named %s: %v", pool, ids)
+			}
+			clients, err := cip.NewFromConfig(w.cogCfg).ListUserPoolClients(context.Background(), &cip.ListUserPoolClientsInput{UserPoolId: aws.String(w.pools(t, pool)[0])})
+			if err != nil || len(clients.UserPoolClients) != 1 {
+				t.Fatalf("app clients: %v %v", clients, err)
+			}
+			rec, err := setup.Load(context.Background(), env.Kube, ns)
+			if err != nil || rec.PreviousAuthorizer != "null" {
+				t.Fatalf("record after resume: %+v %v", rec, err)
+			}
+		})
+	}
+}
+
+// TestSigV4Mode: no Cognito, no Secret, the authorizer stays IAM, and the IRSA check names the permission.
+func TestSigV4Mode(t *testing.T) {
+	w := newWorld(t)
+	rt := w.runtime(t, "sigv4_agent")
+	env := w.env(w.c.Config)
+	env.Cognito = nil
+	ns := "wiz-sigv4-" + w.gwNS
+	a := wz.Answers{Gateway: w.gwNS + "/agentgateway-proxy", RuntimeARN: rt.ARN, RouteNamespace: ns, Mode: "sigv4"}
+	out, err := run(t, env, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := false
+	for _, wn := range out.plan.Warnings {
+		warned = warned || strings.Contains(wn, wz.InvokePermission) && strings.Contains(wn, wz.IRSAAnnotation)
+	}
+	if !warned {
+		t.Fatalf("sigv4 must check the proxy ServiceAccount's IRSA annotation and name %s: %v", wz.InvokePermission, out.plan.Warnings)
+	}
+	if _, err := w.c.Kube().CoreV1().Secrets(ns).Get(context.Background(), setup.DefaultSecretName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("sigv4 has no token Secret: %v", err)
+	}
+	b, err := w.c.Dynamic().Resource(k8sres.GVRBackend).Namespace(ns).Get(context.Background(), "agentcore", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arn, _, _ := unstructured.NestedString(b.Object, "spec", "aws", "agentCore", "agentRuntimeArn"); arn != rt.ARN {
+		t.Fatalf("backend %v", b.Object["spec"])
+	}
+	if _, found, _ := unstructured.NestedMap(b.Object, "spec", "policies"); found {
+		t.Fatal("sigv4 backend must not override auth")
+	}
+	if w.fake.Updates(rt.ID) != 0 {
+		t.Fatal("an IAM runtime needs no authorizer change in sigv4 mode")
+	}
+
+	// With an IRSA annotation the check names the role.
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "agentgateway-proxy", Namespace: w.gwNS,
+		Annotations: map[string]string{wz.IRSAAnnotation: "arn:aws:iam::123456789012:role/proxy"}}}
+	if _, err := w.c.Kube().CoreV1().ServiceAccounts(w.gwNS).Create(context.Background(), sa, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := run(t, env, a)
+	if err != nil || again.res.Changed != 0 {
+		t.Fatalf("sigv4 rerun: %v (changed %d)", err, again.res.Changed)
+	}
+	if !strings.Contains(strings.Join(again.plan.Warnings, " "), "role/proxy") {
+		t.Fatalf("warnings: %v", again.plan.Warnings)
+	}
+}
+
+// TestBadInput: each bad answer is one clear error and nothing is changed anywhere.
+func TestBadInput(t *testing.T) {
+	w := newWorld(t)
+	rt := w.runtime(t, "bad_agent")
+	ctx := context.Background()
+	// A user who may read gateways but not create namespaces.
+	kube := w.c.Kube()
+	cr := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "wiz-read-" + w.gwNS}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"gateways", "gatewayclasses"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{""}, Resources: []string{"services", "serviceaccounts", "namespaces"}, Verbs: []string{"get", "list"}},
+	}}
+	if _, err := kube.RbacV1().ClusterRoles().Create(ctx, cr, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: cr.Name}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: cr.Name},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
+	if _, err := kube.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = kube.RbacV1().ClusterRoleBindings().Delete(context.Background(), crb.Name, metav1.DeleteOptions{})
+		_ = kube.RbacV1().ClusterRoles().Delete(context.Background(), cr.Name, metav1.DeleteOptions{})
+	})
+
+	noCreds := w.fakeCfg
+	noCreds.Credentials = aws.AnonymousCredentials{}
+	badNS := "wiz-bad-" + w.gwNS
+	cases := []struct {
+		name string
+		a    func(a *wz.Answers)
+		env  func(e *wz.Env)
+		want []string
+	}{
+		{"malformed ARN", func(a *wz.Answers) { a.RuntimeARN = "arn:aws:bedrock-agentcore:us-east-1:12345:runtime/x" }, nil, []string{"invalid runtime ARN", "12 digits"}},
+		{"ARN in another region", func(a *wz.Answers) { a.Region = "eu-west-1" }, nil, []string{"region us-east-1", "--region is eu-west-1"}},
+		{"runtime not found", func(a *wz.Answers) {
+			a.RuntimeARN = strings.Replace(rt.ARN, rt.ID, "gone_agent-AAAAAAAAAA", 1)
+		}, nil, []string{"gone_agent-AAAAAAAAAA not found"}},
+		{"no AWS credentials", nil, func(e *wz.Env) {
+			e.AgentCore = awsops.NewAgentCore(noCreds)
+		}, []string{"credentials"}},
+		{"gateway not found", func(a *wz.Answers) { a.Gateway = w.gwNS + "/nope" }, nil, []string{"Gateway " + w.gwNS + "/nope not found", "--gateway"}},
+		{"missing answers", func(a *wz.Answers) { a.RuntimeARN = ""; a.Identity = "external" }, nil, []string{"--runtime-arn", "--discovery-url", "--audience"}},
+		{"bad rate limit", func(a *wz.Answers) { a.RateLimit = "3/day" }, nil, []string{"invalid rate limit"}},
+		{"bad CORS origin", func(a *wz.Answers) { a.CORSOrigins = []string{"app.example.com"} }, nil, []string{"invalid --cors-origin"}},
+		{"namespace forbidden", nil, func(e *wz.Env) {
+			*e = *w.env(w.c.ConfigFor(testcluster.LimitedToken))
+		}, []string{"creating namespace " + badNS, "forbidden", "nothing was changed"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := w.env(w.c.Config)
+			if tc.env != nil {
+				tc.env(env)
+			}
+			a := w.answers(rt, badNS, "pool-bad")
+			if tc.a != nil {
+				tc.a(&a)
+			}
+			_, err := run(t, env, a)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			msg := err.Error()
+			for _, s := range tc.want {
+				if !strings.Contains(msg, s) {
+					t.Fatalf("error %q does not say %q", msg, s)
+				}
+			}
+			if strings.Count(msg, "\n") > 0 {
+				t.Fatalf("error must be one line: %q", msg)
+			}
+			// Nothing changed anywhere.
+			if _, err := kube.CoreV1().Namespaces().Get(ctx, badNS, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				t.Fatalf("namespace %s exists after a failed run (%v)", badNS, err)
+			}
+			if ids := w.pools(t, "pool-bad"); len(ids) != 0 {
+				t.Fatalf("a user pool was created: %v", ids)
+			}
+			if w.fake.Updates(rt.ID) != 0 {
+				t.Fatal("the runtime was updated")
+			}
+		})
+	}
+}
+
+// TestMissingCRDsSaysWhatToInstall uses a cluster view without the Agent Gateway kinds.
+func TestMissingCRDsSaysWhatToInstall(t *testing.T) {
+	err := k8sres.Kinds{Gateway: true, HTTPRoute: true}.Require()
+	if err == nil || !strings.Contains(err.Error(), "Install Agent Gateway") || !errors.Is(err, k8sres.ErrMissingKinds) {
+		t.Fatalf("got %v", err)
+	}
+}
