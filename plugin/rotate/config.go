@@ -133,8 +133,8 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 		return nil, fmt.Errorf("--token-use %q: use id or access", t.TokenUse)
 	}
 	if t.Region == "" && t.UserPoolID != "" {
-		if i := strings.IndexByte(t.UserPoolID, '_'); i > 0 {
-			t.Region = t.UserPoolID[:i] // pool ids are <region>_<id>
+		if i := strings.IndexByte(t.UserPoolID, '_'); i > 0 && strings.Count(t.UserPoolID[:i], "-") >= 2 {
+			t.Region = t.UserPoolID[:i] // pool ids are <region>_<id> (cognito-local's local_… is not a region)
 		}
 	}
 	var missing []string
@@ -196,14 +196,21 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 	return t, nil
 }
 
-// FindRecord reads the setup record: namespace's when -n was given, else the only one in the cluster. No record
-// is (nil, nil).
+// FindRecord reads the setup record: namespace's when -n was given; the kubeconfig namespace's when the flags name
+// the identity; else the only one in the cluster. No record is (nil, nil).
 func FindRecord(ctx context.Context, kube kubernetes.Interface, fl Flags) (*setup.Record, error) {
 	var rec *setup.Record
 	var err error
-	if fl.Namespace != "" {
+	switch {
+	case fl.Namespace != "":
 		rec, err = setup.Load(ctx, kube, fl.Namespace)
-	} else {
+	case fl.UserPoolID != "" && fl.ClientID != "" && fl.Username != "":
+		// The flags name the identity: the target is the kubeconfig's namespace, never a record elsewhere.
+		rec, err = setup.Load(ctx, kube, fl.DefaultNamespace)
+		if err != nil {
+			return nil, nil
+		}
+	default:
 		rec, err = setup.Resolve(ctx, kube, "")
 	}
 	if errors.Is(err, setup.ErrNotFound) {

@@ -1,0 +1,557 @@
+package rotate_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	actypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	rotatecmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+func TestMain(m *testing.M) { testcluster.Main(m) }
+
+// env is one namespace on the real apiserver with a Cognito identity in cognito-local.
+type env struct {
+	t          *testing.T
+	c          *testcluster.Cluster
+	cog        *cognitolocal.Server
+	kube       kubernetes.Interface
+	ns         string
+	kubeconfig string
+	id         awsops.CognitoIdentity
+}
+
+func newEnv(t *testing.T, cog *cognitolocal.Server, name string) *env {
+	t.Helper()
+	c := testcluster.Shared(t)
+	cfg := rest.CopyConfig(c.Config)
+	cfg.QPS, cfg.Burst = 200, 400
+	e := &env{t: t, c: c, cog: cog, kube: kubernetes.NewForConfigOrDie(cfg), ns: c.Namespace(t, "rotate")}
+	e.kubeconfig = filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.WriteKubeconfig(e.kubeconfig, testcluster.AdminToken, e.ns); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var err error
+	e.id, err = awsops.NewCognito(cog.AWSConfig()).EnsureIdentity(ctx, awsops.IdentitySpec{
+		PoolName: strings.ReplaceAll(name, "/", "-"), Client: awsops.ClientSpec{Name: "gateway"}, Username: "gateway-svc"})
+	if err != nil {
+		t.Fatalf("creating the Cognito identity: %v", err)
+	}
+	if e.id.User.Password == "" || e.id.Client.Secret == "" {
+		t.Fatalf("identity without password or client secret: %+v", e.id)
+	}
+	e.createSecret("agentcore-jwt", map[string]string{"Authorization": "Bearer placeholder", "other": "keep"},
+		map[string]string{"team": "payments"}, map[string]string{"note": "hand-made"})
+	e.createSecret("gw-creds", map[string]string{"clientSecret": e.id.Client.Secret, "password": e.id.User.Password}, nil, nil)
+	return e
+}
+
+func (e *env) createSecret(name string, data, labels, ann map[string]string) {
+	e.t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns, Labels: labels, Annotations: ann}, StringData: data}
+	if _, err := e.kube.CoreV1().Secrets(e.ns).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) secret(name string) *corev1.Secret {
+	e.t.Helper()
+	s, err := e.kube.CoreV1().Secrets(e.ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// flags are the no-record flags for this env.
+func (e *env) flags(extra ...string) []string {
+	return append([]string{"rotate", "--user-pool-id", e.id.Pool.ID, "--client-id", e.id.Client.ID, "--username", "gateway-svc",
+		"--credentials-secret", "gw-creds", "--discovery-url", e.cog.DiscoveryURL(e.id.Pool.ID)}, extra...)
+}
+
+type result struct {
+	out, err string
+	code     int
+}
+
+// run executes the command in-process the way root does: kubectl flags on a parent, one error line, exit code.
+func (e *env) run(ctx context.Context, kubeconfig string, o *rotatecmd.Options, args ...string) result {
+	streams, _, out, errOut := cmdutil.Test()
+	f := cmdutil.New(streams)
+	f.KubeFlags.KubeConfig = &kubeconfig
+	parent := &cobra.Command{Use: "agentcore", SilenceErrors: true, SilenceUsage: true}
+	f.KubeFlags.AddFlags(parent.PersistentFlags())
+	parent.PersistentFlags().StringVar(&f.AWS.Region, "region", "", "")
+	if o == nil {
+		o = &rotatecmd.Options{}
+	}
+	parent.AddCommand(rotatecmd.NewCmdWithOptions(f, o))
+	parent.SetArgs(args)
+	parent.SetOut(out)
+	parent.SetErr(errOut)
+	err := parent.ExecuteContext(ctx)
+	code := cmdutil.ExitCode(err)
+	if err != nil {
+		fmt.Fprintln(errOut, "error: "+redact.Text(err.Error()))
+	}
+	return result{out.String(), errOut.String(), code}
+}
+
+// checkValid verifies an Authorization value as the runtime would: Bearer, signature against the pool's JWKS,
+// aud = the client, and at least min left.
+func (e *env) checkValid(value string, min time.Duration) error {
+	if !strings.HasPrefix(value, "Bearer ") {
+		return fmt.Errorf("not a Bearer value: %q", redact.Text(value))
+	}
+	tok, err := tokencheck.Parse(strings.TrimPrefix(value, "Bearer "))
+	if err != nil {
+		return err
+	}
+	v := tokencheck.Verify(context.Background(), tok, tokencheck.Sources{DiscoveryURL: e.cog.DiscoveryURL(e.id.Pool.ID)})
+	if !v.Verified {
+		return fmt.Errorf("signature: %v", v.Err)
+	}
+	for _, f := range tokencheck.CheckAuthorizer(tok, &tokencheck.Authorizer{DiscoveryURL: e.cog.DiscoveryURL(e.id.Pool.ID),
+		AllowedAudience: []string{e.id.Client.ID}}, v.Discovery.Issuer) {
+		if f.Status == tokencheck.StatusFail {
+			return fmt.Errorf("%s: %s", f.ID, f.Detail)
+		}
+	}
+	if tok.ExpiresAt == nil || time.Until(*tok.ExpiresAt) < min {
+		return fmt.Errorf("expires too soon: %v", tok.ExpiresAt)
+	}
+	return nil
+}
+
+func setAWSEnv(t *testing.T, cog *cognitolocal.Server) {
+	for _, kv := range cog.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+// TestRotate runs every cognito-local scenario as subtests of one cognito-local process.
+func TestRotate(t *testing.T) {
+	cog := cognitolocal.StartForTest(t, cognitolocal.Options{})
+	setAWSEnv(t, cog)
+	t.Run("OneShotPasswordThenRefresh", func(t *testing.T) { testOneShot(t, cog) })
+	t.Run("SetupRecordAndWrongAudience", func(t *testing.T) { testRecordAndWrongAudience(t, cog) })
+	t.Run("TenRotatorsAndAConcurrentWriter", func(t *testing.T) { testConcurrent(t, cog) })
+	t.Run("BadInput", func(t *testing.T) { testBadInput(t, cog) })
+	t.Run("WatchLogsJSON", func(t *testing.T) { testWatchJSON(t, cog) })
+}
+
+func testOneShot(t *testing.T, cog *cognitolocal.Server) {
+	e := newEnv(t, cog, t.Name())
+	ctx := context.Background()
+
+	// Dry run: mints and validates, changes nothing.
+	before := e.secret("agentcore-jwt")
+	r := e.run(ctx, e.kubeconfig, nil, e.flags("--dry-run")...)
+	if r.code != 0 || !strings.Contains(r.out, "dry run: would write") {
+		t.Fatalf("dry run: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	if after := e.secret("agentcore-jwt"); after.ResourceVersion != before.ResourceVersion {
+		t.Fatal("--dry-run changed the Secret")
+	}
+
+	// First rotation: no refresh token stored, so the password is used, and Cognito's refresh token is stored.
+	r = e.run(ctx, e.kubeconfig, nil, e.flags()...)
+	if r.code != 0 || !strings.Contains(r.out, "rotated "+e.ns+"/agentcore-jwt") || !strings.Contains(r.out, "minted with the password") {
+		t.Fatalf("first rotation: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	s := e.secret("agentcore-jwt")
+	tok1 := string(s.Data["Authorization"])
+	if err := e.checkValid(tok1, 50*time.Minute); err != nil {
+		t.Fatalf("the written token is not valid: %v", err)
+	}
+	if strings.Contains(r.out, strings.TrimPrefix(tok1, "Bearer ")) || !strings.Contains(r.out, "(redacted,") {
+		t.Fatal("the token was printed unmasked")
+	}
+	if string(s.Data["other"]) != "keep" || s.Labels["team"] != "payments" || s.Annotations["note"] != "hand-made" {
+		t.Fatalf("other keys, labels or annotations were lost: %v %v %v", s.Data, s.Labels, s.Annotations)
+	}
+	if _, err := time.Parse(time.RFC3339, s.Annotations[rotate.AnnotationRotatedAt]); err != nil {
+		t.Fatalf("rotated-at annotation: %v", s.Annotations)
+	}
+	exp, err := time.Parse(time.RFC3339, s.Annotations[rotate.AnnotationTokenExpires])
+	if err != nil || time.Until(exp) < 50*time.Minute {
+		t.Fatalf("token-expires-at annotation: %v", s.Annotations)
+	}
+	for _, v := range s.Annotations {
+		if strings.Contains(v, "eyJ") {
+			t.Fatal("an annotation holds the token")
+		}
+	}
+	creds := e.secret("gw-creds")
+	if len(creds.Data["refreshToken"]) == 0 || string(creds.Data["password"]) != e.id.User.Password {
+		t.Fatalf("the refresh token from the password sign-in was not stored (or the password was lost): keys %v", keys(creds.Data))
+	}
+
+	// Fresh: nothing minted, nothing written.
+	rv := s.ResourceVersion
+	r = e.run(ctx, e.kubeconfig, nil, e.flags()...)
+	if r.code != 0 || !strings.Contains(r.out, "is fresh") || e.secret("agentcore-jwt").ResourceVersion != rv {
+		t.Fatalf("fresh token must be left alone: code %d\n%s%s", r.code, r.out, r.err)
+	}
+
+	// Refresh path: remove the password so only the stored refresh token can work.
+	creds.Data["password"] = nil
+	delete(creds.Data, "password")
+	if _, err := e.kube.CoreV1().Secrets(e.ns).Update(ctx, creds, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // a new iat/exp second, so the new token differs
+	r = e.run(ctx, e.kubeconfig, nil, e.flags("--force", "-o", "json")...)
+	if r.code != 0 {
+		t.Fatalf("refresh rotation: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	var res rotate.Result
+	if err := json.Unmarshal([]byte(r.out), &res); err != nil {
+		t.Fatalf("-o json: %v\n%s", err, r.out)
+	}
+	if res.Action != rotate.ActionRotated || res.Method != rotate.MethodRefresh || res.OldExpiry == nil || res.NewExpiry == nil {
+		t.Fatalf("refresh rotation result: %+v", res)
+	}
+	tok2 := string(e.secret("agentcore-jwt").Data["Authorization"])
+	if tok2 == tok1 || e.checkValid(tok2, 50*time.Minute) != nil {
+		t.Fatal("the refresh path did not write a new valid token")
+	}
+	if strings.Contains(r.out, strings.TrimPrefix(tok2, "Bearer ")) {
+		t.Fatal("-o json printed the token")
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// testRecordAndWrongAudience: with the wizard's setup record no flags are needed and the claims are checked
+// against the runtime's authorizer (GetAgentRuntime on the fake); when that authorizer wants another audience,
+// the token is refused and the Secret is unchanged.
+func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
+	e := newEnv(t, cog, t.Name())
+	ctx := context.Background()
+	fake := fakeagentcore.Start(t, fakeagentcore.Options{})
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
+	rt, err := fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
+		AgentRuntimeName:     aws.String("payments_agent"),
+		AgentRuntimeArtifact: &actypes.AgentRuntimeArtifactMemberContainerConfiguration{Value: actypes.ContainerConfiguration{ContainerUri: aws.String("img")}},
+		RoleArn:              aws.String("arn:aws:iam::123456789012:role/R"),
+		NetworkConfiguration: &actypes.NetworkConfiguration{NetworkMode: actypes.NetworkModePublic},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setAuthorizer := func(aud string) {
+		t.Helper()
+		if err := fake.SetAuthorizerJSON(rt.ID, []byte(`{"customJWTAuthorizer":{"discoveryUrl":"`+cog.DiscoveryURL(e.id.Pool.ID)+`","allowedAudience":["`+aud+`"]}}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setAuthorizer(e.id.Client.ID)
+	rec := &setup.Record{Namespace: e.ns, Name: setup.DefaultRecordName, Region: "us-east-1", RuntimeARN: rt.ARN, Mode: setup.ModeRewrite,
+		IdentityProvider: setup.IdPCognito, UserPoolID: e.id.Pool.ID, ClientID: e.id.Client.ID, Username: "gateway-svc",
+		DiscoveryURL: cog.DiscoveryURL(e.id.Pool.ID), TokenUse: setup.TokenUseID, GatewayNamespace: "agentgateway-system",
+		GatewayName: "agentgateway-proxy", SecretName: "agentcore-jwt"}
+	if err := setup.Save(ctx, e.kube, rec, &setup.Credentials{ClientSecret: e.id.Client.Secret, Password: e.id.User.Password}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns)
+	if r.code != 0 || !strings.Contains(r.out, "claims against runtime "+rt.ARN) {
+		t.Fatalf("rotation from the record: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	if fake.Calls("GetAgentRuntime") == 0 {
+		t.Fatal("the runtime's authorizer was not read")
+	}
+	good := e.secret("agentcore-jwt")
+	if err := e.checkValid(string(good.Data["Authorization"]), 50*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.secret(setup.DefaultRecordName+setup.CredentialsSuffix).Data["refreshToken"]) == 0 {
+		t.Fatal("the refresh token was not stored in the record's Secret")
+	}
+
+	setAuthorizer("someone-else")
+	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns, "--force")
+	if r.code != 1 || !strings.Contains(r.err, "refused and not written") || !strings.Contains(r.err, "authorizer.audience") ||
+		!strings.Contains(r.err, "keeps the old token") || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
+		t.Fatalf("wrong audience: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
+		t.Fatal("a refused token changed the Secret")
+	}
+}
+
+// testConcurrent: ten rotators at once plus another writer adding keys; a watch on the Secret sees only valid
+// tokens, every rotator succeeds (conflicts are retried), and every key of the other writer survives.
+func testConcurrent(t *testing.T, cog *cognitolocal.Server) {
+	e := newEnv(t, cog, t.Name())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Start from a valid token so "never invalid" holds from the first event.
+	if r := e.run(ctx, e.kubeconfig, nil, e.flags()...); r.code != 0 {
+		t.Fatalf("seeding: %s%s", r.out, r.err)
+	}
+	start := e.secret("agentcore-jwt")
+	w, err := e.kube.CoreV1().Secrets(e.ns).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=agentcore-jwt", ResourceVersion: start.ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		for ev := range w.ResultChan() {
+			if ev.Type == watch.Deleted {
+				seen = append(seen, "DELETED")
+				continue
+			}
+			if s, ok := ev.Object.(*corev1.Secret); ok {
+				seen = append(seen, string(s.Data["Authorization"]))
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	results := make([]result, 10)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = e.run(ctx, e.kubeconfig, nil, e.flags("--force")...)
+		}()
+	}
+	// The other writer: adds a key at a time, with its own conflict retries, while the rotators run.
+	const otherWrites = 8
+	for i := 0; i < otherWrites; i++ {
+		for {
+			s := e.secret("agentcore-jwt")
+			s.Data[fmt.Sprintf("other-%d", i)] = []byte("v")
+			_, err := e.kube.CoreV1().Secrets(e.ns).Update(ctx, s, metav1.UpdateOptions{})
+			if err == nil {
+				break
+			}
+			if !strings.Contains(err.Error(), "modified") {
+				t.Fatalf("other writer: %v", err)
+			}
+		}
+	}
+	wg.Wait()
+	time.Sleep(500 * time.Millisecond) // let the watch deliver the last events
+	w.Stop()
+	<-watchDone
+
+	rotated, kept, conflicts := 0, 0, 0
+	for i, r := range results {
+		if r.code != 0 || r.err != "" {
+			t.Errorf("rotator %d: code %d\n%s%s", i, r.code, r.out, r.err)
+		}
+		if strings.Contains(r.out, "✔ rotated") || strings.Contains(r.out, "OK rotated") {
+			rotated++
+		}
+		if strings.Contains(r.out, "it was kept") {
+			kept++
+		}
+		if strings.Contains(r.out, "conflicts") {
+			conflicts++
+		}
+	}
+	final := e.secret("agentcore-jwt")
+	for i := 0; i < otherWrites; i++ {
+		if string(final.Data[fmt.Sprintf("other-%d", i)]) != "v" {
+			t.Errorf("the other writer's key other-%d was lost", i)
+		}
+	}
+	if string(final.Data["other"]) != "keep" || final.Labels["team"] != "payments" {
+		t.Error("the original keys/labels were lost")
+	}
+	if err := e.checkValid(string(final.Data["Authorization"]), 50*time.Minute); err != nil {
+		t.Fatalf("final token invalid: %v", err)
+	}
+	if len(seen) < otherWrites {
+		t.Fatalf("the watch saw only %d changes", len(seen))
+	}
+	for i, v := range seen {
+		if err := e.checkValid(v, 50*time.Minute); err != nil {
+			t.Fatalf("the Secret held an invalid value at change %d: %v", i, err)
+		}
+	}
+	if rotated < 1 || rotated+kept != 10 {
+		t.Fatalf("10 rotators: %d wrote, %d kept a newer token; want every one to end in one of the two", rotated, kept)
+	}
+	t.Logf("10 rotators: %d wrote, %d kept a newer token, %d saw conflicts; the watch saw %d changes, all valid", rotated, kept, conflicts, len(seen))
+}
+
+func testBadInput(t *testing.T, cog *cognitolocal.Server) {
+	e := newEnv(t, cog, t.Name())
+	ctx := context.Background()
+	unchanged := func(t *testing.T, rv string) {
+		t.Helper()
+		if e.secret("agentcore-jwt").ResourceVersion != rv {
+			t.Fatal("the Secret changed")
+		}
+	}
+	rv := e.secret("agentcore-jwt").ResourceVersion
+	oneLine := func(t *testing.T, r result, code int, want ...string) {
+		t.Helper()
+		if r.code != code || strings.Count(strings.TrimSpace(r.err), "\n") != 0 || !strings.HasPrefix(r.err, "error: ") {
+			t.Fatalf("want exit %d and one error line, got %d:\n%s%s", code, r.code, r.out, r.err)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.err, w) {
+				t.Fatalf("error lacks %q: %s", w, r.err)
+			}
+		}
+	}
+
+	t.Run("SecretMissing", func(t *testing.T) {
+		r := e.run(ctx, e.kubeconfig, nil, e.flags("--secret", "nope")...)
+		oneLine(t, r, 1, "reading Secret "+e.ns+"/nope: not found")
+	})
+	t.Run("RBACForbidsUpdate", func(t *testing.T) {
+		role := `get-only`
+		if _, err := e.kube.RbacV1().Roles(e.ns).Create(ctx, rbacRole(e.ns, role), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.kube.RbacV1().RoleBindings(e.ns).Create(ctx, rbacBinding(e.ns, role), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		kc := filepath.Join(t.TempDir(), "limited")
+		if err := e.c.WriteKubeconfig(kc, testcluster.LimitedToken, e.ns); err != nil {
+			t.Fatal(err)
+		}
+		r := e.run(ctx, kc, nil, e.flags()...)
+		oneLine(t, r, 1, "updating Secret "+e.ns+"/agentcore-jwt: forbidden (cannot update resource secrets)")
+		unchanged(t, rv)
+	})
+	t.Run("CognitoUnreachable", func(t *testing.T) {
+		t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "http://127.0.0.1:1")
+		t.Setenv("AWS_MAX_ATTEMPTS", "1")
+		r := e.run(ctx, e.kubeconfig, nil, e.flags()...)
+		oneLine(t, r, 1, "minting a token", "Nothing was written")
+		if !strings.Contains(r.err, "connection refused") && !strings.Contains(r.err, "unreachable") {
+			t.Fatalf("the error must say Cognito could not be reached: %s", r.err)
+		}
+		unchanged(t, rv)
+	})
+	t.Run("StoredCredentialsWrong", func(t *testing.T) {
+		e.createSecret("bad-creds", map[string]string{"clientSecret": e.id.Client.Secret, "password": "Wrong-password-1!"}, nil, nil)
+		args := e.flags()
+		for i, a := range args {
+			if a == "gw-creds" {
+				args[i] = "bad-creds"
+			}
+		}
+		r := e.run(ctx, e.kubeconfig, nil, args...)
+		oneLine(t, r, 1, "minting a token for \"gateway-svc\"", "password", "Nothing was written")
+		if strings.Contains(r.err, "Wrong-password-1!") {
+			t.Fatal("the password was printed")
+		}
+		unchanged(t, rv)
+	})
+	t.Run("NoRecordNoFlags", func(t *testing.T) {
+		r := e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns)
+		oneLine(t, r, 1, "no setup record in namespace "+e.ns, "--user-pool-id", "--client-id", "--username")
+	})
+	t.Run("SecretInArgvRefused", func(t *testing.T) {
+		r := e.run(ctx, e.kubeconfig, nil, e.flags("--password-from", "hunter2-literal")...)
+		oneLine(t, r, 2, "--password-from", "never accepted as arguments")
+		if strings.Contains(r.err, "hunter2-literal") {
+			t.Fatal("the literal was echoed")
+		}
+	})
+	t.Run("PasswordFromEnv", func(t *testing.T) {
+		e.createSecret("only-secret", map[string]string{"clientSecret": e.id.Client.Secret}, nil, nil)
+		t.Setenv("GW_PASSWORD", e.id.User.Password)
+		args := e.flags("--password-from", "env:GW_PASSWORD", "--dry-run")
+		for i, a := range args {
+			if a == "gw-creds" {
+				args[i] = "only-secret"
+			}
+		}
+		if r := e.run(ctx, e.kubeconfig, nil, args...); r.code != 0 || !strings.Contains(r.out, "minted with the password") {
+			t.Fatalf("password from env: %d\n%s%s", r.code, r.out, r.err)
+		}
+		r := e.run(ctx, e.kubeconfig, nil, e.flags("--password-from", "env:UNSET_VAR_XYZ")...)
+		oneLine(t, r, 1, "env:UNSET_VAR_XYZ: the environment variable is not set")
+	})
+}
+
+func testWatchJSON(t *testing.T, cog *cognitolocal.Server) {
+	e := newEnv(t, cog, t.Name())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var kinds []rotate.EventKind
+	o := &rotatecmd.Options{WatchHook: func(ev rotate.Event) {
+		mu.Lock()
+		kinds = append(kinds, ev.Kind)
+		mu.Unlock()
+		if ev.Kind == rotate.EventRotated || ev.Kind == rotate.EventFailed {
+			cancel() // like SIGTERM after the first rotation
+		}
+	}}
+	done := make(chan result, 1)
+	go func() { done <- e.run(ctx, e.kubeconfig, o, e.flags("--watch", "--log-format", "json")...) }()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("watch did not stop after cancellation")
+	}
+	if r.code != 0 {
+		t.Fatalf("watch: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	lines := strings.Split(strings.TrimSpace(r.err), "\n")
+	var msgs []string
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not a JSON log line: %q", l)
+		}
+		msgs = append(msgs, fmt.Sprint(m["msg"]))
+		if strings.Contains(l, "eyJ") && !strings.Contains(l, "redacted") {
+			t.Fatalf("a token in the log: %s", l)
+		}
+	}
+	want := []string{"watching", "token rotated", "stopped"}
+	if strings.Join(msgs, "|") != strings.Join(want, "|") {
+		t.Fatalf("log lines %v, want %v", msgs, want)
+	}
+	if err := e.checkValid(string(e.secret("agentcore-jwt").Data["Authorization"]), 50*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
