@@ -300,7 +300,7 @@ func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
 	if err := e.checkValid(string(good.Data["Authorization"]), 50*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.secret(setup.DefaultRecordName+setup.CredentialsSuffix).Data["refreshToken"]) == 0 {
+	if len(e.secret(setup.DefaultRecordName + setup.CredentialsSuffix).Data["refreshToken"]) == 0 {
 		t.Fatal("the refresh token was not stored in the record's Secret")
 	}
 
