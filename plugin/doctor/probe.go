@@ -127,7 +127,7 @@ func ClassifyError(err error) Classification {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Classification{Status: Fail, Summary: "connection refused", CheckID: IDResourcesGateway,
 			Hint: "Nothing listens there: check the Gateway's address and listener port (or --gateway-url)."}
-	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recErr), strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"):
+	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recErr), strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"), strings.Contains(err.Error(), "HTTP response to HTTPS client"):
 		return Classification{Status: Fail, Summary: "TLS error: " + oneLineMsg(err.Error()), CheckID: IDResourcesGateway,
 			Hint: "http vs https mismatch, or a certificate the client does not trust."}
 	case errors.As(err, &dnsErr):
