@@ -218,7 +218,7 @@ func (f *Follower) once(ctx context.Context, lines chan<- Line, events chan<- Ev
 	if err != nil {
 		return err
 	}
-	var ps []string
+	ps := []string{}
 	type src struct {
 		pod, container string
 		ch             chan Line

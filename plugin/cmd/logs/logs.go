@@ -15,6 +15,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	pl "github.com/kubectl-agentcore/kubectl-agentcore/plugin/logs"
 	tuilogs "github.com/kubectl-agentcore/kubectl-agentcore/tui/logs"
@@ -106,6 +107,11 @@ func (o *Options) Complete(f *cmdutil.Factory, cmd *cobra.Command) error {
 		flt.Grep = re
 	}
 	o.filter = flt
+	if o.Gateway != "" {
+		if _, err := pl.ParseGatewayRef(o.Gateway, "default"); err != nil {
+			return cmdutil.UsageErrorf("%v", err)
+		}
+	}
 	switch {
 	case o.Buffer < 1:
 		return cmdutil.UsageErrorf("invalid --buffer %d: must be at least 1", o.Buffer)
@@ -318,16 +324,14 @@ func (o *Options) runCluster(ctx context.Context, cmd *cobra.Command, f *cmdutil
 			}
 			continue
 		case ev := <-events:
-			if ev.Notice != "" {
-				fmt.Fprintln(f.IO.ErrOut, "warning: "+ev.Notice)
-			}
-			if ev.Pods != nil && len(ev.Pods) == 0 && !o.Follow {
-				fmt.Fprintf(f.IO.ErrOut, "warning: Gateway %s has no proxy pods (label %s)\n", gw.Ref(), "gateway.networking.k8s.io/gateway-name="+gw.Name)
-			}
+			o.warn(f, gw, ev)
 			continue
 		case <-ctx.Done():
 		}
 		break
+	}
+	for len(events) > 0 {
+		o.warn(f, gw, <-events)
 	}
 	cancel()
 	if runErr != nil && ctx.Err() == nil {
@@ -335,6 +339,15 @@ func (o *Options) runCluster(ctx context.Context, cmd *cobra.Command, f *cmdutil
 		return runErr
 	}
 	return p.finish()
+}
+
+func (o *Options) warn(f *cmdutil.Factory, gw pl.Gateway, ev pl.Event) {
+	if ev.Notice != "" {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+ev.Notice)
+	}
+	if ev.Pods != nil && len(ev.Pods) == 0 && !o.Follow {
+		fmt.Fprintf(f.IO.ErrOut, "warning: Gateway %s has no proxy pods (label %s)\n", gw.Ref(), k8sres.ProxyPodSelector(gw.Name))
+	}
 }
 
 // ---- screen ----
