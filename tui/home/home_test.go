@@ -101,7 +101,9 @@ func TestHomeCtrlCQuits(t *testing.T) {
 func TestHomeShowsLoaderFailuresInHeader(t *testing.T) {
 	l := Loaders{
 		Kube: func(context.Context) (string, string, error) { return "", "", errors.New("no kubeconfig") },
-		AWS:  func(context.Context) (string, string, error) { return "us-west-2", "", errors.New("no AWS credentials") },
+		AWS: func(context.Context) (string, string, error) {
+			return "us-west-2", "", errors.New("no AWS credentials")
+		},
 	}
 	m := New(context.Background(), DefaultItems(), style.New(false, true), l)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(90, 20))
