@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -404,4 +405,28 @@ func TestClusterSetupRecordAndNativeMode(t *testing.T) {
 		IDResourcesRewrite: {Pass, "native aws.agentCore backend", ""},
 		IDResourcesPolicy:  {Pass, "backend's own policies.auth", ""},
 	})
+}
+
+func TestClusterProbe(t *testing.T) {
+	e := newEnv(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	got, _ := e.run(Options{Probe: true, GatewayURL: closed, DataPlaneURL: e.fake.URL}, nil)
+	expect(t, got, map[string]want{
+		IDProbeGateway: {Fail, "connection refused", ""},
+		IDProbeDirect:  {Pass, "answers 401", ""},
+	})
+	if h := got[IDProbeGateway].Hint; !strings.Contains(h, "See resources.gateway") {
+		t.Errorf("probe must tie back to the check: %q", h)
+	}
+	// IAM-only runtime: the direct call gets 403 and says so.
+	if err := e.fake.SetAuthorizerJSON(e.rt.ID, []byte(`null`)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = e.run(Options{Probe: true, GatewayURL: closed, DataPlaneURL: e.fake.URL}, nil)
+	expect(t, got, map[string]want{IDProbeDirect: {Fail, "403", ""}})
 }
