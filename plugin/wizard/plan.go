@@ -80,6 +80,10 @@ func compare(ctx context.Context, env *Env, desired *unstructured.Unstructured, 
 	if err != nil {
 		return st, err
 	}
+	if !nsExists && desired.GetNamespace() != "" {
+		st.action = ActionCreate // nothing can exist in a namespace that does not
+		return st, nil
+	}
 	live, err := ri.Get(ctx, desired.GetName(), metav1.GetOptions{})
 	switch {
 	case err == nil:
@@ -87,10 +91,6 @@ func compare(ctx context.Context, env *Env, desired *unstructured.Unstructured, 
 	case apierrors.IsNotFound(err):
 	default:
 		return st, k8sres.Explain(fmt.Sprintf("reading %s %s", desired.GetKind(), ref(desired)), err)
-	}
-	if !nsExists && desired.GetNamespace() != "" {
-		st.action = ActionCreate
-		return st, nil
 	}
 	dry, err := env.Applier.Apply(ctx, desired, true)
 	if err != nil {

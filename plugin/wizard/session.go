@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -156,6 +157,14 @@ func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 		}
 	default:
 		return nil, k8sres.Explain("reading namespace "+cfg.Namespace, err)
+	}
+	if !s.NamespaceExists {
+		// Can we create it? A server-side dry run answers without creating anything.
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cfg.Namespace}}
+		if _, err := env.Kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil && !apierrors.IsAlreadyExists(err) {
+			why := strings.TrimSuffix(trimDot(k8sres.Explain("creating namespace "+cfg.Namespace, err).Error()), ". Ask your cluster admin for RBAC")
+			return nil, fmt.Errorf("%s; nothing was changed. Ask your cluster admin for RBAC, create the namespace first, or pick an existing one with --route-namespace", why)
+		}
 	}
 	if s.NamespaceExists {
 		rec, err := setup.Load(ctx, env.Kube, cfg.Namespace)

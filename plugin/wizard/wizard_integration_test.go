@@ -28,9 +28,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
+	fakediscovery "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	clienttesting "k8s.io/client-go/testing"
 )
 
 func TestMain(m *testing.M) { testcluster.Main(m) }
@@ -65,7 +67,9 @@ func newWorld(t *testing.T) *world {
 	if _, err := dyn.Resource(k8sres.GVRGatewayClass).Create(ctx, gc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = dyn.Resource(k8sres.GVRGatewayClass).Delete(context.Background(), class, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = dyn.Resource(k8sres.GVRGatewayClass).Delete(context.Background(), class, metav1.DeleteOptions{})
+	})
 	gw := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
 		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": w.gwNS},
@@ -224,9 +228,6 @@ func TestWizardTwiceThenTeardown(t *testing.T) {
 	creds, err := setup.LoadCredentials(context.Background(), w.c.Kube(), &rec)
 	if err != nil || creds.ClientSecret == "" || len(creds.Password) < 20 {
 		t.Fatalf("credentials not stored: %v", err)
-	}
-	for _, gvr := range []struct{ res, name string }{{"httproutes", "agentcore"}, {"agentgatewaybackends", "agentcore"}} {
-		_ = gvr
 	}
 	route, err := w.c.Dynamic().Resource(k8sres.GVRHTTPRoute).Namespace(ns).Get(context.Background(), "agentcore", metav1.GetOptions{})
 	if err != nil {
@@ -434,6 +435,12 @@ func TestBadInput(t *testing.T) {
 		{"missing answers", func(a *wz.Answers) { a.RuntimeARN = ""; a.Identity = "external" }, nil, []string{"--runtime-arn", "--discovery-url", "--audience"}},
 		{"bad rate limit", func(a *wz.Answers) { a.RateLimit = "3/day" }, nil, []string{"invalid rate limit"}},
 		{"bad CORS origin", func(a *wz.Answers) { a.CORSOrigins = []string{"app.example.com"} }, nil, []string{"invalid --cors-origin"}},
+		{"missing CRDs", nil, func(e *wz.Env) {
+			fd := &fakediscovery.FakeDiscovery{Fake: &clienttesting.Fake{}}
+			fd.Resources = []*metav1.APIResourceList{{GroupVersion: "gateway.networking.k8s.io/v1", APIResources: []metav1.APIResource{
+				{Name: "gateways", Kind: "Gateway"}, {Name: "gatewayclasses", Kind: "GatewayClass"}, {Name: "httproutes", Kind: "HTTPRoute"}}}}
+			e.Discovery = fd
+		}, []string{"AgentgatewayBackend", "Install Agent Gateway"}},
 		{"namespace forbidden", nil, func(e *wz.Env) {
 			*e = *w.env(w.c.ConfigFor(testcluster.LimitedToken))
 		}, []string{"creating namespace " + badNS, "forbidden", "nothing was changed"}},
