@@ -1,0 +1,621 @@
+// Package sandbox runs the whole Client → Agent Gateway → AgentCore path on one machine, on loopback only, from
+// the project's own files: a real kube-apiserver + etcd with the Gateway API and Agent Gateway CRDs, kwok as the
+// kubelet of a fake node whose proxy pods' logs are files, cognito-local, a local AgentCore (control and data
+// plane) and the DEMO STAND-IN for the gateway proxy (internal/gatewaystandin; not a gateway product).
+//
+// Start runs it in-process (the end-to-end tests); Serve is Start until a signal (the `sandbox serve` daemon);
+// Up/Down/Load manage that daemon through a state folder (PIDs and the environment in state.json).
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/gatewaystandin"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// Names of what the sandbox creates.
+const (
+	GatewayNamespace = "agentgateway-system"
+	GatewayName      = "agentgateway-proxy"
+	GatewayClass     = "agentgateway"
+	Region           = "us-east-1"
+	Account          = "123456789012"
+	// EchoRuntime has no authorizer yet: the wizard configures it. IAMRuntime stays IAM-only.
+	EchoRuntime = "echo_agent"
+	IAMRuntime  = "iam_only_agent"
+	// AccessKeyID/SecretAccessKey are dummy credentials (the local services do not check them).
+	AccessKeyID     = "AKIDSANDBOXLOCAL"
+	SecretAccessKey = "sandbox-local-secret"
+	stateFile       = "state.json"
+)
+
+// ProxyPods are the names of the gateway's proxy pods on the kwok node.
+var ProxyPods = []string{"agentgateway-proxy-7c9d5b8f4-x2x4q", "agentgateway-proxy-7c9d5b8f4-q8mzn"}
+
+// State is what a running sandbox publishes (state.json).
+type State struct {
+	Dir        string            `json:"dir"`
+	PID        int               `json:"pid"` // the sandbox process (its children die with it)
+	PIDs       map[string]int    `json:"pids"`
+	StartedAt  time.Time         `json:"startedAt"`
+	StartupMS  int64             `json:"startupMs"`
+	Kubeconfig string            `json:"kubeconfig"`
+	GatewayURL string            `json:"gatewayUrl"` // the stand-in's address (the Gateway's address:port)
+	AgentCore  string            `json:"agentCoreUrl"`
+	Cognito    string            `json:"cognitoUrl"`
+	Runtimes   map[string]string `json:"runtimes"` // name → ARN
+	LogFiles   []string          `json:"logFiles"`
+	Env        map[string]string `json:"env"`
+}
+
+// EnvList is Env as sorted KEY=VALUE lines.
+func (s *State) EnvList() []string {
+	var out []string
+	for k, v := range s.Env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Sandbox is a running sandbox (in this process).
+type Sandbox struct {
+	State   State
+	Cluster *testcluster.KwokCluster
+	Cognito *cognitolocal.Server
+	Fake    *fakeagentcore.Server
+	StandIn *gatewaystandin.StandIn
+
+	stops []func()
+}
+
+// Options for Start.
+type Options struct {
+	// Dir is the state folder (created; everything the sandbox writes lives there).
+	Dir string
+	// Logger for progress (default: discard).
+	Logger *slog.Logger
+	// FakeOptions tune the local AgentCore (tests shorten delays).
+	FakeOptions fakeagentcore.Options
+}
+
+// Missing says what is not built/installed ("" when the sandbox can start).
+func Missing() string {
+	var m []string
+	bin := testcluster.BinDir()
+	m = append(m, testcluster.Missing(bin)...)
+	m = append(m, testcluster.MissingKwok(bin)...)
+	if len(m) > 0 {
+		return strings.Join(m, ", ") + " not built in " + bin + " (run `make testbin`)"
+	}
+	if why := cognitolocal.Missing(cognitolocal.Options{}); why != "" {
+		return why
+	}
+	return ""
+}
+
+// Start brings everything up and returns when the gateway serves and the state is written.
+func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
+	t0 := time.Now()
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	log := o.Logger
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	sb = &Sandbox{State: State{Dir: dir, PID: os.Getpid(), PIDs: map[string]int{"sandbox": os.Getpid()}, StartedAt: time.Now().UTC(), Runtimes: map[string]string{}}}
+	defer func() {
+		if err != nil {
+			sb.Stop()
+			sb = nil
+		}
+	}()
+
+	// The cluster (with kwok), cognito-local and the local AgentCore start at the same time.
+	clusterDir := filepath.Join(dir, "cluster")
+	_ = os.RemoveAll(clusterDir) // a fresh cluster each start: etcd state from a killed run is not reused
+	if err := os.MkdirAll(clusterDir, 0o755); err != nil {
+		return nil, err
+	}
+	type clusterRes struct {
+		c   *testcluster.KwokCluster
+		err error
+	}
+	cch := make(chan clusterRes, 1)
+	go func() {
+		log.Info("starting etcd, kube-apiserver and kwok")
+		c, err := testcluster.StartWithKwok(ctx, clusterDir, testcluster.Options{})
+		cch <- clusterRes{c, err}
+	}()
+	type cogRes struct {
+		s   *cognitolocal.Server
+		err error
+	}
+	gch := make(chan cogRes, 1)
+	go func() {
+		log.Info("starting cognito-local")
+		cogDir := filepath.Join(dir, "cognito")
+		_ = os.RemoveAll(cogDir)
+		_ = os.MkdirAll(cogDir, 0o755)
+		s, err := cognitolocal.Start(ctx, cognitolocal.Options{Dir: cogDir})
+		gch <- cogRes{s, err}
+	}()
+
+	// Local AgentCore: control plane + data plane + a tiny STS for GetCallerIdentity, one loopback server.
+	fo := o.FakeOptions
+	fo.Region, fo.Account = Region, Account
+	sb.Fake = fakeagentcore.New(fo)
+	fakeLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", sb.Fake.Handler())
+	fakeSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = fakeSrv.Serve(fakeLn) }()
+	sb.stops = append(sb.stops, func() { _ = fakeSrv.Close() })
+	sb.State.AgentCore = "http://" + fakeLn.Addr().String()
+	stsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	stsSrv := &http.Server{Handler: http.HandlerFunc(serveSTS), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = stsSrv.Serve(stsLn) }()
+	sb.stops = append(sb.stops, func() { _ = stsSrv.Close() })
+	for _, name := range []string{EchoRuntime, IAMRuntime} {
+		rt, err := sb.Fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
+			AgentRuntimeName: aws.String(name),
+			AgentRuntimeArtifact: &types.AgentRuntimeArtifactMemberContainerConfiguration{Value: types.ContainerConfiguration{
+				ContainerUri: aws.String(Account + ".dkr.ecr." + Region + ".amazonaws.com/" + strings.ReplaceAll(name, "_", "-") + ":latest")}},
+			RoleArn:              aws.String("arn:aws:iam::" + Account + ":role/AgentRuntimeRole"),
+			NetworkConfiguration: &types.NetworkConfiguration{NetworkMode: types.NetworkModePublic},
+			Description:          aws.String("sandbox runtime " + name),
+			EnvironmentVariables: map[string]string{"AGENT_MODE": "echo"},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("seeding runtime %s: %w", name, err)
+		}
+		sb.State.Runtimes[name] = rt.ARN
+	}
+
+	// The stand-in's port is the Gateway listener's port, so the Gateway's address + port reach it.
+	gwLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := gwLn.Addr().(*net.TCPAddr).Port
+	sb.State.GatewayURL = "http://" + gwLn.Addr().String()
+
+	cr := <-cch
+	if cr.err != nil {
+		gwLn.Close()
+		if g := <-gch; g.s != nil {
+			g.s.Stop()
+		}
+		return nil, fmt.Errorf("starting the cluster: %w", cr.err)
+	}
+	sb.Cluster = cr.c
+	sb.stops = append(sb.stops, cr.c.Stop)
+	gr := <-gch
+	if gr.err != nil {
+		gwLn.Close()
+		return nil, fmt.Errorf("starting cognito-local: %w", gr.err)
+	}
+	sb.Cognito = gr.s
+	sb.stops = append(sb.stops, gr.s.Stop)
+	sb.State.Cognito = gr.s.Endpoint()
+	sb.State.PIDs["cognito-local"] = gr.s.PID()
+	sb.State.Kubeconfig = cr.c.Kubeconfig
+
+	log.Info("creating the Gateway and its proxy pods")
+	files, err := sb.createGateway(ctx, port)
+	if err != nil {
+		gwLn.Close()
+		return nil, err
+	}
+	sb.State.LogFiles = files
+
+	si, err := gatewaystandin.New(gatewaystandin.Options{
+		Config: cr.c.Config, GatewayNamespace: GatewayNamespace, GatewayName: GatewayName,
+		Listener: gwLn, Upstream: sb.State.AgentCore, LogFiles: files, WriteGatewayStatus: true, Logger: log,
+	})
+	if err != nil {
+		gwLn.Close()
+		return nil, err
+	}
+	sb.StandIn = si
+	sictx, cancel := context.WithCancel(context.Background())
+	sidone := make(chan struct{})
+	go func() {
+		defer close(sidone)
+		if err := si.Run(sictx); err != nil {
+			log.Error("gateway stand-in stopped", "err", err)
+		}
+	}()
+	sb.stops = append(sb.stops, func() { cancel(); <-sidone })
+	select {
+	case <-si.Synced():
+	case <-sidone:
+		return nil, errors.New("the gateway stand-in stopped while starting")
+	case <-time.After(60 * time.Second):
+		return nil, errors.New("the gateway stand-in did not sync with the apiserver in 60s")
+	}
+
+	sb.State.Env = map[string]string{
+		"KUBECONFIG":            sb.State.Kubeconfig,
+		"AWS_REGION":            Region,
+		"AWS_ACCESS_KEY_ID":     AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY": SecretAccessKey,
+		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL": sb.State.AgentCore,
+		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE":         sb.State.AgentCore,
+		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": sb.State.Cognito,
+		"AWS_ENDPOINT_URL_STS":                       "http://" + stsLn.Addr().String(),
+	}
+	sb.State.StartupMS = time.Since(t0).Milliseconds()
+	if err := writeState(dir, &sb.State); err != nil {
+		return nil, err
+	}
+	log.Info("sandbox ready", "in", time.Since(t0).Round(time.Millisecond))
+	return sb, nil
+}
+
+// Stop stops everything (reverse order) and removes state.json.
+func (sb *Sandbox) Stop() {
+	for i := len(sb.stops) - 1; i >= 0; i-- {
+		sb.stops[i]()
+	}
+	sb.stops = nil
+	if sb.State.Dir != "" {
+		_ = os.Remove(filepath.Join(sb.State.Dir, stateFile))
+	}
+}
+
+var (
+	gvrGatewayClass = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gatewayclasses"}
+	gvrGateway      = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"}
+	gvrLogs         = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: "logs"}
+)
+
+// createGateway makes the GatewayClass, the namespace, the Gateway (listener on port), its Service (LoadBalancer at
+// 127.0.0.1) and the proxy pods with kwok Logs objects pointing at CRI log files. It returns the log files.
+func (sb *Sandbox) createGateway(ctx context.Context, port int) ([]string, error) {
+	c := sb.Cluster
+	kc, dyn := c.Kube(), c.Dynamic()
+	create := func(gvr schema.GroupVersionResource, obj map[string]any) error {
+		u := &unstructured.Unstructured{Object: obj}
+		ri := dyn.Resource(gvr)
+		var err error
+		if ns := u.GetNamespace(); ns != "" {
+			_, err = ri.Namespace(ns).Create(ctx, u, metav1.CreateOptions{})
+		} else {
+			_, err = ri.Create(ctx, u, metav1.CreateOptions{})
+		}
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating %s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+		return nil
+	}
+	if err := create(gvrGatewayClass, map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+		"metadata": map[string]any{"name": GatewayClass},
+		"spec":     map[string]any{"controllerName": gatewaystandin.ControllerName, "description": "sandbox: served by the demo gateway stand-in"},
+	}); err != nil {
+		return nil, err
+	}
+	if gc, err := dyn.Resource(gvrGatewayClass).Get(ctx, GatewayClass, metav1.GetOptions{}); err == nil {
+		_ = unstructured.SetNestedSlice(gc.Object, []any{map[string]any{
+			"type": "Accepted", "status": "True", "reason": "Accepted", "message": "demo gateway stand-in",
+			"observedGeneration": gc.GetGeneration(), "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}, "status", "conditions")
+		_, _ = dyn.Resource(gvrGatewayClass).UpdateStatus(ctx, gc, metav1.UpdateOptions{})
+	}
+	if _, err := kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: GatewayNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, err
+	}
+	if _, err := kc.CoreV1().ServiceAccounts(GatewayNamespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, err
+	}
+	if err := create(gvrGateway, map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": GatewayName, "namespace": GatewayNamespace},
+		"spec": map[string]any{"gatewayClassName": GatewayClass, "listeners": []any{map[string]any{
+			"name": "http", "protocol": "HTTP", "port": int64(port), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
+	}); err != nil {
+		return nil, err
+	}
+	labels := map[string]string{testcluster.AppNameLabel: GatewayName, testcluster.GatewayNameLabel: GatewayName}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: GatewayName, Namespace: GatewayNamespace, Labels: labels},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: labels,
+			Ports: []corev1.ServicePort{{Name: "http", Port: int32(port), TargetPort: intstr.FromInt32(int32(port)), Protocol: corev1.ProtocolTCP}}},
+	}
+	live, err := kc.CoreV1().Services(GatewayNamespace).Create(ctx, svc, metav1.CreateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("creating the gateway Service: %w", err)
+	}
+	live.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "127.0.0.1"}}
+	if _, err := kc.CoreV1().Services(GatewayNamespace).UpdateStatus(ctx, live, metav1.UpdateOptions{}); err != nil {
+		return nil, fmt.Errorf("writing the gateway Service's load balancer: %w", err)
+	}
+
+	var files []string
+	for _, name := range ProxyPods {
+		logDir := filepath.Join(c.LogDir, GatewayNamespace, name)
+		if err := os.MkdirAll(logDir, 0o755); err != nil {
+			return nil, err
+		}
+		f := filepath.Join(logDir, "agentgateway.log")
+		start := time.Now().UTC().Format(time.RFC3339Nano) + " stdout F " +
+			time.Now().UTC().Format(time.RFC3339Nano) + "\tinfo\tstate_manager\tdemo gateway stand-in: serving " + GatewayNamespace + "/" + GatewayName + " (sandbox)\n"
+		if err := os.WriteFile(f, []byte(start), 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+		if err := create(gvrLogs, map[string]any{
+			"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Logs",
+			"metadata": map[string]any{"namespace": GatewayNamespace, "name": name},
+			"spec":     map[string]any{"logs": []any{map[string]any{"containers": []any{"agentgateway"}, "logsFile": f, "follow": true}}},
+		}); err != nil {
+			return nil, err
+		}
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: GatewayNamespace, Name: name, Labels: labels},
+			Spec: corev1.PodSpec{
+				NodeName:    testcluster.KwokNodeName,
+				Containers:  []corev1.Container{{Name: "agentgateway", Image: "cr.agentgateway.dev/agentgateway:sandbox-standin"}},
+				Tolerations: []corev1.Toleration{{Key: testcluster.KwokNodeAnnotation, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+			},
+		}
+		if _, err := kc.CoreV1().Pods(GatewayNamespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return nil, fmt.Errorf("creating proxy pod %s: %w", name, err)
+		}
+	}
+	// Wait until the apiserver serves the pods' logs through kwok.
+	for _, name := range ProxyPods {
+		var last error
+		one := int64(1)
+		err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+			_, last = kc.CoreV1().Pods(GatewayNamespace).GetLogs(name, &corev1.PodLogOptions{LimitBytes: &one}).DoRaw(ctx)
+			return last == nil, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("kwok does not serve the logs of %s: %v", name, last)
+		}
+	}
+	return files, nil
+}
+
+// serveSTS answers GetCallerIdentity with the sandbox account (the home screen's header asks for it).
+func serveSTS(w http.ResponseWriter, r *http.Request) {
+	type result struct {
+		Arn     string `xml:"Arn"`
+		UserID  string `xml:"UserId"`
+		Account string `xml:"Account"`
+	}
+	type resp struct {
+		XMLName xml.Name `xml:"GetCallerIdentityResponse"`
+		NS      string   `xml:"xmlns,attr"`
+		Result  result   `xml:"GetCallerIdentityResult"`
+		Meta    struct {
+			RequestID string `xml:"RequestId"`
+		} `xml:"ResponseMetadata"`
+	}
+	_ = r.ParseForm()
+	if r.Form.Get("Action") != "GetCallerIdentity" {
+		w.WriteHeader(400)
+		fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the sandbox STS only answers GetCallerIdentity</Message></Error><RequestId>sandbox</RequestId></ErrorResponse>`)
+		return
+	}
+	out := resp{NS: "https://sts.amazonaws.com/doc/2011-06-15/", Result: result{Arn: "arn:aws:iam::" + Account + ":user/sandbox", UserID: AccessKeyID, Account: Account}}
+	out.Meta.RequestID = "sandbox"
+	w.Header().Set("Content-Type", "text/xml")
+	_ = xml.NewEncoder(w).Encode(out)
+}
+
+func writeState(dir string, s *State) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, stateFile+".tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, stateFile))
+}
+
+// Load reads a running sandbox's state; an error when there is none (or its process is gone).
+func Load(dir string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no sandbox is running in %s", dir)
+		}
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s is unreadable: %w", filepath.Join(dir, stateFile), err)
+	}
+	if !alive(s.PID) {
+		return nil, fmt.Errorf("the sandbox in %s is not running (process %d is gone)", dir, s.PID)
+	}
+	return &s, nil
+}
+
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	return syscall.Kill(pid, 0) == nil
+}
+
+// Serve runs Start, then waits for ctx (SIGTERM/SIGINT in the daemon) and stops everything.
+func Serve(ctx context.Context, o Options) error {
+	sb, err := Start(ctx, o)
+	if err != nil {
+		_ = os.WriteFile(filepath.Join(o.Dir, "error.txt"), []byte(err.Error()), 0o600)
+		return err
+	}
+	<-ctx.Done()
+	sb.Stop()
+	return nil
+}
+
+// Up starts the sandbox daemon (exe sandbox serve --dir dir) unless one is already running there, and waits
+// until it is ready. reused is true when a running sandbox was found.
+func Up(ctx context.Context, dir, exe string, timeout time.Duration) (st *State, reused bool, err error) {
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	if s, err := Load(dir); err == nil {
+		return s, true, nil
+	}
+	if why := Missing(); why != "" {
+		return nil, false, errors.New(why)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, false, err
+	}
+	if pid := readPID(dir); alive(pid) {
+		// a previous serve is still starting (or stuck): stop it first
+		_ = stopPID(pid, 15*time.Second)
+	}
+	_ = os.Remove(filepath.Join(dir, stateFile))
+	_ = os.Remove(filepath.Join(dir, "error.txt"))
+	logf, err := os.OpenFile(filepath.Join(dir, "sandbox.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, false, err
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, "sandbox", "serve", "--dir", dir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = os.Environ()
+	if wd, err := os.Getwd(); err == nil {
+		cmd.Dir = wd // the daemon finds .testbin and tools/ from the project folder
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, false, fmt.Errorf("starting the sandbox process: %w", err)
+	}
+	pid := cmd.Process.Pid
+	_ = os.WriteFile(filepath.Join(dir, "sandbox.pid"), []byte(strconv.Itoa(pid)), 0o644)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(timeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			_ = stopPID(pid, 15*time.Second)
+			return nil, false, ctx.Err()
+		case err := <-exited:
+			why, _ := os.ReadFile(filepath.Join(dir, "error.txt"))
+			if len(why) == 0 {
+				why = []byte(fmt.Sprint(err))
+			}
+			return nil, false, fmt.Errorf("the sandbox process exited while starting: %s (log: %s)", strings.TrimSpace(string(why)), filepath.Join(dir, "sandbox.log"))
+		case <-deadline:
+			_ = stopPID(pid, 15*time.Second)
+			return nil, false, fmt.Errorf("the sandbox was not ready after %s; see %s", timeout, filepath.Join(dir, "sandbox.log"))
+		case <-tick.C:
+			if s, err := Load(dir); err == nil && s.PID == pid {
+				return s, false, nil
+			}
+		}
+	}
+}
+
+// Down stops the sandbox running in dir (SIGTERM, then SIGKILL after a grace period). stopped is false when
+// nothing was running.
+func Down(dir string) (stopped bool, err error) {
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return false, err
+	}
+	pid := readPID(dir)
+	if s, err := Load(dir); err == nil {
+		pid = s.PID
+	}
+	if !alive(pid) {
+		_ = os.Remove(filepath.Join(dir, stateFile))
+		return false, nil
+	}
+	if err := stopPID(pid, 20*time.Second); err != nil {
+		return true, err
+	}
+	_ = os.Remove(filepath.Join(dir, stateFile))
+	_ = os.Remove(filepath.Join(dir, "sandbox.pid"))
+	return true, nil
+}
+
+func readPID(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "sandbox.pid"))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+func stopPID(pid int, grace time.Duration) error {
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return nil
+	}
+	deadline := time.Now().Add(grace)
+	for time.Now().Before(deadline) {
+		if !alive(pid) || zombie(pid) {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	return fmt.Errorf("the sandbox process %d did not stop in %s and was killed", pid, grace)
+}
+
+// zombie reports a process that exited but was not reaped (its parent is gone or not waiting).
+func zombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i > 0 && i+2 < len(s) {
+		return s[i+2] == 'Z'
+	}
+	return false
+}
