@@ -359,7 +359,7 @@ func (m Model) detailLines(w int) []string {
 	field("detail", r.Detail, lipgloss.NewStyle())
 	field("hint", r.Hint, lipgloss.NewStyle())
 	field("fix", r.Fix, t.Bold)
-	if r.Duration > 0 {
+	if r.Duration >= time.Millisecond {
 		field("took", r.Duration.Round(time.Millisecond).String(), t.Faint)
 	}
 	return out
