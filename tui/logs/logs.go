@@ -601,6 +601,9 @@ func (m Model) row(e *pl.Entry, w int) string {
 // sanitize keeps control characters and escape sequences in log lines from driving the terminal.
 func sanitize(s string) string {
 	return strings.Map(func(r rune) rune {
+		if r == '\t' {
+			return ' '
+		}
 		if r < 0x20 || r == 0x7f || r == 0xfffd {
 			return '·'
 		}
@@ -631,7 +634,11 @@ func (m Model) renderDetail(b *strings.Builder, w, bodyH int) {
 			lines = append(lines, " "+t.Faint.Render(pad("status", 14))+" "+t.HTTPStatus(e.Status))
 		}
 		if cause := e.Cause(); cause != "" {
-			lines = append(lines, "", " "+t.Red.Render("likely cause")+" "+cause, "")
+			lines = append(lines, "", " "+t.Red.Render("likely cause"))
+			for _, l := range strings.Split(ansi.Wordwrap(cause, w-4, " "), "\n") {
+				lines = append(lines, "   "+l)
+			}
+			lines = append(lines, "")
 		}
 		if !e.Access {
 			add("message", e.Message)

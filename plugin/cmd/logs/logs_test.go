@@ -210,6 +210,11 @@ func TestLogsFromClusterEveryFilterAndFormat(t *testing.T) {
 		t.Fatalf("--stats:\n%s", out)
 	}
 
+	// the home screen's hint: the two 401s of the last minute (the only Agent Gateway, no setup record)
+	if h, ok := HintFor(ctx, k.Kube(), k.Dynamic(), "", time.Now()); !ok || h.Text != "2 × 401 in the last 5m" {
+		t.Fatalf("hint = %+v %v", h, ok)
+	}
+
 	// a Gateway that does not exist has no pods: a warning, no lines, exit 0
 	out, errOut, code = run(t, ctx, kc, "", "", "--gateway", ns+"/nope")
 	if code != 0 || out != "" || !strings.Contains(errOut, "has no proxy pods") {

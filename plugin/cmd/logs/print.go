@@ -109,6 +109,10 @@ func appendText(b []byte, v *pl.View, pod string, p *printer) []byte {
 // appendClean appends s with control characters shown as · (a log line must not drive the terminal).
 func appendClean(b, s []byte) []byte {
 	for _, c := range s {
+		if c == '\t' {
+			b = append(b, ' ')
+			continue
+		}
 		if c < 0x20 || c == 0x7f {
 			b = append(b, "·"...)
 			continue
