@@ -159,7 +159,10 @@ func runHome(cmd *cobra.Command, f *cmdutil.Factory) error {
 		}
 		sub.SetContext(ctx)
 		if err := sub.RunE(sub, nil); err != nil {
-			status = oneLine(redact.Text(err.Error()))
+			var ee *cmdutil.ExitError
+			if !errors.As(err, &ee) || ee.Err != nil {
+				status = oneLine(redact.Text(err.Error()))
+			} // else: the screen already showed its findings
 		}
 	}
 }
