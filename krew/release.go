@@ -125,16 +125,29 @@ func GoBuild(ctx context.Context, o Options, p Platform, out string) error {
 	if goBin == "" {
 		goBin = "go"
 	}
-	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-buildvcs=false", "-ldflags", LDFlags(o), "-o", out, "./cmd/kubectl-agentcore")
-	cmd.Dir = o.Root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Arch, "GOAMD64=v1", "GOARM64=v8.0", "GO386=sse2")
-	var stderr bytes.Buffer
-	cmd.Stdout = io.Discard
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build for %s: %v: %s", p, err, lastLines(stderr.String(), 10))
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-buildvcs=false", "-ldflags", LDFlags(o), "-o", out, "./cmd/kubectl-agentcore")
+		cmd.Dir = o.Root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Arch, "GOAMD64=v1", "GOARM64=v8.0", "GO386=sse2")
+		var stderr bytes.Buffer
+		cmd.Stdout = io.Discard
+		cmd.Stderr = &stderr
+		if err = cmd.Run(); err == nil {
+			return nil
+		}
+		err = fmt.Errorf("go build for %s: %v: %s", p, err, lastLines(stderr.String(), 10))
+		// A build cache entry removed under a concurrent build (cache trimming, go clean) shows as a failed
+		// import of a file that is gone; the next build recompiles it.
+		if !cacheEntryVanished(stderr.String()) {
+			break
+		}
 	}
-	return nil
+	return err
+}
+
+func cacheEntryVanished(stderr string) bool {
+	return strings.Contains(stderr, "could not import") && strings.Contains(stderr, "no such file or directory")
 }
 
 func lastLines(s string, n int) string {
