@@ -38,8 +38,10 @@ type Options struct {
 }
 
 // NewCmd builds the wizard command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	o := &Options{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdWithOptions(f, &Options{}) }
+
+// NewCmdWithOptions builds the command on o (tests set hooks on it).
+func NewCmdWithOptions(f *cmdutil.Factory, o *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "wizard",
 		Short: "Set up an AgentCore runtime behind Agent Gateway, idempotently, with a plan first",
