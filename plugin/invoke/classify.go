@@ -80,6 +80,10 @@ func Classify(status int, h http.Header, body, via string) Explanation {
 		e.Cause = "the runtime has no JWT authorizer (IAM/SigV4 only) but received a bearer token, or the reverse"
 		e.Check = "authorizer.mode"
 		e.Next = "configure the runtime's customJWTAuthorizer (kubectl agentcore wizard); run " + doctor
+	case status == http.StatusForbidden && has("missing authentication token") && via == "direct":
+		e.Cause = "the runtime has no JWT authorizer (IAM/SigV4 only) and the call carried no credentials; behind the gateway it needs a customJWTAuthorizer"
+		e.Check = "authorizer.mode"
+		e.Next = "configure the runtime's JWT authorizer with kubectl agentcore wizard"
 	case status == http.StatusForbidden && has("missing authentication token"):
 		e.Cause = "the path is not /runtimes/<encoded ARN>/invocations: the route's rewrite is wrong or missing"
 		e.Check = "resources.route-rewrite"

@@ -188,6 +188,7 @@ func TestClassify(t *testing.T) {
 		{403, nil, `{"message":"Authorization method mismatch. The agent is configured for SigV4"}`, "gateway", "authorizer.mode", "IAM"},
 		{403, nil, `{"Message":"Agent is configured for a different authorization token type"}`, "gateway", "authorizer.mode", "IAM"},
 		{403, nil, `{"message":"Missing Authentication Token"}`, "gateway", "resources.route-rewrite", "rewrite"},
+		{403, nil, `{"message":"Missing Authentication Token"}`, "direct", "authorizer.mode", "no JWT authorizer"},
 		{404, nil, `{"message":"Runtime not found: arn:aws:…"}`, "gateway", "resources.route-rewrite", "another ARN"},
 		{404, nil, `route not found`, "gateway", "resources.route", "no route matched"},
 		{429, nil, ``, "gateway", "", "rate limited"},

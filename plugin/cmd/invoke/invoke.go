@@ -260,7 +260,11 @@ func (o *Options) target(ctx context.Context, f *cmdutil.Factory) (uc.Target, er
 	}
 	t, err := uc.GatewayTarget(ctx, dyn, kube, l)
 	if err != nil {
-		return uc.Target{}, cmdutil.Fail("finding the gateway address", err, "Pass --gateway URL")
+		next := "Pass --gateway URL"
+		if strings.Contains(err.Error(), "--gateway") {
+			next = ""
+		}
+		return uc.Target{}, cmdutil.Fail("finding the gateway address", err, next)
 	}
 	if rec != nil {
 		t.Source += " (setup " + rec.Ref() + ")"
