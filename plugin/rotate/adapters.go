@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,13 +24,37 @@ type CognitoMinter struct {
 func (m CognitoMinter) MintWithRefresh(ctx context.Context, c Credentials, username string) (Tokens, error) {
 	t, err := m.Cognito.MintWithRefresh(ctx, awsops.MintRequest{PoolID: c.UserPoolID, ClientID: c.ClientID,
 		ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken, CognitoUsername: username})
-	return Tokens{IDToken: t.IDToken, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresIn: t.ExpiresIn}, err
+	return Tokens{IDToken: t.IDToken, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresIn: t.ExpiresIn}, unreachable("refreshing the token", err)
 }
 
 func (m CognitoMinter) MintWithPassword(ctx context.Context, c Credentials) (Tokens, error) {
 	t, err := m.Cognito.MintWithPassword(ctx, awsops.MintRequest{PoolID: c.UserPoolID, ClientID: c.ClientID,
 		ClientSecret: c.ClientSecret, Username: c.Username, Password: c.Password})
-	return Tokens{IDToken: t.IDToken, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresIn: t.ExpiresIn}, err
+	return Tokens{IDToken: t.IDToken, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresIn: t.ExpiresIn}, unreachable("minting a token for "+strconv.Quote(c.Username), err)
+}
+
+// unreachable shortens the SDK's "operation error …, exceeded maximum number of attempts, … dial tcp …:
+// connection refused" into one line that says Cognito could not be reached.
+func unreachable(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ne net.Error
+	s := err.Error()
+	reason := ""
+	for _, r := range []string{"connection refused", "no such host", "i/o timeout", "network is unreachable", "connection reset", "TLS handshake timeout"} {
+		if strings.Contains(s, r) {
+			reason = r
+			break
+		}
+	}
+	if reason == "" && errors.As(err, &ne) && ne.Timeout() {
+		reason = "timeout"
+	}
+	if reason == "" {
+		return err
+	}
+	return fmt.Errorf("%s: Cognito is unreachable (%s). Check the network and the region (or AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)", what, reason)
 }
 
 // AuthorizerValidator validates a token as the runtime's JWT authorizer would (tokencheck): it parses, its

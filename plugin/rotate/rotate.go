@@ -170,9 +170,11 @@ type Result struct {
 	OldExpiry *time.Time `json:"oldExpiry,omitempty"`
 	NewExpiry *time.Time `json:"newExpiry,omitempty"`
 	// Token is the new Authorization value, masked.
-	Token               string `json:"token,omitempty"`
-	RefreshTokenRotated bool   `json:"refreshTokenRotated,omitempty"`
-	Conflicts           int    `json:"conflicts,omitempty"`
+	Token string `json:"token,omitempty"`
+	// IssuedAt is the new token's iat (with NewExpiry, its lifetime).
+	IssuedAt            *time.Time `json:"issuedAt,omitempty"`
+	RefreshTokenRotated bool       `json:"refreshTokenRotated,omitempty"`
+	Conflicts           int        `json:"conflicts,omitempty"`
 	// Note says why nothing was written (fresh, kept) or what fell back (password after a refused refresh token).
 	Note string `json:"note,omitempty"`
 	// Annotations are the annotations written (or that would be, in a dry run).
@@ -249,6 +251,10 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 	}
 	t := exp.UTC()
 	res.NewExpiry = &t
+	if c, err := Peek(tok); err == nil && !c.Iat.IsZero() {
+		iat := c.Iat.UTC()
+		res.IssuedAt = &iat
+	}
 	value := "Bearer " + tok
 	res.Token = redact.Token(value)
 	res.Annotations = map[string]string{

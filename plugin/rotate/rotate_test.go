@@ -185,7 +185,12 @@ func TestWatchSimulatedDay(t *testing.T) {
 	var minLeft = 24 * time.Hour
 	var failures, rotations int
 	var maxBackoff time.Duration
+	sleeps := 0
 	clock.onSleep = func(from, to time.Time) {
+		sleeps++
+		if to.Sub(from) < time.Second {
+			t.Errorf("slept only %s: a tight loop", to.Sub(from))
+		}
 		st, err := store.Read(context.Background())
 		if err != nil {
 			t.Errorf("reading the Secret: %v", err)
@@ -222,7 +227,10 @@ func TestWatchSimulatedDay(t *testing.T) {
 		t.Fatalf("Watch: %v", err)
 	}
 	calls := m.Calls()
-	t.Logf("simulated day: %d rotations, %d Cognito calls, %d failures, min remaining %s, largest backoff %s", rotations, calls, failures, minLeft, maxBackoff)
+	t.Logf("simulated day: %d rotations, %d Cognito calls, %d failures, %d wake-ups, min remaining %s, largest backoff %s", rotations, calls, failures, sleeps, minLeft, maxBackoff)
+	if sleeps > 250 {
+		t.Fatalf("%d wake-ups in a day: the loop polls too often (want about one per 10 minutes plus retries)", sleeps)
+	}
 	if minLeft < 60*time.Second {
 		t.Fatalf("the Secret held a token with only %s left", minLeft)
 	}

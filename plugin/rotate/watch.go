@@ -21,6 +21,8 @@ const (
 	BackoffMax  = 5 * time.Minute
 	// assumedLifetime is used when the stored token says nothing about its lifetime (no iat).
 	assumedLifetime = time.Hour
+	// dueSlack: a token this close to its threshold is rotated now rather than after a short sleep.
+	dueSlack = 30 * time.Second
 )
 
 // Threshold is when Watch rotates: once less than max(5 min, 20% of the lifetime) is left, capped at half the
@@ -77,8 +79,9 @@ type Event struct {
 	Result   *Result   `json:"result,omitempty"`
 	Err      error     `json:"-"`
 	Failures int       `json:"failures,omitempty"`
-	// Threshold is the remaining lifetime at which the loop rotates.
+	// Threshold is the remaining lifetime at which the loop rotates; Lifetime is the stored token's (exp - iat).
 	Threshold time.Duration `json:"threshold,omitempty"`
+	Lifetime  time.Duration `json:"lifetime,omitempty"`
 }
 
 // WatchOptions tune Watch; zero values are the defaults.
@@ -120,7 +123,9 @@ func (e *Engine) Watch(ctx context.Context, o WatchOptions) error {
 			lastExp = cur.Claims.Exp
 		}
 		th := Threshold(cur.Claims.Lifetime())
-		due := rerr == nil && (force || cur.Claims.Exp.IsZero() || cur.Claims.Exp.Sub(now) < th)
+		// Within dueSlack of the threshold counts as due: no point sleeping a few seconds and reading again.
+		slack := cur.Claims.Exp.Sub(now) - th
+		due := rerr == nil && (force || cur.Claims.Exp.IsZero() || slack < dueSlack)
 		force = false
 		switch {
 		case rerr != nil:
@@ -129,9 +134,9 @@ func (e *Engine) Watch(ctx context.Context, o WatchOptions) error {
 			wait = Backoff(failures, rnd)
 		case !due:
 			failures = 0
-			ev = Event{Kind: EventFresh, Expiry: cur.Claims.Exp, Threshold: th}
+			ev = Event{Kind: EventFresh, Expiry: cur.Claims.Exp, Threshold: th, Lifetime: cur.Claims.Lifetime()}
 			// Wake when the threshold is crossed, a little early by a random amount so rotators spread out.
-			wait = cur.Claims.Exp.Sub(now) - th - time.Duration(rnd()*float64(th)/10)
+			wait = slack - time.Duration(rnd()*float64(min(th/10, slack/2)))
 			if wait > MaxIdle {
 				wait = MaxIdle
 			}
@@ -156,8 +161,14 @@ func (e *Engine) Watch(ctx context.Context, o WatchOptions) error {
 				ev.Expiry = *res.NewExpiry
 				lastExp = ev.Expiry
 			}
-			nth := Threshold(ev.Expiry.Sub(now))
-			wait = ev.Expiry.Sub(now) - nth - time.Duration(rnd()*float64(nth)/10)
+			life := ev.Expiry.Sub(now)
+			if res.IssuedAt != nil && res.NewExpiry != nil {
+				life = res.NewExpiry.Sub(*res.IssuedAt)
+			}
+			nth := Threshold(life)
+			ev.Threshold, ev.Lifetime = nth, life
+			nslack := ev.Expiry.Sub(now) - nth
+			wait = nslack - time.Duration(rnd()*float64(max(min(nth/10, nslack/2), 0)))
 			if wait > MaxIdle {
 				wait = MaxIdle
 			}

@@ -45,6 +45,7 @@ type Model struct {
 	expiry        time.Time
 	next          time.Time
 	threshold     time.Duration
+	lifetime      time.Duration
 	failures      int
 	lastErr       string
 	history       []rot.Event
@@ -124,6 +125,9 @@ func (m *Model) apply(ev rot.Event) {
 	if ev.Threshold > 0 {
 		m.threshold = ev.Threshold
 	}
+	if ev.Lifetime > 0 {
+		m.lifetime = ev.Lifetime
+	}
 	switch ev.Kind {
 	case rot.EventFailed:
 		m.failures = ev.Failures
@@ -197,6 +201,8 @@ func (m Model) Render() string {
 		next = "stopped"
 	case m.next.IsZero():
 		next = "next check …"
+	case !m.next.After(now):
+		next = "working…"
 	case m.failures > 0:
 		next = fmt.Sprintf("retry %s (%s) · attempt %d", style.Relative(m.next, now), m.next.Local().Format("15:04:05"), m.failures+1)
 	default:
@@ -206,14 +212,14 @@ func (m Model) Render() string {
 		}
 	}
 	b.WriteString("    " + t.Faint.Render(next) + "\n")
-	b.WriteString("    " + t.Faint.Render(fmt.Sprintf("%s token · claims checked against %s", m.info.TokenUse, m.info.Authorizer)) + "\n")
+	b.WriteString("    " + t.Faint.Render(truncate(fmt.Sprintf("%s token · claims checked against %s", m.info.TokenUse, m.info.Authorizer), w-6)) + "\n")
 	if m.lastErr != "" {
 		b.WriteString("  " + t.Red.Render(truncate("ALERT: "+m.lastErr, w-4)) + "\n")
 	}
 	b.WriteString(rule + "\n")
 
 	// History, newest first, as many as fit.
-	b.WriteString("  " + t.Faint.Render(fmt.Sprintf("%-9s %-8s %-40s", "TIME", "EVENT", "DETAIL")) + "\n")
+	b.WriteString("  " + t.Faint.Render(fmt.Sprintf("%-10s %-8s %s", "TIME", "EVENT", "DETAIL")) + "\n")
 	rows := max(m.height-12, 3)
 	for i := len(m.history) - 1; i >= 0 && rows > 0; i, rows = i-1, rows-1 {
 		b.WriteString("  " + m.historyLine(m.history[i], w-4) + "\n")
@@ -261,14 +267,9 @@ func (m Model) historyLine(ev rot.Event, w int) string {
 func (m Model) bar(now time.Time, width int) string {
 	t := m.theme
 	width = min(width, 60)
-	lifetime := time.Hour
-	if len(m.history) > 0 {
-		for i := len(m.history) - 1; i >= 0; i-- {
-			if r := m.history[i].Result; r != nil && r.NewExpiry != nil && !m.history[i].Time.IsZero() {
-				lifetime = r.NewExpiry.Sub(m.history[i].Time)
-				break
-			}
-		}
+	lifetime := m.lifetime
+	if lifetime <= 0 {
+		lifetime = time.Hour
 	}
 	frac := float64(m.expiry.Sub(now)) / float64(lifetime)
 	frac = min(max(frac, 0), 1)
