@@ -282,3 +282,46 @@ func TestFollowerReadOnceMergesSinceTail(t *testing.T) {
 		t.Fatalf("--tail 1 = %v, want %v", got, want)
 	}
 }
+
+// watchCutTransport ends every pod watch after d, the way API timeouts end watches.
+type watchCutTransport struct {
+	rt      http.RoundTripper
+	d       time.Duration
+	watches atomic.Int32
+}
+
+func (w *watchCutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := w.rt.RoundTrip(r)
+	if err == nil && r.URL.Query().Get("watch") == "true" {
+		w.watches.Add(1)
+		body := resp.Body
+		time.AfterFunc(w.d, func() { body.Close() })
+	}
+	return resp, err
+}
+
+func TestFollowerWatchSurvivesTimeouts(t *testing.T) {
+	k := testcluster.SharedWithKwok(t)
+	ns := k.Namespace(t, "watchcut")
+	a := k.GatewayProxyPod(t, ns, "gw", "gw-w1")
+	a.Append(t, "w1")
+	cfg := rest.CopyConfig(k.Config)
+	wt := &watchCutTransport{d: 300 * time.Millisecond}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { wt.rt = rt; return wt })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, _ := collect(ctx, &Follower{Kube: kubernetes.NewForConfigOrDie(cfg), Namespace: ns, Gateway: "gw", Follow: true, Tail: -1, Retry: 100 * time.Millisecond})
+	c.waitFor(t, "w1", func() bool { return slices.Equal(c.texts(""), []string{"w1"}) })
+	deadline := time.Now().Add(60 * time.Second)
+	for wt.watches.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := wt.watches.Load(); n < 3 {
+		t.Fatalf("only %d watches: the broken watch was not re-established", n)
+	}
+	b := k.GatewayProxyPod(t, ns, "gw", "gw-w2")
+	b.Append(t, "w2")
+	c.waitFor(t, "the pod created after watches broke", func() bool { return slices.Contains(c.texts("gw-w2"), "w2") })
+	k.DeletePod(t, a)
+	c.waitFor(t, "the deleted pod dropped", func() bool { return slices.Equal(c.lastPods(), []string{"gw-w2"}) })
+}
