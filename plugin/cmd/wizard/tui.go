@@ -2,16 +2,86 @@ package wizard
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	tw "github.com/kubectl-agentcore/kubectl-agentcore/tui/wizard"
 )
 
-// runTUI runs the wizard's pages on a terminal.
+// runTUI runs the wizard's pages on a terminal. Defaults come from the flags, --config and an earlier setup
+// record; the plan page comes before any change.
 func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a wz.Answers) error {
-	o2 := *o
-	o2.NonInteractive = true
-	o2.Answers = a
-	o2.ConfigFile = ""
-	return o2.Run(ctx, f)
+	if recs, err := setup.Find(ctx, env.Kube); err == nil && len(recs) == 1 {
+		a = a.Merge(wz.FromRecord(recs[0]))
+	}
+	var (
+		mu   sync.Mutex
+		sess *wz.Session
+	)
+	l := tw.Loaders{
+		Discover: func(ctx context.Context) ([]k8sres.GatewayInfo, k8sres.Kinds, error) {
+			return wz.DiscoverGateways(ctx, env)
+		},
+		Plan: func(ctx context.Context, a wz.Answers) (*wz.Plan, error) {
+			cfg, err := wz.Normalize(a, "")
+			if err != nil {
+				return nil, err
+			}
+			applyRegion(env, f, cfg)
+			s, err := wz.Prepare(ctx, env, cfg)
+			if err != nil {
+				return nil, err
+			}
+			p, err := wz.BuildPlan(ctx, env, s)
+			if err == nil {
+				mu.Lock()
+				sess = s
+				mu.Unlock()
+			}
+			return p, err
+		},
+		Apply: func(ctx context.Context, progress func(wz.Event)) (*wz.Result, error) {
+			mu.Lock()
+			s := sess
+			mu.Unlock()
+			if s == nil {
+				return nil, errors.New("no plan to apply")
+			}
+			env.Progress = progress
+			return wz.Run(ctx, env, s)
+		},
+	}
+	if env.AgentCore != nil {
+		l.Runtimes = func(ctx context.Context) ([]awsops.Runtime, error) {
+			return env.AgentCore.ListRuntimes(ctx, awsops.ListOptions{WithAuthorizers: true})
+		}
+	}
+	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+	m := tw.New(ctx, a, theme, l)
+	final, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
+	if err != nil {
+		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	fm := final.(*tw.Model)
+	res, rerr := fm.Result()
+	if rerr != nil {
+		return rerr
+	}
+	if res != nil {
+		tw.PrintResult(f.IO.Out, theme, res)
+	} else if fm.Quit {
+		fmt.Fprintln(f.IO.Out, "Wizard closed; nothing was changed.")
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	tw "github.com/kubectl-agentcore/kubectl-agentcore/tui/wizard"
 	"github.com/spf13/cobra"
 )
 
@@ -168,11 +169,11 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 		if o.Output != cmdutil.OutputText {
 			return cmdutil.PrintStructured(f.IO.Out, o.Output, plan)
 		}
-		printPlan(f.IO.Out, theme, plan)
+		tw.PrintPlan(f.IO.Out, theme, plan)
 		return nil
 	}
 	if o.Output == cmdutil.OutputText {
-		printPlan(f.IO.Out, theme, plan)
+		tw.PrintPlan(f.IO.Out, theme, plan)
 	}
 	if plan.Changes > 0 && !o.Yes {
 		if !f.IO.CanPrompt() || o.NonInteractive {
@@ -186,7 +187,7 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	if o.Output == cmdutil.OutputText {
 		env.Progress = func(ev wz.Event) {
 			if ev.Status == "failed" || ev.Status == "done" && ev.Detail != "" {
-				fmt.Fprintf(f.IO.ErrOut, "%s %s %s\n", stepLabel(ev.Step), ev.Status, ev.Detail)
+				fmt.Fprintf(f.IO.ErrOut, "%s %s %s\n", tw.StepLabel(ev.Step), ev.Status, ev.Detail)
 			}
 		}
 	}
@@ -197,7 +198,7 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	if o.Output != cmdutil.OutputText {
 		return cmdutil.PrintStructured(f.IO.Out, o.Output, res)
 	}
-	printResult(f.IO.Out, theme, res)
+	tw.PrintResult(f.IO.Out, theme, res)
 	return nil
 }
 

@@ -14,7 +14,8 @@ var circled = map[string]string{
 	wz.StepResources: "⑤", wz.StepOptions: "⑥", wz.StepVerify: "⑦",
 }
 
-func stepLabel(step string) string {
+// StepLabel is "① Gateway" etc.
+func StepLabel(step string) string {
 	for _, s := range wz.Steps {
 		if s.Name == step {
 			return circled[step] + " " + s.Title
@@ -50,8 +51,8 @@ func actionStyle(t style.Theme, action string) func(...string) string {
 	return t.Faint.Render
 }
 
-// printPlan writes the plan as text.
-func printPlan(w io.Writer, t style.Theme, p *wz.Plan) {
+// PrintPlan writes the plan as text (the plain output and the TUI's plan page).
+func PrintPlan(w io.Writer, t style.Theme, p *wz.Plan) {
 	fmt.Fprintf(w, "%s · %s · %s", t.Title.Render("Plan"), p.Mode, p.Gateway)
 	if p.Endpoint != "" {
 		fmt.Fprintf(w, " (%s)", p.Endpoint)
@@ -60,7 +61,7 @@ func printPlan(w io.Writer, t style.Theme, p *wz.Plan) {
 	last := ""
 	for _, it := range p.Items {
 		if it.Step != last {
-			fmt.Fprintf(w, " %s\n", stepLabel(it.Step))
+			fmt.Fprintf(w, " %s\n", StepLabel(it.Step))
 			last = it.Step
 		}
 		line := fmt.Sprintf("   %s %-9s %s", ActionSymbol(it.Action), it.Action, it.Target)
@@ -88,8 +89,8 @@ func printPlan(w io.Writer, t style.Theme, p *wz.Plan) {
 	}
 }
 
-// printResult writes what the run did, the verify findings and the test call.
-func printResult(w io.Writer, t style.Theme, r *wz.Result) {
+// PrintResult writes what the run did, the verify findings and the test call.
+func PrintResult(w io.Writer, t style.Theme, r *wz.Result) {
 	for _, c := range r.Changes {
 		if c.Action == wz.ActionUnchanged {
 			continue
@@ -106,7 +107,7 @@ func printResult(w io.Writer, t style.Theme, r *wz.Result) {
 		fmt.Fprintf(w, " %s %d change(s) applied; setup recorded in ConfigMap %s.\n", t.Symbol(style.Pass), r.Changed, r.Record.Ref())
 	}
 	if len(r.Verify) > 0 {
-		fmt.Fprintf(w, " %s\n", stepLabel(wz.StepVerify))
+		fmt.Fprintf(w, " %s\n", StepLabel(wz.StepVerify))
 		for _, v := range r.Verify {
 			fmt.Fprintf(w, "   %s %s\n", t.Symbol(style.Status(v.Status)), v.Detail)
 			if v.Hint != "" && v.Status != "pass" {
