@@ -3,6 +3,7 @@ package invoke
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"net/http"
 	"regexp"
 	"strings"
@@ -18,11 +19,32 @@ type Explanation struct {
 	Check string `json:"check,omitempty"`
 	// Next is what to do.
 	Next string `json:"next"`
+	// Summary and Hint are doctor's probe classification of the same answer.
+	Summary string `json:"summary,omitempty"`
+	Hint    string `json:"hint,omitempty"`
 }
 
-// Classify explains a non-2xx answer. via is "gateway" or "direct". This is a small local classifier for the
-// answers field-facts §2 and §5 document; doctor's probe classifier covers the same ground in more depth.
+// Classify explains a non-2xx answer. via is "gateway" or "direct". The check id and hint come from doctor's
+// probe classifier (doctor.Classify), so invoke and doctor name the same cause; the cause sentence here also knows
+// whether the call went through the gateway or straight to AgentCore.
 func Classify(status int, h http.Header, body, via string) Explanation {
+	e := classifyLocal(status, h, body, via)
+	d := doctor.Classify(status, h, []byte(body))
+	if d.Summary != "" {
+		e.Summary = d.Summary
+	}
+	// The doctor's id is authoritative, except for what only makes sense for a direct call (no token on purpose,
+	// or an IAM-only runtime asked without credentials).
+	if !(via == "direct" && (status == http.StatusUnauthorized || status == http.StatusForbidden)) && d.CheckID != "" {
+		e.Check = d.CheckID
+	}
+	if d.Hint != "" && e.Hint == "" {
+		e.Hint = d.Hint
+	}
+	return e
+}
+
+func classifyLocal(status int, h http.Header, body, via string) Explanation {
 	msg := serviceMessage(body)
 	low := strings.ToLower(msg + " " + body)
 	e := Explanation{Message: msg}
@@ -86,7 +108,7 @@ func Classify(status int, h http.Header, body, via string) Explanation {
 		e.Next = "configure the runtime's JWT authorizer with kubectl agentcore wizard"
 	case status == http.StatusForbidden && has("missing authentication token"):
 		e.Cause = "the path is not /runtimes/<encoded ARN>/invocations: the route's rewrite is wrong or missing"
-		e.Check = "resources.route-rewrite"
+		e.Check = "resources.rewrite"
 		e.Next = "run " + doctor + " (resources checks) and re-run the wizard to fix the route"
 	case status == http.StatusForbidden:
 		e.Cause = "AgentCore denied the call"
@@ -94,7 +116,7 @@ func Classify(status int, h http.Header, body, via string) Explanation {
 		e.Next = "run " + doctor
 	case status == http.StatusNotFound && has("runtime", "resourcenotfound", "not found") && !has("route not found", "no route"):
 		e.Cause = "AgentCore does not know that runtime: the route or backend points at another ARN, or the runtime was deleted"
-		e.Check = "resources.route-rewrite"
+		e.Check = "resources.rewrite"
 		e.Next = "run " + doctor + " (rewrite path vs runtime ARN)"
 	case status == http.StatusNotFound:
 		e.Cause = "no route matched: the gateway has no HTTPRoute for this host/path, or it is not attached to the Gateway"
@@ -108,7 +130,7 @@ func Classify(status int, h http.Header, body, via string) Explanation {
 		e.Next = "wait and retry, or raise the policy's traffic.rateLimit"
 	case status == http.StatusFailedDependency:
 		e.Cause = "the agent container failed (RuntimeClientError): authentication worked, the agent itself errored"
-		e.Check = "runtime.status"
+		e.Check = "runtime.ready"
 		e.Next = "look at the agent's own logs (CloudWatch)"
 	case status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
 		e.Cause = "the gateway could not reach AgentCore (no healthy backend, DNS, TLS or timeout)"
