@@ -6,7 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
@@ -86,16 +89,23 @@ With no command on a terminal it opens an interactive screen; every screen also 
 // Execute runs the plugin with the process's streams and arguments and returns the exit code.
 func Execute() int {
 	f := cmdutil.New(cmdutil.System())
-	return Run(f, nil)
+	// ctrl+c and SIGTERM cancel the command's context; long-running commands (logs -f, rotate --watch) stop
+	// cleanly on it. A TUI owns the terminal and sees ctrl+c as a key.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return RunContext(ctx, f, nil)
 }
 
 // Run executes the command tree with args (nil = os.Args[1:]) and prints a failure as one `error:` line.
-func Run(f *cmdutil.Factory, args []string) int {
+func Run(f *cmdutil.Factory, args []string) int { return RunContext(context.Background(), f, args) }
+
+// RunContext is Run with a context that cancels the command.
+func RunContext(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	cmd := NewCmd(f)
 	if args != nil {
 		cmd.SetArgs(args)
 	}
-	err := cmd.Execute()
+	err := cmd.ExecuteContext(ctx)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
