@@ -75,14 +75,8 @@ func ValidateSource(flag, v string) error {
 	case strings.HasPrefix(v, SourceSecret) && len(v) > len(SourceSecret):
 		return nil
 	}
-	return fmt.Errorf("--%s %q: use env:VAR, secret:NAME[/KEY] or prompt (secrets are never accepted as arguments)", flag, maskIfLong(v))
-}
-
-func maskIfLong(v string) string {
-	if len(v) > 12 {
-		return v[:4] + "…"
-	}
-	return v
+	// The value is not echoed: it may be the secret itself.
+	return fmt.Errorf("--%s: the value is not a source; use env:VAR, secret:NAME[/KEY] or prompt (secrets are never accepted as arguments)", flag)
 }
 
 // Resolve builds the Target: the setup record (when one exists) gives the defaults, flags override, secret values

@@ -227,6 +227,9 @@ func (o *Options) Run(cmd *cobra.Command) error {
 func rotationError(t *rotate.Target, err error) error {
 	what := "rotating the token in Secret " + t.Namespace + "/" + t.SecretName
 	var re *rotate.Error
+	if errors.As(err, &re) && re.Stage == rotate.StageRead {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: re.Err} // already names the Secret and the verb
+	}
 	if errors.As(err, &re) && re.Stage == rotate.StageMint {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s: %s. Nothing was written", what, strings.TrimRight(redact.Text(err.Error()), "."))}
 	}
@@ -251,9 +254,9 @@ func RenderText(w io.Writer, th style.Theme, r *rotate.Result, authorizerSource 
 		fmt.Fprintf(w, "  %s\n", r.Note)
 		return
 	case rotate.ActionRotated:
-		fmt.Fprintf(w, "%s rotated %s (%s token, minted with the %s)\n", th.Symbol(style.Pass), r.Secret, r.TokenUse, r.Method)
+		fmt.Fprintf(w, "%s rotated %s (%s token, minted with the %s)\n", th.Symbol(style.Pass), r.Secret, r.TokenUse, methodWords(r.Method))
 	case rotate.ActionDryRun:
-		fmt.Fprintf(w, "%s dry run: would write a new %s token to %s (minted with the %s); nothing changed\n", th.Symbol(style.Skip), r.TokenUse, r.Secret, r.Method)
+		fmt.Fprintf(w, "%s dry run: would write a new %s token to %s (minted with the %s); nothing changed\n", th.Symbol(style.Skip), r.TokenUse, r.Secret, methodWords(r.Method))
 	case rotate.ActionKept:
 		fmt.Fprintf(w, "%s %s: another writer stored a newer token meanwhile; it was kept\n", th.Symbol(style.Pass), r.Secret)
 	}
@@ -286,6 +289,8 @@ func RenderText(w io.Writer, th style.Theme, r *rotate.Result, authorizerSource 
 		}
 	}
 }
+
+func methodWords(m string) string { return strings.ReplaceAll(m, "-", " ") }
 
 func (o *Options) runWatch(ctx context.Context, s *rotate.Setup) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -487,9 +487,9 @@ func testBadInput(t *testing.T, cog *cognitolocal.Server) {
 		oneLine(t, r, 1, "no setup record in namespace "+e.ns, "--user-pool-id", "--client-id", "--username")
 	})
 	t.Run("SecretInArgvRefused", func(t *testing.T) {
-		r := e.run(ctx, e.kubeconfig, nil, e.flags("--password-from", "hunter2-literal")...)
-		oneLine(t, r, 2, "--password-from", "never accepted as arguments")
-		if strings.Contains(r.err, "hunter2-literal") {
+		r := e.run(ctx, e.kubeconfig, nil, e.flags("--password-from", "hunter2")...)
+		oneLine(t, r, 2, "--password-from: the value is not a source", "never accepted as arguments")
+		if strings.Contains(r.err, "hunter2") {
 			t.Fatal("the literal was echoed")
 		}
 	})
