@@ -54,8 +54,20 @@ func unreachable(what string, err error) error {
 	if reason == "" {
 		return err
 	}
-	return fmt.Errorf("%s: Cognito is unreachable (%s). Check the network and the region (or AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)", what, reason)
+	return &unreachableError{fmt.Sprintf("%s: Cognito is unreachable (%s). Check the network and the region (or AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)", what, reason), err}
 }
+
+// ErrUnreachable is matched (errors.Is) by mint errors that never reached Cognito.
+var ErrUnreachable = errors.New("cognito unreachable")
+
+type unreachableError struct {
+	msg string
+	err error
+}
+
+func (e *unreachableError) Error() string        { return e.msg }
+func (e *unreachableError) Unwrap() error        { return e.err }
+func (e *unreachableError) Is(target error) bool { return target == ErrUnreachable }
 
 // AuthorizerValidator validates a token as the runtime's JWT authorizer would (tokencheck): it parses, its
 // signature verifies against the keys of the authorizer's discovery document, and every authorizer check

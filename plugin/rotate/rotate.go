@@ -309,7 +309,7 @@ func (e *Engine) mint(ctx context.Context, cur Stored) (Tokens, string, string, 
 		if err == nil {
 			return toks, MethodRefresh, "", nil
 		}
-		if c.Password == "" || ctx.Err() != nil {
+		if c.Password == "" || ctx.Err() != nil || errors.Is(err, ErrUnreachable) {
 			return Tokens{}, "", "", err
 		}
 		toks, perr := e.Minter.MintWithPassword(ctx, c)

@@ -3,6 +3,7 @@ package rotate_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,13 @@ func TestOnceFallsBackToPasswordWhenRefreshRefused(t *testing.T) {
 	if res.Method != rotate.MethodPassword || !strings.Contains(res.Note, "refresh token was refused") {
 		t.Fatalf("method %s note %q, want the password fallback explained", res.Method, res.Note)
 	}
+	// Cognito not reachable at all: no point trying the password too.
+	m.failRefresh = fmt.Errorf("refreshing: %w", rotate.ErrUnreachable)
+	before := m.password.Load()
+	if _, err := e.Once(context.Background(), rotate.Options{Force: true}); !errors.Is(err, rotate.ErrUnreachable) || m.password.Load() != before {
+		t.Fatalf("unreachable Cognito: err %v, password tried %d times", err, m.password.Load()-before)
+	}
+	m.failRefresh = errors.New("the refresh token is no longer valid (NotAuthorizedException)")
 	m.failPassword = errors.New("incorrect username or password (NotAuthorizedException)")
 	_, err = e.Once(context.Background(), rotate.Options{Force: true})
 	if err == nil || !strings.Contains(err.Error(), "refresh token is no longer valid") || !strings.Contains(err.Error(), "incorrect username or password") {
