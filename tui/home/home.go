@@ -14,9 +14,11 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
-// Item is one capability in the menu. Key is the subcommand it opens.
+// Item is one capability in the menu. Key is the subcommand it opens, with Args (e.g. rotate opens its
+// --watch screen, the one with the countdown and a key to rotate now).
 type Item struct {
 	Key, Title, Desc string
+	Args             []string
 }
 
 // Header is what the top line shows. Empty fields render as "…" until loaded; Err fields say what failed.
@@ -287,12 +289,12 @@ func shortAccount(a string) string {
 // DefaultItems is the menu in the order of the UX guide.
 func DefaultItems() []Item {
 	return []Item{
-		{"wizard", "Wizard", "set up an AgentCore runtime behind Agent Gateway"},
-		{"doctor", "Doctor", "find why calls fail (401, 403, 429 …)"},
-		{"token", "Token", "decode and verify a JWT"},
-		{"rotate", "Rotate", "refresh the gateway's token"},
-		{"logs", "Logs", "stream gateway logs"},
-		{"teardown", "Teardown", "remove what the wizard created"},
+		{Key: "wizard", Title: "Wizard", Desc: "set up an AgentCore runtime behind Agent Gateway"},
+		{Key: "doctor", Title: "Doctor", Desc: "find why calls fail (401, 403, 429 …)"},
+		{Key: "token", Title: "Token", Desc: "decode and verify a JWT"},
+		{Key: "rotate", Title: "Rotate", Desc: "refresh the gateway's token", Args: []string{"--watch"}},
+		{Key: "logs", Title: "Logs", Desc: "stream gateway logs", Args: []string{"--follow"}},
+		{Key: "teardown", Title: "Teardown", Desc: "remove what the wizard created"},
 	}
 }
 

@@ -168,7 +168,17 @@ func runHome(cmd *cobra.Command, f *cmdutil.Factory) error {
 			continue
 		}
 		sub.SetContext(ctx)
-		if err := sub.RunE(sub, nil); err != nil {
+		var args []string
+		for _, it := range final.(home.Model).Items {
+			if it.Key == chosen {
+				args = it.Args
+			}
+		}
+		if err := sub.ParseFlags(args); err != nil {
+			status = oneLine(err.Error())
+			continue
+		}
+		if err := sub.RunE(sub, sub.Flags().Args()); err != nil {
 			var ee *cmdutil.ExitError
 			if !errors.As(err, &ee) || ee.Err != nil {
 				status = oneLine(redact.Text(err.Error()))
