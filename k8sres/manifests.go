@@ -139,7 +139,7 @@ func (s ManifestSpec) Validate() error {
 }
 
 // BuildManifests returns, in apply order: Namespace (when asked), token Secret (not for sigv4), backend,
-// backend policy (rewrite), RateLimitConfig (global rate limit), HTTPRoute, traffic policy (rate limit / CORS).
+// backend policy (rewrite), HTTPRoute, RateLimitConfig (global rate limit), traffic policy (rate limit / CORS).
 func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -174,20 +174,6 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 		out = append(out, obj(s.PolicyGVK.GroupVersion().String(), s.PolicyGVK.Kind, s.Namespace, s.PolicyName, s.Labels, pspec))
 	}
 
-	if s.GlobalRateLimit && s.RateLimit != nil {
-		out = append(out, obj(GVKRateLimitConfig.GroupVersion().String(), GVKRateLimitConfig.Kind, s.Namespace, s.RateLimitConfigName, s.Labels, map[string]any{
-			"raw": map[string]any{
-				"descriptors": []any{map[string]any{
-					"key": "generic_key", "value": s.RateLimitConfigName,
-					"rateLimit": map[string]any{"requestsPerUnit": int64(s.RateLimit.Requests), "unit": strings.ToUpper(strings.TrimSuffix(s.RateLimit.Unit, "s"))},
-				}},
-				"rateLimits": []any{map[string]any{
-					"actions": []any{map[string]any{"genericKey": map[string]any{"descriptorValue": s.RateLimitConfigName}}},
-				}},
-			},
-		}))
-	}
-
 	rule := map[string]any{
 		"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": pathPrefix(s.PathPrefix)}}},
 		"backendRefs": []any{map[string]any{"group": s.BackendGVK.Group, "kind": s.BackendGVK.Kind, "name": s.BackendName}},
@@ -205,6 +191,20 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 		"parentRefs": []any{map[string]any{"group": GroupGatewayAPI, "kind": "Gateway", "name": s.GatewayName, "namespace": s.GatewayNamespace}},
 		"rules":      []any{rule},
 	}))
+
+	if s.GlobalRateLimit && s.RateLimit != nil {
+		out = append(out, obj(GVKRateLimitConfig.GroupVersion().String(), GVKRateLimitConfig.Kind, s.Namespace, s.RateLimitConfigName, s.Labels, map[string]any{
+			"raw": map[string]any{
+				"descriptors": []any{map[string]any{
+					"key": "generic_key", "value": s.RateLimitConfigName,
+					"rateLimit": map[string]any{"requestsPerUnit": int64(s.RateLimit.Requests), "unit": strings.ToUpper(strings.TrimSuffix(s.RateLimit.Unit, "s"))},
+				}},
+				"rateLimits": []any{map[string]any{
+					"actions": []any{map[string]any{"genericKey": map[string]any{"descriptorValue": s.RateLimitConfigName}}},
+				}},
+			},
+		}))
+	}
 
 	if s.RateLimit != nil || s.CORS != nil {
 		traffic := map[string]any{}

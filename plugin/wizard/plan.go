@@ -253,7 +253,8 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	case !known:
 		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["<id of the new app client>"]}}`
 		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer",
-			Call: "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY", Detail: "point the JWT authorizer at the new pool"})
+			Call: "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY", Detail: "point the JWT authorizer at the new pool",
+			Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))})
 	default:
 		p.AuthorizerProposed = authorizerJSON(proposed)
 		if awsops.AuthorizerEqual(current, proposed) {
@@ -327,6 +328,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		}
 		p.add(Item{Step: StepIdentity, Kind: "kubernetes", Action: act, Target: "Secret " + k8sres.Ref(rec.Namespace, rec.CredentialsName()), Detail: "client secret, password and refresh token for rotate"})
 	}
+	stepOrder(p.Items)
 	return p, nil
 }
 
@@ -338,13 +340,21 @@ func issuerOf(r setup.Record, env *Env) string {
 }
 
 func stepOf(r setup.Record, o *unstructured.Unstructured) string {
-	switch o.GetName() {
-	case r.TrafficPolicyName, r.RateLimitConfigName:
-		if o.GetKind() != "HTTPRoute" && o.GetKind() != "Secret" && o.GetKind() != k8sres.GVKBackend.Kind {
-			return StepOptions
-		}
+	switch {
+	case o.GetKind() == k8sres.GVKRateLimitConfig.Kind,
+		o.GetKind() == r.PolicyKind && o.GetName() == r.TrafficPolicyName && r.TrafficPolicyName != "":
+		return StepOptions
 	}
 	return StepResources
+}
+
+// stepOrder sorts plan items by step (stable within a step).
+func stepOrder(items []Item) {
+	rank := map[string]int{}
+	for i, s := range Steps {
+		rank[s.Name] = i
+	}
+	sort.SliceStable(items, func(i, j int) bool { return rank[items[i].Step] < rank[items[j].Step] })
 }
 
 func recordState(ctx context.Context, env *Env, s *Session, rec setup.Record) (string, error) {

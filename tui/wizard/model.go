@@ -282,6 +282,12 @@ func (m *Model) waitEvent() tea.Cmd {
 	}
 }
 
+// esc keeps huh's note markup (_ * ` \\) from eating characters of names, paths and errors.
+func esc(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "_", `\_`, "*", `\*`, "`", "\\`")
+	return r.Replace(s)
+}
+
 var nsRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // buildForm is the huh form of the current page, bound to the answers.
@@ -300,7 +306,7 @@ func (m *Model) buildForm() *huh.Form {
 				note = "Discovery failed: " + m.discoverErr.Error()
 			}
 		}
-		fields = append(fields, huh.NewNote().Title("① Gateway").Description(note))
+		fields = append(fields, huh.NewNote().Title("① Gateway").Description(esc(note)))
 		if len(m.gateways) > 0 {
 			var opts []huh.Option[string]
 			for _, g := range m.gateways {
@@ -332,7 +338,7 @@ func (m *Model) buildForm() *huh.Form {
 				desc = "Could not list runtimes (" + m.runtimesErr.Error() + "): paste the ARN"
 			}
 		}
-		fields = append(fields, huh.NewNote().Title("② Runtime").Description(desc))
+		fields = append(fields, huh.NewNote().Title("② Runtime").Description(esc(desc)))
 		if len(m.runtimes) > 0 {
 			opts := []huh.Option[string]{}
 			for _, r := range m.runtimes {
@@ -356,7 +362,7 @@ func (m *Model) buildForm() *huh.Form {
 		fields = append(fields,
 			huh.NewNote().Title("Invocation path").DescriptionFunc(func() string {
 				if arn, err := awsops.ParseRuntimeARN(a.RuntimeARN); err == nil {
-					return arn.InvocationPath()
+					return esc(arn.InvocationPath())
 				}
 				return "(enter a valid ARN)"
 			}, &a.RuntimeARN),
@@ -430,7 +436,7 @@ func (m *Model) buildForm() *huh.Form {
 		}
 		groups = append(groups,
 			huh.NewGroup(
-				huh.NewNote().Title("③ Identity · Cognito").Description("App client with a secret, ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH;\nthe service user gets a generated strong password (stored in a Secret, never shown)."),
+				huh.NewNote().Title("③ Identity · Cognito").Description(esc("App client with a secret, ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH;\nthe service user gets a generated strong password (stored in a Secret, never shown).")),
 				huh.NewInput().Title("User pool name").Value(&a.UserPoolName),
 				huh.NewInput().Title("Service user").Value(&a.Username),
 			).WithHideFunc(func() bool { return a.Identity != wz.IdentityCognito }),
@@ -500,7 +506,13 @@ func (m *Model) View() tea.View {
 		if m.err != nil {
 			b.WriteString(" " + t.Symbol(style.Fail) + " " + m.err.Error() + "\n")
 		} else if m.result != nil {
-			PrintResult(&b, t, m.result)
+			var r bytes.Buffer
+			PrintResult(&r, t, m.result)
+			lines := strings.Split(strings.TrimRight(r.String(), "\n"), "\n")
+			if room := m.height - 6; room > 3 && len(lines) > room {
+				lines = append(lines[:room-1], t.Faint.Render(fmt.Sprintf(" … %d more line(s): the whole report is printed when you quit", len(lines)-room+1)))
+			}
+			b.WriteString(strings.Join(lines, "\n") + "\n")
 		}
 		b.WriteString("\n " + t.Faint.Render("q quit"))
 	}
