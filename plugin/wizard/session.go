@@ -143,8 +143,10 @@ func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("Gateway %s only accepts routes from its own namespace: set its listener's allowedRoutes.namespaces.from to All (or a Selector matching %s), or use --route-namespace %s", gw.Ref(), cfg.Namespace, gw.Namespace))
 	}
 
-	_, err = env.Kube.CoreV1().Namespaces().Get(ctx, cfg.Namespace, metav1.GetOptions{})
+	nsObj, err := env.Kube.CoreV1().Namespaces().Get(ctx, cfg.Namespace, metav1.GetOptions{})
 	switch {
+	case err == nil && nsObj.DeletionTimestamp != nil:
+		return nil, fmt.Errorf("namespace %s is being deleted (Terminating since %s): nothing was changed. Wait until it is gone, or pick another --route-namespace", cfg.Namespace, nsObj.DeletionTimestamp.UTC().Format(time.RFC3339))
 	case err == nil:
 		s.NamespaceExists = true
 	case apierrors.IsNotFound(err):
