@@ -170,16 +170,16 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 		if err != nil {
 			return fail(StepIdentity, err)
 		}
+		created := false
 		for _, st := range id.Steps {
 			res.add(StepIdentity, string(st.Action), st.Resource+" "+st.Name+" ("+st.ID+")", "")
-			if st.Resource == "user-pool" && st.Action == awsops.ActionCreate {
-				rec.CreatedUserPool = true
-			}
+			created = created || st.Resource == "user-pool" && st.Action == awsops.ActionCreate
 		}
-		if rec.UserPoolID != id.Pool.ID {
-			if s.Existing == nil || s.Existing.UserPoolID != id.Pool.ID {
-				rec.CreatedUserPool = rec.CreatedUserPool && rec.UserPoolID == ""
-			}
+		switch {
+		case created:
+			rec.CreatedUserPool = true
+		case rec.UserPoolID != id.Pool.ID:
+			rec.CreatedUserPool = false // another pool than the recorded one: not ours to delete
 		}
 		rec.UserPoolID, rec.UserPoolName, rec.ClientID, rec.Issuer = id.Pool.ID, id.Pool.Name, id.Client.ID, id.Issuer
 		rec.DiscoveryURL = awsops.DiscoveryURL(id.Issuer)
