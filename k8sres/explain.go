@@ -37,6 +37,8 @@ func Explain(what string, err error) error {
 		return nil
 	}
 	switch {
+	case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "because it is being terminated"):
+		return fmt.Errorf("%s: its namespace is being deleted (Terminating). Wait until it is gone, or use another namespace", what)
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("%s: forbidden (%s). Ask your cluster admin for RBAC", what, forbiddenDetail(err))
 	case apierrors.IsNotFound(err):
