@@ -39,6 +39,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
 )
 
 // Names of what the sandbox creates.
@@ -273,6 +274,15 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	case <-time.After(60 * time.Second):
 		return nil, errors.New("the gateway stand-in did not sync with the apiserver in 60s")
 	}
+
+	disc, err := discovery.NewDiscoveryClientForConfig(cr.c.Config)
+	if err != nil {
+		return nil, err
+	}
+	nsctx, nscancel := context.WithCancel(context.Background())
+	nsdone := make(chan struct{})
+	go func() { defer close(nsdone); finalizeNamespaces(nsctx, cr.c.Kube(), cr.c.Dynamic(), disc) }()
+	sb.stops = append(sb.stops, func() { nscancel(); <-nsdone })
 
 	sb.State.Env = map[string]string{
 		"KUBECONFIG":            sb.State.Kubeconfig,

@@ -1,0 +1,215 @@
+// Package e2e runs kubectl-agentcore end to end through the sandbox (plugin/sandbox): a real apiserver with kwok,
+// cognito-local, the local AgentCore and the DEMO gateway stand-in, with the plugin as a built binary run as a
+// user would run it.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/sandbox"
+)
+
+var (
+	sb       *sandbox.Sandbox
+	bin      string
+	homeDir  string
+	startErr string
+)
+
+func TestMain(m *testing.M) {
+	code := run(m)
+	os.Exit(code)
+}
+
+func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		startErr = "e2e tests are skipped with -short"
+		return m.Run()
+	}
+	if why := sandbox.Missing(); why != "" {
+		startErr = "sandbox unavailable: " + why
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("", "agentcore-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	ok := false
+	defer func() {
+		if ok {
+			os.RemoveAll(dir)
+		} else {
+			fmt.Fprintf(os.Stderr, "e2e: sandbox files kept in %s\n", dir)
+		}
+	}()
+	root, err := testcluster.RepoRoot()
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "kubectl-agentcore")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-agentcore")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		startErr = fmt.Sprintf("building kubectl-agentcore: %v\n%s", err, out)
+		return m.Run()
+	}
+	homeDir = filepath.Join(dir, "home")
+	_ = os.MkdirAll(homeDir, 0o755)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	sb, err = sandbox.Start(ctx, sandbox.Options{Dir: filepath.Join(dir, "sandbox")})
+	if err != nil {
+		startErr = "starting the sandbox: " + err.Error()
+		return m.Run()
+	}
+	fmt.Fprintf(os.Stderr, "e2e: sandbox up in %s\n", time.Since(t0).Round(time.Millisecond))
+	code := m.Run()
+	sb.Stop()
+	ok = code == 0
+	return code
+}
+
+// need skips (or, under make test, fails) when the sandbox is not there.
+func need(t *testing.T) {
+	t.Helper()
+	if sb != nil {
+		return
+	}
+	if (testcluster.Required() || cognitolocal.Required()) && !strings.Contains(startErr, "-short") {
+		t.Fatal(startErr)
+	}
+	t.Skip(startErr)
+}
+
+// result of one plugin run.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+func env() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "AWS_") || k == "KUBECONFIG" || k == "HOME" || k == "NO_COLOR" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	out = append(out, sb.State.EnvList()...)
+	return append(out, "HOME="+homeDir, "NO_COLOR=1", "AWS_CONFIG_FILE="+filepath.Join(homeDir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(homeDir, "none"))
+}
+
+// kac runs the plugin binary with the sandbox's environment.
+func kac(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running %v: %v", args, err)
+	}
+	return result{code, out.String(), errOut.String()}
+}
+
+// check is one doctor check in -o json.
+type check struct {
+	ID, Status, Detail, Hint, Fix string
+}
+
+func doctorChecks(t *testing.T, args ...string) (map[string]check, result) {
+	t.Helper()
+	r := kac(t, append([]string{"doctor", "-o", "json"}, args...)...)
+	var out struct {
+		Checks []check `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("doctor -o json: %v\n%s", err, r)
+	}
+	m := map[string]check{}
+	for _, c := range out.Checks {
+		m[c.ID] = c
+	}
+	return m, r
+}
+
+func failed(m map[string]check) []string {
+	var ids []string
+	for id, c := range m {
+		if c.Status == "fail" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// logLine is one `logs -o json` entry.
+type logLine struct {
+	Access bool   `json:"access"`
+	Route  string `json:"route"`
+	Status int    `json:"status"`
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+	Error  string `json:"error"`
+	Time   string `json:"time"`
+}
+
+func logLines(t *testing.T, args ...string) []logLine {
+	t.Helper()
+	r := kac(t, append([]string{"logs", "-o", "json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("logs: %s", r)
+	}
+	var out []logLine
+	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var l logLine
+		if json.Unmarshal(sc.Bytes(), &l) == nil && l.Access {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// eventually retries f until it returns "" or the timeout passes, then fails with the last message.
+func eventually(t *testing.T, timeout time.Duration, f func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		msg := f()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
