@@ -20,7 +20,7 @@ K8S_LDFLAGS := -s -w \
 	-X k8s.io/client-go/pkg/version.gitVersion=$(K8S_VERSION) -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR)
 COGNITO_LOCAL := tools/cognito-local/node_modules/cognito-local/package.json
 
-.PHONY: build install test unit lint testbin cognito-local clean bench release
+.PHONY: build install test unit lint testbin cognito-local clean bench release demo demo-down
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubectl-agentcore ./cmd/kubectl-agentcore
@@ -62,6 +62,16 @@ lint:
 # Reproducible: the build date is the commit's time, so two runs on one commit give identical archives.
 release:
 	GO='$(GO)' $(GO) run ./krew/cmd/release -version '$(VERSION)'
+
+# The whole path on loopback (local cluster + kwok, cognito-local, local AgentCore, DEMO gateway stand-in), then the
+# home screen in it. A second `make demo` reuses the running sandbox; `make demo-down` stops it.
+demo: build testbin cognito-local
+	@mkdir -p .sandbox && bin/kubectl-agentcore sandbox up > .sandbox/env
+	@cat .sandbox/env
+	@set -a; . ./.sandbox/env; set +a; bin/kubectl-agentcore
+
+demo-down:
+	@bin/kubectl-agentcore sandbox down; rm -f .sandbox/env
 
 bench: build
 	bench/startup.sh
