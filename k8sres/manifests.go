@@ -54,7 +54,7 @@ func ParseRateLimit(s string) (*RateLimit, error) {
 	return &RateLimit{Requests: int32(n), Unit: unit}, nil
 }
 
-// String is "3/minute".
+// String is "3/minute" (the burst is not part of it: see Burst).
 func (r RateLimit) String() string {
 	return fmt.Sprintf("%d/%s", r.Requests, strings.ToLower(strings.TrimSuffix(r.Unit, "s")))
 }
@@ -131,6 +131,12 @@ func (s ManifestSpec) Validate() error {
 	}
 	if s.GlobalRateLimit && s.RateLimit != nil && (s.RateLimitConfigName == "" || s.PolicyGVK != GVKEnterprisePolicy) {
 		missing = append(missing, "RateLimitConfig name and the Enterprise policy kind (global rate limit)")
+	}
+	if s.RateLimit != nil && s.RateLimit.Burst < 0 {
+		return fmt.Errorf("rate limit burst %d is negative", s.RateLimit.Burst)
+	}
+	if s.GlobalRateLimit && s.RateLimit != nil && s.RateLimit.Burst > 0 {
+		return fmt.Errorf("a global rate limit (RateLimitConfig) has no burst: use the local limiter for a burst")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("manifests need %s", strings.Join(missing, ", "))

@@ -135,6 +135,19 @@ type Record struct {
 	PathPrefix          string `json:"pathPrefix,omitempty"`
 	RateLimitConfigName string `json:"rateLimitConfigName,omitempty"`
 
+	// Options (⑥) as asked, so a rerun or a render from the record repeats them.
+	RateLimit      string   `json:"rateLimit,omitempty"` // e.g. 3/minute
+	RateLimitBurst int32    `json:"rateLimitBurst,omitempty"`
+	CORSOrigins    []string `json:"corsOrigins,omitempty"`
+	CORSMethods    []string `json:"corsMethods,omitempty"`
+	CORSHeaders    []string `json:"corsHeaders,omitempty"`
+	CORSMaxAge     int32    `json:"corsMaxAge,omitempty"`
+
+	// CreatingUserPool is the name of a user pool the wizard is about to create, written BEFORE the
+	// CreateUserPool call: a rerun after an interruption that finds a pool by this name knows the wizard made
+	// it (CreatedUserPool), even though its id was never recorded. Cleared once the id is recorded.
+	CreatingUserPool string `json:"creatingUserPool,omitempty"`
+
 	// PreviousAuthorizer is the runtime's authorizer before the wizard changed it, as JSON
 	// ("null" = the runtime was IAM-only; "" = not recorded / never changed by the wizard).
 	PreviousAuthorizer string `json:"previousAuthorizer,omitempty"`
@@ -231,6 +244,14 @@ func (r Record) Data() map[string]string {
 		"policyKind": r.PolicyKind, "trafficPolicyName": r.TrafficPolicyName, "routeName": r.RouteName, "pathPrefix": r.PathPrefix,
 		"rateLimitConfigName": r.RateLimitConfigName, "previousAuthorizer": r.PreviousAuthorizer,
 		"createdNamespace": strconv.FormatBool(r.CreatedNamespace), "createdUserPool": strconv.FormatBool(r.CreatedUserPool),
+		"rateLimit": r.RateLimit, "corsOrigins": strings.Join(r.CORSOrigins, ","), "corsMethods": strings.Join(r.CORSMethods, ","),
+		"corsHeaders": strings.Join(r.CORSHeaders, ","), "creatingUserPool": r.CreatingUserPool,
+	}
+	if r.RateLimitBurst > 0 {
+		d["rateLimitBurst"] = strconv.Itoa(int(r.RateLimitBurst))
+	}
+	if r.CORSMaxAge > 0 {
+		d["corsMaxAge"] = strconv.Itoa(int(r.CORSMaxAge))
 	}
 	if !r.UpdatedAt.IsZero() {
 		d["updatedAt"] = r.UpdatedAt.UTC().Format(time.RFC3339)
@@ -257,9 +278,15 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 		RouteName: d["routeName"], PathPrefix: d["pathPrefix"], RateLimitConfigName: d["rateLimitConfigName"],
 		PreviousAuthorizer: d["previousAuthorizer"],
 		CreatedNamespace:   d["createdNamespace"] == "true", CreatedUserPool: d["createdUserPool"] == "true",
+		RateLimit: d["rateLimit"], CreatingUserPool: d["creatingUserPool"],
+		Audience: splitList(d["audience"]), CORSOrigins: splitList(d["corsOrigins"]),
+		CORSMethods: splitList(d["corsMethods"]), CORSHeaders: splitList(d["corsHeaders"]),
 	}
-	if a := d["audience"]; a != "" {
-		r.Audience = strings.Split(a, ",")
+	if n, err := strconv.ParseInt(d["rateLimitBurst"], 10, 32); err == nil && n > 0 {
+		r.RateLimitBurst = int32(n)
+	}
+	if n, err := strconv.ParseInt(d["corsMaxAge"], 10, 32); err == nil && n > 0 {
+		r.CORSMaxAge = int32(n)
 	}
 	if t, err := time.Parse(time.RFC3339, d["updatedAt"]); err == nil {
 		r.UpdatedAt = t
@@ -273,6 +300,13 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 		return nil, fmt.Errorf("setup record %s is incomplete (no runtimeArn or gatewayName). Rerun kubectl agentcore wizard", k8sres.Ref(cm.Namespace, cm.Name))
 	}
 	return r, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // Labels are the labels of the record objects.

@@ -130,6 +130,19 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 	}
 
 	switch {
+	case o.DeleteUserPool && rec.UserPoolID == "" && rec.CreatingUserPool != "":
+		// A wizard run stopped between creating the pool and recording its id: find it by the recorded name.
+		if env.Cognito == nil {
+			return nil, fmt.Errorf("deleting the user pool needs AWS: %v", env.AWSErr)
+		}
+		pool, err := wizard.InterruptedPool(ctx, env.Cognito, rec)
+		if err != nil {
+			return nil, err
+		}
+		if pool != nil {
+			p.add(Item{Action: wizard.ActionDelete, Kind: "aws", Target: "user pool " + pool.ID + " (" + pool.Name + ")",
+				Detail: "created by an interrupted wizard run (its id was never recorded); with its app client and users", poolID: pool.ID})
+		}
 	case !o.DeleteUserPool || rec.UserPoolID == "":
 	case !rec.CreatedUserPool:
 		p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: "user pool " + rec.UserPoolID, Detail: "the wizard did not create it; not deleted"})

@@ -36,18 +36,23 @@ type Answers struct {
 	DiscoveryURL string   `json:"discovery-url,omitempty"`
 	Audience     []string `json:"audience,omitempty"`
 	TokenFile    string   `json:"token-file,omitempty"` // external IdP: a file holding the token (never argv)
+	// Token is an external IdP token pasted in the TUI. Never a flag or a --config key (nothing secret in argv
+	// or in files the wizard reads as answers).
+	Token string `json:"-"`
 	// ④ Authorizer
 	SkipAuthorizer bool `json:"skip-authorizer,omitempty"`
 	// ⑤ Resources
 	RouteNamespace string `json:"route-namespace,omitempty"`
 	PathPrefix     string `json:"path-prefix,omitempty"`
 	// ⑥ Options
-	RateLimit     string   `json:"rate-limit,omitempty"`      // 3/minute
-	RateLimitKind string   `json:"rate-limit-kind,omitempty"` // local | global ("" = global when Enterprise serves it)
-	CORSOrigins   []string `json:"cors-origin,omitempty"`
-	CORSMethods   []string `json:"cors-method,omitempty"`
-	CORSHeaders   []string `json:"cors-header,omitempty"`
-	CORSMaxAge    int32    `json:"cors-max-age,omitempty"`
+	RateLimit     string `json:"rate-limit,omitempty"`      // 3/minute
+	RateLimitKind string `json:"rate-limit-kind,omitempty"` // local | global ("" = global when Enterprise serves it)
+	// RateLimitBurst is the allowance above the rate for short bursts (traffic.rateLimit.local[].burst).
+	RateLimitBurst int32    `json:"rate-limit-burst,omitempty"`
+	CORSOrigins    []string `json:"cors-origin,omitempty"`
+	CORSMethods    []string `json:"cors-method,omitempty"`
+	CORSHeaders    []string `json:"cors-header,omitempty"`
+	CORSMaxAge     int32    `json:"cors-max-age,omitempty"`
 }
 
 // Identity providers.
@@ -100,6 +105,10 @@ func (a Answers) Merge(b Answers) Answers {
 	str(&a.PathPrefix, b.PathPrefix)
 	str(&a.RateLimit, b.RateLimit)
 	str(&a.RateLimitKind, b.RateLimitKind)
+	if a.RateLimitBurst == 0 {
+		a.RateLimitBurst = b.RateLimitBurst
+	}
+	str(&a.Token, b.Token)
 	list(&a.CORSOrigins, b.CORSOrigins)
 	list(&a.CORSMethods, b.CORSMethods)
 	list(&a.CORSHeaders, b.CORSHeaders)
@@ -115,6 +124,8 @@ func FromRecord(r *setup.Record) Answers {
 		Gateway: r.Gateway(), Region: r.Region, RuntimeARN: r.RuntimeARN, Mode: string(r.Mode),
 		UserPoolName: r.UserPoolName, UserPoolID: r.UserPoolID, ClientID: r.ClientID, Username: r.Username,
 		TokenUse: string(r.TokenUse), RouteNamespace: r.Namespace, PathPrefix: r.PathPrefix,
+		RateLimit: r.RateLimit, RateLimitBurst: r.RateLimitBurst,
+		CORSOrigins: r.CORSOrigins, CORSMethods: r.CORSMethods, CORSHeaders: r.CORSHeaders, CORSMaxAge: r.CORSMaxAge,
 	}
 	if r.IdentityProvider == setup.IdPExternal {
 		a.Identity, a.DiscoveryURL, a.Audience = IdentityExternal, r.DiscoveryURL, r.Audience
@@ -268,6 +279,23 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 	case "", "local", "global":
 	default:
 		return nil, fmt.Errorf("invalid --rate-limit-kind %q: use local or global", a.RateLimitKind)
+	}
+	switch {
+	case a.RateLimitBurst < 0:
+		return nil, fmt.Errorf("invalid --rate-limit-burst %d: extra requests allowed in a burst, ≥ 0", a.RateLimitBurst)
+	case a.RateLimitBurst > 0 && rl == nil:
+		missing = append(missing, "--rate-limit (--rate-limit-burst was given)")
+	case a.RateLimitBurst > 0 && a.RateLimitKind == "global":
+		return nil, fmt.Errorf("--rate-limit-burst needs the local (per-proxy) limiter: an Enterprise RateLimitConfig has no burst. Use --rate-limit-kind local, or drop --rate-limit-burst")
+	case a.RateLimitBurst > 0:
+		rl.Burst = a.RateLimitBurst
+	}
+	if a.Token != "" {
+		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(a.Token), k8sres.BearerPrefix))
+		if strings.Count(t, ".") != 2 {
+			return nil, fmt.Errorf("the pasted token is not a JWT (header.payload.signature)")
+		}
+		c.ExternalToken = t
 	}
 	if len(a.CORSOrigins) > 0 {
 		for _, o := range a.CORSOrigins {

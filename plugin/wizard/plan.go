@@ -435,7 +435,7 @@ func identitySpec(cfg *Config, rec setup.Record, creds setup.Credentials) awsops
 	a := cfg.Answers
 	return awsops.IdentitySpec{
 		PoolName: rec.UserPoolName, PoolID: a.UserPoolID,
-		Pool:     awsops.PoolOptions{Tags: map[string]string{"managed-by": "kubectl-agentcore"}},
+		Pool:     awsops.PoolOptions{Tags: map[string]string{PoolTagKey: PoolTagValue}},
 		Client:   awsops.ClientSpec{Name: clientName(a, rec)},
 		ClientID: a.ClientID, Username: rec.Username, Password: creds.Password,
 	}

@@ -2,11 +2,15 @@ package wizard
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
@@ -37,15 +41,61 @@ func OfflineSession(cfg *Config, flavor string) (*Session, error) {
 	return s, nil
 }
 
-// Manifests returns every manifest of the session for printing: Namespace, token Secret (token redacted, or a
-// placeholder when none is known), gateway objects, and the setup record ConfigMap.
+// LiveSession builds a session for `--dry-run -o yaml` against a reachable cluster, with reads only and no AWS
+// call: the kinds the cluster serves, whether the route namespace exists, and the existing setup record (its
+// identity values — pool, client, issuer — and what only earlier runs know). A Gateway that cannot be read is
+// a warning: GitOps may create it together with these manifests.
+func LiveSession(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
+	kinds, err := k8sres.DiscoverKinds(env.Discovery)
+	if err != nil {
+		return nil, err
+	}
+	if err := kinds.Require(); err != nil {
+		return nil, fmt.Errorf("%s. Or pass --offline to render for a cluster that has them", trimDot(err.Error()))
+	}
+	s := &Session{Cfg: cfg, Kinds: kinds}
+	if _, err := k8sres.GetGateway(ctx, env.Dynamic, nil, cfg.GatewayNS, cfg.GatewayN); err != nil {
+		s.Warnings = append(s.Warnings, trimDot(err.Error()))
+	}
+	_, err = env.Kube.CoreV1().Namespaces().Get(ctx, cfg.Namespace, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		s.NamespaceExists = true
+	case apierrors.IsNotFound(err):
+	case apierrors.IsForbidden(err):
+		if _, lerr := env.Kube.CoreV1().ConfigMaps(cfg.Namespace).List(ctx, metav1.ListOptions{Limit: 1}); lerr == nil {
+			s.NamespaceExists = true
+		}
+	default:
+		return nil, k8sres.Explain("reading namespace "+cfg.Namespace, err)
+	}
+	if s.NamespaceExists {
+		rec, err := setup.Load(ctx, env.Kube, cfg.Namespace)
+		switch {
+		case err == nil:
+			s.Existing = rec
+		case errors.Is(err, setup.ErrNotFound):
+		default:
+			return nil, err
+		}
+	}
+	s.Record = s.desiredRecord()
+	if s.Existing == nil {
+		s.Record.CreatedNamespace = false // the render does not create it; GitOps owns the namespace
+	}
+	return s, nil
+}
+
+// Manifests returns every manifest of the session for printing: Namespace (unless it exists and the wizard did
+// not create it), token Secret (token redacted, or a placeholder when none is known), gateway objects, and the
+// setup record ConfigMap.
 func Manifests(s *Session, placeholder bool) ([]*unstructured.Unstructured, error) {
 	tok := RedactedToken
 	if placeholder {
 		tok = k8sres.TokenPlaceholder
 	}
 	spec := s.manifestSpec(s.Record, tok)
-	spec.CreateNamespace = true
+	spec.CreateNamespace = !s.NamespaceExists || s.Record.CreatedNamespace
 	objs, err := k8sres.BuildManifests(spec)
 	if err != nil {
 		return nil, err
@@ -68,7 +118,8 @@ func WriteYAML(objs []*unstructured.Unstructured, placeholder bool) ([]byte, err
 					b.WriteString("# PLACEHOLDER: replace the token below with an ID token from your identity provider\n")
 					b.WriteString("# (or let `kubectl agentcore rotate` fill it in). Nothing here is a real token.\n")
 				} else {
-					b.WriteString("# REDACTED: the wizard mints the real token when it runs; it is never printed.\n")
+					b.WriteString("# REDACTED: the token is never printed. Applying this document as it is would replace the live token:\n")
+					b.WriteString("# leave the Secret out of GitOps (kubectl agentcore rotate keeps it fresh) or fill it from your secret store.\n")
 				}
 				delete(o.Object, "data")
 				o.Object["stringData"] = map[string]any{setup.SecretKey: k8sres.BearerPrefix + tok}

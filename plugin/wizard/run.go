@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -22,6 +24,7 @@ import (
 const (
 	CheckpointNamespace  = "namespace"
 	CheckpointRecord     = "record"
+	CheckpointUserPool   = "user-pool" // the identity exists in Cognito; its ids are not recorded yet
 	CheckpointIdentity   = "identity"
 	CheckpointToken      = "token"
 	CheckpointAuthorizer = "authorizer"
@@ -31,7 +34,7 @@ const (
 )
 
 // Checkpoints lists them in order.
-var Checkpoints = []string{CheckpointNamespace, CheckpointRecord, CheckpointIdentity, CheckpointToken, CheckpointAuthorizer,
+var Checkpoints = []string{CheckpointNamespace, CheckpointRecord, CheckpointUserPool, CheckpointIdentity, CheckpointToken, CheckpointAuthorizer,
 	CheckpointResources, CheckpointOptions, CheckpointFinal}
 
 // ErrInjected is the failure FailAfter injects.
@@ -60,7 +63,9 @@ type Result struct {
 	Changed  int           `json:"changed"`
 	Verify   []VerifyCheck `json:"verify,omitempty"`
 	TestCall string        `json:"testCall,omitempty"`
-	Warnings []string      `json:"warnings,omitempty"`
+	// Call is the test call's answer when one was sent (--test-call, or t in the TUI).
+	Call     *TestCall `json:"testCallResult,omitempty"`
+	Warnings []string  `json:"warnings,omitempty"`
 }
 
 func (r *Result) add(step, action, target, detail string) {
@@ -166,7 +171,11 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 		token = cfg.ExternalToken
 		env.emit(StepIdentity, "done", "external identity provider")
 	default:
-		id, err := env.Cognito.EnsureIdentity(ctx, identitySpec(cfg, rec, creds))
+		spec := identitySpec(cfg, rec, creds)
+		if err := recordPoolIntent(ctx, env, &rec, res, spec); err != nil {
+			return fail(StepIdentity, err)
+		}
+		id, err := env.Cognito.EnsureIdentity(ctx, spec)
 		if err != nil {
 			return fail(StepIdentity, err)
 		}
@@ -175,12 +184,19 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			res.add(StepIdentity, string(st.Action), st.Resource+" "+st.Name+" ("+st.ID+")", "")
 			created = created || st.Resource == "user-pool" && st.Action == awsops.ActionCreate
 		}
+		if err := env.checkpoint(CheckpointUserPool); err != nil {
+			return fail(StepIdentity, err)
+		}
 		switch {
 		case created:
+			rec.CreatedUserPool = true
+		case rec.CreatingUserPool != "" && rec.CreatingUserPool == id.Pool.Name && rec.UserPoolID == "" && taggedByWizard(ctx, env, id.Pool.ID):
+			// An earlier run recorded that it was creating this pool and stopped before recording its id.
 			rec.CreatedUserPool = true
 		case rec.UserPoolID != id.Pool.ID:
 			rec.CreatedUserPool = false // another pool than the recorded one: not ours to delete
 		}
+		rec.CreatingUserPool = ""
 		rec.UserPoolID, rec.UserPoolName, rec.ClientID, rec.Issuer = id.Pool.ID, id.Pool.Name, id.Client.ID, id.Issuer
 		rec.DiscoveryURL = awsops.DiscoveryURL(id.Issuer)
 		next := setup.Credentials{ClientSecret: id.Client.Secret, Password: id.User.Password, RefreshToken: creds.RefreshToken}
@@ -343,6 +359,54 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 	env.emit(StepVerify, "done", "")
 	return res, nil
 }
+
+// recordPoolIntent writes "creating user pool NAME" into the record before EnsureIdentity may call
+// CreateUserPool, so that a run interrupted between the create call and recording the pool's id leaves a trace:
+// the rerun finds the pool by name and knows the wizard created it. Nothing is written when the pool is given by
+// id or already exists under that name (then it is not the wizard's).
+func recordPoolIntent(ctx context.Context, env *Env, rec *setup.Record, res *Result, spec awsops.IdentitySpec) error {
+	if spec.PoolID != "" || rec.CreatingUserPool == spec.PoolName {
+		return nil
+	}
+	found, err := env.Cognito.FindUserPool(ctx, spec.PoolName)
+	if err != nil || found != nil {
+		return err
+	}
+	rec.CreatingUserPool = spec.PoolName
+	return saveRecord(ctx, env, rec, res, false)
+}
+
+// InterruptedPool finds the user pool an interrupted run was creating when its id never made it into the record
+// (rec.CreatingUserPool set, no UserPoolID): the pool with that name carrying the wizard's tag, or nil.
+func InterruptedPool(ctx context.Context, cognito *awsops.Cognito, rec *setup.Record) (*awsops.UserPool, error) {
+	if rec.CreatingUserPool == "" || rec.UserPoolID != "" || cognito == nil {
+		return nil, nil
+	}
+	p, err := cognito.FindUserPool(ctx, rec.CreatingUserPool)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	if !taggedByWizard(ctx, &Env{Cognito: cognito}, p.ID) {
+		return nil, nil
+	}
+	return p, nil
+}
+
+// taggedByWizard reports whether the pool carries the tag the wizard puts on the pools it creates (a second
+// guard before a pool found by name is counted as the wizard's).
+func taggedByWizard(ctx context.Context, env *Env, poolID string) bool {
+	out, err := env.Cognito.API.DescribeUserPool(ctx, &cognitoidentityprovider.DescribeUserPoolInput{UserPoolId: aws.String(poolID)})
+	if err != nil || out.UserPool == nil {
+		return false
+	}
+	return out.UserPool.UserPoolTags[PoolTagKey] == PoolTagValue
+}
+
+// The tag on user pools the wizard creates.
+const (
+	PoolTagKey   = "managed-by"
+	PoolTagValue = "kubectl-agentcore"
+)
 
 func actionFor(create bool) string {
 	if create {

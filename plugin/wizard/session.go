@@ -66,6 +66,8 @@ type Env struct {
 	FailAfter string
 	// VerifyTimeout bounds the wait for statuses in the verify step (default 60s).
 	VerifyTimeout time.Duration
+	// TestCallTimeout bounds the test call through the gateway (default TestCallTimeout).
+	TestCallTimeout time.Duration
 	// Verify runs the doctor checks that apply (optional; nil = statuses only).
 	Verify func(ctx context.Context, rec *setup.Record) ([]VerifyCheck, error)
 }
@@ -185,6 +187,9 @@ func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 	if cfg.Mode == setup.ModeSigV4 {
 		s.Warnings = append(s.Warnings, irsaCheck(ctx, env, gw, cfg))
 	}
+	if w := s.burstNote(); w != "" {
+		s.Warnings = append(s.Warnings, w)
+	}
 	if cfg.Mode.UsesToken() && cfg.Answers.Identity == IdentityCognito && env.Cognito == nil {
 		return nil, awsNeeded(env, "Cognito")
 	}
@@ -273,10 +278,19 @@ func (s *Session) desiredRecord() setup.Record {
 	if cfg.RateLimit != nil && s.globalRateLimit() {
 		r.RateLimitConfigName = setup.DefaultRateLimitConfigName
 	}
+	if rl := cfg.RateLimit; rl != nil {
+		r.RateLimit, r.RateLimitBurst = rl.String(), rl.Burst
+	}
+	if c := cfg.CORS; c != nil {
+		r.CORSOrigins, r.CORSMethods, r.CORSHeaders, r.CORSMaxAge = c.Origins, c.Methods, c.Headers, c.MaxAge
+	}
 	r = r.WithDefaults()
 	if e := s.Existing; e != nil {
 		// Keep what only earlier runs know.
 		r.PreviousAuthorizer = e.PreviousAuthorizer
+		if r.IdentityProvider == setup.IdPCognito && e.CreatingUserPool == r.UserPoolName {
+			r.CreatingUserPool = e.CreatingUserPool
+		}
 		r.CreatedNamespace = e.CreatedNamespace
 		r.CreatedUserPool = e.CreatedUserPool && (e.UserPoolID == r.UserPoolID || r.UserPoolID == "")
 		r.UpdatedAt = e.UpdatedAt
@@ -300,7 +314,19 @@ func (s *Session) globalRateLimit() bool {
 	case "global":
 		return true
 	}
+	if rl := s.Cfg.RateLimit; rl != nil && rl.Burst > 0 {
+		return false // a RateLimitConfig has no burst: the local limiter (in the Enterprise policy kind too) has
+	}
 	return s.Kinds.EnterprisePolicy && s.Kinds.RateLimitConfig
+}
+
+// burstNote says why a burst on a cluster with a global rate limiter uses the local one.
+func (s *Session) burstNote() string {
+	rl := s.Cfg.RateLimit
+	if rl == nil || rl.Burst == 0 || s.Cfg.Answers.RateLimitKind != "" || !(s.Kinds.EnterprisePolicy && s.Kinds.RateLimitConfig) {
+		return ""
+	}
+	return fmt.Sprintf("rate limit %s with burst %d uses the local (per-proxy) limiter in the %s: an Enterprise RateLimitConfig has no burst (drop --rate-limit-burst for the global one)", rl, rl.Burst, setup.DefaultTrafficPolicyName+" policy")
 }
 
 // manifestSpec is the k8sres spec for the session's record.

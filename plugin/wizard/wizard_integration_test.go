@@ -335,8 +335,113 @@ func TestInterruptedRunsConverge(t *testing.T) {
 			if err != nil || rec.PreviousAuthorizer != "null" {
 				t.Fatalf("record after resume: %+v %v", rec, err)
 			}
+			// Every pool here was made by the wizard, whichever step was interrupted.
+			if !rec.CreatedUserPool || rec.CreatingUserPool != "" || rec.UserPoolID != w.pools(t, pool)[0] {
+				t.Fatalf("after resuming from %s the pool must be recorded as the wizard's: created=%v creating=%q id=%q", cp, rec.CreatedUserPool, rec.CreatingUserPool, rec.UserPoolID)
+			}
 		})
 	}
+}
+
+// TestInterruptedPoolCreation: a run stopped after CreateUserPool but before the pool's id is recorded leaves
+// "creating user pool NAME" in the record (written before the create call). The rerun finds the pool by name and
+// records it as the wizard's, so teardown --delete-user-pool deletes it; teardown right after the interruption
+// finds it by name too. A pool that merely has the same name (not tagged by the wizard) is never claimed.
+func TestInterruptedPoolCreation(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	env := w.env(w.c.Config)
+
+	t.Run("rerun claims the pool", func(t *testing.T) {
+		rt := w.runtime(t, "pool_int_agent")
+		ns, pool := "wiz-poolint-"+w.gwNS, "pool-interrupted"
+		a := w.answers(rt, ns, pool)
+		env.FailAfter = wz.CheckpointUserPool
+		_, err := run(t, env, a)
+		env.FailAfter = ""
+		if !errors.Is(err, wz.ErrInjected) || !strings.Contains(err.Error(), "user-pool "+pool) {
+			t.Fatalf("want the injected failure naming the pool that exists, got %v", err)
+		}
+		rec, err := setup.Load(ctx, env.Kube, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.CreatingUserPool != pool || rec.UserPoolID != "" || rec.CreatedUserPool {
+			t.Fatalf("the record must hold the intent and no id yet: creating=%q id=%q created=%v", rec.CreatingUserPool, rec.UserPoolID, rec.CreatedUserPool)
+		}
+		if ids := w.pools(t, pool); len(ids) != 1 {
+			t.Fatalf("pools %v", ids)
+		}
+		if _, err := run(t, env, a); err != nil {
+			t.Fatal(err)
+		}
+		rec, _ = setup.Load(ctx, env.Kube, ns)
+		if !rec.CreatedUserPool || rec.CreatingUserPool != "" || rec.UserPoolID != w.pools(t, pool)[0] {
+			t.Fatalf("rerun: created=%v creating=%q id=%q", rec.CreatedUserPool, rec.CreatingUserPool, rec.UserPoolID)
+		}
+		tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
+		tp, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{DeleteUserPool: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := teardown.Run(ctx, tenv, tp); err != nil {
+			t.Fatal(err)
+		}
+		if ids := w.pools(t, pool); len(ids) != 0 {
+			t.Fatalf("teardown --delete-user-pool left the wizard's pool: %v", ids)
+		}
+	})
+
+	t.Run("teardown right after the interruption", func(t *testing.T) {
+		rt := w.runtime(t, "pool_td_agent")
+		ns, pool := "wiz-pooltd-"+w.gwNS, "pool-interrupted-td"
+		env.FailAfter = wz.CheckpointUserPool
+		_, err := run(t, env, w.answers(rt, ns, pool))
+		env.FailAfter = ""
+		if !errors.Is(err, wz.ErrInjected) {
+			t.Fatal(err)
+		}
+		rec, err := setup.Load(ctx, env.Kube, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
+		tp, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{DeleteUserPool: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := teardown.Run(ctx, tenv, tp); err != nil {
+			t.Fatal(err)
+		}
+		if ids := w.pools(t, pool); len(ids) != 0 {
+			t.Fatalf("teardown did not find the interrupted run's pool: %v", ids)
+		}
+	})
+
+	t.Run("a same-named pool not made by the wizard is not claimed", func(t *testing.T) {
+		rt := w.runtime(t, "pool_foreign_agent")
+		ns, pool := "wiz-poolforeign-"+w.gwNS, "pool-foreign"
+		// A stale intent in the record, and a pool of that name made by someone else (no wizard tag).
+		if _, err := w.c.Kube().CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = w.c.Kube().CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+		stale := setup.Record{Namespace: ns, RuntimeARN: rt.ARN, GatewayNamespace: w.gwNS, GatewayName: "agentgateway-proxy",
+			UserPoolName: pool, CreatingUserPool: pool}.WithDefaults()
+		if err := setup.Save(ctx, env.Kube, &stale, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cip.NewFromConfig(w.cogCfg).CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String(pool)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := run(t, env, w.answers(rt, ns, pool)); err != nil {
+			t.Fatal(err)
+		}
+		rec, _ := setup.Load(ctx, env.Kube, ns)
+		if rec.CreatedUserPool || rec.CreatingUserPool != "" {
+			t.Fatalf("someone else's pool was claimed: created=%v creating=%q", rec.CreatedUserPool, rec.CreatingUserPool)
+		}
+	})
 }
 
 // TestSigV4Mode: no Cognito, no Secret, the authorizer stays IAM, and the IRSA check names the permission.

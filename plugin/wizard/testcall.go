@@ -1,0 +1,139 @@
+package wizard
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+)
+
+// TestCallPrompt is what the verify step's test call asks the agent.
+const TestCallPrompt = "hello from kubectl agentcore wizard (test call)"
+
+// TestCallTimeout bounds the verify step's test call unless Env.TestCallTimeout says otherwise.
+const TestCallTimeout = 30 * time.Second
+
+// TestCall is one real request sent through the gateway address after setup, and what its answer means.
+type TestCall struct {
+	// Sent is false when no request could be sent (no gateway address, no route).
+	Sent   bool   `json:"sent"`
+	URL    string `json:"url,omitempty"`
+	Source string `json:"source,omitempty"` // where the gateway address came from
+	Status int    `json:"status,omitempty"`
+	OK     bool   `json:"ok"`
+	// Summary is doctor's classification of the answer ("200 OK", "401 Claim 'aud' value mismatch", …).
+	Summary string `json:"summary"`
+	CheckID string `json:"checkId,omitempty"` // the doctor check that covers the cause
+	Cause   string `json:"cause,omitempty"`
+	Hint    string `json:"hint,omitempty"`
+	Next    string `json:"next,omitempty"`
+	// Reply is the start of the answer's body (tokens masked).
+	Reply      string `json:"reply,omitempty"`
+	DurationMS int64  `json:"durationMs"`
+}
+
+// SendTestCall sends one request through the gateway the record names (address from the Gateway's status, else
+// its Service; path from the wizard's HTTPRoute), using plugin/invoke, and explains a non-2xx answer or a
+// failed connection with doctor's classifier. The error is only for a cancelled context: everything else is
+// in the result.
+func SendTestCall(ctx context.Context, env *Env, rec *setup.Record) (*TestCall, error) {
+	timeout := env.TestCallTimeout
+	if timeout <= 0 {
+		timeout = TestCallTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tc := &TestCall{}
+	target, err := invoke.GatewayTarget(ctx, env.Dynamic, env.Kube, invoke.Lookup{
+		GatewayNamespace: rec.GatewayNamespace, GatewayName: rec.GatewayName, RouteNamespace: rec.Namespace, RouteName: rec.RouteName,
+	})
+	if err != nil {
+		if ctx.Err() != nil && context.Cause(ctx) == context.Canceled {
+			return nil, ctx.Err()
+		}
+		tc.Summary = "no request sent: " + trimDot(err.Error())
+		tc.CheckID = doctor.IDResourcesGateway
+		tc.Next = "run kubectl agentcore invoke --gateway URL (e.g. through kubectl port-forward), or kubectl agentcore doctor"
+		return tc, nil
+	}
+	tc.URL, tc.Source = target.URL, target.Source
+	client := env.HTTP
+	if client == nil {
+		client = &http.Client{}
+	}
+	if target.Host != "" {
+		c := *client
+		base := c.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		c.Transport = hostTransport{host: target.Host, rt: base}
+		client = &c
+	}
+	res, err := invoke.Do(ctx, client, invoke.Request{URL: target.URL, Payload: invoke.DefaultPayload(TestCallPrompt), Via: "gateway"}, nil)
+	if err != nil && res == nil {
+		if parent := context.Cause(ctx); parent == context.Canceled {
+			return nil, parent
+		}
+		// No HTTP answer: invoke's one line says what failed; doctor's classifier names the check.
+		c := doctor.ClassifyError(err)
+		tc.Summary, tc.CheckID, tc.Hint = trimDot(err.Error()), c.CheckID, c.Hint
+		if tc.CheckID == "" {
+			tc.CheckID = doctor.IDResourcesGateway
+		}
+		tc.Next = "run kubectl agentcore doctor"
+		return tc, nil
+	}
+	tc.Sent, tc.Status, tc.OK, tc.DurationMS = true, res.Status, res.OK(), res.DurationMS
+	if e := res.Explanation; e != nil {
+		// invoke classifies a non-2xx answer with doctor.Classify (summary, check id, hint) and adds the cause.
+		tc.Summary, tc.CheckID, tc.Hint, tc.Cause, tc.Next = e.Summary, e.Check, e.Hint, e.Cause, e.Next
+	}
+	if tc.Summary == "" {
+		c := doctor.Classify(res.Status, nil, []byte(res.Body))
+		tc.Summary = c.Summary
+		if tc.CheckID == "" {
+			tc.CheckID = c.CheckID
+		}
+	}
+	reply := res.Body
+	if res.Streamed {
+		reply = strings.Join(res.Events, " ")
+	}
+	tc.Reply = shortReply(redact.Text(reply))
+	return tc, nil
+}
+
+func shortReply(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// Line is the test call in one line: "✔ 200 OK (123ms) via http://…" style without the symbol.
+func (t *TestCall) Line() string {
+	if !t.Sent {
+		return t.Summary
+	}
+	return fmt.Sprintf("%s (%dms) from %s", t.Summary, t.DurationMS, t.URL)
+}
+
+// hostTransport sets the Host header of every request (the route's hostname).
+type hostTransport struct {
+	host string
+	rt   http.RoundTripper
+}
+
+func (h hostTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Host = h.host
+	return h.rt.RoundTrip(r2)
+}
