@@ -54,6 +54,7 @@ var (
 	GVREnterpriseBackend = schema.GroupVersionResource{Group: "enterpriseagentgateway.solo.io", Version: "v1alpha1", Resource: "enterpriseagentgatewaybackends"}
 	GVREnterprisePolicy  = schema.GroupVersionResource{Group: "enterpriseagentgateway.solo.io", Version: "v1alpha1", Resource: "enterpriseagentgatewaypolicies"}
 	GVRSecret            = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
+	GVRRateLimitConfig   = schema.GroupVersionResource{Group: "ratelimit.solo.io", Version: "v1alpha1", Resource: "ratelimitconfigs"}
 )
 
 // Options configure the stand-in.
@@ -165,7 +166,7 @@ func (s *StandIn) Run(ctx context.Context) error {
 		return err
 	}
 	gvrs := []schema.GroupVersionResource{GVRHTTPRoute, GVRGateway, GVRSecret}
-	for _, gvr := range []schema.GroupVersionResource{GVRBackend, GVRPolicy, GVREnterpriseBackend, GVREnterprisePolicy} {
+	for _, gvr := range []schema.GroupVersionResource{GVRBackend, GVRPolicy, GVREnterpriseBackend, GVREnterprisePolicy, GVRRateLimitConfig} {
 		if served(disc, gvr) {
 			gvrs = append(gvrs, gvr)
 		}

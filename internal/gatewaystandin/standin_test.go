@@ -121,8 +121,8 @@ func (e *env) apply(y string) {
 func gvrOf(u *unstructured.Unstructured) schema.GroupVersionResource {
 	gv, _ := schema.ParseGroupVersion(u.GetAPIVersion())
 	res := strings.ToLower(u.GetKind()) + "s"
-	if u.GetKind() == "AgentgatewayPolicy" {
-		res = "agentgatewaypolicies"
+	if strings.HasSuffix(u.GetKind(), "Policy") {
+		res = strings.ToLower(strings.TrimSuffix(u.GetKind(), "y")) + "ies"
 	}
 	return gv.WithResource(res)
 }
@@ -386,5 +386,41 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		if _, err := New(o); err == nil {
 			t.Errorf("New(%+v) accepted", o)
 		}
+	}
+}
+
+func TestEnterpriseGlobalRateLimit(t *testing.T) {
+	e := start(t)
+	e.secret("agentcore-jwt", "Bearer tok")
+	e.rewriteSetup()
+	e.apply(fmt.Sprintf(`
+apiVersion: ratelimit.solo.io/v1alpha1
+kind: RateLimitConfig
+metadata: {name: agentcore, namespace: %[1]s}
+spec:
+  raw:
+    descriptors:
+    - key: generic_key
+      value: agentcore
+      rateLimit: {requestsPerUnit: 1, unit: HOUR}
+    rateLimits:
+    - actions: [{genericKey: {descriptorValue: agentcore}}]
+`, e.ns))
+	e.apply(fmt.Sprintf(`
+apiVersion: enterpriseagentgateway.solo.io/v1alpha1
+kind: EnterpriseAgentgatewayPolicy
+metadata: {name: agentcore-traffic, namespace: %[1]s}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: agentcore}]
+  traffic: {entRateLimit: {global: {rateLimitConfigRefs: [{name: agentcore}]}}}
+`, e.ns))
+	// 1 per hour: once the policy is picked up, the second call is refused.
+	code, _ := e.call("/agentcore", func(c int) bool { return c == 429 })
+	if code != 429 {
+		t.Fatalf("never rate limited: %d", code)
+	}
+	o, err := e.c.Dynamic().Resource(GVREnterprisePolicy).Namespace(e.ns).Get(context.Background(), "agentcore-traffic", metav1.GetOptions{})
+	if err != nil || firstConds(o, "ancestors")["Attached"]["status"] != "True" {
+		t.Fatalf("enterprise policy status: %v %v", err, o.Object["status"])
 	}
 }

@@ -228,9 +228,39 @@ func (s *StandIn) rebuild(ctx context.Context) {
 					}
 				}
 			}
+			var rs *rateSpec
 			if local, ok, _ := unstructured.NestedSlice(p.Object, "spec", "traffic", "rateLimit", "local"); ok && len(local) > 0 {
 				lm, _ := local[0].(map[string]any)
-				if rs := parseRate(lm); rs != nil {
+				rs = parseRate(lm)
+			}
+			// Enterprise global rate limit: the first descriptor of the first RateLimitConfig, applied locally here.
+			if refs, ok, _ := unstructured.NestedSlice(p.Object, "spec", "traffic", "entRateLimit", "global", "rateLimitConfigRefs"); ok && rs == nil && len(refs) > 0 {
+				rm, _ := refs[0].(map[string]any)
+				name, _ := rm["name"].(string)
+				ns, _ := rm["namespace"].(string)
+				if ns == "" {
+					ns = p.GetNamespace()
+				}
+				if rlc := s.get(GVRRateLimitConfig, ns, name); rlc != nil {
+					descs, _, _ := unstructured.NestedSlice(rlc.Object, "spec", "raw", "descriptors")
+					if len(descs) > 0 {
+						dm, _ := descs[0].(map[string]any)
+						n, _, _ := unstructured.NestedFieldNoCopy(dm, "rateLimit", "requestsPerUnit")
+						unit, _, _ := unstructured.NestedString(dm, "rateLimit", "unit")
+						per := map[string]string{"SECOND": "Seconds", "MINUTE": "Minutes", "HOUR": "Hours", "DAY": "Days"}[unit]
+						if per == "Days" {
+							rs = parseRate(map[string]any{"requests": toInt64(n), "unit": "Hours"})
+							if rs != nil {
+								rs.perSecond /= 24
+							}
+						} else {
+							rs = parseRate(map[string]any{"requests": toInt64(n), "unit": per})
+						}
+					}
+				}
+			}
+			{
+				if rs != nil {
 					for _, a := range attached {
 						rateFor[a] = rs
 						rateKeyFor[a] = fmt.Sprintf("%s/%s@%d", p.GetNamespace(), p.GetName(), p.GetGeneration())
