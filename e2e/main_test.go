@@ -26,6 +26,7 @@ var (
 	sb       *sandbox.Sandbox
 	bin      string
 	homeDir  string
+	goEnv    []string
 	startErr string
 )
 
@@ -66,6 +67,14 @@ func run(m *testing.M) int {
 	if out, err := build.CombinedOutput(); err != nil {
 		startErr = fmt.Sprintf("building kubectl-agentcore: %v\n%s", err, out)
 		return m.Run()
+	}
+	// The plugin's subprocesses get their own HOME; Go's caches must not move with it (the sandbox finds CRDs in
+	// the module cache).
+	if out, err := exec.Command("go", "env", "GOPATH", "GOMODCACHE", "GOCACHE").Output(); err == nil {
+		v := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if len(v) == 3 {
+			goEnv = []string{"GOPATH=" + v[0], "GOMODCACHE=" + v[1], "GOCACHE=" + v[2]}
+		}
 	}
 	homeDir = filepath.Join(dir, "home")
 	_ = os.MkdirAll(homeDir, 0o755)
@@ -110,12 +119,13 @@ func env() []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || k == "KUBECONFIG" || k == "HOME" || k == "NO_COLOR" {
+		if strings.HasPrefix(k, "AWS_") || k == "KUBECONFIG" || k == "HOME" || k == "NO_COLOR" || k == "GOPATH" || k == "GOMODCACHE" || k == "GOCACHE" {
 			continue
 		}
 		out = append(out, kv)
 	}
 	out = append(out, sb.State.EnvList()...)
+	out = append(out, goEnv...)
 	return append(out, "HOME="+homeDir, "NO_COLOR=1", "AWS_CONFIG_FILE="+filepath.Join(homeDir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(homeDir, "none"))
 }
 

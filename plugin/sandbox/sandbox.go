@@ -138,9 +138,10 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		return nil, err
 	}
 	sb = &Sandbox{State: State{Dir: dir, PID: os.Getpid(), PIDs: map[string]int{"sandbox": os.Getpid()}, StartedAt: time.Now().UTC(), Runtimes: map[string]string{}}}
+	self := sb // the named result is nil on an error return: stop what was started through self
 	defer func() {
 		if err != nil {
-			sb.Stop()
+			self.Stop()
 			sb = nil
 		}
 	}()
@@ -242,9 +243,15 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	sb.State.Kubeconfig = cr.c.Kubeconfig
 
 	log.Info("creating the Gateway and its proxy pods")
+	for _, n := range cr.c.Notes {
+		log.Warn("test cluster: " + n)
+	}
 	files, err := sb.createGateway(ctx, port)
 	if err != nil {
 		gwLn.Close()
+		if len(cr.c.Notes) > 0 {
+			err = fmt.Errorf("%w (%s)", err, strings.Join(cr.c.Notes, "; "))
+		}
 		return nil, err
 	}
 	sb.State.LogFiles = files
@@ -557,6 +564,14 @@ func Up(ctx context.Context, dir, exe string, timeout time.Duration) (st *State,
 			why, _ := os.ReadFile(filepath.Join(dir, "error.txt"))
 			if len(why) == 0 {
 				why = []byte(fmt.Sprint(err))
+				if b, rerr := os.ReadFile(filepath.Join(dir, "sandbox.log")); rerr == nil {
+					for _, l := range strings.Split(string(b), "\n") {
+						if strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "error:") {
+							why = []byte(fmt.Sprint(err) + ": " + l)
+							break
+						}
+					}
+				}
 			}
 			return nil, false, fmt.Errorf("the sandbox process exited while starting: %s (log: %s)", strings.TrimSpace(string(why)), filepath.Join(dir, "sandbox.log"))
 		case <-deadline:
