@@ -313,3 +313,39 @@ func TestReleaseRefusesBadInput(t *testing.T) {
 		t.Error("a failed release wrote the manifest")
 	}
 }
+
+// TestMadeRelease checks a `make release` output (AGENTCORE_RELEASE_DIR = the folder holding dist/ and
+// krew/agentcore.yaml): the manifest's rules, and every archive installed krew's way holds LICENSE and a real
+// binary for its platform.
+func TestMadeRelease(t *testing.T) {
+	dir := os.Getenv("AGENTCORE_RELEASE_DIR")
+	if dir == "" {
+		t.Skip("set AGENTCORE_RELEASE_DIR to the folder where `make release` ran")
+	}
+	file := filepath.Join(dir, "krew", "agentcore.yaml")
+	m, err := LoadManifest(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probs := Problems(file, m, DefaultPlatforms); len(probs) > 0 {
+		t.Fatalf("%s breaks rules:\n%s", file, strings.Join(probs, "\n"))
+	}
+	magic := map[string][]byte{"linux": []byte("\x7fELF"), "darwin": {0xcf, 0xfa, 0xed, 0xfe}, "windows": []byte("MZ")}
+	for _, p := range DefaultPlatforms {
+		archive, err := os.ReadFile(filepath.Join(dir, "dist", p.ArchiveName(m.Spec.Version)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := Install(m, p, archive, t.TempDir())
+		if err != nil {
+			t.Fatalf("installing %s: %v", p, err)
+		}
+		bin, err := os.ReadFile(inst.Bin)
+		if err != nil || !bytes.HasPrefix(bin, magic[p.OS]) {
+			t.Errorf("%s: %s is not a %s executable (%v)", p, inst.Bin, p.OS, err)
+		}
+		if _, err := os.Stat(filepath.Join(inst.Dir, LicenseName)); err != nil {
+			t.Errorf("%s: no LICENSE", p)
+		}
+	}
+}
