@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -115,15 +116,18 @@ func TestTeardownRestores(t *testing.T) {
 	}
 }
 
-// waitNamespaceGone waits for a deleted namespace to disappear (no controller-manager finalizes namespaces here,
-// so a namespace stuck Terminating is deleted from the snapshot's point of view once it has a deletionTimestamp).
+// waitNamespaceGone waits for a deleted namespace to disappear (the sandbox finalizes namespaces, as the namespace
+// controller would).
 func waitNamespaceGone(t *testing.T, name string) {
 	t.Helper()
 	eventually(t, 30*time.Second, func() string {
 		ns, err := sb.Cluster.Kube().CoreV1().Namespaces().Get(context.Background(), name, metav1.GetOptions{})
-		if err != nil || ns.DeletionTimestamp != nil {
+		if apierrors.IsNotFound(err) {
 			return ""
 		}
-		return "namespace " + name + " still exists"
+		if err != nil {
+			return err.Error()
+		}
+		return fmt.Sprintf("namespace %s still exists (phase %s)", name, ns.Status.Phase)
 	})
 }
