@@ -91,11 +91,15 @@ func sortedEntries(entries []Entry) ([]Entry, error) {
 // user or group names, mode 0755 or 0644, mtime = mtime (whole seconds, UTC), and a gzip header with neither
 // a file name nor a time.
 func WriteTarGz(w io.Writer, entries []Entry, mtime time.Time) error {
+	return writeTarGzLevel(w, entries, mtime, gzip.BestCompression)
+}
+
+func writeTarGzLevel(w io.Writer, entries []Entry, mtime time.Time, level int) error {
 	es, err := sortedEntries(entries)
 	if err != nil {
 		return err
 	}
-	gz, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	gz, err := gzip.NewWriterLevel(w, level)
 	if err != nil {
 		return err
 	}
@@ -127,13 +131,17 @@ func WriteTarGz(w io.Writer, entries []Entry, mtime time.Time) error {
 // WriteZip writes entries (sorted by name) as a zip with deflate at the best compression, Unix modes 0755 or
 // 0644 and every time set to mtime (UTC).
 func WriteZip(w io.Writer, entries []Entry, mtime time.Time) error {
+	return writeZipLevel(w, entries, mtime, flate.BestCompression)
+}
+
+func writeZipLevel(w io.Writer, entries []Entry, mtime time.Time, level int) error {
 	es, err := sortedEntries(entries)
 	if err != nil {
 		return err
 	}
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, flate.BestCompression)
+		return flate.NewWriter(out, level)
 	})
 	mt := mtime.UTC().Truncate(time.Second)
 	for _, e := range es {

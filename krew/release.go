@@ -2,6 +2,7 @@ package krew
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,9 @@ type Options struct {
 
 	// Build writes the plugin binary for p to out. Nil: `go build` (CGO_ENABLED=0, -trimpath, version ldflags).
 	Build func(ctx context.Context, o Options, p Platform, out string) error
+	// Level is the archives' compression level (compress/flate); 0 = flate.BestCompression. Only tests pick
+	// another: flate.BestSpeed keeps their race-detector runs short.
+	Level int
 	Log   io.Writer // progress lines; nil = none
 }
 
@@ -105,6 +109,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.Level == 0 {
+		o.Level = flate.BestCompression
 	}
 	o.Date = o.Date.UTC().Truncate(time.Second)
 	return nil
@@ -204,9 +211,9 @@ func Release(ctx context.Context, o Options) (*Result, error) {
 		}
 		var buf bytes.Buffer
 		if p.OS == "windows" {
-			err = WriteZip(&buf, entries, o.Date)
+			err = writeZipLevel(&buf, entries, o.Date, o.Level)
 		} else {
-			err = WriteTarGz(&buf, entries, o.Date)
+			err = writeTarGzLevel(&buf, entries, o.Date, o.Level)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("packing %s: %w", p, err)

@@ -3,6 +3,7 @@ package krew
 import (
 	"archive/tar"
 	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
@@ -126,6 +127,7 @@ func releaseOnce(t *testing.T, out string, platforms []Platform) *Result {
 		Version: testVersion, Commit: "0123456789ab", Date: fixedTime,
 		Platforms: platforms, Root: source(t), OutDir: filepath.Join(out, "dist"),
 		Manifest: filepath.Join(out, "krew", "agentcore.yaml"), Build: hostBuild,
+		Level: flate.BestSpeed, // BestCompression takes ~50 s per archive under -race; make release uses it
 	})
 	if err != nil {
 		t.Fatalf("release: %v", err)
