@@ -58,6 +58,9 @@ unit:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@# The plugin ships for darwin and windows too (make release): catch Linux-only code early.
+	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kubectl-agentcore
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kubectl-agentcore
 
 # Reproducible: the build date is the commit's time, so two runs on one commit give identical archives.
 release:

@@ -2,10 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,7 +45,7 @@ func TestSandboxUpReuseDown(t *testing.T) {
 			t.Errorf("%s=%s is not on loopback", k, v)
 		}
 	}
-	if st.PID <= 0 || st.PIDs["cognito-local"] <= 0 || syscall.Kill(st.PID, 0) != nil {
+	if st.PID <= 0 || st.PIDs["cognito-local"] <= 0 || !proc.Alive(st.PID) {
 		t.Fatalf("PIDs not recorded: %+v", st.PIDs)
 	}
 	if _, err := os.Stat(st.Kubeconfig); err != nil || !strings.HasPrefix(st.Kubeconfig, dir) {
@@ -66,7 +66,7 @@ func TestSandboxUpReuseDown(t *testing.T) {
 		t.Fatalf("down: %s", r4)
 	}
 	for name, pid := range st.PIDs {
-		if syscall.Kill(pid, 0) == nil && !zombie(pid) {
+		if proc.Alive(pid) && !zombie(pid) {
 			t.Errorf("%s (pid %d) still runs after down", name, pid)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -29,7 +30,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -235,7 +235,7 @@ func (s *Server) spawn(o Options, port int) error {
 	}
 	cmd.Env = append(env, "PORT="+strconv.Itoa(port), "HOST=127.0.0.1")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	proc.Own(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return err
@@ -273,11 +273,11 @@ func (s *Server) kill() {
 		return
 	}
 	pid := s.cmd.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
+	_ = proc.TerminateGroup(pid)
 	select {
 	case <-s.done:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		_ = proc.KillGroup(pid)
 		<-s.done
 	}
 }

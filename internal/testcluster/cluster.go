@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"net"
 	"net/http"
 	"os"
@@ -17,7 +18,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"k8s.io/client-go/dynamic"
@@ -54,10 +54,10 @@ type Cluster struct {
 	// Notes says what was not installed and why (e.g. ../shared/crds missing).
 	Notes []string
 
-	procs []*proc
+	procs []*child
 }
 
-type proc struct {
+type child struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -210,12 +210,12 @@ func (c *Cluster) spawn(bin, logFile string, args ...string) error {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.Dir = c.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	proc.Own(cmd)
 	if err := cmd.Start(); err != nil {
 		lf.Close()
 		return fmt.Errorf("starting %s: %w", filepath.Base(bin), err)
 	}
-	pr := &proc{cmd: cmd, done: make(chan struct{})}
+	pr := &child{cmd: cmd, done: make(chan struct{})}
 	c.procs = append(c.procs, pr)
 	go func() { _ = cmd.Wait(); lf.Close(); close(pr.done) }()
 	return nil
@@ -293,11 +293,11 @@ func (c *Cluster) Dynamic() *dynamic.DynamicClient { return dynamic.NewForConfig
 func (c *Cluster) Stop() {
 	for i := len(c.procs) - 1; i >= 0; i-- {
 		p := c.procs[i]
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		_ = proc.TerminateGroup(p.cmd.Process.Pid)
 		select {
 		case <-p.done:
 		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			_ = proc.KillGroup(p.cmd.Process.Pid)
 			<-p.done
 		}
 	}

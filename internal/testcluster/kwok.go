@@ -24,6 +24,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"net"
 	"os"
 	"os/exec"
@@ -31,7 +32,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -216,12 +216,12 @@ func (c *Cluster) spawnEnv(bin, logFile string, env []string, args ...string) er
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	proc.Own(cmd)
 	if err := cmd.Start(); err != nil {
 		lf.Close()
 		return fmt.Errorf("starting %s: %w", filepath.Base(bin), err)
 	}
-	pr := &proc{cmd: cmd, done: make(chan struct{})}
+	pr := &child{cmd: cmd, done: make(chan struct{})}
 	c.procs = append(c.procs, pr)
 	go func() { _ = cmd.Wait(); lf.Close(); close(pr.done) }()
 	return nil

@@ -13,6 +13,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,7 +23,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -496,7 +496,7 @@ func alive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}
-	return syscall.Kill(pid, 0) == nil
+	return proc.Alive(pid)
 }
 
 // Serve runs Start, then waits for ctx (SIGTERM/SIGINT in the daemon) and stops everything.
@@ -544,7 +544,7 @@ func Up(ctx context.Context, dir, exe string, timeout time.Duration) (st *State,
 	if wd, err := os.Getwd(); err == nil {
 		cmd.Dir = wd // the daemon finds .testbin and tools/ from the project folder
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	proc.Detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, false, fmt.Errorf("starting the sandbox process: %w", err)
 	}
@@ -618,7 +618,7 @@ func readPID(dir string) int {
 }
 
 func stopPID(pid int, grace time.Duration) error {
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+	if err := proc.Terminate(pid); err != nil {
 		return nil
 	}
 	deadline := time.Now().Add(grace)
@@ -628,7 +628,7 @@ func stopPID(pid int, grace time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
+	_ = proc.Kill(pid)
 	return fmt.Errorf("the sandbox process %d did not stop in %s and was killed", pid, grace)
 }
 
