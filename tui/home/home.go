@@ -146,7 +146,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.cursor = len(m.Items) - 1
 		case "?":
 			m.showHelp = !m.showHelp
-		case "enter", "space", "l", "right":
+		case "enter", "space", "right":
 			m.Chosen = m.Items[m.cursor].Key
 			return m, tea.Quit
 		default:
