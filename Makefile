@@ -76,8 +76,12 @@ demo: build testbin cognito-local
 demo-down:
 	@bin/kubectl-agentcore sandbox down; rm -f .sandbox/env
 
-bench: build
+# Benchmarks with targets (each script prints its numbers and fails when a target is missed).
+bench: build testbin cognito-local
 	bench/startup.sh
+	bench/doctor.sh
+	bench/logs.sh
+	bench/sandbox.sh
 
 clean:
 	rm -rf bin dist
