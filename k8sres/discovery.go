@@ -15,11 +15,13 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-// API groups and versions the plugin works with.
+// API groups and versions the plugin works with. The Gateway API group comes from sigs.k8s.io/gateway-api, the
+// module whose CRDs the test cluster installs (same version as go.mod).
 const (
-	GroupGatewayAPI = "gateway.networking.k8s.io"
+	GroupGatewayAPI = gatewayv1.GroupName
 	GroupOSS        = "agentgateway.dev"
 	GroupEnterprise = "enterpriseagentgateway.solo.io"
 	GroupRateLimit  = "ratelimit.solo.io"
