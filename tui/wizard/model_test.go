@@ -3,6 +3,7 @@ package wizard
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ type fakeLoaders struct {
 	mu      sync.Mutex
 	planned wz.Answers
 	applied bool
+	calls   int
 }
 
 func (f *fakeLoaders) loaders() Loaders {
@@ -51,6 +53,13 @@ func (f *fakeLoaders) loaders() Loaders {
 			f.mu.Unlock()
 			return &wz.Result{Changed: 2, Changes: []wz.Change{{Step: wz.StepResources, Action: wz.ActionCreate, Target: "HTTPRoute agentcore/agentcore"}}}, nil
 		},
+		TestCall: func(context.Context) (*wz.TestCall, error) {
+			f.mu.Lock()
+			f.calls++
+			f.mu.Unlock()
+			return &wz.TestCall{Sent: true, URL: "http://lb.example.com:8080/agentcore", Status: 401, Summary: "401 Claim 'aud' value mismatch",
+				CheckID: "authorizer.audience", Hint: "The token's aud is not in allowedAudience.", Cause: "AgentCore's JWT authorizer found no allowed audience"}, nil
+		},
 	}
 }
 
@@ -79,18 +88,19 @@ func TestWizardPages(t *testing.T) {
 	enter(tm) // gateway select (default pre-selected)
 	waitFor(t, tm, "runtime(s) in the region", "payments_agent", "READY")
 	enter(tm) // runtime
+	waitFor(t, tm, "Invocation path", "Mode")
 	enter(tm) // mode
-	waitFor(t, tm, "Identity provider")
-	enter(tm) // identity = cognito
-	waitFor(t, tm, "User pool name")
+	waitFor(t, tm, "reuse an existing pool / app client / user by id")
+	enter(tm) // identity = cognito by name
+	waitFor(t, tm, "pool name")
 	enter(tm)
 	enter(tm)
-	waitFor(t, tm, "Update the runtime's authorizer?")
+	waitFor(t, tm, "runtime's authorizer?")
 	enter(tm)
-	waitFor(t, tm, "Path prefix on the gateway")
+	waitFor(t, tm, "prefix on the gateway")
 	enter(tm)
 	enter(tm)
-	waitFor(t, tm, "Rate limit (requests/unit)")
+	waitFor(t, tm, "(requests/unit)")
 	tm.Type("3/day")
 	enter(tm)
 	waitFor(t, tm, "unit must be second, minute or hour")
@@ -99,25 +109,188 @@ func TestWizardPages(t *testing.T) {
 	}
 	tm.Type("minute")
 	enter(tm)
+	waitFor(t, tm, "┃")
+	tm.Type("4")
+	waitFor(t, tm, "up to 4 extra requests in a burst")
+	enter(tm) // burst
 	enter(tm) // CORS origins (empty)
-	waitFor(t, tm, "Next: the plan")
+	waitFor(t, tm, "nothing is changed before it")
 	enter(tm)
 	waitFor(t, tm, "Plan · rewrite", "+ create    user-pool agentcore", "(nothing changed yet)")
 	if fl.applied {
 		t.Fatal("nothing may be applied before the plan is confirmed")
 	}
 	enter(tm)
-	waitFor(t, tm, "2 change(s) applied", "q quit")
+	waitFor(t, tm, "2 change(s) applied", "t send a test call through the gateway")
+	// ⑦ t sends one real request (through the loader) and shows the classified answer.
+	tm.Send(tea.KeyPressMsg{Code: 't', Text: "t"})
+	waitFor(t, tm, "401 Claim 'aud' value mismatch", "authorizer.audience", "t send it again")
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	a := fl.planned
 	if a.Gateway != "agentgateway-system/agentgateway-proxy" || a.RuntimeARN != arn || a.Mode != "rewrite" || a.Identity != "cognito" ||
-		a.UserPoolName != "agentcore" || a.RouteNamespace != "agentcore" || a.RateLimit != "3/minute" || a.SkipAuthorizer {
+		a.UserPoolName != "agentcore" || a.RouteNamespace != "agentcore" || a.RateLimit != "3/minute" || a.RateLimitBurst != 4 || a.SkipAuthorizer {
 		t.Fatalf("answers: %+v", a)
 	}
-	if res, err := final.Result(); err != nil || res == nil || !fl.applied {
+	if res, err := final.Result(); err != nil || res == nil || !fl.applied || res.Call == nil || res.Call.Status != 401 {
 		t.Fatalf("result %v %v", res, err)
 	}
+	if fl.calls != 1 {
+		t.Fatalf("test calls sent: %d", fl.calls)
+	}
+}
+
+func key(tm *teatest.TestModel, c rune) { tm.Send(tea.KeyPressMsg{Code: c}) }
+
+// enterUntil presses enter one at a time, each after the screen has had time to change, until want shows (the
+// plan page: pressing on past it would apply).
+func enterUntil(t *testing.T, tm *teatest.TestModel, want string) {
+	t.Helper()
+	var seen []byte
+	buf := make([]byte, 64*1024)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		enter(tm)
+		step := time.Now().Add(250 * time.Millisecond)
+		for time.Now().Before(step) {
+			n, _ := tm.Output().Read(buf)
+			seen = append(seen, buf[:n]...)
+			if bytes.Contains(seen, []byte(want)) {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Fatalf("%q never showed", want)
+}
+
+// nextField submits the focused field and waits until the focus bar is drawn on the next one (huh moves focus
+// through a command, so keys typed right after enter could land in the old field).
+func nextField(t *testing.T, tm *teatest.TestModel) {
+	t.Helper()
+	enter(tm)
+	waitFor(t, tm, "┃")
+}
+
+func clearField(tm *teatest.TestModel) { tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) }
+
+// TestRuntimePasteARN: the runtime list always offers "paste an ARN…"; the pasted ARN is checked as you type
+// (shape, then region against --region) and the url-encoded invocation path is shown.
+func TestRuntimePasteARN(t *testing.T) {
+	fl := &fakeLoaders{}
+	l := fl.loaders()
+	l.Region = "us-east-1"
+	m := New(context.Background(), wz.Answers{Gateway: "team/edge", Region: "us-east-1", Mode: "sigv4"}, style.New(false, false), l)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 35))
+	waitFor(t, tm, "team/edge")
+	enter(tm)
+	waitFor(t, tm, "payments_agent", "paste an ARN…")
+	key(tm, tea.KeyDown)
+	enter(tm)
+	waitFor(t, tm, "it is checked as you type")
+	tm.Type("arn:aws:bedrock-agentcore:us-east-1:12345:runtime/x")
+	waitFor(t, tm, "✖", "12 digits")
+	clearField(tm)
+	tm.Type("arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/other_agent-Zz99Yy88Xx")
+	waitFor(t, tm, "region eu-west-1 but --region is")
+	enter(tm) // refused: stays on the field (huh shows the Validate error as well)
+	waitFor(t, tm, "* the ARN is in region")
+	clearField(tm)
+	pasted := "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/other_agent-Zz99Yy88Xx"
+	tm.Type(pasted)
+	waitFor(t, tm, "✔ region us-east-1", "invocation path /runtimes/arn%3Aaws%3A", "Zz99Yy88Xx/invocations")
+	enter(tm)
+	waitFor(t, tm, "Mode")
+	enterUntil(t, tm, "Plan · sigv4")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.planned.RuntimeARN != pasted {
+		t.Fatalf("planned ARN %q", fl.planned.RuntimeARN)
+	}
+}
+
+// TestIdentityByIDAndExternal: the identity page offers an existing pool/client/user by id (checked as typed)
+// and an external IdP with discovery URL, audience and a pasted token (hidden).
+func TestIdentityByIDAndExternal(t *testing.T) {
+	toIdentity := func(t *testing.T) (*fakeLoaders, *teatest.TestModel) {
+		fl := &fakeLoaders{}
+		m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn}, style.New(false, false), fl.loaders())
+		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+		waitFor(t, tm, "team/edge")
+		enter(tm)
+		waitFor(t, tm, "payments_agent")
+		enter(tm)
+		waitFor(t, tm, "Invocation path", "Mode")
+		enter(tm)
+		waitFor(t, tm, "reuse an existing pool / app client / user by id")
+		return fl, tm
+	}
+	finish := func(t *testing.T, fl *fakeLoaders, tm *teatest.TestModel) wz.Answers {
+		enterUntil(t, tm, "Plan · rewrite")
+		tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+		tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+		fl.mu.Lock()
+		defer fl.mu.Unlock()
+		return fl.planned
+	}
+
+	t.Run("by id", func(t *testing.T) {
+		fl, tm := toIdentity(t)
+		key(tm, tea.KeyDown)
+		enter(tm)
+		waitFor(t, tm, "pool id", "Nothing is created in Cognito")
+		tm.Type("nope")
+		waitFor(t, tm, "✖ want region_id")
+		enter(tm)
+		waitFor(t, tm, "not a user pool id")
+		clearField(tm)
+		tm.Type("us-east-1_AbCdEf123")
+		waitFor(t, tm, "✔")
+		nextField(t, tm)
+		tm.Type("5pk1q2abcdefgh")
+		waitFor(t, tm, "✔")
+		nextField(t, tm)
+		enter(tm) // service user (default)
+		a := finish(t, fl, tm)
+		if a.Identity != "cognito" || a.UserPoolID != "us-east-1_AbCdEf123" || a.ClientID != "5pk1q2abcdefgh" || a.UserPoolName != "" || a.Username != "agentcore-gateway" {
+			t.Fatalf("answers %+v", a)
+		}
+	})
+
+	t.Run("external IdP", func(t *testing.T) {
+		fl, tm := toIdentity(t)
+		key(tm, tea.KeyDown)
+		key(tm, tea.KeyDown)
+		enter(tm)
+		waitFor(t, tm, "oauth/token")
+		tm.Type("https://idp.example.com/")
+		waitFor(t, tm, "✖ want https://<issuer>/.well-known/openid-configuration")
+		tm.Type(".well-known/openid-configuration")
+		waitFor(t, tm, "✔ issuer https://idp.example.com")
+		nextField(t, tm)
+		enter(tm)
+		waitFor(t, tm, "at least one audience")
+		tm.Type("https://api.example.com")
+		nextField(t, tm)
+		tok := testJWT(t, `{"iss":"https://idp.example.com","aud":"https://api.example.com","exp":4102444800}`)
+		tm.Type(tok)
+		waitFor(t, tm, "✔ iss https://idp.example.com")
+		enter(tm)
+		enter(tm) // token file (empty)
+		a := finish(t, fl, tm)
+		if a.Identity != "external" || a.DiscoveryURL != "https://idp.example.com/.well-known/openid-configuration" ||
+			len(a.Audience) != 1 || a.Audience[0] != "https://api.example.com" || a.Token != tok {
+			t.Fatalf("answers %+v", a)
+		}
+	})
+}
+
+func testJWT(t *testing.T, claims string) string {
+	t.Helper()
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256","kid":"k"}`)) + "." + enc([]byte(claims)) + "." + enc([]byte("sig"))
 }
 
 // TestWizardQuitOnPlanChangesNothing: q on the plan page leaves without applying; esc goes back a page.
@@ -133,6 +306,7 @@ func TestWizardQuitOnPlanChangesNothing(t *testing.T) {
 	enter(tm)
 	waitFor(t, tm, "payments_agent")
 	enter(tm)
+	waitFor(t, tm, "Invocation path", "Mode")
 	enter(tm)
 	waitFor(t, tm, "sigv4: no Cognito")
 	for range 8 {

@@ -115,7 +115,40 @@ func PrintResult(w io.Writer, t style.Theme, r *wz.Result) {
 			}
 		}
 	}
-	if r.TestCall != "" {
+	switch {
+	case r.Call != nil:
+		PrintTestCall(w, t, r.Call)
+	case r.TestCall != "":
 		fmt.Fprintf(w, " test call: %s\n", r.TestCall)
+	}
+}
+
+// PrintTestCall writes the answer of the test call through the gateway and, for a failure, what it means.
+func PrintTestCall(w io.Writer, t style.Theme, c *wz.TestCall) {
+	sym := style.Pass
+	if !c.OK {
+		sym = style.Fail
+		if c.Status == 429 {
+			sym = style.Warn
+		}
+	}
+	fmt.Fprintf(w, " test call %s %s\n", t.Symbol(sym), c.Line())
+	if c.OK {
+		if c.Reply != "" {
+			fmt.Fprintf(w, "     %s\n", t.Faint.Render("reply: "+c.Reply))
+		}
+		return
+	}
+	for _, l := range []string{c.Cause, c.Hint} {
+		if l != "" {
+			fmt.Fprintf(w, "     %s\n", l)
+		}
+	}
+	next := c.Next
+	if c.CheckID != "" {
+		next = strings.TrimSpace("check " + c.CheckID + "; " + next)
+	}
+	if next != "" {
+		fmt.Fprintf(w, "     %s\n", t.Faint.Render(next))
 	}
 }

@@ -23,8 +23,9 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 		a = a.Merge(wz.FromRecord(recs[0]))
 	}
 	var (
-		mu   sync.Mutex
-		sess *wz.Session
+		mu      sync.Mutex
+		sess    *wz.Session
+		lastRec *setup.Record
 	)
 	l := tw.Loaders{
 		Discover: func(ctx context.Context) ([]k8sres.GatewayInfo, k8sres.Kinds, error) {
@@ -56,8 +57,29 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 				return nil, errors.New("no plan to apply")
 			}
 			env.Progress = progress
-			return wz.Run(ctx, env, s)
+			res, err := wz.Run(ctx, env, s)
+			if err == nil && res != nil {
+				mu.Lock()
+				rec := res.Record
+				lastRec = &rec
+				mu.Unlock()
+			}
+			return res, err
 		},
+		TestCall: func(ctx context.Context) (*wz.TestCall, error) {
+			mu.Lock()
+			rec := lastRec
+			mu.Unlock()
+			if rec == nil {
+				return nil, errors.New("nothing applied yet")
+			}
+			return wz.SendTestCall(ctx, env, rec)
+		},
+	}
+	if a.Region != "" {
+		l.Region = a.Region
+	} else if cfg, err := f.AWSConfig(ctx); err == nil {
+		l.Region = cfg.Region
 	}
 	if env.AgentCore != nil {
 		l.Runtimes = func(ctx context.Context) ([]awsops.Runtime, error) {

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -19,6 +21,8 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	tw "github.com/kubectl-agentcore/kubectl-agentcore/tui/wizard"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
 )
 
 // Options are the command's flags.
@@ -30,6 +34,8 @@ type Options struct {
 	DryRun         bool
 	Output         string
 	Flavor         string
+	Offline        bool
+	TestCall       bool
 	VerifyTimeout  time.Duration
 
 	// FailAfter injects a failure after a checkpoint (hidden; tests of interrupted runs).
@@ -89,6 +95,7 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 	fl.StringVar(&a.PathPrefix, "path-prefix", "", "path the route matches on the gateway (default /agentcore)")
 	fl.StringVar(&a.RateLimit, "rate-limit", "", "⑥ requests per unit, e.g. 3/minute")
 	fl.StringVar(&a.RateLimitKind, "rate-limit-kind", "", "local (traffic.rateLimit.local) or global (Enterprise RateLimitConfig); default global when served")
+	fl.Int32Var(&a.RateLimitBurst, "rate-limit-burst", 0, "extra requests allowed in a short burst above --rate-limit (local limiter)")
 	fl.StringSliceVar(&a.CORSOrigins, "cors-origin", nil, "CORS allowed origin (repeatable)")
 	fl.StringSliceVar(&a.CORSMethods, "cors-method", nil, "CORS allowed method (repeatable)")
 	fl.StringSliceVar(&a.CORSHeaders, "cors-header", nil, "CORS allowed header (repeatable)")
@@ -97,7 +104,9 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 	fl.BoolVar(&o.NonInteractive, "non-interactive", false, "never prompt: take answers from flags and --config")
 	fl.BoolVarP(&o.Yes, "yes", "y", false, "apply the plan without asking")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "print the plan (or with -o yaml the manifests) and change nothing")
-	fl.StringVar(&o.Flavor, "flavor", "", "with --dry-run -o yaml: oss (default) or enterprise kinds")
+	fl.StringVar(&o.Flavor, "flavor", "", "with --dry-run -o yaml: render offline with oss (default) or enterprise kinds")
+	fl.BoolVar(&o.Offline, "offline", false, "with --dry-run -o yaml: render without the cluster (no kubeconfig needed)")
+	fl.BoolVar(&o.TestCall, "test-call", false, "⑦ after applying, send one real request through the gateway and explain the answer")
 	fl.DurationVar(&o.VerifyTimeout, "verify-timeout", 60*time.Second, "⑦ how long to wait for the gateway's statuses")
 	fl.StringVar(&o.FailAfter, "fail-after", "", "testing: fail on purpose after this checkpoint")
 	_ = fl.MarkHidden("fail-after")
@@ -121,26 +130,14 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	a.Region = f.AWS.Region
 	interactive := !o.NonInteractive && f.IO.CanPrompt() && !(o.DryRun && o.Output == cmdutil.OutputYAML)
 
-	// Offline render: no cluster, no AWS.
+	if o.TestCall && o.DryRun {
+		return cmdutil.UsageErrorf("--test-call sends a real request after applying; it does not go with --dry-run (use kubectl agentcore invoke or doctor --probe)")
+	}
+	if (o.Offline || o.Flavor != "") && !(o.DryRun && o.Output == cmdutil.OutputYAML) {
+		return cmdutil.UsageErrorf("--offline and --flavor only apply to --dry-run -o yaml")
+	}
 	if o.DryRun && o.Output == cmdutil.OutputYAML {
-		cfg, err := wz.Normalize(a, "")
-		if err != nil {
-			return usage(err)
-		}
-		s, err := wz.OfflineSession(cfg, o.Flavor)
-		if err != nil {
-			return cmdutil.UsageErrorf("%s", err)
-		}
-		objs, err := wz.Manifests(s, true)
-		if err != nil {
-			return err
-		}
-		b, err := wz.WriteYAML(objs, true)
-		if err != nil {
-			return err
-		}
-		_, err = f.IO.Out.Write(b)
-		return err
+		return o.render(ctx, f, a)
 	}
 
 	env, err := o.newEnv(ctx, f)
@@ -195,12 +192,120 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	if err != nil {
 		return err
 	}
-	if o.Output != cmdutil.OutputText {
-		return cmdutil.PrintStructured(f.IO.Out, o.Output, res)
+	if o.TestCall {
+		if res.Call, err = wz.SendTestCall(ctx, env, &res.Record); err != nil {
+			return err
+		}
 	}
-	tw.PrintResult(f.IO.Out, theme, res)
+	if o.Output != cmdutil.OutputText {
+		if err := cmdutil.PrintStructured(f.IO.Out, o.Output, res); err != nil {
+			return err
+		}
+	} else {
+		tw.PrintResult(f.IO.Out, theme, res)
+	}
+	if res.Call != nil && !res.Call.OK {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFindings}
+	}
 	return nil
 }
+
+// render prints every manifest for kubectl apply -f -. With a reachable cluster (and no --offline/--flavor) it
+// renders for that cluster: the kinds it serves and the existing setup record's values (answers not given are
+// taken from the record; identity values from it; the token redacted). Without a cluster it renders offline.
+func (o *Options) render(ctx context.Context, f *cmdutil.Factory, a wz.Answers) error {
+	offline := o.Offline || o.Flavor != ""
+	var why string
+	if !offline {
+		env, reason, err := o.liveEnv(ctx, f)
+		if err != nil {
+			return err
+		}
+		if env != nil {
+			return o.renderLive(ctx, f, env, a)
+		}
+		offline, why = true, reason
+	}
+	cfg, err := wz.Normalize(a, "")
+	if err != nil {
+		return usage(err)
+	}
+	s, err := wz.OfflineSession(cfg, o.Flavor)
+	if err != nil {
+		return cmdutil.UsageErrorf("%s", err)
+	}
+	if why != "" {
+		fmt.Fprintf(f.IO.ErrOut, "note: no cluster reachable (%s): rendered offline with %s kinds. Pass --offline to skip the cluster, --flavor enterprise for Enterprise kinds\n", why, s.Kinds.Flavor())
+	}
+	return writeManifests(f, s, true)
+}
+
+func (o *Options) renderLive(ctx context.Context, f *cmdutil.Factory, env *wz.Env, a wz.Answers) error {
+	var rec *setup.Record
+	if a.RouteNamespace != "" {
+		if r, err := setup.Load(ctx, env.Kube, a.RouteNamespace); err == nil {
+			rec = r
+		}
+	} else if recs, err := setup.Find(ctx, env.Kube); err == nil && len(recs) == 1 {
+		rec = recs[0]
+	}
+	if rec != nil {
+		a = a.Merge(wz.FromRecord(rec))
+	}
+	cfg, err := wz.Normalize(a, "")
+	if err != nil {
+		return usage(err)
+	}
+	s, err := wz.LiveSession(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	for _, w := range s.Warnings {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+	}
+	return writeManifests(f, s, s.Existing == nil)
+}
+
+func writeManifests(f *cmdutil.Factory, s *wz.Session, placeholder bool) error {
+	objs, err := wz.Manifests(s, placeholder)
+	if err != nil {
+		return err
+	}
+	b, err := wz.WriteYAML(objs, placeholder)
+	if err != nil {
+		return err
+	}
+	_, err = f.IO.Out.Write(b)
+	return err
+}
+
+// liveEnv returns the cluster environment when a cluster is configured and answers, or (nil, why) when there is
+// none to ask (no kubeconfig, unreachable). A cluster that answers with an error (e.g. 401) is an error: the
+// render would otherwise silently not match it.
+func (o *Options) liveEnv(ctx context.Context, f *cmdutil.Factory) (*wz.Env, string, error) {
+	cfg, err := f.RESTConfig()
+	if err != nil {
+		return nil, trimDot(err.Error()), nil
+	}
+	probe := rest.CopyConfig(cfg)
+	probe.Timeout = 10 * time.Second
+	disc, err := discovery.NewDiscoveryClientForConfig(probe)
+	if err != nil {
+		return nil, trimDot(err.Error()), nil
+	}
+	if _, err := disc.ServerVersion(); err != nil {
+		var ue *url.Error
+		var ne net.Error
+		if errors.As(err, &ue) || errors.As(err, &ne) {
+			return nil, "cluster " + cfg.Host + " unreachable", nil
+		}
+		return nil, "", fmt.Errorf("%s. Fix the cluster access, or pass --offline to render without it", trimDot(k8sres.Explain("reading the cluster for --dry-run -o yaml", err).Error()))
+	}
+	env, err := o.newEnv(ctx, f)
+	return env, "", err
+}
+
+func trimDot(s string) string { return strings.TrimRight(strings.TrimSpace(s), ".") }
 
 func usage(err error) error {
 	var me *wz.MissingError

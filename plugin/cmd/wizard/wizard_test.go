@@ -3,12 +3,17 @@ package wizard_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +28,7 @@ import (
 	teardowncmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/teardown"
 	wizardcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -82,6 +88,9 @@ func TestOfflineRenderGolden(t *testing.T) {
 		"native":             {"--mode", "native"},
 		"sigv4":              {"--mode", "sigv4"},
 		"rewrite-enterprise": {"--mode", "rewrite", "--rate-limit", "10/second", "--flavor", "enterprise"},
+		// A burst: the local limiter in both flavors (an Enterprise RateLimitConfig has no burst).
+		"rewrite-burst":           {"--mode", "rewrite", "--rate-limit", "3/minute", "--rate-limit-burst", "5"},
+		"native-enterprise-burst": {"--mode", "native", "--rate-limit", "10/second", "--rate-limit-burst", "20", "--flavor", "enterprise"},
 	}
 	var c *testcluster.Cluster
 	for name, extra := range cases {
@@ -108,6 +117,15 @@ func TestOfflineRenderGolden(t *testing.T) {
 			}
 			if name != "sigv4" && !strings.Contains(r.out, "PLACEHOLDER") || strings.Contains(r.out, "eyJ") {
 				t.Fatal("the token must be a clearly marked placeholder, never a made-up token")
+			}
+			if strings.HasSuffix(name, "-burst") {
+				burst := map[string]string{"rewrite-burst": "burst: 5", "native-enterprise-burst": "burst: 20"}[name]
+				if !strings.Contains(r.out, burst) || !strings.Contains(r.out, "local:") || strings.Contains(r.out, "kind: RateLimitConfig") {
+					t.Fatalf("a burst renders as traffic.rateLimit.local[].burst:\n%s", r.out)
+				}
+				if name == "native-enterprise-burst" && !strings.Contains(r.out, "kind: EnterpriseAgentgatewayPolicy") {
+					t.Fatal("the Enterprise flavor writes the Enterprise policy kind")
+				}
 			}
 			if c == nil {
 				c = testcluster.Shared(t)
@@ -167,6 +185,29 @@ func TestOfflineRenderMissingAnswersListedTogether(t *testing.T) {
 	}
 }
 
+func TestRateLimitBurstBadInput(t *testing.T) {
+	kc := noNetwork(t)
+	base := []string{"wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--runtime-arn", offlineARN}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--rate-limit-burst", "3"}, "--rate-limit (--rate-limit-burst was given)"},
+		{[]string{"--rate-limit", "3/minute", "--rate-limit-burst", "3", "--rate-limit-kind", "global"}, "RateLimitConfig has no burst"},
+		{[]string{"--rate-limit", "3/minute", "--rate-limit-burst", "-1"}, "invalid --rate-limit-burst -1"},
+	} {
+		r := run(t, kc, nil, append(base, tc.args...)...)
+		if r.code != cmdutil.ExitUsage || !strings.Contains(r.err, tc.want) || strings.Count(strings.TrimSpace(r.err), "\n") != 0 || r.out != "" {
+			t.Fatalf("%v: want exit 2 and one line saying %q, got %d %q (out %q)", tc.args, tc.want, r.code, r.err, r.out)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "setup.yaml")
+	os.WriteFile(p, []byte("runtime-arn: "+offlineARN+"\nrate-limit: 4/second\nrate-limit-burst: 7\n"), 0o600)
+	if r := run(t, kc, nil, "wizard", "--config", p, "--dry-run", "-o", "yaml"); r.code != 0 || !strings.Contains(r.out, "burst: 7") || !strings.Contains(r.out, "rateLimitBurst: \"7\"") {
+		t.Fatalf("config key rate-limit-burst: %d %s\n%s", r.code, r.err, r.out)
+	}
+}
+
 func TestConfigFileSameKeys(t *testing.T) {
 	kc := noNetwork(t)
 	p := filepath.Join(t.TempDir(), "setup.yaml")
@@ -210,13 +251,31 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The gateway's data path for the test call: a local HTTP server at the Gateway's address and listener port.
+	// It answers 401 (aud mismatch) until told the setup is right, then 200.
+	var gwOK atomic.Bool
+	var gwPath atomic.Value
+	gwSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gwPath.Store(r.URL.Path)
+		if !gwOK.Load() {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"message":"Claim 'aud' value mismatch with configuration."}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"result":"hello back"}`)
+	}))
+	t.Cleanup(gwSrv.Close)
+	gwPort, _ := strconv.Atoi(gwSrv.URL[strings.LastIndex(gwSrv.URL, ":")+1:])
+
 	gwNS := c.Namespace(t, "cmdgw")
 	dyn := c.Dynamic()
 	gw := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
 		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": gwNS},
 		"spec": map[string]any{"gatewayClassName": "agentgateway", "listeners": []any{map[string]any{
-			"name": "http", "protocol": "HTTP", "port": int64(80), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
+			"name": "http", "protocol": "HTTP", "port": int64(gwPort), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
 	}}
 	if _, err := dyn.Resource(k8sres.GVRGateway).Namespace(gwNS).Create(context.Background(), gw, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -228,7 +287,7 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 	ns := "cmd-" + gwNS
 	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }, VerifyTimeout: 100 * time.Millisecond}
 	args := []string{"wizard", "--non-interactive", "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
-		"--route-namespace", ns, "--user-pool-name", "cmd-pool", "--verify-timeout", "100ms"}
+		"--route-namespace", ns, "--user-pool-name", "cmd-pool", "--verify-timeout", "100ms", "--rate-limit", "5/minute"}
 
 	r := run(t, kc, hook, args...)
 	if r.code != cmdutil.ExitUsage || !strings.Contains(r.err, "--yes") || !strings.Contains(r.out, "+ create") {
@@ -251,6 +310,57 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 		t.Fatalf("second run must say it changed nothing: %d\n%s\n%s", r.code, r.out, r.err)
 	}
 
+	// ⑦ --test-call: one real request through the gateway, its answer classified.
+	r = run(t, kc, hook, append(args, "--yes", "--test-call")...)
+	if r.code != cmdutil.ExitFindings || !strings.Contains(r.out, "no request sent") || !strings.Contains(r.out, "has no address") {
+		t.Fatalf("a Gateway without an address: the test call says so (exit 3): %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	live, err := dyn.Resource(k8sres.GVRGateway).Namespace(gwNS).Get(context.Background(), "agentgateway-proxy", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = unstructured.SetNestedSlice(live.Object, []any{map[string]any{"type": "IPAddress", "value": "127.0.0.1"}}, "status", "addresses")
+	if _, err := dyn.Resource(k8sres.GVRGateway).Namespace(gwNS).UpdateStatus(context.Background(), live, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, kc, hook, append(args, "--yes", "--test-call")...)
+	if r.code != cmdutil.ExitFindings || !strings.Contains(r.out, "401 Claim 'aud' value mismatch") || !strings.Contains(r.out, "authorizer.audience") {
+		t.Fatalf("a 401 through the gateway is classified (exit 3): %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	if p, _ := gwPath.Load().(string); p != "/agentcore" {
+		t.Fatalf("the test call went to %q, not the route's path", p)
+	}
+	gwOK.Store(true)
+	r = run(t, kc, hook, append(args, "--yes", "--test-call", "-o", "json")...)
+	if r.code != 0 || !strings.Contains(r.out, `"testCallResult"`) || !strings.Contains(r.out, `"status": 200`) || !strings.Contains(r.out, "hello back") {
+		t.Fatalf("a 200 through the gateway: %d\n%s\n%s", r.code, r.out, r.err)
+	}
+
+	// --dry-run -o yaml with the cluster reachable: rendered for it (Enterprise kinds, the record's values, token
+	// redacted), answers not given taken from the record, and identical to what the wizard applied.
+	r = run(t, kc, hook, "wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--route-namespace", ns)
+	if r.code != 0 {
+		t.Fatalf("live render: %d %s", r.code, r.err)
+	}
+	rec, err := setup.Load(context.Background(), c.Kube(), ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kind: EnterpriseAgentgatewayPolicy", "kind: RateLimitConfig", "userPoolId: " + rec.UserPoolID,
+		"clientId: " + rec.ClientID, "runtimeArn: " + rt.ARN, "# REDACTED", "previousAuthorizer: \"null\""} {
+		if !strings.Contains(r.out, want) {
+			t.Fatalf("live render lacks %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, "eyJ") || strings.Contains(r.out, "PLACEHOLDER") {
+		t.Fatalf("the live render shows the token is redacted, never the token or a placeholder:\n%s", r.out)
+	}
+	sameAsLive(t, c, r.out)
+	r = run(t, kc, hook, "wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--route-namespace", ns, "--runtime-arn", rt.ARN, "--offline")
+	if r.code != 0 || !strings.Contains(r.out, "kind: AgentgatewayPolicy") || strings.Contains(r.out, "userPoolId") || strings.Contains(r.out, "Enterprise") {
+		t.Fatalf("--offline renders the OSS kinds without the cluster: %d %s\n%s", r.code, r.err, r.out)
+	}
+
 	r = run(t, kc, hook, "teardown", "-n", ns, "--dry-run")
 	if r.code != 0 || !strings.Contains(r.out, "- delete") || !strings.Contains(r.out, "restore the previous authorizer") {
 		t.Fatalf("teardown plan: %d\n%s\n%s", r.code, r.out, r.err)
@@ -267,5 +377,75 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 	}
 	if _, ok := fake.Spec(rt.ID)["authorizerConfiguration"]; ok {
 		t.Fatal("authorizer not restored to IAM")
+	}
+}
+
+// sameAsLive decodes a rendered stream, has the API server accept every document (strict server-side dry run)
+// and checks that applying each gateway object would leave the live spec as it is.
+func sameAsLive(t *testing.T, c *testcluster.Cluster, stream string) {
+	t.Helper()
+	a := k8sres.NewApplier(c.Dynamic(), discovery.NewDiscoveryClientForConfigOrDie(c.Config))
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader([]byte(stream)), 4096)
+	compared := 0
+	for {
+		var obj map[string]any
+		if err := dec.Decode(&obj); err != nil {
+			if err == io.EOF {
+				break
+			}
+			t.Fatal(err)
+		}
+		if obj == nil {
+			continue
+		}
+		u := &unstructured.Unstructured{Object: obj}
+		dry, err := a.Apply(context.Background(), u, true)
+		if err != nil {
+			t.Fatalf("%s %s not accepted: %v", u.GetKind(), u.GetName(), err)
+		}
+		switch u.GetKind() {
+		case "Secret", "ConfigMap", "Namespace":
+			continue
+		}
+		ri, _, err := a.Resource(u.GroupVersionKind(), u.GetNamespace())
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := ri.Get(context.Background(), u.GetName(), metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("rendered %s %s is not in the cluster: %v", u.GetKind(), u.GetName(), err)
+		}
+		// Applying the rendered object (defaults filled in by the server) would leave the live spec as it is.
+		want, _ := json.Marshal(dry.Object["spec"])
+		got, _ := json.Marshal(live.Object["spec"])
+		if string(want) != string(got) {
+			t.Fatalf("%s %s: rendered spec differs from the live one:\nrendered %s\nlive     %s", u.GetKind(), u.GetName(), want, got)
+		}
+		compared++
+	}
+	if compared < 4 {
+		t.Fatalf("only %d gateway objects compared", compared)
+	}
+}
+
+// TestRenderFallsBackOfflineWhenClusterUnreachable: a kubeconfig whose server does not answer renders offline,
+// says so on stderr, and still exits 0.
+func TestRenderFallsBackOfflineWhenClusterUnreachable(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	t.Setenv("AWS_REGION", "us-east-1")
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: dead, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: x}}]
+contexts: [{name: dead, context: {cluster: dead, user: u}}]
+current-context: dead
+`), 0o600)
+	r := run(t, kc, nil, "wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--runtime-arn", offlineARN)
+	if r.code != 0 || !strings.Contains(r.err, "rendered offline") || !strings.Contains(r.err, "unreachable") || !strings.Contains(r.out, "kind: AgentgatewayPolicy") {
+		t.Fatalf("want an offline render with a note: %d\n%s\n%s", r.code, r.err, r.out)
+	}
+	if r := run(t, kc, nil, "wizard", "--non-interactive", "--offline", "--runtime-arn", offlineARN); r.code != cmdutil.ExitUsage || !strings.Contains(r.err, "--dry-run -o yaml") {
+		t.Fatalf("--offline alone is a usage error: %d %s", r.code, r.err)
 	}
 }
