@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
@@ -22,6 +23,8 @@ type Deps struct {
 	// Prompt reads a secret value on the terminal; nil when not on a terminal.
 	Prompt   func(label string) (string, error)
 	Identity string
+	// MinValidity is the Engine's (0 = DefaultMinValidity).
+	MinValidity time.Duration
 }
 
 // Setup is a wired Engine with what it was resolved from.
@@ -79,6 +82,7 @@ func Build(ctx context.Context, d Deps, fl Flags) (*Setup, error) {
 		TokenUse:  t.TokenUse,
 		Identity:  d.Identity,
 	}
+	s.Engine.MinValidity = d.MinValidity
 	return s, nil
 }
 

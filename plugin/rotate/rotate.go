@@ -19,12 +19,18 @@ import (
 
 // Defaults of the rotation policy.
 const (
-	// MinValidity is how far ahead a new token's exp must be for it to be written.
-	MinValidity = 5 * time.Minute
+	// DefaultMinValidity is how far ahead a new token's exp must be for it to be written, unless
+	// Engine.MinValidity says otherwise: Cognito's shortest ID/access token validity (field-facts §4), so a
+	// real pool's token always passes and anything shorter means a misconfigured client.
+	DefaultMinValidity = 5 * time.Minute
+	// LowestMinValidity is the least Engine.MinValidity may be (--min-validity): a token must outlive
+	// AgentCore's refusal margin by enough to be written, picked up by the gateway and used before it is
+	// refused. Lower values are for short-lived test or sandbox pools only.
+	LowestMinValidity = 90 * time.Second
 	// DefaultMinRemaining is the one-shot freshness threshold: a stored token with more left is not replaced.
 	DefaultMinRemaining = 15 * time.Minute
 	// expSlack absorbs the second-truncation of exp/iat and the network time of the mint call, so a token
-	// issued for exactly MinValidity (Cognito's shortest setting) still passes.
+	// issued for exactly the minimum validity (e.g. Cognito's shortest setting) still passes.
 	expSlack = 5 * time.Second
 )
 
@@ -138,6 +144,25 @@ type Engine struct {
 	TokenUse string
 	// Identity is written in the rotated-by annotation (e.g. "kubectl-agentcore/v1.2.3 (watch)").
 	Identity string
+	// MinValidity is how far ahead a freshly minted token's exp must be for it to be written
+	// (0 = DefaultMinValidity). Lower it (not below LowestMinValidity) only for short-lived test pools.
+	MinValidity time.Duration
+}
+
+// ValidateMinValidity checks a --min-validity value.
+func ValidateMinValidity(d time.Duration) error {
+	if d < LowestMinValidity {
+		return fmt.Errorf("--min-validity %s: must be at least %s (AgentCore refuses tokens within %s of expiry; a token must live well past that to be used)",
+			d, style.Short(LowestMinValidity), style.Short(AgentCoreRefusalMargin))
+	}
+	return nil
+}
+
+func (e *Engine) minValidity() time.Duration {
+	if e.MinValidity <= 0 {
+		return DefaultMinValidity
+	}
+	return e.MinValidity
 }
 
 // Options of one rotation.
@@ -245,9 +270,9 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 		return fail(StageValidate, fmt.Errorf("the new token was refused and not written: %s. %s", trimDot(err.Error()), keepNote(cur, now)))
 	}
 	now = e.Clock.Now()
-	if left := exp.Sub(now); left < MinValidity-expSlack {
-		return fail(StageValidate, fmt.Errorf("the new token was refused and not written: it expires in %s, less than %s. Raise the app client's IdTokenValidity/AccessTokenValidity. %s",
-			style.Short(left), style.Short(MinValidity), keepNote(cur, now)))
+	if minv := e.minValidity(); exp.Sub(now) < minv-expSlack {
+		return fail(StageValidate, fmt.Errorf("the new token was refused and not written: it expires in %s, less than the minimum validity %s. Raise the app client's IdTokenValidity/AccessTokenValidity (or, for a short-lived test pool only, lower --min-validity). %s",
+			style.Short(exp.Sub(now)), style.Short(minv), keepNote(cur, now)))
 	}
 	t := exp.UTC()
 	res.NewExpiry = &t

@@ -113,11 +113,25 @@ func TestOnceNeverWritesARefusedToken(t *testing.T) {
 		t.Fatalf("a token signed by another key must be refused, got %v (writes %d)", err, st.writes)
 	}
 
-	// A token that lives less than 5 minutes is refused.
+	// A token that lives less than 5 minutes (the default minimum validity) is refused …
 	e3, m3 := newEngine(t, is, clock, st, client)
 	m3.ttl = 3 * time.Minute
-	if _, err := e3.Once(context.Background(), rotate.Options{Force: true}); err == nil || !strings.Contains(err.Error(), "less than 5m") || st.writes != 0 {
+	if _, err := e3.Once(context.Background(), rotate.Options{Force: true}); err == nil || !strings.Contains(err.Error(), "less than the minimum validity 5m") || st.writes != 0 {
 		t.Fatalf("a 3-minute token must be refused, got %v", err)
+	}
+	// … unless the engine is told a shorter minimum (a short-lived test pool), which is still enforced.
+	e3.MinValidity = 2 * time.Minute
+	if res, err := e3.Once(context.Background(), rotate.Options{Force: true}); err != nil || res.Action != rotate.ActionRotated || st.writes != 1 {
+		t.Fatalf("a 3-minute token with MinValidity 2m must be written, got %+v %v", res, err)
+	}
+	m3.ttl = 100 * time.Second
+	if _, err := e3.Once(context.Background(), rotate.Options{Force: true}); err == nil || !strings.Contains(err.Error(), "less than the minimum validity 2m") || st.writes != 1 {
+		t.Fatalf("a 100 s token with MinValidity 2m must be refused, got %v", err)
+	}
+	for d, ok := range map[time.Duration]bool{rotate.LowestMinValidity: true, 5 * time.Minute: true, 89 * time.Second: false, 0: false, -time.Minute: false} {
+		if err := rotate.ValidateMinValidity(d); (err == nil) != ok {
+			t.Errorf("ValidateMinValidity(%s) = %v, want ok=%v", d, err, ok)
+		}
 	}
 }
 
@@ -142,12 +156,33 @@ func TestOnceSkipsFreshAndDryRunWritesNothing(t *testing.T) {
 }
 
 func TestThresholdAndBackoff(t *testing.T) {
-	for _, c := range []struct{ life, want time.Duration }{
-		{time.Hour, 12 * time.Minute}, {24 * time.Hour, 288 * time.Minute}, {15 * time.Minute, 5 * time.Minute},
-		{5 * time.Minute, 150 * time.Second}, {0, 12 * time.Minute},
+	// max(5 min, 20% of the lifetime), capped at (lifetime + 60 s AgentCore refusal margin)/2: rotation happens
+	// at the latest halfway through the usable window (lifetime − margin), so margin + half of it is left.
+	for _, c := range []struct {
+		life, want time.Duration
+		why        string
+	}{
+		{time.Hour, 12 * time.Minute, "20% of an hour; the cap (30m30s) does not bite"},
+		{24 * time.Hour, 288 * time.Minute, "20% of a day"},
+		{15 * time.Minute, 5 * time.Minute, "the 5-minute floor; cap 7m30s"},
+		{10 * time.Minute, 5 * time.Minute, "the floor; cap 5m30s"},
+		{5 * time.Minute, 180 * time.Second, "capped: 60 s margin + half of the 4 usable minutes"},
+		{3 * time.Minute, 120 * time.Second, "capped: 60 s margin + 60 s"},
+		{2 * time.Minute, 90 * time.Second, "capped: 60 s margin + 30 s (lifetime/2 would be 60 s: refused already)"},
+		{90 * time.Second, 75 * time.Second, "capped at the lowest --min-validity: 60 s margin + 15 s"},
+		{0, 12 * time.Minute, "unknown lifetime: assume an hour"},
 	} {
-		if got := rotate.Threshold(c.life); got != c.want {
-			t.Errorf("Threshold(%s) = %s, want %s", c.life, got, c.want)
+		got := rotate.Threshold(c.life)
+		if got != c.want {
+			t.Errorf("Threshold(%s) = %s, want %s (%s)", c.life, got, c.want, c.why)
+		}
+		// Never earlier than halfway through the usable window (no re-minting in a tight loop) …
+		if c.life > 0 && got > (c.life+rotate.AgentCoreRefusalMargin)/2 {
+			t.Errorf("Threshold(%s) = %s rotates before the middle of the usable window", c.life, got)
+		}
+		// … and always while AgentCore still accepts the token, with time to spare.
+		if c.life >= rotate.LowestMinValidity && got <= rotate.AgentCoreRefusalMargin {
+			t.Errorf("Threshold(%s) = %s: at or inside AgentCore's refusal margin", c.life, got)
 		}
 	}
 	one := func() float64 { return 0.999999 }
@@ -247,6 +282,69 @@ func TestWatchSimulatedDay(t *testing.T) {
 	}
 	if failures != 4 || maxBackoff < 20*time.Second || maxBackoff > rotate.BackoffMax {
 		t.Fatalf("outage: %d failures, largest backoff %s; want 4 failures with growing backoff", failures, maxBackoff)
+	}
+}
+
+// TestWatchShortLivedTokens runs the loop over a simulated hour of 2-minute tokens (a test pool, MinValidity
+// 90 s): threshold 90 s, so each token is replaced with 90 s left — 30 s before AgentCore starts refusing it —
+// every 21–30 s; a freshly minted token found at start is not re-minted at once.
+func TestWatchShortLivedTokens(t *testing.T) {
+	is := newIssuer(t)
+	start := time.Now().Truncate(time.Second)
+	clock := &fakeClock{now: start}
+	st := &memStore{value: "Bearer " + is.sign(t, client, "svc-user", start, 2*time.Minute)}
+	e, m := newEngine(t, is, clock, st, client)
+	m.ttl = 2 * time.Minute
+	e.MinValidity = 90 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	minLeft := time.Hour
+	clock.onSleep = func(from, to time.Time) {
+		if to.Sub(from) < time.Second {
+			t.Errorf("slept only %s: a tight loop", to.Sub(from))
+		}
+		cur, _ := st.Read(context.Background())
+		if left := cur.Claims.Exp.Sub(to); left < minLeft {
+			minLeft = left
+		}
+		if to.Sub(start) >= time.Hour {
+			cancel()
+		}
+	}
+	var kinds []rotate.EventKind
+	var failed []string
+	err := e.Watch(ctx, rotate.WatchOptions{OnEvent: func(ev rotate.Event) {
+		kinds = append(kinds, ev.Kind)
+		if ev.Kind == rotate.EventFailed {
+			failed = append(failed, ev.Err.Error())
+		}
+		if ev.Kind == rotate.EventRotated && ev.Threshold != 90*time.Second {
+			t.Errorf("rotated with threshold %s for 2-minute tokens, want 90s", ev.Threshold)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotations := 0
+	for _, k := range kinds {
+		if k == rotate.EventRotated {
+			rotations++
+		}
+	}
+	t.Logf("simulated hour of 2-minute tokens: %d rotations, %d Cognito calls, min remaining %s", rotations, m.Calls(), minLeft)
+	if len(failed) > 0 {
+		t.Fatalf("failures: %v", failed)
+	}
+	if len(kinds) < 2 || kinds[1] != rotate.EventFresh {
+		t.Fatalf("a fresh 2-minute token at start must be left alone first, events %v", kinds[:min(len(kinds), 4)])
+	}
+	if minLeft <= rotate.AgentCoreRefusalMargin+15*time.Second {
+		t.Fatalf("the Secret held a token with only %s left (AgentCore refuses from %s)", minLeft, rotate.AgentCoreRefusalMargin)
+	}
+	// One rotation every 30 s (lifetime − threshold) minus the early-wake jitter (up to threshold/10 = 9 s):
+	// every 21–30 s, so 120–171 in the hour; never more (a loop) and never fewer (late).
+	if rotations < 115 || rotations > 176 || m.Calls() != int64(rotations) {
+		t.Fatalf("%d rotations / %d Cognito calls in an hour of 2-minute tokens; want one every 21–30 s (120–171)", rotations, m.Calls())
 	}
 }
 

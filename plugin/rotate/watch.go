@@ -21,12 +21,23 @@ const (
 	BackoffMax  = 5 * time.Minute
 	// assumedLifetime is used when the stored token says nothing about its lifetime (no iat).
 	assumedLifetime = time.Hour
-	// dueSlack: a token this close to its threshold is rotated now rather than after a short sleep.
+	// dueSlack: a token this close to its threshold is rotated now rather than after a short sleep (at most a
+	// tenth of the threshold, so a freshly minted short-lived token is not re-minted at once).
 	dueSlack = 30 * time.Second
 )
 
-// Threshold is when Watch rotates: once less than max(5 min, 20% of the lifetime) is left, capped at half the
-// lifetime so a very short-lived token (Cognito allows 5 minutes) is not re-minted in a tight loop.
+// AgentCoreRefusalMargin is how long before its exp AgentCore already refuses a token: field-facts §2/§3
+// ("tokens that expire within about one minute are already refused"). A token's usable window is therefore
+// its lifetime minus this margin.
+const AgentCoreRefusalMargin = 60 * time.Second
+
+// Threshold is the remaining lifetime under which Watch rotates: max(5 min, 20% of the lifetime), capped so
+// that rotation happens at the latest halfway through the token's usable window (lifetime minus
+// AgentCoreRefusalMargin). The cap is (lifetime + margin)/2: at that point margin + half the usable window is
+// left, so a failed rotation still has half the usable window to be retried in before AgentCore refuses the
+// stored token. For 1-hour tokens the cap (30.5 min) does not bite (12 min); for 5-minute tokens it is 3 min
+// (2 min still usable); for a 2-minute test token 90 s (30 s usable). Capping at lifetime/2 instead would put
+// a 2-minute token's threshold at 60 s — exactly when AgentCore starts refusing it.
 func Threshold(lifetime time.Duration) time.Duration {
 	if lifetime <= 0 {
 		lifetime = assumedLifetime
@@ -35,8 +46,8 @@ func Threshold(lifetime time.Duration) time.Duration {
 	if th < MinThreshold {
 		th = MinThreshold
 	}
-	if th > lifetime/2 {
-		th = lifetime / 2
+	if limit := (lifetime + AgentCoreRefusalMargin) / 2; th > limit {
+		th = limit
 	}
 	return th
 }
@@ -125,7 +136,7 @@ func (e *Engine) Watch(ctx context.Context, o WatchOptions) error {
 		th := Threshold(cur.Claims.Lifetime())
 		// Within dueSlack of the threshold counts as due: no point sleeping a few seconds and reading again.
 		slack := cur.Claims.Exp.Sub(now) - th
-		due := rerr == nil && (force || cur.Claims.Exp.IsZero() || slack < dueSlack)
+		due := rerr == nil && (force || cur.Claims.Exp.IsZero() || slack < min(dueSlack, th/10))
 		force = false
 		switch {
 		case rerr != nil:

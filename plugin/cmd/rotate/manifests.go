@@ -74,6 +74,9 @@ func (o *Options) printManifests(ctx context.Context, fl rotate.Flags) error {
 	add("runtime-arn", fl.RuntimeARN)
 	add("discovery-url", fl.DiscoveryURL)
 	add("token-use", fl.TokenUse)
+	if o.minValidityChanged {
+		add("min-validity", o.MinValidity.String())
+	}
 	for _, s := range []struct{ flag, v string }{{"client-secret-from", fl.ClientSecretFrom}, {"password-from", fl.PasswordFrom}, {"refresh-token-from", fl.RefreshTokenFrom}} {
 		if s.v == rotate.SourcePrompt {
 			return cmdutil.UsageErrorf("--%s prompt cannot work in the cluster: use secret:NAME/KEY", s.flag)

@@ -41,7 +41,7 @@ func TestPrintManifestsAcceptedByTheAPIServer(t *testing.T) {
 	}
 	e := &env{t: t, c: c, ns: ns}
 	r := e.run(context.Background(), kc, nil, "rotate", "--print-manifests", "-n", ns, "--user-pool-id", "us-east-1_AbCdEf", "--client-id", "cid",
-		"--username", "gw", "--credentials-secret", "gw-creds", "--image", "example.com/kubectl-agentcore:v1")
+		"--username", "gw", "--credentials-secret", "gw-creds", "--image", "example.com/kubectl-agentcore:v1", "--min-validity", "2m")
 	if r.code != 0 {
 		t.Fatalf("print-manifests: %d\n%s", r.code, r.err)
 	}
@@ -81,7 +81,8 @@ func TestPrintManifestsAcceptedByTheAPIServer(t *testing.T) {
 	}
 	ct := dep.Spec.Template.Spec.Containers[0]
 	if ct.Image != "example.com/kubectl-agentcore:v1" || !slices.Contains(ct.Args, "--watch") || ct.Args[0] != "rotate" ||
-		dep.Spec.Template.Spec.ServiceAccountName != "agentcore-rotate" || !slices.Contains(ct.Args, "--client-id=cid") {
+		dep.Spec.Template.Spec.ServiceAccountName != "agentcore-rotate" || !slices.Contains(ct.Args, "--client-id=cid") ||
+		!slices.Contains(ct.Args, "--min-validity=2m0s") {
 		t.Fatalf("deployment: image %s args %v sa %s", ct.Image, ct.Args, dep.Spec.Template.Spec.ServiceAccountName)
 	}
 	if strings.Contains(r.out, "password") && !strings.Contains(r.out, "--password-from") {

@@ -32,6 +32,7 @@ type Options struct {
 	Force          bool
 	DryRun         bool
 	MinRemaining   time.Duration
+	MinValidity    time.Duration
 	Watch          bool
 	LogFormat      string
 	NoTUI          bool
@@ -45,7 +46,8 @@ type Options struct {
 	// WatchHook, when set, receives every watch event (tests).
 	WatchHook func(rotate.Event)
 
-	logFormatChanged bool
+	logFormatChanged   bool
+	minValidityChanged bool
 }
 
 // NewCmd builds the rotate command.
@@ -69,8 +71,12 @@ the Secret (only the Authorization key changes; a token that fails is never writ
 record no flags are needed; without it, name the pool, client, user and Secret, and where the client secret and
 password come from (env:VAR, secret:NAME/KEY or prompt — never the value itself).
 
---watch keeps doing so before each expiry (when less than max(5m, 20% of the lifetime) is left), with backoff and
-loud alerts on failure; --print-manifests prints what runs it in the cluster.`,
+--watch keeps doing so before each expiry (when less than max(5m, 20% of the lifetime) is left, and at the latest
+halfway through the time AgentCore still accepts the token, i.e. before its last minute), with backoff and loud
+alerts on failure; --print-manifests prints what runs it in the cluster.
+
+A new token must live at least --min-validity (default 5m, Cognito's shortest validity) to be written; lower it
+only for short-lived test or sandbox pools.`,
 		Example: `  kubectl agentcore rotate                      # with the wizard's setup record
   kubectl agentcore rotate --dry-run -o json
   kubectl agentcore rotate -n agentcore --user-pool-id us-east-1_AbC --client-id 5pk… --username gw \
@@ -80,6 +86,7 @@ loud alerts on failure; --print-manifests prints what runs it in the cluster.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.logFormatChanged = cmd.Flags().Changed("log-format")
+			o.minValidityChanged = cmd.Flags().Changed("min-validity")
 			if err := o.Validate(cmd); err != nil {
 				return err
 			}
@@ -100,6 +107,8 @@ loud alerts on failure; --print-manifests prints what runs it in the cluster.`,
 	fs.StringVar(&o.fl.TokenUse, "token-use", "", "which Cognito token goes into the Secret: id or access (default: the setup record's, else id)")
 	fs.BoolVar(&o.Force, "force", false, "rotate even when the stored token is still fresh")
 	fs.DurationVar(&o.MinRemaining, "min-remaining", rotate.DefaultMinRemaining, "one-shot: leave a stored token alone while it has at least this long left")
+	fs.DurationVar(&o.MinValidity, "min-validity", rotate.DefaultMinValidity, "refuse a new token that expires sooner than this (at least "+
+		style.Short(rotate.LowestMinValidity)+"; lower only for short-lived test or sandbox pools)")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "mint and validate, show what would be written, change nothing")
 	fs.BoolVar(&o.Watch, "watch", false, "keep rotating before each expiry until stopped (SIGTERM / ctrl+c)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "--watch log lines: text or json (on a terminal, giving it selects logs instead of the screen)")
@@ -129,6 +138,9 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 	}
 	if o.MinRemaining < 0 {
 		return cmdutil.UsageErrorf("--min-remaining must not be negative")
+	}
+	if err := rotate.ValidateMinValidity(o.MinValidity); err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 	}
 	if o.Watch && o.DryRun {
 		return cmdutil.UsageErrorf("--watch and --dry-run do not go together: use --dry-run alone to see one rotation")
@@ -201,9 +213,10 @@ func (o *Options) Run(cmd *cobra.Command) error {
 			}
 			return o.f.AWSConfig(ctx)
 		},
-		Clock:    o.clock(),
-		Prompt:   prompt,
-		Identity: fmt.Sprintf("kubectl-agentcore/%s (%s)", cmdutil.Version, mode),
+		Clock:       o.clock(),
+		Prompt:      prompt,
+		Identity:    fmt.Sprintf("kubectl-agentcore/%s (%s)", cmdutil.Version, mode),
+		MinValidity: o.MinValidity,
 	}, fl)
 	if err != nil {
 		return err
@@ -343,6 +356,9 @@ func LogEvent(log *slog.Logger, ev rotate.Event) {
 			msg = "newer token kept"
 		}
 		attrs = append(attrs, "method", r.Method, "secret", r.Secret)
+		if ev.Lifetime > 0 {
+			attrs = append(attrs, "lifetime", ev.Lifetime.String(), "rotateWhenLeft", ev.Threshold.String())
+		}
 		if r.OldExpiry != nil {
 			attrs = append(attrs, "oldExpiresAt", r.OldExpiry.UTC().Format(time.RFC3339))
 		}

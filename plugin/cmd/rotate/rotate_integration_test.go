@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	actypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
@@ -166,6 +167,58 @@ func TestRotate(t *testing.T) {
 	t.Run("TenRotatorsAndAConcurrentWriter", func(t *testing.T) { testConcurrent(t, cog) })
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, cog) })
 	t.Run("WatchLogsJSON", func(t *testing.T) { testWatchJSON(t, cog) })
+	t.Run("MinValidityForShortLivedPools", func(t *testing.T) { testMinValidity(t, cog) })
+}
+
+// testMinValidity: an app client issuing 2-minute tokens (a test pool) is refused by default — the token is
+// shorter than Cognito's shortest real validity, so the Secret keeps its old value — and accepted with
+// --min-validity 90s. --min-validity under 90s is a usage error.
+func testMinValidity(t *testing.T, cog *cognitolocal.Server) {
+	e := newEnv(t, cog, t.Name())
+	ctx := context.Background()
+	c := awsops.NewCognito(cog.AWSConfig())
+	_, desc, err := c.DescribeAppClient(ctx, e.id.Pool.ID, e.id.Client.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := awsops.UpdateClientInputFromDescribe(desc)
+	in.IdTokenValidity, in.AccessTokenValidity = aws.Int32(2), aws.Int32(2)
+	in.TokenValidityUnits = &ciptypes.TokenValidityUnitsType{IdToken: ciptypes.TimeUnitsTypeMinutes, AccessToken: ciptypes.TimeUnitsTypeMinutes, RefreshToken: ciptypes.TimeUnitsTypeDays}
+	if _, err := c.API.UpdateUserPoolClient(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	rv := e.secret("agentcore-jwt").ResourceVersion
+
+	r := e.run(ctx, e.kubeconfig, nil, e.flags()...)
+	if r.code != 1 || !strings.Contains(r.err, "less than the minimum validity 5m") || !strings.Contains(r.err, "--min-validity") ||
+		strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
+		t.Fatalf("a 2-minute token must be refused by default with one error line naming --min-validity, got %d:\n%s%s", r.code, r.out, r.err)
+	}
+	if e.secret("agentcore-jwt").ResourceVersion != rv {
+		t.Fatal("a refused token was written")
+	}
+
+	r = e.run(ctx, e.kubeconfig, nil, e.flags("--min-validity", "90s", "-o", "json")...)
+	if r.code != 0 {
+		t.Fatalf("--min-validity 90s: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	var res rotate.Result
+	if err := json.Unmarshal([]byte(r.out), &res); err != nil || res.Action != rotate.ActionRotated || res.NewExpiry == nil || res.IssuedAt == nil {
+		t.Fatalf("-o json: %v %+v", err, res)
+	}
+	if life := res.NewExpiry.Sub(*res.IssuedAt); life != 2*time.Minute {
+		t.Fatalf("the written token lives %s, want the client's 2m", life)
+	}
+	if err := e.checkValid(string(e.secret("agentcore-jwt").Data["Authorization"]), 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, bad := range []string{"60s", "89s", "0s"} {
+		r = e.run(ctx, e.kubeconfig, nil, e.flags("--min-validity", bad)...)
+		if r.code != 2 || !strings.HasPrefix(r.err, "error: --min-validity ") || !strings.Contains(r.err, "at least 1m30s") {
+			t.Fatalf("--min-validity %s: want a usage error, got %d:\n%s", bad, r.code, r.err)
+		}
+	}
 }
 
 func testOneShot(t *testing.T, cog *cognitolocal.Server) {
@@ -543,6 +596,13 @@ func testWatchJSON(t *testing.T, cog *cognitolocal.Server) {
 			t.Fatalf("not a JSON log line: %q", l)
 		}
 		msgs = append(msgs, fmt.Sprint(m["msg"]))
+		if m["msg"] == "token rotated" {
+			life, err1 := time.ParseDuration(fmt.Sprint(m["lifetime"]))
+			th, err2 := time.ParseDuration(fmt.Sprint(m["rotateWhenLeft"]))
+			if err1 != nil || err2 != nil || life < time.Hour || th != rotate.Threshold(life) {
+				t.Fatalf("the rotated line must give the new token's lifetime and when it is rotated: %s", l)
+			}
+		}
 		if strings.Contains(l, "eyJ") && !strings.Contains(l, "redacted") {
 			t.Fatalf("a token in the log: %s", l)
 		}
