@@ -361,6 +361,13 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 		t.Fatalf("--offline renders the OSS kinds without the cluster: %d %s\n%s", r.code, r.err, r.out)
 	}
 
+	// Nothing listening at the gateway's address: no HTTP answer, explained.
+	gwSrv.Close()
+	r = run(t, kc, hook, append(args, "--yes", "--test-call")...)
+	if r.code != cmdutil.ExitFindings || !strings.Contains(r.out, "connection refused") || !strings.Contains(r.out, "resources.gateway") {
+		t.Fatalf("a closed gateway port: %d\n%s\n%s", r.code, r.out, r.err)
+	}
+
 	r = run(t, kc, hook, "teardown", "-n", ns, "--dry-run")
 	if r.code != 0 || !strings.Contains(r.out, "- delete") || !strings.Contains(r.out, "restore the previous authorizer") {
 		t.Fatalf("teardown plan: %d\n%s\n%s", r.code, r.out, r.err)
