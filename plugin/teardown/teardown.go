@@ -151,6 +151,9 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 	default:
 		p.add(Item{Action: wizard.ActionDelete, Kind: "aws", Target: "user pool " + rec.UserPoolID + " (" + rec.UserPoolName + ")", Detail: "with its app client and users", poolID: rec.UserPoolID})
 	}
+	if rec.UserPoolID == "" && rec.CreatingUserPool != "" && !o.DeleteUserPool {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("a wizard run stopped while creating user pool %q: it may exist and stays (pass --delete-user-pool to delete it)", rec.CreatingUserPool))
+	}
 	if rec.UserPoolID != "" && rec.CreatedUserPool && !o.DeleteUserPool {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("user pool %s stays (pass --delete-user-pool to delete it)", rec.UserPoolID))
 	}
