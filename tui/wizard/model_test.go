@@ -264,7 +264,7 @@ func TestIdentityByIDAndExternal(t *testing.T) {
 		key(tm, tea.KeyDown)
 		key(tm, tea.KeyDown)
 		enter(tm)
-		waitFor(t, tm, "oauth/token")
+		waitFor(t, tm, "Discovery URL")
 		tm.Type("https://idp.example.com/")
 		waitFor(t, tm, "✖ want https://<issuer>/.well-known/openid-configuration")
 		tm.Type(".well-known/openid-configuration")
