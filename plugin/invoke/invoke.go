@@ -238,18 +238,31 @@ func readSSE(r io.Reader, fn func(string)) error {
 
 func explainTransport(url string, err error) error {
 	msg := err.Error()
+	var text string
 	switch {
 	case strings.Contains(msg, "connection refused"):
-		return fmt.Errorf("calling %s: connection refused (nothing listens there). Check the gateway address (kubectl agentcore doctor) or pass --gateway", url)
+		text = fmt.Sprintf("calling %s: connection refused (nothing listens there). Check the gateway address (kubectl agentcore doctor) or pass --gateway", url)
 	case strings.Contains(msg, "no such host"):
-		return fmt.Errorf("calling %s: the host name does not resolve. Check --gateway or the Gateway's address", url)
+		text = fmt.Sprintf("calling %s: the host name does not resolve. Check --gateway or the Gateway's address", url)
 	case strings.Contains(msg, "certificate"), strings.Contains(msg, "tls:"):
-		return fmt.Errorf("calling %s: TLS failed (%s). Check the gateway's certificate or use http:// for a plain listener", url, lastPart(msg))
+		text = fmt.Sprintf("calling %s: TLS failed (%s). Check the gateway's certificate or use http:// for a plain listener", url, lastPart(msg))
 	case strings.Contains(msg, "deadline exceeded"), strings.Contains(msg, "Client.Timeout"):
-		return fmt.Errorf("calling %s: no answer before the timeout. Raise --timeout or check the gateway and the agent", url)
+		text = fmt.Sprintf("calling %s: no answer before the timeout. Raise --timeout or check the gateway and the agent", url)
+	default:
+		text = fmt.Sprintf("calling %s: %s", url, lastPart(msg))
 	}
-	return fmt.Errorf("calling %s: %s", url, lastPart(msg))
+	return &transportError{text: text, cause: err}
 }
+
+// transportError is the explained line, keeping the transport error underneath so callers (doctor's
+// ClassifyError) can still recognise connection refused or TLS failures by type.
+type transportError struct {
+	text  string
+	cause error
+}
+
+func (e *transportError) Error() string { return e.text }
+func (e *transportError) Unwrap() error { return e.cause }
 
 func lastPart(s string) string {
 	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {

@@ -3,6 +3,7 @@ package invoke
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -215,5 +217,16 @@ func TestReadSSEHandlesLongLinesAndCRLF(t *testing.T) {
 	err := readSSE(strings.NewReader("data: "+long+"\r\n\r\nevent: x\r\ndata:y\r\n\r\n"), func(s string) { got = append(got, s) })
 	if err != nil || len(got) != 2 || got[0] != long || got[1] != "y" {
 		t.Fatalf("err %v, %d events", err, len(got))
+	}
+}
+
+func TestTransportErrorKeepsCause(t *testing.T) {
+	cause := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	err := explainTransport("http://127.0.0.1:1/x", cause)
+	if !strings.Contains(err.Error(), "connection refused (nothing listens there)") {
+		t.Fatalf("explained text: %v", err)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatal("the transport error must stay reachable with errors.Is")
 	}
 }
