@@ -292,6 +292,24 @@ func (s ClientSpec) validate() error {
 // EnsureAppClient finds the client by name in the pool or creates it with a secret and the required flows. An
 // existing client missing a required flow is updated (every other setting kept); one without a secret is used as
 // it is (tokens are minted without SECRET_HASH).
+// enableMissingFlows turns on the auth flows the plugin needs on an existing client, keeping every other
+// setting (Update replaces the whole client, so it starts from Describe).
+func (c *Cognito) enableMissingFlows(ctx context.Context, found *AppClient, desc *ciptypes.UserPoolClientType) (AppClient, Action, error) {
+	miss := missingFlows(desc.ExplicitAuthFlows)
+	if len(miss) == 0 {
+		return *found, ActionUnchanged, nil
+	}
+	in := UpdateClientInputFromDescribe(desc)
+	in.ExplicitAuthFlows = append(slices.Clone(desc.ExplicitAuthFlows), miss...)
+	if _, err := c.API.UpdateUserPoolClient(ctx, in); err != nil {
+		return AppClient{}, "", fmt.Errorf("enabling %v on app client %s: %w", miss, found.ID, ExplainCognito(err))
+	}
+	for _, f := range miss {
+		found.AuthFlows = append(found.AuthFlows, string(f))
+	}
+	return *found, ActionUpdate, nil
+}
+
 func (c *Cognito) EnsureAppClient(ctx context.Context, poolID string, spec ClientSpec) (AppClient, Action, error) {
 	if err := spec.validate(); err != nil {
 		return AppClient{}, "", err
@@ -301,19 +319,7 @@ func (c *Cognito) EnsureAppClient(ctx context.Context, poolID string, spec Clien
 		return AppClient{}, "", err
 	}
 	if found != nil {
-		miss := missingFlows(desc.ExplicitAuthFlows)
-		if len(miss) == 0 {
-			return *found, ActionUnchanged, nil
-		}
-		in := UpdateClientInputFromDescribe(desc)
-		in.ExplicitAuthFlows = append(slices.Clone(desc.ExplicitAuthFlows), miss...)
-		if _, err := c.API.UpdateUserPoolClient(ctx, in); err != nil {
-			return AppClient{}, "", fmt.Errorf("enabling %v on app client %s: %w", miss, found.ID, ExplainCognito(err))
-		}
-		for _, f := range miss {
-			found.AuthFlows = append(found.AuthFlows, string(f))
-		}
-		return *found, ActionUpdate, nil
+		return c.enableMissingFlows(ctx, found, desc)
 	}
 	in := &cip.CreateUserPoolClientInput{
 		UserPoolId:        aws.String(poolID),
@@ -625,12 +631,17 @@ func (c *Cognito) EnsureIdentity(ctx context.Context, s IdentitySpec) (CognitoId
 	}
 	id.Issuer = c.Issuer(id.Pool.ID)
 	if s.ClientID != "" {
-		ac, _, err := c.DescribeAppClient(ctx, id.Pool.ID, s.ClientID)
+		found, desc, err := c.DescribeAppClient(ctx, id.Pool.ID, s.ClientID)
 		if err != nil {
 			return id, err
 		}
-		id.Client = *ac
-		id.Steps = append(id.Steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: ActionUnchanged})
+		// The same convergence as for a client found by name, so the run does what PlanIdentity planned.
+		ac, act, err := c.enableMissingFlows(ctx, found, desc)
+		if err != nil {
+			return id, err
+		}
+		id.Client = ac
+		id.Steps = append(id.Steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: act})
 	} else {
 		ac, act, err := c.EnsureAppClient(ctx, id.Pool.ID, s.Client)
 		if err != nil {

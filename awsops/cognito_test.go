@@ -364,6 +364,24 @@ func TestEnsureAppClientAddsMissingFlows(t *testing.T) {
 	if _, act, _ := c.EnsureAppClient(ctx, pool.ID, ClientSpec{Name: "gw"}); act != ActionUnchanged {
 		t.Errorf("rerun = %s", act)
 	}
+	// An existing client given by id converges the same way, and the plan says so beforehand.
+	out, err := c.API.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(pool.ID), ClientName: aws.String("by-id"), GenerateSecret: true,
+		ExplicitAuthFlows: []ciptypes.ExplicitAuthFlowsType{ciptypes.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := IdentitySpec{PoolID: pool.ID, ClientID: aws.ToString(out.UserPoolClient.ClientId), Username: "svc-by-id"}
+	plan, err := c.PlanIdentity(ctx, spec)
+	if err != nil || len(plan) < 2 || plan[1].Action != ActionUpdate {
+		t.Fatalf("plan for a client by id missing flows: %+v, %v", plan, err)
+	}
+	id, err := c.EnsureIdentity(ctx, spec)
+	if err != nil || id.Steps[1].Action != ActionUpdate {
+		t.Fatalf("EnsureIdentity by client id: %+v, %v", id.Steps, err)
+	}
+	if _, desc, _ := c.DescribeAppClient(ctx, pool.ID, spec.ClientID); len(missingFlows(desc.ExplicitAuthFlows)) != 0 {
+		t.Errorf("client by id still lacks flows: %v", desc.ExplicitAuthFlows)
+	}
 	if _, _, err := c.EnsureAppClient(ctx, pool.ID, ClientSpec{Name: "gw2", IDTokenValidity: time.Minute}); err == nil || !strings.Contains(err.Error(), "5m") {
 		t.Errorf("1-minute ID token validity accepted: %v", err)
 	}
