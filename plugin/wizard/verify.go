@@ -31,10 +31,10 @@ func verify(ctx context.Context, env *Env, rec *setup.Record) []VerifyCheck {
 		{"resources.backend-accepted", bgv.WithKind(rec.BackendKind), rec.BackendName, backendAccepted},
 		{"resources.route-accepted", k8sres.GVKHTTPRoute, rec.RouteName, routeAccepted},
 	}
-	if rec.PolicyName != "" {
+	if rec.PolicyName != "" && rec.PolicyKind != "" {
 		targets = append(targets, target{"resources.policy-attached", pgv.WithKind(rec.PolicyKind), rec.PolicyName, policyAttached})
 	}
-	if rec.TrafficPolicyName != "" {
+	if rec.TrafficPolicyName != "" && rec.PolicyKind != "" {
 		targets = append(targets, target{"resources.traffic-policy-attached", pgv.WithKind(rec.PolicyKind), rec.TrafficPolicyName, policyAttached})
 	}
 	deadline := time.Now().Add(timeout)
