@@ -132,11 +132,29 @@ func TestRotationUnderLoad(t *testing.T) {
 	if want := max(3, int(ran/lifetime)); len(ev.rotated) < want {
 		t.Errorf("rotate rotated %d times in %s of %s tokens, want at least %d\nrotate:\n%s", len(ev.rotated), ran.Round(time.Second), lifetime, want, rotLog)
 	}
-	for _, r := range ev.rotated {
+	// Each token was replaced while AgentCore still had a good while to accept it (its last minute is refused):
+	// with 2-minute tokens rotate acts with 90 s left, so the gateway has ≥ 15 s of slack to pick the new one up.
+	// A threshold at lifetime/2 (60 s, the old cap) would replace tokens at the very moment they are refused.
+	minOldLeft := time.Duration(1<<63 - 1)
+	for i, r := range ev.rotated {
 		if r.Lifetime != lifetime.String() || r.RotateWhenLeft != rotate.Threshold(lifetime).String() {
 			t.Errorf("a rotation minted a token living %q rotated with %q left; want %s and %s\nrotate:\n%s",
 				r.Lifetime, r.RotateWhenLeft, lifetime, rotate.Threshold(lifetime), rotLog)
 			break
+		}
+		at, err1 := time.Parse(time.RFC3339Nano, r.Time)
+		old, err2 := time.Parse(time.RFC3339, r.OldExpiresAt)
+		if err1 != nil || err2 != nil {
+			t.Errorf("rotation %d: unreadable time %q or oldExpiresAt %q", i+1, r.Time, r.OldExpiresAt)
+			continue
+		}
+		minOldLeft = min(minOldLeft, old.Sub(at))
+	}
+	if len(ev.rotated) > 0 {
+		t.Logf("least time left on a token when rotate replaced it: %s", minOldLeft.Round(100*time.Millisecond))
+		if minOldLeft < rotate.AgentCoreRefusalMargin+15*time.Second {
+			t.Errorf("rotate replaced a token with only %s left; AgentCore refuses from %s, so that is cutting it too close\nrotate:\n%s",
+				minOldLeft.Round(100*time.Millisecond), rotate.AgentCoreRefusalMargin, rotLog)
 		}
 	}
 	if ev.failed > 0 {
@@ -165,7 +183,7 @@ type rotated struct {
 	Time           string `json:"time"`
 	Lifetime       string `json:"lifetime"`
 	RotateWhenLeft string `json:"rotateWhenLeft"`
-	ExpiresAt      string `json:"expiresAt"`
+	OldExpiresAt   string `json:"oldExpiresAt"`
 }
 
 type watchLog struct {

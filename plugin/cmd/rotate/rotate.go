@@ -71,9 +71,9 @@ the Secret (only the Authorization key changes; a token that fails is never writ
 record no flags are needed; without it, name the pool, client, user and Secret, and where the client secret and
 password come from (env:VAR, secret:NAME/KEY or prompt — never the value itself).
 
---watch keeps doing so before each expiry (when less than max(5m, 20% of the lifetime) is left, and at the latest
-halfway through the time AgentCore still accepts the token, i.e. before its last minute), with backoff and loud
-alerts on failure; --print-manifests prints what runs it in the cluster.
+--watch keeps doing so before each expiry: when less than max(5m, 20% of the lifetime) is left, and for short-lived
+tokens no later than halfway through the part of the lifetime AgentCore accepts (it refuses a token in its last
+minute). Failures are retried with backoff and alerted loudly; --print-manifests prints what runs it in the cluster.
 
 A new token must live at least --min-validity (default 5m, Cognito's shortest validity) to be written; lower it
 only for short-lived test or sandbox pools.`,
