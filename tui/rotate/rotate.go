@@ -240,7 +240,11 @@ func (m Model) historyLine(ev rot.Event, w int) string {
 			kind = "kept"
 		}
 		if r := ev.Result; r != nil {
-			detail = fmt.Sprintf("via %s · new token until %s", r.Method, ev.Expiry.Local().Format("15:04"))
+			layout := "15:04"
+			if ev.Lifetime > 0 && ev.Lifetime < 10*time.Minute {
+				layout = "15:04:05" // short-lived (test) tokens: minutes alone would repeat row after row
+			}
+			detail = fmt.Sprintf("via %s · new token until %s", r.Method, ev.Expiry.Local().Format(layout))
 			if r.Conflicts > 0 {
 				detail += fmt.Sprintf(" · %d conflict(s) retried", r.Conflicts)
 			}

@@ -50,6 +50,21 @@ func TestWatchScreen(t *testing.T) {
 	}
 }
 
+func TestShortLivedTokensShowSecondsInHistory(t *testing.T) {
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.Local)
+	m := New(Info{Secret: "ns/s", TokenUse: "id"}, style.New(false, false), nil, nil, func() time.Time { return now })
+	for i, life := range []time.Duration{2 * time.Minute, time.Hour} {
+		at := now.Add(time.Duration(i) * 30 * time.Second)
+		exp := at.Add(life).Add(17 * time.Second)
+		m.apply(rot.Event{Time: at, Kind: rot.EventRotated, Expiry: exp, Lifetime: life, Threshold: rot.Threshold(life),
+			Result: &rot.Result{Method: rot.MethodRefresh, NewExpiry: &exp}})
+	}
+	out := m.Render()
+	if !strings.Contains(out, "new token until 10:02:17\n") || !strings.Contains(out, "new token until 11:00\n") {
+		t.Fatalf("a 2-minute token's expiry needs seconds in the history, an hour's does not:\n%s", out)
+	}
+}
+
 func TestExpiredTokenRendersRed(t *testing.T) {
 	now := time.Now()
 	m := New(Info{Secret: "ns/s", TokenUse: "id"}, style.New(false, true), nil, nil, func() time.Time { return now })
