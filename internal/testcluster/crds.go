@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,13 +40,11 @@ func GatewayAPICRDDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api")
-	cmd.Dir = root
-	out, err := cmd.Output()
+	dir, err := goListModuleDir(root, "sigs.k8s.io/gateway-api")
 	if err != nil {
-		return "", fmt.Errorf("locating sigs.k8s.io/gateway-api in the module cache: %w (run go mod download)", err)
+		return "", err
 	}
-	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard"), nil
+	return filepath.Join(dir, "config", "crd", "standard"), nil
 }
 
 // CRDs gathers every CustomResourceDefinition the test cluster serves: the Gateway API standard channel, the

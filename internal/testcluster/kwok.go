@@ -229,14 +229,21 @@ func (c *Cluster) spawnEnv(bin, logFile string, env []string, args ...string) er
 
 // goListModuleDir is `go list -m -f {{.Dir}} module` run in dir (downloading the module when needed).
 func goListModuleDir(dir, module string) (string, error) {
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module)
-	cmd.Dir = dir
-	out, err := cmd.Output()
+	list := func() ([]byte, error) {
+		cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module)
+		cmd.Dir = dir
+		return cmd.Output()
+	}
+	out, err := list()
 	if err == nil && strings.TrimSpace(string(out)) == "" {
+		// Required but not in the module cache yet (a fresh machine): fetch it, then ask again.
 		dl := exec.Command("go", "mod", "download", module)
 		dl.Dir = dir
 		_ = dl.Run()
-		out, err = cmd.Output()
+		out, err = list()
+	}
+	if err == nil && strings.TrimSpace(string(out)) == "" {
+		err = fmt.Errorf("not in the module cache")
 	}
 	if err != nil {
 		return "", fmt.Errorf("locating %s from %s: %w (run go mod download there)", module, dir, err)
