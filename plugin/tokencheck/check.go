@@ -6,6 +6,7 @@ package tokencheck
 
 import (
 	"fmt"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
 	"slices"
 	"strings"
 	"time"
@@ -505,26 +506,10 @@ func orPlaceholder(s, p string) string {
 // stamp is a time in the local zone, to the second.
 func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
 
-// short formats a duration as people say it (45s, 12m, 3h05m, 2d).
+// short formats a duration as people say it (45s, 12m, 3h05m, 2d), sign dropped.
 func short(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		m := int(d.Minutes())
-		if s := int(d.Seconds()) % 60; s != 0 && m < 5 {
-			return fmt.Sprintf("%dm%02ds", m, s)
-		}
-		return fmt.Sprintf("%dm", m)
-	case d < 48*time.Hour:
-		h := int(d.Hours())
-		if m := int(d.Minutes()) % 60; m != 0 && h < 10 {
-			return fmt.Sprintf("%dh%02dm", h, m)
-		}
-		return fmt.Sprintf("%dh", h)
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
+	return humantime.Short(d)
 }
