@@ -203,6 +203,11 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 }
 
 func (c *Cluster) spawn(bin, logFile string, args ...string) error {
+	return c.spawnEnv(bin, logFile, nil, args...)
+}
+
+// spawnEnv is spawn with extra environment variables (kwok must not read the developer's ~/.kwok).
+func (c *Cluster) spawnEnv(bin, logFile string, env []string, args ...string) error {
 	lf, err := os.Create(logFile)
 	if err != nil {
 		return err
@@ -210,6 +215,9 @@ func (c *Cluster) spawn(bin, logFile string, args ...string) error {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.Dir = c.Dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	proc.Own(cmd)
 	if err := cmd.Start(); err != nil {
 		lf.Close()

@@ -24,7 +24,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"net"
 	"os"
 	"os/exec"
@@ -204,27 +203,6 @@ func StartWithKwok(ctx context.Context, dir string, o Options) (*KwokCluster, er
 	}
 	ok = true
 	return k, nil
-}
-
-// spawnEnv is spawn with extra environment variables (kwok must not read the developer's ~/.kwok).
-func (c *Cluster) spawnEnv(bin, logFile string, env []string, args ...string) error {
-	lf, err := os.Create(logFile)
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = lf, lf
-	cmd.Dir = c.Dir
-	cmd.Env = append(os.Environ(), env...)
-	proc.Own(cmd)
-	if err := cmd.Start(); err != nil {
-		lf.Close()
-		return fmt.Errorf("starting %s: %w", filepath.Base(bin), err)
-	}
-	pr := &child{cmd: cmd, done: make(chan struct{})}
-	c.procs = append(c.procs, pr)
-	go func() { _ = cmd.Wait(); lf.Close(); close(pr.done) }()
-	return nil
 }
 
 // goListModuleDir is `go list -m -f {{.Dir}} module` run in dir (downloading the module when needed).
