@@ -1,7 +1,9 @@
 # kubectl-agentcore — build, test, release.
-#   make build     the binary in bin/
+#   make build     the plugin in bin/kubectl-agentcore (the only binary that ships)
+#   make sandbox   the developer sandbox in bin/agentcore-sandbox (not shipped; make demo builds it)
+#   make demo      the sandbox on loopback, then the plugin's home screen in it; make demo-down stops it
 #   make test      unit + integration tests (-race) against a real kube-apiserver + etcd and cognito-local
-#   make lint      gofmt + go vet
+#   make lint      gofmt + go vet + the plugin links no test/sandbox code + darwin/windows builds
 #   make release VERSION=v0.1.0   archives for every platform in dist/, dist/checksums.txt, krew/agentcore.yaml
 
 GO        ?= go
@@ -20,10 +22,15 @@ K8S_LDFLAGS := -s -w \
 	-X k8s.io/client-go/pkg/version.gitVersion=$(K8S_VERSION) -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR)
 COGNITO_LOCAL := tools/cognito-local/node_modules/cognito-local/package.json
 
-.PHONY: build install test unit lint testbin cognito-local clean bench release demo demo-down
+.PHONY: build sandbox install test unit lint testbin cognito-local clean bench release demo demo-down
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubectl-agentcore ./cmd/kubectl-agentcore
+
+# The developer sandbox (cmd/agentcore-sandbox): `bin/agentcore-sandbox up|env|down|serve`, state in .sandbox/ or
+# in the folder $AGENTCORE_SANDBOX_DIR names. It needs this checkout (testbin, cognito-local, ../shared/crds).
+sandbox:
+	$(GO) build -o bin/agentcore-sandbox ./cmd/agentcore-sandbox
 
 install:
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kubectl-agentcore
@@ -58,6 +65,9 @@ unit:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@# The shipped plugin links no test code and no sandbox rig (issue 11): `go list -deps` must not name them.
+	@bad=$$($(GO) list -deps ./cmd/kubectl-agentcore | grep -E '^(testing|net/http/httptest)$$|/internal/(fakeagentcore|gatewaystandin|testcluster|cognitolocal|sandbox)(/|$$)'); \
+	if [ -n "$$bad" ]; then echo "cmd/kubectl-agentcore links test or sandbox packages:"; echo "$$bad"; exit 1; fi
 	@# The plugin ships for darwin and windows too (make release): catch Linux-only code early.
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kubectl-agentcore
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kubectl-agentcore
@@ -66,18 +76,17 @@ lint:
 release:
 	GO='$(GO)' $(GO) run ./krew/cmd/release -version '$(VERSION)'
 
-# The whole path on loopback (local cluster + kwok, cognito-local, local AgentCore, DEMO gateway stand-in), then the
-# home screen in it. A second `make demo` reuses the running sandbox; `make demo-down` stops it.
-demo: build testbin cognito-local
-	@mkdir -p .sandbox && bin/kubectl-agentcore sandbox up > .sandbox/env
-	@cat .sandbox/env
-	@set -a; . ./.sandbox/env; set +a; bin/kubectl-agentcore
+# The whole path on loopback (local cluster + kwok, cognito-local, local AgentCore, DEMO gateway stand-in) started by
+# bin/agentcore-sandbox, then the plugin's home screen in it. A second `make demo` reuses the running sandbox;
+# `make demo-down` stops it. Another shell joins it with: eval "$$(bin/agentcore-sandbox env)".
+demo: build sandbox testbin cognito-local
+	@env="$$(bin/agentcore-sandbox up)" && printf '%s\n' "$$env" && eval "$$env" && bin/kubectl-agentcore
 
-demo-down:
-	@bin/kubectl-agentcore sandbox down; rm -f .sandbox/env
+demo-down: sandbox
+	@bin/agentcore-sandbox down
 
 # Benchmarks with targets (each script prints its numbers and fails when a target is missed).
-bench: build testbin cognito-local
+bench: build sandbox testbin cognito-local
 	bench/startup.sh
 	bench/doctor.sh
 	bench/logs.sh

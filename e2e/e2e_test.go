@@ -12,7 +12,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/sandbox"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"

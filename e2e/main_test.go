@@ -1,6 +1,6 @@
-// Package e2e runs kubectl-agentcore end to end through the sandbox (plugin/sandbox): a real apiserver with kwok,
+// Package e2e runs kubectl-agentcore end to end through the sandbox (internal/sandbox): a real apiserver with kwok,
 // cognito-local, the local AgentCore and the DEMO gateway stand-in, with the plugin as a built binary run as a
-// user would run it.
+// user would run it. The sandbox binary (cmd/agentcore-sandbox) is built too and tested as a user runs it.
 package e2e
 
 import (
@@ -18,16 +18,17 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/sandbox"
 )
 
 var (
-	sb       *sandbox.Sandbox
-	bin      string
-	homeDir  string
-	goEnv    []string
-	startErr string
+	sb         *sandbox.Sandbox
+	bin        string // kubectl-agentcore
+	sandboxBin string // agentcore-sandbox
+	homeDir    string
+	goEnv      []string
+	startErr   string
 )
 
 func TestMain(m *testing.M) {
@@ -61,11 +62,11 @@ func run(m *testing.M) int {
 	if err != nil {
 		panic(err)
 	}
-	bin = filepath.Join(dir, "kubectl-agentcore")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-agentcore")
+	bin, sandboxBin = filepath.Join(dir, "kubectl-agentcore"), filepath.Join(dir, "agentcore-sandbox")
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/kubectl-agentcore", "./cmd/agentcore-sandbox")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		startErr = fmt.Sprintf("building kubectl-agentcore: %v\n%s", err, out)
+		startErr = fmt.Sprintf("building kubectl-agentcore and agentcore-sandbox: %v\n%s", err, out)
 		return m.Run()
 	}
 	// The plugin's subprocesses get their own HOME; Go's caches must not move with it (the sandbox finds CRDs in
@@ -115,27 +116,39 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 }
 
+// env is the plugin's environment: the sandbox's, a HOME of its own and no AWS configuration from the user.
 func env() []string {
+	out := append(baseEnv(), sb.State.EnvList()...)
+	out = append(out, goEnv...)
+	return append(out, "HOME="+homeDir, "NO_COLOR=1", "AWS_CONFIG_FILE="+filepath.Join(homeDir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(homeDir, "none"))
+}
+
+// baseEnv is this process's environment less what points at a cluster, AWS or a sandbox.
+func baseEnv() []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || k == "KUBECONFIG" || k == "HOME" || k == "NO_COLOR" || k == "GOPATH" || k == "GOMODCACHE" || k == "GOCACHE" {
+		if strings.HasPrefix(k, "AWS_") || k == "KUBECONFIG" || k == "HOME" || k == "NO_COLOR" || k == "GOPATH" || k == "GOMODCACHE" || k == "GOCACHE" || k == sandbox.DirEnv {
 			continue
 		}
 		out = append(out, kv)
 	}
-	out = append(out, sb.State.EnvList()...)
-	out = append(out, goEnv...)
-	return append(out, "HOME="+homeDir, "NO_COLOR=1", "AWS_CONFIG_FILE="+filepath.Join(homeDir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(homeDir, "none"))
+	return out
 }
 
 // kac runs the plugin binary with the sandbox's environment.
 func kac(t *testing.T, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	return runBin(t, bin, env(), args...)
+}
+
+// runBin runs a built binary with env and returns its exit code and output.
+func runBin(t *testing.T, exe string, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env()
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

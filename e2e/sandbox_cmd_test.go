@@ -2,38 +2,75 @@ package e2e
 
 import (
 	"encoding/json"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/sandbox"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
-// `sandbox up` starts a daemon with its PIDs recorded, a second `up` reuses it, `env` prints the same environment,
-// `down` stops every process it started.
-func TestSandboxUpReuseDown(t *testing.T) {
-	need(t)
-	dir := filepath.Join(t.TempDir(), "sbx")
-	if r := kac(t, "sandbox", "up", "--dir", dir, "-o", "xml"); r.code != 2 {
-		t.Fatalf("bad -o: %s", r)
-	}
-	if r := kac(t, "sandbox", "env", "--dir", dir); r.code != 1 || !strings.Contains(r.stderr, "no sandbox is running") {
-		t.Fatalf("env before up: %s", r)
-	}
+// sbx runs the agentcore-sandbox binary with its state folder named by $AGENTCORE_SANDBOX_DIR.
+func sbx(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	e := append(baseEnv(), goEnv...)
+	e = append(e, "HOME="+homeDir, "NO_COLOR=1", sandbox.DirEnv+"="+dir)
+	return runBin(t, sandboxBin, e, args...)
+}
+
+// upJSON starts (or reuses) the sandbox in dir and returns its state.
+func upJSON(t *testing.T, dir string) sandbox.State {
+	t.Helper()
 	t0 := time.Now()
-	r := kac(t, "sandbox", "up", "--dir", dir, "-o", "json")
+	r := sbx(t, dir, "up", "-o", "json")
 	if r.code != 0 {
-		t.Fatalf("sandbox up: %s", r)
+		t.Fatalf("agentcore-sandbox up: %s", r)
 	}
-	t.Logf("sandbox up took %s", time.Since(t0).Round(100*time.Millisecond))
+	t.Logf("agentcore-sandbox up in %s took %s", filepath.Base(dir), time.Since(t0).Round(100*time.Millisecond))
 	var st sandbox.State
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
-		t.Fatal(err)
+		t.Fatalf("up -o json: %v\n%s", err, r)
 	}
-	defer kac(t, "sandbox", "down", "--dir", dir)
+	return st
+}
+
+// serverVersion asks the sandbox's kube-apiserver for its version through its kubeconfig.
+func serverVersion(kubeconfig string) (string, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return "", err
+	}
+	cfg.Timeout = 5 * time.Second
+	kc, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	v, err := kc.Discovery().ServerVersion()
+	if err != nil {
+		return "", err
+	}
+	return v.GitVersion, nil
+}
+
+// `agentcore-sandbox up` starts a daemon with its PIDs recorded, a second `up` reuses it, `env` prints the same
+// environment, a second folder ($AGENTCORE_SANDBOX_DIR) runs a second sandbox beside the first, and `down` stops
+// every process one sandbox started while the other keeps running.
+func TestSandboxUpReuseDown(t *testing.T) {
+	need(t)
+	dirA, dirB := filepath.Join(t.TempDir(), "sbx-a"), filepath.Join(t.TempDir(), "sbx-b")
+	if r := sbx(t, dirA, "up", "-o", "xml"); r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") {
+		t.Fatalf("bad -o: %s", r)
+	}
+	if r := sbx(t, dirA, "env"); r.code != 1 || !strings.Contains(r.stderr, "no sandbox is running in "+dirA) {
+		t.Fatalf("env before up: %s", r)
+	}
+	st := upJSON(t, dirA)
+	defer sbx(t, dirA, "down")
 	for _, k := range []string{"KUBECONFIG", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL",
 		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"} {
 		if st.Env[k] == "" {
@@ -48,51 +85,72 @@ func TestSandboxUpReuseDown(t *testing.T) {
 	if st.PID <= 0 || st.PIDs["cognito-local"] <= 0 || !proc.Alive(st.PID) {
 		t.Fatalf("PIDs not recorded: %+v", st.PIDs)
 	}
-	if _, err := os.Stat(st.Kubeconfig); err != nil || !strings.HasPrefix(st.Kubeconfig, dir) {
+	if _, err := os.Stat(st.Kubeconfig); err != nil || !strings.HasPrefix(st.Kubeconfig, dirA) {
 		t.Fatalf("kubeconfig %s: %v", st.Kubeconfig, err)
 	}
 
-	r2 := kac(t, "sandbox", "up", "--dir", dir)
+	r2 := sbx(t, dirA, "up")
 	if r2.code != 0 || !strings.Contains(r2.stderr, "reusing the sandbox") || !strings.Contains(r2.stdout, "export KUBECONFIG="+st.Kubeconfig) {
 		t.Fatalf("second up: %s", r2)
 	}
-	r3 := kac(t, "sandbox", "env", "--dir", dir)
+	r3 := sbx(t, dirA, "env")
 	if r3.code != 0 || r3.stdout != r2.stdout {
 		t.Fatalf("env differs from up:\n%s\nvs\n%s", r3.stdout, r2.stdout)
 	}
 
-	r4 := kac(t, "sandbox", "down", "--dir", dir)
+	// A second sandbox beside the first: its own processes, ports and kubeconfig.
+	stB := upJSON(t, dirB)
+	defer sbx(t, dirB, "down")
+	if stB.PID == st.PID || stB.GatewayURL == st.GatewayURL || stB.Env["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"] == st.Env["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"] ||
+		!strings.HasPrefix(stB.Kubeconfig, dirB) {
+		t.Fatalf("the second sandbox shares the first one's parts:\nA %+v\nB %+v", st, stB)
+	}
+	for _, kc := range []string{st.Kubeconfig, stB.Kubeconfig} {
+		if v, err := serverVersion(kc); err != nil || v == "" {
+			t.Fatalf("apiserver of %s with both sandboxes up: %q %v", kc, v, err)
+		}
+	}
+	if r := sbx(t, dirB, "down"); r.code != 0 || !strings.Contains(r.stderr, "sandbox stopped") {
+		t.Fatalf("down B: %s", r)
+	}
+	gone(t, stB)
+	// A is untouched by B's down.
+	if r := sbx(t, dirA, "env"); r.code != 0 || r.stdout != r2.stdout {
+		t.Fatalf("env A after down B: %s", r)
+	}
+	if v, err := serverVersion(st.Kubeconfig); err != nil || v == "" {
+		t.Fatalf("apiserver of A after down B: %q %v", v, err)
+	}
+
+	r4 := sbx(t, dirA, "down")
 	if r4.code != 0 || !strings.Contains(r4.stderr, "sandbox stopped") {
 		t.Fatalf("down: %s", r4)
 	}
+	gone(t, st)
+	if r := sbx(t, dirA, "env"); r.code != 1 {
+		t.Fatalf("env after down: %s", r)
+	}
+	if r := sbx(t, dirA, "down"); r.code != 0 || !strings.Contains(r.stderr, "no sandbox was running") {
+		t.Fatalf("second down: %s", r)
+	}
+}
+
+// gone fails when a process the sandbox recorded still runs after down.
+func gone(t *testing.T, st sandbox.State) {
+	t.Helper()
 	for name, pid := range st.PIDs {
 		if proc.Alive(pid) && !zombie(pid) {
 			t.Errorf("%s (pid %d) still runs after down", name, pid)
 		}
 	}
-	if r := kac(t, "sandbox", "env", "--dir", dir); r.code != 1 {
-		t.Fatalf("env after down: %s", r)
-	}
-	if r := kac(t, "sandbox", "down", "--dir", dir); r.code != 0 || !strings.Contains(r.stderr, "no sandbox was running") {
-		t.Fatalf("second down: %s", r)
-	}
 }
 
 func zombie(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "stat"))
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
 		return true
 	}
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
-}
-
-func itoa(n int) string {
-	b := []byte{}
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }

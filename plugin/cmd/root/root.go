@@ -18,7 +18,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/invoke"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/logs"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/rotate"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/sandbox"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/teardown"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/token"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/version"
@@ -78,7 +77,6 @@ With no command on a terminal it opens an interactive screen; every screen also 
 		logs.NewCmd(f),
 		teardown.NewCmd(f),
 		invoke.NewCmd(f),
-		sandbox.NewCmd(f),
 		version.NewCmd(f),
 		newCompletionCmd(f),
 	)

@@ -3,8 +3,10 @@
 // kubelet of a fake node whose proxy pods' logs are files, cognito-local, a local AgentCore (control and data
 // plane) and the DEMO STAND-IN for the gateway proxy (internal/gatewaystandin; not a gateway product).
 //
-// Start runs it in-process (the end-to-end tests); Serve is Start until a signal (the `sandbox serve` daemon);
-// Up/Down/Load manage that daemon through a state folder (PIDs and the environment in state.json).
+// It is a developer tool, not part of the plugin: the binary cmd/agentcore-sandbox runs it. Start runs it
+// in-process (the end-to-end tests); Serve is Start until a signal (the `agentcore-sandbox serve` daemon);
+// Up/Down/Load manage that daemon through a state folder (PIDs and the environment in state.json), by default
+// .sandbox in the project folder or the folder $AGENTCORE_SANDBOX_DIR names, so two can run side by side.
 package sandbox
 
 import (
@@ -13,7 +15,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +32,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/gatewaystandin"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -56,7 +58,21 @@ const (
 	AccessKeyID     = "AKIDSANDBOXLOCAL"
 	SecretAccessKey = "sandbox-local-secret"
 	stateFile       = "state.json"
+	// DirEnv names the state folder when set (two sandboxes run side by side in two folders).
+	DirEnv = "AGENTCORE_SANDBOX_DIR"
 )
+
+// DefaultDir is the state folder: $AGENTCORE_SANDBOX_DIR, else .sandbox in the project folder (else in the
+// working directory).
+func DefaultDir() string {
+	if d := os.Getenv(DirEnv); d != "" {
+		return d
+	}
+	if root, err := testcluster.RepoRoot(); err == nil {
+		return filepath.Join(root, ".sandbox")
+	}
+	return ".sandbox"
+}
 
 // ProxyPods are the names of the gateway's proxy pods on the kwok node.
 var ProxyPods = []string{"agentgateway-proxy-7c9d5b8f4-x2x4q", "agentgateway-proxy-7c9d5b8f4-q8mzn"}
@@ -511,7 +527,7 @@ func Serve(ctx context.Context, o Options) error {
 	return nil
 }
 
-// Up starts the sandbox daemon (exe sandbox serve --dir dir) unless one is already running there, and waits
+// Up starts the sandbox daemon (exe serve --dir dir, exe being agentcore-sandbox) unless one is already running there, and waits
 // until it is ready. reused is true when a running sandbox was found.
 func Up(ctx context.Context, dir, exe string, timeout time.Duration) (st *State, reused bool, err error) {
 	dir, err = filepath.Abs(dir)
@@ -538,7 +554,7 @@ func Up(ctx context.Context, dir, exe string, timeout time.Duration) (st *State,
 		return nil, false, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(exe, "sandbox", "serve", "--dir", dir)
+	cmd := exec.Command(exe, "serve", "--dir", dir)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = os.Environ()
 	if wd, err := os.Getwd(); err == nil {

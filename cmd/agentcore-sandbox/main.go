@@ -1,0 +1,206 @@
+// Command agentcore-sandbox runs the whole Client → Agent Gateway → AgentCore path on this machine, on loopback
+// only, for a demo or a test: `agentcore-sandbox up|env|down` (and `serve`, the daemon `up` starts). It is a
+// developer tool that needs the project folder (make testbin cognito-local); it is not part of the plugin.
+// The gateway in it is a DEMO STAND-IN, not a gateway product.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command tree with args and prints a failure as one `error:` line; it returns the exit code.
+func run(ctx context.Context, args []string, out, errOut io.Writer) int {
+	cmd := newCmd(out, errOut)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	var ee *cmdutil.ExitError
+	if errors.As(err, &ee) && ee.Err == nil {
+		return ee.Code
+	}
+	msg := strings.TrimSpace(redact.Text(err.Error()))
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	fmt.Fprintln(errOut, "error: "+msg)
+	return cmdutil.ExitCode(err)
+}
+
+// noArgs is cobra.NoArgs as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return cmdutil.UsageErrorf("unknown command or argument %q for %q. See '%s --help'", args[0], cmd.CommandPath(), cmd.CommandPath())
+	}
+	return nil
+}
+
+// newCmd builds agentcore-sandbox and its subcommands.
+func newCmd(out, errOut io.Writer) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "agentcore-sandbox",
+		Short: "Run the whole path on this machine (local cluster, Cognito, AgentCore, demo gateway stand-in)",
+		Long: `Start, on loopback only, everything kubectl agentcore talks to: a real kube-apiserver + etcd with the Gateway
+API and Agent Gateway CRDs, kwok as the kubelet of a fake node (the proxy pods' logs are files), cognito-local,
+a local AgentCore (control plane with two runtimes — one IAM-only, one with no authorizer yet — and a data plane
+that checks bearer tokens like the real JWT authorizer) and a DEMO STAND-IN for the gateway proxy. The stand-in
+is not a gateway product: it only serves the routes, forwards with the Secret's token, rate-limits, writes
+access lines and statuses so every command can be seen working.
+
+State lives in .sandbox in the project folder, or in the folder $` + sandbox.DirEnv + ` (or --dir) names: two
+folders, two sandboxes side by side.
+
+Needs the project folder with the test binaries built (make testbin) and cognito-local installed
+(make cognito-local); make demo does all of it.`,
+		Args:          noArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.UsageErrorf("%w. See '%s --help'", err, c.CommandPath())
+	})
+	cmd.PersistentFlags().StringVar(&dir, "dir", "", "state folder (default: $"+sandbox.DirEnv+", else .sandbox in the project folder)")
+	resolve := func() string {
+		if dir == "" {
+			return sandbox.DefaultDir()
+		}
+		return dir
+	}
+
+	var output string
+	var timeout time.Duration
+	up := &cobra.Command{
+		Use:   "up",
+		Short: "Start the sandbox (or reuse the running one) and print its environment",
+		Example: `  eval "$(agentcore-sandbox up)"                         # start, then use it in this shell
+  AGENTCORE_SANDBOX_DIR=/tmp/sbx2 agentcore-sandbox up   # a second sandbox beside the first
+  agentcore-sandbox up -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cmdutil.ValidateOutput(output, cmdutil.OutputText, cmdutil.OutputJSON); err != nil {
+				return err
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return cmdutil.Fail("starting the sandbox", err, "")
+			}
+			t0 := time.Now()
+			fmt.Fprintf(errOut, "starting the sandbox in %s …\n", resolve())
+			st, reused, err := sandbox.Up(cmd.Context(), resolve(), exe, timeout)
+			if err != nil {
+				return cmdutil.Fail("starting the sandbox", err, "Run make testbin cognito-local, then retry; agentcore-sandbox down cleans up")
+			}
+			if reused {
+				fmt.Fprintf(errOut, "reusing the sandbox running since %s (pid %d)\n", st.StartedAt.Local().Format("15:04:05"), st.PID)
+			} else {
+				fmt.Fprintf(errOut, "sandbox ready in %s (pid %d); the gateway is a demo stand-in at %s\n", time.Since(t0).Round(100*time.Millisecond), st.PID, st.GatewayURL)
+			}
+			return printEnv(out, st, output)
+		},
+	}
+	cmdutil.AddOutputFlag(up, &output, cmdutil.OutputText, cmdutil.OutputJSON)
+	up.Flags().DurationVar(&timeout, "timeout", 3*time.Minute, "give up when not ready after this long")
+
+	var envOutput string
+	env := &cobra.Command{
+		Use:     "env",
+		Short:   "Print the running sandbox's environment (export lines)",
+		Example: `  eval "$(agentcore-sandbox env)"`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cmdutil.ValidateOutput(envOutput, cmdutil.OutputText, cmdutil.OutputJSON); err != nil {
+				return err
+			}
+			st, err := sandbox.Load(resolve())
+			if err != nil {
+				return cmdutil.Fail("reading the sandbox", err, "Start it with agentcore-sandbox up")
+			}
+			return printEnv(out, st, envOutput)
+		},
+	}
+	cmdutil.AddOutputFlag(env, &envOutput, cmdutil.OutputText, cmdutil.OutputJSON)
+
+	down := &cobra.Command{
+		Use:   "down",
+		Short: "Stop the sandbox and everything it started",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			stopped, err := sandbox.Down(resolve())
+			if err != nil {
+				return cmdutil.Fail("stopping the sandbox", err, "")
+			}
+			if stopped {
+				fmt.Fprintln(errOut, "sandbox stopped")
+			} else {
+				fmt.Fprintln(errOut, "no sandbox was running in "+resolve())
+			}
+			return nil
+		},
+	}
+
+	serve := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the sandbox in the foreground until interrupted (up starts this in the background)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+			defer stop()
+			log := slog.New(slog.NewTextHandler(errOut, nil))
+			return sandbox.Serve(ctx, sandbox.Options{Dir: resolve(), Logger: log})
+		},
+	}
+	cmd.AddCommand(up, env, down, serve)
+	return cmd
+}
+
+func printEnv(w io.Writer, st *sandbox.State, output string) error {
+	if output == cmdutil.OutputJSON {
+		return cmdutil.PrintStructured(w, output, st)
+	}
+	var b strings.Builder
+	b.WriteString("# agentcore-sandbox (" + st.Dir + "); the gateway at " + st.GatewayURL + " is a demo stand-in\n")
+	for _, kv := range st.EnvList() {
+		k, v, _ := strings.Cut(kv, "=")
+		b.WriteString("export " + k + "=" + shellQuote(v) + "\n")
+	}
+	for _, name := range []string{sandbox.EchoRuntime, sandbox.IAMRuntime} {
+		b.WriteString("# runtime " + name + ": " + st.Runtimes[name] + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-:=@%+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

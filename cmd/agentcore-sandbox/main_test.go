@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
+)
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:80": "http://127.0.0.1:80", "/tmp/a b/kc": "'/tmp/a b/kc'", "it's": `'it'\''s'`, "": "''", "a$b": "'a$b'",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// Bad input exits 2 (usage) or 1 (failed) with one `error:` line; env and down without a sandbox say so, in the
+// folder $AGENTCORE_SANDBOX_DIR names.
+func TestCommandsWithoutSandbox(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sbx")
+	t.Setenv(sandbox.DirEnv, dir)
+	if got := sandbox.DefaultDir(); got != dir {
+		t.Fatalf("DefaultDir = %s, want %s", got, dir)
+	}
+	for _, tc := range []struct {
+		args       []string
+		code       int
+		stdout     string
+		stderrHas  string
+		oneErrLine bool
+	}{
+		{args: []string{"up", "-o", "xml"}, code: 2, stderrHas: `error: unknown output format "xml"`, oneErrLine: true},
+		{args: []string{"env", "extra"}, code: 2, stderrHas: `error: unknown command or argument "extra"`, oneErrLine: true},
+		{args: []string{"nope"}, code: 2, stderrHas: `error: unknown command or argument "nope"`, oneErrLine: true},
+		{args: []string{"down", "--bogus"}, code: 2, stderrHas: "error: unknown flag: --bogus", oneErrLine: true},
+		{args: []string{"env"}, code: 1, stderrHas: "error: reading the sandbox: no sandbox is running in " + dir + ". Start it with agentcore-sandbox up", oneErrLine: true},
+		{args: []string{"env", "--dir", dir + "-other"}, code: 1, stderrHas: "no sandbox is running in " + dir + "-other", oneErrLine: true},
+		{args: []string{"down"}, code: 0, stderrHas: "no sandbox was running in " + dir},
+		{args: nil, code: 0, stdout: "Usage:"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), tc.args, &out, &errOut)
+		if code != tc.code || !strings.Contains(errOut.String(), tc.stderrHas) || !strings.Contains(out.String(), tc.stdout) {
+			t.Errorf("%v: exit %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.code, out.String(), errOut.String())
+		}
+		if tc.oneErrLine && (strings.Count(errOut.String(), "\n") != 1 || out.Len() != 0) {
+			t.Errorf("%v: want exactly one error line and no stdout, got stdout %q stderr %q", tc.args, out.String(), errOut.String())
+		}
+	}
+}
