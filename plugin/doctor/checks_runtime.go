@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 )
 
 // Runtime check ids.
@@ -65,7 +66,8 @@ func (d *Doctor) runtimeChecks() []Check {
 				if v != "" {
 					v = ", version " + v
 				}
-				return pass("%s READY%s", aws.ToString(rt.AgentRuntimeName), v)
+				proto := tokencheck.RuntimeSettingsFromSDK(nil, rt.ProtocolConfiguration).ServerProtocol()
+				return pass("%s READY%s, protocol %s", aws.ToString(rt.AgentRuntimeName), v, proto)
 			case awsops.StatusCreating, awsops.StatusUpdating:
 				return warn(fmt.Sprintf("runtime is %s", status), "Calls fail until it is READY; wait and re-run.", "")
 			case awsops.StatusCreateFailed, awsops.StatusUpdateFailed:

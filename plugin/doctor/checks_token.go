@@ -23,6 +23,10 @@ const (
 	IDAuthorizerClient       = "authorizer.client"
 	IDAuthorizerScope        = "authorizer.scope"
 	IDAuthorizerClaims       = "authorizer.claims"
+
+	IDAuthorizerWorkload        = "authorizer.workload"
+	IDAuthorizerRequestHeaders  = "authorizer.request-headers"
+	IDAuthorizerPrivateEndpoint = "authorizer.private-endpoint"
 )
 
 func fromFinding(f tokencheck.Finding) Outcome {
@@ -138,6 +142,12 @@ func (d *Doctor) tokenChecks() []Check {
 					v.Verified = true
 				}
 			}
+			if !v.Verified && (v.Stage == "discovery" || v.Stage == "jwks") {
+				if az, err := st.authorizer.get(ctx); err == nil && az.Private() {
+					return warn("cannot be verified from this machine ("+v.Err.Error()+"): the identity provider is private, AgentCore reaches it through "+tokencheck.DescribePrivateEndpoint(az.PrivateEndpoint),
+						"Pass --discovery-file and --jwks-file saved inside the VPC to verify the signature here.", "")
+				}
+			}
 			return fromFinding(tokencheck.SignatureFinding(tok, v))
 		}},
 	}
@@ -180,6 +190,22 @@ func (d *Doctor) authorizerChecks() []Check {
 			return pick(fs, id)
 		}
 	}
+	// settings applies the checks of the runtime's settings around the authorizer.
+	settings := func(id string, withDiscovery bool) func(ctx context.Context) Outcome {
+		return func(ctx context.Context) Outcome {
+			az, err := st.authorizer.get(ctx)
+			if err != nil {
+				return fail("reading the runtime's authorizer: "+err.Error(), "", "")
+			}
+			rs, _ := st.settings.get(ctx)
+			src, _ := st.tokenSource.get(ctx)
+			var doc *tokencheck.Discovery
+			if withDiscovery && az != nil && (az.Private() || d.opts.DiscoveryDoc != nil) {
+				doc, _ = st.sig.discovery.get(ctx)
+			}
+			return pick(tokencheck.CheckAuthorizerSettings(az, rs, src, doc), id)
+		}
+	}
 	return []Check{
 		{ID: IDAuthorizerMode, Category: CatAuthorizer, Title: "JWT authorizer", Deps: modeDeps, Run: func(ctx context.Context) Outcome {
 			az, err := st.authorizer.get(ctx)
@@ -204,5 +230,8 @@ func (d *Doctor) authorizerChecks() []Check {
 		{ID: IDAuthorizerClient, Category: CatAuthorizer, Title: "client", Deps: tokDeps, Run: run(IDAuthorizerClient, false)},
 		{ID: IDAuthorizerScope, Category: CatAuthorizer, Title: "scope", Deps: tokDeps, Run: run(IDAuthorizerScope, false)},
 		{ID: IDAuthorizerClaims, Category: CatAuthorizer, Title: "custom claims", Deps: tokDeps, Run: run(IDAuthorizerClaims, false)},
+		{ID: IDAuthorizerWorkload, Category: CatAuthorizer, Title: "allowed workloads", Deps: []string{IDAuthorizerMode}, Run: settings(IDAuthorizerWorkload, false)},
+		{ID: IDAuthorizerRequestHeaders, Category: CatAuthorizer, Title: "headers the agent sees", Deps: []string{IDAuthorizerMode}, Run: settings(IDAuthorizerRequestHeaders, false)},
+		{ID: IDAuthorizerPrivateEndpoint, Category: CatAuthorizer, Title: "private identity provider", Deps: []string{IDAuthorizerMode}, Run: settings(IDAuthorizerPrivateEndpoint, true)},
 	}
 }

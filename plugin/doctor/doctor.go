@@ -61,6 +61,9 @@ type Options struct {
 	// Authorizer is used instead of GetAgentRuntime when AuthorizerSet (nil = no JWT authorizer).
 	Authorizer    *tokencheck.Authorizer
 	AuthorizerSet bool
+	// TokenSource is where the token AgentCore sees comes from: secret, passthrough or exchange (tokencheck's
+	// Source*); "" = from the gateway's policies (secret offline).
+	TokenSource string
 	// Discovery and JWKS documents used instead of fetching them (--discovery-file, --jwks-file).
 	DiscoveryDoc []byte
 	JWKS         []byte

@@ -34,8 +34,8 @@ func runOffline(t *testing.T, o Options) map[string]Result {
 	for _, r := range rep.Checks {
 		out[r.ID] = r
 	}
-	if len(out) != 12 {
-		t.Fatalf("want 12 token+authorizer checks, got %d", len(out))
+	if len(out) != 15 {
+		t.Fatalf("want 15 token+authorizer checks, got %d", len(out))
 	}
 	return out
 }
@@ -173,6 +173,91 @@ func TestOfflineChecks(t *testing.T) {
 		got := runOffline(t, Options{Token: idTok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: "https://unreachable.invalid/.well-known/openid-configuration", AllowedAudience: []string{client}},
 			DiscoveryDoc: disc, JWKS: tokentest.JWKS(t, key)})
 		expect(t, got, map[string]want{IDTokenSignature: {Pass, "--jwks-file", ""}, IDAuthorizerIssuer: {Pass, "", ""}})
+	})
+}
+
+// The runtime authorizer's newest settings, each offline: allowedWorkloadConfiguration, requestHeaderConfiguration,
+// privateEndpoint(/Overrides) and advertisedScopeMapping.
+func TestOfflineNewestAuthorizerSettings(t *testing.T) {
+	key := tokentest.RSA(t, "k1")
+	iss := tokentest.NewIssuer(t, key)
+	const client = "5pk1q2abcdefghijklmnop"
+	idTok := key.Mint(t, tokentest.CognitoID(iss.Issuer, client, testNow, time.Hour))
+	const gwARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/payments-gw-abc123"
+
+	t.Run("allowedWorkloadConfiguration refuses Agent Gateway", func(t *testing.T) {
+		az := &tokencheck.Authorizer{DiscoveryURL: iss.DiscoveryURL(), AllowedAudience: []string{client}, RuntimeID: "payments-AbCdEf0123",
+			AllowedWorkload: &tokencheck.AllowedWorkload{HostingEnvironments: []tokencheck.HostingEnvironment{{Arn: gwARN}}}}
+		got := runOffline(t, Options{Token: idTok, Authorizer: az})
+		expect(t, got, map[string]want{IDAuthorizerWorkload: {Fail, gwARN, "update-agent-runtime --agent-runtime-id payments-AbCdEf0123"},
+			IDAuthorizerAudience: {Pass, "", ""}})
+		r := got[IDAuthorizerWorkload]
+		if !strings.Contains(r.Detail, "Agent Gateway") || !strings.Contains(r.Hint, "Remove allowedWorkloadConfiguration") || strings.Contains(r.Fix, "allowedWorkloadConfiguration") {
+			t.Errorf("workload = %+v: want Agent Gateway named, the removal as hint, and a fix without the setting", r)
+		}
+		if r := runOffline(t, Options{Token: idTok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: iss.DiscoveryURL(), AllowedAudience: []string{client}}})[IDAuthorizerWorkload]; r.Status != Pass {
+			t.Errorf("no workload restriction must pass, got %+v", r)
+		}
+	})
+	t.Run("requestHeaderConfiguration without Authorization", func(t *testing.T) {
+		mk := func(allow ...string) *tokencheck.Authorizer {
+			return &tokencheck.Authorizer{DiscoveryURL: iss.DiscoveryURL(), AllowedAudience: []string{client}, RuntimeID: "rt-0123456789",
+				Runtime: &tokencheck.RuntimeSettings{HeaderAllowlist: allow}}
+		}
+		for _, src := range []string{tokencheck.SourcePassthrough, tokencheck.SourceExchange} {
+			got := runOffline(t, Options{Token: idTok, Authorizer: mk("X-Trace"), TokenSource: src})
+			expect(t, got, map[string]want{IDAuthorizerRequestHeaders: {Warn, "lacks Authorization", `"requestHeaderAllowlist":["X-Trace","Authorization"]`}})
+		}
+		got := runOffline(t, Options{Token: idTok, Authorizer: mk(), TokenSource: tokencheck.SourcePassthrough})
+		expect(t, got, map[string]want{IDAuthorizerRequestHeaders: {Warn, "no requestHeaderConfiguration", `["Authorization"]`}})
+		got = runOffline(t, Options{Token: idTok, Authorizer: mk("authorization"), TokenSource: tokencheck.SourcePassthrough})
+		expect(t, got, map[string]want{IDAuthorizerRequestHeaders: {Pass, "includes Authorization", ""}})
+		got = runOffline(t, Options{Token: idTok, Authorizer: mk("X-Trace")})
+		expect(t, got, map[string]want{IDAuthorizerRequestHeaders: {Pass, "service token", ""}})
+		got = runOffline(t, Options{Token: idTok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: iss.DiscoveryURL(), AllowedAudience: []string{client}}, TokenSource: tokencheck.SourcePassthrough})
+		expect(t, got, map[string]want{IDAuthorizerRequestHeaders: {Skip, "not known", ""}})
+	})
+	t.Run("privateEndpoint: an unreachable discovery URL is expected", func(t *testing.T) {
+		az := &tokencheck.Authorizer{DiscoveryURL: "http://127.0.0.1:1/idp/.well-known/openid-configuration", AllowedAudience: []string{client},
+			PrivateEndpoint: []byte(`{"selfManagedLatticeResource":{"resourceConfigurationIdentifier":"rcfg-0abc"}}`)}
+		got := runOffline(t, Options{Token: idTok, Authorizer: az})
+		expect(t, got, map[string]want{
+			IDAuthorizerDiscoveryURL:    {Warn, "expected, AgentCore reaches it through the VPC Lattice resource configuration rcfg-0abc", ""},
+			IDTokenSignature:            {Warn, "identity provider is private", ""},
+			IDAuthorizerPrivateEndpoint: {Pass, "unreachable from this machine is expected", ""},
+			IDAuthorizerAudience:        {Pass, "", ""},
+		})
+		// With the documents saved inside the VPC: the JWKS host must be covered too.
+		disc := []byte(`{"issuer":"` + iss.Issuer + `","jwks_uri":"https://keys.idp.internal/jwks"}`)
+		got = runOffline(t, Options{Token: idTok, Authorizer: az, DiscoveryDoc: disc, JWKS: tokentest.JWKS(t, key)})
+		expect(t, got, map[string]want{IDAuthorizerPrivateEndpoint: {Warn, "jwks_uri is on keys.idp.internal", ""}, IDTokenSignature: {Pass, "", ""}})
+		az2 := az.Clone()
+		az2.PrivateEndpointOverrides = []tokencheck.PrivateEndpointOverride{{Domain: "keys.idp.internal", PrivateEndpoint: az.PrivateEndpoint}}
+		got = runOffline(t, Options{Token: idTok, Authorizer: az2, DiscoveryDoc: disc, JWKS: tokentest.JWKS(t, key)})
+		expect(t, got, map[string]want{IDAuthorizerPrivateEndpoint: {Pass, "overrides for [keys.idp.internal]", ""}})
+		az2.PrivateEndpointOverrides[0].Domain = "https://keys.idp.internal/"
+		got = runOffline(t, Options{Token: idTok, Authorizer: az2, DiscoveryDoc: disc, JWKS: tokentest.JWKS(t, key)})
+		expect(t, got, map[string]want{IDAuthorizerPrivateEndpoint: {Fail, "not a host name", ""}})
+		// Without a private endpoint the same unreachable URL is a failure.
+		got = runOffline(t, Options{Token: idTok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: az.DiscoveryURL, AllowedAudience: []string{client}}})
+		expect(t, got, map[string]want{IDAuthorizerDiscoveryURL: {Fail, "unreachable", ""}, IDAuthorizerPrivateEndpoint: {Pass, "over the internet", ""}})
+	})
+	t.Run("advertisedScopeMapping shown and used for scopes", func(t *testing.T) {
+		az := &tokencheck.Authorizer{DiscoveryURL: iss.DiscoveryURL(), AllowedScopes: []string{"agent/invoke"},
+			AdvertisedScopeMapping: map[string]string{"agent/invoke": "api://agents/invoke"}}
+		claims := tokentest.Auth0(iss.Issuer, "https://agents.example.com", "abc", testNow, time.Hour)
+		claims["scope"] = "agent/invoke"
+		got := runOffline(t, Options{Token: key.Mint(t, claims), Authorizer: az})
+		expect(t, got, map[string]want{IDAuthorizerScope: {Pass, `advertised to clients as "api://agents/invoke"`, ""},
+			IDAuthorizerMode: {Pass, "advertisedScopeMapping [agent/invoke→api://agents/invoke]", ""}})
+		claims["scope"] = "api://agents/invoke"
+		got = runOffline(t, Options{Token: key.Mint(t, claims), Authorizer: az})
+		expect(t, got, map[string]want{IDAuthorizerScope: {Fail, `advertised scope "api://agents/invoke", not the allowed scope "agent/invoke"`, "allowedScopes"}})
+		claims["scope"] = "other"
+		got = runOffline(t, Options{Token: key.Mint(t, claims), Authorizer: az})
+		if r := got[IDAuthorizerScope]; r.Status != Fail || !strings.Contains(r.Hint, "Clients are told to request [api://agents/invoke]") {
+			t.Errorf("scope = %+v", r)
+		}
 	})
 }
 

@@ -3,10 +3,8 @@ package doctor
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -148,13 +147,6 @@ func oneLineMsg(s string) string {
 	return s
 }
 
-// sessionID is a fresh runtime session id (33+ characters).
-func sessionID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return "agentcore-doctor-" + hex.EncodeToString(b)
-}
-
 type probeAnswer struct {
 	code   int
 	header http.Header
@@ -163,8 +155,10 @@ type probeAnswer struct {
 	took   time.Duration
 }
 
-func (d *Doctor) send(ctx context.Context, url, host string) probeAnswer {
-	body := []byte(`{"role":"user","content":[{"text":"kubectl agentcore doctor probe"}]}`)
+// send posts the smallest request the runtime's protocol answers (agentproto.Probe: the agent payload for HTTP,
+// initialize with the MCP headers for MCP, message/send for A2A) to url.
+func (d *Doctor) send(ctx context.Context, url, host, protocol string) probeAnswer {
+	body, h := agentproto.Probe(protocol, "kubectl agentcore doctor probe", agentproto.NewSessionID("agentcore-doctor-"))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return probeAnswer{err: err}
@@ -172,9 +166,7 @@ func (d *Doctor) send(ctx context.Context, url, host string) probeAnswer {
 	if host != "" {
 		req.Host = host
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", sessionID())
+	req.Header = h
 	start := time.Now()
 	resp, err := d.deps.HTTP.Do(req)
 	if err != nil {
@@ -183,6 +175,15 @@ func (d *Doctor) send(ctx context.Context, url, host string) probeAnswer {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return probeAnswer{code: resp.StatusCode, header: resp.Header, body: b, took: time.Since(start)}
+}
+
+// protocol is the runtime's protocol for the probes (HTTP when unknown).
+func (st *state) protocol(ctx context.Context) string {
+	rs, err := st.settings.get(ctx)
+	if err != nil {
+		return agentproto.HTTP
+	}
+	return rs.ServerProtocol()
 }
 
 func (d *Doctor) probeChecks() []Check {
@@ -210,8 +211,9 @@ func (d *Doctor) probeChecks() []Check {
 			if err != nil {
 				return fail(err.Error(), "Pass --gateway-url http://HOST:PORT when the Gateway's address is not reachable from here (e.g. through kubectl port-forward).", "")
 			}
-			a := d.send(ctx, base+path, host)
-			_, o := outcome(a, "POST "+base+path)
+			proto := st.protocol(ctx)
+			a := d.send(ctx, base+path, host, proto)
+			_, o := outcome(a, proto+" POST "+base+path)
 			if o.Status == Pass {
 				o.Detail += fmt.Sprintf(" in %s", a.took.Round(time.Millisecond))
 			}
@@ -224,8 +226,9 @@ func (d *Doctor) probeChecks() []Check {
 			}
 			base := firstNonEmpty(d.opts.DataPlaneURL, os.Getenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"), "https://"+arn.DataPlaneHost())
 			url := strings.TrimSuffix(base, "/") + arn.InvocationPath() + "?qualifier=DEFAULT"
-			a := d.send(ctx, url, "")
-			c, o := outcome(a, "POST "+strings.TrimSuffix(base, "/")+"/runtimes/…/invocations")
+			proto := st.protocol(ctx)
+			a := d.send(ctx, url, "", proto)
+			c, o := outcome(a, proto+" POST "+strings.TrimSuffix(base, "/")+"/runtimes/…/invocations")
 			if a.err != nil {
 				o.Hint = "AgentCore's data plane is not reachable from here: check the network (proxy, VPC endpoint)."
 				return o

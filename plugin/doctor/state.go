@@ -29,7 +29,12 @@ type state struct {
 	// authorizer is the runtime's authorizer (nil = IAM only), from GetAgentRuntime or --authorizer-file.
 	authorizer *lazy[*tokencheck.Authorizer]
 	account    *lazy[string]
-	sig        *sigState
+	// settings are the runtime's settings around the authorizer (nil = not known), from GetAgentRuntime or a
+	// whole get-agent-runtime output given to --authorizer-file.
+	settings *lazy[*tokencheck.RuntimeSettings]
+	// tokenSource is where the token AgentCore sees comes from (tokencheck.Source*).
+	tokenSource *lazy[string]
+	sig         *sigState
 }
 
 func newState(d *Doctor) *state {
@@ -101,6 +106,29 @@ func newState(d *Doctor) *state {
 			return nil, err
 		}
 		return tokencheck.AuthorizerFromSDK(rt.AuthorizerConfiguration), nil
+	})
+	st.settings = newLazy(func(ctx context.Context) (*tokencheck.RuntimeSettings, error) {
+		if d.opts.AuthorizerSet {
+			if d.opts.Authorizer != nil {
+				return d.opts.Authorizer.Runtime, nil
+			}
+			return nil, nil
+		}
+		rt, err := st.runtime.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return tokencheck.RuntimeSettingsFromSDK(rt.RequestHeaderConfiguration, rt.ProtocolConfiguration), nil
+	})
+	st.tokenSource = newLazy(func(ctx context.Context) (string, error) {
+		if d.opts.TokenSource != "" || d.opts.Offline {
+			return tokencheck.ParseTokenSource(d.opts.TokenSource)
+		}
+		t, err := st.target.get(ctx)
+		if err != nil {
+			return tokencheck.SourceSecret, err
+		}
+		return t.tokenSource(), nil
 	})
 	st.account = newLazy(func(ctx context.Context) (string, error) {
 		if d.deps.CallerAccount == nil {

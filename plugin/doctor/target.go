@@ -11,6 +11,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -401,4 +402,19 @@ func (t *target) parsedARN() (awsops.RuntimeARN, error) {
 
 func objRef(o *unstructured.Unstructured) string {
 	return o.GetKind() + " " + k8sres.Ref(o.GetNamespace(), o.GetName())
+}
+
+// tokenSource is where the token AgentCore sees comes from, read from the gateway's policies: the caller's own
+// token passed on (backend.auth.passthrough), one exchanged for it (backend.auth.oauthTokenExchange), else the
+// Secret's.
+func (t *target) tokenSource() string {
+	for _, p := range t.policies {
+		if _, ok, _ := unstructured.NestedMap(p.Object, "spec", "backend", "auth", "passthrough"); ok {
+			return tokencheck.SourcePassthrough
+		}
+		if _, ok, _ := unstructured.NestedMap(p.Object, "spec", "backend", "auth", "oauthTokenExchange"); ok {
+			return tokencheck.SourceExchange
+		}
+	}
+	return tokencheck.SourceSecret
 }

@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 )
 
 // Custom-claim value types and operators (AgentCore's names).
@@ -26,7 +29,8 @@ const (
 )
 
 // Authorizer mirrors AgentCore's CustomJWTAuthorizerConfiguration. A nil *Authorizer means the runtime has no
-// JWT authorizer (IAM / SigV4 only).
+// JWT authorizer (IAM / SigV4 only). Members this type does not model are kept as read (other) and written back
+// by MarshalJSON and ConfigJSON, so an authorizer read and written again never loses a setting.
 type Authorizer struct {
 	DiscoveryURL    string        `json:"discoveryUrl"`
 	AllowedAudience []string      `json:"allowedAudience,omitempty"`
@@ -34,9 +38,191 @@ type Authorizer struct {
 	AllowedScopes   []string      `json:"allowedScopes,omitempty"`
 	CustomClaims    []CustomClaim `json:"customClaims,omitempty"`
 
+	// AllowedWorkload restricts callers to the listed workloads in the request's identity chain (at launch:
+	// AgentCore Gateways calling a runtime). Anything else, Agent Gateway included, is refused.
+	AllowedWorkload *AllowedWorkload `json:"allowedWorkloadConfiguration,omitempty"`
+	// AdvertisedScopeMapping maps an allowed scope (what the token must carry) to the scope advertised to clients
+	// in the protected-resource metadata and WWW-Authenticate (what clients ask the identity provider for).
+	AdvertisedScopeMapping map[string]string `json:"advertisedScopeMapping,omitempty"`
+	// PrivateEndpoint is the VPC Lattice resource AgentCore reaches the identity provider through (the AWS union
+	// as JSON: {"managedVpcResource":{…}} or {"selfManagedLatticeResource":{"resourceConfigurationIdentifier":…}}).
+	PrivateEndpoint json.RawMessage `json:"privateEndpoint,omitempty"`
+	// PrivateEndpointOverrides route other domains (e.g. a JWKS host) through a private endpoint.
+	PrivateEndpointOverrides []PrivateEndpointOverride `json:"privateEndpointOverrides,omitempty"`
+
+	// other holds the members of the JSON this type does not model, exactly as read.
+	other map[string]json.RawMessage
+
 	// RuntimeID and RuntimeARN are filled when the JSON was a whole GetAgentRuntime output (for fix commands).
 	RuntimeID  string `json:"-"`
 	RuntimeARN string `json:"-"`
+	// Runtime holds the runtime settings around the authorizer when the JSON was a whole GetAgentRuntime output
+	// (nil: not known).
+	Runtime *RuntimeSettings `json:"-"`
+}
+
+// AllowedWorkload is allowedWorkloadConfiguration.
+type AllowedWorkload struct {
+	HostingEnvironments []HostingEnvironment `json:"hostingEnvironments,omitempty"`
+	WorkloadIdentities  []string             `json:"workloadIdentities,omitempty"`
+}
+
+// HostingEnvironment is one allowed hosting environment (an AgentCore Gateway ARN at launch).
+type HostingEnvironment struct {
+	Arn string `json:"arn"`
+}
+
+// Describe lists what the configuration allows, for messages.
+func (w *AllowedWorkload) Describe() string {
+	var parts []string
+	for _, h := range w.HostingEnvironments {
+		parts = append(parts, h.Arn)
+	}
+	parts = append(parts, w.WorkloadIdentities...)
+	if len(parts) == 0 {
+		return "no workload"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// PrivateEndpointOverride is one privateEndpointOverrides entry.
+type PrivateEndpointOverride struct {
+	Domain          string          `json:"domain"`
+	PrivateEndpoint json.RawMessage `json:"privateEndpoint,omitempty"`
+}
+
+// DescribePrivateEndpoint says in words what a privateEndpoint JSON value names.
+func DescribePrivateEndpoint(raw json.RawMessage) string {
+	var pe struct {
+		ManagedVpcResource *struct {
+			VpcIdentifier string   `json:"vpcIdentifier"`
+			SubnetIds     []string `json:"subnetIds"`
+			RoutingDomain string   `json:"routingDomain"`
+		} `json:"managedVpcResource"`
+		SelfManagedLatticeResource *struct {
+			ResourceConfigurationIdentifier string `json:"resourceConfigurationIdentifier"`
+		} `json:"selfManagedLatticeResource"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &pe) != nil {
+		return "a private endpoint"
+	}
+	switch {
+	case pe.ManagedVpcResource != nil:
+		s := "a managed VPC Lattice resource in " + orPlaceholder(pe.ManagedVpcResource.VpcIdentifier, "a VPC")
+		if pe.ManagedVpcResource.RoutingDomain != "" {
+			s += " (routing domain " + pe.ManagedVpcResource.RoutingDomain + ")"
+		}
+		return s
+	case pe.SelfManagedLatticeResource != nil:
+		return "the VPC Lattice resource configuration " + orPlaceholder(pe.SelfManagedLatticeResource.ResourceConfigurationIdentifier, "(unnamed)")
+	}
+	return "a private endpoint"
+}
+
+// Private reports whether AgentCore reaches the identity provider through a private endpoint.
+func (az *Authorizer) Private() bool {
+	return az != nil && (len(bytes.TrimSpace(az.PrivateEndpoint)) > 0 && !bytes.Equal(bytes.TrimSpace(az.PrivateEndpoint), []byte("null")) || len(az.PrivateEndpointOverrides) > 0)
+}
+
+// RuntimeSettings are the runtime's settings that decide what reaches the agent and how it is called.
+type RuntimeSettings struct {
+	// HeaderAllowlist is requestHeaderConfiguration.requestHeaderAllowlist (nil: none configured).
+	HeaderAllowlist []string `json:"requestHeaderAllowlist,omitempty"`
+	// Protocol is protocolConfiguration.serverProtocol: HTTP (also when unset), MCP, A2A or AGUI.
+	Protocol string `json:"serverProtocol,omitempty"`
+}
+
+// ServerProtocol is the protocol (agentproto's names), HTTP when unset (nil settings included).
+func (rs *RuntimeSettings) ServerProtocol() string {
+	if rs == nil {
+		return agentproto.HTTP
+	}
+	return agentproto.Normalize(rs.Protocol)
+}
+
+// AllowsAuthorization reports whether the caller's Authorization header reaches the agent.
+func (rs *RuntimeSettings) AllowsAuthorization() bool {
+	if rs == nil {
+		return false
+	}
+	for _, h := range rs.HeaderAllowlist {
+		if strings.EqualFold(h, "Authorization") {
+			return true
+		}
+	}
+	return false
+}
+
+// RuntimeSettingsFromSDK reads the settings from GetAgentRuntime's members.
+func RuntimeSettingsFromSDK(rhc types.RequestHeaderConfiguration, pc *types.ProtocolConfiguration) *RuntimeSettings {
+	rs := &RuntimeSettings{}
+	if m, ok := rhc.(*types.RequestHeaderConfigurationMemberRequestHeaderAllowlist); ok && m != nil {
+		rs.HeaderAllowlist = append([]string(nil), m.Value...)
+	}
+	if pc != nil {
+		rs.Protocol = string(pc.ServerProtocol)
+	}
+	return rs
+}
+
+type authorizerAlias Authorizer
+
+// modelled are the JSON members Authorizer has fields for (compared case-insensitively, as encoding/json does).
+var modelled = []string{"discoveryUrl", "allowedAudience", "allowedClients", "allowedScopes", "customClaims",
+	"allowedWorkloadConfiguration", "advertisedScopeMapping", "privateEndpoint", "privateEndpointOverrides"}
+
+func isModelled(k string) bool {
+	return slices.ContainsFunc(modelled, func(m string) bool { return strings.EqualFold(m, k) })
+}
+
+// MarshalJSON writes the AWS shape: the modelled members, then every member read but not modelled.
+func (az Authorizer) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(authorizerAlias(az))
+	if err != nil || len(az.other) == 0 {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range az.other {
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads the AWS shape and keeps the members it does not model.
+func (az *Authorizer) UnmarshalJSON(b []byte) error {
+	var a authorizerAlias
+	if err := json.Unmarshal(b, &a); err != nil {
+		return err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	for k, v := range m {
+		if !isModelled(k) {
+			if a.other == nil {
+				a.other = map[string]json.RawMessage{}
+			}
+			a.other[k] = v
+		}
+	}
+	*az = Authorizer(a)
+	return nil
+}
+
+// Unmodelled names the members kept as read without being understood, sorted.
+func (az *Authorizer) Unmodelled() []string {
+	if az == nil {
+		return nil
+	}
+	var ks []string
+	for k := range az.other {
+		ks = append(ks, k)
+	}
+	return sorted(ks)
 }
 
 // CustomClaim is one custom-claim rule: the claim Name of ValueType (STRING or STRING_ARRAY) compared with
@@ -139,6 +325,9 @@ func ParseAuthorizerJSON(b []byte) (*Authorizer, error) {
 		if v, ok := get("agentRuntimeArn"); ok {
 			_ = json.Unmarshal(v, &az.RuntimeARN)
 		}
+		if az.RuntimeID != "" || az.RuntimeARN != "" {
+			az.Runtime = runtimeSettingsJSON(get)
+		}
 		return az, nil
 	}
 	if _, ok := get("agentRuntimeArn"); ok {
@@ -158,6 +347,26 @@ func ParseAuthorizerJSON(b []byte) (*Authorizer, error) {
 		keys = append(keys, k)
 	}
 	return nil, fmt.Errorf("not an authorizer configuration (keys %s): expected customJWTAuthorizer, discoveryUrl or authorizerConfiguration", strings.Join(sorted(keys), ", "))
+}
+
+// runtimeSettingsJSON reads requestHeaderConfiguration and protocolConfiguration of a GetAgentRuntime output.
+func runtimeSettingsJSON(get func(string) (json.RawMessage, bool)) *RuntimeSettings {
+	rs := &RuntimeSettings{}
+	if v, ok := get("requestHeaderConfiguration"); ok {
+		var h struct {
+			RequestHeaderAllowlist []string `json:"requestHeaderAllowlist"`
+		}
+		_ = json.Unmarshal(v, &h)
+		rs.HeaderAllowlist = h.RequestHeaderAllowlist
+	}
+	if v, ok := get("protocolConfiguration"); ok {
+		var p struct {
+			ServerProtocol string `json:"serverProtocol"`
+		}
+		_ = json.Unmarshal(v, &p)
+		rs.Protocol = p.ServerProtocol
+	}
+	return rs
 }
 
 func parseInner(b []byte) (*Authorizer, error) {
@@ -201,6 +410,19 @@ func (az *Authorizer) Clone() *Authorizer {
 	c.AllowedClients = append([]string(nil), az.AllowedClients...)
 	c.AllowedScopes = append([]string(nil), az.AllowedScopes...)
 	c.CustomClaims = append([]CustomClaim(nil), az.CustomClaims...)
+	if az.AllowedWorkload != nil {
+		w := AllowedWorkload{HostingEnvironments: slices.Clone(az.AllowedWorkload.HostingEnvironments), WorkloadIdentities: slices.Clone(az.AllowedWorkload.WorkloadIdentities)}
+		c.AllowedWorkload = &w
+	}
+	c.AdvertisedScopeMapping = maps.Clone(az.AdvertisedScopeMapping)
+	c.PrivateEndpoint = slices.Clone(az.PrivateEndpoint)
+	c.PrivateEndpointOverrides = slices.Clone(az.PrivateEndpointOverrides)
+	c.other = maps.Clone(az.other)
+	if az.Runtime != nil {
+		rs := *az.Runtime
+		rs.HeaderAllowlist = slices.Clone(rs.HeaderAllowlist)
+		c.Runtime = &rs
+	}
 	if len(az.AllowedAudience) == 0 {
 		c.AllowedAudience = nil
 	}
@@ -226,52 +448,34 @@ func DiscoveryURLFor(issuer string) string {
 	return strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
 }
 
-// AuthorizerFromSDK converts the SDK's union; nil (or an unknown member) = no JWT authorizer.
+// AuthorizerFromSDK converts the SDK's union; nil (or an unknown member) = no JWT authorizer. It goes through the
+// AWS JSON (the SDK's own serializer, awsops.AuthorizerToJSON), so every member the SDK knows is kept.
 func AuthorizerFromSDK(cfg types.AuthorizerConfiguration) *Authorizer {
-	m, ok := cfg.(*types.AuthorizerConfigurationMemberCustomJWTAuthorizer)
-	if !ok || m == nil {
+	if _, ok := cfg.(*types.AuthorizerConfigurationMemberCustomJWTAuthorizer); !ok {
 		return nil
 	}
-	v := m.Value
-	az := &Authorizer{DiscoveryURL: aws.ToString(v.DiscoveryUrl), AllowedAudience: v.AllowedAudience,
-		AllowedClients: v.AllowedClients, AllowedScopes: v.AllowedScopes}
-	for _, c := range v.CustomClaims {
-		cc := CustomClaim{Name: aws.ToString(c.InboundTokenClaimName), ValueType: string(c.InboundTokenClaimValueType)}
-		if mv := c.AuthorizingClaimMatchValue; mv != nil {
-			cc.Operator = string(mv.ClaimMatchOperator)
-			switch x := mv.ClaimMatchValue.(type) {
-			case *types.ClaimMatchValueTypeMemberMatchValueString:
-				cc.MatchValue = x.Value
-			case *types.ClaimMatchValueTypeMemberMatchValueStringList:
-				cc.MatchValues = x.Value
-			}
-		}
-		az.CustomClaims = append(az.CustomClaims, cc)
+	b, err := awsops.AuthorizerToJSON(cfg)
+	if err != nil {
+		return nil
+	}
+	az, err := ParseAuthorizerJSON(b)
+	if err != nil {
+		return nil
 	}
 	return az.Clone()
 }
 
-// ToSDK is the SDK union for this authorizer (nil for a nil authorizer). Fields this type does not model are not
-// set: to keep them on update, start from the SDK value you read and change only what you mean to.
+// ToSDK is the SDK union for this authorizer (nil for a nil authorizer), read by the SDK's own deserializer from
+// ConfigJSON: every member the SDK knows is set; members the SDK does not know cannot be sent and are left out.
 func (az *Authorizer) ToSDK() types.AuthorizerConfiguration {
 	if az == nil {
 		return nil
 	}
-	v := types.CustomJWTAuthorizerConfiguration{DiscoveryUrl: aws.String(az.DiscoveryURL),
-		AllowedAudience: az.AllowedAudience, AllowedClients: az.AllowedClients, AllowedScopes: az.AllowedScopes}
-	for _, c := range az.CustomClaims {
-		cc := types.CustomClaimValidationType{InboundTokenClaimName: aws.String(c.Name),
-			InboundTokenClaimValueType: types.InboundTokenClaimValueType(c.ValueType)}
-		mv := &types.AuthorizingClaimMatchValueType{ClaimMatchOperator: types.ClaimMatchOperatorType(c.Operator)}
-		if c.MatchValues != nil {
-			mv.ClaimMatchValue = &types.ClaimMatchValueTypeMemberMatchValueStringList{Value: c.MatchValues}
-		} else {
-			mv.ClaimMatchValue = &types.ClaimMatchValueTypeMemberMatchValueString{Value: c.MatchValue}
-		}
-		cc.AuthorizingClaimMatchValue = mv
-		v.CustomClaims = append(v.CustomClaims, cc)
+	cfg, err := awsops.ParseAuthorizerJSON([]byte(az.ConfigJSON()))
+	if err != nil {
+		return nil
 	}
-	return &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: v}
+	return cfg
 }
 
 func sorted(s []string) []string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 )
 
@@ -92,5 +93,62 @@ func TestParseAuthorizerJSONErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %+v, %v; want error with %q", c.in, az, err, c.want)
 		}
+	}
+}
+
+// The newest authorizer settings (SDK v1.78) are read from the AWS CLI's JSON, survive the SDK conversion, and
+// members nobody models are written back as read.
+func TestAuthorizerNewestSettingsRoundTrip(t *testing.T) {
+	in := `{"agentRuntimeId":"rt-1234567890","agentRuntimeArn":"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/rt-1234567890",
+	"requestHeaderConfiguration":{"requestHeaderAllowlist":["X-Trace","authorization"]},"protocolConfiguration":{"serverProtocol":"MCP"},
+	"authorizerConfiguration":{"customJWTAuthorizer":{"discoveryUrl":"https://idp.internal/.well-known/openid-configuration",
+	"allowedScopes":["invoke"],"advertisedScopeMapping":{"invoke":"api://agents/.default"},
+	"allowedWorkloadConfiguration":{"hostingEnvironments":[{"arn":"arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/gw-abc"}],"workloadIdentities":["wl-1"]},
+	"privateEndpoint":{"selfManagedLatticeResource":{"resourceConfigurationIdentifier":"rcfg-0123"}},
+	"privateEndpointOverrides":[{"domain":"keys.internal","privateEndpoint":{"managedVpcResource":{"vpcIdentifier":"vpc-1","subnetIds":["s-1"],"endpointIpAddressType":"IPV4"}}}],
+	"futureSetting":{"x":[1,2]}}}}`
+	az, err := tokencheck.ParseAuthorizerJSON([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if az.AllowedWorkload == nil || az.AllowedWorkload.HostingEnvironments[0].Arn == "" || az.AllowedWorkload.WorkloadIdentities[0] != "wl-1" {
+		t.Fatalf("workload %+v", az.AllowedWorkload)
+	}
+	if az.AdvertisedScopeMapping["invoke"] != "api://agents/.default" || !az.Private() || az.PrivateEndpointOverrides[0].Domain != "keys.internal" {
+		t.Fatalf("got %+v", az)
+	}
+	if got := tokencheck.DescribePrivateEndpoint(az.PrivateEndpoint); !strings.Contains(got, "rcfg-0123") {
+		t.Errorf("describe = %q", got)
+	}
+	if az.Runtime == nil || az.Runtime.ServerProtocol() != agentproto.MCP || !az.Runtime.AllowsAuthorization() {
+		t.Fatalf("runtime settings %+v", az.Runtime)
+	}
+	if u := az.Unmodelled(); strings.Join(u, ",") != "futureSetting" {
+		t.Fatalf("unmodelled = %v", u)
+	}
+	// Written back (fix commands, ConfigJSON): the unknown member is there, unchanged.
+	if cj := az.ConfigJSON(); !strings.Contains(cj, `"futureSetting":{"x":[1,2]}`) || !strings.Contains(cj, `"resourceConfigurationIdentifier":"rcfg-0123"`) {
+		t.Fatalf("ConfigJSON dropped something: %s", cj)
+	}
+	// A clone changed in one list keeps everything else.
+	c := az.Clone()
+	c.AllowedScopes = append(c.AllowedScopes, "more")
+	if !strings.Contains(c.ConfigJSON(), "futureSetting") || len(az.AllowedScopes) != 1 {
+		t.Fatal("clone lost a member or shares a list")
+	}
+	// Through the SDK and back: every member the SDK knows is kept.
+	back := tokencheck.AuthorizerFromSDK(az.ToSDK())
+	if back == nil {
+		t.Fatal("SDK round trip gave nil")
+	}
+	var a, b map[string]any
+	_ = json.Unmarshal([]byte(az.ConfigJSON()), &a)
+	_ = json.Unmarshal([]byte(back.ConfigJSON()), &b)
+	inner := a["customJWTAuthorizer"].(map[string]any)
+	delete(inner, "futureSetting") // the SDK cannot carry what it does not know
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatalf("SDK round trip differs:\n%s\n%s", ja, jb)
 	}
 }

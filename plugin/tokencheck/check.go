@@ -6,10 +6,12 @@ package tokencheck
 
 import (
 	"fmt"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
+	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
 )
 
 // Status of a finding; the values are those of tui/style.Status (convert with style.Status(s)).
@@ -179,6 +181,10 @@ func CheckAuthorizerDiscovery(tok *Token, az *Authorizer, d *Discovery, fetchErr
 		}
 		durl.Hint = "Use " + want + "."
 		durl.Fix = updateFix(az, func(n *Authorizer) { n.DiscoveryURL = want })
+	case fetchErr != nil && az.Private():
+		durl.Status = StatusWarn
+		durl.Detail = "discovery document unreachable from this machine (" + fetchErr.Error() + "): expected, AgentCore reaches it through " + DescribePrivateEndpoint(az.PrivateEndpoint)
+		durl.Hint = "The identity provider is private: check from inside its VPC, or pass --discovery-file and --jwks-file saved there to check the issuer and signature here."
 	case fetchErr != nil:
 		durl.Status = StatusFail
 		durl.Detail = "discovery document unreachable: " + fetchErr.Error()
@@ -313,6 +319,16 @@ func CheckAuthorizerDiscovery(tok *Token, az *Authorizer, d *Discovery, fetchErr
 		scp.Status, scp.Detail = StatusSkip, "no token to check"
 	case tok.ScopeClaim == "scope" && intersects(tok.Scopes, az.AllowedScopes):
 		scp.Status, scp.Detail = StatusPass, fmt.Sprintf("scope %s includes one of allowedScopes %s", list(tok.Scopes), list(az.AllowedScopes))
+		if m := az.advertisedNote(tok.Scopes); m != "" {
+			scp.Detail += " (" + m + ")"
+		}
+	case az.advertisedOnly(tok.Scopes) != "":
+		adv := az.advertisedOnly(tok.Scopes)
+		scp.Status = StatusFail
+		scp.Detail = fmt.Sprintf("the token carries the advertised scope %q, not the allowed scope %q it stands for; the runtime checks %s %s against allowedScopes %s",
+			adv, az.allowedFor(adv), tok.ScopeClaim, list(tok.Scopes), list(az.AllowedScopes))
+		scp.Hint = "advertisedScopeMapping only changes what clients are told to request; the token itself must carry an allowed scope. Fix the mapping (key = the scope in the token) or add the token's scope to allowedScopes."
+		scp.Fix = updateFix(az, func(n *Authorizer) { addUnique(&n.AllowedScopes, adv) })
 	case tok.ScopeClaim == "scp" && intersects(tok.Scopes, az.AllowedScopes):
 		scp.Status = StatusWarn
 		scp.Detail = fmt.Sprintf("the token carries its scopes in scp %s, not in scope; allowedScopes %s is checked against scope", list(tok.Scopes), list(az.AllowedScopes))
@@ -331,6 +347,9 @@ func CheckAuthorizerDiscovery(tok *Token, az *Authorizer, d *Discovery, fetchErr
 		scp.Status = StatusFail
 		scp.Detail = fmt.Sprintf("scope %s has none of allowedScopes %s", list(tok.Scopes), list(az.AllowedScopes))
 		scp.Hint = "Request the token with one of the allowed scopes (the token request's scope parameter), or add one of its scopes to allowedScopes."
+		if len(az.AdvertisedScopeMapping) > 0 {
+			scp.Hint = fmt.Sprintf("Clients are told to request %s (advertisedScopeMapping); the token must then carry one of allowedScopes %s. Or add one of its scopes to allowedScopes.", list(az.advertisedList()), list(az.AllowedScopes))
+		}
 		scp.Fix = updateFix(az, func(n *Authorizer) { addUnique(&n.AllowedScopes, tok.Scopes[0]) })
 	}
 
@@ -443,6 +462,22 @@ func (az *Authorizer) summary() string {
 	if n := len(az.CustomClaims); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d custom claim rule(s)", n))
 	}
+	if len(az.AdvertisedScopeMapping) > 0 {
+		var m []string
+		for _, k := range sorted(slices.Collect(maps.Keys(az.AdvertisedScopeMapping))) {
+			m = append(m, k+"→"+az.AdvertisedScopeMapping[k])
+		}
+		parts = append(parts, "advertisedScopeMapping "+list(m))
+	}
+	if az.AllowedWorkload != nil {
+		parts = append(parts, "allowedWorkloadConfiguration "+list([]string{az.AllowedWorkload.Describe()}))
+	}
+	if az.Private() {
+		parts = append(parts, "private endpoint")
+	}
+	if u := az.Unmodelled(); len(u) > 0 {
+		parts = append(parts, "also "+list(u)+" (kept as is)")
+	}
 	if len(parts) == 0 {
 		return "no audience, client, scope or claim rules"
 	}
@@ -463,6 +498,39 @@ func updateFix(az *Authorizer, change func(*Authorizer)) string {
 	n := az.Clone()
 	change(n)
 	return UpdateCommand(n)
+}
+
+// advertisedNote says which of scopes are advertised to clients under another name ("" when none is).
+func (az *Authorizer) advertisedNote(scopes []string) string {
+	for _, s := range scopes {
+		if slices.Contains(az.AllowedScopes, s) && az.advertised(s) != s {
+			return fmt.Sprintf("advertised to clients as %q", az.advertised(s))
+		}
+	}
+	return ""
+}
+
+// advertisedOnly is a scope of the token that is an advertised value standing for an allowed scope the token
+// lacks ("" when there is none).
+func (az *Authorizer) advertisedOnly(scopes []string) string {
+	if intersects(scopes, az.AllowedScopes) {
+		return ""
+	}
+	for _, s := range scopes {
+		if k := az.allowedFor(s); k != "" && slices.Contains(az.AllowedScopes, k) {
+			return s
+		}
+	}
+	return ""
+}
+
+// advertisedList is allowedScopes as clients are told to request them.
+func (az *Authorizer) advertisedList() []string {
+	out := make([]string, 0, len(az.AllowedScopes))
+	for _, s := range az.AllowedScopes {
+		out = append(out, az.advertised(s))
+	}
+	return out
 }
 
 func isCognito(k Kind) bool { return k == KindCognitoID || k == KindCognitoAccess }

@@ -32,6 +32,7 @@ type Options struct {
 	RuntimeARN             string
 	TokenFile              string
 	AuthorizerFile         string
+	TokenSource            string
 	DiscoveryFile          string
 	JWKSFile               string
 	Probe                  bool
@@ -87,6 +88,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the AgentCore runtime ARN (default: from the record, backend or route rewrite)")
 	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin) instead of the Secret")
 	fl.StringVar(&o.AuthorizerFile, "authorizer-file", "", "read the authorizerConfiguration JSON from this file instead of GetAgentRuntime")
+	fl.StringVar(&o.TokenSource, "token-source", "", "where the token AgentCore sees comes from: secret, passthrough (the caller's) or exchange (default: from the gateway's policies; secret offline)")
 	fl.StringVar(&o.DiscoveryFile, "discovery-file", "", "the issuer's openid-configuration document (instead of fetching it)")
 	fl.StringVar(&o.JWKSFile, "jwks-file", "", "the issuer's JWKS (instead of fetching it)")
 	fl.BoolVar(&o.Probe, "probe", false, "also send one request through the gateway and one straight to AgentCore (without a token)")
@@ -150,9 +152,14 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 		}
 		az, err := tokencheck.ParseAuthorizerJSON(b)
 		if err != nil {
-			return cmdutil.Fail("reading --authorizer-file "+o.AuthorizerFile, err, `It must hold the authorizerConfiguration JSON, e.g. {"customJWTAuthorizer":{"discoveryUrl":"…","allowedAudience":["…"]}}`)
+			return cmdutil.Fail("reading --authorizer-file "+o.AuthorizerFile, err, `It must hold the authorizerConfiguration JSON, e.g. {"customJWTAuthorizer":{"discoveryUrl":"…","allowedAudience":["…"]}}, or the whole get-agent-runtime output`)
 		}
 		do.Authorizer, do.AuthorizerSet = az, true
+	}
+	if o.TokenSource != "" {
+		if do.TokenSource, err = tokencheck.ParseTokenSource(o.TokenSource); err != nil {
+			return cmdutil.UsageErrorf("--token-source: %v", err)
+		}
 	}
 	if o.DiscoveryFile != "" {
 		if do.DiscoveryDoc, err = os.ReadFile(o.DiscoveryFile); err != nil {

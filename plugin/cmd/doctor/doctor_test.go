@@ -71,8 +71,8 @@ func TestOfflineJSONSchemaAndExitZero(t *testing.T) {
 	if err := json.Unmarshal(doc["checks"], &checks); err != nil {
 		t.Fatal(err)
 	}
-	if len(checks) != 12 {
-		t.Fatalf("offline runs the 12 token and authorizer checks, got %d", len(checks))
+	if len(checks) != 15 {
+		t.Fatalf("offline runs the 15 token and authorizer checks, got %d", len(checks))
 	}
 	for _, c := range checks {
 		if keys := sortedKeys(c); !reflect.DeepEqual(keys, []string{"category", "detail", "fix", "hint", "id", "status", "title"}) {
@@ -97,7 +97,7 @@ func TestOfflineJSONSchemaAndExitZero(t *testing.T) {
 	if keys := sortedKeys(sum); !reflect.DeepEqual(keys, []string{"fail", "pass", "skip", "warn"}) {
 		t.Fatalf("summary keys %v", keys)
 	}
-	if sum["fail"] != 0 || sum["pass"]+sum["skip"]+sum["warn"] != 12 {
+	if sum["fail"] != 0 || sum["pass"]+sum["skip"]+sum["warn"] != 15 {
 		t.Fatalf("summary %v", sum)
 	}
 	if strings.Contains(out, "eyJ") {
@@ -163,6 +163,7 @@ func TestDoctorCouldNotRun(t *testing.T) {
 		{"bad output", []string{"doctor", "-o", "xml"}, 2, "error: unknown output format"},
 		{"token file missing", []string{"doctor", "--token-file", "/nonexistent/t", "--authorizer-file", "/nonexistent/a"}, 1, "error: reading --token-file /nonexistent/t"},
 		{"authorizer not JSON", []string{"doctor", "--token-file", write(t, dir, "t", "x.y.z"), "--authorizer-file", write(t, dir, "a", "<html>")}, 1, "error: reading --authorizer-file"},
+		{"bad token source", []string{"doctor", "--token-source", "cookie"}, 2, `error: --token-source: unknown token source "cookie"`},
 		{"probe offline gateway url", []string{"doctor", "--probe", "--gateway-url", "localhost:8080"}, 2, "must start with http://"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,5 +179,41 @@ func TestDoctorCouldNotRun(t *testing.T) {
 				t.Fatalf("nothing on stdout when doctor cannot run, got %q", out)
 			}
 		})
+	}
+}
+
+// --authorizer-file takes the whole get-agent-runtime output with the newest settings: a workload restriction
+// fails authorizer.workload (exit 3), the header allowlist is read for --token-source passthrough, and the fix
+// command keeps a member this version does not know.
+func TestOfflineAuthorizerFileNewestSettings(t *testing.T) {
+	f := offlineFiles(t, func(iss string) map[string]any { return tokentest.CognitoID(iss, "client1", time.Now(), time.Hour) })
+	const iss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST"
+	f.authorizer = write(t, t.TempDir(), "rt.json", `{"agentRuntimeId":"payments-AbCdEf0123","agentRuntimeArn":"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/payments-AbCdEf0123",
+		"protocolConfiguration":{"serverProtocol":"MCP"},"requestHeaderConfiguration":{"requestHeaderAllowlist":["X-Trace"]},
+		"authorizerConfiguration":{"customJWTAuthorizer":{"discoveryUrl":"`+iss+`/.well-known/openid-configuration","allowedAudience":["client1"],
+		"allowedWorkloadConfiguration":{"hostingEnvironments":[{"arn":"arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/gw-1"}]},
+		"someFutureMember":{"keep":true}}}}`)
+	code, out, errOut := run(t, false, f.args("--token-source", "passthrough", "-o", "json")...)
+	if code != 3 {
+		t.Fatalf("exit %d, want 3; stderr %s\n%s", code, errOut, out)
+	}
+	var rep struct {
+		Checks []struct{ ID, Status, Detail, Fix string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]struct{ ID, Status, Detail, Fix string }{}
+	for _, c := range rep.Checks {
+		got[c.ID] = c
+	}
+	if c := got["authorizer.workload"]; c.Status != "fail" || !strings.Contains(c.Detail, "gateway/gw-1") || !strings.Contains(c.Fix, `"someFutureMember":{"keep":true}`) || strings.Contains(c.Fix, "allowedWorkloadConfiguration") {
+		t.Errorf("authorizer.workload = %+v", c)
+	}
+	if c := got["authorizer.request-headers"]; c.Status != "warn" || !strings.Contains(c.Fix, `["X-Trace","Authorization"]`) {
+		t.Errorf("authorizer.request-headers = %+v", c)
+	}
+	if c := got["authorizer.mode"]; !strings.Contains(c.Detail, "someFutureMember") {
+		t.Errorf("authorizer.mode must name the kept member: %+v", c)
 	}
 }
