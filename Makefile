@@ -2,7 +2,7 @@
 #   make build     the plugin in bin/kubectl-agentcore (the only binary that ships)
 #   make sandbox   the developer sandbox in bin/agentcore-sandbox (not shipped; make demo builds it)
 #   make demo      the sandbox on loopback, then the plugin's home screen in it; make demo-down stops it
-#   make test      unit + integration tests (-race) against a real kube-apiserver + etcd and cognito-local
+#   make test      unit + integration tests (-race) against a real kube-apiserver + etcd, cognito-local and oidc-provider
 #   make lint      gofmt + go vet + the plugin links no test/sandbox code + darwin/windows builds
 #   make release VERSION=v0.1.0   archives for every platform in dist/, dist/checksums.txt, krew/agentcore.yaml
 
@@ -21,8 +21,9 @@ K8S_LDFLAGS := -s -w \
 	-X k8s.io/component-base/version.gitVersion=$(K8S_VERSION) -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(K8S_MINOR) \
 	-X k8s.io/client-go/pkg/version.gitVersion=$(K8S_VERSION) -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR)
 COGNITO_LOCAL := tools/cognito-local/node_modules/cognito-local/package.json
+OIDC_PROVIDER := tools/oidc-provider/node_modules/oidc-provider/package.json
 
-.PHONY: build sandbox install test unit lint testbin cognito-local clean bench release demo demo-down
+.PHONY: build sandbox install test unit lint testbin cognito-local oidc-provider clean bench release demo demo-down
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubectl-agentcore ./cmd/kubectl-agentcore
@@ -56,8 +57,15 @@ $(COGNITO_LOCAL): tools/cognito-local/package.json tools/cognito-local/package-l
 	cd tools/cognito-local && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: testbin cognito-local
-	AGENTCORE_REQUIRE_TESTBIN=1 AGENTCORE_REQUIRE_COGNITO=1 $(GO) test -race -count=1 -timeout 30m ./...
+# A real OAuth 2.0 / OpenID Connect server (client credentials, JWT access tokens) for the token mint/rotate tests.
+oidc-provider: $(OIDC_PROVIDER)
+
+$(OIDC_PROVIDER): tools/oidc-provider/package.json tools/oidc-provider/package-lock.json
+	cd tools/oidc-provider && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: testbin cognito-local oidc-provider
+	AGENTCORE_REQUIRE_TESTBIN=1 AGENTCORE_REQUIRE_COGNITO=1 AGENTCORE_REQUIRE_OIDC=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 unit:
 	$(GO) test -race -short ./...

@@ -1,0 +1,304 @@
+// Package oidcserver starts a real OAuth 2.0 / OpenID Connect server for tests: the npm package oidc-provider,
+// installed by `make oidc-provider` under tools/oidc-provider and run by its server.mjs on a free loopback port.
+// It issues JWT access tokens by the client-credentials grant, with resource indicators (RFC 8707) giving them an
+// `aud`, and answers token requests the way real identity providers do (invalid_client, invalid_scope,
+// access_denied for an unknown Auth0-style audience, a grant not enabled for the client).
+//
+// Test-only: import it from _test.go files (or other test-only packages), never from the plugin.
+package oidcserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
+)
+
+// Client authentication methods (RFC 7591 names).
+const (
+	Basic = "client_secret_basic"
+	Post  = "client_secret_post"
+)
+
+// Client is one registered OAuth client.
+type Client struct {
+	ID     string `json:"client_id"`
+	Secret string `json:"client_secret"`
+	// AuthMethod is Basic (default) or Post.
+	AuthMethod string `json:"token_endpoint_auth_method"`
+	// GrantTypes default to client_credentials; a client without it gets authorization_code.
+	GrantTypes    []string `json:"grant_types"`
+	ResponseTypes []string `json:"response_types"`
+	RedirectURIs  []string `json:"redirect_uris"`
+	// Scope is what the client may ask for (space separated); empty: anything the resources know.
+	Scope string `json:"scope,omitempty"`
+}
+
+// Options configure the server (see tools/oidc-provider/server.mjs).
+type Options struct {
+	// TrailingSlash makes the issuer end with "/" (like Auth0's).
+	TrailingSlash bool
+	// AccessTokenTTL is an access token's lifetime (default 5m; whole seconds).
+	AccessTokenTTL time.Duration
+	// Resources maps resource indicators (a token's aud) to the scopes they know (space separated).
+	Resources map[string]string
+	// DefaultResource is the aud of a token whose request names none ("" = the only resource, if one).
+	DefaultResource string
+	// Auth0UnknownAudience answers an unknown audience as Auth0 does (403 access_denied "Service not enabled
+	// within domain: …") instead of oidc-provider's 400 invalid_target.
+	Auth0UnknownAudience bool
+	// RequireScope lists client ids that must ask for a scope (400 invalid_scope otherwise, as Okta).
+	RequireScope []string
+	// StrictAuthMethod refuses (401 invalid_client) a client authenticating other than its registered method.
+	StrictAuthMethod bool
+	Clients          []Client
+}
+
+// Event is one client-credentials request the server saw (after client authentication).
+type Event struct {
+	ClientID   string `json:"clientId"`
+	AuthMethod string `json:"authMethod"`
+	Resource   string `json:"resource"`
+}
+
+// Server is a running oidc-provider.
+type Server struct {
+	Issuer string
+
+	cmd    *exec.Cmd
+	done   chan struct{}
+	stderr *bytes.Buffer
+	mu     sync.Mutex
+	events []Event
+	once   sync.Once
+}
+
+// DiscoveryURL is the issuer's openid-configuration.
+func (s *Server) DiscoveryURL() string {
+	return strings.TrimSuffix(s.Issuer, "/") + "/.well-known/openid-configuration"
+}
+
+// TokenURL is the token endpoint.
+func (s *Server) TokenURL() string { return strings.TrimSuffix(s.Issuer, "/") + "/token" }
+
+// Events returns the client-credentials requests seen so far.
+func (s *Server) Events() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Event(nil), s.events...)
+}
+
+// ServerJS is where `make oidc-provider` puts the server script: $AGENTCORE_OIDC_PROVIDER, else
+// <repo>/tools/oidc-provider/server.mjs.
+func ServerJS() string {
+	if p := os.Getenv("AGENTCORE_OIDC_PROVIDER"); p != "" {
+		return p
+	}
+	dir, err := os.Getwd()
+	for err == nil {
+		p := filepath.Join(dir, "tools", "oidc-provider", "server.mjs")
+		if _, serr := os.Stat(p); serr == nil {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return filepath.Join("tools", "oidc-provider", "server.mjs")
+}
+
+// Missing says why the server cannot start here ("" when it can).
+func Missing() string {
+	if _, err := exec.LookPath("node"); err != nil {
+		return "node (Node.js) is not on PATH"
+	}
+	js := ServerJS()
+	if _, err := os.Stat(filepath.Join(filepath.Dir(js), "node_modules", "oidc-provider", "package.json")); err != nil {
+		return "oidc-provider is not installed next to " + js + " (run `make oidc-provider`)"
+	}
+	return ""
+}
+
+// Required reports whether a missing server must fail the test instead of skipping it (AGENTCORE_REQUIRE_OIDC=1,
+// set by `make test`).
+func Required() bool { return os.Getenv("AGENTCORE_REQUIRE_OIDC") == "1" }
+
+// Start runs the server for this test (stopped at its end). Without node or oidc-provider the test is skipped
+// with the reason, or fails under AGENTCORE_REQUIRE_OIDC=1.
+func Start(t testing.TB, o Options) *Server {
+	t.Helper()
+	if why := Missing(); why != "" {
+		if Required() {
+			t.Fatal("oidc-provider unavailable: " + why)
+		}
+		t.Skip("oidc-provider unavailable: " + why)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := start(ctx, o)
+	if err != nil {
+		t.Fatalf("starting oidc-provider: %v", err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func start(ctx context.Context, o Options) (*Server, error) {
+	ttl := int(o.AccessTokenTTL / time.Second)
+	if ttl <= 0 {
+		ttl = 300
+	}
+	resources := map[string]map[string]string{}
+	for ind, sc := range o.Resources {
+		resources[ind] = map[string]string{"scope": sc}
+	}
+	def := o.DefaultResource
+	if def == "" && len(o.Resources) == 1 {
+		for ind := range o.Resources {
+			def = ind
+		}
+	}
+	clients := make([]Client, 0, len(o.Clients))
+	for _, c := range o.Clients {
+		if c.AuthMethod == "" {
+			c.AuthMethod = Basic
+		}
+		if c.GrantTypes == nil {
+			c.GrantTypes = []string{"client_credentials"}
+		}
+		if c.ResponseTypes == nil {
+			c.ResponseTypes, c.RedirectURIs = []string{}, []string{}
+			if !slices.Contains(c.GrantTypes, "client_credentials") || slices.Contains(c.GrantTypes, "authorization_code") {
+				c.ResponseTypes, c.RedirectURIs = []string{"code"}, []string{"http://127.0.0.1/callback"}
+			}
+		}
+		clients = append(clients, c)
+	}
+	cfg := map[string]any{
+		"host": "127.0.0.1", "trailingSlash": o.TrailingSlash, "accessTokenTTL": ttl, "resources": resources,
+		"defaultResource": def, "requireScope": o.RequireScope, "strictAuthMethod": o.StrictAuthMethod,
+		"clients": clients,
+	}
+	if o.Auth0UnknownAudience {
+		cfg["unknownResource"] = "auth0"
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "oidc-provider-")
+	if err != nil {
+		return nil, err
+	}
+	cfgFile := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
+		return nil, err
+	}
+	js := ServerJS()
+	cmd := exec.Command("node", js, cfgFile)
+	cmd.Dir = filepath.Dir(js)
+	s := &Server{cmd: cmd, done: make(chan struct{}), stderr: &bytes.Buffer{}}
+	cmd.Stderr = &lockedWriter{mu: &s.mu, w: s.stderr}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	proc.Own(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	ready := make(chan string, 1)
+	go func() {
+		defer os.RemoveAll(dir)
+		sc := bufio.NewScanner(out)
+		first := true
+		for sc.Scan() {
+			line := sc.Bytes()
+			if first {
+				var hello struct{ Issuer string }
+				if json.Unmarshal(line, &hello) == nil && hello.Issuer != "" {
+					ready <- hello.Issuer
+					first = false
+				}
+				continue
+			}
+			var ev Event
+			if json.Unmarshal(line, &ev) == nil && ev.ClientID != "" {
+				s.mu.Lock()
+				s.events = append(s.events, ev)
+				s.mu.Unlock()
+			}
+		}
+		_ = cmd.Wait()
+		close(s.done)
+	}()
+	select {
+	case s.Issuer = <-ready:
+		return s, nil
+	case <-s.done:
+		return nil, fmt.Errorf("oidc-provider exited before listening: %s", s.stderrText())
+	case <-ctx.Done():
+		s.Stop()
+		return nil, fmt.Errorf("oidc-provider did not start: %w: %s", ctx.Err(), s.stderrText())
+	}
+}
+
+// Stop ends the server and waits for it.
+func (s *Server) Stop() {
+	s.once.Do(func() {
+		if s.cmd.Process == nil {
+			return
+		}
+		pid := s.cmd.Process.Pid
+		_ = proc.TerminateGroup(pid)
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+			_ = proc.KillGroup(pid)
+			<-s.done
+		}
+	})
+}
+
+func (s *Server) stderrText() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.TrimSpace(s.stderr.String())
+}
+
+// NewSecret is a random client secret (URL-safe, 32 bytes of entropy).
+func NewSecret() string {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		panic(errors.New("crypto/rand: " + err.Error()))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
