@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"k8s.io/client-go/kubernetes"
 )
@@ -51,11 +52,11 @@ type Flags struct {
 	RefreshTokenFrom string
 }
 
-// Source kinds.
+// Source kinds (plugin/secretsource reads them).
 const (
-	SourceEnv    = "env:"
-	SourceSecret = "secret:"
-	SourcePrompt = "prompt"
+	SourceEnv    = secretsource.Env
+	SourceSecret = secretsource.Secret
+	SourcePrompt = secretsource.Prompt
 )
 
 // Default environment variables read when no record, Secret or flag names a source.
@@ -66,18 +67,7 @@ const (
 )
 
 // ValidateSource checks a --*-from value without reading it: a literal secret is refused (it would sit in argv).
-func ValidateSource(flag, v string) error {
-	switch {
-	case v == "", v == SourcePrompt:
-		return nil
-	case strings.HasPrefix(v, SourceEnv) && len(v) > len(SourceEnv):
-		return nil
-	case strings.HasPrefix(v, SourceSecret) && len(v) > len(SourceSecret):
-		return nil
-	}
-	// The value is not echoed: it may be the secret itself.
-	return fmt.Errorf("--%s: the value is not a source; use env:VAR, secret:NAME[/KEY] or prompt (secrets are never accepted as arguments)", flag)
-}
+func ValidateSource(flag, v string) error { return secretsource.Validate(flag, v) }
 
 // Resolve builds the Target: the setup record (when one exists) gives the defaults, flags override, secret values
 // come from the credentials Secret, then from the --*-from sources, then from the AGENTCORE_* env vars.
@@ -218,40 +208,6 @@ func FindRecord(ctx context.Context, kube kubernetes.Interface, fl Flags) (*setu
 
 func readSource(ctx context.Context, kube kubernetes.Interface, ns, flag, from string, prompt func(string) (string, error)) (string, error) {
 	label := strings.TrimSuffix(flag, "-from")
-	switch {
-	case from == SourcePrompt:
-		if prompt == nil {
-			return "", fmt.Errorf("--%s prompt: not on a terminal. Use env:VAR or secret:NAME/KEY", flag)
-		}
-		v, err := prompt(strings.ReplaceAll(label, "-", " "))
-		if err != nil {
-			return "", fmt.Errorf("reading the %s: %w", strings.ReplaceAll(label, "-", " "), err)
-		}
-		if v == "" {
-			return "", fmt.Errorf("the %s is empty", strings.ReplaceAll(label, "-", " "))
-		}
-		return v, nil
-	case strings.HasPrefix(from, SourceEnv):
-		name := strings.TrimPrefix(from, SourceEnv)
-		v, ok := os.LookupEnv(name)
-		if !ok || v == "" {
-			return "", fmt.Errorf("--%s env:%s: the environment variable is not set", flag, name)
-		}
-		return v, nil
-	default:
-		ref := strings.TrimPrefix(from, SourceSecret)
-		name, key, ok := strings.Cut(ref, "/")
-		if !ok || key == "" {
-			key = map[string]string{"client-secret": setup.KeyClientSecret, "password": setup.KeyPassword, "refresh-token": setup.KeyRefreshToken}[label]
-		}
-		s, err := k8sres.GetSecret(ctx, kube, ns, name)
-		if err != nil {
-			return "", err
-		}
-		v, ok := k8sres.SecretValue(s, key)
-		if !ok || v == "" {
-			return "", fmt.Errorf("--%s: Secret %s has no key %s", flag, k8sres.Ref(ns, name), key)
-		}
-		return v, nil
-	}
+	key := map[string]string{"client-secret": setup.KeyClientSecret, "password": setup.KeyPassword, "refresh-token": setup.KeyRefreshToken}[label]
+	return secretsource.Read(ctx, kube, ns, flag, from, key, strings.ReplaceAll(label, "-", " "), prompt)
 }

@@ -9,6 +9,8 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,10 +33,16 @@ const FetchTimeout = 10 * time.Second
 // maxDocBytes bounds a discovery document or JWKS.
 const maxDocBytes = 1 << 20
 
-// Discovery is the part of an OpenID discovery document the runtime uses.
+// Discovery is the part of an OpenID discovery document the runtime uses, and what minting by client
+// credentials reads from it (token endpoint, accepted client authentication methods, resource indicators).
 type Discovery struct {
-	Issuer  string `json:"issuer"`
-	JWKSURI string `json:"jwks_uri"`
+	Issuer        string   `json:"issuer"`
+	JWKSURI       string   `json:"jwks_uri"`
+	TokenEndpoint string   `json:"token_endpoint,omitempty"`
+	AuthMethods   []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	// ResourceIndicators is the non-registered resource_indicators_supported flag (RFC 8707 defines no
+	// discovery metadata; some servers advertise it this way).
+	ResourceIndicators bool `json:"resource_indicators_supported,omitempty"`
 	// URL is where it was read from (a URL or a file path).
 	URL string `json:"-"`
 }
@@ -161,12 +169,12 @@ func fetchJSON(ctx context.Context, client *http.Client, what, u string) ([]byte
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fail(netReason(ctx, err), err)
+		return nil, fail(NetReason(ctx, err), err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDocBytes+1))
 	if err != nil {
-		return nil, fail("reading the body: "+netReason(ctx, err), err)
+		return nil, fail("reading the body: "+NetReason(ctx, err), err)
 	}
 	if len(b) > maxDocBytes {
 		return nil, fail("body larger than 1 MiB", nil)
@@ -185,11 +193,28 @@ func fetchJSON(ctx context.Context, client *http.Client, what, u string) ([]byte
 	return b, nil
 }
 
-func netReason(ctx context.Context, err error) string {
+// NetReason says in words why an HTTP request failed: timeout, DNS, connection, TLS (untrusted or mismatched
+// certificate, plain HTTP on an https URL), else the transport's own message.
+func NetReason(ctx context.Context, err error) string {
 	var ne net.Error
 	var dns *net.DNSError
 	var op *net.OpError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	var record tls.RecordHeaderError
 	switch {
+	case errors.As(err, &unknownCA):
+		return "TLS: the server's certificate is signed by an unknown authority (a private CA or an intercepting proxy?)"
+	case errors.As(err, &hostErr):
+		return "TLS: the server's certificate is not valid for " + hostErr.Host
+	case errors.As(err, &invalid):
+		return "TLS: the server's certificate is invalid (" + invalid.Error() + ")"
+	case errors.As(err, &verify):
+		return "TLS: the server's certificate does not verify (" + verify.Err.Error() + ")"
+	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "TLS: the server did not answer TLS (plain http on an https URL?)"
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
 		return "timed out (no answer within " + FetchTimeout.String() + " or the command's deadline)"
 	case errors.Is(err, context.Canceled):

@@ -64,6 +64,7 @@ On a terminal, "kubectl agentcore token" opens the token screen and asks you to 
 		},
 	}
 	cmd.AddCommand(newInspectCmd(f))
+	cmd.AddCommand(newMintCmd(f, nil))
 	return cmd
 }
 

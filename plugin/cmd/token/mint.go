@@ -1,0 +1,249 @@
+package token
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	tuitoken "github.com/kubectl-agentcore/kubectl-agentcore/tui/token"
+	"github.com/spf13/cobra"
+)
+
+// OutputRaw prints only the token (`token mint -o raw`).
+const OutputRaw = "raw"
+
+// MintOptions are the flags of `token mint`.
+type MintOptions struct {
+	DiscoveryURL     string
+	TokenURL         string
+	ClientID         string
+	ClientSecretFrom string
+	Audience         string
+	Scopes           []string
+	AuthMethod       string
+	ShowToken        bool
+	Output           string
+	Timeout          time.Duration
+
+	// HTTP is the client for discovery, the token request and the JWKS (tests may replace it).
+	HTTP *http.Client
+
+	f      *cmdutil.Factory
+	secret string
+}
+
+// newMintCmd builds `token mint`. runF replaces Run in tests of the flags (nil: Run).
+func newMintCmd(f *cmdutil.Factory, runF func(context.Context, *MintOptions) error) *cobra.Command {
+	o := &MintOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "mint --client-id ID --client-secret-from SOURCE (--discovery-url URL | --token-url URL)",
+		Short: "Get a token by OAuth 2.0 client credentials and inspect it",
+		Long: `Get an access token for a machine identity by the OAuth 2.0 client-credentials grant (Auth0, Okta, Entra ID, a
+Cognito app client with a domain, any OpenID provider), then show the same inspection as "token inspect": kind,
+claims, expiry, the signature checked against the issuer's keys, and which authorizer settings it fits.
+
+The token endpoint and the client authentication methods it accepts come from --discovery-url (or give
+--token-url). --auth-method basic|post overrides the choice (default: what the discovery document accepts, basic
+first). --audience is sent as audience (Auth0) and, when the discovery document advertises resource indicators,
+as resource (RFC 8707). --scope may repeat (Okta needs one unless its server has default scopes; Entra wants
+<application id URI>/.default).
+
+The client secret is read from --client-secret-from env:VAR, secret:NAMESPACE/NAME/KEY (or secret:NAME/KEY in -n)
+or prompt — never from the command line. The token is masked unless --show-token or -o raw.
+
+Exit codes: 0 ok · 1 the token could not be minted · 2 bad flags · 3 the token fails a check (signature, expiry).`,
+		Example: `  kubectl agentcore token mint --discovery-url https://tenant.auth0.com/.well-known/openid-configuration \
+      --client-id abc --client-secret-from env:CLIENT_SECRET --audience https://agents.example.com
+  kubectl agentcore token mint --token-url https://org.okta.com/oauth2/default/v1/token --client-id 0oa1 \
+      --client-secret-from secret:agentcore/okta-client/client-secret --scope agents.invoke -o json
+  TOKEN=$(kubectl agentcore token mint ... -o raw)`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(cmd); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.DiscoveryURL, "discovery-url", "", "the identity provider's discovery document (…/.well-known/openid-configuration)")
+	fl.StringVar(&o.TokenURL, "token-url", "", "the token endpoint, instead of --discovery-url")
+	fl.StringVar(&o.ClientID, "client-id", "", "the OAuth client (application) id")
+	fl.StringVar(&o.ClientSecretFrom, "client-secret-from", "", "where the client secret comes from: env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt")
+	fl.StringVar(&o.Audience, "audience", "", "the API the token is for (its aud): Auth0's API identifier, a resource indicator")
+	fl.StringArrayVar(&o.Scopes, "scope", nil, "a scope to ask for (repeatable)")
+	fl.StringVar(&o.AuthMethod, "auth-method", "", "client authentication: basic (HTTP Basic) or post (form); default: what discovery accepts, basic first")
+	fl.BoolVar(&o.ShowToken, "show-token", false, "print the token itself (it is masked otherwise)")
+	fl.DurationVar(&o.Timeout, "timeout", 30*time.Second, "give up after this long")
+	cmdutil.AddOutputFlag(cmd, &o.Output, cmdutil.OutputText, cmdutil.OutputJSON, cmdutil.OutputYAML, OutputRaw)
+	_ = cmd.RegisterFlagCompletionFunc("auth-method", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{clientcreds.AuthBasic, clientcreds.AuthPost}, cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("client-secret-from", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"env:", "secret:", "prompt"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
+	return cmd
+}
+
+// Complete fills defaults that need the command (none read the network).
+func (o *MintOptions) Complete(*cobra.Command) error {
+	for i, s := range o.Scopes {
+		o.Scopes[i] = strings.TrimSpace(s)
+	}
+	return nil
+}
+
+// Validate checks the flags (usage errors, exit 2).
+func (o *MintOptions) Validate() error {
+	if err := cmdutil.ValidateOutput(o.Output, cmdutil.OutputText, cmdutil.OutputJSON, cmdutil.OutputYAML, OutputRaw); err != nil {
+		return err
+	}
+	if err := o.request().Validate(); err != nil {
+		return cmdutil.UsageErrorf("%s", err)
+	}
+	if o.ClientSecretFrom == "" {
+		return cmdutil.UsageErrorf("--client-secret-from is required: env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt (a secret is never an argument)")
+	}
+	if err := secretsource.Validate("client-secret-from", o.ClientSecretFrom); err != nil {
+		return cmdutil.UsageErrorf("%s", err)
+	}
+	for _, s := range o.Scopes {
+		if s == "" {
+			return cmdutil.UsageErrorf("--scope is empty")
+		}
+	}
+	if o.Timeout <= 0 {
+		return cmdutil.UsageErrorf("--timeout must be positive")
+	}
+	return nil
+}
+
+func (o *MintOptions) request() clientcreds.Request {
+	return clientcreds.Request{DiscoveryURL: o.DiscoveryURL, TokenURL: o.TokenURL, ClientID: o.ClientID,
+		ClientSecret: o.secret, Audience: o.Audience, Scopes: o.Scopes, AuthMethod: o.AuthMethod, HTTP: o.HTTP}
+}
+
+// MintOutput is `token mint -o json|yaml`: how the token was obtained, then the inspection of `token inspect`.
+type MintOutput struct {
+	Mint MintInfo `json:"mint"`
+	*tokencheck.Report
+}
+
+// MintInfo says how the token was obtained (never the secret).
+type MintInfo struct {
+	TokenURL         string   `json:"tokenUrl"`
+	DiscoveryURL     string   `json:"discoveryUrl,omitempty"`
+	ClientID         string   `json:"clientId"`
+	AuthMethod       string   `json:"authMethod"`
+	Audience         string   `json:"audience,omitempty"`
+	SentResource     bool     `json:"sentResource,omitempty"`
+	Scopes           []string `json:"requestedScopes,omitempty"`
+	GrantedScope     string   `json:"grantedScope,omitempty"`
+	ExpiresInSeconds int64    `json:"expiresInSeconds,omitempty"`
+}
+
+// Run reads the secret, mints, verifies and prints.
+func (o *MintOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	f := o.f
+	secret, err := o.readSecret(ctx)
+	if err != nil {
+		return cmdutil.Fail("reading the client secret", err, "")
+	}
+	o.secret = secret
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	client := o.HTTP
+	if client == nil {
+		client = &http.Client{Timeout: o.Timeout}
+		o.HTTP = client
+	}
+	res, err := clientcreds.Mint(ctx, o.request())
+	if err != nil {
+		return cmdutil.Fail("minting a token for client "+o.ClientID, err, "")
+	}
+	if o.Output == OutputRaw {
+		_, err := fmt.Fprintln(f.IO.Out, res.Token)
+		return err
+	}
+	tok, err := tokencheck.Parse(res.Token)
+	if err != nil { // Mint checked it already
+		return cmdutil.Fail("decoding the minted token", err, "")
+	}
+	disc := o.DiscoveryURL
+	if disc == "" {
+		disc = tokencheck.DiscoveryURLFor(tok.Issuer)
+	}
+	v := tokencheck.Verify(ctx, tok, tokencheck.Sources{DiscoveryURL: disc, Client: client})
+	rep := tokencheck.Inspect(tok, f.Now(), &v, o.ShowToken)
+	info := MintInfo{TokenURL: res.TokenURL, DiscoveryURL: o.DiscoveryURL, ClientID: res.ClientID, AuthMethod: res.AuthMethod,
+		Audience: res.Audience, SentResource: res.SentResource, Scopes: o.Scopes, GrantedScope: res.Scope,
+		ExpiresInSeconds: int64(res.ExpiresIn / time.Second)}
+	switch o.Output {
+	case cmdutil.OutputJSON, cmdutil.OutputYAML:
+		if err := cmdutil.PrintStructured(f.IO.Out, o.Output, MintOutput{Mint: info, Report: rep}); err != nil {
+			return err
+		}
+	default:
+		theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+		head := fmt.Sprintf("%s minted by client credentials at %s (client %s, %s", theme.Symbol(style.Pass), res.TokenURL, res.ClientID, res.AuthMethod)
+		if res.Audience != "" {
+			head += ", audience " + res.Audience
+		}
+		head += ")"
+		if _, err := fmt.Fprintln(f.IO.Out, head); err != nil {
+			return err
+		}
+		if err := tuitoken.WriteText(f.IO.Out, rep, rep.At, theme); err != nil {
+			return err
+		}
+	}
+	if rep.Failed() {
+		return cmdutil.ErrFindings
+	}
+	return nil
+}
+
+func (o *MintOptions) readSecret(ctx context.Context) (string, error) {
+	var prompt func(string) (string, error)
+	if fh, ok := o.f.IO.In.(*os.File); ok && o.f.IO.CanPrompt() {
+		prompt = func(label string) (string, error) {
+			fmt.Fprintf(o.f.IO.ErrOut, "%s: ", label)
+			b, err := term.ReadPassword(int(fh.Fd()))
+			fmt.Fprintln(o.f.IO.ErrOut)
+			return strings.TrimSpace(string(b)), err
+		}
+	}
+	ns := ""
+	if strings.HasPrefix(o.ClientSecretFrom, secretsource.Secret) {
+		var err error
+		if ns, err = o.f.Namespace(); err != nil {
+			return "", err
+		}
+		kc, err := o.f.KubeClient()
+		if err != nil {
+			return "", err
+		}
+		return secretsource.Read(ctx, kc, ns, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret", prompt)
+	}
+	return secretsource.Read(ctx, nil, ns, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret", prompt)
+}

@@ -1,0 +1,98 @@
+// Package secretsource reads a secret value (a client secret, a password, a refresh token) from where a
+// --*-from flag says: env:VAR, secret:NAME[/KEY] or secret:NAMESPACE/NAME/KEY (a Kubernetes Secret), or prompt
+// (the terminal, without echo). A literal value is refused: it would sit in argv and shell history.
+package secretsource
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Source kinds.
+const (
+	Env    = "env:"
+	Secret = "secret:"
+	Prompt = "prompt"
+)
+
+// Validate checks a --*-from value without reading it.
+func Validate(flag, v string) error {
+	switch {
+	case v == "", v == Prompt:
+		return nil
+	case strings.HasPrefix(v, Env) && len(v) > len(Env):
+		return nil
+	case strings.HasPrefix(v, Secret) && len(v) > len(Secret):
+		if n := strings.Count(v, "/"); n > 2 || strings.Contains(v, "//") || strings.HasSuffix(v, "/") {
+			return fmt.Errorf("--%s %s: use secret:NAME, secret:NAME/KEY or secret:NAMESPACE/NAME/KEY", flag, v)
+		}
+		return nil
+	}
+	// The value is not echoed: it may be the secret itself.
+	return fmt.Errorf("--%s: the value is not a source; use env:VAR, secret:NAME[/KEY], secret:NAMESPACE/NAME/KEY or prompt (secrets are never accepted as arguments)", flag)
+}
+
+// Ref is a parsed secret: source.
+type Ref struct{ Namespace, Name, Key string }
+
+// ParseSecret splits the part after "secret:" into namespace (ns when not given), name and key (defaultKey when
+// not given).
+func ParseSecret(ref, ns, defaultKey string) Ref {
+	parts := strings.Split(ref, "/")
+	switch len(parts) {
+	case 3:
+		return Ref{parts[0], parts[1], parts[2]}
+	case 2:
+		return Ref{ns, parts[0], parts[1]}
+	}
+	return Ref{ns, ref, defaultKey}
+}
+
+// Read returns the value from's source names. ns is the namespace of secret:NAME[/KEY]; defaultKey the key of
+// secret:NAME; label names the value in prompts and errors ("client secret"). prompt is nil when no terminal.
+func Read(ctx context.Context, kube kubernetes.Interface, ns, flag, from, defaultKey, label string, prompt func(label string) (string, error)) (string, error) {
+	if err := Validate(flag, from); err != nil {
+		return "", err
+	}
+	switch {
+	case from == Prompt:
+		if prompt == nil {
+			return "", fmt.Errorf("--%s prompt: not on a terminal. Use env:VAR or secret:NAME/KEY", flag)
+		}
+		v, err := prompt(label)
+		if err != nil {
+			return "", fmt.Errorf("reading the %s: %w", label, err)
+		}
+		if v == "" {
+			return "", fmt.Errorf("the %s is empty", label)
+		}
+		return v, nil
+	case strings.HasPrefix(from, Env):
+		name := strings.TrimPrefix(from, Env)
+		v, ok := os.LookupEnv(name)
+		if !ok || v == "" {
+			return "", fmt.Errorf("--%s env:%s: the environment variable is not set", flag, name)
+		}
+		return v, nil
+	case strings.HasPrefix(from, Secret):
+		r := ParseSecret(strings.TrimPrefix(from, Secret), ns, defaultKey)
+		if kube == nil {
+			return "", fmt.Errorf("--%s %s: no cluster to read the Secret from", flag, from)
+		}
+		s, err := k8sres.GetSecret(ctx, kube, r.Namespace, r.Name)
+		if err != nil {
+			return "", err
+		}
+		v, ok := k8sres.SecretValue(s, r.Key)
+		if !ok || v == "" {
+			return "", fmt.Errorf("--%s: Secret %s has no key %s", flag, k8sres.Ref(r.Namespace, r.Name), r.Key)
+		}
+		return v, nil
+	}
+	return "", fmt.Errorf("--%s: no source given", flag)
+}

@@ -1,0 +1,51 @@
+package secretsource
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestValidateRefusesLiteralsWithoutEchoingThem(t *testing.T) {
+	for _, ok := range []string{"", "prompt", "env:X", "secret:name", "secret:name/key", "secret:ns/name/key"} {
+		if err := Validate("client-secret-from", ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"hunter2-literal", "env:", "secret:", "secret:a/b/c/d", "secret:a//b", "secret:a/"} {
+		err := Validate("client-secret-from", bad)
+		if err == nil {
+			t.Errorf("%q accepted", bad)
+			continue
+		}
+		if bad == "hunter2-literal" && strings.Contains(err.Error(), bad) {
+			t.Errorf("the literal is echoed: %v", err)
+		}
+	}
+}
+
+func TestParseSecret(t *testing.T) {
+	for in, want := range map[string]Ref{
+		"n":      {"def", "n", "clientSecret"},
+		"n/k":    {"def", "n", "k"},
+		"ns/n/k": {"ns", "n", "k"},
+	} {
+		if got := ParseSecret(in, "def", "clientSecret"); got != want {
+			t.Errorf("%q: %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+func TestReadEnvAndPrompt(t *testing.T) {
+	t.Setenv("SS_TEST", "v1")
+	if v, err := Read(context.Background(), nil, "", "x-from", "env:SS_TEST", "", "x", nil); err != nil || v != "v1" {
+		t.Fatalf("%q %v", v, err)
+	}
+	if _, err := Read(context.Background(), nil, "", "x-from", "prompt", "", "x", nil); err == nil || !strings.Contains(err.Error(), "not on a terminal") {
+		t.Fatalf("prompt without a terminal: %v", err)
+	}
+	v, err := Read(context.Background(), nil, "", "x-from", "prompt", "", "client secret", func(label string) (string, error) { return "typed:" + label, nil })
+	if err != nil || v != "typed:client secret" {
+		t.Fatalf("%q %v", v, err)
+	}
+}
