@@ -74,7 +74,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	@# The shipped plugin links no test code and no sandbox rig (issue 11): `go list -deps` must not name them.
-	@bad=$$($(GO) list -deps ./cmd/kubectl-agentcore | grep -E '^(testing|net/http/httptest)$$|/internal/(fakeagentcore|gatewaystandin|testcluster|cognitolocal|sandbox)(/|$$)'); \
+	@bad=$$($(GO) list -deps ./cmd/kubectl-agentcore | grep -E '^(testing|net/http/httptest)$$|/internal/(fakeagentcore|gatewaystandin|testcluster|cognitolocal|oidcserver|sandbox)(/|$$)'); \
 	if [ -n "$$bad" ]; then echo "cmd/kubectl-agentcore links test or sandbox packages:"; echo "$$bad"; exit 1; fi
 	@# The plugin ships for darwin and windows too (make release): catch Linux-only code early.
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kubectl-agentcore
