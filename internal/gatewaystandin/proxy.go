@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 )
 
 // access is one request's access-log fields.
@@ -112,11 +113,10 @@ func (s *StandIn) serve(w http.ResponseWriter, r *http.Request, a *access) int {
 	if e.authName != "" {
 		v, err := s.secretValue(e.authNS, e.authName, e.authKey)
 		if err == nil {
-			tok := strings.TrimSpace(v)
-			if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
-				tok = strings.TrimSpace(tok[7:])
+			// What Agent Gateway sends for this value (one exact "Bearer " stripped under Authorization, then added).
+			if sent, ok := bearer.Sent(e.authKey, v); ok {
+				out.Header.Set("Authorization", sent)
 			}
-			out.Header.Set("Authorization", "Bearer "+tok)
 		}
 		// A missing Secret/key: the policy is PartiallyValid and the request goes on without the header.
 	}

@@ -8,7 +8,8 @@
 //     plane (plain HTTP, configurable base URL): "rewrite" mode (static backend + URLRewrite hostname /
 //     ReplaceFullPath) and "native" mode (aws.agentCore backend, path from the ARN);
 //   - it adds the Secret's Authorization (policy backend.auth.secretRef or backend policies.auth.secretRef;
-//     "Bearer " stripped and re-added), picking up Secret changes live;
+//     as internal/bearer.Sent says Agent Gateway does: one exact "Bearer " stripped, then added), picking up
+//     Secret changes live;
 //   - it applies traffic.rateLimit.local;
 //   - it writes agentgateway-format access lines (text format, field-facts §5) into the proxy pods' CRI log files;
 //   - it writes the status a controller would: backend Accepted, route parents Accepted/ResolvedRefs, policy

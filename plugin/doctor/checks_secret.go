@@ -6,8 +6,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // Secret check ids.
@@ -50,12 +52,7 @@ func (d *Doctor) secretChecks() []Check {
 				return fail(err.Error(), fmt.Sprintf("The gateway reads the token from Secret %s (named by the %s); while it is missing the policy is PartiallyValid and calls get 401.", t.secretRef, t.secretSource),
 					"kubectl agentcore rotate")
 			}
-			keys := make([]string, 0, len(s.Data))
-			for k := range s.Data {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			return pass("Secret %s (keys %s)", t.secretRef, strings.Join(keys, ", "))
+			return pass("Secret %s (keys %s)", t.secretRef, strings.Join(secretKeys(s), ", "))
 		}},
 		{ID: IDSecretKey, Category: CatSecret, Title: "Authorization key", Deps: []string{IDSecretPresent}, Run: func(ctx context.Context) Outcome {
 			t, v, ok, err := value(ctx)
@@ -63,8 +60,9 @@ func (d *Doctor) secretChecks() []Check {
 				return fail(err.Error(), "", "")
 			}
 			if !ok {
-				return fail(fmt.Sprintf("Secret %s has no %q key", t.secretRef, t.secretKey),
-					fmt.Sprintf("backend.auth.secretRef reads the key %q: the policy is PartiallyValid without it.", t.secretKey), "kubectl agentcore rotate")
+				s, _ := st.secret.get(ctx)
+				slip, fix := bearer.MissingKey(t.secretRef.String(), t.secretKey, secretKeys(s))
+				return fail(slip.Detail, slip.Hint, fix)
 			}
 			if strings.TrimSpace(v) == "" {
 				return fail(fmt.Sprintf("Secret %s key %q is empty", t.secretRef, t.secretKey), "Put `Bearer <jwt>` in it.", "kubectl agentcore rotate")
@@ -76,17 +74,14 @@ func (d *Doctor) secretChecks() []Check {
 			if err != nil {
 				return fail(err.Error(), "", "")
 			}
-			return bearerForm(t.secretRef.String(), v)
+			return bearerForm(t.secretKey, v)
 		}},
 		{ID: IDSecretJWT, Category: CatSecret, Title: "holds a JWT", Deps: []string{IDSecretBearer}, Run: func(ctx context.Context) Outcome {
 			t, v, _, err := value(ctx)
 			if err != nil {
 				return fail(err.Error(), "", "")
 			}
-			tok := strings.TrimSpace(v)
-			if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
-				tok = strings.TrimSpace(tok[7:])
-			}
+			tok := bearer.Token(v)
 			if strings.Count(tok, ".") != 2 || !strings.HasPrefix(tok, "eyJ") {
 				return fail(fmt.Sprintf("Secret %s holds %s, which is not a JWT (three base64url parts, header first)", t.secretRef, describeNonJWT(tok)),
 					"The gateway must send a JWT from the identity provider the runtime trusts.", "kubectl agentcore rotate")
@@ -96,27 +91,40 @@ func (d *Doctor) secretChecks() []Check {
 	}
 }
 
-// bearerForm checks the shape of an Authorization value.
-func bearerForm(ref, v string) Outcome {
-	switch {
-	case strings.HasSuffix(v, "\n") || strings.HasSuffix(v, "\r") || strings.HasSuffix(v, " "):
-		return fail(fmt.Sprintf("the value in %s ends with whitespace (a newline from echo?)", ref),
-			"A header value with a trailing newline is invalid; write it with printf '%s', not echo.", "kubectl agentcore rotate")
-	case strings.HasPrefix(v, "Bearer ") && !strings.HasPrefix(v, "Bearer  "):
+// bearerForm checks the shape of an Authorization value stored under key: the first slip (the ones that break
+// calls first) fails or warns with its wording from internal/bearer, which token inspect and doctor's offline
+// token check share.
+func bearerForm(key, v string) Outcome {
+	slips := bearer.Inspect(key, v)
+	if len(slips) == 0 {
+		if key != bearer.Key {
+			return pass("key %q: a bare token (the gateway adds `Bearer `)", key)
+		}
 		return pass("Authorization: Bearer <token>")
-	case len(v) > 7 && strings.EqualFold(v[:7], "bearer "):
-		return warn(fmt.Sprintf("the scheme is written %q, not \"Bearer\"", strings.TrimSpace(v[:7])),
-			"Write exactly `Bearer <jwt>` (one space).", "kubectl agentcore rotate")
-	case strings.HasPrefix(v, "eyJ"):
-		return warn("the value is a bare token without the `Bearer ` prefix",
-			"Agent Gateway adds the prefix itself, so this works; other readers of the Secret expect `Bearer <jwt>`.", "")
 	}
-	scheme, _, _ := strings.Cut(v, " ")
-	if len(scheme) > 12 {
-		scheme = scheme[:12] + "…"
+	s := slips[0]
+	if s.Breaks {
+		return fail(s.Detail, s.Hint, "kubectl agentcore rotate")
 	}
-	return fail(fmt.Sprintf("the value uses the %q scheme, not Bearer", redact.Text(scheme)),
-		"AgentCore's JWT authorizer takes `Authorization: Bearer <jwt>` only.", "kubectl agentcore rotate")
+	return warn(s.Detail, s.Hint, "")
+}
+
+// secretKeys lists a Secret's keys (data and stringData), sorted.
+func secretKeys(s *corev1.Secret) []string {
+	if s == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(s.Data)+len(s.StringData))
+	for k := range s.Data {
+		keys = append(keys, k)
+	}
+	for k := range s.StringData {
+		if _, dup := s.Data[k]; !dup {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func describeNonJWT(s string) string {

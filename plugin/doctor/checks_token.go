@@ -104,13 +104,22 @@ func (d *Doctor) tokenChecks() []Check {
 		{ID: IDTokenMalformed, Category: CatToken, Title: "decodes", Deps: first, Run: func(ctx context.Context) Outcome {
 			tok, err := st.token.get(ctx)
 			if err != nil {
-				return fail(err.Error(), "The token must be a compact JWT: three base64url parts (header, claims, signature) separated by dots.", "kubectl agentcore rotate")
+				hint := "The token must be a compact JWT: three base64url parts (header, claims, signature) separated by dots."
+				if me := (*tokencheck.MalformedError)(nil); errors.As(err, &me) && me.Hint != "" {
+					hint = me.Hint
+				}
+				return fail(err.Error(), hint, "kubectl agentcore rotate")
 			}
 			kid := tok.KeyID
 			if kid == "" {
 				kid = "none"
 			}
-			return pass("%s from %s (%s, kid %s)", tok.Kind.Describe(), tok.Issuer, tok.Alg, kid)
+			o := pass("%s from %s (%s, kid %s)", tok.Kind.Describe(), tok.Issuer, tok.Alg, kid)
+			// A value from --token-file is named as doctor names the Secret's (secret.bearer-form reports those).
+			if d.opts.Token != "" && len(tok.Slips) > 0 {
+				o = warn(tok.Slips[0].Detail+"; it decodes: "+o.Detail, tok.Slips[0].Hint, "")
+			}
+			return o
 		}},
 		{ID: IDTokenExpired, Category: CatToken, Title: "not expired", Deps: after, Run: window(IDTokenExpired)},
 		{ID: IDTokenExpiring, Category: CatToken, Title: "time left", Deps: after, Run: window(IDTokenExpiring)},

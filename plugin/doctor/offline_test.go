@@ -284,3 +284,29 @@ func TestOfflineBadTokens(t *testing.T) {
 		})
 	}
 }
+
+// A --token-file value with the slips doctor names in the Secret gets the same wording (internal/bearer).
+func TestOfflineTokenFileSlips(t *testing.T) {
+	key := tokentest.RSA(t, "k1")
+	iss := tokentest.NewIssuer(t, key)
+	az := &tokencheck.Authorizer{DiscoveryURL: iss.DiscoveryURL(), AllowedAudience: []string{"c"}}
+	jwt := key.Mint(t, tokentest.CognitoID(iss.Issuer, "c", testNow, time.Hour))
+	for _, c := range []struct {
+		name, value string
+		status      Status
+		detail      string
+	}{
+		{"Bearer twice", "Bearer Bearer " + jwt, Fail, "the value says Bearer twice (`Bearer Bearer <jwt>`)"},
+		{"quoted", `"` + jwt + `"`, Fail, "the value is wrapped in \" quotes (pasted with them?)"},
+		{"trailing newline", "Bearer " + jwt + "\n", Warn, "the value ends with a newline (written with echo?); it decodes: Cognito ID token"},
+		{"lower-case scheme", "bearer " + jwt, Warn, `the scheme is written "bearer", not "Bearer"`},
+		{"bare token", jwt, Pass, "Cognito ID token"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := runOffline(t, Options{Token: c.value, Authorizer: az})
+			if r := got[IDTokenMalformed]; r.Status != c.status || !strings.Contains(r.Detail, c.detail) || (c.status != Pass && r.Hint == "") {
+				t.Fatalf("token.malformed = %s %q (hint %q), want %s ~%q", r.Status, r.Detail, r.Hint, c.status, c.detail)
+			}
+		})
+	}
+}

@@ -63,7 +63,7 @@ func Inspect(tok *Token, now time.Time, v *Verification, showToken bool) *Report
 	if showToken {
 		r.Token = tok.Raw
 	}
-	r.Findings = CheckToken(tok, now)
+	r.Findings = append(SlipFindings(tok), CheckToken(tok, now)...)
 	if v != nil {
 		s := &Signature{Verified: v.Verified, Stage: v.Stage, KeyID: tok.KeyID, Alg: tok.Alg, JWKSURI: v.JWKSURI}
 		if v.Discovery != nil {
@@ -98,3 +98,12 @@ func utc(t *time.Time) *time.Time {
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
+
+// SlipFindings are the near misses in the value the token was given in (tok.Slips), as token.malformed warnings.
+func SlipFindings(tok *Token) []Finding {
+	var fs []Finding
+	for _, s := range tok.Slips {
+		fs = append(fs, Finding{ID: "token.malformed", Category: CategoryToken, Status: StatusWarn, Title: "decodes", Detail: s.Detail, Hint: s.Hint})
+	}
+	return fs
+}

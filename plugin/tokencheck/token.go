@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 )
 
 // MaxTokenBytes is the largest token Parse accepts (1 MiB). Real JWTs are a few KiB.
@@ -60,13 +62,18 @@ type Token struct {
 
 	KeyID string // header kid
 	Alg   string // header alg
+
+	// Slips are the near misses in the value as given that did not stop decoding (a trailing newline, `bearer`
+	// in lower case, …), worded as doctor's secret.bearer-form says them.
+	Slips []bearer.Slip
 }
 
 // ErrMalformed is matched (errors.Is) by every error Parse returns.
 var ErrMalformed = errors.New("malformed token")
 
-// MalformedError says in one line why input is not a decodable JWT.
-type MalformedError struct{ Reason string }
+// MalformedError says in one line why input is not a decodable JWT; Hint, when set, says what to do (the slips
+// of internal/bearer: Bearer twice, quotes).
+type MalformedError struct{ Reason, Hint string }
 
 func (e *MalformedError) Error() string        { return e.Reason }
 func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
@@ -82,10 +89,16 @@ func Parse(s string) (*Token, error) {
 	if len(s) > MaxTokenBytes+64 {
 		return nil, malformed("token is %d bytes, over the %d byte (1 MiB) limit: this is not a JWT", len(s), MaxTokenBytes)
 	}
-	s = strings.TrimSpace(s)
-	if len(s) >= 6 && strings.EqualFold(s[:6], "bearer") && (len(s) == 6 || s[6] == ' ' || s[6] == '\t') {
-		s = strings.TrimSpace(s[6:])
+	var slips []bearer.Slip
+	for _, sl := range bearer.Inspect(bearer.Key, s) {
+		switch {
+		case sl.Unreadable():
+			return nil, &MalformedError{Reason: sl.Detail, Hint: sl.Hint}
+		case sl.Code != bearer.SlipBare: // a bare token is the usual form outside a Secret
+			slips = append(slips, sl)
+		}
 	}
+	s = bearer.Token(s)
 	if s == "" {
 		return nil, malformed("empty token: nothing to decode")
 	}
@@ -136,7 +149,7 @@ func Parse(s string) (*Token, error) {
 		return nil, malformed("signature is not valid base64url: %v", err)
 	}
 
-	t := &Token{Raw: s, Header: header, Claims: claims, Alg: alg}
+	t := &Token{Raw: s, Header: header, Claims: claims, Alg: alg, Slips: slips}
 	if kid, ok := header["kid"]; ok {
 		if t.KeyID, ok = kid.(string); !ok {
 			return nil, malformed("header kid is not a string")

@@ -185,3 +185,27 @@ func FuzzParse(f *testing.F) {
 		_ = tokencheck.Inspect(tok, now, nil, false)
 	})
 }
+
+// Parse names the slips of internal/bearer in doctor's words: the ones that hide the token fail, the others ride
+// along on the token (and token inspect shows them as token.malformed warnings).
+func TestParseSlips(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"
+	if _, err := tokencheck.Parse("Bearer Bearer " + jwt); err == nil || err.Error() != "the value says Bearer twice (`Bearer Bearer <jwt>`)" || !errors.Is(err, tokencheck.ErrMalformed) {
+		t.Fatalf("Bearer twice: %v", err)
+	}
+	var me *tokencheck.MalformedError
+	if _, err := tokencheck.Parse(`'` + jwt + `'`); !errors.As(err, &me) || !strings.Contains(me.Reason, "quotes") || !strings.Contains(me.Hint, "without quotes") {
+		t.Fatalf("quoted: %v", err)
+	}
+	tok, err := tokencheck.Parse("Bearer " + jwt + "\n")
+	if err != nil || len(tok.Slips) != 1 || tok.Slips[0].Detail != "the value ends with a newline (written with echo?)" {
+		t.Fatalf("newline: %v %+v", err, tok)
+	}
+	rep := tokencheck.Inspect(tok, time.Now(), nil, false)
+	if f := rep.Findings[0]; f.ID != "token.malformed" || f.Status != tokencheck.StatusWarn || f.Detail != tok.Slips[0].Detail {
+		t.Fatalf("inspect finding %+v", f)
+	}
+	if tok, err := tokencheck.Parse(jwt); err != nil || len(tok.Slips) != 0 {
+		t.Fatalf("a bare token is the usual form outside a Secret: %v %+v", err, tok)
+	}
+}

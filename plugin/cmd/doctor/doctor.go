@@ -137,12 +137,10 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 		if err != nil {
 			return cmdutil.Fail("reading --token-file "+o.TokenFile, err, "Check the path")
 		}
-		do.Token = strings.TrimSpace(string(b))
-		if do.Token == "" {
+		// As it is: doctor names a trailing newline, quotes or Bearer twice as it does for the Secret's value.
+		do.Token = string(b)
+		if strings.TrimSpace(do.Token) == "" {
 			return cmdutil.Fail("reading --token-file "+o.TokenFile, errors.New("the file is empty"), "Put the JWT (or Bearer <jwt>) in it")
-		}
-		if len(do.Token) > 7 && strings.EqualFold(do.Token[:7], "bearer ") {
-			do.Token = strings.TrimSpace(do.Token[7:])
 		}
 	}
 	if o.AuthorizerFile != "" {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
@@ -180,7 +181,11 @@ func (o *InspectOptions) Run(ctx context.Context, f *cmdutil.Factory) error {
 	}
 	rep, err := o.inspect(ctx, f, raw)
 	if err != nil {
-		return cmdutil.Fail("decoding the token from "+what, err, "Pass one JWT (header.payload.signature), raw or as Bearer <jwt>")
+		next := "Pass one JWT (header.payload.signature), raw or as Bearer <jwt>"
+		if me := (*tokencheck.MalformedError)(nil); errors.As(err, &me) && me.Hint != "" {
+			next = me.Hint // a slip named as doctor names it (Bearer twice, quotes)
+		}
+		return cmdutil.Fail("decoding the token from "+what, err, next)
 	}
 	if tui {
 		return o.runTUI(ctx, f, theme, rep)
@@ -308,11 +313,8 @@ func (o *InspectOptions) readSecret(ctx context.Context, f *cmdutil.Factory) (st
 		for k := range s.Data {
 			keys = append(keys, k)
 		}
-		have := "it has no keys"
-		if len(keys) > 0 {
-			have = "it has " + strings.Join(slices.Sorted(slices.Values(keys)), ", ")
-		}
-		return "", "", fmt.Errorf("reading Secret %s: no %s key (%s). The gateway's policy reads %s: Bearer <jwt>; kubectl agentcore rotate writes it", ref, AuthorizationKey, have, AuthorizationKey)
+		slip, fix := bearer.MissingKey(ref, AuthorizationKey, slices.Sorted(slices.Values(keys)))
+		return "", "", fmt.Errorf("%s. %s Fix: %s", slip.Detail, slip.Hint, fix)
 	}
 	if strings.TrimSpace(v) == "" {
 		return "", "", fmt.Errorf("reading Secret %s: the %s key is empty. kubectl agentcore rotate writes a fresh token", ref, AuthorizationKey)

@@ -143,12 +143,30 @@ func TestInspectTextFromArgAndFile(t *testing.T) {
 	}
 
 	file := filepath.Join(t.TempDir(), "tok")
-	if err := os.WriteFile(file, []byte("  Bearer "+raw+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("Bearer "+raw), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r2 := run(t, "", []string{raw}, "token", "inspect", "--token-file", file, "-o", "text")
 	if r2.code != 0 || r2.out != r.out {
 		t.Errorf("--token-file output differs from the argument's (exit %d)", r2.code)
+	}
+	// A value written with echo is named as doctor names it in the Secret; the token still decodes.
+	if err := os.WriteFile(file, []byte("Bearer "+raw+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r2 = run(t, "", nil, "token", "inspect", "--token-file", file, "-o", "text")
+	if r2.code != 0 || !strings.Contains(r2.out, "the value ends with a newline (written with echo?)") || !strings.Contains(r2.out, "cognito-access") {
+		t.Errorf("--token-file with a trailing newline (exit %d):\n%s", r2.code, r2.out)
+	}
+	if err := os.WriteFile(file, []byte("Bearer Bearer "+raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r2 = run(t, "", nil, "token", "inspect", "--token-file", file, "-o", "text")
+	if r2.code == 0 || !strings.Contains(r2.errOut, "the value says Bearer twice (`Bearer Bearer <jwt>`)") {
+		t.Errorf("--token-file with Bearer twice (exit %d): %s", r2.code, r2.errOut)
+	}
+	if err := os.WriteFile(file, []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	r3 := run(t, "", nil, "token", "inspect", "--token-file", file, "--show-token", "-o", "json")
 	if r3.code != 0 || !strings.Contains(r3.out, `"token": "`+raw+`"`) {
@@ -304,6 +322,7 @@ func TestInspectFromSecret(t *testing.T) {
 	}
 	mk("agentcore-jwt", map[string][]byte{"Authorization": []byte("Bearer " + raw)})
 	mk("no-key", map[string][]byte{"token": []byte(raw)})
+	mk("lower-key", map[string][]byte{"authorization": []byte("Bearer " + raw)})
 	mk("empty-key", map[string][]byte{"Authorization": []byte("  ")})
 	mk("garbage", map[string][]byte{"Authorization": []byte("Bearer not-a-jwt")})
 
@@ -323,7 +342,8 @@ func TestInspectFromSecret(t *testing.T) {
 		want                  []string
 	}{
 		{"missing Secret", admin, ns + "/nope", 1, []string{"reading Secret " + ns + "/nope: not found"}},
-		{"missing Authorization key", admin, ns + "/no-key", 1, []string{"reading Secret " + ns + "/no-key: no Authorization key (it has token)", "rotate"}},
+		{"missing Authorization key", admin, ns + "/no-key", 1, []string{"Secret " + ns + `/no-key has no "Authorization" key (it has token)`, "rotate"}},
+		{"lower-case key", admin, ns + "/lower-key", 1, []string{"Secret " + ns + `/lower-key has the key "authorization", not "Authorization"`, `"op":"move"`}},
 		{"empty Authorization", admin, ns + "/empty-key", 1, []string{"the Authorization key is empty"}},
 		{"not a JWT", admin, ns + "/garbage", 1, []string{"decoding the token from Secret " + ns + "/garbage: not a JWT: one segment"}},
 		{"forbidden", limited, ns + "/agentcore-jwt", 1, []string{"reading Secret " + ns + "/agentcore-jwt: forbidden", "secrets", "pass --token-file"}},
