@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 )
 
 func TestAuthorizerJSONRoundTrip(t *testing.T) {
@@ -187,7 +188,7 @@ func fullSpec(name string) *bedrockagentcorecontrol.CreateAgentRuntimeInput {
 
 func newFake(t *testing.T) (*fakeagentcore.Server, *AgentCore) {
 	t.Helper()
-	f := fakeagentcore.Start(t, fakeagentcore.Options{UpdateDelay: 30 * time.Millisecond})
+	f := agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: 30 * time.Millisecond})
 	ac := NewAgentCore(f.AWSConfig(f.URL))
 	ac.PollInterval = 10 * time.Millisecond
 	ac.WaitTimeout = 30 * time.Second
@@ -352,7 +353,7 @@ func TestSetAuthorizerUpdateFailed(t *testing.T) {
 }
 
 func TestWaitReadyTimeoutNamesLastStatus(t *testing.T) {
-	f := fakeagentcore.Start(t, fakeagentcore.Options{UpdateDelay: time.Hour})
+	f := agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: time.Hour})
 	ac := NewAgentCore(f.AWSConfig(f.URL))
 	ac.PollInterval, ac.WaitTimeout = 10*time.Millisecond, 150*time.Millisecond
 	rt, _ := f.AddRuntime(fullSpec("slow_agent"))

@@ -18,9 +18,10 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
 )
 
-func TestMain(m *testing.M) { cognitolocal.Main(m) }
+func TestMain(m *testing.M) { cognitotest.Main(m) }
 
 // hashChecker wraps the real client and checks every SECRET_HASH sent against the documented formula
 // (re-implemented here), because cognito-local does not verify it.
@@ -63,7 +64,7 @@ func (h *hashChecker) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInpu
 
 func newCognito(t *testing.T) (*Cognito, *cognitolocal.Server) {
 	t.Helper()
-	s := cognitolocal.Shared(t)
+	s := cognitotest.Shared(t)
 	c := NewCognito(s.AWSConfig())
 	if c.IssuerBase != s.Endpoint() {
 		t.Fatalf("IssuerBase %q not derived from the endpoint override %q", c.IssuerBase, s.Endpoint())

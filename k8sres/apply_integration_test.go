@@ -2,11 +2,10 @@ package k8sres_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,7 +13,7 @@ import (
 	"k8s.io/client-go/discovery"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 func backend(ns string, spec map[string]any) *unstructured.Unstructured {
 	return &unstructured.Unstructured{Object: map[string]any{
@@ -32,10 +31,8 @@ func backend(ns string, spec map[string]any) *unstructured.Unstructured {
 // server-side applied AgentgatewayBackend checked by the real CRD schema, and a misspelled field rejected by
 // strict field validation (not silently dropped).
 func TestHarnessAppliesAgentGatewayObjectsStrictly(t *testing.T) {
-	c := testcluster.Shared(t)
-	if _, err := os.Stat(testcluster.SharedCRDDir()); err != nil {
-		t.Skipf("Agent Gateway CRDs not available at %s", testcluster.SharedCRDDir())
-	}
+	c := clustertest.Shared(t)
+	clustertest.NeedAgentGatewayCRDs(t)
 	ctx := context.Background()
 	ns := c.Namespace(t, "harness")
 
@@ -89,10 +86,8 @@ func TestHarnessAppliesAgentGatewayObjectsStrictly(t *testing.T) {
 
 // TestEnterpriseStandInsAreServed checks the derived Enterprise kinds accept entRateLimit and a RateLimitConfig.
 func TestEnterpriseStandInsAreServed(t *testing.T) {
-	c := testcluster.Shared(t)
-	if _, err := os.Stat(testcluster.SharedCRDDir()); err != nil {
-		t.Skipf("Agent Gateway CRDs not available at %s", testcluster.SharedCRDDir())
-	}
+	c := clustertest.Shared(t)
+	clustertest.NeedAgentGatewayCRDs(t)
 	ctx := context.Background()
 	ns := c.Namespace(t, "enterprise")
 	a := k8sres.NewApplier(c.Dynamic(), discovery.NewDiscoveryClientForConfigOrDie(c.Config))

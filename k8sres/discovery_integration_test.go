@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,7 +14,7 @@ import (
 )
 
 func TestDiscoverKindsOnRealCluster(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	k, err := k8sres.DiscoverKinds(discovery.NewDiscoveryClientForConfigOrDie(c.Config))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func gateway(ns, name, class string, port int64) *unstructured.Unstructured {
 }
 
 func TestListAgentGateways(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ctx := context.Background()
 	dyn, kube := c.Dynamic(), c.Kube()
 	ns := c.Namespace(t, "gw")

@@ -2,11 +2,10 @@ package k8sres_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
@@ -38,10 +37,8 @@ func spec(ns, mode string, enterprise bool) k8sres.ManifestSpec {
 // CORS) to the real API server with strict field validation: the real Agent Gateway v1.4.1 CRDs and Gateway API
 // v1.5.0 schemas (and their CEL rules) must accept them.
 func TestManifestsAcceptedByRealCRDs(t *testing.T) {
-	c := testcluster.Shared(t)
-	if _, err := os.Stat(testcluster.SharedCRDDir()); err != nil {
-		t.Skipf("Agent Gateway CRDs not available at %s", testcluster.SharedCRDDir())
-	}
+	c := clustertest.Shared(t)
+	clustertest.NeedAgentGatewayCRDs(t)
 	a := k8sres.NewApplier(c.Dynamic(), discovery.NewDiscoveryClientForConfigOrDie(c.Config))
 	ctx := context.Background()
 	for _, mode := range []string{k8sres.ModeRewrite, k8sres.ModeNative, k8sres.ModeSigV4} {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -28,7 +29,7 @@ func createSecret(t *testing.T, kc kubernetes.Interface, ns string) {
 // TestUpdateSecretRetriesConflictAndKeepsOthers: another writer changes the Secret between our read and our
 // update; the update conflicts, is retried on the fresh copy, and both changes survive.
 func TestUpdateSecretRetriesConflictAndKeepsOthers(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ns := c.Namespace(t, "secret-upd")
 	kc := c.Kube()
 	ctx := context.Background()
@@ -76,7 +77,7 @@ func TestUpdateSecretRetriesConflictAndKeepsOthers(t *testing.T) {
 }
 
 func TestUpdateSecretErrorsNameVerbAndResource(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ns := c.Namespace(t, "secret-err")
 	kc := c.Kube()
 	ctx := context.Background()

@@ -170,13 +170,13 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			break
 		}
 		s.kill()
-		if !strings.Contains(s.logTail(), "EADDRINUSE") {
+		if !strings.Contains(s.LogTail(), "EADDRINUSE") {
 			break
 		}
 	}
 	if lastErr != nil {
 		_ = ln.Close()
-		tail := s.logTail()
+		tail := s.LogTail()
 		s.cleanupDir()
 		return nil, fmt.Errorf("starting cognito-local: %w\n%s", lastErr, tail)
 	}
@@ -282,7 +282,8 @@ func (s *Server) kill() {
 	}
 }
 
-func (s *Server) logTail() string {
+// LogTail is the end of cognito-local's log, for error messages.
+func (s *Server) LogTail() string {
 	b, err := os.ReadFile(s.LogFile)
 	if err != nil {
 		return ""
@@ -384,3 +385,7 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Required reports whether a missing cognito-local must fail the test instead of skipping it
+// (AGENTCORE_REQUIRE_COGNITO=1, set by `make test` and CI).
+func Required() bool { return os.Getenv("AGENTCORE_REQUIRE_COGNITO") == "1" }

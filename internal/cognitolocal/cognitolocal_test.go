@@ -1,4 +1,4 @@
-package cognitolocal
+package cognitolocal_test
 
 import (
 	"context"
@@ -11,9 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
 )
 
-func TestMain(m *testing.M) { Main(m) }
+func TestMain(m *testing.M) { cognitotest.Main(m) }
 
 func getJSON(t *testing.T, u string) map[string]any {
 	t.Helper()
@@ -33,7 +35,7 @@ func getJSON(t *testing.T, u string) map[string]any {
 }
 
 func TestIssuerMatchesDiscoveryThroughFront(t *testing.T) {
-	s := Shared(t)
+	s := cognitotest.Shared(t)
 	ctx := context.Background()
 	c := cip.NewFromConfig(s.AWSConfig())
 	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("front-" + t.Name())})
@@ -85,7 +87,7 @@ func TestIssuerMatchesDiscoveryThroughFront(t *testing.T) {
 }
 
 func TestEnvAndStop(t *testing.T) {
-	s := StartForTest(t, Options{EmailUsernames: true})
+	s := cognitotest.StartForTest(t, cognitolocal.Options{EmailUsernames: true})
 	env := strings.Join(s.Env(), "\n")
 	if !strings.Contains(env, "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER="+s.Endpoint()) {
 		t.Errorf("Env lacks the endpoint: %s", env)
@@ -112,13 +114,13 @@ func TestEnvAndStop(t *testing.T) {
 }
 
 func TestMissingNode(t *testing.T) {
-	if why := Missing(Options{Node: "/nonexistent/node"}); !strings.Contains(why, "node") {
+	if why := cognitolocal.Missing(cognitolocal.Options{Node: "/nonexistent/node"}); !strings.Contains(why, "node") {
 		t.Errorf("Missing = %q", why)
 	}
-	if why := Missing(Options{StartJS: "/nonexistent/start.js"}); !strings.Contains(why, "not installed") {
+	if why := cognitolocal.Missing(cognitolocal.Options{StartJS: "/nonexistent/start.js"}); !strings.Contains(why, "not installed") {
 		t.Errorf("Missing = %q", why)
 	}
-	if _, err := Start(context.Background(), Options{StartJS: "/nonexistent/start.js"}); err == nil {
+	if _, err := cognitolocal.Start(context.Background(), cognitolocal.Options{StartJS: "/nonexistent/start.js"}); err == nil {
 		t.Error("Start succeeded without cognito-local")
 	}
 }

@@ -1,4 +1,4 @@
-package fakeagentcore
+package fakeagentcore_test
 
 import (
 	"bufio"
@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 )
 
 // idp is a tiny OpenID provider: discovery + JWKS, an RSA key (kid "k1") and an EC key (kid "e1").
@@ -87,7 +89,7 @@ func (p *idp) token(t testing.TB, claims jwt.MapClaims, kid string) string {
 	return s
 }
 
-func seed(t *testing.T, f *Server, name, authorizer string) Runtime {
+func seed(t *testing.T, f *fakeagentcore.Server, name, authorizer string) fakeagentcore.Runtime {
 	t.Helper()
 	rt, err := f.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
 		AgentRuntimeName:     aws.String(name),
@@ -133,7 +135,7 @@ func invoke(t *testing.T, u, auth string, hdr map[string]string) reply {
 
 func TestDataPlaneAuthorizerTable(t *testing.T) {
 	p := newIDP(t)
-	f := Start(t, Options{})
+	f := agentcoretest.Start(t, fakeagentcore.Options{})
 	audRT := seed(t, f, "aud_agent", `{"customJWTAuthorizer":{"discoveryUrl":"`+p.discovery()+`","allowedAudience":["client-1"]}}`)
 	cliRT := seed(t, f, "client_agent", `{"customJWTAuthorizer":{"discoveryUrl":"`+p.discovery()+`","allowedClients":["client-1"]}}`)
 	bothRT := seed(t, f, "both_agent", `{"customJWTAuthorizer":{"discoveryUrl":"`+p.discovery()+`","allowedAudience":["api"],"allowedClients":["client-1"]}}`)
@@ -146,7 +148,7 @@ func TestDataPlaneAuthorizerTable(t *testing.T) {
 	now := time.Now()
 	idTok := p.token(t, jwt.MapClaims{"sub": "u", "aud": "client-1", "token_use": "id"}, "k1")
 	accessTok := p.token(t, jwt.MapClaims{"sub": "u", "client_id": "client-1", "scope": "aws.cognito.signin.user.admin", "token_use": "access"}, "k1")
-	u := func(rt Runtime) string { return InvocationURL(f.URL, rt.ARN) }
+	u := func(rt fakeagentcore.Runtime) string { return fakeagentcore.InvocationURL(f.URL, rt.ARN) }
 	bearer := func(s string) string { return "Bearer " + s }
 
 	cases := []struct {
@@ -160,31 +162,31 @@ func TestDataPlaneAuthorizerTable(t *testing.T) {
 		{"ES256 id token", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": []string{"x", "client-1"}}, "e1")), 200, "echo: hello agent"},
 		{"access token, allowedClients", u(cliRT), bearer(accessTok), 200, "echo:"},
 		{"no token", u(audRT), "", 401, "Bearer token is required"},
-		{"access token vs allowedAudience (no aud)", u(audRT), bearer(accessTok), 401, MsgAudMismatch},
-		{"id token vs allowedClients (no client_id)", u(cliRT), bearer(idTok), 401, MsgClientMismatch},
-		{"other audience", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-2"}, "k1")), 401, MsgAudMismatch},
-		{"both lists: only aud holds", u(bothRT), bearer(p.token(t, jwt.MapClaims{"aud": "api"}, "k1")), 401, MsgClientMismatch},
-		{"both lists: only client holds", u(bothRT), bearer(p.token(t, jwt.MapClaims{"client_id": "client-1"}, "k1")), 401, MsgAudMismatch},
+		{"access token vs allowedAudience (no aud)", u(audRT), bearer(accessTok), 401, fakeagentcore.MsgAudMismatch},
+		{"id token vs allowedClients (no client_id)", u(cliRT), bearer(idTok), 401, fakeagentcore.MsgClientMismatch},
+		{"other audience", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-2"}, "k1")), 401, fakeagentcore.MsgAudMismatch},
+		{"both lists: only aud holds", u(bothRT), bearer(p.token(t, jwt.MapClaims{"aud": "api"}, "k1")), 401, fakeagentcore.MsgClientMismatch},
+		{"both lists: only client holds", u(bothRT), bearer(p.token(t, jwt.MapClaims{"client_id": "client-1"}, "k1")), 401, fakeagentcore.MsgAudMismatch},
 		{"both lists: both hold", u(bothRT), bearer(p.token(t, jwt.MapClaims{"aud": "api", "client_id": "client-1"}, "k1")), 200, "echo:"},
-		{"scope missing", u(scopeRT), bearer(accessTok), 401, MsgScopeMismatch},
+		{"scope missing", u(scopeRT), bearer(accessTok), 401, fakeagentcore.MsgScopeMismatch},
 		{"scope present", u(scopeRT), bearer(p.token(t, jwt.MapClaims{"client_id": "client-1", "scope": "openid agent/invoke"}, "k1")), 200, "echo:"},
 		{"custom claims hold", u(claimRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "dept": "eng", "groups": []string{"z", "b"}}, "k1")), 200, "echo:"},
 		{"custom claim STRING mismatch", u(claimRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "dept": "ops", "groups": []string{"a"}}, "k1")), 401, "Claim 'dept' value mismatch"},
 		{"custom claim array mismatch", u(claimRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "dept": "eng", "groups": []string{"c"}}, "k1")), 401, "Claim 'groups' value mismatch"},
-		{"expired", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "exp": now.Add(-time.Minute).Unix()}, "k1")), 401, MsgExpired},
-		{"expires within the minute", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "exp": now.Add(30 * time.Second).Unix()}, "k1")), 401, MsgExpired},
-		{"iss with trailing slash", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "iss": p.issuer + "/"}, "k1")), 401, MsgIssuerMismatch},
-		{"unknown kid", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1"}, "k9")), 401, MsgSignature},
-		{"tampered payload", u(audRT), bearer(tamper(idTok)), 401, MsgSignature},
+		{"expired", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "exp": now.Add(-time.Minute).Unix()}, "k1")), 401, fakeagentcore.MsgExpired},
+		{"expires within the minute", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "exp": now.Add(30 * time.Second).Unix()}, "k1")), 401, fakeagentcore.MsgExpired},
+		{"iss with trailing slash", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1", "iss": p.issuer + "/"}, "k1")), 401, fakeagentcore.MsgIssuerMismatch},
+		{"unknown kid", u(audRT), bearer(p.token(t, jwt.MapClaims{"aud": "client-1"}, "k9")), 401, fakeagentcore.MsgSignature},
+		{"tampered payload", u(audRT), bearer(tamper(idTok)), 401, fakeagentcore.MsgSignature},
 		{"alg none", u(audRT), bearer("eyJhbGciOiJub25lIiwia2lkIjoiazEifQ.eyJhdWQiOiJjbGllbnQtMSJ9."), 401, ""},
-		{"garbage token", u(audRT), bearer("not-a-jwt"), 401, MsgInvalidToken},
+		{"garbage token", u(audRT), bearer("not-a-jwt"), 401, fakeagentcore.MsgInvalidToken},
 		{"IAM runtime + bearer", u(iamRT), bearer(idTok), 403, "Authorization method mismatch"},
 		{"JWT runtime + SigV4", u(audRT), "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=00", 403, "Authorization method mismatch"},
-		{"IAM runtime, no auth", u(iamRT), "", 403, MsgMissingAuthToken},
-		{"path without /invocations", strings.TrimSuffix(u(audRT), "/invocations"), bearer(idTok), 403, MsgMissingAuthToken},
-		{"path with /invocation typo", strings.TrimSuffix(u(audRT), "s"), bearer(idTok), 403, MsgMissingAuthToken},
-		{"unknown runtime", InvocationURL(f.URL, "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/nope-abcdefghij"), bearer(idTok), 404, "No endpoint or agent found"},
-		{"ARN not encoded", f.URL + "/runtimes/" + audRT.ARN + "/invocations", bearer(idTok), 403, MsgMissingAuthToken},
+		{"IAM runtime, no auth", u(iamRT), "", 403, fakeagentcore.MsgMissingAuthToken},
+		{"path without /invocations", strings.TrimSuffix(u(audRT), "/invocations"), bearer(idTok), 403, fakeagentcore.MsgMissingAuthToken},
+		{"path with /invocation typo", strings.TrimSuffix(u(audRT), "s"), bearer(idTok), 403, fakeagentcore.MsgMissingAuthToken},
+		{"unknown runtime", fakeagentcore.InvocationURL(f.URL, "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/nope-abcdefghij"), bearer(idTok), 404, "No endpoint or agent found"},
+		{"ARN not encoded", f.URL + "/runtimes/" + audRT.ARN + "/invocations", bearer(idTok), 403, fakeagentcore.MsgMissingAuthToken},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -215,15 +217,15 @@ func tamper(tok string) string {
 func TestDataPlaneIssuerMismatchInDiscovery(t *testing.T) {
 	p := newIDP(t)
 	p.discoIssuer = "http://localhost:9229/pool" // what cognito-local's own document says
-	f := Start(t, Options{KeyCacheTTL: -1})
+	f := agentcoretest.Start(t, fakeagentcore.Options{KeyCacheTTL: -1})
 	rt := seed(t, f, "disc_agent", `{"customJWTAuthorizer":{"discoveryUrl":"`+p.discovery()+`","allowedAudience":["c"]}}`)
-	r := invoke(t, InvocationURL(f.URL, rt.ARN), "Bearer "+p.token(t, jwt.MapClaims{"aud": "c"}, "k1"), nil)
-	if r.status != 401 || !strings.Contains(r.body, MsgIssuerMismatch) {
+	r := invoke(t, fakeagentcore.InvocationURL(f.URL, rt.ARN), "Bearer "+p.token(t, jwt.MapClaims{"aud": "c"}, "k1"), nil)
+	if r.status != 401 || !strings.Contains(r.body, fakeagentcore.MsgIssuerMismatch) {
 		t.Fatalf("got %d %s", r.status, r.body)
 	}
 	// Unreachable discovery URL.
 	rt2 := seed(t, f, "gone_agent", `{"customJWTAuthorizer":{"discoveryUrl":"http://127.0.0.1:1/x/.well-known/openid-configuration","allowedAudience":["c"]}}`)
-	r = invoke(t, InvocationURL(f.URL, rt2.ARN), "Bearer "+p.token(t, jwt.MapClaims{"aud": "c"}, "k1"), nil)
+	r = invoke(t, fakeagentcore.InvocationURL(f.URL, rt2.ARN), "Bearer "+p.token(t, jwt.MapClaims{"aud": "c"}, "k1"), nil)
 	if r.status != 401 || !strings.Contains(r.body, "discovery URL") {
 		t.Fatalf("got %d %s", r.status, r.body)
 	}
@@ -231,11 +233,11 @@ func TestDataPlaneIssuerMismatchInDiscovery(t *testing.T) {
 
 func TestDataPlaneEchoSessionSSEAndFailures(t *testing.T) {
 	p := newIDP(t)
-	f := Start(t, Options{})
+	f := agentcoretest.Start(t, fakeagentcore.Options{})
 	rt := seed(t, f, "echo_agent", `{"customJWTAuthorizer":{"discoveryUrl":"`+p.discovery()+`","allowedAudience":["c"]}}`)
 	tok := "Bearer " + p.token(t, jwt.MapClaims{"aud": "c", "sub": "svc"}, "k1")
 	sid := strings.Repeat("s", 40)
-	r := invoke(t, InvocationURL(f.URL, rt.ARN)+"?qualifier=DEFAULT", tok, map[string]string{"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": sid, "Accept": "application/json, text/event-stream"})
+	r := invoke(t, fakeagentcore.InvocationURL(f.URL, rt.ARN)+"?qualifier=DEFAULT", tok, map[string]string{"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": sid, "Accept": "application/json, text/event-stream"})
 	var out struct {
 		Content []struct{ Text string } `json:"content"`
 		Session string                  `json:"sessionId"`
@@ -247,15 +249,15 @@ func TestDataPlaneEchoSessionSSEAndFailures(t *testing.T) {
 	if r.header.Get("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id") != sid {
 		t.Error("session id not echoed")
 	}
-	if r := invoke(t, InvocationURL(f.URL, rt.ARN), tok, map[string]string{"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": "short"}); r.status != 400 {
+	if r := invoke(t, fakeagentcore.InvocationURL(f.URL, rt.ARN), tok, map[string]string{"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": "short"}); r.status != 400 {
 		t.Errorf("short session id: %d", r.status)
 	}
-	if r := invoke(t, InvocationURL(f.URL, rt.ARN)+"?qualifier=PROD", tok, nil); r.status != 404 {
+	if r := invoke(t, fakeagentcore.InvocationURL(f.URL, rt.ARN)+"?qualifier=PROD", tok, nil); r.status != 404 {
 		t.Errorf("unknown qualifier: %d", r.status)
 	}
 
 	// SSE when only the event stream is accepted.
-	req, _ := http.NewRequest(http.MethodPost, InvocationURL(f.URL, rt.ARN), strings.NewReader(`{"prompt":"one two three"}`))
+	req, _ := http.NewRequest(http.MethodPost, fakeagentcore.InvocationURL(f.URL, rt.ARN), strings.NewReader(`{"prompt":"one two three"}`))
 	req.Header.Set("Authorization", tok)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -281,25 +283,25 @@ func TestDataPlaneEchoSessionSSEAndFailures(t *testing.T) {
 	if err := f.FailInvocations(rt.ID, 1, 424, "RuntimeClientError", "The agent container exited"); err != nil {
 		t.Fatal(err)
 	}
-	if r := invoke(t, InvocationURL(f.URL, rt.ARN), tok, nil); r.status != 424 || !strings.Contains(r.body, "container exited") || r.header.Get("X-Amzn-ErrorType") != "RuntimeClientError" {
+	if r := invoke(t, fakeagentcore.InvocationURL(f.URL, rt.ARN), tok, nil); r.status != 424 || !strings.Contains(r.body, "container exited") || r.header.Get("X-Amzn-ErrorType") != "RuntimeClientError" {
 		t.Errorf("424: %d %s", r.status, r.body)
 	}
-	if r := invoke(t, InvocationURL(f.URL, rt.ARN), tok, nil); r.status != 200 {
+	if r := invoke(t, fakeagentcore.InvocationURL(f.URL, rt.ARN), tok, nil); r.status != 200 {
 		t.Errorf("after the injected failure: %d", r.status)
 	}
 	// An unauthorised caller never reaches the injected failure.
 	_ = f.FailInvocations(rt.ID, 1, 429, "ThrottlingException", "Rate exceeded")
-	if r := invoke(t, InvocationURL(f.URL, rt.ARN), "", nil); r.status != 401 {
+	if r := invoke(t, fakeagentcore.InvocationURL(f.URL, rt.ARN), "", nil); r.status != 401 {
 		t.Errorf("no token with a pending failure: %d", r.status)
 	}
 }
 
 func TestLatencyInjection(t *testing.T) {
-	f := Start(t, Options{})
+	f := agentcoretest.Start(t, fakeagentcore.Options{})
 	rt := seed(t, f, "slow_agent", "")
 	f.SetLatency(150 * time.Millisecond)
 	start := time.Now()
-	r := invoke(t, InvocationURL(f.URL, rt.ARN), "", nil)
+	r := invoke(t, fakeagentcore.InvocationURL(f.URL, rt.ARN), "", nil)
 	if d := time.Since(start); d < 150*time.Millisecond || r.status != 403 {
 		t.Errorf("took %s (status %d), want ≥150ms", d, r.status)
 	}
@@ -308,7 +310,7 @@ func TestLatencyInjection(t *testing.T) {
 // BenchmarkInvokeValidated is one authorised invocation: HTTP round trip, JWT checks (keys cached), echo reply.
 func BenchmarkInvokeValidated(b *testing.B) {
 	p := newIDP(b)
-	f := New(Options{})
+	f := fakeagentcore.New(fakeagentcore.Options{})
 	srv := httptest.NewServer(f.Handler())
 	defer srv.Close()
 	rt, err := f.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
@@ -322,7 +324,7 @@ func BenchmarkInvokeValidated(b *testing.B) {
 	}
 	_ = f.SetAuthorizerJSON(rt.ID, []byte(`{"customJWTAuthorizer":{"discoveryUrl":"`+p.discovery()+`","allowedAudience":["c"]}}`))
 	tok := "Bearer " + p.token(b, jwt.MapClaims{"aud": "c"}, "k1")
-	u := InvocationURL(srv.URL, rt.ARN)
+	u := fakeagentcore.InvocationURL(srv.URL, rt.ARN)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(`{"prompt":"hi"}`))

@@ -19,14 +19,12 @@ import (
 	"io"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -77,7 +75,7 @@ type invFailure struct {
 	errType, message string
 }
 
-// Server is the fake. Use Handler (both planes), ControlHandler or DataHandler, or Start for an httptest server.
+// Server is the fake. Use Handler (both planes), ControlHandler or DataHandler, or agentcoretest.Start for a loopback server in a test.
 type Server struct {
 	o Options
 
@@ -128,16 +126,6 @@ func New(o Options) *Server {
 		o.KeyCacheTTL = 5 * time.Second
 	}
 	return &Server{o: o, runtimes: map[string]*runtime{}, expired: map[string]bool{}, calls: map[string]int{}, keyCache: map[string]cached{}}
-}
-
-// Start serves both planes on a loopback httptest server closed at test end; s.URL is its base URL.
-func Start(t testing.TB, o Options) *Server {
-	t.Helper()
-	s := New(o)
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	s.URL = ts.URL
-	return s
 }
 
 // AWSConfig is an AWS config for talking to the fake at baseURL through the real SDK: static dummy credentials,

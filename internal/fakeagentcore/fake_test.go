@@ -1,4 +1,4 @@
-package fakeagentcore
+package fakeagentcore_test
 
 import (
 	"context"
@@ -13,11 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/smithy-go"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 )
 
 // The standard AWS way: AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL + the default config chain.
 func TestControlPlaneThroughEnvEndpoint(t *testing.T) {
-	f := Start(t, Options{UpdateDelay: 20 * time.Millisecond})
+	f := agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
 	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", f.URL)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
@@ -77,7 +79,7 @@ func TestControlPlaneThroughEnvEndpoint(t *testing.T) {
 
 // Raw requests: unsigned calls and updates missing each required field are refused in AWS's error format.
 func TestControlPlaneRawRejections(t *testing.T) {
-	f := Start(t, Options{})
+	f := agentcoretest.Start(t, fakeagentcore.Options{})
 	rt := seed(t, f, "raw_agent", "")
 	resp, err := http.Get(f.URL + "/runtimes/" + rt.ID + "/")
 	if err != nil {

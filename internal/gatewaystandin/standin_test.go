@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,7 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 const testARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/echo_agent-Ab12Cd34Ef"
 
@@ -42,7 +42,7 @@ func (s *seen) last() *http.Request {
 
 type env struct {
 	t      *testing.T
-	c      *testcluster.Cluster
+	c      *clustertest.Cluster
 	ns     string
 	gwNS   string
 	si     *StandIn
@@ -53,7 +53,7 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	e := &env{t: t, c: c, ns: c.Namespace(t, "route"), gwNS: c.Namespace(t, "gw"), up: &seen{}}
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.ReadAll(r.Body)

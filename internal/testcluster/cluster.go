@@ -243,7 +243,7 @@ func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 			select {
 			case <-p.done:
 				name := filepath.Base(p.cmd.Path)
-				return fmt.Errorf("%s exited early: %s", name, c.logTail(name))
+				return fmt.Errorf("%s exited early: %s", name, c.LogTail(name))
 			default:
 			}
 		}
@@ -261,10 +261,11 @@ func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return fmt.Errorf("kube-apiserver not ready after %s (%s): %s", timeout, last, c.logTail("kube-apiserver"))
+	return fmt.Errorf("kube-apiserver not ready after %s (%s): %s", timeout, last, c.LogTail("kube-apiserver"))
 }
 
-func (c *Cluster) logTail(name string) string {
+// LogTail is the end of a process's log in the cluster's folder (etcd, kube-apiserver, kwok), for error messages.
+func (c *Cluster) LogTail(name string) string {
 	b, _ := os.ReadFile(filepath.Join(c.Dir, name+".log"))
 	s := strings.TrimSpace(string(b))
 	if len(s) > 1500 {
@@ -331,3 +332,7 @@ func FreePorts(n int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// Required reports whether a missing test binary (or missing CRDs) must fail the test instead of skipping it.
+// `make test` and CI set AGENTCORE_REQUIRE_TESTBIN=1 so a broken testbin build can never pass as a skip.
+func Required() bool { return os.Getenv("AGENTCORE_REQUIRE_TESTBIN") == "1" }

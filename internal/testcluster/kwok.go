@@ -11,17 +11,16 @@ package testcluster
 // a followed stream keeps reading them. A followed stream does not end when its pod is deleted: a log
 // follower learns about deleted pods from a watch.
 //
-// Use:
+// Use (internal/testcluster/clustertest):
 //
-//	func TestMain(m *testing.M) { testcluster.Main(m) }
+//	func TestMain(m *testing.M) { clustertest.Main(m) }
 //
-//	k := testcluster.SharedWithKwok(t)
+//	k := clustertest.SharedWithKwok(t)
 //	ns := k.Namespace(t, "logs")
 //	p := k.GatewayProxyPod(t, ns, "agentgateway-proxy", "agentgateway-proxy-7c9d")
 //	p.Append(t, "2025-…\tinfo\trequest gateway=… http.status=401 …")
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -30,8 +29,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -247,7 +244,7 @@ func (c *Cluster) createNode(ctx context.Context) error {
 		for _, p := range c.procs {
 			select {
 			case <-p.done:
-				return false, fmt.Errorf("%s exited early: %s", filepath.Base(p.cmd.Path), c.logTail(filepath.Base(p.cmd.Path)))
+				return false, fmt.Errorf("%s exited early: %s", filepath.Base(p.cmd.Path), c.LogTail(filepath.Base(p.cmd.Path)))
 			default:
 			}
 		}
@@ -266,218 +263,7 @@ func (c *Cluster) createNode(ctx context.Context) error {
 		return ready && n.Status.DaemonEndpoints.KubeletEndpoint.Port > 0, nil
 	})
 	if err != nil {
-		return fmt.Errorf("kwok node %s not ready (%s): %w; kwok log: %s", KwokNodeName, last, err, c.logTail("kwok"))
+		return fmt.Errorf("kwok node %s not ready (%s): %w; kwok log: %s", KwokNodeName, last, err, c.LogTail("kwok"))
 	}
 	return nil
 }
-
-var (
-	kwokOnce   sync.Once
-	kwokShared *KwokCluster
-	kwokErr    error
-	kwokDir    string
-)
-
-// SharedWithKwok returns the package's one kwok test cluster, starting it on first use (separate from Shared's
-// cluster). Use Main in TestMain so it is stopped. Missing binaries skip the test (fail under
-// AGENTCORE_REQUIRE_TESTBIN=1).
-func SharedWithKwok(t testing.TB) *KwokCluster {
-	t.Helper()
-	if m := MissingKwok(BinDir()); len(m) > 0 {
-		msg := fmt.Sprintf("real test cluster with kwok unavailable: %s not built in %s (run `make testbin`)", strings.Join(m, ", "), BinDir())
-		if Required() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	kwokOnce.Do(func() {
-		kwokDir, kwokErr = os.MkdirTemp("", "agentcore-kwok-cluster-")
-		if kwokErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		kwokShared, kwokErr = StartWithKwok(ctx, kwokDir, Options{})
-		if kwokErr == nil {
-			for _, n := range kwokShared.Notes {
-				fmt.Fprintln(os.Stderr, "testcluster: "+n)
-			}
-		}
-	})
-	if kwokErr != nil {
-		t.Fatalf("starting the test cluster with kwok: %v", kwokErr)
-	}
-	return kwokShared
-}
-
-// stopKwokShared is called by Main.
-func stopKwokShared(code int) {
-	if kwokShared != nil {
-		kwokShared.Stop()
-	}
-	if kwokDir != "" && code == 0 {
-		os.RemoveAll(kwokDir)
-	} else if kwokDir != "" {
-		fmt.Fprintf(os.Stderr, "testcluster: kwok cluster logs kept in %s\n", kwokDir)
-	}
-}
-
-// LogPodOptions describe a Pod on the kwok node whose containers' logs come from files.
-type LogPodOptions struct {
-	Namespace, Name string
-	Labels          map[string]string
-	// Containers default to one container "agentgateway".
-	Containers []string
-}
-
-// LogPod is a Pod on the kwok node with one CRI log file per container.
-type LogPod struct {
-	Namespace, Name string
-	// Files maps container name to its absolute log file.
-	Files map[string]string
-
-	mu sync.Mutex
-}
-
-// CreateLogPod creates the Pod (nodeName set to the kwok node, tolerating its taint) and a Logs object that
-// points each container at an (empty) log file, then waits until the apiserver serves its logs through kwok.
-// The Pod is deleted when the test ends (if still there).
-func (k *KwokCluster) CreateLogPod(t testing.TB, o LogPodOptions) *LogPod {
-	t.Helper()
-	if len(o.Containers) == 0 {
-		o.Containers = []string{"agentgateway"}
-	}
-	ctx := context.Background()
-	lp := &LogPod{Namespace: o.Namespace, Name: o.Name, Files: map[string]string{}}
-	dir := filepath.Join(k.LogDir, o.Namespace, o.Name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var containers []corev1.Container
-	var logs []any
-	for _, cn := range o.Containers {
-		f := filepath.Join(dir, cn+".log")
-		fh, err := os.OpenFile(f, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fh.Close()
-		lp.Files[cn] = f
-		containers = append(containers, corev1.Container{Name: cn, Image: "cr.agentgateway.dev/agentgateway:test"})
-		logs = append(logs, map[string]any{"containers": []any{cn}, "logsFile": f, "follow": true})
-	}
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: o.Namespace, Name: o.Name, Labels: o.Labels},
-		Spec: corev1.PodSpec{
-			NodeName:    KwokNodeName,
-			Containers:  containers,
-			Tolerations: []corev1.Toleration{{Key: KwokNodeAnnotation, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
-		},
-	}
-	logsObj := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Logs",
-		"metadata": map[string]any{"namespace": o.Namespace, "name": o.Name},
-		"spec":     map[string]any{"logs": logs},
-	}}
-	if _, err := k.Dynamic().Resource(LogsGVR).Namespace(o.Namespace).Create(ctx, logsObj, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating kwok Logs %s/%s: %v", o.Namespace, o.Name, err)
-	}
-	if _, err := k.Kube().CoreV1().Pods(o.Namespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating pod %s/%s: %v", o.Namespace, o.Name, err)
-	}
-	t.Cleanup(func() {
-		zero := int64(0)
-		_ = k.Kube().CoreV1().Pods(o.Namespace).Delete(context.Background(), o.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
-	})
-	k.WaitLogsServed(t, lp)
-	return lp
-}
-
-// GatewayProxyPod creates a Pod that looks like an Agent Gateway proxy pod of Gateway gw (labels
-// app.kubernetes.io/name=gw and gateway.networking.k8s.io/gateway-name=gw) with one container "agentgateway".
-func (k *KwokCluster) GatewayProxyPod(t testing.TB, ns, gw, name string) *LogPod {
-	t.Helper()
-	return k.CreateLogPod(t, LogPodOptions{Namespace: ns, Name: name,
-		Labels: map[string]string{AppNameLabel: gw, GatewayNameLabel: gw}})
-}
-
-// WaitLogsServed waits until GET pods/<name>/log answers for every container (kwok has seen the Pod, its node
-// and its Logs object).
-func (k *KwokCluster) WaitLogsServed(t testing.TB, lp *LogPod) {
-	t.Helper()
-	kc := k.Kube()
-	for cn := range lp.Files {
-		var last error
-		err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-			_, last = kc.CoreV1().Pods(lp.Namespace).GetLogs(lp.Name, &corev1.PodLogOptions{Container: cn, LimitBytes: ptr(int64(1))}).DoRaw(ctx)
-			return last == nil, nil
-		})
-		if err != nil {
-			t.Fatalf("logs of %s/%s container %s not served by kwok: %v; kwok log: %s", lp.Namespace, lp.Name, cn, last, k.logTail("kwok"))
-		}
-	}
-}
-
-// DeletePod deletes the Pod at once (grace period 0). Its log file stays.
-func (k *KwokCluster) DeletePod(t testing.TB, lp *LogPod) {
-	t.Helper()
-	zero := int64(0)
-	if err := k.Kube().CoreV1().Pods(lp.Namespace).Delete(context.Background(), lp.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
-		t.Fatalf("deleting pod %s/%s: %v", lp.Namespace, lp.Name, err)
-	}
-}
-
-// Append writes lines to the first container's log file, stamped now, in CRI format.
-func (lp *LogPod) Append(t testing.TB, lines ...string) {
-	t.Helper()
-	lp.AppendAt(t, "", time.Now(), lines...)
-}
-
-// AppendAt writes lines to container's log file (empty = the only/first container) in CRI format
-// (`<RFC3339Nano> stdout F <line>`), each stamped with ts (1µs apart so order is kept). The file is only ever
-// appended to, never truncated.
-func (lp *LogPod) AppendAt(t testing.TB, container string, ts time.Time, lines ...string) {
-	t.Helper()
-	lp.mu.Lock()
-	defer lp.mu.Unlock()
-	f := lp.Files[container]
-	if container == "" {
-		for _, name := range sortedKeys(lp.Files) {
-			f = lp.Files[name]
-			break
-		}
-	}
-	if f == "" {
-		t.Fatalf("pod %s/%s has no container %q", lp.Namespace, lp.Name, container)
-	}
-	var b bytes.Buffer
-	for i, l := range lines {
-		b.WriteString(ts.Add(time.Duration(i) * time.Microsecond).UTC().Format(time.RFC3339Nano))
-		b.WriteString(" stdout F ")
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	fh, err := os.OpenFile(f, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatalf("appending to %s: %v", f, err)
-	}
-	defer fh.Close()
-	if _, err := fh.Write(b.Bytes()); err != nil {
-		t.Fatalf("appending to %s: %v", f, err)
-	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
-
-func ptr[T any](v T) *T { return &v }

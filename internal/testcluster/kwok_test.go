@@ -11,14 +11,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // TestKwokServesAppendedLogs follows a pod's log through the real apiserver and kwok: lines already in the
 // file arrive first, lines appended while following arrive next.
 func TestKwokServesAppendedLogs(t *testing.T) {
-	k := testcluster.SharedWithKwok(t)
+	k := clustertest.SharedWithKwok(t)
 	ns := k.Namespace(t, "kwok")
 	p := k.GatewayProxyPod(t, ns, "gw", "gw-proxy-1")
 	p.Append(t, "first line")

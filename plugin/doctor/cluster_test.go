@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
 	corev1 "k8s.io/api/core/v1"
@@ -26,7 +28,7 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 const testClient = "5pk1q2abcdefghijklmnop"
 
@@ -34,7 +36,7 @@ const testClient = "5pk1q2abcdefghijklmnop"
 // controller verdicts written through the status subresource, a fake AgentCore with the runtime and a JWKS.
 type env struct {
 	t       testing.TB
-	c       *testcluster.Cluster
+	c       *clustertest.Cluster
 	ns      string
 	fake    *fakeagentcore.Server
 	rt      fakeagentcore.Runtime
@@ -62,9 +64,9 @@ func newEnv(t *testing.T) *env { return newBenchEnv(t) }
 
 func newBenchEnv(t testing.TB) *env {
 	t.Helper()
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	e := &env{t: t, c: c, ns: c.Namespace(t, "doctor"), dyn: c.Dynamic(), kube: c.Kube(), restCfg: c.Config}
-	e.fake = fakeagentcore.Start(t, fakeagentcore.Options{})
+	e.fake = agentcoretest.Start(t, fakeagentcore.Options{})
 	e.key = tokentest.RSA(t, "k1")
 	e.issuer = tokentest.NewIssuer(t, e.key)
 	rt, err := e.fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{

@@ -15,11 +15,12 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // collector gathers a follower's lines and events.
 type collector struct {
@@ -106,7 +107,7 @@ func (c *collector) lastPods() []string {
 }
 
 func TestFollowerPodsAppearAndGo(t *testing.T) {
-	k := testcluster.SharedWithKwok(t)
+	k := clustertest.SharedWithKwok(t)
 	ns := k.Namespace(t, "follow")
 	p1 := k.GatewayProxyPod(t, ns, "gw", "gw-proxy-a")
 	p2 := k.GatewayProxyPod(t, ns, "gw", "gw-proxy-b")
@@ -129,7 +130,7 @@ func TestFollowerPodsAppearAndGo(t *testing.T) {
 	})
 
 	// a third pod appears mid-stream: followed from its first line
-	p3 := k.CreateLogPod(t, testcluster.LogPodOptions{Namespace: ns, Name: "gw-proxy-c",
+	p3 := k.CreateLogPod(t, clustertest.LogPodOptions{Namespace: ns, Name: "gw-proxy-c",
 		Labels: map[string]string{testcluster.GatewayNameLabel: "gw"}, Containers: []string{"agentgateway", "sidecar"}})
 	p3.AppendAt(t, "agentgateway", time.Now(), "c1")
 	p3.AppendAt(t, "sidecar", time.Now(), "side1")
@@ -203,7 +204,7 @@ func (b *cutBody) Read(p []byte) (int, error) {
 func (b *cutBody) Close() error { return b.c.Close() }
 
 func TestFollowerResumesWithoutDuplicates(t *testing.T) {
-	k := testcluster.SharedWithKwok(t)
+	k := clustertest.SharedWithKwok(t)
 	ns := k.Namespace(t, "resume")
 	p := k.GatewayProxyPod(t, ns, "gw", "gw-proxy-r")
 	// lines 1-4 share one timestamp, so resuming must count, not only compare times
@@ -244,7 +245,7 @@ func TestFollowerResumesWithoutDuplicates(t *testing.T) {
 }
 
 func TestFollowerReadOnceMergesSinceTail(t *testing.T) {
-	k := testcluster.SharedWithKwok(t)
+	k := clustertest.SharedWithKwok(t)
 	ns := k.Namespace(t, "once")
 	a := k.GatewayProxyPod(t, ns, "gw", "gw-proxy-1")
 	b := k.GatewayProxyPod(t, ns, "gw", "gw-proxy-2")
@@ -301,7 +302,7 @@ func (w *watchCutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestFollowerWatchSurvivesTimeouts(t *testing.T) {
-	k := testcluster.SharedWithKwok(t)
+	k := clustertest.SharedWithKwok(t)
 	ns := k.Namespace(t, "watchcut")
 	a := k.GatewayProxyPod(t, ns, "gw", "gw-w1")
 	a.Append(t, "w1")

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,7 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 const client = "client-abc"
 
@@ -207,7 +207,7 @@ func TestThresholdAndBackoff(t *testing.T) {
 // Secret: the Secret never holds a token with less than 60 s left, and Cognito is called about once per
 // rotation (24–31 times), not in a loop. A burst of Cognito outages is retried with growing backoff.
 func TestWatchSimulatedDay(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ns := c.Namespace(t, "rotate-day")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

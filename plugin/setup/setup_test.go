@@ -6,18 +6,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/payments_agent-Ab12Cd34Ef"
 
 func TestSaveLoadRoundTrip(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ctx := context.Background()
 	ns := c.Namespace(t, "setup")
 	kube := c.Kube()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +15,11 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/teardown"
@@ -35,11 +37,11 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // world is the test environment: the real API server with the real CRDs, cognito-local, the fake AgentCore.
 type world struct {
-	c       *testcluster.Cluster
+	c       *clustertest.Cluster
 	cog     *cognitolocal.Server
 	fake    *fakeagentcore.Server
 	gwNS    string
@@ -49,12 +51,10 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	c := testcluster.Shared(t)
-	if _, err := os.Stat(testcluster.SharedCRDDir()); err != nil {
-		t.Skipf("Agent Gateway CRDs not available at %s", testcluster.SharedCRDDir())
-	}
-	w := &world{c: c, cog: cognitolocal.StartForTest(t, cognitolocal.Options{})}
-	w.fake = fakeagentcore.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
+	c := clustertest.Shared(t)
+	clustertest.NeedAgentGatewayCRDs(t)
+	w := &world{c: c, cog: cognitotest.StartForTest(t, cognitolocal.Options{})}
+	w.fake = agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
 	w.cogCfg, w.fakeCfg = w.cog.AWSConfig(), w.fake.AWSConfig(w.fake.URL)
 	w.gwNS = c.Namespace(t, "gw")
 	ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	uc "github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -20,7 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/echo_agent-Ab12Cd34Ef"
 
@@ -178,7 +179,7 @@ func TestDirectWithoutARNOrRecord(t *testing.T) {
 }
 
 func TestGatewayFromRecordAndStatus(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ctx := context.Background()
 	gwNS := c.Namespace(t, "gw")
 	ns := c.Namespace(t, "setup")

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/spf13/cobra"
@@ -19,7 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // syncBuf is a goroutine-safe buffer (the command writes while the test reads).
 type syncBuf struct {
@@ -83,7 +83,7 @@ const (
 	lBinary    = "\x00\x01\x02\xff\xfe\x1b[31mred"
 )
 
-func agentGateway(t *testing.T, k *testcluster.KwokCluster, ns, name string) {
+func agentGateway(t *testing.T, k *clustertest.KwokCluster, ns, name string) {
 	t.Helper()
 	ctx := context.Background()
 	dyn := k.Dynamic()
@@ -117,7 +117,7 @@ func lines(s string) []string {
 }
 
 func TestLogsFromClusterEveryFilterAndFormat(t *testing.T) {
-	k := testcluster.SharedWithKwok(t)
+	k := clustertest.SharedWithKwok(t)
 	ns := k.Namespace(t, "logscmd")
 	agentGateway(t, k, ns, "gw") // the only Agent Gateway: found without --gateway
 	a := k.GatewayProxyPod(t, ns, "gw", "gw-7c9d-x")
@@ -223,7 +223,7 @@ func TestLogsFromClusterEveryFilterAndFormat(t *testing.T) {
 }
 
 func TestLogsFollowFlushesPerLineAndStatsOnStop(t *testing.T) {
-	k := testcluster.SharedWithKwok(t)
+	k := clustertest.SharedWithKwok(t)
 	ns := k.Namespace(t, "logsfollow")
 	a := k.GatewayProxyPod(t, ns, "gw", "gw-a")
 	a.Append(t, l200)

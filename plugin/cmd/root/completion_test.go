@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(actAsPlugin) == "1" {
 		os.Exit(Execute())
 	}
-	testcluster.Main(m)
+	clustertest.Main(m)
 }
 
 // complete runs `kubectl-agentcore __complete args...` in-process and returns the suggestions (descriptions cut
@@ -195,7 +196,7 @@ func TestKubeconfigCompletions(t *testing.T) {
 }
 
 func TestNamespaceCompletionFromCluster(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	isolate(t, "")
 	ns := c.Namespace(t, "complns")
 	kc := filepath.Join(t.TempDir(), "admin")
@@ -233,7 +234,7 @@ func TestNamespaceCompletionFromCluster(t *testing.T) {
 }
 
 func TestSecretAndRouteCompletionFromCluster(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	isolate(t, "")
 	ns := c.Namespace(t, "complref")
 	ctx := context.Background()

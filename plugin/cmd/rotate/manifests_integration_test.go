@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,7 +34,7 @@ func rbacBinding(ns, name string) *rbacv1.RoleBinding {
 // server-side applied with strict field validation to the real apiserver, and the Role grants exactly get+update
 // on the two Secrets.
 func TestPrintManifestsAcceptedByTheAPIServer(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ns := c.Namespace(t, "rotate-manifests")
 	kc := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := c.WriteKubeconfig(kc, testcluster.AdminToken, ns); err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,9 +17,12 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	rotatecmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
@@ -27,17 +31,18 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // env is one namespace on the real apiserver with a Cognito identity in cognito-local.
 type env struct {
 	t          *testing.T
-	c          *testcluster.Cluster
+	c          *clustertest.Cluster
 	cog        *cognitolocal.Server
 	kube       kubernetes.Interface
 	ns         string
@@ -47,7 +52,7 @@ type env struct {
 
 func newEnv(t *testing.T, cog *cognitolocal.Server, name string) *env {
 	t.Helper()
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	cfg := rest.CopyConfig(c.Config)
 	cfg.QPS, cfg.Burst = 200, 400
 	e := &env{t: t, c: c, cog: cog, kube: kubernetes.NewForConfigOrDie(cfg), ns: c.Namespace(t, "rotate")}
@@ -160,7 +165,7 @@ func setAWSEnv(t *testing.T, cog *cognitolocal.Server) {
 
 // TestRotate runs every cognito-local scenario as subtests of one cognito-local process.
 func TestRotate(t *testing.T) {
-	cog := cognitolocal.StartForTest(t, cognitolocal.Options{})
+	cog := cognitotest.StartForTest(t, cognitolocal.Options{})
 	setAWSEnv(t, cog)
 	t.Run("OneShotPasswordThenRefresh", func(t *testing.T) { testOneShot(t, cog) })
 	t.Run("SetupRecordAndWrongAudience", func(t *testing.T) { testRecordAndWrongAudience(t, cog) })
@@ -316,7 +321,7 @@ func keys(m map[string][]byte) []string {
 func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
 	e := newEnv(t, cog, t.Name())
 	ctx := context.Background()
-	fake := fakeagentcore.Start(t, fakeagentcore.Options{})
+	fake := agentcoretest.Start(t, fakeagentcore.Options{})
 	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
 	rt, err := fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
 		AgentRuntimeName:     aws.String("payments_agent"),
@@ -384,6 +389,8 @@ func testConcurrent(t *testing.T, cog *cognitolocal.Server) {
 		t.Fatal(err)
 	}
 	var seen []string
+	var lastRV atomic.Value // the resourceVersion of the last event the watch delivered
+	lastRV.Store("")
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)
@@ -394,6 +401,7 @@ func testConcurrent(t *testing.T, cog *cognitolocal.Server) {
 			}
 			if s, ok := ev.Object.(*corev1.Secret); ok {
 				seen = append(seen, string(s.Data["Authorization"]))
+				lastRV.Store(s.ResourceVersion)
 			}
 		}
 	}()
@@ -423,7 +431,13 @@ func testConcurrent(t *testing.T, cog *cognitolocal.Server) {
 		}
 	}
 	wg.Wait()
-	time.Sleep(500 * time.Millisecond) // let the watch deliver the last events
+	// Every writer is done: wait until the watch has delivered the Secret's last change, then stop it.
+	last := e.secret("agentcore-jwt").ResourceVersion
+	if err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		return lastRV.Load() == last, nil
+	}); err != nil {
+		t.Fatalf("the watch did not deliver the Secret's last change (resourceVersion %s; last seen %v): %v", last, lastRV.Load(), err)
+	}
 	w.Stop()
 	<-watchDone
 

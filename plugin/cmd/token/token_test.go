@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/root"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
@@ -18,7 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 const cognitoIss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
 
@@ -301,7 +302,7 @@ func TestTokenGroupWithoutTerminalPrintsHelp(t *testing.T) {
 }
 
 func TestInspectFromSecret(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ns := c.Namespace(t, "tokeninspect")
 	dir := t.TempDir()
 	t.Setenv("HOME", dir)

@@ -22,8 +22,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	teardowncmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/teardown"
 	wizardcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
@@ -40,7 +43,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-func TestMain(m *testing.M) { testcluster.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 const offlineARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/payments_agent-Ab12Cd34Ef"
 
@@ -92,7 +95,7 @@ func TestOfflineRenderGolden(t *testing.T) {
 		"rewrite-burst":           {"--mode", "rewrite", "--rate-limit", "3/minute", "--rate-limit-burst", "5"},
 		"native-enterprise-burst": {"--mode", "native", "--rate-limit", "10/second", "--rate-limit-burst", "20", "--flavor", "enterprise"},
 	}
-	var c *testcluster.Cluster
+	var c *clustertest.Cluster
 	for name, extra := range cases {
 		t.Run(name, func(t *testing.T) {
 			kc := noNetwork(t)
@@ -128,18 +131,16 @@ func TestOfflineRenderGolden(t *testing.T) {
 				}
 			}
 			if c == nil {
-				c = testcluster.Shared(t)
+				c = clustertest.Shared(t)
 			}
 			applyAll(t, c, r.out)
 		})
 	}
 }
 
-func applyAll(t *testing.T, c *testcluster.Cluster, stream string) {
+func applyAll(t *testing.T, c *clustertest.Cluster, stream string) {
 	t.Helper()
-	if _, err := os.Stat(testcluster.SharedCRDDir()); err != nil {
-		t.Skip("no Agent Gateway CRDs")
-	}
+	clustertest.NeedAgentGatewayCRDs(t)
 	a := k8sres.NewApplier(c.Dynamic(), discovery.NewDiscoveryClientForConfigOrDie(c.Config))
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader([]byte(stream)), 4096)
 	n := 0
@@ -229,12 +230,10 @@ func TestConfigFileSameKeys(t *testing.T) {
 // AgentCore (through the standard AWS endpoint variables): without --yes nothing changes; with it the setup is
 // made; the second run says it changed nothing; teardown --yes --delete-user-pool removes everything.
 func TestCommandTwiceAndTeardown(t *testing.T) {
-	c := testcluster.Shared(t)
-	if _, err := os.Stat(testcluster.SharedCRDDir()); err != nil {
-		t.Skip("no Agent Gateway CRDs")
-	}
-	cog := cognitolocal.StartForTest(t, cognitolocal.Options{})
-	fake := fakeagentcore.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
+	c := clustertest.Shared(t)
+	clustertest.NeedAgentGatewayCRDs(t)
+	cog := cognitotest.StartForTest(t, cognitolocal.Options{})
+	fake := agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
 	for _, kv := range cog.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
@@ -389,7 +388,7 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 
 // sameAsLive decodes a rendered stream, has the API server accept every document (strict server-side dry run)
 // and checks that applying each gateway object would leave the live spec as it is.
-func sameAsLive(t *testing.T, c *testcluster.Cluster, stream string) {
+func sameAsLive(t *testing.T, c *clustertest.Cluster, stream string) {
 	t.Helper()
 	a := k8sres.NewApplier(c.Dynamic(), discovery.NewDiscoveryClientForConfigOrDie(c.Config))
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader([]byte(stream)), 4096)
