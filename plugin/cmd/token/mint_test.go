@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/root"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	corev1 "k8s.io/api/core/v1"
@@ -189,7 +190,7 @@ func TestMintUsage(t *testing.T) {
 }
 
 func TestMintSecretFromKubernetesSecret(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	ns := c.Namespace(t, "tokenmint")
 	dir := t.TempDir()
 	t.Setenv("HOME", dir)
