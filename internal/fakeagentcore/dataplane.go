@@ -154,39 +154,9 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 		writeDataError(w, 500, "InternalServerException", "runtime authorizer is unreadable: "+azErr.Error())
 		return
 	}
-	auth := r.Header.Get("Authorization")
-	isBearer := len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ")
-	isSigV4 := strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ")
-	var claims map[string]any
-	switch {
-	case az == nil && isBearer:
-		writeDataError(w, 403, "AccessDeniedException", MsgMethodMismatch)
+	claims, ok := s.authorize(w, r, az, true)
+	if !ok {
 		return
-	case az == nil && !isSigV4:
-		writeDataError(w, 403, "MissingAuthenticationTokenException", MsgMissingAuthToken)
-		return
-	case az != nil && isSigV4:
-		writeDataError(w, 403, "AccessDeniedException", MsgMethodMismatch)
-		return
-	case az != nil && !isBearer:
-		base := "http://" + r.Host
-		if r.TLS != nil {
-			base = "https://" + r.Host
-		}
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer resource_metadata="%s%s/.well-known/oauth-protected-resource?qualifier=DEFAULT"`, base, r.URL.EscapedPath()))
-		writeDataError(w, 401, "UnauthorizedException", "Missing or malformed Authorization header; a Bearer token is required.")
-		return
-	case az != nil:
-		var status int
-		var msg string
-		claims, status, msg = s.validateBearer(r, az, strings.TrimSpace(auth[7:]))
-		if status != 0 {
-			if status == 401 {
-				w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			}
-			writeDataError(w, status, "AccessDeniedException", msg)
-			return
-		}
 	}
 	sid := r.Header.Get(sessionHeader)
 	if sid == "" {
@@ -208,6 +178,54 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.echo(w, r, sid, name, id, claims)
+}
+
+// authorize checks the caller's credentials the way AgentCore's inbound authorization does, for runtimes and
+// gateways alike: az nil = IAM (SigV4) only when iam is true, or no authorization at all when it is false; with a
+// JWT authorizer a bearer token is required (401 with WWW-Authenticate resource_metadata when there is none) and
+// validated (validateBearer). It writes the error answer itself and reports false when the call is refused.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, az *authorizer, iam bool) (map[string]any, bool) {
+	auth := r.Header.Get("Authorization")
+	isBearer := len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ")
+	isSigV4 := strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ")
+	var claims map[string]any
+	switch {
+	case az == nil && !iam:
+		return nil, true
+	case az == nil && isBearer:
+		writeDataError(w, 403, "AccessDeniedException", MsgMethodMismatch)
+		return nil, false
+	case az == nil && !isSigV4:
+		writeDataError(w, 403, "MissingAuthenticationTokenException", MsgMissingAuthToken)
+		return nil, false
+	case az != nil && isSigV4:
+		writeDataError(w, 403, "AccessDeniedException", MsgMethodMismatch)
+		return nil, false
+	case az != nil && !isBearer:
+		base := "http://" + r.Host
+		if r.TLS != nil {
+			base = "https://" + r.Host
+		}
+		q := ""
+		if isInvocationPath(r) {
+			q = "?qualifier=DEFAULT"
+		}
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer resource_metadata="%s%s/.well-known/oauth-protected-resource%s"`, base, r.URL.EscapedPath(), q))
+		writeDataError(w, 401, "UnauthorizedException", "Missing or malformed Authorization header; a Bearer token is required.")
+		return nil, false
+	case az != nil:
+		var status int
+		var msg string
+		claims, status, msg = s.validateBearer(r, az, strings.TrimSpace(auth[7:]))
+		if status != 0 {
+			if status == 401 {
+				w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			}
+			writeDataError(w, status, "AccessDeniedException", msg)
+			return nil, false
+		}
+	}
+	return claims, true
 }
 
 // echo answers like a tiny agent: the prompt text back, as JSON or as SSE chunks.

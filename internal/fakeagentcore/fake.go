@@ -29,6 +29,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // Options configure a Server.
@@ -87,6 +88,10 @@ type Server struct {
 
 	latency atomic.Int64
 
+	gateways     map[string]*gateway
+	gatewayOrder []string
+	mcpHandler   *mcp.StreamableHTTPHandler
+
 	keyMu    sync.Mutex
 	keyCache map[string]cached
 
@@ -125,7 +130,8 @@ func New(o Options) *Server {
 	if o.KeyCacheTTL == 0 {
 		o.KeyCacheTTL = 5 * time.Second
 	}
-	return &Server{o: o, runtimes: map[string]*runtime{}, expired: map[string]bool{}, calls: map[string]int{}, keyCache: map[string]cached{}}
+	return &Server{o: o, runtimes: map[string]*runtime{}, expired: map[string]bool{}, calls: map[string]int{}, keyCache: map[string]cached{},
+		gateways: map[string]*gateway{}, mcpHandler: newMCPHandler()}
 }
 
 // AWSConfig is an AWS config for talking to the fake at baseURL through the real SDK: static dummy credentials,
@@ -331,13 +337,24 @@ func (s *Server) Handler() http.Handler {
 			s.serveData(w, r)
 			return
 		}
+		if strings.HasPrefix(r.URL.Path, "/gateways/") {
+			s.serveGateways(w, r)
+			return
+		}
 		s.serveControl(w, r)
 	})
 }
 
 // ControlHandler serves only the control plane.
 func (s *Server) ControlHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.delay(r); s.serveControl(w, r) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.delay(r)
+		if strings.HasPrefix(r.URL.Path, "/gateways/") {
+			s.serveGateways(w, r)
+			return
+		}
+		s.serveControl(w, r)
+	})
 }
 
 // DataHandler serves only the data plane.
