@@ -1,4 +1,4 @@
-package fakeagentcore
+package fakeagentcore_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 )
 
@@ -43,7 +45,7 @@ func waitGatewayReady(t *testing.T, c *bedrockagentcorecontrol.Client, id string
 // The gateway control plane through the real SDK client: create, get, update replacing the spec, list paging and
 // the documented errors.
 func TestGatewayControlPlane(t *testing.T) {
-	f := Start(t, Options{DefaultPageSize: 2})
+	f := agentcoretest.Start(t, fakeagentcore.Options{DefaultPageSize: 2})
 	c := bedrockagentcorecontrol.NewFromConfig(f.AWSConfig(f.URL))
 	ctx := context.Background()
 	p := newIDP(t)
@@ -60,7 +62,7 @@ func TestGatewayControlPlane(t *testing.T) {
 		t.Fatalf("create = %s %s", id, aws.ToString(out.GatewayArn))
 	}
 	g := waitGatewayReady(t, c, id)
-	if aws.ToString(g.GatewayUrl) != GatewayURL(f.URL, id) || g.AuthorizerType != types.AuthorizerTypeCustomJwt || aws.ToString(g.Description) != "tools" || g.ExceptionLevel != types.ExceptionLevelDebug {
+	if aws.ToString(g.GatewayUrl) != fakeagentcore.GatewayURL(f.URL, id) || g.AuthorizerType != types.AuthorizerTypeCustomJwt || aws.ToString(g.Description) != "tools" || g.ExceptionLevel != types.ExceptionLevelDebug {
 		t.Fatalf("get = %+v", g)
 	}
 	// GetGateway by ARN too.
@@ -145,14 +147,14 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // The MCP data plane: initialize, tools/list, tools/call through the MCP SDK client, with the same bearer-token
 // checks as the runtimes' data plane.
 func TestGatewayMCP(t *testing.T) {
-	f := Start(t, Options{})
+	f := agentcoretest.Start(t, fakeagentcore.Options{})
 	p := newIDP(t)
 	g, err := f.AddGatewayJSON([]byte(`{"name":"mcp-gw","roleArn":"arn:aws:iam::123456789012:role/gw","protocolType":"MCP","authorizerType":"CUSTOM_JWT",
 		"authorizerConfiguration":{"customJWTAuthorizer":{"discoveryUrl":"` + p.discovery() + `","allowedClients":["client-1"]}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := GatewayURL(f.URL, g.ID)
+	url := fakeagentcore.GatewayURL(f.URL, g.ID)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
@@ -183,7 +185,7 @@ func TestGatewayMCP(t *testing.T) {
 	// A token for another client: 401 Claim 'client_id' value mismatch.
 	other := p.token(t, jwt.MapClaims{"client_id": "client-2"}, "k1")
 	_, err = agentproto.DoMCP(ctx, &http.Client{Transport: bearer{other, http.DefaultTransport}}, agentproto.MCPRequest{URL: url})
-	if !errors.As(err, &he) || he.Status != 401 || !strings.Contains(string(he.Body), ClaimMismatch("client_id")) {
+	if !errors.As(err, &he) || he.Status != 401 || !strings.Contains(string(he.Body), fakeagentcore.ClaimMismatch("client_id")) {
 		t.Fatalf("other client = %v (%+v)", err, he)
 	}
 	// An unknown tool is a JSON-RPC error (or a tool error result), not an HTTP failure.
@@ -193,18 +195,18 @@ func TestGatewayMCP(t *testing.T) {
 		t.Fatalf("unknown tool = %v, %+v", err, res)
 	}
 	// Authorizer NONE: no token needed.
-	if err := f.SetGatewayAuthorizer(g.ID, GatewayAuthNone, nil); err != nil {
+	if err := f.SetGatewayAuthorizer(g.ID, fakeagentcore.GatewayAuthNone, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := agentproto.DoMCP(ctx, nil, agentproto.MCPRequest{URL: url}); err != nil {
 		t.Fatalf("NONE gateway: %v", err)
 	}
 	// AWS_IAM: a bearer token is the wrong method (403).
-	if err := f.SetGatewayAuthorizer(g.ID, GatewayAuthIAM, nil); err != nil {
+	if err := f.SetGatewayAuthorizer(g.ID, fakeagentcore.GatewayAuthIAM, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err = agentproto.DoMCP(ctx, &http.Client{Transport: bearer{good, http.DefaultTransport}}, agentproto.MCPRequest{URL: url})
-	if !errors.As(err, &he) || he.Status != 403 || !strings.Contains(string(he.Body), MsgMethodMismatch) {
+	if !errors.As(err, &he) || he.Status != 403 || !strings.Contains(string(he.Body), fakeagentcore.MsgMethodMismatch) {
 		t.Fatalf("IAM gateway with a bearer token = %v", err)
 	}
 }
