@@ -45,6 +45,9 @@ func Build(ctx context.Context, d Deps, fl Flags) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.ClientCreds != nil {
+		return buildClientCreds(ctx, d, t)
+	}
 	cfg, err := d.AWSConfig(ctx, t.Region)
 	if err != nil {
 		return nil, err
@@ -91,4 +94,45 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// buildClientCreds wires an Engine that mints by OAuth 2.0 client credentials (an external identity provider).
+// The authorizer is the runtime's when AWS answers, else the one the setup record describes.
+func buildClientCreds(ctx context.Context, d Deps, t *Target) (*Setup, error) {
+	s := &Setup{Target: t}
+	if t.RuntimeARN != "" {
+		if cfg, err := d.AWSConfig(ctx, t.Region); err == nil {
+			g, gerr := awsops.NewAgentCore(cfg).GetRuntime(ctx, t.RuntimeARN)
+			if gerr == nil {
+				s.Authorizer = tokencheck.AuthorizerFromSDK(g.AuthorizerConfiguration)
+				s.AuthorizerSource = "runtime " + t.RuntimeARN
+			} else {
+				s.AuthorizerSource = fmt.Sprintf("the setup record's authorizer (GetAgentRuntime failed: %s)", strings.TrimRight(firstLine(gerr.Error()), "."))
+			}
+		} else {
+			s.AuthorizerSource = fmt.Sprintf("the setup record's authorizer (no AWS configuration: %s)", strings.TrimRight(firstLine(err.Error()), "."))
+		}
+	} else {
+		s.AuthorizerSource = "the setup record's authorizer (no runtime given)"
+	}
+	if s.Authorizer == nil && !strings.HasPrefix(s.AuthorizerSource, "runtime ") {
+		s.Authorizer = &tokencheck.Authorizer{DiscoveryURL: t.DiscoveryURL, AllowedAudience: t.Audience, AllowedClients: t.AllowedClients}
+	}
+	clock := d.Clock
+	if clock == nil {
+		clock = RealClock{}
+	}
+	req := *t.ClientCreds
+	req.HTTP = d.HTTP
+	s.Engine = &Engine{
+		ClientCreds: &req,
+		Validator:   &AuthorizerValidator{Authorizer: s.Authorizer, Client: d.HTTP},
+		Store:       &KubeStore{Kube: d.Kube, Namespace: t.Namespace, Name: t.SecretName, CredentialsName: t.CredentialsName},
+		Clock:       clock,
+		Creds:       t.Creds,
+		TokenUse:    TokenUseAccess,
+		Identity:    d.Identity,
+		MinValidity: d.MinValidity,
+	}
+	return s, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"k8s.io/client-go/kubernetes"
@@ -31,6 +32,12 @@ type Target struct {
 	Audience     []string
 
 	Creds Credentials
+
+	// ClientCreds is set when the token is minted by OAuth 2.0 client credentials (an external identity
+	// provider); its ClientSecret is filled from Creds.ClientSecret when minting.
+	ClientCreds *clientcreds.Request
+	// AllowedClients are the authorizer's allowedClients recorded by the wizard (external identity provider).
+	AllowedClients []string
 }
 
 // Flags are the command-line inputs for the no-record case (each overrides the record when set).
@@ -87,6 +94,18 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 		t.Namespace, t.SecretName, t.CredentialsName = r.Namespace, r.SecretName, r.CredentialsName()
 		t.Region, t.RuntimeARN, t.UserPoolID, t.ClientID, t.Username = r.Region, r.RuntimeARN, r.UserPoolID, r.ClientID, r.Username
 		t.TokenUse, t.DiscoveryURL, t.Audience = string(r.TokenUse), r.DiscoveryURL, r.Audience
+		if r.IdentityProvider == setup.IdPExternal {
+			if !r.ClientCredentials() {
+				return nil, fmt.Errorf("the setup %s uses a token pasted from an external identity provider (%s): rotate has nothing to renew it with. Put a new token in with kubectl agentcore wizard -n %s --identity external --token-file FILE (kubectl agentcore token mint … -o raw > FILE gets one by client credentials)",
+					r.Ref(), r.DiscoveryURL, r.Namespace)
+			}
+			t.TokenUse, t.AllowedClients = TokenUseAccess, r.AllowedClients
+			t.ClientCreds = &clientcreds.Request{TokenURL: r.TokenURL, ClientID: r.ClientID, Audience: r.TokenAudience,
+				Scopes: r.TokenScopes, AuthMethod: r.AuthMethod}
+			if r.TokenURL == "" {
+				t.ClientCreds.DiscoveryURL = r.DiscoveryURL
+			}
+		}
 	} else {
 		t.Namespace = fl.Namespace
 		if t.Namespace == "" {
@@ -120,6 +139,9 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 		if i := strings.IndexByte(t.UserPoolID, '_'); i > 0 && strings.Count(t.UserPoolID[:i], "-") >= 2 {
 			t.Region = t.UserPoolID[:i] // pool ids are <region>_<id> (cognito-local's local_… is not a region)
 		}
+	}
+	if t.ClientCreds != nil {
+		return t, resolveClientSecret(ctx, kube, t, fl, prompt)
 	}
 	var missing []string
 	if t.UserPoolID == "" {
@@ -178,6 +200,43 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 	}
 	t.Creds.UserPoolID, t.Creds.ClientID, t.Creds.Username = t.UserPoolID, t.ClientID, t.Username
 	return t, nil
+}
+
+// resolveClientSecret reads the client secret of a client-credentials setup: --client-secret-from, else the
+// credentials Secret, else $AGENTCORE_CLIENT_SECRET.
+func resolveClientSecret(ctx context.Context, kube kubernetes.Interface, t *Target, fl Flags, prompt func(string) (string, error)) error {
+	if err := ValidateSource("client-secret-from", fl.ClientSecretFrom); err != nil {
+		return err
+	}
+	if fl.ClientSecretFrom != "" {
+		v, err := readSource(ctx, kube, t.Namespace, "client-secret-from", fl.ClientSecretFrom, prompt)
+		t.Creds.ClientSecret = v
+		return err
+	}
+	if t.CredentialsName != "" {
+		s, err := k8sres.GetSecret(ctx, kube, t.Namespace, t.CredentialsName)
+		switch {
+		case err == nil:
+			t.Creds.ClientSecret, _ = k8sres.SecretValue(s, setup.KeyClientSecret)
+		case !strings.Contains(err.Error(), "not found"):
+			return err
+		}
+	}
+	if t.Creds.ClientSecret == "" {
+		t.Creds.ClientSecret = os.Getenv(EnvClientSecret)
+	}
+	if t.Creds.ClientSecret == "" {
+		return fmt.Errorf("no client secret for client %s: the credentials Secret %s has no %s key. Store it there (the wizard does), or pass --client-secret-from env:VAR|secret:NAME/KEY|prompt",
+			t.ClientCreds.ClientID, k8sres.Ref(t.Namespace, orDefault(t.CredentialsName, setup.DefaultRecordName+setup.CredentialsSuffix)), setup.KeyClientSecret)
+	}
+	return nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
 }
 
 // FindRecord reads the setup record: namespace's when -n was given; the kubeconfig namespace's when the flags name

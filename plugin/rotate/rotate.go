@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
@@ -144,6 +145,9 @@ type Engine struct {
 	TokenUse string
 	// Identity is written in the rotated-by annotation (e.g. "kubectl-agentcore/v1.2.3 (watch)").
 	Identity string
+	// ClientCreds, when set, mints by OAuth 2.0 client credentials (an external identity provider) instead of
+	// Minter; the client secret is Creds.ClientSecret.
+	ClientCreds *clientcreds.Request
 	// MinValidity is how far ahead a freshly minted token's exp must be for it to be written
 	// (0 = DefaultMinValidity). Lower it (not below LowestMinValidity) only for short-lived test pools.
 	MinValidity time.Duration
@@ -182,8 +186,9 @@ const (
 
 // Methods of minting.
 const (
-	MethodRefresh  = "refresh-token"
-	MethodPassword = "password"
+	MethodRefresh           = "refresh-token"
+	MethodPassword          = "password"
+	MethodClientCredentials = "client-credentials"
 )
 
 // Result of one rotation; renders as text, TUI or JSON.
@@ -262,7 +267,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 		tok = toks.AccessToken
 	}
 	if tok == "" {
-		return fail(StageMint, fmt.Errorf("Cognito returned no %s token. Check the app client's token settings", e.tokenUse()))
+		return fail(StageMint, fmt.Errorf("the identity provider returned no %s token. Check the app client's token settings", e.tokenUse()))
 	}
 
 	exp, err := e.Validator.Validate(ctx, tok)
@@ -325,6 +330,15 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 // mint prefers the refresh token and falls back to the password when the refresh token is refused.
 func (e *Engine) mint(ctx context.Context, cur Stored) (Tokens, string, string, error) {
 	c := e.Creds
+	if e.ClientCreds != nil {
+		req := *e.ClientCreds
+		req.ClientSecret = c.ClientSecret
+		res, err := clientcreds.Mint(ctx, req)
+		if err != nil {
+			return Tokens{}, "", "", err
+		}
+		return Tokens{AccessToken: res.Token, ExpiresIn: res.ExpiresIn}, MethodClientCredentials, "", nil
+	}
 	if c.RefreshToken != "" {
 		user := cur.Claims.CognitoUsername
 		if user == "" {

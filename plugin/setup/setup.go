@@ -119,6 +119,16 @@ type Record struct {
 	Audience         []string `json:"audience,omitempty"`
 	TokenUse         TokenUse `json:"tokenUse,omitempty"`
 
+	// How an external identity provider's token is obtained: TokenSourceClientCredentials (the plugin mints it
+	// with ClientID and the credentials Secret's client secret at TokenURL, or at the token endpoint of
+	// DiscoveryURL's document) or TokenSourcePasted ("" for external: pasted, nothing to renew it with).
+	TokenSource    string   `json:"tokenSource,omitempty"`
+	TokenURL       string   `json:"tokenUrl,omitempty"`
+	TokenAudience  string   `json:"tokenAudience,omitempty"` // the audience asked for (Auth0 audience / resource)
+	TokenScopes    []string `json:"tokenScopes,omitempty"`
+	AuthMethod     string   `json:"authMethod,omitempty"`     // basic | post ("" = what discovery accepts)
+	AllowedClients []string `json:"allowedClients,omitempty"` // the authorizer's allowedClients, when derived
+
 	GatewayNamespace string `json:"gatewayNamespace"`
 	GatewayName      string `json:"gatewayName"`
 
@@ -168,6 +178,17 @@ type Credentials struct {
 // Empty reports whether nothing is stored.
 func (c Credentials) Empty() bool {
 	return c.ClientSecret == "" && c.Password == "" && c.RefreshToken == ""
+}
+
+// Token sources of an external identity provider.
+const (
+	TokenSourceClientCredentials = "client-credentials"
+	TokenSourcePasted            = "pasted"
+)
+
+// ClientCredentials reports whether the plugin mints this setup's token by OAuth 2.0 client credentials.
+func (r Record) ClientCredentials() bool {
+	return r.IdentityProvider == IdPExternal && r.TokenSource == TokenSourceClientCredentials
 }
 
 // Keys of the record's Secret.
@@ -246,6 +267,9 @@ func (r Record) Data() map[string]string {
 		"createdNamespace": strconv.FormatBool(r.CreatedNamespace), "createdUserPool": strconv.FormatBool(r.CreatedUserPool),
 		"rateLimit": r.RateLimit, "corsOrigins": strings.Join(r.CORSOrigins, ","), "corsMethods": strings.Join(r.CORSMethods, ","),
 		"corsHeaders": strings.Join(r.CORSHeaders, ","), "creatingUserPool": r.CreatingUserPool,
+		"tokenSource": r.TokenSource, "tokenUrl": r.TokenURL, "tokenAudience": r.TokenAudience,
+		"tokenScopes": strings.Join(r.TokenScopes, " "), "authMethod": r.AuthMethod,
+		"allowedClients": strings.Join(r.AllowedClients, ","),
 	}
 	if r.RateLimitBurst > 0 {
 		d["rateLimitBurst"] = strconv.Itoa(int(r.RateLimitBurst))
@@ -281,6 +305,8 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 		RateLimit: d["rateLimit"], CreatingUserPool: d["creatingUserPool"],
 		Audience: splitList(d["audience"]), CORSOrigins: splitList(d["corsOrigins"]),
 		CORSMethods: splitList(d["corsMethods"]), CORSHeaders: splitList(d["corsHeaders"]),
+		TokenSource: d["tokenSource"], TokenURL: d["tokenUrl"], TokenAudience: d["tokenAudience"],
+		TokenScopes: strings.Fields(d["tokenScopes"]), AuthMethod: d["authMethod"], AllowedClients: splitList(d["allowedClients"]),
 	}
 	if n, err := strconv.ParseInt(d["rateLimitBurst"], 10, 32); err == nil && n > 0 {
 		r.RateLimitBurst = int32(n)

@@ -217,7 +217,11 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		if cfg.ExternalToken == "" {
 			d = "no token given: the Secret gets a placeholder until you put a token in it"
 		}
-		p.add(Item{Step: StepIdentity, Kind: "aws", Action: ActionSkip, Target: "external identity provider " + rec.Issuer, Detail: d})
+		idp := rec.Issuer
+		if idp == "" {
+			idp = rec.DiscoveryURL
+		}
+		p.add(Item{Step: StepIdentity, Kind: "aws", Action: ActionSkip, Target: "external identity provider " + idp, Detail: d})
 	default:
 		steps, err := env.Cognito.PlanIdentity(ctx, identitySpec(cfg, rec, s.Creds))
 		if err != nil {

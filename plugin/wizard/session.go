@@ -258,7 +258,12 @@ func (s *Session) desiredRecord() setup.Record {
 		r.IdentityProvider = a.Identity
 		if a.Identity == IdentityExternal {
 			r.DiscoveryURL, r.Audience = a.DiscoveryURL, a.Audience
-			r.Issuer = strings.TrimSuffix(a.DiscoveryURL, "/.well-known/openid-configuration")
+			r.TokenSource = setup.TokenSourcePasted
+			// The issuer is the token's iss byte for byte (AgentCore compares it exactly; Auth0's ends with "/"):
+			// never derived from the discovery URL.
+			if t, err := tokencheck.Parse(cfg.ExternalToken); err == nil {
+				r.Issuer = t.Issuer
+			}
 		} else {
 			r.UserPoolName, r.UserPoolID, r.ClientID, r.Username = a.UserPoolName, a.UserPoolID, a.ClientID, a.Username
 		}

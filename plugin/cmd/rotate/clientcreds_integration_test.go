@@ -1,0 +1,168 @@
+package rotate_test
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	actypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// wholeJWT matches an unmasked JWT; masked ones stop after ten characters.
+var wholeJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`)
+
+// TestRotateClientCredentials: a setup whose token comes from an external identity provider by OAuth 2.0 client
+// credentials (the real oidc-provider, Auth0-like issuer with a trailing slash) is rotated from its record and
+// credentials Secret, validated against the runtime's authorizer before it is written, and a refused token (wrong
+// audience, wrong secret) leaves the Secret alone. A pasted-token setup says how to renew it.
+func TestRotateClientCredentials(t *testing.T) {
+	c := testcluster.Shared(t)
+	cfg := rest.CopyConfig(c.Config)
+	e := &env{t: t, c: c, kube: kubernetes.NewForConfigOrDie(cfg), ns: c.Namespace(t, "rotatecc")}
+	e.kubeconfig = filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.WriteKubeconfig(e.kubeconfig, testcluster.AdminToken, e.ns); err != nil {
+		t.Fatal(err)
+	}
+	const api = "https://agents.example.test/"
+	secret := oidcserver.NewSecret()
+	idp := oidcserver.Start(t, oidcserver.Options{TrailingSlash: true, StrictAuthMethod: true, AccessTokenTTL: 10 * time.Minute,
+		Resources: map[string]string{api: "agents.invoke"},
+		Clients:   []oidcserver.Client{{ID: "gateway-m2m", Secret: secret, AuthMethod: oidcserver.Post}}})
+
+	fake := fakeagentcore.Start(t, fakeagentcore.Options{})
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	rt, err := fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
+		AgentRuntimeName:     aws.String("m2m_agent"),
+		AgentRuntimeArtifact: &actypes.AgentRuntimeArtifactMemberContainerConfiguration{Value: actypes.ContainerConfiguration{ContainerUri: aws.String("img")}},
+		RoleArn:              aws.String("arn:aws:iam::123456789012:role/R"),
+		NetworkConfiguration: &actypes.NetworkConfiguration{NetworkMode: actypes.NetworkModePublic},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setAuthorizer := func(aud string) {
+		t.Helper()
+		if err := fake.SetAuthorizerJSON(rt.ID, []byte(`{"customJWTAuthorizer":{"discoveryUrl":"`+idp.DiscoveryURL()+`","allowedAudience":["`+aud+`"]}}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setAuthorizer(api)
+
+	ctx := context.Background()
+	rec := &setup.Record{Namespace: e.ns, Name: setup.DefaultRecordName, Region: "us-east-1", RuntimeARN: rt.ARN, Mode: setup.ModeRewrite,
+		IdentityProvider: setup.IdPExternal, Issuer: idp.Issuer, DiscoveryURL: idp.DiscoveryURL(), Audience: []string{api},
+		ClientID: "gateway-m2m", TokenSource: setup.TokenSourceClientCredentials, TokenAudience: api, AuthMethod: "post",
+		TokenUse: setup.TokenUseAccess, GatewayNamespace: "agentgateway-system", GatewayName: "agentgateway-proxy", SecretName: "agentcore-jwt"}
+	if err := setup.Save(ctx, e.kube, rec, &setup.Credentials{ClientSecret: secret}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := setup.Load(ctx, e.kube, e.ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Issuer != idp.Issuer || !strings.HasSuffix(back.Issuer, "/") || !back.ClientCredentials() || back.AuthMethod != "post" {
+		t.Fatalf("record round trip: issuer %q (want %q byte for byte), source %q, method %q", back.Issuer, idp.Issuer, back.TokenSource, back.AuthMethod)
+	}
+	e.createSecret("agentcore-jwt", map[string]string{"Authorization": "Bearer placeholder"}, nil, nil)
+
+	var minted []string
+	check := func(r result) {
+		t.Helper()
+		all := r.out + r.err
+		if strings.Contains(all, secret) {
+			t.Fatalf("the client secret appears in the output:\n%s", all)
+		}
+		for _, tok := range minted {
+			if strings.Contains(all, tok) {
+				t.Fatalf("a minted token appears in the output:\n%s", all)
+			}
+		}
+		if wholeJWT.MatchString(all) {
+			t.Fatalf("a whole JWT appears in the output:\n%s", all)
+		}
+	}
+	r := e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns)
+	if r.code != 0 || !strings.Contains(r.out, "claims against runtime "+rt.ARN) {
+		t.Fatalf("rotation by client credentials: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	good := e.secret("agentcore-jwt")
+	value := string(good.Data["Authorization"])
+	minted = append(minted, strings.TrimPrefix(value, "Bearer "))
+	check(r)
+	tok, err := tokencheck.Parse(strings.TrimPrefix(value, "Bearer "))
+	if err != nil {
+		t.Fatalf("the Secret holds %v", err)
+	}
+	if tok.Issuer != idp.Issuer || len(tok.Audience) != 1 || tok.Audience[0] != api || tok.ClientID != "gateway-m2m" {
+		t.Fatalf("stored token: iss %q aud %v client %q", tok.Issuer, tok.Audience, tok.ClientID)
+	}
+	if v := tokencheck.Verify(ctx, tok, tokencheck.Sources{DiscoveryURL: idp.DiscoveryURL()}); !v.Verified {
+		t.Fatalf("stored token signature: %v", v.Err)
+	}
+	if ev := idp.Events(); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Post || ev[0].Resource != api {
+		t.Fatalf("the IdP saw %+v", ev)
+	}
+
+	// Fresh: nothing minted. Forced: a new token.
+	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns, "--min-remaining", "5m")
+	check(r)
+	if r.code != 0 || len(idp.Events()) != 1 {
+		t.Fatalf("a fresh token was replaced: code %d, %d mints\n%s%s", r.code, len(idp.Events()), r.out, r.err)
+	}
+
+	// The runtime now wants another audience: the new token is refused and the Secret keeps the old one.
+	setAuthorizer("https://someone-else.example.test/")
+	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns, "--force")
+	check(r)
+	if r.code != 1 || !strings.Contains(r.err, "refused and not written") || !strings.Contains(r.err, "authorizer.audience") {
+		t.Fatalf("wrong audience: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
+		t.Fatal("a refused token changed the Secret")
+	}
+	setAuthorizer(api)
+
+	// A wrong secret in the credentials Secret: one line naming invalid_client, never the secret.
+	wrong := oidcserver.NewSecret()
+	if err := setup.SaveCredentials(ctx, e.kube, rec, setup.Credentials{ClientSecret: wrong}); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns, "--force")
+	check(r)
+	if r.code != 1 || !strings.Contains(r.err, "invalid_client") || strings.Contains(r.err, wrong) || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
+		t.Fatalf("wrong secret: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
+		t.Fatal("a failed mint changed the Secret")
+	}
+
+	// A pasted token (wizard --identity external --token-file): rotate says so and how to renew it.
+	pasted := *rec
+	pasted.Namespace = c.Namespace(t, "rotatepasted")
+	pasted.TokenSource, pasted.ClientID, pasted.TokenAudience, pasted.AuthMethod = setup.TokenSourcePasted, "", "", ""
+	if err := setup.Save(ctx, e.kube, &pasted, nil); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", pasted.Namespace)
+	if r.code != 1 || !strings.Contains(r.err, "pasted") || !strings.Contains(r.err, "--token-file") || strings.Contains(r.err, "no setup record") {
+		t.Fatalf("pasted setup: code %d\n%s%s", r.code, r.out, r.err)
+	}
+}
