@@ -12,8 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	actypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"k8s.io/client-go/kubernetes"
@@ -28,7 +30,7 @@ var wholeJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\
 // credentials Secret, validated against the runtime's authorizer before it is written, and a refused token (wrong
 // audience, wrong secret) leaves the Secret alone. A pasted-token setup says how to renew it.
 func TestRotateClientCredentials(t *testing.T) {
-	c := testcluster.Shared(t)
+	c := clustertest.Shared(t)
 	cfg := rest.CopyConfig(c.Config)
 	e := &env{t: t, c: c, kube: kubernetes.NewForConfigOrDie(cfg), ns: c.Namespace(t, "rotatecc")}
 	e.kubeconfig = filepath.Join(t.TempDir(), "kubeconfig")
@@ -41,7 +43,7 @@ func TestRotateClientCredentials(t *testing.T) {
 		Resources: map[string]string{api: "agents.invoke"},
 		Clients:   []oidcserver.Client{{ID: "gateway-m2m", Secret: secret, AuthMethod: oidcserver.Post}}})
 
-	fake := fakeagentcore.Start(t, fakeagentcore.Options{})
+	fake := agentcoretest.Start(t, fakeagentcore.Options{})
 	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
