@@ -1,0 +1,308 @@
+package awsops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/aws/smithy-go"
+)
+
+// GatewayAPI is the part of the bedrockagentcorecontrol client that reads and changes AgentCore Gateways (the
+// managed MCP servers in front of tools).
+type GatewayAPI interface {
+	GetGateway(ctx context.Context, in *bedrockagentcorecontrol.GetGatewayInput, optFns ...func(*bedrockagentcorecontrol.Options)) (*bedrockagentcorecontrol.GetGatewayOutput, error)
+	UpdateGateway(ctx context.Context, in *bedrockagentcorecontrol.UpdateGatewayInput, optFns ...func(*bedrockagentcorecontrol.Options)) (*bedrockagentcorecontrol.UpdateGatewayOutput, error)
+	ListGateways(ctx context.Context, in *bedrockagentcorecontrol.ListGatewaysInput, optFns ...func(*bedrockagentcorecontrol.Options)) (*bedrockagentcorecontrol.ListGatewaysOutput, error)
+}
+
+// GatewayARN is a parsed AgentCore Gateway ARN: arn:<partition>:bedrock-agentcore:<region>:<account>:gateway/<id>.
+type GatewayARN struct {
+	Partition, Region, Account, GatewayID string
+}
+
+var gatewayIDRe = regexp.MustCompile(`^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`)
+
+// ParseGatewayARN validates an AgentCore Gateway ARN.
+func ParseGatewayARN(s string) (GatewayARN, error) {
+	bad := func(why string) (GatewayARN, error) {
+		return GatewayARN{}, fmt.Errorf("invalid gateway ARN %q: %s (want arn:aws:bedrock-agentcore:<region>:<account>:gateway/<gateway id>)", s, why)
+	}
+	parts := strings.SplitN(strings.TrimSpace(s), ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" {
+		return bad("not an ARN")
+	}
+	switch parts[1] {
+	case "aws", "aws-cn", "aws-us-gov":
+	default:
+		return bad("unknown partition " + parts[1])
+	}
+	if parts[2] != "bedrock-agentcore" {
+		return bad("service is " + parts[2] + ", not bedrock-agentcore")
+	}
+	if !regionRe.MatchString(parts[3]) {
+		return bad("bad region " + parts[3])
+	}
+	if !accountRe.MatchString(parts[4]) {
+		return bad("account must be 12 digits")
+	}
+	id, ok := strings.CutPrefix(parts[5], "gateway/")
+	if !ok {
+		return bad("resource is not gateway/<id>")
+	}
+	if !gatewayIDRe.MatchString(id) {
+		return bad("gateway id " + id + " is not <name>-<10 lowercase alphanumerics>")
+	}
+	return GatewayARN{Partition: parts[1], Region: parts[3], Account: parts[4], GatewayID: id}, nil
+}
+
+func (a GatewayARN) String() string {
+	return fmt.Sprintf("arn:%s:bedrock-agentcore:%s:%s:gateway/%s", a.Partition, a.Region, a.Account, a.GatewayID)
+}
+
+// GatewayIDFrom accepts a gateway id or ARN and returns the id.
+func GatewayIDFrom(idOrARN string) (string, error) {
+	s := strings.TrimSpace(idOrARN)
+	if strings.HasPrefix(s, "arn:") {
+		a, err := ParseGatewayARN(s)
+		if err != nil {
+			return "", err
+		}
+		return a.GatewayID, nil
+	}
+	if !gatewayIDRe.MatchString(s) {
+		return "", fmt.Errorf("invalid gateway id %q: want <name>-<10 lowercase alphanumerics> or a gateway ARN", s)
+	}
+	return s, nil
+}
+
+// GatewayMCPURL is the gateway's MCP endpoint as AgentCore publishes it
+// (https://<gateway id>.gateway.bedrock-agentcore.<region>.amazonaws.com/mcp); used when GetGateway's gatewayUrl
+// is not at hand (an offline render).
+func GatewayMCPURL(id, region string) string {
+	suffix := "amazonaws.com"
+	if strings.HasPrefix(region, "cn-") {
+		suffix = "amazonaws.com.cn"
+	}
+	return fmt.Sprintf("https://%s.gateway.bedrock-agentcore.%s.%s/mcp", id, region, suffix)
+}
+
+func (a *AgentCore) gateways() (GatewayAPI, error) {
+	if g, ok := a.API.(GatewayAPI); ok {
+		return g, nil
+	}
+	return nil, errors.New("this AgentCore client cannot read gateways")
+}
+
+// GetGateway reads one gateway (id or ARN).
+func (a *AgentCore) GetGateway(ctx context.Context, idOrARN string) (*bedrockagentcorecontrol.GetGatewayOutput, error) {
+	id, err := GatewayIDFrom(idOrARN)
+	if err != nil {
+		return nil, err
+	}
+	api, err := a.gateways()
+	if err != nil {
+		return nil, err
+	}
+	g, err := api.GetGateway(ctx, &bedrockagentcorecontrol.GetGatewayInput{GatewayIdentifier: aws.String(id)})
+	if err != nil {
+		return nil, fmt.Errorf("reading AgentCore gateway %s: %w", id, ExplainAgentCore(err))
+	}
+	return g, nil
+}
+
+// GatewayUpdateFieldsNotFromGet are the UpdateGatewayInput fields UpdateGatewayInputFromGet does not copy from
+// GetGatewayOutput, with the reason; every other field is copied by name (a test enforces it).
+var GatewayUpdateFieldsNotFromGet = map[string]string{
+	"GatewayIdentifier": "path label, set from the gateway id",
+}
+
+// UpdateGatewayInputFromGet builds an UpdateGatewayInput that re-applies everything the gateway has now.
+// UpdateGateway, like UpdateAgentRuntime, replaces the spec: every field GetGatewayOutput also has is copied by
+// reflection, so fields added by newer SDKs are kept too.
+func UpdateGatewayInputFromGet(g *bedrockagentcorecontrol.GetGatewayOutput) *bedrockagentcorecontrol.UpdateGatewayInput {
+	in := &bedrockagentcorecontrol.UpdateGatewayInput{}
+	dst := reflect.ValueOf(in).Elem()
+	src := reflect.ValueOf(g).Elem()
+	for i := 0; i < dst.NumField(); i++ {
+		f := dst.Type().Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		if _, skip := GatewayUpdateFieldsNotFromGet[f.Name]; skip {
+			continue
+		}
+		sf, ok := src.Type().FieldByName(f.Name)
+		if !ok || !sf.Type.AssignableTo(f.Type) {
+			continue
+		}
+		dst.Field(i).Set(src.FieldByIndex(sf.Index))
+	}
+	in.GatewayIdentifier = g.GatewayId
+	return in
+}
+
+// ErrGatewayTypeChange is returned (wrapped in *GatewayTypeChangeError) when SetGatewayAuthorizer would change a
+// gateway whose authorizer type is AWS_IAM or NONE and the change was not confirmed.
+var ErrGatewayTypeChange = errors.New("the gateway's authorizer type would change")
+
+// GatewayTypeChangeError names the gateway and its current authorizer type.
+type GatewayTypeChangeError struct {
+	GatewayID, Name, From string
+}
+
+func (e *GatewayTypeChangeError) Error() string {
+	what := map[string]string{"AWS_IAM": "accepts IAM (SigV4) callers only", "NONE": "accepts every caller without authorization"}[e.From]
+	return fmt.Sprintf("gateway %s (%s) has authorizer type %s (%s); switching it to CUSTOM_JWT changes who can call it. Confirm the change (--yes, or answer yes in the plan) or pick another gateway",
+		e.Name, e.GatewayID, e.From, what)
+}
+
+func (e *GatewayTypeChangeError) Unwrap() error { return ErrGatewayTypeChange }
+
+// SetGatewayOptions tune SetGatewayAuthorizer.
+type SetGatewayOptions struct {
+	Progress func(status string, waited time.Duration)
+	NoWait   bool
+	// ConfirmTypeChange allows changing a gateway whose authorizer type is AWS_IAM or NONE.
+	ConfirmTypeChange bool
+}
+
+// SetGatewayResult says what SetGatewayAuthorizer did.
+type SetGatewayResult struct {
+	Changed bool
+	// PreviousType and Previous are the authorizer before the change.
+	PreviousType types.AuthorizerType
+	Previous     types.AuthorizerConfiguration
+	Gateway      *bedrockagentcorecontrol.GetGatewayOutput
+}
+
+// SetGatewayAuthorizer makes the gateway's inbound authorization CUSTOM_JWT with newAuth: Get, copy every field,
+// change the authorizer, Update, wait until READY. Nothing is sent when it already has exactly that. A gateway
+// whose type is AWS_IAM or NONE is changed only with o.ConfirmTypeChange (else *GatewayTypeChangeError).
+func (a *AgentCore) SetGatewayAuthorizer(ctx context.Context, idOrARN string, newAuth types.AuthorizerConfiguration, o SetGatewayOptions) (SetGatewayResult, error) {
+	id, err := GatewayIDFrom(idOrARN)
+	if err != nil {
+		return SetGatewayResult{}, err
+	}
+	g, err := a.GetGateway(ctx, id)
+	if err != nil {
+		return SetGatewayResult{}, err
+	}
+	switch g.Status {
+	case types.GatewayStatusCreating, types.GatewayStatusUpdating:
+		if g, err = a.WaitGatewayReady(ctx, id, o.Progress); err != nil {
+			return SetGatewayResult{}, err
+		}
+	case types.GatewayStatusDeleting:
+		return SetGatewayResult{}, fmt.Errorf("gateway %s is being deleted. Pick another gateway", id)
+	}
+	res := SetGatewayResult{PreviousType: g.AuthorizerType, Previous: g.AuthorizerConfiguration, Gateway: g}
+	if g.AuthorizerType == types.AuthorizerTypeCustomJwt && AuthorizerEqual(g.AuthorizerConfiguration, newAuth) {
+		return res, nil
+	}
+	if (g.AuthorizerType == types.AuthorizerTypeAwsIam || g.AuthorizerType == types.AuthorizerTypeNone) && !o.ConfirmTypeChange {
+		return res, &GatewayTypeChangeError{GatewayID: id, Name: aws.ToString(g.Name), From: string(g.AuthorizerType)}
+	}
+	in := UpdateGatewayInputFromGet(g)
+	in.AuthorizerType = types.AuthorizerTypeCustomJwt
+	in.AuthorizerConfiguration = newAuth
+	api, err := a.gateways()
+	if err != nil {
+		return res, err
+	}
+	if _, err := api.UpdateGateway(ctx, in); err != nil {
+		return res, fmt.Errorf("updating the authorizer of gateway %s: %w", id, ExplainAgentCore(err))
+	}
+	res.Changed = true
+	if o.NoWait {
+		return res, nil
+	}
+	final, err := a.WaitGatewayReady(ctx, id, o.Progress)
+	if err != nil {
+		return res, err
+	}
+	res.Gateway = final
+	return res, nil
+}
+
+// WaitGatewayReady polls GetGateway until READY; FAILED / UPDATE_UNSUCCESSFUL return an *UpdateFailedError with
+// the status reasons, running out of WaitTimeout a *WaitTimeoutError.
+func (a *AgentCore) WaitGatewayReady(ctx context.Context, idOrARN string, progress func(status string, waited time.Duration)) (*bedrockagentcorecontrol.GetGatewayOutput, error) {
+	id, err := GatewayIDFrom(idOrARN)
+	if err != nil {
+		return nil, err
+	}
+	api, err := a.gateways()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	deadline := start.Add(a.timeout())
+	last := "unknown"
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for gateway %s to become READY (last status %s): %w", id, last, ctx.Err())
+		case <-t.C:
+		}
+		g, err := api.GetGateway(ctx, &bedrockagentcorecontrol.GetGatewayInput{GatewayIdentifier: aws.String(id)})
+		if err != nil {
+			var ae smithy.APIError
+			if errors.As(err, &ae) && (ae.ErrorCode() == "ThrottlingException" || ae.ErrorCode() == "InternalServerException") && time.Now().Before(deadline) {
+				t.Reset(a.poll())
+				continue
+			}
+			return nil, fmt.Errorf("waiting for gateway %s to become READY (last status %s): %w", id, last, ExplainAgentCore(err))
+		}
+		last = string(g.Status)
+		if progress != nil {
+			progress(last, time.Since(start))
+		}
+		switch g.Status {
+		case types.GatewayStatusReady:
+			return g, nil
+		case types.GatewayStatusFailed, types.GatewayStatusUpdateUnsuccessful:
+			return g, &UpdateFailedError{RuntimeID: "gateway " + id, Status: last, FailureReason: strings.Join(g.StatusReasons, "; ")}
+		case types.GatewayStatusDeleting:
+			return g, fmt.Errorf("gateway %s is being deleted. Pick another gateway", id)
+		}
+		if !time.Now().Before(deadline) {
+			return g, &WaitTimeoutError{RuntimeID: "gateway " + id, LastStatus: last, Waited: time.Since(start)}
+		}
+		next := a.poll()
+		if rem := time.Until(deadline); rem < next {
+			next = rem
+		}
+		t.Reset(next)
+	}
+}
+
+// ListGateways lists every gateway in the region (all pages).
+func (a *AgentCore) ListGateways(ctx context.Context) ([]types.GatewaySummary, error) {
+	api, err := a.gateways()
+	if err != nil {
+		return nil, err
+	}
+	var out []types.GatewaySummary
+	var next *string
+	for {
+		page, err := api.ListGateways(ctx, &bedrockagentcorecontrol.ListGatewaysInput{NextToken: next})
+		if err != nil {
+			return nil, fmt.Errorf("listing AgentCore gateways: %w", ExplainAgentCore(err))
+		}
+		out = append(out, page.Items...)
+		if page.NextToken == nil || *page.NextToken == "" {
+			return out, nil
+		}
+		next = page.NextToken
+	}
+}
