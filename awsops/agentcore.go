@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 )
 
@@ -473,33 +474,24 @@ func ExplainAgentCore(err error) error {
 	}
 	switch ae.ErrorCode() {
 	case "ValidationException":
-		return &explained{err, fmt.Sprintf("AgentCore rejected the request (ValidationException): %s Check the values (discovery URL must end in /.well-known/openid-configuration, lists need at least one entry)", msg)}
+		return explain.New(err, fmt.Sprintf("AgentCore rejected the request (ValidationException): %s Check the values (discovery URL must end in /.well-known/openid-configuration, lists need at least one entry)", msg))
 	case "AccessDeniedException":
-		return &explained{err, fmt.Sprintf("access denied (AccessDeniedException): %s The AWS identity needs bedrock-agentcore:GetAgentRuntime, UpdateAgentRuntime and ListAgentRuntimes (and iam:PassRole on the runtime's role for updates)", msg)}
+		return explain.New(err, fmt.Sprintf("access denied (AccessDeniedException): %s The AWS identity needs bedrock-agentcore:GetAgentRuntime, UpdateAgentRuntime and ListAgentRuntimes (and iam:PassRole on the runtime's role for updates)", msg))
 	case "ResourceNotFoundException":
-		return &explained{err, fmt.Sprintf("runtime not found (ResourceNotFoundException): %s Check the runtime id/ARN and that --region is the runtime's region", msg)}
+		return explain.New(err, fmt.Sprintf("runtime not found (ResourceNotFoundException): %s Check the runtime id/ARN and that --region is the runtime's region", msg))
 	case "ConflictException":
-		return &explained{err, fmt.Sprintf("the runtime is busy (ConflictException): %s Another change is in progress; wait until it is READY and retry", msg)}
+		return explain.New(err, fmt.Sprintf("the runtime is busy (ConflictException): %s Another change is in progress; wait until it is READY and retry", msg))
 	case "ThrottlingException":
-		return &explained{err, fmt.Sprintf("AgentCore throttled the request (ThrottlingException): %s Retry in a few seconds", msg)}
+		return explain.New(err, fmt.Sprintf("AgentCore throttled the request (ThrottlingException): %s Retry in a few seconds", msg))
 	case "ServiceQuotaExceededException":
-		return &explained{err, fmt.Sprintf("an AgentCore quota is exhausted (ServiceQuotaExceededException): %s Delete unused resources or request a quota increase in Service Quotas", msg)}
+		return explain.New(err, fmt.Sprintf("an AgentCore quota is exhausted (ServiceQuotaExceededException): %s Delete unused resources or request a quota increase in Service Quotas", msg))
 	case "InternalServerException":
-		return &explained{err, fmt.Sprintf("AgentCore had an internal error (InternalServerException): %s Retry; if it persists, check the AWS Health Dashboard", msg)}
+		return explain.New(err, fmt.Sprintf("AgentCore had an internal error (InternalServerException): %s Retry; if it persists, check the AWS Health Dashboard", msg))
 	case "MissingAuthenticationTokenException":
-		return &explained{err, "the request reached AgentCore unsigned (MissingAuthenticationTokenException). Provide AWS credentials (AWS_PROFILE, aws sso login), and check any AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL override"}
+		return explain.New(err, "the request reached AgentCore unsigned (MissingAuthenticationTokenException). Provide AWS credentials (AWS_PROFILE, aws sso login), and check any AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL override")
 	}
 	return Explain(err)
 }
-
-// explained keeps the original error reachable with errors.As while printing the explanation.
-type explained struct {
-	err error
-	msg string
-}
-
-func (e *explained) Error() string { return e.msg }
-func (e *explained) Unwrap() error { return e.err }
 
 // The AWS CLI prints authorizerConfiguration as JSON ({"customJWTAuthorizer":{"discoveryUrl":…}}). The
 // conversions below use the SDK's own serializer and deserializer (a client whose HTTP transport never leaves the

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 )
 
 // Options are the --region and --profile flags. Empty values defer to the AWS SDK's own resolution.
@@ -69,18 +71,18 @@ func Explain(err error) error {
 		code := ae.ErrorCode()
 		switch code {
 		case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
-			return fmt.Errorf("AWS credentials have expired (%s). Refresh them (aws sso login, or new keys) and retry", code)
+			return explain.Newf(err, "AWS credentials have expired (%s). Refresh them (aws sso login, or new keys) and retry", code)
 		case "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException":
-			return fmt.Errorf("AWS rejected the credentials (%s). Check AWS_PROFILE / AWS_ACCESS_KEY_ID", code)
+			return explain.Newf(err, "AWS rejected the credentials (%s). Check AWS_PROFILE / AWS_ACCESS_KEY_ID", code)
 		}
-		return fmt.Errorf("%s: %s", code, ae.ErrorMessage())
+		return explain.Newf(err, "%s: %s", code, ae.ErrorMessage())
 	}
 	switch {
 	case strings.Contains(msg, "failed to retrieve credentials"), strings.Contains(msg, "no EC2 IMDS role found"),
 		strings.Contains(msg, "get credentials"):
-		return errors.New("no AWS credentials found. Set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
+		return explain.New(err, "no AWS credentials found. Set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
 	case strings.Contains(msg, "token has expired"), strings.Contains(msg, "SSO session"):
-		return errors.New("the AWS SSO session has expired. Run aws sso login and retry")
+		return explain.New(err, "the AWS SSO session has expired. Run aws sso login and retry")
 	}
 	return err
 }

@@ -16,6 +16,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 )
 
@@ -203,11 +204,11 @@ func ExplainCognito(err error, secrets ...string) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		e := Explain(err)
-		return &explained{err, redact.Strings(e.Error(), secrets...)}
+		return explain.New(err, redact.Strings(e.Error(), secrets...))
 	}
 	code, msg := ae.ErrorCode(), redact.Strings(ae.ErrorMessage(), secrets...)
 	lm := strings.ToLower(msg)
-	say := func(s string) error { return &explained{err, s} }
+	say := func(s string) error { return explain.New(err, s) }
 	switch code {
 	case "NotAuthorizedException":
 		switch {
@@ -253,5 +254,5 @@ func ExplainCognito(err error, secrets ...string) error {
 		return say("the user pool is not configured for this (InvalidUserPoolConfigurationException: " + msg + ")")
 	}
 	e := Explain(err)
-	return &explained{err, redact.Strings(e.Error(), secrets...)}
+	return explain.New(err, redact.Strings(e.Error(), secrets...))
 }

@@ -4,51 +4,55 @@ package k8sres
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"strings"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// ExplainConfig turns a kubeconfig loading error into one line with the next step.
+// ErrNoKubeconfig says no cluster is configured at all (no kubeconfig, no --server, not in a pod).
+var ErrNoKubeconfig = errors.New("no kubeconfig found: no cluster is configured. Set KUBECONFIG or pass --kubeconfig")
+
+// ExplainConfig turns a kubeconfig loading error into one line with the next step; the result unwraps to err.
 func ExplainConfig(err error) error {
 	if err == nil {
 		return nil
 	}
 	switch {
 	case clientcmd.IsEmptyConfig(err):
-		return errors.New("no kubeconfig found: no cluster is configured. Set KUBECONFIG or pass --kubeconfig")
+		return explain.New(err, ErrNoKubeconfig.Error())
 	case errors.Is(err, os.ErrNotExist), strings.Contains(err.Error(), "no such file or directory"):
-		return fmt.Errorf("loading kubeconfig: %s. Check --kubeconfig or KUBECONFIG", firstLine(err))
+		return explain.Newf(err, "loading kubeconfig: %s. Check --kubeconfig or KUBECONFIG", firstLine(err))
 	case strings.Contains(err.Error(), "context") && strings.Contains(err.Error(), "does not exist"):
-		return fmt.Errorf("loading kubeconfig: %s. List contexts with kubectl config get-contexts", firstLine(err))
+		return explain.Newf(err, "loading kubeconfig: %s. List contexts with kubectl config get-contexts", firstLine(err))
 	}
-	return fmt.Errorf("loading kubeconfig: %s", firstLine(err))
+	return explain.Newf(err, "loading kubeconfig: %s", firstLine(err))
 }
 
 // Explain turns an API error into one line naming the verb and resource, with what to do next.
-// what is what the caller was doing, e.g. "reading Secret agentcore/agentcore-jwt".
+// what is what the caller was doing, e.g. "reading Secret agentcore/agentcore-jwt". The result unwraps to err, so
+// apierrors.IsNotFound and friends still answer on it.
 func Explain(what string, err error) error {
 	if err == nil {
 		return nil
 	}
 	switch {
 	case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "because it is being terminated"):
-		return fmt.Errorf("%s: its namespace is being deleted (Terminating). Wait until it is gone, or use another namespace", what)
+		return explain.Newf(err, "%s: its namespace is being deleted (Terminating). Wait until it is gone, or use another namespace", what)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("%s: forbidden (%s). Ask your cluster admin for RBAC", what, forbiddenDetail(err))
+		return explain.Newf(err, "%s: forbidden (%s). Ask your cluster admin for RBAC", what, forbiddenDetail(err))
 	case apierrors.IsNotFound(err):
-		return fmt.Errorf("%s: not found", what)
+		return explain.Newf(err, "%s: not found", what)
 	case apierrors.IsUnauthorized(err):
-		return fmt.Errorf("%s: the cluster rejected the credentials (401). Refresh your kubeconfig login", what)
+		return explain.Newf(err, "%s: the cluster rejected the credentials (401). Refresh your kubeconfig login", what)
 	case isUnreachable(err):
-		return fmt.Errorf("%s: cluster unreachable (%s). Check the kube context and network", what, firstLine(err))
+		return explain.Newf(err, "%s: cluster unreachable (%s). Check the kube context and network", what, firstLine(err))
 	}
-	return fmt.Errorf("%s: %s", what, firstLine(err))
+	return explain.Newf(err, "%s: %s", what, firstLine(err))
 }
 
 // forbiddenDetail extracts `cannot <verb> resource "<r>"` from the API server's message.

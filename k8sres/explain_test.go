@@ -24,7 +24,11 @@ func TestExplain(t *testing.T) {
 		{errors.New(`Get "https://127.0.0.1:1/api": dial tcp 127.0.0.1:1: connect: connection refused`), []string{"cluster unreachable"}},
 	}
 	for _, c := range cases {
-		got := Explain("updating Secret agentcore/agentcore-jwt", c.err).Error()
+		explained := Explain("updating Secret agentcore/agentcore-jwt", c.err)
+		if !errors.Is(explained, c.err) {
+			t.Errorf("Explain(%v) lost its cause", c.err)
+		}
+		got := explained.Error()
 		if !strings.HasPrefix(got, "updating Secret agentcore/agentcore-jwt: ") || strings.Contains(got, "\n") {
 			t.Errorf("bad shape: %q", got)
 		}
@@ -33,5 +37,19 @@ func TestExplain(t *testing.T) {
 				t.Errorf("Explain(%v) = %q, want it to contain %q", c.err, got, w)
 			}
 		}
+	}
+}
+
+// The explanation replaces the message, not the cause: callers can still ask the API machinery what happened.
+func TestExplainKeepsAPIStatus(t *testing.T) {
+	err := Explain("reading Secret a/b", apierrors.NewNotFound(schema.GroupResource{Resource: "secrets"}, "b"))
+	if err.Error() != "reading Secret a/b: not found" {
+		t.Fatalf("message changed: %q", err)
+	}
+	if !apierrors.IsNotFound(err) {
+		t.Fatal("apierrors.IsNotFound is false after Explain")
+	}
+	if apierrors.IsForbidden(err) {
+		t.Fatal("apierrors.IsForbidden is true for a NotFound")
 	}
 }

@@ -3,9 +3,11 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 )
 
-// Exit codes shared by every command (../shared/docs/ux.md).
+// Exit codes shared by every command (README: 0 ok · 1 failed · 2 usage · 3 checks found problems).
 const (
 	ExitOK       = 0
 	ExitFailure  = 1
@@ -37,8 +39,9 @@ func UsageErrorf(format string, a ...any) error {
 // ErrFindings says the command ran and reported problems (exit 3); the report was already printed.
 var ErrFindings = &ExitError{Code: ExitFindings}
 
-// Fail builds the one-line error the UX guide asks for: "<what failed>: <why>. <what to do next>".
-// next may be empty.
+// Fail builds the one-line error every command prints: "<what failed>: <why>. <what to do next>". next may be
+// empty. The result unwraps to why, so errors.Is / errors.As (apierrors.IsNotFound, an ExitError's code, …)
+// still see the cause.
 func Fail(what string, why error, next string) error {
 	msg := what
 	if why != nil {
@@ -47,7 +50,7 @@ func Fail(what string, why error, next string) error {
 	if next != "" {
 		msg += ". " + next
 	}
-	return errors.New(msg)
+	return explain.New(why, msg)
 }
 
 // NotImplemented is what a command whose issue is not done yet returns: said plainly, exit 1.

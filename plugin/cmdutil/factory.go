@@ -4,7 +4,6 @@ package cmdutil
 
 import (
 	"context"
-	"errors"
 	"os"
 	"sync"
 	"time"
@@ -58,7 +57,7 @@ func (f *Factory) RESTConfig() (*rest.Config, error) {
 		// client-go falls back to http://localhost:8080 when nothing is configured; say so instead.
 		if raw, err := f.KubeFlags.ToRawKubeConfigLoader().RawConfig(); err == nil && len(raw.Clusters) == 0 &&
 			(f.KubeFlags.APIServer == nil || *f.KubeFlags.APIServer == "") && os.Getenv("KUBERNETES_SERVICE_HOST") == "" {
-			f.restErr = errors.New("no kubeconfig found: no cluster is configured. Set KUBECONFIG or pass --kubeconfig")
+			f.restErr = k8sres.ErrNoKubeconfig
 			return
 		}
 		cfg.UserAgent = "kubectl-agentcore/" + Version

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
@@ -84,7 +85,7 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 		rec, err := setup.Resolve(ctx, d.deps.Kube, o.Namespace)
 		if err != nil {
 			if errors.Is(err, setup.ErrNotFound) {
-				return nil, fmt.Errorf("%s. Or name the objects: --route NS/NAME [--secret NS/NAME] [--runtime-arn ARN]", strings.TrimSuffix(err.Error(), "."))
+				return nil, explain.Newf(err, "%s. Or name the objects: --route NS/NAME [--secret NS/NAME] [--runtime-arn ARN]", strings.TrimSuffix(err.Error(), "."))
 			}
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -91,12 +92,12 @@ func routePath(ctx context.Context, dyn dynamic.Interface, l Lookup) (path, host
 	if l.RouteName != "" {
 		route, err = dyn.Resource(HTTPRouteGVR).Namespace(l.RouteNamespace).Get(ctx, l.RouteName, metav1.GetOptions{})
 		if err != nil {
-			return "", "", fmt.Errorf("reading HTTPRoute %s/%s: %s", l.RouteNamespace, l.RouteName, apiReason(err))
+			return "", "", explain.Newf(err, "reading HTTPRoute %s/%s: %s", l.RouteNamespace, l.RouteName, apiReason(err))
 		}
 	} else {
 		list, err := dyn.Resource(HTTPRouteGVR).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return "", "", fmt.Errorf("listing HTTPRoutes: %s", apiReason(err))
+			return "", "", explain.Newf(err, "listing HTTPRoutes: %s", apiReason(err))
 		}
 		var attached, managed []*unstructured.Unstructured
 		for i := range list.Items {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -272,7 +273,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 
 	exp, err := e.Validator.Validate(ctx, tok)
 	if err != nil {
-		return fail(StageValidate, fmt.Errorf("the new token was refused and not written: %s. %s", trimDot(err.Error()), keepNote(cur, now)))
+		return fail(StageValidate, explain.Newf(err, "the new token was refused and not written: %s. %s", trimDot(err.Error()), keepNote(cur, now)))
 	}
 	now = e.Clock.Now()
 	if minv := e.minValidity(); exp.Sub(now) < minv-expSlack {
@@ -319,7 +320,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 	}
 	if toks.RefreshToken != "" && toks.RefreshToken != e.Creds.RefreshToken {
 		if err := e.Store.SaveRefreshToken(wctx, toks.RefreshToken); err != nil {
-			return res, &Error{Stage: StageWrite, Err: fmt.Errorf("the token was written, but storing Cognito's new refresh token failed: %s", trimDot(err.Error()))}
+			return res, &Error{Stage: StageWrite, Err: explain.Newf(err, "the token was written, but storing Cognito's new refresh token failed: %s", trimDot(err.Error()))}
 		}
 		e.Creds.RefreshToken = toks.RefreshToken
 		res.RefreshTokenRotated = true
@@ -353,7 +354,7 @@ func (e *Engine) mint(ctx context.Context, cur Stored) (Tokens, string, string, 
 		}
 		toks, perr := e.Minter.MintWithPassword(ctx, c)
 		if perr != nil {
-			return Tokens{}, "", "", fmt.Errorf("%s; the password fallback failed too: %s", trimDot(err.Error()), perr.Error())
+			return Tokens{}, "", "", explain.Newf(errors.Join(err, perr), "%s; the password fallback failed too: %s", trimDot(err.Error()), perr.Error())
 		}
 		return toks, MethodPassword, "the refresh token was refused (" + trimDot(err.Error()) + "); used the password", nil
 	}

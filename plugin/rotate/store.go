@@ -2,9 +2,9 @@ package rotate
 
 import (
 	"context"
-	"fmt"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -83,7 +83,7 @@ func (s *KubeStore) SaveRefreshToken(ctx context.Context, rt string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s", trimDot(err.Error()))
+		return explain.New(err, trimDot(err.Error()))
 	}
 	return nil
 }

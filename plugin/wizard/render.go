@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -51,7 +52,7 @@ func LiveSession(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 		return nil, err
 	}
 	if err := kinds.Require(); err != nil {
-		return nil, fmt.Errorf("%s. Or pass --offline to render for a cluster that has them", trimDot(err.Error()))
+		return nil, explain.Newf(err, "%s. Or pass --offline to render for a cluster that has them", trimDot(err.Error()))
 	}
 	s := &Session{Cfg: cfg, Kinds: kinds}
 	if _, err := k8sres.GetGateway(ctx, env.Dynamic, nil, cfg.GatewayNS, cfg.GatewayN); err != nil {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
@@ -233,7 +232,7 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 		return err
 	}
 	d := dr.New(o.opts, deps)
-	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+	theme := f.IO.Theme()
 
 	if f.IO.CanPrompt() && !o.outputSet && !o.NoTUI {
 		return o.runTUI(ctx, f, d, theme)
@@ -266,14 +265,11 @@ func (o *Options) runTUI(ctx context.Context, f *cmdutil.Factory, d *dr.Doctor, 
 	}
 	defer func() { cancelRun() }()
 	m := tuidoctor.New(d.Header(), start, theme)
-	final, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
-	if err != nil {
-		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
-			return nil
-		}
-		return fmt.Errorf("terminal UI: %w", err)
+	final, err := cmdutil.RunScreen(ctx, f.IO, m)
+	if err != nil || ctx.Err() != nil {
+		return err
 	}
-	if fm, ok := final.(tuidoctor.Model); ok && fm.Report().Failed() {
+	if final.Report().Failed() {
 		return cmdutil.ErrFindings
 	}
 	return nil

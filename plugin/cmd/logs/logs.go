@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	pl "github.com/kubectl-agentcore/kubectl-agentcore/plugin/logs"
@@ -146,7 +145,7 @@ func (o *Options) Run(cmd *cobra.Command, f *cmdutil.Factory) error {
 }
 
 func (o *Options) theme(f *cmdutil.Factory) style.Theme {
-	return style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+	return f.IO.Theme()
 }
 
 func (o *Options) since(f *cmdutil.Factory) time.Time {
@@ -360,12 +359,11 @@ func (o *Options) runTUI(ctx context.Context, cmd *cobra.Command, f *cmdutil.Fac
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cfg.Batches = tuilogs.Batcher(bctx, entries, events, errc, o.Buffer, tuilogs.FrameInterval)
-	final, err := tea.NewProgram(tuilogs.New(cfg), tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
+	m, err := cmdutil.RunScreen(ctx, f.IO, tuilogs.New(cfg))
 	cancel()
-	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
-		return cmdutil.Fail("running the logs screen", err, "")
+	if err != nil {
+		return err
 	}
-	m, _ := final.(tuilogs.Model)
 	if o.Stats {
 		writeStatsText(f.IO.Out, m.Report())
 	}

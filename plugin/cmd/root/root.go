@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/doctor"
@@ -24,7 +23,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/home"
-	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	"github.com/spf13/cobra"
 
 	// Auth plugins (exec, OIDC, …) so every kubeconfig kubectl accepts works here too.
@@ -58,9 +56,6 @@ With no command on a terminal it opens an interactive screen; every screen also 
 	cmd.SetIn(f.IO.In)
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%w. See 'kubectl agentcore --help'", err)}
-	})
 
 	pf := cmd.PersistentFlags()
 	f.KubeFlags.AddFlags(pf)
@@ -81,6 +76,7 @@ With no command on a terminal it opens an interactive screen; every screen also 
 		newCompletionCmd(f),
 	)
 	registerCompletions(cmd, f)
+	cmdutil.UsageErrors(cmd)
 	return cmd
 }
 
@@ -108,23 +104,12 @@ func RunContext(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		return cmdutil.ExitOK
 	}
 	code := cmdutil.ExitCode(err)
-	if isCobraUsageError(err) {
-		code = cmdutil.ExitUsage
-	}
 	var ee *cmdutil.ExitError
 	if errors.As(err, &ee) && ee.Err == nil {
 		return code // the command already reported (e.g. doctor's findings)
 	}
 	fmt.Fprintln(f.IO.ErrOut, "error: "+oneLine(redact.Text(err.Error())))
 	return code
-}
-
-func isCobraUsageError(err error) bool {
-	s := err.Error()
-	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "unknown flag") ||
-		strings.Contains(s, "accepts at most") || strings.Contains(s, "accepts 0 arg") ||
-		strings.Contains(s, "requires at least") || strings.Contains(s, "accepts between") ||
-		strings.HasPrefix(s, "invalid argument") || strings.Contains(s, "required flag(s)")
 }
 
 func oneLine(s string) string {
@@ -142,21 +127,18 @@ func runHome(cmd *cobra.Command, f *cmdutil.Factory) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+	theme := f.IO.Theme()
 	last, status := "", ""
 	for {
 		m := home.New(ctx, home.DefaultItems(), theme, homeLoaders(f))
 		m.SetCursor(last)
 		m.Status = status
-		final, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
+		final, err := cmdutil.RunScreen(ctx, f.IO, m)
 		if err != nil {
-			if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
-				return nil
-			}
-			return fmt.Errorf("terminal UI: %w", err)
+			return err
 		}
-		chosen := final.(home.Model).Chosen
-		if chosen == "" {
+		chosen := final.Chosen
+		if chosen == "" || ctx.Err() != nil {
 			return nil
 		}
 		last, status = chosen, ""
@@ -167,7 +149,7 @@ func runHome(cmd *cobra.Command, f *cmdutil.Factory) error {
 		}
 		sub.SetContext(ctx)
 		var args []string
-		for _, it := range final.(home.Model).Items {
+		for _, it := range final.Items {
 			if it.Key == chosen {
 				args = it.Args
 			}

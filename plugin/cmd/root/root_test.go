@@ -159,3 +159,26 @@ func TestErrorsAreRedacted(t *testing.T) {
 		t.Fatalf("token leaked into the error line: %s", errOut.String())
 	}
 }
+
+// Usage errors come from cobra's Args validators and flag parsing, typed as usage errors (exit 2), for every
+// command in the tree; the line keeps cobra's wording and points at the command's help.
+func TestUsageErrorsExitTwo(t *testing.T) {
+	isolate(t, "")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nosuchcommand"}, `error: unknown command "nosuchcommand" for "kubectl agentcore". See 'kubectl agentcore --help'`},
+		{[]string{"--nosuchflag"}, `error: unknown flag: --nosuchflag. See 'kubectl agentcore --help'`},
+		{[]string{"version", "extra"}, `error: unknown command "extra" for "kubectl agentcore version". See 'kubectl agentcore version --help'`},
+		{[]string{"token", "inspect", "a", "b"}, `error: accepts at most 1 arg(s), received 2. See 'kubectl agentcore token inspect --help'`},
+		{[]string{"doctor", "--timeout", "soon"}, `error: invalid argument "soon" for "--timeout" flag`},
+		{[]string{"teardown", "--yes=maybe"}, `error: invalid argument "maybe" for "-y, --yes" flag`},
+	}
+	for _, c := range cases {
+		code, out, errOut := run(t, c.args...)
+		if code != 2 || out != "" || !strings.HasPrefix(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, out, errOut, c.want)
+		}
+	}
+}

@@ -231,7 +231,7 @@ func (o *Options) Run(cmd *cobra.Command) error {
 	if o.Output != cmdutil.OutputText {
 		return cmdutil.PrintStructured(o.f.IO.Out, o.Output, res)
 	}
-	theme := style.New(o.f.IO.ColorEnabled(), o.f.IO.ASCII())
+	theme := o.f.IO.Theme()
 	RenderText(o.f.IO.Out, theme, res, s.AuthorizerSource, o.clock().Now())
 	return nil
 }

@@ -76,7 +76,7 @@ optionally the Cognito user pool (only one the wizard created), and restore the 
 			if err != nil {
 				return err
 			}
-			theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+			theme := f.IO.Theme()
 			if output == cmdutil.OutputText {
 				printPlan(f.IO.Out, theme, plan)
 			} else if dryRun {

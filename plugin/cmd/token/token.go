@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
@@ -163,7 +163,7 @@ func (o *InspectOptions) Run(ctx context.Context, f *cmdutil.Factory) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+	theme := f.IO.Theme()
 	tui := f.IO.CanPrompt() && !o.outputSet && !o.NoTUI
 
 	if !o.hasSource() && !tui {
@@ -238,11 +238,8 @@ func (o *InspectOptions) runTUI(ctx context.Context, f *cmdutil.Factory, theme s
 		}
 	}
 	m := tuitoken.New(opts)
-	_, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
-	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("terminal UI: %w", err)
-	}
-	return nil
+	_, err := cmdutil.RunScreen(ctx, f.IO, m)
+	return err
 }
 
 // readToken returns the raw token and where it came from (for error lines; never the token itself).
@@ -303,7 +300,7 @@ func (o *InspectOptions) readSecret(ctx context.Context, f *cmdutil.Factory) (st
 	s, err := k8sres.GetSecret(ctx, kc, ns, name)
 	if err != nil {
 		if strings.Contains(err.Error(), "forbidden") {
-			return "", "", fmt.Errorf("%s or pass --token-file", strings.TrimRight(err.Error(), ". "))
+			return "", "", explain.Newf(err, "%s or pass --token-file", strings.TrimRight(err.Error(), ". "))
 		}
 		return "", "", err
 	}

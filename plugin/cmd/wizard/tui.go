@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"sync"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
-	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	tw "github.com/kubectl-agentcore/kubectl-agentcore/tui/wizard"
 )
 
@@ -86,16 +84,11 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 			return env.AgentCore.ListRuntimes(ctx, awsops.ListOptions{WithAuthorizers: true})
 		}
 	}
-	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
-	m := tw.New(ctx, a, theme, l)
-	final, err := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)).Run()
+	theme := f.IO.Theme()
+	fm, err := cmdutil.RunScreen(ctx, f.IO, tw.New(ctx, a, theme, l))
 	if err != nil {
-		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
-			return nil
-		}
-		return fmt.Errorf("terminal UI: %w", err)
+		return err
 	}
-	fm := final.(*tw.Model)
 	res, rerr := fm.Result()
 	if rerr != nil {
 		return rerr

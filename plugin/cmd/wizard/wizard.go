@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
-	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	tw "github.com/kubectl-agentcore/kubectl-agentcore/tui/wizard"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/discovery"
@@ -161,7 +161,7 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	if err != nil {
 		return err
 	}
-	theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
+	theme := f.IO.Theme()
 	if o.DryRun {
 		if o.Output != cmdutil.OutputText {
 			return cmdutil.PrintStructured(f.IO.Out, o.Output, plan)
@@ -299,7 +299,7 @@ func (o *Options) liveEnv(ctx context.Context, f *cmdutil.Factory) (*wz.Env, str
 		if errors.As(err, &ue) || errors.As(err, &ne) {
 			return nil, "cluster " + cfg.Host + " unreachable", nil
 		}
-		return nil, "", fmt.Errorf("%s. Fix the cluster access, or pass --offline to render without it", trimDot(k8sres.Explain("reading the cluster for --dry-run -o yaml", err).Error()))
+		return nil, "", explain.Newf(err, "%s. Fix the cluster access, or pass --offline to render without it", trimDot(k8sres.Explain("reading the cluster for --dry-run -o yaml", err).Error()))
 	}
 	env, err := o.newEnv(ctx, f)
 	return env, "", err
