@@ -1,6 +1,7 @@
 package rotate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -11,14 +12,25 @@ import (
 )
 
 // printManifests prints the in-cluster rotator for the setup record (or for the flags, without one).
+//
+// When -n and --secret are given the flags name everything and the cluster is not read (GitOps renders offline):
+// with --user-pool-id, --client-id, --username and --credentials-secret the rotator runs from the flags alone,
+// else from the setup record the wizard keeps in that namespace (read by the pod, at its fixed name).
 func (o *Options) printManifests(ctx context.Context, fl rotate.Flags) error {
-	kube, err := o.f.KubeClient()
-	if err != nil {
-		return err
-	}
-	rec, err := rotate.FindRecord(ctx, kube, fl)
-	if err != nil {
-		return err
+	var rec *setup.Record
+	switch {
+	case fl.Namespace != "" && fl.SecretName != "":
+		if !flagsNameIdentity(fl) {
+			rec = &setup.Record{Namespace: fl.Namespace, SecretName: fl.SecretName}
+		}
+	default:
+		kube, err := o.f.KubeClient()
+		if err != nil {
+			return err
+		}
+		if rec, err = rotate.FindRecord(ctx, kube, fl); err != nil {
+			return err
+		}
 	}
 	mo := rotate.ManifestOptions{Image: o.Image, AWSRoleARN: o.AWSRoleARN, Region: fl.Region}
 	if mo.Image == "" {
@@ -61,13 +73,11 @@ func (o *Options) printManifests(ctx context.Context, fl rotate.Flags) error {
 			mo.SecretName = setup.DefaultSecretName
 		}
 		mo.CredentialsName = fl.CredentialsSecret
-		add("user-pool-id", fl.UserPoolID)
-		add("client-id", fl.ClientID)
-		add("username", fl.Username)
 	}
-	if rec == nil || fl.SecretName != "" {
-		mo.SecretName = firstNonEmpty(fl.SecretName, mo.SecretName)
-	}
+	add("user-pool-id", fl.UserPoolID) // with a record, these override it in the pod as they do here
+	add("client-id", fl.ClientID)
+	add("username", fl.Username)
+	mo.SecretName = cmp.Or(fl.SecretName, mo.SecretName)
 	if fl.CredentialsSecret != "" {
 		mo.CredentialsName = fl.CredentialsSecret
 	}
@@ -95,11 +105,7 @@ func (o *Options) printManifests(ctx context.Context, fl rotate.Flags) error {
 	return err
 }
 
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+// flagsNameIdentity reports whether the flags alone say how to mint: pool, client, user and the credentials Secret.
+func flagsNameIdentity(fl rotate.Flags) bool {
+	return fl.UserPoolID != "" && fl.ClientID != "" && fl.Username != "" && fl.CredentialsSecret != ""
 }

@@ -181,16 +181,16 @@ func (o *Options) Run(cmd *cobra.Command) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	kube, err := o.f.KubeClient()
-	if err != nil {
-		return err
-	}
 	fl, err := o.flags()
 	if err != nil {
 		return err
 	}
 	if o.PrintManifests {
 		return o.printManifests(ctx, fl)
+	}
+	kube, err := o.f.KubeClient()
+	if err != nil {
+		return err
 	}
 	var prompt func(string) (string, error)
 	if f, ok := o.f.IO.In.(*os.File); ok && o.f.IO.CanPrompt() {
