@@ -105,9 +105,10 @@ type Deps struct {
 
 // Doctor is one configured run: call Checks for the plan, then Run.
 type Doctor struct {
-	opts Options
-	deps Deps
-	st   *state
+	opts   Options
+	deps   Deps
+	st     *state
+	checks []Check
 }
 
 // New prepares a doctor. Nothing is contacted until Run.
@@ -142,6 +143,7 @@ func (d *Doctor) Checks() []Check {
 			cs = append(cs, d.probeChecks()...)
 		}
 	}
+	d.checks = cs
 	return cs
 }
 

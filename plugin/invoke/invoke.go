@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 )
 
 // SessionHeader carries the runtime session id (33–256 characters).
@@ -40,22 +42,25 @@ type Request struct {
 	Header http.Header
 	// Via says where the request goes: "gateway" or "direct" (used in explanations).
 	Via string
+	// Known, when set, is what doctor knows about the checks that can name the cause of a non-2xx answer
+	// (doctor.Doctor.Known): with it the explanation names the check doctor fails.
+	Known func(ctx context.Context, a doctor.Answer) doctor.Verdicts
 }
 
 // Result is what came back.
 type Result struct {
-	URL         string        `json:"url"`
-	Via         string        `json:"via"`
-	SessionID   string        `json:"sessionId"`
-	Status      int           `json:"status"`
-	StatusText  string        `json:"statusText"`
-	ContentType string        `json:"contentType,omitempty"`
-	Streamed    bool          `json:"streamed"`
-	Body        string        `json:"body,omitempty"`
-	Events      []string      `json:"events,omitempty"`
-	Duration    time.Duration `json:"-"`
-	DurationMS  int64         `json:"durationMs"`
-	Explanation *Explanation  `json:"explanation,omitempty"`
+	URL         string              `json:"url"`
+	Via         string              `json:"via"`
+	SessionID   string              `json:"sessionId"`
+	Status      int                 `json:"status"`
+	StatusText  string              `json:"statusText"`
+	ContentType string              `json:"contentType,omitempty"`
+	Streamed    bool                `json:"streamed"`
+	Body        string              `json:"body,omitempty"`
+	Events      []string            `json:"events,omitempty"`
+	Duration    time.Duration       `json:"-"`
+	DurationMS  int64               `json:"durationMs"`
+	Explanation *doctor.Explanation `json:"explanation,omitempty"`
 }
 
 // OK reports a 2xx answer.
@@ -176,7 +181,13 @@ func Do(ctx context.Context, client *http.Client, req Request, sink Sink) (*Resu
 	res.Duration = time.Since(start)
 	res.DurationMS = res.Duration.Milliseconds()
 	if !res.OK() {
-		e := Classify(res.Status, resp.Header, res.Body, req.Via)
+		// doctor's classifier explains the answer; invoke only renders it.
+		a := doctor.Answer{Code: res.Status, Header: resp.Header, Body: []byte(res.Body), Direct: req.Via == "direct"}
+		var v doctor.Verdicts
+		if req.Known != nil && len(doctor.Candidates(a)) > 0 {
+			v = req.Known(ctx, a)
+		}
+		e := doctor.Explain(a, v)
 		res.Explanation = &e
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -236,22 +247,17 @@ func readSSE(r io.Reader, fn func(string)) error {
 	return sc.Err()
 }
 
+// explainTransport is the one line for a call that got no answer, in the words of doctor's classifier.
 func explainTransport(url string, err error) error {
-	msg := err.Error()
-	var text string
-	switch {
-	case strings.Contains(msg, "connection refused"):
-		text = fmt.Sprintf("calling %s: connection refused (nothing listens there). Check the gateway address (kubectl agentcore doctor) or pass --gateway", url)
-	case strings.Contains(msg, "no such host"):
-		text = fmt.Sprintf("calling %s: the host name does not resolve. Check --gateway or the Gateway's address", url)
-	case strings.Contains(msg, "certificate"), strings.Contains(msg, "tls:"):
-		text = fmt.Sprintf("calling %s: TLS failed (%s). Check the gateway's certificate or use http:// for a plain listener", url, lastPart(msg))
-	case strings.Contains(msg, "deadline exceeded"), strings.Contains(msg, "Client.Timeout"):
-		text = fmt.Sprintf("calling %s: no answer before the timeout. Raise --timeout or check the gateway and the agent", url)
-	default:
-		text = fmt.Sprintf("calling %s: %s", url, lastPart(msg))
+	e := doctor.Explain(doctor.Answer{Err: err}, nil)
+	return &transportError{text: fmt.Sprintf("calling %s: %s (%s). %s", url, e.Summary, e.Cause, upperFirst(e.Next)), cause: err}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
 	}
-	return &transportError{text: text, cause: err}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // transportError is the explained line, keeping the transport error underneath so callers (doctor's
@@ -263,10 +269,3 @@ type transportError struct {
 
 func (e *transportError) Error() string { return e.text }
 func (e *transportError) Unwrap() error { return e.cause }
-
-func lastPart(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
-		return s[i+2:]
-	}
-	return s
-}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 )
 
 type recSink struct {
@@ -169,48 +171,6 @@ func TestDoConnectionRefused(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
-	bearer := http.Header{"Www-Authenticate": {`Bearer resource_metadata="https://x/.well-known/oauth-protected-resource"`}}
-	cases := []struct {
-		status int
-		h      http.Header
-		body   string
-		via    string
-		check  string
-		cause  string
-	}{
-		{401, bearer, `{"message":"Missing bearer token"}`, "direct", "", "none was sent"},
-		{401, bearer, ``, "gateway", "secret.present", "did not add"},
-		{401, nil, `{"message":"Claim 'aud' value mismatch with configuration."}`, "gateway", "authorizer.audience", "access token"},
-		{401, nil, `{"message":"Claim 'client_id' value mismatch with configuration."}`, "gateway", "authorizer.client", "client_id"},
-		{401, nil, `{"message":"Token has expired"}`, "gateway", "token.expired", "expired"},
-		{401, nil, `{"message":"Token issuer does not match the discovery issuer"}`, "gateway", "authorizer.issuer", "iss"},
-		{401, nil, `{"message":"Invalid token signature"}`, "gateway", "token.signature", "signature"},
-		{401, nil, `authentication failure: no bearer token found`, "gateway", "resources.policy", "gateway's own JWT"},
-		{403, nil, `{"message":"Authorization method mismatch. The agent is configured for SigV4"}`, "gateway", "authorizer.mode", "IAM"},
-		{403, nil, `{"Message":"Agent is configured for a different authorization token type"}`, "gateway", "authorizer.mode", "IAM"},
-		{403, nil, `{"message":"Missing Authentication Token"}`, "gateway", "resources.rewrite", "rewrite"},
-		{403, nil, `{"message":"Missing Authentication Token"}`, "direct", "authorizer.mode", "no JWT authorizer"},
-		{404, nil, `{"message":"Runtime not found: arn:aws:…"}`, "gateway", "runtime.ready", "another ARN"},
-		{404, nil, `route not found`, "gateway", "resources.route", "no route matched"},
-		{429, nil, ``, "gateway", "resources.policy", "rate limited"},
-		{429, nil, `{"message":"ThrottlingException: Rate exceeded"}`, "gateway", "runtime.ready", "throttled"},
-		{424, nil, `{"message":"RuntimeClientError"}`, "gateway", "runtime.ready", "agent container"},
-		{503, nil, `no healthy upstream`, "gateway", "resources.backend", "could not reach"},
-		{418, nil, ``, "gateway", "", "unexpected HTTP 418"},
-	}
-	for _, c := range cases {
-		h := c.h
-		if h == nil {
-			h = http.Header{}
-		}
-		e := Classify(c.status, h, c.body, c.via)
-		if e.Check != c.check || !strings.Contains(e.Cause, c.cause) || e.Next == "" {
-			t.Errorf("%d %q via %s: got check %q cause %q next %q", c.status, c.body, c.via, e.Check, e.Cause, e.Next)
-		}
-	}
-}
-
 func TestReadSSEHandlesLongLinesAndCRLF(t *testing.T) {
 	long := strings.Repeat("x", 200_000)
 	var got []string
@@ -223,10 +183,34 @@ func TestReadSSEHandlesLongLinesAndCRLF(t *testing.T) {
 func TestTransportErrorKeepsCause(t *testing.T) {
 	cause := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	err := explainTransport("http://127.0.0.1:1/x", cause)
-	if !strings.Contains(err.Error(), "connection refused (nothing listens there)") {
+	if !strings.Contains(err.Error(), "connection refused (nothing listens there") {
 		t.Fatalf("explained text: %v", err)
 	}
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatal("the transport error must stay reachable with errors.Is")
+	}
+}
+
+// Where the answer alone cannot tell, the explanation takes doctor's verdicts (Request.Known): a Secret holding
+// "Bearer Bearer <jwt>" gets 401 Invalid Bearer token, named as secret.bearer-form, never secret.present.
+func TestDoTakesDoctorsVerdicts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(401)
+		fmt.Fprint(w, `{"message":"Invalid Bearer token."}`)
+	}))
+	defer srv.Close()
+	var asked []string
+	known := func(_ context.Context, a doctor.Answer) doctor.Verdicts {
+		asked = doctor.Candidates(a)
+		return doctor.Verdicts{doctor.IDSecretBearer: {ID: doctor.IDSecretBearer, Status: doctor.Fail, Detail: "the value says Bearer twice (`Bearer Bearer <jwt>`)", Fix: "kubectl agentcore rotate"}}
+	}
+	res, err := Do(context.Background(), srv.Client(), Request{URL: srv.URL, Payload: []byte(`{}`), Via: "gateway", Known: known}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Explanation
+	if e == nil || e.Check != doctor.IDSecretBearer || !strings.Contains(e.Cause, "Bearer twice") || e.Next != "kubectl agentcore rotate" || len(asked) == 0 {
+		t.Fatalf("explanation %+v (asked %v)", e, asked)
 	}
 }

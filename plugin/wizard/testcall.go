@@ -27,11 +27,10 @@ type TestCall struct {
 	Source string `json:"source,omitempty"` // where the gateway address came from
 	Status int    `json:"status,omitempty"`
 	OK     bool   `json:"ok"`
-	// Summary is doctor's classification of the answer ("200 OK", "401 Claim 'aud' value mismatch", …).
+	// Summary, CheckID, Cause and Next are doctor's explanation of the answer (doctor.Explain).
 	Summary string `json:"summary"`
 	CheckID string `json:"checkId,omitempty"` // the doctor check that covers the cause
 	Cause   string `json:"cause,omitempty"`
-	Hint    string `json:"hint,omitempty"`
 	Next    string `json:"next,omitempty"`
 	// Reply is the start of the answer's body (tokens masked).
 	Reply      string `json:"reply,omitempty"`
@@ -76,32 +75,28 @@ func SendTestCall(ctx context.Context, env *Env, rec *setup.Record) (*TestCall, 
 		c.Transport = hostTransport{host: target.Host, rt: base}
 		client = &c
 	}
-	res, err := invoke.Do(ctx, client, invoke.Request{URL: target.URL, Payload: invoke.DefaultPayload(TestCallPrompt), Via: "gateway"}, nil)
+	// doctor's classifier explains the answer, with doctor's verdicts on this setup where the answer alone
+	// cannot tell (a Secret with Bearer twice, a lower-case key, a rewrite to another region).
+	dr := doctor.New(doctor.Options{Namespace: rec.Namespace}, doctor.Deps{Kube: env.Kube, Dynamic: env.Dynamic, Discovery: env.Discovery, HTTP: env.HTTP, Now: env.Now})
+	res, err := invoke.Do(ctx, client, invoke.Request{URL: target.URL, Payload: invoke.DefaultPayload(TestCallPrompt), Via: "gateway", Known: dr.Known}, nil)
 	if err != nil && res == nil {
 		if parent := context.Cause(ctx); parent == context.Canceled {
 			return nil, parent
 		}
-		// No HTTP answer: invoke's one line says what failed; doctor's classifier names the check.
-		c := doctor.ClassifyError(err)
-		tc.Summary, tc.CheckID, tc.Hint = trimDot(err.Error()), c.CheckID, c.Hint
+		// No HTTP answer: invoke's one line says what failed; the classifier names the check.
+		e := doctor.Explain(doctor.Answer{Err: err}, nil)
+		tc.Summary, tc.CheckID, tc.Cause, tc.Next = trimDot(err.Error()), e.Check, e.Cause, e.Next
 		if tc.CheckID == "" {
 			tc.CheckID = doctor.IDResourcesGateway
 		}
-		tc.Next = "run kubectl agentcore doctor"
 		return tc, nil
 	}
 	tc.Sent, tc.Status, tc.OK, tc.DurationMS = true, res.Status, res.OK(), res.DurationMS
-	if e := res.Explanation; e != nil {
-		// invoke classifies a non-2xx answer with doctor.Classify (summary, check id, hint) and adds the cause.
-		tc.Summary, tc.CheckID, tc.Hint, tc.Cause, tc.Next = e.Summary, e.Check, e.Hint, e.Cause, e.Next
+	e := doctor.Explain(doctor.Answer{Code: res.Status}, nil)
+	if res.Explanation != nil {
+		e = *res.Explanation
 	}
-	if tc.Summary == "" {
-		c := doctor.Classify(res.Status, nil, []byte(res.Body))
-		tc.Summary = c.Summary
-		if tc.CheckID == "" {
-			tc.CheckID = c.CheckID
-		}
-	}
+	tc.Summary, tc.CheckID, tc.Cause, tc.Next = e.Summary, e.Check, e.Cause, e.Next
 	reply := res.Body
 	if res.Streamed {
 		reply = strings.Join(res.Events, " ")

@@ -58,7 +58,7 @@ func (f *fakeLoaders) loaders() Loaders {
 			f.calls++
 			f.mu.Unlock()
 			return &wz.TestCall{Sent: true, URL: "http://lb.example.com:8080/agentcore", Status: 401, Summary: "401 Claim 'aud' value mismatch",
-				CheckID: "authorizer.audience", Hint: "The token's aud is not in allowedAudience.", Cause: "AgentCore's JWT authorizer found no allowed audience"}, nil
+				CheckID: "authorizer.audience", Cause: "AgentCore's JWT authorizer found no allowed audience"}, nil
 		},
 	}
 }

@@ -139,10 +139,8 @@ func PrintTestCall(w io.Writer, t style.Theme, c *wz.TestCall) {
 		}
 		return
 	}
-	for _, l := range []string{c.Cause, c.Hint} {
-		if l != "" {
-			fmt.Fprintf(w, "     %s\n", l)
-		}
+	if c.Cause != "" {
+		fmt.Fprintf(w, "     %s\n", c.Cause)
 	}
 	next := c.Next
 	if c.CheckID != "" {

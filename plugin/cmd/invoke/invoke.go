@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	uc "github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/spf13/cobra"
@@ -161,6 +162,9 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	if o.Stream {
 		req.Accept = "text/event-stream"
 	}
+	if !o.Direct && o.Gateway == "" {
+		req.Known = known(f, o.Route)
+	}
 	client := &http.Client{}
 	if target.Host != "" {
 		client.Transport = hostTransport{host: target.Host, rt: http.DefaultTransport}
@@ -219,6 +223,28 @@ func explainError(via string, t uc.Target, res *uc.Result) error {
 	}
 	fmt.Fprintf(&b, ". %s", e.Next)
 	return errors.New(b.String())
+}
+
+// known lets doctor's classifier take doctor's verdicts on the setup the call went to (nil without a cluster).
+func known(f *cmdutil.Factory, route string) func(context.Context, doctor.Answer) doctor.Verdicts {
+	kube, err := f.KubeClient()
+	if err != nil {
+		return nil
+	}
+	dyn, err := f.Dynamic()
+	if err != nil {
+		return nil
+	}
+	disc, err := f.Discovery()
+	if err != nil {
+		return nil
+	}
+	var opts doctor.Options
+	if route != "" {
+		ns, _ := f.Namespace()
+		opts.Route, _ = doctor.ParseRef(route, ns)
+	}
+	return doctor.New(opts, doctor.Deps{Kube: kube, Dynamic: dyn, Discovery: disc}).Known
 }
 
 // target picks the URL: --gateway; --direct → AgentCore's endpoint for the runtime; else the setup record and the
