@@ -96,8 +96,8 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 		t.TokenUse, t.DiscoveryURL, t.Audience = string(r.TokenUse), r.DiscoveryURL, r.Audience
 		if r.IdentityProvider == setup.IdPExternal {
 			if !r.ClientCredentials() {
-				return nil, fmt.Errorf("the setup %s uses a token pasted from an external identity provider (%s): rotate has nothing to renew it with. Put a new token in with kubectl agentcore wizard -n %s --identity external --token-file FILE (kubectl agentcore token mint … -o raw > FILE gets one by client credentials)",
-					r.Ref(), r.DiscoveryURL, r.Namespace)
+				return nil, fmt.Errorf("the setup %s uses a token pasted from an external identity provider (%s): rotate has nothing to renew it with. Let the plugin mint it by client credentials: kubectl agentcore wizard -n %s --identity external --discovery-url %s --client-id ID --client-secret-from env:VAR|secret:NAME/KEY|prompt --audience API; or put a new token in with --token-file FILE",
+					r.Ref(), r.DiscoveryURL, r.Namespace, r.DiscoveryURL)
 			}
 			t.TokenUse, t.AllowedClients = TokenUseAccess, r.AllowedClients
 			t.ClientCreds = &clientcreds.Request{TokenURL: r.TokenURL, ClientID: r.ClientID, Audience: r.TokenAudience,

@@ -256,7 +256,7 @@ func CheckAuthorizerDiscovery(tok *Token, az *Authorizer, d *Discovery, fetchErr
 			aud.Fix = FixRotateID
 		} else {
 			aud.Detail = fmt.Sprintf("the %s has no aud; the runtime checks allowedAudience %s (401 Claim 'aud' value mismatch)", tok.Kind.Describe(), list(az.AllowedAudience))
-			aud.Hint = "Request a token for the API audience (e.g. the audience parameter of the token request), or remove allowedAudience and allow by client instead." + bothNote
+			aud.Hint = fmt.Sprintf("Request a token for the API audience (a client-credentials setup: --audience %s with kubectl agentcore wizard or token mint), or remove allowedAudience and allow by client instead.%s", az.AllowedAudience[0], bothNote)
 			if tok.ClientID != "" {
 				aud.Fix = updateFix(az, func(n *Authorizer) { n.AllowedAudience = nil; addUnique(&n.AllowedClients, tok.ClientID) })
 			}
@@ -268,7 +268,7 @@ func CheckAuthorizerDiscovery(tok *Token, az *Authorizer, d *Discovery, fetchErr
 			aud.Detail = fmt.Sprintf("this Cognito ID token is for app client %s, not in allowedAudience %s", list(tok.Audience), list(az.AllowedAudience))
 			aud.Hint = "Mint the token from the app client the runtime allows, or add this client id to allowedAudience." + bothNote
 		} else {
-			aud.Hint = "Request the token for an allowed audience, or add its aud to allowedAudience." + bothNote
+			aud.Hint = fmt.Sprintf("Request the token for an allowed audience (a client-credentials setup: --audience %s with kubectl agentcore wizard or token mint), or add its aud to allowedAudience.%s", az.AllowedAudience[0], bothNote)
 		}
 		aud.Fix = updateFix(az, func(n *Authorizer) { addUnique(&n.AllowedAudience, tok.Audience[0]) })
 	}

@@ -141,6 +141,8 @@ func TestCheckAuthorizer(t *testing.T) {
 			{"authorizer.audience", "fail", "for app client [5pk1q2], not in allowedAudience [zzz]", `"allowedAudience":["zzz","5pk1q2"]`}}},
 		{"audience: Auth0 array aud, one matches", auth0, &tokencheck.Authorizer{DiscoveryURL: "https://t.auth0.com/.well-known/openid-configuration", AllowedAudience: []string{"https://api"}}, "https://t.auth0.com/", []want{
 			{"authorizer.audience", "pass", "", ""}}},
+		{"audience: Auth0 token for another API says --audience", auth0, &tokencheck.Authorizer{DiscoveryURL: "https://t.auth0.com/.well-known/openid-configuration", AllowedAudience: []string{"https://agents"}}, "https://t.auth0.com/", []want{
+			{"authorizer.audience", "fail", "--audience https://agents", `"allowedAudience":["https://agents","https://api"]`}}},
 		{"client holds (access token)", access, az(func(a *tokencheck.Authorizer) { a.AllowedClients = []string{"5pk1q2"} }), cognitoIss, []want{
 			{"authorizer.client", "pass", `client_id "5pk1q2"`, ""}, {"authorizer.audience", "skip", "", ""}}},
 		{"client: Cognito ID token", id, az(func(a *tokencheck.Authorizer) { a.AllowedClients = []string{"5pk1q2"} }), cognitoIss, []want{

@@ -4,6 +4,8 @@
 package wizard
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"sigs.k8s.io/yaml"
 )
@@ -36,6 +40,13 @@ type Answers struct {
 	DiscoveryURL string   `json:"discovery-url,omitempty"`
 	Audience     []string `json:"audience,omitempty"`
 	TokenFile    string   `json:"token-file,omitempty"` // external IdP: a file holding the token (never argv)
+	// External IdP by OAuth 2.0 client credentials (with ClientID): where the secret comes from (env:VAR,
+	// secret:[NS/]NAME/KEY, prompt), the token endpoint when not from the discovery document, scopes, and the
+	// client authentication method (basic | post). Audience is then the audience asked for.
+	ClientSecretFrom string   `json:"client-secret-from,omitempty"`
+	TokenURL         string   `json:"token-url,omitempty"`
+	Scopes           []string `json:"scope,omitempty"`
+	AuthMethod       string   `json:"auth-method,omitempty"`
 	// Token is an external IdP token pasted in the TUI. Never a flag or a --config key (nothing secret in argv
 	// or in files the wizard reads as answers).
 	Token string `json:"-"`
@@ -100,6 +111,10 @@ func (a Answers) Merge(b Answers) Answers {
 	str(&a.DiscoveryURL, b.DiscoveryURL)
 	list(&a.Audience, b.Audience)
 	str(&a.TokenFile, b.TokenFile)
+	str(&a.ClientSecretFrom, b.ClientSecretFrom)
+	str(&a.TokenURL, b.TokenURL)
+	list(&a.Scopes, b.Scopes)
+	str(&a.AuthMethod, b.AuthMethod)
 	a.SkipAuthorizer = a.SkipAuthorizer || b.SkipAuthorizer
 	str(&a.RouteNamespace, b.RouteNamespace)
 	str(&a.PathPrefix, b.PathPrefix)
@@ -130,6 +145,15 @@ func FromRecord(r *setup.Record) Answers {
 	if r.IdentityProvider == setup.IdPExternal {
 		a.Identity, a.DiscoveryURL, a.Audience = IdentityExternal, r.DiscoveryURL, r.Audience
 		a.UserPoolName, a.UserPoolID, a.ClientID, a.Username = "", "", "", ""
+		if r.ClientCredentials() {
+			// A rerun mints again with the client secret the first run stored.
+			a.ClientID, a.TokenURL, a.Scopes, a.AuthMethod = r.ClientID, r.TokenURL, r.TokenScopes, r.AuthMethod
+			a.ClientSecretFrom = "secret:" + r.Namespace + "/" + r.CredentialsName() + "/" + setup.KeyClientSecret
+			a.Audience = nil
+			if r.TokenAudience != "" {
+				a.Audience = []string{r.TokenAudience}
+			}
+		}
 	} else if r.IdentityProvider == setup.IdPCognito {
 		a.Identity = IdentityCognito
 	}
@@ -148,8 +172,12 @@ type Config struct {
 	RateLimit *k8sres.RateLimit
 	CORS      *k8sres.CORS
 	TokenUse  setup.TokenUse
-	// ExternalToken is the token read from TokenFile (external IdP).
+	// ExternalToken is the token read from TokenFile (external IdP), or minted by ClientCreds.
 	ExternalToken string `json:"-"`
+	// ClientCreds is set for an external IdP by client credentials; MintExternal fills its secret and mints.
+	ClientCreds *clientcreds.Request `json:"-"`
+	// Minted says how ExternalToken was minted (nil when pasted).
+	Minted *clientcreds.Result `json:"-"`
 }
 
 // Gateway is namespace/name.
@@ -261,10 +289,42 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 			} else if u, err := url.Parse(a.DiscoveryURL); err != nil || u.Scheme == "" || u.Host == "" || !strings.HasSuffix(u.Path, "/.well-known/openid-configuration") {
 				return nil, fmt.Errorf("invalid --discovery-url %q: want https://<issuer>/.well-known/openid-configuration", a.DiscoveryURL)
 			}
-			if len(a.Audience) == 0 {
-				missing = append(missing, "--audience")
-			}
 			c.TokenUse = setup.TokenUseAccess
+			if a.ClientID == "" && a.ClientSecretFrom == "" {
+				if len(a.Audience) == 0 {
+					missing = append(missing, "--audience")
+				}
+				break
+			}
+			// By client credentials: the token is minted before anything changes and the authorizer derived from it.
+			switch {
+			case a.ClientID == "":
+				missing = append(missing, "--client-id")
+			case a.ClientSecretFrom == "":
+				missing = append(missing, "--client-secret-from")
+			case a.TokenFile != "":
+				return nil, errors.New("--token-file and --client-secret-from are two ways to get the token: give one")
+			case len(a.Audience) > 1:
+				return nil, errors.New("--audience: with client credentials give the one audience to ask the identity provider for (the authorizer's allowedAudience comes from the token)")
+			case len(a.Audience) == 0 && len(a.Scopes) == 0:
+				missing = append(missing, "--audience or --scope (what the token is for)")
+			}
+			if err := secretsource.Validate("client-secret-from", a.ClientSecretFrom); err != nil {
+				return nil, err
+			}
+			req := &clientcreds.Request{ClientID: a.ClientID, Scopes: a.Scopes, AuthMethod: a.AuthMethod, TokenURL: a.TokenURL}
+			if len(a.Audience) == 1 {
+				req.Audience = a.Audience[0]
+			}
+			if req.TokenURL == "" {
+				req.DiscoveryURL = a.DiscoveryURL
+			}
+			if a.ClientID != "" && a.DiscoveryURL != "" {
+				if err := req.Validate(); err != nil {
+					return nil, err
+				}
+			}
+			c.ClientCreds = req
 		default:
 			return nil, fmt.Errorf("invalid --identity %q: use cognito or external", a.Identity)
 		}
@@ -321,4 +381,21 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 		return c, &MissingError{Missing: missing}
 	}
 	return c, nil
+}
+
+// MintExternal mints the external identity provider's token by client credentials (cfg.ClientCreds, with the
+// secret read by the caller) so that a wrong secret, audience or scope stops the wizard before anything changes.
+func MintExternal(ctx context.Context, cfg *Config, secret string) error {
+	if cfg.ClientCreds == nil {
+		return nil
+	}
+	req := *cfg.ClientCreds
+	req.ClientSecret = secret
+	res, err := clientcreds.Mint(ctx, req)
+	if err != nil {
+		return fmt.Errorf("③ identity: minting a token for client %s: %w. Nothing was changed", req.ClientID, err)
+	}
+	cfg.ClientCreds.ClientSecret = secret
+	cfg.ExternalToken, cfg.Minted = res.Token, res
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -214,6 +215,10 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		p.add(Item{Step: StepIdentity, Kind: "aws", Action: ActionSkip, Target: "identity", Detail: "sigv4: the proxy signs with its own AWS credentials; no Cognito, no token Secret"})
 	case cfg.Answers.Identity == IdentityExternal:
 		d := "token from --token-file"
+		if m := cfg.Minted; m != nil {
+			d = fmt.Sprintf("token minted by client credentials at %s (client %s, %s); authorizer from the token: %s",
+				m.TokenURL, m.ClientID, m.AuthMethod, AuthorizerChoice(cfg.ExternalToken))
+		}
 		if cfg.ExternalToken == "" {
 			d = "no token given: the Secret gets a placeholder until you put a token in it"
 		}
@@ -450,4 +455,28 @@ func clientName(a Answers, _ setup.Record) string {
 		return a.ClientName
 	}
 	return setup.DefaultClientName
+}
+
+// AuthorizerChoice says which claim of a minted token the authorizer is derived from, and why not the others.
+func AuthorizerChoice(raw string) string {
+	t, err := tokencheck.Parse(raw)
+	if err != nil {
+		return "unknown (the token does not parse)"
+	}
+	az := tokencheck.SuggestAuthorizer(t)
+	other := ""
+	for _, c := range []string{"azp", "cid", "appid"} {
+		if v, ok := t.Claims[c].(string); ok && v != "" {
+			other += fmt.Sprintf("; %s=%s is not read by the authorizer (allowedClients checks client_id)", c, v)
+		}
+	}
+	switch {
+	case az == nil:
+		return "none (the token has no iss)"
+	case len(az.AllowedAudience) > 0:
+		return "allowedAudience=[" + az.AllowedAudience[0] + "] (aud)" + other
+	case len(az.AllowedClients) > 0:
+		return "allowedClients=[" + az.AllowedClients[0] + "] (client_id; the token has no aud)" + other
+	}
+	return "none (the token has neither aud nor client_id)" + other
 }

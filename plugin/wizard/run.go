@@ -169,6 +169,21 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 		env.emit(StepIdentity, "skipped", "sigv4")
 	case cfg.Answers.Identity == IdentityExternal:
 		token = cfg.ExternalToken
+		if cc := cfg.ClientCreds; cc != nil && cc.ClientSecret != "" {
+			// rotate mints the next tokens with this secret: keep it in the credentials Secret.
+			next := creds
+			next.ClientSecret = cc.ClientSecret
+			if next != creds {
+				if err := saveRecord(ctx, env, &rec, res, true); err != nil {
+					return fail(StepIdentity, err)
+				}
+				if err := setup.SaveCredentials(ctx, env.Kube, &rec, next); err != nil {
+					return fail(StepIdentity, err)
+				}
+				res.add(StepIdentity, actionFor(creds.Empty()), "Secret "+k8sres.Ref(rec.Namespace, rec.CredentialsName()), "client secret")
+				creds = next
+			}
+		}
 		env.emit(StepIdentity, "done", "external identity provider")
 	default:
 		spec := identitySpec(cfg, rec, creds)

@@ -259,6 +259,17 @@ func (s *Session) desiredRecord() setup.Record {
 		if a.Identity == IdentityExternal {
 			r.DiscoveryURL, r.Audience = a.DiscoveryURL, a.Audience
 			r.TokenSource = setup.TokenSourcePasted
+			if cc := cfg.ClientCreds; cc != nil {
+				r.TokenSource, r.ClientID, r.TokenURL, r.TokenAudience = setup.TokenSourceClientCredentials, cc.ClientID, cc.TokenURL, cc.Audience
+				r.TokenScopes, r.AuthMethod = cc.Scopes, cc.AuthMethod
+				// The authorizer follows the minted token: aud → allowedAudience, else client_id → allowedClients.
+				r.Audience = nil
+				if t, err := tokencheck.Parse(cfg.ExternalToken); err == nil {
+					if az := tokencheck.SuggestAuthorizer(t); az != nil {
+						r.Audience, r.AllowedClients = az.AllowedAudience, az.AllowedClients
+					}
+				}
+			}
 			// The issuer is the token's iss byte for byte (AgentCore compares it exactly; Auth0's ends with "/"):
 			// never derived from the discovery URL.
 			if t, err := tokencheck.Parse(cfg.ExternalToken); err == nil {

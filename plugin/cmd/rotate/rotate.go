@@ -21,7 +21,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // Options of the command.
@@ -192,15 +191,7 @@ func (o *Options) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	var prompt func(string) (string, error)
-	if f, ok := o.f.IO.In.(*os.File); ok && o.f.IO.CanPrompt() {
-		prompt = func(label string) (string, error) {
-			fmt.Fprintf(o.f.IO.ErrOut, "%s: ", label)
-			b, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(o.f.IO.ErrOut)
-			return strings.TrimSpace(string(b)), err
-		}
-	}
+	prompt := cmdutil.SecretPrompt(o.f.IO)
 	mode := "once"
 	if o.Watch {
 		mode = "watch"

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
@@ -224,15 +221,7 @@ func (o *MintOptions) Run(ctx context.Context) error {
 }
 
 func (o *MintOptions) readSecret(ctx context.Context) (string, error) {
-	var prompt func(string) (string, error)
-	if fh, ok := o.f.IO.In.(*os.File); ok && o.f.IO.CanPrompt() {
-		prompt = func(label string) (string, error) {
-			fmt.Fprintf(o.f.IO.ErrOut, "%s: ", label)
-			b, err := term.ReadPassword(int(fh.Fd()))
-			fmt.Fprintln(o.f.IO.ErrOut)
-			return strings.TrimSpace(string(b)), err
-		}
-	}
+	prompt := cmdutil.SecretPrompt(o.f.IO)
 	ns := ""
 	if strings.HasPrefix(o.ClientSecretFrom, secretsource.Secret) {
 		var err error

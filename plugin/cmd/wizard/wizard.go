@@ -17,11 +17,13 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	tw "github.com/kubectl-agentcore/kubectl-agentcore/tui/wizard"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
@@ -88,8 +90,12 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 	fl.StringVar(&a.Username, "username", "", "service user (default agentcore-gateway)")
 	fl.StringVar(&a.TokenUse, "token-use", "", "Cognito token the gateway sends: id (default) or access")
 	fl.StringVar(&a.DiscoveryURL, "discovery-url", "", "external IdP: https://<issuer>/.well-known/openid-configuration")
-	fl.StringSliceVar(&a.Audience, "audience", nil, "external IdP: allowed audience (repeatable)")
+	fl.StringSliceVar(&a.Audience, "audience", nil, "external IdP: allowed audience (repeatable); with --client-secret-from: the audience the token is asked for")
 	fl.StringVar(&a.TokenFile, "token-file", "", "external IdP: file holding the token for the gateway Secret")
+	fl.StringVar(&a.ClientSecretFrom, "client-secret-from", "", "external IdP by client credentials (with --client-id): env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt")
+	fl.StringVar(&a.TokenURL, "token-url", "", "external IdP by client credentials: the token endpoint (default: from --discovery-url)")
+	fl.StringArrayVar(&a.Scopes, "scope", nil, "external IdP by client credentials: a scope to ask for (repeatable)")
+	fl.StringVar(&a.AuthMethod, "auth-method", "", "external IdP by client credentials: basic or post (default: what discovery accepts, basic first)")
 	fl.BoolVar(&a.SkipAuthorizer, "skip-authorizer", false, "④ leave the runtime's authorizer as it is")
 	fl.StringVar(&a.RouteNamespace, "route-namespace", "", "⑤ namespace of the route, backend, policy and Secrets (default agentcore)")
 	fl.StringVar(&a.PathPrefix, "path-prefix", "", "path the route matches on the gateway (default /agentcore)")
@@ -151,6 +157,9 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	cfg, err := wz.Normalize(a, "")
 	if err != nil {
 		return usage(err)
+	}
+	if err := o.mintExternal(ctx, f, cfg); err != nil {
+		return err
 	}
 	applyRegion(env, f, cfg)
 	s, err := wz.Prepare(ctx, env, cfg)
@@ -230,6 +239,9 @@ func (o *Options) render(ctx context.Context, f *cmdutil.Factory, a wz.Answers) 
 	if err != nil {
 		return usage(err)
 	}
+	if err := o.mintExternal(ctx, f, cfg); err != nil {
+		return err
+	}
 	s, err := wz.OfflineSession(cfg, o.Flavor)
 	if err != nil {
 		return cmdutil.UsageErrorf("%s", err)
@@ -255,6 +267,9 @@ func (o *Options) renderLive(ctx context.Context, f *cmdutil.Factory, env *wz.En
 	cfg, err := wz.Normalize(a, "")
 	if err != nil {
 		return usage(err)
+	}
+	if err := o.mintExternal(ctx, f, cfg); err != nil {
+		return err
 	}
 	s, err := wz.LiveSession(ctx, env, cfg)
 	if err != nil {
@@ -395,4 +410,27 @@ func confirm(in io.Reader, out io.Writer, prompt string) bool {
 		return true
 	}
 	return false
+}
+
+// mintExternal reads the client secret (never an argument) and mints the external identity provider's token by
+// client credentials, before any plan or change, so a wrong secret or audience stops here.
+func (o *Options) mintExternal(ctx context.Context, f *cmdutil.Factory, cfg *wz.Config) error {
+	if cfg.ClientCreds == nil {
+		return nil
+	}
+	prompt := cmdutil.SecretPrompt(f.IO)
+	from := cfg.Answers.ClientSecretFrom
+	var kube kubernetes.Interface
+	if strings.HasPrefix(from, secretsource.Secret) {
+		kc, err := f.KubeClient()
+		if err != nil {
+			return err
+		}
+		kube = kc
+	}
+	secret, err := secretsource.Read(ctx, kube, cfg.Namespace, "client-secret-from", from, setup.KeyClientSecret, "client secret", prompt)
+	if err != nil {
+		return cmdutil.Fail("③ identity: reading the client secret", err, "Nothing was changed")
+	}
+	return wz.MintExternal(ctx, cfg, secret)
 }

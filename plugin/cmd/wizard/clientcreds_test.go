@@ -1,0 +1,197 @@
+package wizard_test
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	wizardcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+var wholeJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`)
+
+// TestExternalClientCredentialsOfflineRender: identity (c) by client credentials against the real oidc-provider:
+// the wizard mints first and derives the authorizer from the token (aud → allowedAudience), records how the
+// token is obtained and the issuer byte for byte; a wrong secret or audience stops it with one line, before any
+// change, and neither the secret nor the token is ever printed.
+func TestExternalClientCredentialsOfflineRender(t *testing.T) {
+	const api = "https://agents.example.test/"
+	secret := oidcserver.NewSecret()
+	idp := oidcserver.Start(t, oidcserver.Options{TrailingSlash: true, Auth0UnknownAudience: true,
+		Resources: map[string]string{api: "agents.invoke"},
+		Clients:   []oidcserver.Client{{ID: "gateway-m2m", Secret: secret, AuthMethod: oidcserver.Post}}})
+	kc := noNetwork(t)
+	t.Setenv("M2M_SECRET", secret)
+	base := []string{"wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--offline", "--runtime-arn", offlineARN,
+		"--gateway", "agentgateway-system/agentgateway-proxy", "--route-namespace", "agentcore-m2m", "--identity", "external",
+		"--discovery-url", idp.DiscoveryURL(), "--client-id", "gateway-m2m"}
+	leak := func(r result) {
+		t.Helper()
+		if strings.Contains(r.out+r.err, secret) || wholeJWT.MatchString(r.out+r.err) {
+			t.Fatalf("a secret or a token leaked:\n%s\n%s", r.out, r.err)
+		}
+	}
+
+	r := run(t, kc, nil, append(base, "--client-secret-from", "env:M2M_SECRET", "--audience", api)...)
+	leak(r)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	for _, want := range []string{
+		"tokenSource: client-credentials", "clientId: gateway-m2m", "tokenAudience: " + api, "audience: " + api,
+		"issuer: " + idp.Issuer, "discoveryUrl: " + idp.DiscoveryURL(),
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("render lacks %q", want)
+		}
+	}
+	// The discovery document accepts both methods: basic is the default choice.
+	if len(idp.Events()) != 1 || idp.Events()[0].AuthMethod != oidcserver.Basic {
+		t.Fatalf("the IdP saw %+v: want one mint by client_secret_basic", idp.Events())
+	}
+
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"wrong secret", []string{"--client-secret-from", "env:WRONG_SECRET", "--audience", api}, []string{"③ identity", "invalid_client", "Nothing was changed"}},
+		{"unknown audience", []string{"--client-secret-from", "env:M2M_SECRET", "--audience", "https://nope.example.test/"}, []string{"Service not enabled within domain", "--audience", "Nothing was changed"}},
+		{"literal secret", []string{"--client-secret-from", "hunter2-literal", "--audience", api}, []string{"not a source"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("WRONG_SECRET", oidcserver.NewSecret())
+			r := run(t, kc, nil, append(base, c.args...)...)
+			leak(r)
+			if r.code == 0 || r.out != "" || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
+				t.Fatalf("exit %d, want a failure with one line and nothing rendered:\n%s\n%s", r.code, r.out, r.err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(r.err, w) {
+					t.Errorf("%q lacks %q", r.err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestExternalClientCredentialsLive: the wizard applies identity (c) to a real cluster and the local AgentCore:
+// the runtime's authorizer is derived from the minted token, the client secret lands in the credentials Secret
+// (for rotate), the gateway Secret holds the minted token; a wrong secret changes nothing at all.
+func TestExternalClientCredentialsLive(t *testing.T) {
+	c := clustertest.Shared(t)
+	clustertest.NeedAgentGatewayCRDs(t)
+	const api = "https://agents.example.test/"
+	secret := oidcserver.NewSecret()
+	idp := oidcserver.Start(t, oidcserver.Options{TrailingSlash: true, Resources: map[string]string{api: "agents.invoke"},
+		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
+	fake := agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	rt, err := fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
+		AgentRuntimeName:     aws.String("m2m_agent"),
+		AgentRuntimeArtifact: &types.AgentRuntimeArtifactMemberContainerConfiguration{Value: types.ContainerConfiguration{ContainerUri: aws.String("123456789012.dkr.ecr.us-east-1.amazonaws.com/a:1")}},
+		RoleArn:              aws.String("arn:aws:iam::123456789012:role/R"),
+		NetworkConfiguration: &types.NetworkConfiguration{NetworkMode: types.NetworkModePublic},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gwNS := c.Namespace(t, "m2mgw")
+	gw := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": gwNS},
+		"spec": map[string]any{"gatewayClassName": "agentgateway", "listeners": []any{map[string]any{
+			"name": "http", "protocol": "HTTP", "port": int64(8080), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
+	}}
+	if _, err := c.Dynamic().Resource(k8sres.GVRGateway).Namespace(gwNS).Create(context.Background(), gw, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.WriteKubeconfig(kc, testcluster.AdminToken, "default"); err != nil {
+		t.Fatal(err)
+	}
+	ns := "m2m-" + gwNS
+	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }, VerifyTimeout: 100 * time.Millisecond}
+	args := []string{"wizard", "--non-interactive", "--yes", "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
+		"--route-namespace", ns, "--identity", "external", "--discovery-url", idp.DiscoveryURL(), "--client-id", "gateway-m2m",
+		"--audience", api, "--verify-timeout", "100ms"}
+	leak := func(r result) {
+		t.Helper()
+		if strings.Contains(r.out+r.err, secret) || wholeJWT.MatchString(r.out+r.err) {
+			t.Fatalf("a secret or a token leaked:\n%s\n%s", r.out, r.err)
+		}
+	}
+
+	t.Setenv("WRONG_SECRET", oidcserver.NewSecret())
+	r := run(t, kc, hook, append(args, "--client-secret-from", "env:WRONG_SECRET")...)
+	leak(r)
+	if r.code != 1 || !strings.Contains(r.err, "invalid_client") {
+		t.Fatalf("wrong secret: exit %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	if _, err := c.Kube().CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatal("a wrong secret must change nothing")
+	}
+	if fake.Calls("UpdateAgentRuntime") != 0 {
+		t.Fatal("a wrong secret must not touch the runtime")
+	}
+
+	t.Setenv("M2M_SECRET", secret)
+	r = run(t, kc, hook, append(args, "--client-secret-from", "env:M2M_SECRET")...)
+	leak(r)
+	if r.code != 0 && r.code != cmdutil.ExitFindings {
+		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	got := string(fake.Spec(rt.ID)["authorizerConfiguration"])
+	if !strings.Contains(got, `"discoveryUrl":"`+idp.DiscoveryURL()+`"`) || !strings.Contains(got, `"allowedAudience":["`+api+`"]`) || strings.Contains(got, "allowedClients") {
+		t.Fatalf("runtime authorizer %s: want the discovery URL and allowedAudience from the token's aud only", got)
+	}
+	rec, err := setup.Load(context.Background(), c.Kube(), ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.ClientCredentials() || rec.Issuer != idp.Issuer || rec.TokenAudience != api || rec.ClientID != "gateway-m2m" {
+		t.Fatalf("record %+v", rec)
+	}
+	creds, err := setup.LoadCredentials(context.Background(), c.Kube(), rec)
+	if err != nil || creds.ClientSecret != secret {
+		t.Fatalf("the credentials Secret does not hold the client secret (%v)", err)
+	}
+	s, err := c.Kube().CoreV1().Secrets(ns).Get(context.Background(), rec.SecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := string(s.Data["Authorization"]); !strings.HasPrefix(v, "Bearer ") || !wholeJWT.MatchString(v) {
+		t.Fatalf("the gateway Secret holds %q", redactShort(v))
+	}
+}
+
+func redactShort(s string) string {
+	if len(s) > 12 {
+		return s[:12] + "…"
+	}
+	return s
+}
