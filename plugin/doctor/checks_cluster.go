@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -70,9 +71,9 @@ func (a access) String() string {
 
 func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	o := d.opts
-	ns := firstNonEmpty(o.Route.Namespace, o.Namespace, setup.DefaultNamespace)
-	gwNS := firstNonEmpty(o.Gateway.Namespace, setup.DefaultGatewayNamespace)
-	secNS := firstNonEmpty(o.Secret.Namespace, ns)
+	ns := cmp.Or(o.Route.Namespace, o.Namespace, setup.DefaultNamespace)
+	gwNS := cmp.Or(o.Gateway.Namespace, setup.DefaultGatewayNamespace)
+	secNS := cmp.Or(o.Secret.Namespace, ns)
 	var kindsOK bool
 	var kinds k8sres.Kinds
 	var kindsOnce sync.Once
@@ -159,13 +160,4 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	return fail(who+" "+strings.Join(denied, "; "),
 		"doctor only reads; ask your cluster admin for these read permissions (the fix is what an admin would run), or check the token and authorizer offline with --token-file and --authorizer-file.",
 		fix)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

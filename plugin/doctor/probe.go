@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -104,7 +105,7 @@ func (d *Doctor) probeChecks() []Check {
 			if err != nil {
 				return fail(err.Error(), "", "")
 			}
-			base := firstNonEmpty(d.opts.DataPlaneURL, os.Getenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"), "https://"+arn.DataPlaneHost())
+			base := cmp.Or(d.opts.DataPlaneURL, os.Getenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"), "https://"+arn.DataPlaneHost())
 			url := strings.TrimSuffix(base, "/") + arn.InvocationPath() + "?qualifier=DEFAULT"
 			proto := st.protocol(ctx)
 			a := d.send(ctx, url, "", proto)

@@ -7,6 +7,8 @@ package logs
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -294,7 +296,7 @@ func (v *View) ParsedTime() time.Time {
 func (v *View) Fields() []Field {
 	if v.JSON {
 		out := make([]Field, 0, len(v.jsonKV))
-		for _, k := range sortedKeys(v.jsonKV) {
+		for _, k := range slices.Sorted(maps.Keys(v.jsonKV)) {
 			var s string
 			switch x := v.jsonKV[k].(type) {
 			case string:
@@ -336,19 +338,6 @@ func (v *View) ErrorText() string {
 		}
 	}
 	return string(v.Error)
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 // StripCRI removes a CRI log prefix (`<RFC3339Nano> stdout|stderr F|P `) from a line read from a node's log

@@ -2,6 +2,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -114,7 +115,7 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 	}
 	var err error
 	do := dr.Options{Offline: o.Offline(), Namespace: namespace, RuntimeARN: strings.TrimSpace(o.RuntimeARN), Probe: o.Probe, GatewayURL: o.GatewayURL}
-	defNS := firstNonEmpty(namespace, "default")
+	defNS := cmp.Or(namespace, "default")
 	for _, x := range []struct {
 		flag, val string
 		dst       *dr.Ref
@@ -311,13 +312,4 @@ func WriteText(w io.Writer, header string, rep dr.Report, t style.Theme) {
 	}
 	s := rep.Summary
 	fmt.Fprintf(w, "%d passed, %d warnings, %d failed, %d skipped\n", s.Pass, s.Warn, s.Fail, s.Skip)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

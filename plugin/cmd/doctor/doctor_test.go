@@ -2,10 +2,11 @@ package doctor_test
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestOfflineJSONSchemaAndExitZero(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if keys := sortedKeys(doc); !reflect.DeepEqual(keys, []string{"checks", "summary"}) {
+	if keys := slices.Sorted(maps.Keys(doc)); !reflect.DeepEqual(keys, []string{"checks", "summary"}) {
 		t.Fatalf("top-level keys %v", keys)
 	}
 	var checks []map[string]any
@@ -75,7 +76,7 @@ func TestOfflineJSONSchemaAndExitZero(t *testing.T) {
 		t.Fatalf("offline runs the 15 token and authorizer checks, got %d", len(checks))
 	}
 	for _, c := range checks {
-		if keys := sortedKeys(c); !reflect.DeepEqual(keys, []string{"category", "detail", "fix", "hint", "id", "status", "title"}) {
+		if keys := slices.Sorted(maps.Keys(c)); !reflect.DeepEqual(keys, []string{"category", "detail", "fix", "hint", "id", "status", "title"}) {
 			t.Fatalf("check keys %v", keys)
 		}
 		if c["category"] != "token" && c["category"] != "authorizer" {
@@ -94,7 +95,7 @@ func TestOfflineJSONSchemaAndExitZero(t *testing.T) {
 	if err := json.Unmarshal(doc["summary"], &sum); err != nil {
 		t.Fatal(err)
 	}
-	if keys := sortedKeys(sum); !reflect.DeepEqual(keys, []string{"fail", "pass", "skip", "warn"}) {
+	if keys := slices.Sorted(maps.Keys(sum)); !reflect.DeepEqual(keys, []string{"fail", "pass", "skip", "warn"}) {
 		t.Fatalf("summary keys %v", keys)
 	}
 	if sum["fail"] != 0 || sum["pass"]+sum["skip"]+sum["warn"] != 15 {
@@ -109,15 +110,6 @@ func TestOfflineJSONSchemaAndExitZero(t *testing.T) {
 	if code != 0 || yaml.Unmarshal([]byte(out), &y) != nil || y["summary"] == nil {
 		t.Fatalf("yaml: exit %d\n%s", code, out)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func TestOfflineFailureTextAndExitThree(t *testing.T) {

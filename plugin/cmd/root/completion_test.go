@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -51,15 +52,6 @@ func complete(t *testing.T, args ...string) ([]string, string) {
 	return got, lines[len(lines)-1]
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 var commandNames = []string{"wizard", "doctor", "token", "rotate", "logs", "teardown", "version", "completion"}
 
 func TestCompletionScripts(t *testing.T) {
@@ -87,7 +79,7 @@ func TestCompletionScripts(t *testing.T) {
 	// The command names come from __complete, which the scripts call.
 	got, directive := complete(t, "")
 	for _, c := range commandNames {
-		if !contains(got, c) {
+		if !slices.Contains(got, c) {
 			t.Errorf("__complete '': %s missing from %v", c, got)
 		}
 	}
@@ -205,7 +197,7 @@ func TestNamespaceCompletionFromCluster(t *testing.T) {
 	}
 	got, directive := complete(t, "--kubeconfig", kc, "-n", "")
 	for _, want := range []string{ns, "default", "kube-system"} {
-		if !contains(got, want) {
+		if !slices.Contains(got, want) {
 			t.Errorf("-n <TAB>: %s missing from %v", want, got)
 		}
 	}
@@ -213,7 +205,7 @@ func TestNamespaceCompletionFromCluster(t *testing.T) {
 		t.Errorf("directive %s, sorted %v", directive, sort.StringsAreSorted(got))
 	}
 	got, _ = complete(t, "--kubeconfig", kc, "version", "--namespace", "complns-")
-	if !contains(got, ns) {
+	if !slices.Contains(got, ns) {
 		t.Errorf("--namespace complns-<TAB>: %v", got)
 	}
 	for _, g := range got {
@@ -293,13 +285,13 @@ func TestSecretAndRouteCompletionFromCluster(t *testing.T) {
 	if got := completeIn("--secret", ns+"/agent"); strings.Join(got, ",") != ns+"/agentcore-jwt" {
 		t.Errorf("--secret %s/agent<TAB>: %v", ns, got)
 	}
-	if got := completeIn("--secret", ""); !contains(got, ns+"/agentcore-jwt") {
+	if got := completeIn("--secret", ""); !slices.Contains(got, ns+"/agentcore-jwt") {
 		t.Errorf("--secret <TAB> (all namespaces): %v", got)
 	}
-	if got := completeIn("--route", ""); !contains(got, ns+"/agentcore") {
+	if got := completeIn("--route", ""); !slices.Contains(got, ns+"/agentcore") {
 		t.Errorf("--route <TAB>: %v", got)
 	}
-	if got := completeIn("--route-namespace", "complref-"); !contains(got, ns) {
+	if got := completeIn("--route-namespace", "complref-"); !slices.Contains(got, ns) {
 		t.Errorf("--route-namespace <TAB>: %v", got)
 	}
 	if got := completeIn("--secret-name", ""); strings.Join(got, ",") != "agentcore-jwt,other-secret" {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -270,7 +272,7 @@ func testOneShot(t *testing.T, cog *cognitolocal.Server) {
 	}
 	creds := e.secret("gw-creds")
 	if len(creds.Data["refreshToken"]) == 0 || string(creds.Data["password"]) != e.id.User.Password {
-		t.Fatalf("the refresh token from the password sign-in was not stored (or the password was lost): keys %v", keys(creds.Data))
+		t.Fatalf("the refresh token from the password sign-in was not stored (or the password was lost): keys %v", slices.Sorted(maps.Keys(creds.Data)))
 	}
 
 	// Fresh: nothing minted, nothing written.
@@ -305,14 +307,6 @@ func testOneShot(t *testing.T, cog *cognitolocal.Server) {
 	if strings.Contains(r.out, strings.TrimPrefix(tok2, "Bearer ")) {
 		t.Fatal("-o json printed the token")
 	}
-}
-
-func keys(m map[string][]byte) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // testRecordAndWrongAudience: with the wizard's setup record no flags are needed and the claims are checked
