@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 )
 
 // Every answer class of the one classifier, with and without doctor's verdicts.
@@ -139,5 +141,24 @@ func TestEveryCheckIsDocumented(t *testing.T) {
 		if !strings.Contains(string(b), "`"+c.ID+"`") {
 			t.Errorf("%s is not in docs/checks.md", c.ID)
 		}
+	}
+}
+
+// MCP failures go through the one classifier: HTTP answers by status (a 401 names its resource_metadata),
+// JSON-RPC errors by code, with the stage.
+func TestExplainMCP(t *testing.T) {
+	h := http.Header{}
+	h.Set("WWW-Authenticate", `Bearer resource_metadata="https://gw.example/mcp/.well-known/oauth-protected-resource"`)
+	e := ExplainMCP(&agentproto.StageError{Stage: "initialize", Err: &agentproto.HTTPError{Status: 401, Header: h, Body: []byte(`{"message":"Missing or malformed Authorization header"}`)}}, nil)
+	if e.Status != Fail || !strings.HasPrefix(e.Summary, "initialize: 401") || !strings.Contains(e.Next, "https://gw.example/mcp/.well-known/oauth-protected-resource") {
+		t.Errorf("401 = %+v", e)
+	}
+	e = ExplainMCP(&agentproto.StageError{Stage: "tools/list", Err: &agentproto.HTTPError{Status: 401, Header: http.Header{}, Body: []byte(`{"message":"Claim 'aud' value mismatch with configuration."}`)}}, nil)
+	if e.Check != IDAuthorizerAudience {
+		t.Errorf("aud = %+v", e)
+	}
+	e = ExplainMCP(&agentproto.StageError{Stage: "initialize", Err: &agentproto.RPCError{Code: -32601, Message: "Method not found"}}, nil)
+	if e.Check != IDResourcesRewrite || !strings.Contains(e.Summary, "initialize: JSON-RPC error -32601") {
+		t.Errorf("rpc = %+v", e)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	uc "github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
@@ -33,8 +34,14 @@ type Options struct {
 	Stream     bool
 	Timeout    time.Duration
 	Output     string
+	// MCP speaks MCP to an AgentCore Gateway behind the route: initialize, tools/list, and tools/call of Tool
+	// with Args.
+	MCP  bool
+	Tool string
+	Args string
 
 	payload []byte
+	args    map[string]any
 }
 
 // NewCmd builds the invoke command.
@@ -54,7 +61,9 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
 		Example: `  kubectl agentcore invoke "What can you do?"
   kubectl agentcore invoke --data-file payload.json --stream
   kubectl agentcore invoke --gateway http://127.0.0.1:8080/agentcore "hello"
-  kubectl agentcore invoke --direct "hello"        # expect 401: no token`,
+  kubectl agentcore invoke --direct "hello"        # expect 401: no token
+  kubectl agentcore invoke --mcp                   # AgentCore Gateway: initialize + tools/list
+  kubectl agentcore invoke --mcp --tool add --args '{"a":1,"b":2}'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -81,6 +90,9 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
 	fl.StringVar(&o.SessionID, "session-id", "", "the runtime session id to send (33–256 characters; default: a new one)")
 	fl.BoolVar(&o.Stream, "stream", false, "ask for a text/event-stream reply (Accept: text/event-stream)")
 	fl.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "give up after this long")
+	fl.BoolVar(&o.MCP, "mcp", false, "speak MCP to an AgentCore Gateway behind the route: initialize and tools/list (and tools/call with --tool)")
+	fl.StringVar(&o.Tool, "tool", "", "with --mcp: call this tool (tools/call)")
+	fl.StringVar(&o.Args, "args", "", "with --mcp --tool: the tool's arguments as a JSON object")
 	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
 }
@@ -89,6 +101,9 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
 func (o *Options) Validate(f *cmdutil.Factory) error {
 	if err := cmdutil.ValidateOutput(o.Output); err != nil {
 		return err
+	}
+	if o.MCP || o.Tool != "" || o.Args != "" {
+		return o.validateMCP()
 	}
 	n := 0
 	for _, set := range []bool{o.Prompt != "", o.Data != "", o.DataFile != ""} {
@@ -147,6 +162,36 @@ func (o *Options) Validate(f *cmdutil.Factory) error {
 	return nil
 }
 
+// validateMCP checks the --mcp flags: no payload, --tool and --args only with --mcp, --args a JSON object.
+func (o *Options) validateMCP() error {
+	switch {
+	case !o.MCP:
+		return cmdutil.UsageErrorf("--tool and --args are for MCP: add --mcp")
+	case o.Prompt != "" || o.Data != "" || o.DataFile != "":
+		return cmdutil.UsageErrorf("--mcp sends MCP requests itself: give no PROMPT, --data or --data-file (use --tool NAME --args JSON)")
+	case o.Args != "" && o.Tool == "":
+		return cmdutil.UsageErrorf("--args needs --tool NAME")
+	case o.Direct:
+		return cmdutil.UsageErrorf("--mcp goes through the gateway: pass --gateway URL for another address, not --direct")
+	case o.SessionID != "" || o.Stream || o.Qualifier != "":
+		return cmdutil.UsageErrorf("--session-id, --stream and --qualifier do not apply to --mcp (the MCP session is negotiated)")
+	case o.Timeout <= 0:
+		return cmdutil.UsageErrorf("--timeout must be positive")
+	}
+	if o.Gateway != "" && !strings.HasPrefix(o.Gateway, "http://") && !strings.HasPrefix(o.Gateway, "https://") {
+		return cmdutil.UsageErrorf("bad --gateway %q: give a URL starting with http:// or https://", o.Gateway)
+	}
+	if o.Route != "" && !strings.Contains(o.Route, "/") {
+		return cmdutil.UsageErrorf("bad --route %q: use NAMESPACE/NAME", o.Route)
+	}
+	args, err := agentproto.ParseArgs(o.Args)
+	if err != nil {
+		return cmdutil.UsageErrorf("bad --args: %v", err)
+	}
+	o.args = args
+	return nil
+}
+
 // Run resolves the target, sends the request and renders the result.
 func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
@@ -154,6 +199,9 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	target, err := o.target(ctx, f)
 	if err != nil {
 		return err
+	}
+	if o.MCP {
+		return o.runMCP(ctx, f, target)
 	}
 	req := uc.Request{URL: target.URL, Payload: o.payload, SessionID: o.SessionID, Via: "gateway"}
 	if o.Direct {
@@ -245,6 +293,71 @@ func known(f *cmdutil.Factory, route string) func(context.Context, doctor.Answer
 		opts.Route, _ = doctor.ParseRef(route, ns)
 	}
 	return doctor.New(opts, doctor.Deps{Kube: kube, Dynamic: dyn, Discovery: disc}).Known
+}
+
+// runMCP holds the MCP conversation through the gateway and renders it; a failure is classified by doctor's
+// classifier (HTTP status and WWW-Authenticate, JSON-RPC error codes) and exits 1.
+func (o *Options) runMCP(ctx context.Context, f *cmdutil.Factory, t uc.Target) error {
+	res, err := agentproto.DoMCP(ctx, &http.Client{}, agentproto.MCPRequest{URL: t.URL, Host: t.Host, Tool: o.Tool, Args: o.args})
+	if err != nil {
+		c := doctor.ExplainMCP(err, nil)
+		var b strings.Builder
+		fmt.Fprintf(&b, "invoke --mcp %s: %s", t.URL, c.Summary)
+		if c.Cause != "" {
+			fmt.Fprintf(&b, ": %s", c.Cause)
+		}
+		if c.Check != "" {
+			fmt.Fprintf(&b, " [doctor check %s]", c.Check)
+		}
+		if c.Next != "" {
+			fmt.Fprintf(&b, ". %s", strings.TrimSuffix(c.Next, "."))
+		}
+		if o.Output != cmdutil.OutputText {
+			type failed struct {
+				*agentproto.MCPResult
+				Error doctor.Explanation `json:"error"`
+			}
+			if perr := cmdutil.PrintStructured(f.IO.Out, o.Output, failed{res, c}); perr != nil {
+				return perr
+			}
+		}
+		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: errors.New(b.String())}
+	}
+	if o.Output != cmdutil.OutputText {
+		return cmdutil.PrintStructured(f.IO.Out, o.Output, res)
+	}
+	w := f.IO.Out
+	fmt.Fprintf(w, "server %s · MCP %s · session %s\n", res.Server, res.ProtocolVersion, orDash(res.SessionID))
+	if len(res.Tools) > 0 {
+		fmt.Fprintf(w, "%d tools:\n", len(res.Tools))
+		for _, tl := range res.Tools {
+			fmt.Fprintf(w, "  %-20s %s\n", tl.Name, tl.Description)
+		}
+	}
+	if c := res.Call; c != nil {
+		status := "result"
+		if c.IsError {
+			status = "error"
+		}
+		fmt.Fprintf(w, "%s %s:\n", c.Tool, status)
+		for _, txt := range c.Text {
+			fmt.Fprintln(w, "  "+txt)
+		}
+		if c.IsError {
+			return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("invoke --mcp: tool %s answered with an error. Check --args against the tool's input schema", c.Tool)}
+		}
+	}
+	if f.Verbose || f.IO.IsStdoutTTY() {
+		fmt.Fprintf(f.IO.ErrOut, "MCP · %s · %s via %s\n", res.Duration.Round(time.Millisecond), t.URL, t.Source)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // target picks the URL: --gateway; --direct → AgentCore's endpoint for the runtime; else the setup record and the
