@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
+	rotatecmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"k8s.io/client-go/kubernetes"
@@ -166,5 +169,95 @@ func TestRotateClientCredentials(t *testing.T) {
 	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", pasted.Namespace)
 	if r.code != 1 || !strings.Contains(r.err, "pasted") || !strings.Contains(r.err, "--token-file") || strings.Contains(r.err, "no setup record") {
 		t.Fatalf("pasted setup: code %d\n%s%s", r.code, r.out, r.err)
+	}
+}
+
+// TestRotateWatchClientCredentialsShortLifetime: rotate --watch keeps renewing 100-second client-credentials
+// tokens from the real oidc-provider: each rotation writes a new, valid token before the old one is refused.
+func TestRotateWatchClientCredentialsShortLifetime(t *testing.T) {
+	c := clustertest.Shared(t)
+	e := &env{t: t, c: c, kube: kubernetes.NewForConfigOrDie(rest.CopyConfig(c.Config)), ns: c.Namespace(t, "rotateccwatch")}
+	e.kubeconfig = filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.WriteKubeconfig(e.kubeconfig, testcluster.AdminToken, e.ns); err != nil {
+		t.Fatal(err)
+	}
+	const api = "https://agents.example.test/"
+	secret := oidcserver.NewSecret()
+	idp := oidcserver.Start(t, oidcserver.Options{AccessTokenTTL: 100 * time.Second, Resources: map[string]string{api: "agents.invoke"},
+		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
+	// No runtime to read (AWS unreachable): the record's authorizer is the one checked.
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", "http://127.0.0.1:1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &setup.Record{Namespace: e.ns, Name: setup.DefaultRecordName, Region: "us-east-1",
+		RuntimeARN: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/m2m_agent-Ab12Cd34Ef", Mode: setup.ModeRewrite,
+		IdentityProvider: setup.IdPExternal, Issuer: idp.Issuer, DiscoveryURL: idp.DiscoveryURL(), Audience: []string{api},
+		ClientID: "gateway-m2m", TokenSource: setup.TokenSourceClientCredentials, TokenAudience: api,
+		TokenUse: setup.TokenUseAccess, GatewayNamespace: "agentgateway-system", GatewayName: "agentgateway-proxy", SecretName: "agentcore-jwt"}
+	if err := setup.Save(ctx, e.kube, rec, &setup.Credentials{ClientSecret: secret}); err != nil {
+		t.Fatal(err)
+	}
+	e.createSecret("agentcore-jwt", map[string]string{"Authorization": "Bearer placeholder"}, nil, nil)
+
+	var mu sync.Mutex
+	var rotated []string
+	o := &rotatecmd.Options{WatchHook: func(ev rotate.Event) {
+		if ev.Kind == rotate.EventFailed {
+			cancel()
+			return
+		}
+		if ev.Kind != rotate.EventRotated {
+			return
+		}
+		v := string(e.secret("agentcore-jwt").Data["Authorization"])
+		mu.Lock()
+		rotated = append(rotated, v)
+		n := len(rotated)
+		mu.Unlock()
+		if n == 3 {
+			cancel() // like SIGTERM after the third token
+		}
+	}}
+	done := make(chan result, 1)
+	go func() {
+		done <- e.run(ctx, e.kubeconfig, o, "rotate", "-n", e.ns, "--watch", "--min-validity", "90s", "--log-format", "json")
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("watch did not rotate three times within 3 minutes")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if r.code != 0 || len(rotated) != 3 {
+		t.Fatalf("watch: code %d, %d rotations\n%s%s", r.code, len(rotated), r.out, r.err)
+	}
+	seen := map[string]bool{}
+	for i, v := range rotated {
+		tok, err := tokencheck.Parse(strings.TrimPrefix(v, "Bearer "))
+		if err != nil || seen[v] {
+			t.Fatalf("rotation %d wrote %v (repeat %v)", i, err, seen[v])
+		}
+		seen[v] = true
+		if tok.Issuer != idp.Issuer || tok.Audience[0] != api {
+			t.Fatalf("rotation %d: iss %q aud %v", i, tok.Issuer, tok.Audience)
+		}
+		if strings.Contains(r.out+r.err, strings.TrimPrefix(v, "Bearer ")) {
+			t.Fatal("a minted token appears in the watch output")
+		}
+	}
+	if strings.Contains(r.out+r.err, secret) || wholeJWT.MatchString(r.out+r.err) {
+		t.Fatalf("a secret or token in the output:\n%s%s", r.out, r.err)
+	}
+	if n := len(idp.Events()); n != 3 {
+		t.Fatalf("the IdP minted %d tokens, want 3", n)
 	}
 }
