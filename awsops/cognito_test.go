@@ -19,6 +19,7 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 )
 
 func TestMain(m *testing.M) { cognitotest.Main(m) }
@@ -89,7 +90,7 @@ func poolsNamed(t *testing.T, c *Cognito, name string) int {
 
 func claimsOf(t *testing.T, tok string) map[string]any {
 	t.Helper()
-	c, err := UnverifiedClaims(tok)
+	c, err := jwtparts.Claims(tok)
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}

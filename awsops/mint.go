@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 )
 
@@ -152,7 +152,7 @@ func tokensFrom(r *ciptypes.AuthenticationResultType) Tokens {
 		TokenType:    aws.ToString(r.TokenType),
 		ExpiresIn:    time.Duration(r.ExpiresIn) * time.Second,
 	}
-	if claims, err := UnverifiedClaims(t.IDToken); err == nil {
+	if claims, err := jwtparts.Claims(t.IDToken); err == nil {
 		if exp, ok := claims["exp"].(float64); ok {
 			t.IDTokenExpiresAt = time.Unix(int64(exp), 0).UTC()
 		}
@@ -161,28 +161,10 @@ func tokensFrom(r *ciptypes.AuthenticationResultType) Tokens {
 	return t
 }
 
-// UnverifiedClaims decodes a JWT's payload without checking anything. Only for reading routing facts such as
-// cognito:username; never for trust decisions.
-func UnverifiedClaims(jwt string) (map[string]any, error) {
-	parts := strings.Split(strings.TrimSpace(jwt), ".")
-	if len(parts) != 3 {
-		return nil, errors.New("not a JWT (want three dot-separated parts)")
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return nil, fmt.Errorf("JWT payload is not base64url: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("JWT payload is not a JSON object: %v", err)
-	}
-	return m, nil
-}
-
 // CognitoUsername returns the cognito:username claim of an ID token (or username of an access token): the name
 // SECRET_HASH needs for REFRESH_TOKEN_AUTH.
 func CognitoUsername(token string) (string, error) {
-	c, err := UnverifiedClaims(token)
+	c, err := jwtparts.Claims(token)
 	if err != nil {
 		return "", err
 	}

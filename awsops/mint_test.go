@@ -12,6 +12,8 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 )
 
 // Vectors computed independently (Python hmac/hashlib and `openssl dgst -sha256 -hmac`) from the documented
@@ -113,8 +115,8 @@ func TestUnverifiedClaimsAndCognitoUsername(t *testing.T) {
 		t.Fatalf("CognitoUsername = %q, %v", u, err)
 	}
 	for _, bad := range []string{"", "a.b", "a.!!!.c", "a.bm90anNvbg.c"} {
-		if _, err := UnverifiedClaims(bad); err == nil {
-			t.Errorf("UnverifiedClaims(%q) accepted", bad)
+		if _, err := jwtparts.Claims(bad); err == nil {
+			t.Errorf("jwtparts.Claims(%q) accepted", bad)
 		}
 	}
 }

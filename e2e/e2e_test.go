@@ -12,6 +12,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -210,7 +211,7 @@ func TestBreakages(t *testing.T) {
 		name: "expired token",
 		breakIt: func(t *testing.T) {
 			tok := mintWithValidity(t, 2, ciptypes.TimeUnitsTypeSeconds)
-			claims, _ := awsops.UnverifiedClaims(tok)
+			claims, _ := jwtparts.Claims(tok)
 			exp := time.Unix(int64(claims["exp"].(float64)), 0)
 			time.Sleep(time.Until(exp) + 1500*time.Millisecond)
 			putToken(t, tok)
@@ -371,7 +372,7 @@ func mintWithValidity(t *testing.T, n int32, unit ciptypes.TimeUnitsType) string
 	restore := setClientValidity(t, n, unit)
 	defer restore()
 	tok := mint(t).IDToken
-	claims, err := awsops.UnverifiedClaims(tok)
+	claims, err := jwtparts.Claims(tok)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -243,7 +243,7 @@ func gatewayFailures(t *testing.T, t0 time.Time) string {
 
 func tokenExpiry(t *testing.T, tok string) time.Time {
 	t.Helper()
-	c, err := awsops.UnverifiedClaims(tok)
+	c, err := jwtparts.Claims(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func tokenExpiry(t *testing.T, tok string) time.Time {
 
 func tokenLifetime(t *testing.T, tok string) time.Duration {
 	t.Helper()
-	c, err := awsops.UnverifiedClaims(tok)
+	c, err := jwtparts.Claims(tok)
 	if err != nil {
 		t.Fatal(err)
 	}

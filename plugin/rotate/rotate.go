@@ -6,14 +6,14 @@ package rotate
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -402,39 +402,25 @@ func (c Claims) Lifetime() time.Duration {
 
 // Peek decodes a JWT's payload (with or without a "Bearer " prefix) without verifying it.
 func Peek(value string) (Claims, error) {
-	tok := strings.TrimSpace(value)
-	if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
-		tok = strings.TrimSpace(tok[7:])
-	}
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return Claims{}, errors.New("not a JWT (expected three dot-separated parts)")
-	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	m, err := jwtparts.Claims(bearer.Token(value))
 	if err != nil {
-		return Claims{}, fmt.Errorf("not a JWT (payload is not base64url): %w", err)
+		return Claims{}, fmt.Errorf("not a JWT: %w", err)
 	}
-	var raw struct {
-		Exp      json.Number `json:"exp"`
-		Iat      json.Number `json:"iat"`
-		CU       string      `json:"cognito:username"`
-		Username string      `json:"username"`
-		TokenUse string      `json:"token_use"`
-	}
-	d := json.NewDecoder(strings.NewReader(string(b)))
-	d.UseNumber()
-	if err := d.Decode(&raw); err != nil {
-		return Claims{}, fmt.Errorf("not a JWT (payload is not JSON): %w", err)
-	}
+	str := func(k string) string { v, _ := m[k].(string); return v }
+	num := func(k string) float64 { v, _ := m[k].(float64); return v }
+	raw := struct {
+		Exp, Iat               float64
+		CU, Username, TokenUse string
+	}{num("exp"), num("iat"), str("cognito:username"), str("username"), str("token_use")}
 	c := Claims{CognitoUsername: raw.CU, TokenUse: raw.TokenUse}
 	if c.CognitoUsername == "" {
 		c.CognitoUsername = raw.Username // access tokens name the user "username"
 	}
-	if f, err := raw.Exp.Float64(); err == nil && f > 0 {
-		c.Exp = time.Unix(int64(f), 0)
+	if raw.Exp > 0 {
+		c.Exp = time.Unix(int64(raw.Exp), 0)
 	}
-	if f, err := raw.Iat.Float64(); err == nil && f > 0 {
-		c.Iat = time.Unix(int64(f), 0)
+	if raw.Iat > 0 {
+		c.Iat = time.Unix(int64(raw.Iat), 0)
 	}
 	return c, nil
 }

@@ -7,17 +7,14 @@
 package tokencheck
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 )
 
 // MaxTokenBytes is the largest token Parse accepts (1 MiB). Real JWTs are a few KiB.
@@ -108,30 +105,9 @@ func Parse(s string) (*Token, error) {
 	if i := strings.IndexFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }); i >= 0 {
 		return nil, malformed("token contains whitespace at byte %d: pass one JWT (header.payload.signature)", i)
 	}
-	parts := strings.Split(s, ".")
-	switch n := len(parts); {
-	case n == 1:
-		return nil, malformed("not a JWT: one segment, a JWT has three (header.payload.signature)")
-	case n == 5:
-		return nil, malformed("an encrypted JWT (JWE, five segments): only signed JWTs (three segments) can be inspected")
-	case n != 3:
-		return nil, malformed("not a JWT: %d segments, a JWT has three (header.payload.signature)", n)
-	}
-	hdrBytes, err := decodeSegment(parts[0])
+	header, claims, err := jwtparts.Decode(s)
 	if err != nil {
-		return nil, malformed("header is not valid base64url: %v", err)
-	}
-	claimBytes, err := decodeSegment(parts[1])
-	if err != nil {
-		return nil, malformed("payload is not valid base64url: %v", err)
-	}
-	header, err := decodeObject(hdrBytes)
-	if err != nil {
-		return nil, malformed("header is not a JSON object: %v", err)
-	}
-	claims, err := decodeObject(claimBytes)
-	if err != nil {
-		return nil, malformed("claims are not a JSON object: %v", err)
+		return nil, malformed("%v", err)
 	}
 	alg, ok := header["alg"].(string)
 	switch {
@@ -142,11 +118,8 @@ func Parse(s string) (*Token, error) {
 	case strings.EqualFold(alg, "none"):
 		return nil, malformed("alg none: unsigned tokens are rejected (AgentCore accepts only signed tokens)")
 	}
-	if parts[2] == "" {
+	if strings.HasSuffix(s, ".") {
 		return nil, malformed("signature segment is empty: the token is not signed")
-	}
-	if _, err := decodeSegment(parts[2]); err != nil {
-		return nil, malformed("signature is not valid base64url: %v", err)
 	}
 
 	t := &Token{Raw: s, Header: header, Claims: claims, Alg: alg, Slips: slips}
@@ -212,7 +185,7 @@ func (t *Token) Signature() []byte {
 	if i < 0 {
 		return nil
 	}
-	b, _ := decodeSegment(t.Raw[i+1:])
+	b, _ := jwtparts.Segment(t.Raw[i+1:])
 	return b
 }
 
@@ -225,64 +198,6 @@ func (t *Token) Expired(now time.Time) bool {
 func (t *Token) TokenUse() string {
 	s, _ := t.Claims["token_use"].(string)
 	return s
-}
-
-func decodeSegment(seg string) ([]byte, error) {
-	seg = strings.TrimRight(seg, "=")
-	b, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		if strings.ContainsAny(seg, "+/") {
-			return nil, errors.New("uses + or / (standard base64, JWTs use base64url)")
-		}
-		var ce base64.CorruptInputError
-		if errors.As(err, &ce) {
-			return nil, fmt.Errorf("bad character or length at byte %d", int64(ce))
-		}
-		return nil, err
-	}
-	return b, nil
-}
-
-func decodeObject(b []byte) (map[string]any, error) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return nil, errors.New("empty")
-	}
-	if b[0] != '{' {
-		what := "not JSON"
-		if json.Valid(b) {
-			what = "JSON " + jsonKind(b[0])
-		} else if !utf8.Valid(b) {
-			what = "binary data"
-		}
-		return nil, errors.New(what)
-	}
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&m); err != nil {
-		return nil, errors.New("invalid JSON: " + strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if dec.More() {
-		return nil, errors.New("trailing data after the JSON object")
-	}
-	if m == nil {
-		return nil, errors.New("null")
-	}
-	return m, nil
-}
-
-func jsonKind(c byte) string {
-	switch c {
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 'n':
-		return "null"
-	case 't', 'f':
-		return "boolean"
-	}
-	return "number"
 }
 
 func stringClaim(c map[string]any, name string) (string, error) {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 )
 
 // FetchTimeout bounds one discovery or JWKS fetch when the context has no earlier deadline.
@@ -240,7 +241,7 @@ func jsonObject(b []byte) error {
 		return errors.New("HTML, not JSON")
 	case t[0] != '{':
 		if json.Valid(t) {
-			return errors.New("JSON " + jsonKind(t[0]) + ", not an object")
+			return errors.New("JSON " + jwtparts.JSONKind(t[0]) + ", not an object")
 		}
 		return errors.New("not JSON")
 	case !json.Valid(t):

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	udiff "github.com/aymanbagabas/go-udiff"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
@@ -198,7 +198,7 @@ func secretToken(o *unstructured.Unstructured) string {
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(strings.TrimPrefix(string(b), k8sres.BearerPrefix))
+	return bearer.Token(string(b))
 }
 
 // BuildPlan computes the plan: AWS calls (identity, authorizer) and every Kubernetes object with create / update /

@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
@@ -218,7 +219,7 @@ func TestWizardTwiceThenTeardown(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := strings.TrimPrefix(string(sec.Data["Authorization"]), "Bearer ")
-	claims, err := awsops.UnverifiedClaims(tok)
+	claims, err := jwtparts.Claims(tok)
 	if err != nil || claims["aud"] != rec.ClientID || claims["token_use"] != "id" {
 		t.Fatalf("token claims %v (%v)", claims, err)
 	}

@@ -19,6 +19,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -373,11 +375,11 @@ func (m *Model) arnStatus(s string) string {
 
 // tokenStatus is the live line under the pasted-token field: the claims that matter, or what is wrong.
 func (m *Model) tokenStatus(s string) string {
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Bearer "))
+	s = bearer.Token(s)
 	if s == "" {
 		return "optional: paste the token here (hidden), or give a token file; else the Secret gets a placeholder"
 	}
-	claims, err := awsops.UnverifiedClaims(s)
+	claims, err := jwtparts.Claims(s)
 	if err != nil {
 		return m.theme.Symbol(style.Fail) + " not a JWT: " + err.Error()
 	}
@@ -674,7 +676,7 @@ func (m *Model) buildForm() *huh.Form {
 						if strings.TrimSpace(s) == "" {
 							return nil
 						}
-						_, err := awsops.UnverifiedClaims(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Bearer ")))
+						_, err := jwtparts.Claims(bearer.Token(s))
 						return err
 					}),
 				huh.NewInput().Title("…or a token file (optional)").Value(&a.TokenFile),
