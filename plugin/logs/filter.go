@@ -139,63 +139,6 @@ func matchRoute(routes []string, got []byte) bool {
 	return false
 }
 
-var statusKey = []byte("http.status=")
-
-// QuickReject reports, from the raw bytes alone, that a text line cannot pass (so it need not be parsed): a
-// status filter and no `http.status=<matching code>` in the line, a route or reason filter whose values do not
-// occur in it, or a --grep that does not match. false means "parse and Match to decide". JSON lines are never
-// rejected here.
-func (f *Filter) QuickReject(line []byte) bool {
-	if f == nil || len(line) > 0 && line[0] == '{' {
-		return false
-	}
-	if len(f.Statuses) > 0 {
-		i := bytes.Index(line, statusKey)
-		if i < 0 {
-			return true
-		}
-		code := 0
-		for _, c := range line[i+len(statusKey):] {
-			if c < '0' || c > '9' {
-				break
-			}
-			code = code*10 + int(c-'0')
-			if code > 999 {
-				break
-			}
-		}
-		ok := false
-		for _, r := range f.Statuses {
-			if code >= r.Lo && code <= r.Hi {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return true
-		}
-	}
-	if len(f.Routes) > 0 && !containsAny(line, f.Routes, false) {
-		return true
-	}
-	if len(f.Reasons) > 0 && !containsAny(line, f.Reasons, true) {
-		return true
-	}
-	return f.Grep != nil && !f.Grep.Match(line)
-}
-
-func containsAny(line []byte, vals []string, fold bool) bool {
-	for _, v := range vals {
-		if fold && strings.EqualFold(v, "none") {
-			return true
-		}
-		if bytes.Contains(line, []byte(v)) || fold && bytes.Contains(bytes.ToLower(line), []byte(strings.ToLower(v))) {
-			return true
-		}
-	}
-	return false
-}
-
 // MatchEntry applies the filter to an Entry (used by screens on stored entries).
 func (f *Filter) MatchEntry(e *Entry) bool {
 	if f.Empty() {

@@ -1,6 +1,6 @@
 // Package logs is the gateway log pipeline: finding and following the proxy pods of an Agent Gateway (a
 // stern-like follower that survives API timeouts, picks up new pods and drops deleted ones), parsing
-// agentgateway access lines (text key=value and JSON, field-facts §5) into fields, filtering, counting, and a
+// agentgateway access lines (text key=value and JSON, docs/facts.md) into fields, filtering, counting, and a
 // bounded ring buffer for screens. No UI lives here.
 package logs
 
@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -229,7 +230,178 @@ func atoi(b []byte) int {
 	return n
 }
 
+// JSON keys Parse reads, by slot; access keys are applied in jsonAccessKeys order (the last one present wins
+// where several name one field, e.g. the JWT subject).
+const (
+	jkTime = iota
+	jkTimestamp
+	jkLevel
+	jkMessage
+	jkMsg
+	jkScope
+	jkAccess // first of jsonAccessKeys
+)
+
+var jsonAccessKeys = [...]string{"gateway", "listener", "route", "endpoint", "src.addr", "http.method", "http.host",
+	"http.path", "http.version", "http.status", "protocol", "error", "reason", "duration",
+	"jwt.sub", "jwt.subject", "jwt_sub", "jwt.claims.sub"}
+
+const jkStatus = jkAccess + 9 // "http.status"
+
+const jsonSlots = jkAccess + len(jsonAccessKeys)
+
+// jsonSlot maps a decoded top-level key to its slot, -1 for keys Parse does not read.
+func jsonSlot(k []byte) int {
+	switch len(k) {
+	case 3:
+		if string(k) == "msg" {
+			return jkMsg
+		}
+	case 4:
+		if string(k) == "time" {
+			return jkTime
+		}
+	case 5:
+		switch string(k) {
+		case "level":
+			return jkLevel
+		case "scope":
+			return jkScope
+		case "route":
+			return jkAccess + 2
+		case "error":
+			return jkAccess + 11
+		}
+	case 6:
+		if string(k) == "reason" {
+			return jkAccess + 12
+		}
+	case 7:
+		switch string(k) {
+		case "message":
+			return jkMessage
+		case "gateway":
+			return jkAccess
+		case "jwt.sub":
+			return jkAccess + 14
+		case "jwt_sub":
+			return jkAccess + 16
+		}
+	case 8:
+		switch string(k) {
+		case "listener":
+			return jkAccess + 1
+		case "endpoint":
+			return jkAccess + 3
+		case "src.addr":
+			return jkAccess + 4
+		case "protocol":
+			return jkAccess + 10
+		case "duration":
+			return jkAccess + 13
+		}
+	case 9:
+		switch string(k) {
+		case "timestamp":
+			return jkTimestamp
+		case "http.host":
+			return jkAccess + 6
+		case "http.path":
+			return jkAccess + 7
+		}
+	case 11:
+		switch string(k) {
+		case "http.method":
+			return jkAccess + 5
+		case "http.status":
+			return jkStatus
+		case "jwt.subject":
+			return jkAccess + 15
+		}
+	case 12:
+		if string(k) == "http.version" {
+			return jkAccess + 8
+		}
+	case 14:
+		if string(k) == "jwt.claims.sub" {
+			return jkAccess + 17
+		}
+	}
+	return -1
+}
+
+// parseJSON reads a JSON access line (agentgateway with logging.format json, see docs/facts.md) with the
+// byte-level scanner of jsonscan.go: string values point into the line unless they have escapes. It gives
+// exactly what parseJSONStd (encoding/json) gives, and hands the rare lines it does not handle itself (a read
+// field holding an object or array, nesting deeper than jsonMaxDepth) to parseJSONStd.
 func parseJSON(line []byte, v *View) bool {
+	var vals [jsonSlots]jsonVal
+	res := scanJSONObject(line, func(key []byte, keyEsc bool, val jsonVal) {
+		if keyEsc {
+			key = unquoteJSON(key)
+		}
+		if s := jsonSlot(key); s >= 0 {
+			vals[s] = val
+		}
+	})
+	switch res {
+	case jsonInvalid:
+		return false
+	case jsonTooDeep:
+		return parseJSONStd(line, v)
+	}
+	for i, val := range vals {
+		if val.kind == jComposite && i != jkScope {
+			return parseJSONStd(line, v)
+		}
+	}
+	v.JSON = true
+	str := func(val jsonVal) []byte {
+		switch val.kind {
+		case jNone, jNull:
+			return nil
+		case jStringEsc:
+			return unquoteJSON(val.raw)
+		}
+		return val.raw
+	}
+	v.TimeRaw = str(vals[jkTime])
+	if v.TimeRaw == nil {
+		v.TimeRaw = str(vals[jkTimestamp])
+	}
+	v.Level = str(vals[jkLevel])
+	v.Message = str(vals[jkMessage])
+	if v.Message == nil {
+		v.Message = str(vals[jkMsg])
+	}
+	scope := vals[jkScope]
+	v.Access = vals[jkStatus].kind != jNone ||
+		scope.kind == jString && string(scope.raw) == "request" ||
+		scope.kind == jStringEsc && string(unquoteJSON(scope.raw)) == "request"
+	if !v.Access {
+		if v.Message == nil {
+			v.Message = line
+		}
+		return true
+	}
+	for i, k := range jsonAccessKeyBytes {
+		if b := str(vals[jkAccess+i]); b != nil {
+			v.set(k, b, false)
+		}
+	}
+	return true
+}
+
+var jsonAccessKeyBytes = func() (out [len(jsonAccessKeys)][]byte) {
+	for i, k := range jsonAccessKeys {
+		out[i] = []byte(k)
+	}
+	return out
+}()
+
+// parseJSONStd is parseJSON with encoding/json: the reference the scanner is tested against, and the path for
+// the lines the scanner leaves to it.
+func parseJSONStd(line []byte, v *View) bool {
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
@@ -269,9 +441,7 @@ func parseJSON(line []byte, v *View) bool {
 		}
 		return true
 	}
-	for _, k := range []string{"gateway", "listener", "route", "endpoint", "src.addr", "http.method", "http.host",
-		"http.path", "http.version", "http.status", "protocol", "error", "reason", "duration",
-		"jwt.sub", "jwt.subject", "jwt_sub", "jwt.claims.sub"} {
+	for _, k := range jsonAccessKeys {
 		if b := str(k); b != nil {
 			v.set([]byte(k), b, false)
 		}
@@ -292,9 +462,13 @@ func (v *View) ParsedTime() time.Time {
 	return v.Time
 }
 
-// Fields returns every key and value of an access line in order (values unquoted); for JSON lines every key.
+// Fields returns every key and value of an access line in order (values unquoted); for JSON lines every
+// top-level key, sorted, the last one of a repeated key winning (as encoding/json reads an object into a map).
 func (v *View) Fields() []Field {
 	if v.JSON {
+		if v.jsonKV == nil {
+			return jsonFields(v.Line)
+		}
 		out := make([]Field, 0, len(v.jsonKV))
 		for _, k := range slices.Sorted(maps.Keys(v.jsonKV)) {
 			var s string
@@ -319,6 +493,40 @@ func (v *View) Fields() []Field {
 	return out
 }
 
+// jsonFields lists the top-level members of a JSON line the scanner accepted, like Fields does from
+// encoding/json's map: objects and arrays (rare in access lines) go through encoding/json to print as it does.
+func jsonFields(line []byte) []Field {
+	idx := map[string]int{}
+	out := []Field{}
+	scanJSONObject(line, func(key []byte, keyEsc bool, val jsonVal) {
+		if keyEsc {
+			key = unquoteJSON(key)
+		}
+		var s string
+		switch val.kind {
+		case jStringEsc:
+			s = string(unquoteJSON(val.raw))
+		case jComposite:
+			var x any
+			dec := json.NewDecoder(bytes.NewReader(val.raw))
+			dec.UseNumber()
+			_ = dec.Decode(&x)
+			b, _ := json.Marshal(x)
+			s = string(b)
+		default:
+			s = string(val.raw)
+		}
+		if i, ok := idx[string(key)]; ok {
+			out[i].Value = s
+			return
+		}
+		idx[string(key)] = len(out)
+		out = append(out, Field{Key: string(key), Value: s})
+	})
+	slices.SortFunc(out, func(a, b Field) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
 // unq unescapes a quoted value's content (\" and \\ and the usual escapes).
 func unq(b []byte, escaped bool) string {
 	if !escaped {
@@ -332,6 +540,9 @@ func unq(b []byte, escaped bool) string {
 
 // ErrorText is the error field, unescaped.
 func (v *View) ErrorText() string {
+	if v.JSON {
+		return string(v.Error)
+	}
 	for i := 0; i < v.nkv; i++ {
 		if string(v.kv[i].key) == "error" {
 			return unq(v.kv[i].val, v.kv[i].quoted)
