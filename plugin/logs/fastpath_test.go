@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // The fast path (QuickReject, then Parse with the byte-level JSON scanner) against the reference (no
@@ -160,7 +163,7 @@ func mixedLine(r *rand.Rand) []byte {
 	if r.IntN(3) != 0 {
 		s := pick(statuses...)
 		add(pick("http.status", "http.status", `http\u002estatus`, "http.Status"),
-			pick(s, s, `"`+s+`"`, `"\u0034`+s[1:]+`"`, "true", "null", "4.01e2", "-"+s, "["+s+"]", `{"c":`+s+`}`))
+			pick(s, s, `"`+s+`"`, `"\u0034`+s[1:]+`"`, `"\u0034\u0030\u0031"`, "true", "null", "4.01e2", "-"+s, "["+s+"]", `{"c":`+s+`}`))
 	}
 	if r.IntN(2) == 0 {
 		add("reason", pick(`"JwtAuth"`, `"jwtauth"`, `"RateLimit"`, `""`, `null`, `"Jwt\u0041uth"`, `"JwtAuth\u0000"`,
@@ -301,4 +304,69 @@ func FuzzUnquoteJSON(f *testing.F) {
 			t.Fatalf("%q: got %q, encoding/json %q", b, got, want)
 		}
 	})
+}
+
+// TestScanReaderMatchesReference: ScanReader (line skipping, prefilter, fast parser) emits exactly the lines
+// the reference passes, line by line, whatever sizes the reads come in.
+func TestScanReaderMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var buf bytes.Buffer
+	GenerateMixed(&buf, 3000)
+	for i := 0; i < 6000; i++ {
+		switch r.IntN(10) {
+		case 0: // a CRI node log prefix
+			buf.WriteString("2025-11-20T10:41:08.123456789Z stdout F ")
+		case 1:
+			buf.WriteString("\r") // a CR before the newline of the previous line is trimmed, elsewhere kept
+		}
+		buf.Write(mixedLine(r))
+		buf.WriteByte('\n')
+	}
+	buf.WriteString(`{"http.status":401,"scope":"request"}`) // no final newline
+	data := buf.Bytes()
+	st, _ := ParseStatuses([]string{"401,503"})
+	filters := append(diffFilters(t), &Filter{Statuses: st}, nil)
+	readers := map[string]func() io.Reader{
+		"whole":   func() io.Reader { return bytes.NewReader(data) },
+		"half":    func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) },
+		"onebyte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data[:min(len(data), 200000)])) },
+	}
+	for name, mk := range readers {
+		in, _ := io.ReadAll(mk())
+		for _, f := range filters {
+			var want []string
+			var v View
+			for _, l := range bytes.Split(in, []byte("\n")) {
+				l = bytes.TrimSuffix(l, []byte("\r"))
+				content, _, _ := StripCRI(l)
+				refParse(content, &v)
+				if f.Empty() || f.Match(&v) {
+					want = append(want, string(content))
+				}
+			}
+			var got []string
+			p := &Pipeline{Filter: f}
+			idles := 0
+			if err := p.ScanReader(mk(), func(v *View) error { got = append(got, string(v.Line)); return nil },
+				func() error { idles++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s reader, filter %+v: %d lines, reference %d (first difference %q)", name, f, len(got), len(want),
+					firstDiff(got, want))
+			}
+			if idles == 0 {
+				t.Fatalf("%s reader: idle never called", name)
+			}
+		}
+	}
+}
+
+func firstDiff(a, b []string) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i] + " | " + b[i]
+		}
+	}
+	return "(one is a prefix of the other)"
 }

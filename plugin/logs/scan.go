@@ -47,9 +47,11 @@ func (p *Pipeline) Process(line []byte, ts time.Time) (*View, bool) {
 // ScanReader reads a saved log from r (plain proxy lines, or CRI-format node log lines whose prefix is
 // stripped) and calls emit for every line that passes. Before each read that may block it calls idle (flush
 // output there, so a pipe sees every line as soon as it was read). Binary garbage, a missing final newline and
-// very long lines are all handled: every line reaches the parser.
+// very long lines are all handled: every line reaches the parser, except runs of lines that provably cannot
+// pass the filter (see lineSkipper).
 func (p *Pipeline) ScanReader(r io.Reader, emit func(*View) error, idle func() error) error {
 	br := bufio.NewReaderSize(r, 256<<10)
+	skip := newLineSkipper(p.Filter)
 	var long []byte
 	for {
 		if idle != nil && !hasLine(br) {
@@ -57,7 +59,18 @@ func (p *Pipeline) ScanReader(r io.Reader, emit func(*View) error, idle func() e
 				return err
 			}
 		}
+		if skip != nil && long == nil && br.Buffered() > 0 {
+			buf, _ := br.Peek(br.Buffered())
+			if n := skip.skip(buf); n > 0 {
+				_, _ = br.Discard(n)
+				skip.consumed(n)
+				continue
+			}
+		}
 		chunk, err := br.ReadSlice('\n')
+		if skip != nil {
+			skip.consumed(len(chunk))
+		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if len(long) < MaxLine {
 				long = append(long, chunk[:min(len(chunk), MaxLine-len(long))]...)
