@@ -82,6 +82,9 @@ func TestSandboxUpReuseDown(t *testing.T) {
 			t.Errorf("%s=%s is not on loopback", k, v)
 		}
 	}
+	if g := st.AgentCoreGateways[sandbox.ToolsGateway]; g.ARN == "" || !strings.HasPrefix(g.MCPURL, st.Env["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"]+"/") {
+		t.Errorf("the AgentCore Gateway %s is not in the state: %+v", sandbox.ToolsGateway, st.AgentCoreGateways)
+	}
 	if st.PID <= 0 || st.PIDs["cognito-local"] <= 0 || !proc.Alive(st.PID) {
 		t.Fatalf("PIDs not recorded: %+v", st.PIDs)
 	}
@@ -90,7 +93,8 @@ func TestSandboxUpReuseDown(t *testing.T) {
 	}
 
 	r2 := sbx(t, dirA, "up")
-	if r2.code != 0 || !strings.Contains(r2.stderr, "reusing the sandbox") || !strings.Contains(r2.stdout, "export KUBECONFIG="+st.Kubeconfig) {
+	if r2.code != 0 || !strings.Contains(r2.stderr, "reusing the sandbox") || !strings.Contains(r2.stdout, "export KUBECONFIG="+st.Kubeconfig) ||
+		!strings.Contains(r2.stdout, "# agentcore gateway "+sandbox.ToolsGateway+": "+st.AgentCoreGateways[sandbox.ToolsGateway].ARN) {
 		t.Fatalf("second up: %s", r2)
 	}
 	r3 := sbx(t, dirA, "env")

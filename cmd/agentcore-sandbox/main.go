@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -65,8 +67,9 @@ func newCmd(out, errOut io.Writer) *cobra.Command {
 		Short: "Run the whole path on this machine (local cluster, Cognito, AgentCore, demo gateway stand-in)",
 		Long: `Start, on loopback only, everything kubectl agentcore talks to: a real kube-apiserver + etcd with the Gateway
 API and Agent Gateway CRDs, kwok as the kubelet of a fake node (the proxy pods' logs are files), cognito-local,
-a local AgentCore (control plane with two runtimes — one IAM-only, one with no authorizer yet — and a data plane
-that checks bearer tokens like the real JWT authorizer) and a DEMO STAND-IN for the gateway proxy. The stand-in
+a local AgentCore (control plane with two runtimes — one IAM-only, one with no authorizer yet — and one
+AgentCore Gateway (MCP, authorizer AWS_IAM until configured) with a few tools, and a data plane that checks
+bearer tokens like the real JWT authorizer) and a DEMO STAND-IN for the gateway proxy. The stand-in
 is not a gateway product: it only serves the routes, forwards with the Secret's token, rate-limits, writes
 access lines and statuses so every command can be seen working.
 
@@ -191,6 +194,10 @@ func printEnv(w io.Writer, st *sandbox.State, output string) error {
 	}
 	for _, name := range []string{sandbox.EchoRuntime, sandbox.IAMRuntime} {
 		b.WriteString("# runtime " + name + ": " + st.Runtimes[name] + "\n")
+	}
+	for _, name := range slices.Sorted(maps.Keys(st.AgentCoreGateways)) {
+		g := st.AgentCoreGateways[name]
+		b.WriteString("# agentcore gateway " + name + ": " + g.ARN + " (MCP " + g.MCPURL + ", tools " + strings.Join(g.Tools, ", ") + ")\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

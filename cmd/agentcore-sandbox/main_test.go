@@ -54,3 +54,18 @@ func TestCommandsWithoutSandbox(t *testing.T) {
 		}
 	}
 }
+
+// env names the AgentCore Gateway (ARN, MCP URL, tools) the way it names runtimes.
+func TestPrintEnvNamesGateway(t *testing.T) {
+	st := &sandbox.State{Dir: "/tmp/s", Runtimes: map[string]string{sandbox.EchoRuntime: "arn:rt"},
+		AgentCoreGateways: map[string]sandbox.AgentCoreGateway{sandbox.ToolsGateway: {ID: "sandbox-tools-abcdefghij",
+			ARN: "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/sandbox-tools-abcdefghij", MCPURL: "http://127.0.0.1:1/gateways/sandbox-tools-abcdefghij/mcp", Tools: []string{"echo", "add"}}}}
+	var b bytes.Buffer
+	if err := printEnv(&b, st, ""); err != nil {
+		t.Fatal(err)
+	}
+	want := "# agentcore gateway sandbox-tools: arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/sandbox-tools-abcdefghij (MCP http://127.0.0.1:1/gateways/sandbox-tools-abcdefghij/mcp, tools echo, add)\n"
+	if !strings.Contains(b.String(), want) || !strings.Contains(b.String(), "# runtime echo_agent: arn:rt\n") {
+		t.Fatalf("env output:\n%s\nwant a line %q", b.String(), want)
+	}
+}

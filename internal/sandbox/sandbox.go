@@ -54,6 +54,9 @@ const (
 	// EchoRuntime has no authorizer yet: the wizard configures it. IAMRuntime stays IAM-only.
 	EchoRuntime = "echo_agent"
 	IAMRuntime  = "iam_only_agent"
+	// ToolsGateway is the AgentCore Gateway (MCP) with the fake's tools (fakeagentcore.GatewayTools). It starts
+	// with authorizer type AWS_IAM, as a gateway nobody has given a JWT authorizer yet; the wizard configures it.
+	ToolsGateway = "sandbox-tools"
 	// AccessKeyID/SecretAccessKey are dummy credentials (the local services do not check them).
 	AccessKeyID     = "AKIDSANDBOXLOCAL"
 	SecretAccessKey = "sandbox-local-secret"
@@ -89,8 +92,18 @@ type State struct {
 	AgentCore  string            `json:"agentCoreUrl"`
 	Cognito    string            `json:"cognitoUrl"`
 	Runtimes   map[string]string `json:"runtimes"` // name → ARN
-	LogFiles   []string          `json:"logFiles"`
-	Env        map[string]string `json:"env"`
+	// AgentCoreGateways are the AgentCore Gateways (MCP), by name; not the Agent Gateway stand-in (GatewayURL).
+	AgentCoreGateways map[string]AgentCoreGateway `json:"agentCoreGateways"`
+	LogFiles          []string                    `json:"logFiles"`
+	Env               map[string]string           `json:"env"`
+}
+
+// AgentCoreGateway names one AgentCore Gateway the sandbox created.
+type AgentCoreGateway struct {
+	ID     string   `json:"id"`
+	ARN    string   `json:"arn"`
+	MCPURL string   `json:"mcpUrl"` // the local AgentCore's MCP endpoint of the gateway
+	Tools  []string `json:"tools"`
 }
 
 // EnvList is Env as sorted KEY=VALUE lines.
@@ -153,7 +166,8 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	sb = &Sandbox{State: State{Dir: dir, PID: os.Getpid(), PIDs: map[string]int{"sandbox": os.Getpid()}, StartedAt: time.Now().UTC(), Runtimes: map[string]string{}}}
+	sb = &Sandbox{State: State{Dir: dir, PID: os.Getpid(), PIDs: map[string]int{"sandbox": os.Getpid()}, StartedAt: time.Now().UTC(), Runtimes: map[string]string{},
+		AgentCoreGateways: map[string]AgentCoreGateway{}}}
 	self := sb // the named result is nil on an error return: stop what was started through self
 	defer func() {
 		if err != nil {
@@ -228,6 +242,11 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		}
 		sb.State.Runtimes[name] = rt.ARN
 	}
+	gw, err := SeedGateway(sb.Fake, sb.State.AgentCore)
+	if err != nil {
+		return nil, err
+	}
+	sb.State.AgentCoreGateways[ToolsGateway] = gw
 
 	// The stand-in's port is the Gateway listener's port, so the Gateway's address + port reach it.
 	gwLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -323,6 +342,22 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 	log.Info("sandbox ready", "in", time.Since(t0).Round(time.Millisecond))
 	return sb, nil
+}
+
+// SeedGateway creates the AgentCore Gateway ToolsGateway in the local AgentCore served at baseURL.
+func SeedGateway(fake *fakeagentcore.Server, baseURL string) (AgentCoreGateway, error) {
+	spec, err := json.Marshal(map[string]any{
+		"name": ToolsGateway, "roleArn": "arn:aws:iam::" + Account + ":role/AgentCoreGatewayRole", "protocolType": "MCP",
+		"authorizerType": fakeagentcore.GatewayAuthIAM, "description": "sandbox gateway with the tools " + strings.Join(fakeagentcore.GatewayTools, ", "),
+	})
+	if err != nil {
+		return AgentCoreGateway{}, err
+	}
+	g, err := fake.AddGatewayJSON(spec)
+	if err != nil {
+		return AgentCoreGateway{}, fmt.Errorf("seeding gateway %s: %w", ToolsGateway, err)
+	}
+	return AgentCoreGateway{ID: g.ID, ARN: g.ARN, MCPURL: fakeagentcore.GatewayURL(baseURL, g.ID), Tools: fakeagentcore.GatewayTools}, nil
 }
 
 // Stop stops everything (reverse order) and removes state.json.
