@@ -23,7 +23,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 )
 
-// Runtime statuses (field-facts §1).
+// Runtime statuses (docs/facts.md#agentcore-control-plane).
 const (
 	StatusCreating     = string(types.AgentRuntimeStatusCreating)
 	StatusCreateFailed = string(types.AgentRuntimeStatusCreateFailed)
@@ -398,7 +398,7 @@ func JWTConfig(a types.AuthorizerConfiguration) *types.CustomJWTAuthorizerConfig
 	return nil
 }
 
-// CognitoAuthorizer is the authorizer for Cognito ID tokens (field-facts §3): the pool's discovery URL and
+// CognitoAuthorizer is the authorizer for Cognito ID tokens (docs/facts.md#jwt-authorizer): the pool's discovery URL and
 // allowedAudience = [client id], no allowedClients.
 func CognitoAuthorizer(issuer, clientID string) types.AuthorizerConfiguration {
 	return &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{

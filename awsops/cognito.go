@@ -92,7 +92,7 @@ func localIssuerBase(cfg aws.Config) string {
 	return strings.TrimRight(ep, "/")
 }
 
-// Issuer is the pool's token issuer (field-facts §4): https://cognito-idp.<region>.amazonaws.com/<poolId>.
+// Issuer is the pool's token issuer (docs/facts.md#cognito): https://cognito-idp.<region>.amazonaws.com/<poolId>.
 func (c *Cognito) Issuer(poolID string) string {
 	base := c.IssuerBase
 	if base == "" {

@@ -15,7 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// Labels Agent Gateway puts on a Gateway's proxy pods (field-facts §5).
+// Labels Agent Gateway puts on a Gateway's proxy pods (docs/facts.md#agent-gateway-resources).
 const (
 	LabelGatewayName = "gateway.networking.k8s.io/gateway-name"
 	LabelAppName     = "app.kubernetes.io/name"

@@ -78,7 +78,7 @@ func parseAuthorizer(raw json.RawMessage) (*authorizer, error) {
 	return &a, nil
 }
 
-// Documented data-plane answers (field-facts §2).
+// Documented data-plane answers (docs/facts.md#agentcore-data-plane).
 const (
 	MsgAudMismatch      = "Claim 'aud' value mismatch with configuration."
 	MsgClientMismatch   = "Claim 'client_id' value mismatch with configuration."
@@ -295,7 +295,7 @@ func promptText(body []byte) string {
 	return strings.TrimSpace(string(body))
 }
 
-// validateBearer checks a token the way the AgentCore JWT authorizer does (field-facts §3). It returns the claims,
+// validateBearer checks a token the way the AgentCore JWT authorizer does (docs/facts.md#jwt-authorizer). It returns the claims,
 // or a status and message.
 func (s *Server) validateBearer(r *http.Request, az *authorizer, tok string) (map[string]any, int, string) {
 	parts := strings.Split(tok, ".")

@@ -1,7 +1,7 @@
 // Package fakeagentcore is a local stand-in for AWS Bedrock AgentCore, built from the documented REST shapes
 // (the aws-sdk-go-v2 bedrockagentcorecontrol serializers): the control plane (Create/List/Get/UpdateAgentRuntime)
 // and the data plane (POST /runtimes/<url-encoded ARN>/invocations) with bearer-token validation done the way
-// field-facts §3 describes the real JWT authorizer. Tests use it through the real SDK client with the endpoint
+// docs/facts.md#jwt-authorizer describes the real JWT authorizer. Tests use it through the real SDK client with the endpoint
 // overridden (BaseEndpoint / AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL); the sandbox serves it on loopback.
 //
 // The token validation here is written independently of plugin/tokencheck on purpose, so that the two can catch

@@ -235,7 +235,7 @@ func (s *StandIn) allow(key string, rs *rateSpec) bool {
 	return true
 }
 
-// accessLine is the agentgateway default text format (field-facts §5).
+// accessLine is the agentgateway default text format (docs/facts.md#agent-gateway-resources).
 func (s *StandIn) accessLine(r *http.Request, a *access, code int) string {
 	var b strings.Builder
 	b.WriteString(s.o.Now().UTC().Format(time.RFC3339Nano))

@@ -11,7 +11,7 @@
 //     as internal/bearer.Sent says Agent Gateway does: one exact "Bearer " stripped, then added), picking up
 //     Secret changes live;
 //   - it applies traffic.rateLimit.local;
-//   - it writes agentgateway-format access lines (text format, field-facts §5) into the proxy pods' CRI log files;
+//   - it writes agentgateway-format access lines (text format, docs/facts.md#agent-gateway-resources) into the proxy pods' CRI log files;
 //   - it writes the status a controller would: backend Accepted, route parents Accepted/ResolvedRefs, policy
 //     ancestors Accepted (Valid, or PartiallyValid with the error when the Secret or its key is missing) and
 //     Attached, and the Gateway's address and Programmed condition.

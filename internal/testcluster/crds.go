@@ -151,7 +151,7 @@ func established(crd *unstructured.Unstructured) bool {
 	return false
 }
 
-// enterpriseCRDs writes test stand-ins for the Solo Enterprise kinds from the field list in field-facts §5:
+// enterpriseCRDs writes test stand-ins for the Solo Enterprise kinds from the field list in docs/facts.md#agent-gateway-resources:
 // EnterpriseAgentgatewayPolicy = the OSS policy's schema plus traffic.entRateLimit.global.rateLimitConfigRefs[];
 // EnterpriseAgentgatewayBackend = the OSS backend's schema; RateLimitConfig with spec.raw.descriptors[] and
 // spec.raw.rateLimits[]. They are ours, not Solo's: they let tests apply what the plugin writes for an
@@ -244,7 +244,7 @@ func rateLimitConfigCRD() *unstructured.Unstructured {
 		"kind":       "CustomResourceDefinition",
 		"metadata": map[string]any{
 			"name":        "ratelimitconfigs.ratelimit.solo.io",
-			"annotations": map[string]any{"agentcore.dev/test-stand-in": "RateLimitConfig shape from field-facts §5"},
+			"annotations": map[string]any{"agentcore.dev/test-stand-in": "RateLimitConfig shape from docs/facts.md#agent-gateway-resources"},
 		},
 		"spec": map[string]any{
 			"group": "ratelimit.solo.io",

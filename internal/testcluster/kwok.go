@@ -45,7 +45,7 @@ const (
 	KwokNodeName = "kwok-node-0"
 	// KwokNodeAnnotation (value "fake") marks kwok's nodes; the node carries the same key as a NoSchedule taint.
 	KwokNodeAnnotation = "kwok.x-k8s.io/node"
-	// GatewayNameLabel is the label Agent Gateway puts on a Gateway's proxy pods (field-facts §5).
+	// GatewayNameLabel is the label Agent Gateway puts on a Gateway's proxy pods (docs/facts.md#agent-gateway-resources).
 	GatewayNameLabel = "gateway.networking.k8s.io/gateway-name"
 	// AppNameLabel is the app.kubernetes.io/name label, also set to the Gateway's name on proxy pods.
 	AppNameLabel = "app.kubernetes.io/name"

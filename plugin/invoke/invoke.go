@@ -22,7 +22,7 @@ import (
 // SessionHeader carries the runtime session id (33–256 characters).
 const SessionHeader = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
-// Session id length limits (field-facts §2).
+// Session id length limits (docs/facts.md#agentcore-data-plane).
 const (
 	MinSessionID = 33
 	MaxSessionID = 256

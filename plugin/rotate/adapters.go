@@ -143,7 +143,7 @@ func (v *AuthorizerValidator) Validate(ctx context.Context, token string) (time.
 }
 
 // ImpliedAuthorizer is the authorizer a Cognito setup configures when the runtime's own cannot be read:
-// allowedAudience=[client] for ID tokens, allowedClients=[client] for access tokens (field-facts §3).
+// allowedAudience=[client] for ID tokens, allowedClients=[client] for access tokens (docs/facts.md#jwt-authorizer).
 func ImpliedAuthorizer(discoveryURL, clientID, tokenUse string, audience []string) *tokencheck.Authorizer {
 	az := &tokencheck.Authorizer{DiscoveryURL: discoveryURL}
 	if tokenUse == TokenUseAccess {

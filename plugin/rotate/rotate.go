@@ -22,7 +22,7 @@ import (
 // Defaults of the rotation policy.
 const (
 	// DefaultMinValidity is how far ahead a new token's exp must be for it to be written, unless
-	// Engine.MinValidity says otherwise: Cognito's shortest ID/access token validity (field-facts §4), so a
+	// Engine.MinValidity says otherwise: Cognito's shortest ID/access token validity (docs/facts.md#cognito), so a
 	// real pool's token always passes and anything shorter means a misconfigured client.
 	DefaultMinValidity = 5 * time.Minute
 	// LowestMinValidity is the least Engine.MinValidity may be (--min-validity): a token must outlive

@@ -26,7 +26,7 @@ const (
 	dueSlack = 30 * time.Second
 )
 
-// AgentCoreRefusalMargin is how long before its exp AgentCore already refuses a token: field-facts §2/§3
+// AgentCoreRefusalMargin is how long before its exp AgentCore already refuses a token: docs/facts.md#agentcore-data-plane
 // ("tokens that expire within about one minute are already refused"). A token's usable window is therefore
 // its lifetime minus this margin.
 const AgentCoreRefusalMargin = 60 * time.Second

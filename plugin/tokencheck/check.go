@@ -1,5 +1,5 @@
 // This file: Finding and the checks doctor and `token inspect` show: CheckToken (token.*) and CheckAuthorizer
-// (authorizer.*), which apply field-facts §3 — iss byte-equal to the discovery issuer; allowedAudience: some aud
+// (authorizer.*), which apply docs/facts.md#jwt-authorizer — iss byte-equal to the discovery issuer; allowedAudience: some aud
 // listed; allowedClients: client_id listed; both set → both must hold; allowedScopes: some scope listed; every
 // custom-claim rule holds.
 package tokencheck

@@ -81,7 +81,7 @@ func TestCheckToken(t *testing.T) {
 
 const disc = cognitoIss + "/.well-known/openid-configuration"
 
-// Each rule of field-facts §3, one or more rows each.
+// Each rule of docs/facts.md#jwt-authorizer, one or more rows each.
 func TestCheckAuthorizer(t *testing.T) {
 	id := mint(t, tokentest.CognitoID(cognitoIss, "5pk1q2", now, time.Hour))
 	access := mint(t, tokentest.CognitoAccess(cognitoIss, "5pk1q2", now, time.Hour))

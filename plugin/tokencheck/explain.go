@@ -1,5 +1,5 @@
 // This file: Explain (which authorizer settings a token can satisfy, in words) and SuggestAuthorizer (the
-// authorizer that would accept it), following field-facts §3.
+// authorizer that would accept it), following docs/facts.md#jwt-authorizer.
 package tokencheck
 
 import (
@@ -56,7 +56,7 @@ func Explain(tok *Token) []string {
 
 // SuggestAuthorizer is the authorizer that accepts tok (nil when tok has no iss): the issuer's discovery URL
 // with allowedAudience=[aud] when the token has an aud and is not a Cognito access token, else
-// allowedClients=[client_id]. It never sets both (field-facts §3).
+// allowedClients=[client_id]. It never sets both (docs/facts.md#jwt-authorizer).
 func SuggestAuthorizer(tok *Token) *Authorizer {
 	if tok == nil || tok.Issuer == "" {
 		return nil

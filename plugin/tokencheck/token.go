@@ -1,6 +1,6 @@
 // Package tokencheck is the token use case: decode a JWT (raw or "Bearer <jwt>"), tell which identity provider
 // shaped it, explain which AgentCore customJWTAuthorizer settings it can satisfy, check it against an authorizer
-// (field-facts §3) and verify its signature against the issuer's discovery document and JWKS. No UI, no cobra:
+// (docs/facts.md#jwt-authorizer) and verify its signature against the issuer's discovery document and JWKS. No UI, no cobra:
 // `token inspect`, `doctor` and `rotate` all build on it.
 //
 // This file: Token and Parse (the decoder, with one-line reasons for malformed input).
