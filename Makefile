@@ -3,7 +3,7 @@
 #   make sandbox   the developer sandbox in bin/agentcore-sandbox (not shipped; make demo builds it)
 #   make demo      the sandbox on loopback, then the plugin's home screen in it; make demo-down stops it
 #   make test      unit + integration tests (-race) against a real kube-apiserver + etcd, cognito-local and oidc-provider
-#   make lint      gofmt + go vet + the plugin links no test/sandbox code + darwin/windows builds
+#   make lint      gofmt + goimports + go vet + the plugin links no test/sandbox code + darwin/windows builds
 #   make release VERSION=v0.1.0   archives for every platform in dist/, dist/checksums.txt, krew/agentcore.yaml
 
 GO        ?= go
@@ -72,6 +72,9 @@ unit:
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@# Imports grouped as goimports does (standard library first); goimports is pinned in tools/lint.
+	@cd tools/lint && $(GO) build -o $(CURDIR)/bin/goimports golang.org/x/tools/cmd/goimports
+	@out=$$(bin/goimports -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "goimports would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	@# The shipped plugin links no test code and no sandbox rig (issue 11): `go list -deps` must not name them.
 	@bad=$$($(GO) list -deps ./cmd/kubectl-agentcore | grep -E '^(testing|net/http/httptest)$$|/internal/(fakeagentcore|gatewaystandin|testcluster|cognitolocal|oidcserver|sandbox)(/|$$)'); \

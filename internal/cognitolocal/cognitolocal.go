@@ -18,7 +18,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -31,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )

@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"

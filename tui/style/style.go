@@ -4,8 +4,9 @@ package style
 
 import (
 	"fmt"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
 	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
 
 	"charm.land/lipgloss/v2"
 )
