@@ -13,22 +13,21 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/status"
 )
 
-// Status of a check. The values are the JSON values.
-type Status string
+// Status of a check: the shared vocabulary (internal/status). The values are the JSON values.
+type Status = status.Status
 
 const (
-	Pass    Status = "pass"
-	Warn    Status = "warn"
-	Fail    Status = "fail"
-	Skip    Status = "skip"
-	Running Status = "running"
-	Pending Status = "pending"
+	Pass    = status.Pass
+	Warn    = status.Warn
+	Fail    = status.Fail
+	Skip    = status.Skip
+	Running = status.Running
+	Pending = status.Pending
 )
-
-// ok reports whether dependants of a check with this status may run.
-func (s Status) ok() bool { return s == Pass || s == Warn }
 
 // Categories in display order.
 const (
@@ -204,7 +203,7 @@ func Run(ctx context.Context, checks []Check) <-chan Result {
 				if ctx.Err() != nil {
 					break
 				}
-				if dr := results[d]; !dr.Status.ok() {
+				if dr := results[d]; !dr.Status.OK() {
 					blocked = append(blocked, d+" "+pastTense(dr.Status))
 				}
 			}

@@ -12,16 +12,17 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/status"
 )
 
-// Status of a finding; the values are those of tui/style.Status (convert with style.Status(s)).
-type Status string
+// Status of a finding: the shared vocabulary (internal/status).
+type Status = status.Status
 
 const (
-	StatusPass Status = "pass"
-	StatusWarn Status = "warn"
-	StatusFail Status = "fail"
-	StatusSkip Status = "skip"
+	StatusPass = status.Pass
+	StatusWarn = status.Warn
+	StatusFail = status.Fail
+	StatusSkip = status.Skip
 )
 
 // Categories of the findings made here.

@@ -6,20 +6,21 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
-
 	"charm.land/lipgloss/v2"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/status"
 )
 
-// Status of a check or an event, as the UX guide names them.
-type Status string
+// Status of a check or an event: the shared vocabulary (internal/status).
+type Status = status.Status
 
 const (
-	Pass    Status = "pass"
-	Warn    Status = "warn"
-	Fail    Status = "fail"
-	Skip    Status = "skip"
-	Running Status = "running"
+	Pass    = status.Pass
+	Warn    = status.Warn
+	Fail    = status.Fail
+	Skip    = status.Skip
+	Running = status.Running
 )
 
 // Theme is the set of styles for one output: colour on or off, Unicode or ASCII symbols.
