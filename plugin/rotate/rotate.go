@@ -13,10 +13,10 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
-	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
 // Defaults of the rotation policy.
@@ -158,7 +158,7 @@ type Engine struct {
 func ValidateMinValidity(d time.Duration) error {
 	if d < LowestMinValidity {
 		return fmt.Errorf("--min-validity %s: must be at least %s (AgentCore refuses tokens within %s of expiry; a token must live well past that to be used)",
-			d, style.Short(LowestMinValidity), style.Short(AgentCoreRefusalMargin))
+			d, humantime.Short(LowestMinValidity), humantime.Short(AgentCoreRefusalMargin))
 	}
 	return nil
 }
@@ -251,7 +251,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 	if !o.Force && !o.DryRun && !cur.Claims.Exp.IsZero() && cur.Claims.Exp.Sub(now) >= o.MinRemaining {
 		res.Action = ActionFresh
 		res.Note = fmt.Sprintf("the stored token has %s left (threshold %s); use --force to rotate anyway",
-			style.Short(cur.Claims.Exp.Sub(now)), style.Short(o.MinRemaining))
+			humantime.Short(cur.Claims.Exp.Sub(now)), humantime.Short(o.MinRemaining))
 		return res, nil
 	}
 	fail := func(st Stage, err error) (*Result, error) {
@@ -278,7 +278,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 	now = e.Clock.Now()
 	if minv := e.minValidity(); exp.Sub(now) < minv-expSlack {
 		return fail(StageValidate, fmt.Errorf("the new token was refused and not written: it expires in %s, less than the minimum validity %s. Raise the app client's IdTokenValidity/AccessTokenValidity (or, for a short-lived test pool only, lower --min-validity). %s",
-			style.Short(exp.Sub(now)), style.Short(minv), keepNote(cur, now)))
+			humantime.Short(exp.Sub(now)), humantime.Short(minv), keepNote(cur, now)))
 	}
 	t := exp.UTC()
 	res.NewExpiry = &t
@@ -377,9 +377,9 @@ func keepNote(cur Stored, now time.Time) string {
 		return "The Secret was left unchanged"
 	}
 	if cur.Claims.Exp.After(now) {
-		return "The Secret keeps the old token (expires " + style.Relative(cur.Claims.Exp, now) + ")"
+		return "The Secret keeps the old token (expires " + humantime.Relative(cur.Claims.Exp, now) + ")"
 	}
-	return "The Secret keeps the old token, which expired " + style.Relative(cur.Claims.Exp, now)
+	return "The Secret keeps the old token, which expired " + humantime.Relative(cur.Claims.Exp, now)
 }
 
 func trimDot(s string) string { return strings.TrimRight(strings.TrimSpace(s), ".") }
