@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -191,7 +190,6 @@ func (e *MissingError) Error() string {
 }
 
 var (
-	nameRe   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	originRe = regexp.MustCompile(`^(\*|https?://((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:[0-9]{1,5})?)$`)
 	methods  = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true, "*": true}
 )
@@ -221,44 +219,36 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 	if a.RuntimeARN == "" {
 		missing = append(missing, "--runtime-arn")
 	} else {
-		arn, err := awsops.ParseRuntimeARN(a.RuntimeARN)
-		if err != nil {
-			return nil, err
-		}
-		c.ARN = arn
 		if a.Region == "" {
 			a.Region = defaultRegion
 		}
-		if a.Region == "" {
-			a.Region = arn.Region
+		arn, err := CheckRuntimeARN(a.RuntimeARN, a.Region)
+		if err != nil {
+			return nil, err
 		}
-		if a.Region != arn.Region {
-			return nil, fmt.Errorf("runtime ARN is in region %s but --region is %s. Pass --region %s, or the ARN of a runtime in %s", arn.Region, a.Region, arn.Region, a.Region)
-		}
-		c.Region = arn.Region
+		c.ARN, a.Region, c.Region = arn, arn.Region, arn.Region
 	}
 
 	if a.Gateway == "" {
 		a.Gateway = setup.DefaultGatewayNamespace + "/" + setup.DefaultGatewayName
 	}
-	ns, name, ok := strings.Cut(a.Gateway, "/")
-	if !ok || !nameRe.MatchString(ns) || !nameRe.MatchString(name) {
-		return nil, fmt.Errorf("invalid --gateway %q: want NAMESPACE/NAME, e.g. agentgateway-system/agentgateway-proxy", a.Gateway)
+	if err := CheckGateway(a.Gateway); err != nil {
+		return nil, fmt.Errorf("invalid --gateway %q: %w", a.Gateway, err)
 	}
-	c.GatewayNS, c.GatewayN = ns, name
+	c.GatewayNS, c.GatewayN, _ = strings.Cut(a.Gateway, "/")
 
 	if a.RouteNamespace == "" {
 		a.RouteNamespace = setup.DefaultNamespace
 	}
-	if !nameRe.MatchString(a.RouteNamespace) || len(a.RouteNamespace) > 63 {
-		return nil, fmt.Errorf("invalid --route-namespace %q: a namespace name is lower-case letters, digits and '-'", a.RouteNamespace)
+	if err := CheckNamespace(a.RouteNamespace); err != nil {
+		return nil, fmt.Errorf("invalid --route-namespace %q: %w", a.RouteNamespace, err)
 	}
 	c.Namespace = a.RouteNamespace
 	if a.PathPrefix == "" {
 		a.PathPrefix = setup.DefaultPathPrefix
 	}
-	if !strings.HasPrefix(a.PathPrefix, "/") {
-		return nil, fmt.Errorf("invalid --path-prefix %q: it must start with /", a.PathPrefix)
+	if err := CheckPathPrefix(a.PathPrefix); err != nil {
+		return nil, fmt.Errorf("invalid --path-prefix %q: %w", a.PathPrefix, err)
 	}
 
 	if c.Mode.UsesToken() {
@@ -276,6 +266,16 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 			if a.Username == "" {
 				a.Username = setup.DefaultUsername
 			}
+			if a.UserPoolID != "" {
+				if err := CheckUserPoolID(a.UserPoolID); err != nil {
+					return nil, fmt.Errorf("invalid --user-pool-id %q: %w", a.UserPoolID, err)
+				}
+			}
+			if a.ClientID != "" {
+				if err := CheckClientID(a.ClientID); err != nil {
+					return nil, fmt.Errorf("invalid --client-id %q: %w", a.ClientID, err)
+				}
+			}
 			if a.TokenUse == "" {
 				a.TokenUse = string(setup.TokenUseID)
 			}
@@ -286,8 +286,8 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 		case IdentityExternal:
 			if a.DiscoveryURL == "" {
 				missing = append(missing, "--discovery-url")
-			} else if u, err := url.Parse(a.DiscoveryURL); err != nil || u.Scheme == "" || u.Host == "" || !strings.HasSuffix(u.Path, "/.well-known/openid-configuration") {
-				return nil, fmt.Errorf("invalid --discovery-url %q: want https://<issuer>/.well-known/openid-configuration", a.DiscoveryURL)
+			} else if err := CheckDiscoveryURL(a.DiscoveryURL); err != nil {
+				return nil, fmt.Errorf("invalid --discovery-url %q: %w", a.DiscoveryURL, err)
 			}
 			c.TokenUse = setup.TokenUseAccess
 			if a.ClientID == "" && a.ClientSecretFrom == "" {
@@ -340,20 +340,18 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 	default:
 		return nil, fmt.Errorf("invalid --rate-limit-kind %q: use local or global", a.RateLimitKind)
 	}
-	switch {
-	case a.RateLimitBurst < 0:
-		return nil, fmt.Errorf("invalid --rate-limit-burst %d: extra requests allowed in a burst, ≥ 0", a.RateLimitBurst)
-	case a.RateLimitBurst > 0 && rl == nil:
+	switch err := CheckBurst(a.RateLimitBurst, a.RateLimit, a.RateLimitKind); {
+	case errors.Is(err, ErrBurstNeedsRateLimit):
 		missing = append(missing, "--rate-limit (--rate-limit-burst was given)")
-	case a.RateLimitBurst > 0 && a.RateLimitKind == "global":
-		return nil, fmt.Errorf("--rate-limit-burst needs the local (per-proxy) limiter: an Enterprise RateLimitConfig has no burst. Use --rate-limit-kind local, or drop --rate-limit-burst")
+	case err != nil:
+		return nil, fmt.Errorf("invalid --rate-limit-burst %d: %w", a.RateLimitBurst, err)
 	case a.RateLimitBurst > 0:
 		rl.Burst = a.RateLimitBurst
 	}
 	if a.Token != "" {
-		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(a.Token), k8sres.BearerPrefix))
-		if strings.Count(t, ".") != 2 {
-			return nil, fmt.Errorf("the pasted token is not a JWT (header.payload.signature)")
+		t, err := PastedToken(a.Token)
+		if err != nil {
+			return nil, err
 		}
 		c.ExternalToken = t
 	}

@@ -331,7 +331,7 @@ func (s *Session) globalRateLimit() bool {
 		return true
 	}
 	if rl := s.Cfg.RateLimit; rl != nil && rl.Burst > 0 {
-		return false // a RateLimitConfig has no burst: the local limiter (in the Enterprise policy kind too) has
+		return false // a RateLimitConfig has no burst (CheckBurst): the local limiter, in the Enterprise policy kind too
 	}
 	return s.Kinds.EnterprisePolicy && s.Kinds.RateLimitConfig
 }
@@ -339,7 +339,7 @@ func (s *Session) globalRateLimit() bool {
 // burstNote says why a burst on a cluster with a global rate limiter uses the local one.
 func (s *Session) burstNote() string {
 	rl := s.Cfg.RateLimit
-	if rl == nil || rl.Burst == 0 || s.Cfg.Answers.RateLimitKind != "" || !(s.Kinds.EnterprisePolicy && s.Kinds.RateLimitConfig) {
+	if rl == nil || !BurstUsesLocal(rl.Burst, s.Cfg.Answers.RateLimitKind, s.Kinds) {
 		return ""
 	}
 	return fmt.Sprintf("rate limit %s with burst %d uses the local (per-proxy) limiter in the %s: an Enterprise RateLimitConfig has no burst (drop --rate-limit-burst for the global one)", rl, rl.Burst, setup.DefaultTrafficPolicyName+" policy")

@@ -140,7 +140,7 @@ func TestWizardPages(t *testing.T) {
 	}
 }
 
-func key(tm *teatest.TestModel, c rune) { tm.Send(tea.KeyPressMsg{Code: c}) }
+func press(tm *teatest.TestModel, c rune) { tm.Send(tea.KeyPressMsg{Code: c}) }
 
 // enterUntil presses enter one at a time, each after the screen has had time to change, until want shows (the
 // plan page: pressing on past it would apply).
@@ -185,7 +185,7 @@ func TestRuntimePasteARN(t *testing.T) {
 	waitFor(t, tm, "team/edge")
 	enter(tm)
 	waitFor(t, tm, "payments_agent", "paste an ARN…")
-	key(tm, tea.KeyDown)
+	press(tm, tea.KeyDown)
 	enter(tm)
 	waitFor(t, tm, "it is checked as you type")
 	tm.Type("arn:aws:bedrock-agentcore:us-east-1:12345:runtime/x")
@@ -194,7 +194,7 @@ func TestRuntimePasteARN(t *testing.T) {
 	tm.Type("arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/other_agent-Zz99Yy88Xx")
 	waitFor(t, tm, "region eu-west-1 but --region is")
 	enter(tm) // refused: stays on the field (huh shows the Validate error as well)
-	waitFor(t, tm, "* the ARN is in region")
+	waitFor(t, tm, "* the runtime ARN is in region")
 	clearField(tm)
 	pasted := "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/other_agent-Zz99Yy88Xx"
 	tm.Type(pasted)
@@ -238,11 +238,11 @@ func TestIdentityByIDAndExternal(t *testing.T) {
 
 	t.Run("by id", func(t *testing.T) {
 		fl, tm := toIdentity(t)
-		key(tm, tea.KeyDown)
+		press(tm, tea.KeyDown)
 		enter(tm)
 		waitFor(t, tm, "pool id", "Nothing is created in Cognito")
 		tm.Type("nope")
-		waitFor(t, tm, "✖ want region_id")
+		waitFor(t, tm, "✖ not a user pool id: want region_id")
 		enter(tm)
 		waitFor(t, tm, "not a user pool id")
 		clearField(tm)
@@ -261,8 +261,8 @@ func TestIdentityByIDAndExternal(t *testing.T) {
 
 	t.Run("external IdP", func(t *testing.T) {
 		fl, tm := toIdentity(t)
-		key(tm, tea.KeyDown)
-		key(tm, tea.KeyDown)
+		press(tm, tea.KeyDown)
+		press(tm, tea.KeyDown)
 		enter(tm)
 		waitFor(t, tm, "Discovery URL")
 		tm.Type("https://idp.example.com/")

@@ -1,0 +1,324 @@
+package wizard
+
+// This file: the seven step pages, in order. Each builder returns its form groups bound to the answers (and
+// fills its defaults); each collector turns the page's scratch values into answers when the page is submitted.
+// Validation is plugin/wizard's: the pages never accept what the plan would refuse.
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+
+	"charm.land/huh/v2"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+)
+
+// steps are the step pages, indexed by page: what each shows and what it collects.
+var steps = [pagePlan]struct {
+	build   func(*Model) []*huh.Group
+	collect func(*Model) // nil: the fields are bound to the answers directly
+}{
+	pageGateway:    {(*Model).gatewayPage, nil},
+	pageRuntime:    {(*Model).runtimePage, (*Model).collectRuntime},
+	pageIdentity:   {(*Model).identityPage, (*Model).collectIdentity},
+	pageAuthorizer: {(*Model).authorizerPage, (*Model).collectAuthorizer},
+	pageResources:  {(*Model).resourcesPage, nil},
+	pageOptions:    {(*Model).optionsPage, (*Model).collectOptions},
+	pageVerify:     {(*Model).verifyPage, nil},
+}
+
+// buildForm is the huh form of the current step page.
+func (m *Model) buildForm() *huh.Form {
+	var groups []*huh.Group
+	if m.page < pagePlan {
+		groups = steps[m.page].build(m)
+	}
+	f := huh.NewForm(groups...).WithShowHelp(true).WithWidth(min(m.width-4, 96))
+	if !m.theme.Color {
+		f = f.WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	}
+	return f
+}
+
+// ① Gateway: the discovered Agent Gateway Gateways to pick from (the default one pre-selected), or a
+// NAMESPACE/NAME to type when none was found.
+func (m *Model) gatewayPage() []*huh.Group {
+	a := m.Answers
+	note := "Discovering Agent Gateway Gateways…"
+	if m.discovered {
+		note = fmt.Sprintf("Cluster serves: %s Agent Gateway kinds", m.kinds.Flavor())
+		if m.kinds.RateLimitConfig {
+			note += " · RateLimitConfig"
+		}
+		if m.discoverErr != nil {
+			note = "Discovery failed: " + m.discoverErr.Error()
+		}
+	}
+	fields := []huh.Field{huh.NewNote().Title(StepLabel(wz.StepGateway)).Description(esc(note))}
+	if len(m.gateways) > 0 {
+		var opts []huh.Option[string]
+		for _, g := range m.gateways {
+			label := g.Ref()
+			if ep := g.Endpoint(); ep != "" {
+				label += "  " + ep
+			}
+			opts = append(opts, huh.NewOption(label, g.Ref()))
+		}
+		fields = append(fields, huh.NewSelect[string]().Title("Gateway").Options(opts...).Value(&a.Gateway))
+	} else {
+		fields = append(fields, huh.NewInput().Title("Gateway (NAMESPACE/NAME)").
+			Placeholder(setup.DefaultGatewayNamespace+"/"+setup.DefaultGatewayName).
+			Value(&a.Gateway).Validate(optional(wz.CheckGateway)))
+	}
+	return []*huh.Group{huh.NewGroup(fields...)}
+}
+
+// ② Runtime: the region's runtimes to pick from, or "paste an ARN…" (checked as typed, region included); then
+// the invocation path it gives and the mode.
+func (m *Model) runtimePage() []*huh.Group {
+	a := m.Answers
+	if a.Mode == "" {
+		a.Mode = string(setup.ModeRewrite)
+	}
+	title := StepLabel(wz.StepRuntime)
+	desc := "Loading runtimes…"
+	if m.loaders.Runtimes == nil {
+		desc = "Paste the runtime's ARN (no AWS configuration to list runtimes)"
+	}
+	if m.runtimesReady {
+		desc = fmt.Sprintf("%d runtime(s) in %s, or paste an ARN", len(m.runtimes), cmp.Or(m.loaders.Region, "the region"))
+		if m.runtimesErr != nil {
+			desc = "Could not list runtimes (" + m.runtimesErr.Error() + "): paste the ARN"
+		}
+	}
+	hasList := len(m.runtimes) > 0
+	pick := []huh.Field{huh.NewNote().Title(title).Description(esc(desc))}
+	if hasList {
+		pick = append(pick, m.runtimeSelect())
+	} else if m.get(&m.pastedARN) == "" {
+		m.set(&m.pastedARN, a.RuntimeARN)
+	}
+	pasteDesc := "Paste the runtime's ARN: it is checked as you type."
+	if !hasList {
+		pasteDesc = title
+	}
+	return []*huh.Group{
+		huh.NewGroup(pick...).WithHideFunc(func() bool { return !hasList }),
+		huh.NewGroup(
+			huh.NewNote().Title(title+" · paste an ARN").Description(esc(pasteDesc)),
+			huh.NewInput().Title("Runtime ARN").Placeholder("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/name-XXXXXXXXXX").
+				Accessor(m.acc(&m.pastedARN)).
+				DescriptionFunc(func() string { return m.arnStatus(m.get(&m.pastedARN)) }, &m.pastedARN).
+				Validate(func(s string) error {
+					_, err := m.checkARN(s)
+					return err
+				}),
+		).WithHideFunc(func() bool { return hasList && m.get(&m.runtimeChoice) != pasteARN }),
+		huh.NewGroup(
+			huh.NewNote().Title("Invocation path").DescriptionFunc(func() string {
+				if arn, err := m.checkARN(m.chosenARN(hasList)); err == nil {
+					return esc(arn.InvocationPath())
+				}
+				return "(no valid ARN yet)"
+			}, []any{&m.runtimeChoice, &m.pastedARN}),
+			huh.NewSelect[string]().Title("Mode").Options(
+				huh.NewOption("rewrite — static backend + URL rewrite (published recipe)", string(setup.ModeRewrite)),
+				huh.NewOption("native — aws.agentCore backend with a bearer token", string(setup.ModeNative)),
+				huh.NewOption("sigv4 — aws.agentCore backend signed by the proxy's IRSA role", string(setup.ModeSigV4)),
+			).Value(&a.Mode),
+		),
+	}
+}
+
+// runtimeSelect is the list of runtimes plus "paste an ARN…", on the answer's runtime when it is listed.
+func (m *Model) runtimeSelect() huh.Field {
+	a := m.Answers
+	var opts []huh.Option[string]
+	listed := false
+	for _, r := range m.runtimes {
+		auth := r.AuthorizerMode()
+		if auth == "" {
+			auth = "?"
+		}
+		opts = append(opts, huh.NewOption(fmt.Sprintf("%-28s %-8s %s", r.Name, r.Status, auth), r.ARN))
+		listed = listed || r.ARN == a.RuntimeARN
+	}
+	opts = append(opts, huh.NewOption("paste an ARN…", pasteARN))
+	switch {
+	case m.get(&m.runtimeChoice) != "":
+	case listed:
+		m.set(&m.runtimeChoice, a.RuntimeARN)
+	case a.RuntimeARN != "":
+		m.set(&m.runtimeChoice, pasteARN)
+		m.set(&m.pastedARN, a.RuntimeARN)
+	default:
+		m.set(&m.runtimeChoice, m.runtimes[0].ARN)
+	}
+	return huh.NewSelect[string]().Title("Runtime (name, status, authorizer)").Options(opts...).Accessor(m.acc(&m.runtimeChoice))
+}
+
+func (m *Model) collectRuntime() {
+	m.Answers.RuntimeARN = strings.TrimSpace(m.chosenARN(len(m.runtimes) > 0))
+}
+
+// Identity page choices.
+const (
+	idCognitoByName = "cognito"
+	idCognitoByID   = "cognito-id"
+	idExternal      = "external"
+)
+
+// ③ Identity: who mints the gateway's token: Cognito by name (found or created), existing Cognito objects by
+// id, or an external IdP (discovery URL, audience, optionally the token). Nothing to ask in sigv4 mode.
+func (m *Model) identityPage() []*huh.Group {
+	a := m.Answers
+	title := StepLabel(wz.StepIdentity)
+	if a.Identity == "" {
+		a.Identity = wz.IdentityCognito
+	}
+	if a.Mode == string(setup.ModeSigV4) {
+		return []*huh.Group{huh.NewGroup(huh.NewNote().Title(title).Description("sigv4: no Cognito, no token Secret. The proxy signs with its own AWS credentials."))}
+	}
+	if a.UserPoolName == "" && a.UserPoolID == "" {
+		a.UserPoolName = setup.DefaultUserPoolName
+	}
+	if a.Username == "" {
+		a.Username = setup.DefaultUsername
+	}
+	shownUnless := func(choice string) func() bool { return func() bool { return m.idChoice != choice } }
+	return []*huh.Group{
+		huh.NewGroup(
+			huh.NewNote().Title(title).Description("Who mints the token the gateway sends. Cognito objects are found by name or id and reused, or created: never duplicated."),
+			huh.NewSelect[string]().Title("Identity").Options(
+				huh.NewOption("Cognito: create new, or reuse by name (pool, app client, service user)", idCognitoByName),
+				huh.NewOption("Cognito: reuse an existing pool / app client / user by id", idCognitoByID),
+				huh.NewOption("External IdP (Auth0, Okta, Entra): discovery URL + audience", idExternal),
+			).Value(&m.idChoice)),
+		huh.NewGroup(
+			huh.NewNote().Title(title+" · Cognito").Description(esc("Pool found by name or created; app client with a secret, ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH; the service user gets a generated strong password (stored in a Secret, never shown).")),
+			huh.NewInput().Title("User pool name").Value(&a.UserPoolName).Validate(nonEmpty("a user pool name")),
+			huh.NewInput().Title("Service user").Value(&a.Username).Validate(nonEmpty("a user name")),
+		).WithHideFunc(shownUnless(idCognitoByName)),
+		huh.NewGroup(
+			huh.NewNote().Title(title+" · existing Cognito by id").Description(esc("Nothing is created in Cognito. The app client needs a secret and the flows ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH. The service user gets a new generated password unless the one stored by an earlier run still works.")),
+			huh.NewInput().Title("User pool id").Placeholder("us-east-1_AbCdEf123").Accessor(m.acc(&m.poolID)).
+				DescriptionFunc(func() string {
+					return m.checkStatus(m.get(&m.poolID), wz.CheckUserPoolID, "region_id, e.g. us-east-1_AbCdEf123")
+				}, &m.poolID).
+				Validate(onlyFor(m, idCognitoByID, wz.CheckUserPoolID)),
+			huh.NewInput().Title("App client id").Accessor(m.acc(&m.clientID)).
+				DescriptionFunc(func() string { return m.checkStatus(m.get(&m.clientID), wz.CheckClientID, "letters and digits") }, &m.clientID).
+				Validate(onlyFor(m, idCognitoByID, wz.CheckClientID)),
+			huh.NewInput().Title("Service user").Value(&a.Username).Validate(nonEmpty("a user name")),
+		).WithHideFunc(shownUnless(idCognitoByID)),
+		huh.NewGroup(
+			huh.NewNote().Title(title+" · external IdP").Description(esc("The runtime will trust this IdP's tokens (discovery URL + audience). Get a machine token from your IdP, e.g. a client-credentials call (curl -d grant_type=client_credentials -d client_id=… -d client_secret=… -d audience=… https://<idp>/oauth/token), then paste its access_token below (hidden) or give a file holding it. Without a token the Secret gets a placeholder; kubectl agentcore rotate or kubectl can fill it later.")),
+			huh.NewInput().Title("Discovery URL").Placeholder("https://idp.example.com"+wz.DiscoverySuffix).Accessor(m.acc(&a.DiscoveryURL)).
+				DescriptionFunc(func() string { return m.discoveryStatus(m.get(&a.DiscoveryURL)) }, &a.DiscoveryURL).
+				Validate(onlyFor(m, idExternal, wz.CheckDiscoveryURL)),
+			huh.NewInput().Title("Audience (comma-separated)").Value(&m.audience).Validate(onlyFor(m, idExternal, func(s string) error {
+				if len(splitList(s)) == 0 {
+					return fmt.Errorf("at least one audience (the API identifier your tokens carry in aud)")
+				}
+				return nil
+			})),
+			huh.NewInput().Title("Paste the token (hidden, optional)").EchoMode(huh.EchoModePassword).Accessor(m.acc(&m.token)).
+				DescriptionFunc(func() string { return m.tokenStatus(m.get(&m.token)) }, []any{&m.token, &a.DiscoveryURL}).
+				Validate(func(s string) error {
+					if strings.TrimSpace(s) == "" {
+						return nil
+					}
+					_, err := wz.PastedToken(s)
+					return err
+				}),
+			huh.NewInput().Title("…or a token file (optional)").Value(&a.TokenFile),
+		).WithHideFunc(shownUnless(idExternal)),
+	}
+}
+
+func (m *Model) collectIdentity() {
+	a := m.Answers
+	if a.Mode == string(setup.ModeSigV4) {
+		return
+	}
+	switch m.idChoice {
+	case idExternal:
+		a.Identity = wz.IdentityExternal
+		a.Token = strings.TrimSpace(m.token)
+		a.Audience = splitList(m.audience)
+	case idCognitoByID:
+		a.Identity = wz.IdentityCognito
+		a.UserPoolID, a.ClientID = strings.TrimSpace(m.poolID), strings.TrimSpace(m.clientID)
+		a.UserPoolName, a.Token = "", ""
+	default:
+		a.Identity, a.Token = wz.IdentityCognito, ""
+		if a.UserPoolName != m.poolName {
+			// Another pool name than the recorded one: find or create that pool, not the recorded id.
+			a.UserPoolID, a.ClientID = "", ""
+		}
+	}
+}
+
+// ④ Authorizer: whether to point the runtime's JWT authorizer at the identity (the plan shows the change).
+func (m *Model) authorizerPage() []*huh.Group {
+	m.applyNow = !m.Answers.SkipAuthorizer
+	return []*huh.Group{huh.NewGroup(
+		huh.NewNote().Title(StepLabel(wz.StepAuthorizer)).Description(
+			"The runtime's JWT authorizer will point at the identity's discovery URL (the plan shows current → proposed).\n"+
+				"Only the authorizer changes; every other runtime field is kept. Skipped when already equal."),
+		huh.NewConfirm().Title("Update the runtime's authorizer?").Affirmative("Yes").Negative("Leave it").Value(&m.applyNow),
+	)}
+}
+
+func (m *Model) collectAuthorizer() { m.Answers.SkipAuthorizer = !m.applyNow }
+
+// ⑤ Resources: where the backend, policy, route and Secret go, and the path on the gateway.
+func (m *Model) resourcesPage() []*huh.Group {
+	a := m.Answers
+	if a.RouteNamespace == "" {
+		a.RouteNamespace = setup.DefaultNamespace
+	}
+	if a.PathPrefix == "" {
+		a.PathPrefix = setup.DefaultPathPrefix
+	}
+	return []*huh.Group{huh.NewGroup(
+		huh.NewNote().Title(StepLabel(wz.StepResources)).Description("Backend, policy, HTTPRoute and token Secret: server-side applied, labelled managed-by=kubectl-agentcore."),
+		huh.NewInput().Title("Namespace").Value(&a.RouteNamespace).Validate(wz.CheckNamespace),
+		huh.NewInput().Title("Path prefix on the gateway").Value(&a.PathPrefix).Validate(wz.CheckPathPrefix),
+	)}
+}
+
+// ⑥ Options: rate limit (and its burst) and CORS, all optional.
+func (m *Model) optionsPage() []*huh.Group {
+	return []*huh.Group{huh.NewGroup(
+		huh.NewNote().Title(StepLabel(wz.StepOptions)).Description("Leave empty for none."),
+		huh.NewInput().Title("Rate limit (requests/unit)").Placeholder("3/minute").Accessor(m.acc(&m.rateLimit)).Validate(func(s string) error {
+			_, err := k8sres.ParseRateLimit(s)
+			return err
+		}),
+		huh.NewInput().Title("Burst (extra requests allowed above the rate, optional)").Placeholder("0").Accessor(m.acc(&m.burst)).
+			DescriptionFunc(func() string { return m.burstStatus() }, []any{&m.burst, &m.rateLimit}).
+			Validate(func(s string) error {
+				_, err := m.checkBurst(s, m.get(&m.rateLimit))
+				return err
+			}),
+		huh.NewInput().Title("CORS allowed origins (comma-separated)").Placeholder("https://app.example.com").Value(&m.corsOrigins),
+	)}
+}
+
+func (m *Model) collectOptions() {
+	a := m.Answers
+	a.RateLimit = strings.TrimSpace(m.rateLimit)
+	a.RateLimitBurst, _ = wz.ParseBurst(m.burst) // validated on the page
+	a.CORSOrigins = splitList(m.corsOrigins)
+}
+
+// ⑦ Verify: what happens after applying; the plan comes next.
+func (m *Model) verifyPage() []*huh.Group {
+	return []*huh.Group{huh.NewGroup(huh.NewNote().Title(StepLabel(wz.StepVerify)).Description(
+		"After applying: wait for backend Accepted, route Accepted/ResolvedRefs, policy Accepted/Attached,\n" +
+			"run the doctor checks that apply; then press t to send one real test call through the gateway.\n" +
+			"Next: the plan — nothing is changed before it."))}
+}

@@ -1,0 +1,183 @@
+package wizard
+
+// This file: the keys and what the wizard looks like: header, progress rail, the step's form, the plan, the
+// run step by step and its result.
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+)
+
+// keyMap is the wizard's keys. On the step pages the form's own keys (huh's help line) come first; these are
+// the wizard's around them.
+type keyMap struct {
+	Next, Back, Interrupt   key.Binding // step pages
+	Apply, Quit, Help       key.Binding // plan page
+	TestCall, Close         key.Binding // result page
+	page                    page
+	changes, canTest, again bool
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Next:      keys.With(keys.Enter, "enter", "next"),
+		Back:      keys.Back,
+		Interrupt: keys.Interrupt,
+		Apply:     key.NewBinding(key.WithKeys("enter", "y"), key.WithHelp("enter", "apply")),
+		Quit:      keys.Quit,
+		Help:      keys.Help,
+		TestCall:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "send a test call through the gateway")),
+		Close:     keys.With(keys.Enter, "enter", "close"),
+	}
+}
+
+// ShortHelp is the keys of the page shown.
+func (k keyMap) ShortHelp() []key.Binding {
+	switch k.page {
+	case pagePlan:
+		apply := k.Apply
+		if !k.changes {
+			apply.SetHelp("enter", "run verify")
+		}
+		quit := keys.With(k.Quit, "q", "quit (nothing changed yet)")
+		return []key.Binding{apply, k.Back, quit}
+	case pageRunning:
+		return []key.Binding{keys.With(k.Interrupt, "ctrl+c", "stop")}
+	case pageDone:
+		test := k.TestCall
+		if k.again {
+			test.SetHelp("t", "send it again")
+		}
+		test.SetEnabled(k.canTest)
+		return []key.Binding{test, k.Quit}
+	}
+	return []key.Binding{k.Next, k.Back, k.Interrupt}
+}
+
+// FullHelp is every key of the page shown.
+func (k keyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp(), {k.Help}} }
+
+// View renders header, rail, page and key help.
+func (m *Model) View() tea.View {
+	var b bytes.Buffer
+	t := m.theme
+	b.WriteString(" " + t.Title.Render("kubectl agentcore · wizard") + "\n")
+	b.WriteString(" " + m.rail() + "\n")
+	b.WriteString(" " + strings.Repeat("─", max(10, min(m.width-2, 96))) + "\n")
+	switch m.page {
+	case pagePlan:
+		m.viewPlan(&b)
+	case pageRunning:
+		m.viewRunning(&b)
+	case pageDone:
+		m.viewDone(&b)
+	default:
+		b.WriteString(m.form.View())
+	}
+	if !(m.page == pagePlan && m.plan == nil && m.planErr == nil) {
+		km := m.keys
+		km.page = m.page
+		km.changes = m.plan != nil && m.plan.Changes > 0
+		km.canTest = m.canTestCall() && !m.calling
+		km.again = m.result != nil && m.result.Call != nil
+		if m.page == pagePlan && m.planErr != nil {
+			km.page = pageVerify // only back and quit make sense
+		}
+		b.WriteString("\n " + m.help.View(km))
+	}
+	v := tea.NewView(b.String())
+	v.AltScreen = true
+	v.WindowTitle = "kubectl agentcore · wizard"
+	return v
+}
+
+func (m *Model) viewPlan(b *bytes.Buffer) {
+	t := m.theme
+	switch {
+	case m.planErr != nil:
+		b.WriteString(" " + t.Symbol(style.Fail) + " " + m.planErr.Error() + "\n")
+	case m.plan == nil:
+		b.WriteString(" " + m.spin.View() + " computing the plan (dry run against the cluster and AWS)…\n")
+	default:
+		PrintPlan(b, t, m.plan)
+	}
+}
+
+func (m *Model) viewRunning(b *bytes.Buffer) {
+	t := m.theme
+	for _, s := range wz.Steps {
+		e, ok := m.last[s.Name]
+		sym := t.Symbol(style.Skip)
+		if ok {
+			switch e.Status {
+			case "running":
+				sym = m.spin.View()
+			case "done":
+				sym = t.Symbol(style.Pass)
+			case "failed":
+				sym = t.Symbol(style.Fail)
+			}
+		}
+		fmt.Fprintf(b, " %s %-14s %s\n", sym, StepLabel(s.Name), t.Faint.Render(e.Detail))
+	}
+}
+
+func (m *Model) viewDone(b *bytes.Buffer) {
+	t := m.theme
+	if m.err != nil {
+		b.WriteString(" " + t.Symbol(style.Fail) + " " + m.err.Error() + "\n")
+	} else if m.result != nil {
+		// The test call's answer comes first when room is short: it is what the user just asked for.
+		var r, c bytes.Buffer
+		res := *m.result
+		if res.Call != nil {
+			res.Call, res.TestCall = nil, ""
+		}
+		PrintResult(&r, t, &res)
+		if m.result.Call != nil {
+			PrintTestCall(&c, t, m.result.Call)
+		}
+		lines := strings.Split(strings.TrimRight(r.String(), "\n"), "\n")
+		callLines := strings.Count(c.String(), "\n")
+		if room := m.height - 6 - callLines; room > 3 && len(lines) > room {
+			lines = append(lines[:room-1], t.Faint.Render(fmt.Sprintf(" … %d more line(s): the whole report is printed when you quit", len(lines)-room+1)))
+		}
+		b.WriteString(strings.Join(lines, "\n") + "\n" + c.String())
+	}
+	switch {
+	case m.calling:
+		b.WriteString(" " + m.spin.View() + " sending a test call through the gateway…\n")
+	case m.callErr != nil:
+		b.WriteString(" " + t.Symbol(style.Fail) + " test call: " + m.callErr.Error() + "\n")
+	}
+}
+
+// rail is "① Gateway ② Runtime … Plan" with the current page highlighted and the done ones green.
+func (m *Model) rail() string {
+	t := m.theme
+	var parts []string
+	for i, s := range wz.Steps {
+		label := StepLabel(s.Name)
+		switch {
+		case page(i) == m.page:
+			parts = append(parts, t.Selected.Render(label))
+		case page(i) < m.page:
+			parts = append(parts, t.Green.Render(label))
+		default:
+			parts = append(parts, t.Faint.Render(label))
+		}
+	}
+	if m.page >= pagePlan {
+		parts = append(parts, t.Selected.Render("Plan"))
+	} else {
+		parts = append(parts, t.Faint.Render("Plan"))
+	}
+	return strings.Join(parts, " ")
+}
