@@ -1,109 +1,78 @@
 // Package logs is the logs screen: a table of the gateway's access log that follows the tail, status
 // coloured, with pause, a live filter, a detail pane that names the likely cause of a 401/403, and counts by
-// status class. Entries arrive in batches (Batcher) at most ~20 times a second and are kept in a bounded ring,
-// so a flood never freezes the screen or grows memory. It makes no API calls: the command feeds it.
+// status class. Entries arrive in batches (plugin/logs.Batcher) at most ~20 times a second and are kept in a
+// bounded ring, so a flood never freezes the screen or grows memory. It only renders: the command feeds it.
 package logs
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	pl "github.com/kubectl-agentcore/kubectl-agentcore/plugin/logs"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
-// FrameInterval is the shortest time between two batches (so at most ~20 frames a second from new lines).
-const FrameInterval = 50 * time.Millisecond
-
-// Batch is what the screen receives: new entries (oldest first), the current counters, and changes.
-type Batch struct {
-	Entries []pl.Entry
-	// Dropped counts entries that arrived faster than the screen took them and were never shown (they are in
-	// Report's counts).
-	Dropped int
-	Report  pl.StatsReport
-	Pods    []string // nil = unchanged
-	Notice  string
-	// Done says the source has ended (a --file read to its end, or a non-follow read).
-	Done bool
-	Err  error
+// keyMap is the logs screen's keys; the footer shows those of the mode the screen is in (table, filter being
+// typed, detail).
+type keyMap struct {
+	Pause, Filter, Up, Down, Move, Top, Bottom, Details, Stats, Doctor key.Binding
+	Apply, Clear                                                       key.Binding // typing a filter
+	Close                                                              key.Binding // detail
+	Back, Help, Quit, Interrupt                                        key.Binding
+	filtering, detail, paused                                          bool
 }
 
-// Batcher turns a stream of entries and events into batches sent at most every interval. It counts every
-// entry (Report), keeps at most max pending entries between two batches (older ones are dropped, counted),
-// and closes the returned channel after the source ends (entries closed) with a final Done batch.
-func Batcher(ctx context.Context, entries <-chan pl.Entry, events <-chan pl.Event, errc <-chan error, max int, interval time.Duration) <-chan Batch {
-	out := make(chan Batch)
-	go func() {
-		defer close(out)
-		stats := pl.NewStats()
-		var pending []pl.Entry
-		var b Batch
-		dirty := false
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		flush := func(done bool) bool {
-			b.Entries = pending
-			b.Report = stats.Report()
-			b.Done = done
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				return false
-			}
-			pending, b, dirty = nil, Batch{}, false
-			return true
-		}
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok := <-entries:
-				if !ok {
-					entries = nil
-					if errc == nil {
-						flush(true)
-						return
-					}
-					continue
-				}
-				stats.AddEntry(&e)
-				if len(pending) >= max {
-					pending[0] = pl.Entry{}
-					pending = pending[1:] // O(1); append reallocates now and then, so memory stays ~2×max
-					b.Dropped++
-				}
-				pending = append(pending, e)
-				dirty = true
-			case ev := <-events:
-				if ev.Pods != nil {
-					b.Pods = ev.Pods
-				}
-				if ev.Notice != "" {
-					b.Notice = ev.Notice
-				}
-				dirty = true
-			case err := <-errc:
-				errc = nil
-				b.Err = err
-				dirty = true
-				if entries == nil {
-					flush(true)
-					return
-				}
-			case <-tick.C:
-				if dirty && !flush(false) {
-					return
-				}
-			}
-		}
-	}()
-	return out
+func newKeyMap(doctor bool) keyMap {
+	k := keyMap{
+		Pause:     key.NewBinding(key.WithKeys("space", " "), key.WithHelp("space", "pause")),
+		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Up:        keys.Up,
+		Down:      keys.Down,
+		Move:      keys.With(keys.Move, "↑/↓", "select"),
+		Top:       keys.Top,
+		Bottom:    keys.With(keys.Bottom, "G/end", "follow the newest"),
+		Details:   keys.With(keys.Enter, "enter", "details"),
+		Stats:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stats")),
+		Doctor:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "doctor")),
+		Apply:     keys.With(keys.Enter, "enter", "apply"),
+		Clear:     keys.With(keys.Back, "esc", "clear"),
+		Close:     key.NewBinding(key.WithKeys("esc", "enter", "backspace", "q", "left", "h"), key.WithHelp("esc", "back")),
+		Back:      keys.With(keys.Back, "esc", "close stats / clear filter / quit"),
+		Help:      keys.Help,
+		Quit:      keys.Quit,
+		Interrupt: keys.Interrupt,
+	}
+	k.Doctor.SetEnabled(doctor)
+	return k
+}
+
+// ShortHelp is the footer's keys for the mode shown.
+func (k keyMap) ShortHelp() []key.Binding {
+	switch {
+	case k.filtering:
+		return []key.Binding{k.Apply, k.Clear}
+	case k.detail:
+		return []key.Binding{k.Close, k.Doctor}
+	}
+	pause := k.Pause
+	if k.paused {
+		pause.SetHelp("space", "resume")
+	}
+	return []key.Binding{pause, k.Filter, k.Move, k.Details, k.Doctor, k.Stats, k.Quit, k.Help}
+}
+
+// FullHelp is every key of the table, in columns (? toggles it).
+func (k keyMap) FullHelp() [][]key.Binding {
+	if k.filtering || k.detail {
+		return [][]key.Binding{k.ShortHelp()}
+	}
+	return [][]key.Binding{{k.Pause, k.Up, k.Down, k.Top, k.Bottom}, {k.Filter, k.Details, k.Stats, k.Doctor}, {k.Back, k.Help, k.Quit, k.Interrupt}}
 }
 
 // Config is what the screen shows.
@@ -113,7 +82,7 @@ type Config struct {
 	Source  string
 	Theme   style.Theme
 	Buffer  int
-	Batches <-chan Batch
+	Batches <-chan pl.Batch
 	// Following says the source follows (header "following"); otherwise "read".
 	Following bool
 	// Doctor says whether the d key can open the doctor.
@@ -121,7 +90,7 @@ type Config struct {
 }
 
 type batchMsg struct {
-	b  Batch
+	b  pl.Batch
 	ok bool
 }
 
@@ -152,6 +121,9 @@ type Model struct {
 	dropped int
 	newer   int // entries that arrived while paused
 
+	keys keyMap
+	help help.Model
+
 	// OpenDoctor is set when the user pressed d: the command runs the doctor after the screen closes.
 	OpenDoctor bool
 }
@@ -161,7 +133,7 @@ func New(cfg Config) Model {
 	if cfg.Buffer <= 0 {
 		cfg.Buffer = pl.DefaultBuffer
 	}
-	return Model{cfg: cfg, ring: pl.NewRing[pl.Entry](cfg.Buffer), width: 100, height: 30}
+	return Model{cfg: cfg, ring: pl.NewRing[pl.Entry](cfg.Buffer), width: 100, height: 30, keys: newKeyMap(cfg.Doctor), help: keys.NewHelp(cfg.Theme)}
 }
 
 // Report is the counters as of the last batch (for --stats after the screen closes).
@@ -203,7 +175,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) apply(b Batch) {
+func (m *Model) apply(b pl.Batch) {
 	for i := range b.Entries {
 		m.seq++
 		b.Entries[i].Seq = m.seq
@@ -225,49 +197,43 @@ func (m *Model) apply(b Batch) {
 	}
 }
 
-func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	s := k.String()
+func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	if key.Matches(msg, k.Interrupt) {
+		return m, tea.Quit
+	}
 	if m.filtering {
-		switch s {
-		case "enter":
+		switch {
+		case key.Matches(msg, k.Apply):
 			m.filtering = false
-		case "esc":
+		case key.Matches(msg, k.Clear):
 			m.filtering, m.filterIn = false, ""
 			m.live = liveFilter{}
-		case "backspace":
+		case msg.String() == "backspace":
 			if r := []rune(m.filterIn); len(r) > 0 {
 				m.filterIn = string(r[:len(r)-1])
 			}
 			m.live = parseLive(m.filterIn)
-		case "ctrl+c":
-			return m, tea.Quit
-		default:
-			if k.Text != "" {
-				m.filterIn += k.Text
-				m.live = parseLive(m.filterIn)
-			}
+		case msg.Text != "":
+			m.filterIn += msg.Text
+			m.live = parseLive(m.filterIn)
 		}
 		return m, nil
 	}
 	if m.detail {
-		switch s {
-		case "esc", "enter", "backspace", "q", "left", "h":
+		switch {
+		case key.Matches(msg, k.Close):
 			m.detail = false
-			return m, nil
-		case "d":
-			if m.cfg.Doctor {
-				m.OpenDoctor = true
-				return m, tea.Quit
-			}
-		case "ctrl+c":
+		case key.Matches(msg, k.Doctor):
+			m.OpenDoctor = true
 			return m, tea.Quit
 		}
 		return m, nil
 	}
-	switch s {
-	case "q", "ctrl+c":
+	switch {
+	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
-	case "esc":
+	case key.Matches(msg, k.Back):
 		if m.stats {
 			m.stats = false
 		} else if m.live.active() {
@@ -275,42 +241,42 @@ func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		} else {
 			return m, tea.Quit
 		}
-	case "space", " ":
+	case key.Matches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+	case key.Matches(msg, k.Pause):
 		m.paused = !m.paused
 		if m.paused {
 			m.sel = m.lastVisibleSeq()
 		} else {
 			m.sel, m.newer = 0, 0
 		}
-	case "/":
+	case key.Matches(msg, k.Filter):
 		m.filtering = true
-	case "s":
+	case key.Matches(msg, k.Stats):
 		m.stats = !m.stats
-	case "d":
-		if m.cfg.Doctor {
-			m.OpenDoctor = true
-			return m, tea.Quit
-		}
-	case "enter":
+	case key.Matches(msg, k.Doctor):
+		m.OpenDoctor = true
+		return m, tea.Quit
+	case key.Matches(msg, k.Details):
 		if m.selected() != nil {
 			m.detail = true
 		}
-	case "up", "k":
+	case key.Matches(msg, k.Up):
 		if !m.paused {
 			m.paused, m.sel = true, m.lastVisibleSeq()
 		}
 		if s := m.step(m.sel, -1); s != 0 {
 			m.sel = s
 		}
-	case "down", "j":
+	case key.Matches(msg, k.Down):
 		if m.paused {
 			if s := m.step(m.sel, +1); s != 0 {
 				m.sel = s
 			}
 		}
-	case "end", "G":
+	case key.Matches(msg, k.Bottom):
 		m.paused, m.sel, m.newer = false, 0, 0
-	case "home", "g":
+	case key.Matches(msg, k.Top):
 		m.paused = true
 		if m.ring.Len() > 0 {
 			m.sel = m.step(m.ring.At(0).Seq-1, +1)
@@ -405,8 +371,9 @@ func (m Model) Render() string {
 		}
 		line(" " + t.Key.Render("/") + " " + m.filterIn + cursor + t.Faint.Render("   (401 · 4xx · 401,5xx · text)"))
 	}
+	footer := m.footer(w)
 	used := strings.Count(b.String(), "\n")
-	bodyH := h - used - 2
+	bodyH := h - used - 1 - len(footer)
 	switch {
 	case m.detail:
 		m.renderDetail(&b, w, bodyH)
@@ -417,7 +384,12 @@ func (m Model) Render() string {
 	}
 	b.WriteString(t.Faint.Render(strings.Repeat("─", w-1)))
 	b.WriteByte('\n')
-	b.WriteString(ansi.Truncate(m.footer(), w, "…"))
+	for i, l := range footer {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(ansi.Truncate(l, w, "…"))
+	}
 	return b.String()
 }
 
@@ -462,36 +434,22 @@ func (m Model) header() string {
 	return left + strings.Repeat(" ", gap) + right
 }
 
-func (m Model) footer() string {
+// footer is the keys of the mode shown (several lines with ? on), then an error or a notice on the first line.
+func (m Model) footer(w int) []string {
 	t := m.cfg.Theme
-	k := func(key, what string) string { return t.Key.Render(key) + " " + what }
-	var keys []string
-	switch {
-	case m.filtering:
-		keys = []string{k("enter", "apply"), k("esc", "clear")}
-	case m.detail:
-		keys = []string{k("esc", "back")}
-		if m.cfg.Doctor {
-			keys = append(keys, k("d", "doctor"))
-		}
-	default:
-		pause := "pause"
-		if m.paused {
-			pause = "resume"
-		}
-		keys = []string{k("space", pause), k("/", "filter"), k("↑/↓", "select"), k("enter", "details")}
-		if m.cfg.Doctor {
-			keys = append(keys, k("d", "doctor"))
-		}
-		keys = append(keys, k("s", "stats"), k("q", "quit"))
+	k := m.keys
+	k.filtering, k.detail, k.paused = m.filtering, m.detail, m.paused
+	m.help.SetWidth(w - 2)
+	lines := strings.Split(m.help.View(k), "\n")
+	for i := range lines {
+		lines[i] = "  " + lines[i]
 	}
-	s := "  " + strings.Join(keys, " · ")
 	if m.err != nil {
-		s = " " + t.Red.Render("error: "+m.err.Error())
+		lines[0] = " " + t.Red.Render("error: "+m.err.Error())
 	} else if m.notice != "" && !m.filtering {
-		s += "   " + t.Faint.Render(m.notice)
+		lines[0] += "   " + t.Faint.Render(m.notice)
 	}
-	return s
+	return lines
 }
 
 const (

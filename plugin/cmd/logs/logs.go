@@ -358,7 +358,7 @@ func (o *Options) runTUI(ctx context.Context, cmd *cobra.Command, f *cmdutil.Fac
 	cfg.Doctor = doctor != nil
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cfg.Batches = tuilogs.Batcher(bctx, entries, events, errc, o.Buffer, tuilogs.FrameInterval)
+	cfg.Batches = pl.Batcher(bctx, entries, events, errc, o.Buffer, pl.FrameInterval)
 	m, err := cmdutil.RunScreen(ctx, f.IO, tuilogs.New(cfg))
 	cancel()
 	if err != nil {
