@@ -8,11 +8,49 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
+
+// keyMap is the doctor screen's keys.
+type keyMap struct {
+	Up, Down, Top, Bottom, Move key.Binding
+	Details, Close, Rerun, Copy key.Binding
+	Help, Quit, Interrupt       key.Binding
+	detail                      bool // the detail of a check is open
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Up: keys.Up, Down: keys.Down, Top: keys.Top, Bottom: keys.Bottom,
+		Move:      keys.With(keys.Move, "↑/↓", "select"),
+		Details:   key.NewBinding(key.WithKeys("enter", "right", "l", "space"), key.WithHelp("enter", "details")),
+		Close:     key.NewBinding(key.WithKeys("esc", "backspace", "left", "h"), key.WithHelp("esc", "back")),
+		Rerun:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run")),
+		Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy fix")),
+		Help:      keys.Help,
+		Quit:      key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "back")),
+		Interrupt: keys.Interrupt,
+	}
+}
+
+// ShortHelp is the line under the checks.
+func (k keyMap) ShortHelp() []key.Binding {
+	if k.detail {
+		return []key.Binding{k.Close, k.Copy, k.Rerun, k.Quit, k.Help}
+	}
+	return []key.Binding{k.Move, k.Details, k.Rerun, k.Copy, k.Quit, k.Help}
+}
+
+// FullHelp is every key, in columns (? toggles it).
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Details, k.Close, k.Rerun, k.Copy}, {k.Help, k.Quit, k.Interrupt}}
+}
 
 // StartFunc starts a fresh run: the plan (every check, pending) and the channel its results stream on.
 type StartFunc func() ([]dr.Result, <-chan dr.Result)
@@ -48,11 +86,13 @@ type Model struct {
 	frame          int
 	width, height  int
 	status         string
+	keys           keyMap
+	help           help.Model
 }
 
 // New builds the screen. title names what is checked (header line).
 func New(title string, start StartFunc, theme style.Theme) Model {
-	return Model{title: title, start: start, theme: theme, width: 100, height: 30}
+	return Model{title: title, start: start, theme: theme, width: 100, height: 30, keys: newKeyMap(), help: keys.NewHelp(theme)}
 }
 
 // Report is the last complete (or partial, when quit early) set of results.
@@ -130,39 +170,38 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case tea.KeyPressMsg:
 		m.status = ""
-		switch msg.String() {
-		case "ctrl+c":
+		k := m.keys
+		switch {
+		case key.Matches(msg, k.Interrupt):
 			return m, tea.Quit
-		case "q", "esc", "backspace", "left", "h":
-			if m.detail {
-				m.detail = false
-				return m, nil
-			}
-			if msg.String() == "q" || msg.String() == "esc" {
-				return m, tea.Quit
-			}
-		case "up", "k":
+		case m.detail && (key.Matches(msg, k.Close) || key.Matches(msg, k.Quit)):
+			m.detail = false
+		case key.Matches(msg, k.Quit):
+			return m, tea.Quit
+		case key.Matches(msg, k.Up):
 			if m.cursor > 0 {
 				m.cursor--
 			}
-		case "down", "j":
+		case key.Matches(msg, k.Down):
 			if m.cursor < len(m.results)-1 {
 				m.cursor++
 			}
-		case "home", "g":
+		case key.Matches(msg, k.Top):
 			m.cursor = 0
-		case "end", "G":
+		case key.Matches(msg, k.Bottom):
 			m.cursor = len(m.results) - 1
-		case "enter", "right", "l", "space":
+		case key.Matches(msg, k.Details):
 			m.detail = !m.detail
-		case "r":
+		case key.Matches(msg, k.Help):
+			m.help.ShowAll = !m.help.ShowAll
+		case key.Matches(msg, k.Rerun):
 			if m.running {
 				m.status = "still running…"
 				return m, nil
 			}
 			m.detail = false
 			return m, m.begin()
-		case "c":
+		case key.Matches(msg, k.Copy):
 			if m.cursor < len(m.results) {
 				if fix := m.results[m.cursor].Fix; fix != "" {
 					m.status = "fix copied to the clipboard"
@@ -228,7 +267,10 @@ func (m Model) Render() string {
 	if m.detail && m.cursor < len(m.results) {
 		body = m.detailLines(w)
 	}
-	avail := max(m.height-5, 3)
+	m.keys.detail = m.detail
+	m.help.SetWidth(w - 2)
+	keyLines := strings.Split(m.help.View(m.keys), "\n")
+	avail := max(m.height-4-len(keyLines), 3)
 	if len(body) > avail && !m.detail {
 		// keep the selected line visible
 		sel := m.selectedLine()
@@ -257,15 +299,13 @@ func (m Model) Render() string {
 	if m.status != "" {
 		state = t.Amber.Render(m.status)
 	}
-	keys := "↑/↓ select · enter details · r re-run · c copy fix · q back"
-	if m.detail {
-		keys = "esc back · c copy fix · r re-run · q back"
+	for i, l := range keyLines {
+		b.WriteString("  " + l)
+		if i == 0 && state != "" {
+			b.WriteString("   " + state)
+		}
+		b.WriteString("\n")
 	}
-	b.WriteString("  " + t.Faint.Render(keys))
-	if state != "" {
-		b.WriteString("   " + state)
-	}
-	b.WriteString("\n")
 	return b.String()
 }
 

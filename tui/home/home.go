@@ -6,13 +6,54 @@ package home
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
+
+// keyMap is the home screen's keys.
+type keyMap struct {
+	Up, Down, Top, Bottom, Move key.Binding
+	Open, Jump                  key.Binding
+	Help, Quit, Interrupt       key.Binding
+}
+
+// newKeyMap builds the keys; Jump is the items' first letters (w d t r l …), each jumping to its item.
+func newKeyMap(items []Item) keyMap {
+	var letters []string
+	for _, it := range items {
+		if l := strings.ToLower(it.Title[:min(1, len(it.Title))]); l != "" && !slices.Contains(letters, l) {
+			letters = append(letters, l)
+		}
+	}
+	return keyMap{
+		Up:        key.NewBinding(key.WithKeys("up", "k", "shift+tab"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j", "tab"), key.WithHelp("↓/j", "down")),
+		Top:       keys.Top,
+		Bottom:    keys.Bottom,
+		Move:      keys.Move,
+		Open:      key.NewBinding(key.WithKeys("enter", "space", "right"), key.WithHelp("enter", "open")),
+		Jump:      key.NewBinding(key.WithKeys(letters...), key.WithHelp(strings.Join(letters, " "), "jump to the item")),
+		Help:      keys.Help,
+		Quit:      key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "quit")),
+		Interrupt: keys.Interrupt,
+	}
+}
+
+// ShortHelp is the line under the menu.
+func (k keyMap) ShortHelp() []key.Binding { return []key.Binding{k.Move, k.Open, k.Help, k.Quit} }
+
+// FullHelp is every key, in columns (? toggles it).
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Jump}, {k.Help, k.Quit}}
+}
 
 // Item is one capability in the menu. Key is the subcommand it opens, with Args (e.g. rotate opens its
 // --watch screen, the one with the countdown and a key to rotate now).
@@ -67,7 +108,8 @@ type Model struct {
 	kubeDone      bool
 	awsDone       bool
 	hints         map[string]Hint
-	showHelp      bool
+	keys          keyMap
+	help          help.Model
 
 	// Status is a one-line message under the menu (e.g. why an item could not open).
 	Status string
@@ -77,7 +119,7 @@ type Model struct {
 
 // New builds the home model.
 func New(ctx context.Context, items []Item, theme style.Theme, l Loaders) Model {
-	return Model{Items: items, theme: theme, loaders: l, ctx: ctx, width: 80, height: 20}
+	return Model{Items: items, theme: theme, loaders: l, ctx: ctx, width: 80, height: 20, keys: newKeyMap(items), help: keys.NewHelp(theme)}
 }
 
 // SetCursor selects the item with the given key (used when coming back from a screen).
@@ -132,28 +174,28 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.hints = msg
 	case tea.KeyPressMsg:
 		m.Status = ""
-		switch msg.String() {
-		case "q", "ctrl+c", "esc":
+		k := m.keys
+		switch {
+		case key.Matches(msg, k.Quit), key.Matches(msg, k.Interrupt):
 			m.Chosen = ""
 			return m, tea.Quit
-		case "up", "k", "shift+tab":
+		case key.Matches(msg, k.Up):
 			m.cursor = (m.cursor - 1 + len(m.Items)) % len(m.Items)
-		case "down", "j", "tab":
+		case key.Matches(msg, k.Down):
 			m.cursor = (m.cursor + 1) % len(m.Items)
-		case "home", "g":
+		case key.Matches(msg, k.Top):
 			m.cursor = 0
-		case "end", "G":
+		case key.Matches(msg, k.Bottom):
 			m.cursor = len(m.Items) - 1
-		case "?":
-			m.showHelp = !m.showHelp
-		case "enter", "space", "right":
+		case key.Matches(msg, k.Help):
+			m.help.ShowAll = !m.help.ShowAll
+		case key.Matches(msg, k.Open):
 			m.Chosen = m.Items[m.cursor].Key
 			return m, tea.Quit
-		default:
-			// First letter of a title jumps to it (w wizard, d doctor, …).
-			k := msg.String()
+		case key.Matches(msg, k.Jump):
+			// The first letter of a title jumps to it (w wizard, d doctor, …); it never opens.
 			for i, it := range m.Items {
-				if len(k) == 1 && strings.HasPrefix(strings.ToLower(it.Title), k) {
+				if strings.HasPrefix(strings.ToLower(it.Title), msg.String()) {
 					m.cursor = i
 					break
 				}
@@ -218,10 +260,13 @@ func (m Model) Render() string {
 	if m.Status != "" {
 		b.WriteString("  " + t.Amber.Render(m.Status) + "\n")
 	}
-	if m.showHelp {
-		b.WriteString(m.helpText())
+	m.help.SetWidth(w - 2)
+	for _, l := range strings.Split(m.help.View(m.keys), "\n") {
+		b.WriteString("  " + l + "\n")
 	}
-	b.WriteString("  " + t.Faint.Render("↑/↓ move · enter open · ? help · q quit") + "\n")
+	if m.help.ShowAll {
+		b.WriteString("  " + t.Faint.Render("Every screen also runs without a terminal: kubectl agentcore <command> --help") + "\n")
+	}
 	return b.String()
 }
 
@@ -262,20 +307,6 @@ func (m Model) hintText(h Hint) string {
 		return t.Red.Render(h.Text + " " + t.Symbol(style.Fail))
 	}
 	return t.Faint.Render(h.Text)
-}
-
-func (m Model) helpText() string {
-	lines := []string{
-		"↑/k ↓/j  move        enter/→  open the selected screen",
-		"w d t r l  jump to Wizard, Doctor, Token, Rotate, Logs",
-		"q/esc    quit        every screen also runs without a terminal:",
-		"         kubectl agentcore <command> --help",
-	}
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString("  " + m.theme.Faint.Render(l) + "\n")
-	}
-	return b.String()
 }
 
 // shortAccount shows an account id as 986…769.

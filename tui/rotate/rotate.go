@@ -7,13 +7,40 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	rot "github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
+
+// keyMap is the watch screen's keys.
+type keyMap struct {
+	RotateNow, Help, Quit, Interrupt key.Binding
+}
+
+func newKeyMap(canTrigger bool) keyMap {
+	k := keyMap{
+		RotateNow: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate now")),
+		Help:      keys.Help,
+		Quit:      key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "quit (stops cleanly)")),
+		Interrupt: keys.Interrupt,
+	}
+	k.RotateNow.SetEnabled(canTrigger)
+	return k
+}
+
+// ShortHelp is the line at the bottom.
+func (k keyMap) ShortHelp() []key.Binding { return []key.Binding{k.RotateNow, k.Quit, k.Help} }
+
+// FullHelp is every key (? toggles it).
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.RotateNow}, {k.Help, k.Quit, k.Interrupt}}
+}
 
 // MaxHistory is how many events the screen keeps.
 const MaxHistory = 200
@@ -52,6 +79,8 @@ type Model struct {
 	rotations     int
 	stopping      bool
 	done          bool
+	keys          keyMap
+	help          help.Model
 }
 
 // New builds the model. events delivers the loop's events (closed when the loop ends); trigger (may be nil)
@@ -60,7 +89,8 @@ func New(info Info, theme style.Theme, events <-chan rot.Event, trigger chan<- s
 	if now == nil {
 		now = time.Now
 	}
-	return Model{info: info, theme: theme, events: events, trigger: trigger, now: now, width: 100, height: 30}
+	return Model{info: info, theme: theme, events: events, trigger: trigger, now: now, width: 100, height: 30,
+		keys: newKeyMap(trigger != nil), help: keys.NewHelp(theme)}
 }
 
 // Init starts listening and ticking.
@@ -98,18 +128,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.done = true
 		return m, tea.Quit
 	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "q", "ctrl+c", "esc":
+		switch {
+		case key.Matches(msg, m.keys.Quit), key.Matches(msg, m.keys.Interrupt):
 			// The command cancels the loop when the program ends and waits for it to stop cleanly.
 			m.stopping = true
 			return m, tea.Quit
-		case "r":
-			if m.trigger != nil {
-				select {
-				case m.trigger <- struct{}{}:
-				default:
-				}
+		case key.Matches(msg, m.keys.RotateNow):
+			select {
+			case m.trigger <- struct{}{}:
+			default:
 			}
+		case key.Matches(msg, m.keys.Help):
+			m.help.ShowAll = !m.help.ShowAll
 		}
 	}
 	return m, nil
@@ -220,12 +250,16 @@ func (m Model) Render() string {
 
 	// History, newest first, as many as fit.
 	b.WriteString("  " + t.Faint.Render(fmt.Sprintf("%-10s %-8s %s", "TIME", "EVENT", "DETAIL")) + "\n")
-	rows := max(m.height-12, 3)
+	m.help.SetWidth(w - 2)
+	keyLines := strings.Split(m.help.View(m.keys), "\n")
+	rows := max(m.height-11-len(keyLines), 3)
 	for i := len(m.history) - 1; i >= 0 && rows > 0; i, rows = i-1, rows-1 {
 		b.WriteString("  " + m.historyLine(m.history[i], w-4) + "\n")
 	}
 	b.WriteString(rule + "\n")
-	b.WriteString("  " + t.Faint.Render("r rotate now · q quit (stops cleanly)") + "\n")
+	for _, l := range keyLines {
+		b.WriteString("  " + l + "\n")
+	}
 	return b.String()
 }
 

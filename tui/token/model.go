@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
@@ -14,8 +16,49 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
+
+// keyMap is the token screen's keys; which are shown depends on the page and on what the command offers.
+type keyMap struct {
+	Inspect, Scroll, Top, Bottom, Verify, New key.Binding
+	Help, Quit, Interrupt                     key.Binding
+	page                                      page
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Inspect:   keys.With(keys.Enter, "enter", "inspect"),
+		Scroll:    keys.With(keys.Move, "↑/↓", "scroll"),
+		Top:       keys.Top,
+		Bottom:    keys.Bottom,
+		Verify:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "verify")),
+		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new token")),
+		Help:      keys.Help,
+		Quit:      key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "quit")),
+		Interrupt: keys.Interrupt,
+	}
+}
+
+// ShortHelp is the line at the bottom.
+func (k keyMap) ShortHelp() []key.Binding {
+	switch k.page {
+	case pageInput:
+		return []key.Binding{k.Inspect, keys.With(k.Quit, "esc", "quit")}
+	case pageLoading:
+		return []key.Binding{keys.With(k.Quit, "esc", "quit")}
+	}
+	return []key.Binding{k.Scroll, keys.With(k.Top, "g/G", "top/bottom"), k.Verify, k.New, k.Quit, k.Help}
+}
+
+// FullHelp is every key of the page, in columns (? toggles it on the report).
+func (k keyMap) FullHelp() [][]key.Binding {
+	if k.page != pageReport {
+		return [][]key.Binding{k.ShortHelp()}
+	}
+	return [][]key.Binding{{k.Scroll, k.Top, k.Bottom}, {k.Verify, k.New}, {k.Help, k.Quit, k.Interrupt}}
+}
 
 // InspectFunc decodes (and, if the command was asked to, verifies) a token. Errors are shown on the input page.
 type InspectFunc func(ctx context.Context, raw string) (*tokencheck.Report, error)
@@ -65,6 +108,8 @@ type Model struct {
 	now       time.Time
 	width     int
 	height    int
+	keys      keyMap
+	help      help.Model
 }
 
 // New builds the screen: the report page when o.Report is set, else the input page.
@@ -85,7 +130,9 @@ func New(o Options) Model {
 	in.Focus()
 	vp := viewport.New(viewport.WithWidth(80), viewport.WithHeight(20))
 	vp.SoftWrap = true
-	m := Model{o: o, input: in, vp: vp, now: o.Now(), width: 80, height: 24}
+	m := Model{o: o, input: in, vp: vp, now: o.Now(), width: 80, height: 24, keys: newKeyMap(), help: keys.NewHelp(o.Theme)}
+	m.keys.Verify.SetEnabled(o.Verify != nil)
+	m.keys.New.SetEnabled(o.Inspect != nil)
 	if o.Report != nil {
 		m.page, m.report = pageReport, o.Report
 		m.refresh()
@@ -140,16 +187,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refresh()
 		return m, nil
 	case tea.KeyPressMsg:
-		k := msg.String()
-		if k == "ctrl+c" {
+		k := m.keys
+		if key.Matches(msg, k.Interrupt) {
 			return m, tea.Quit
 		}
 		switch m.page {
 		case pageInput:
-			switch k {
-			case "esc":
+			switch {
+			case msg.String() == "esc":
 				return m, tea.Quit
-			case "enter":
+			case key.Matches(msg, k.Inspect):
 				raw := strings.TrimSpace(m.input.Value())
 				if raw == "" {
 					m.errText = "nothing pasted yet: paste a JWT, then press enter"
@@ -163,31 +210,31 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				}
 			}
 		case pageLoading:
-			if k == "esc" || k == "q" {
+			if key.Matches(msg, k.Quit) {
 				return m, tea.Quit
 			}
 			return m, nil
 		case pageReport:
-			switch k {
-			case "q", "esc":
+			switch {
+			case key.Matches(msg, k.Quit):
 				return m, tea.Quit
-			case "n":
-				if m.o.Inspect != nil {
-					m.page, m.report, m.errText = pageInput, nil, ""
-					return m, m.input.Focus()
+			case key.Matches(msg, k.Help):
+				m.help.ShowAll = !m.help.ShowAll
+				m.layout()
+				return m, nil
+			case key.Matches(msg, k.New):
+				m.page, m.report, m.errText = pageInput, nil, ""
+				return m, m.input.Focus()
+			case key.Matches(msg, k.Verify) && m.report != nil && m.report.Tok != nil && m.report.Signature == nil:
+				m.page, m.verifying = pageLoading, true
+				ctx, verify, raw := m.o.Ctx, m.o.Verify, m.report.Tok.Raw
+				return m, func() tea.Msg {
+					r, err := verify(ctx, raw)
+					return reportMsg{r, err}
 				}
-			case "v":
-				if m.o.Verify != nil && m.report != nil && m.report.Tok != nil && m.report.Signature == nil {
-					m.page, m.verifying = pageLoading, true
-					ctx, verify, raw := m.o.Ctx, m.o.Verify, m.report.Tok.Raw
-					return m, func() tea.Msg {
-						r, err := verify(ctx, raw)
-						return reportMsg{r, err}
-					}
-				}
-			case "g", "home":
+			case key.Matches(msg, k.Top):
 				m.vp.GotoTop()
-			case "G", "end":
+			case key.Matches(msg, k.Bottom):
 				m.vp.GotoBottom()
 			}
 			var cmd tea.Cmd
@@ -210,7 +257,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *Model) layout() {
 	m.vp.SetWidth(max(20, m.width))
-	m.vp.SetHeight(max(3, m.height-4))
+	m.help.SetWidth(max(20, m.width) - 2)
+	m.vp.SetHeight(max(3, m.height-3-strings.Count(m.helpView(), "\n")-1))
+}
+
+// helpView is the key help of the page shown.
+func (m Model) helpView() string {
+	k := m.keys
+	k.page = m.page
+	k.Verify.SetEnabled(m.o.Verify != nil && m.report != nil && m.report.Signature == nil)
+	return m.help.View(k)
 }
 
 func (m *Model) refresh() {
@@ -224,20 +280,52 @@ func (m *Model) refresh() {
 	}
 }
 
-// wrapHanging cuts a line wider than width into pieces, the continuations indented under the line's text.
+// wrapHanging wraps a line wider than width at spaces, the continuations indented under the line's text. Only a
+// word longer than a whole line is broken (a JWT, a long URL); runs of spaces inside a line are kept (columns).
 func wrapHanging(line string, width int) []string {
-	total := ansi.StringWidth(line)
-	if total <= width || width < 20 {
+	if ansi.StringWidth(line) <= width || width < 20 {
 		return []string{line}
 	}
 	plain := ansi.Strip(line)
 	lead := len(plain) - len(strings.TrimLeft(plain, " "))
 	indent := min(lead+2, width/3)
-	out := []string{ansi.Cut(line, 0, width)}
-	for pos := width; pos < total; pos += width - indent {
-		out = append(out, strings.Repeat(" ", indent)+ansi.Cut(line, pos, min(total, pos+width-indent)))
+	cont := strings.Repeat(" ", indent)
+	var out []string
+	cur, curW, hasWord := "", 0, false
+	newLine := func() { out = append(out, cur); cur, curW, hasWord = cont, indent, false }
+	for i, w := range strings.Split(line, " ") { // escape sequences hold no spaces: each piece keeps its own
+		ww := ansi.StringWidth(w)
+		if ww == 0 && !hasWord && len(out) > 0 {
+			continue // no spaces at the start of a continuation
+		}
+		sep := 0
+		if i > 0 && (hasWord || len(out) == 0) {
+			sep = 1
+		}
+		if curW+sep+ww > width && hasWord {
+			newLine()
+			if ww == 0 {
+				continue
+			}
+			sep = 0
+		}
+		if sep == 1 {
+			cur += " "
+			curW++
+		}
+		for curW+ww > width { // longer than the room on a line of its own: break it
+			room := width - curW
+			if room > 0 {
+				cur += ansi.Cut(w, 0, room)
+				w, ww = ansi.Cut(w, room, ww), ww-room
+			}
+			newLine()
+		}
+		cur += w
+		curW += ww
+		hasWord = hasWord || ww > 0
 	}
-	return out
+	return append(out, cur)
 }
 
 // View renders the screen in the alternate buffer.
@@ -266,7 +354,6 @@ func (m Model) Render() string {
 	gap := max(2, w-lipgloss.Width(left)-lipgloss.Width(right)-1)
 	b.WriteString(left + strings.Repeat(" ", gap) + right + "\n")
 	b.WriteString(rule + "\n")
-	var help string
 	switch m.page {
 	case pageInput:
 		b.WriteString("\n  Paste the token (it stays masked and is never printed):\n\n")
@@ -274,30 +361,21 @@ func (m Model) Render() string {
 		if m.errText != "" {
 			b.WriteString("\n  " + t.Symbol(style.Fail) + " " + t.Red.Render(m.errText) + "\n")
 		}
-		help = "enter inspect · esc quit"
 	case pageLoading:
 		what := "decoding"
 		if m.o.Verifying || m.verifying {
 			what = "decoding and verifying (discovery → JWKS → signature)"
 		}
 		b.WriteString("\n  " + t.Symbol(style.Running) + " " + what + " …\n")
-		help = "esc quit"
 	case pageReport:
 		b.WriteString(m.vp.View() + "\n")
-		keys := []string{"↑/↓ scroll", "g/G top/bottom"}
-		if m.o.Verify != nil && m.report.Signature == nil {
-			keys = append(keys, "v verify")
-		}
-		if m.o.Inspect != nil {
-			keys = append(keys, "n new token")
-		}
-		help = strings.Join(append(keys, "q quit"), " · ")
-		if m.errText != "" {
-			help = t.Red.Render(m.errText) + " · " + help
-		}
 	}
 	b.WriteString(rule + "\n")
-	b.WriteString("  " + t.Faint.Render(help))
+	help := strings.ReplaceAll(m.helpView(), "\n", "\n  ")
+	if m.page == pageReport && m.errText != "" {
+		help = t.Red.Render(m.errText) + " · " + help
+	}
+	b.WriteString("  " + help)
 	return b.String()
 }
 

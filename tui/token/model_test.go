@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
@@ -241,5 +242,35 @@ func TestWrapHanging(t *testing.T) {
 	}
 	if got := wrapHanging("short", 30); len(got) != 1 || got[0] != "short" {
 		t.Errorf("%q", got)
+	}
+}
+
+// TestWrapHangingAtSpaces: lines wrap between words ("eu-west-3" and "byte" stay whole), styled text keeps its
+// escape codes and is measured by what shows, and columns (runs of spaces) inside a line are kept.
+func TestWrapHangingAtSpaces(t *testing.T) {
+	th := style.New(true, false)
+	line := "   " + th.Faint.Render("region") + "     the issuer is in eu-west-3 but the runtime's authorizer is in us-east-1; compared byte for byte"
+	for _, width := range []int{20, 27, 33, 41, 58} {
+		got := wrapHanging(line, width)
+		if len(got) < 2 {
+			t.Fatalf("width %d: not wrapped: %q", width, got)
+		}
+		var words []string
+		for i, l := range got {
+			plain := ansi.Strip(l)
+			if w := ansi.StringWidth(l); w > width {
+				t.Errorf("width %d: line %d is %d wide: %q", width, i, w, plain)
+			}
+			if i > 0 && (!strings.HasPrefix(plain, "     ") || strings.HasPrefix(plain, "      ")) {
+				t.Errorf("width %d: continuation %q not indented by 5", width, plain)
+			}
+			words = append(words, strings.Fields(plain)...)
+		}
+		if want := strings.Fields(ansi.Strip(line)); strings.Join(words, " ") != strings.Join(want, " ") {
+			t.Errorf("width %d: words split or lost:\n got %q\nwant %q", width, words, want)
+		}
+		if first := ansi.Strip(got[0]); !strings.HasPrefix(first, "   region     the") {
+			t.Errorf("width %d: the first line lost its columns: %q", width, first)
+		}
 	}
 }
