@@ -43,7 +43,7 @@ func TestBurstRule(t *testing.T) {
 			if errors.Is(err, wz.ErrBurstNeedsRateLimit) != c.needsRate {
 				t.Fatalf("needs-rate = %v", errors.Is(err, wz.ErrBurstNeedsRateLimit))
 			}
-			if got := wz.BurstUsesLocal(c.burst, c.kind, enterprise); got != c.movesToLcl {
+			if got := wz.BurstUsesLocal(c.burst, c.kind, enterprise); err == nil && got != c.movesToLcl {
 				t.Fatalf("BurstUsesLocal = %v", got)
 			}
 			// The plan applies the same rule to the flags.
