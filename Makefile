@@ -36,7 +36,7 @@ sandbox:
 install:
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kubectl-agentcore
 
-testbin: $(TESTBIN)/kube-apiserver $(TESTBIN)/etcd $(TESTBIN)/kwok
+testbin: $(TESTBIN)/kube-apiserver $(TESTBIN)/etcd $(TESTBIN)/kwok $(TESTBIN)/agentgateway-controller
 
 $(TESTBIN)/kube-apiserver: tools/testbin/go.mod tools/testbin/go.sum
 	@mkdir -p $(TESTBIN)
@@ -50,6 +50,17 @@ $(TESTBIN)/etcd: tools/testbin/go.mod tools/testbin/go.sum tools/testbin/etcd/ma
 $(TESTBIN)/kwok: tools/kwok/go.mod tools/kwok/go.sum
 	@mkdir -p $(TESTBIN)
 	cd tools/kwok && $(GO) build -trimpath -ldflags '-s -w' -o $(CURDIR)/$@ sigs.k8s.io/kwok/cmd/kwok
+
+# The open-source Agent Gateway controller (v1.4.1) from the Go module proxy; its nested api module is generated from
+# the protos in the root module's zip (tools/agentgateway/gen-api.sh, needs protoc). 10–20 minutes the first time.
+AGW_SOURCES := tools/agentgateway/go.mod tools/agentgateway/go.sum tools/agentgateway/main.go \
+	tools/agentgateway/gen-api.sh tools/agentgateway/api/go.mod
+
+$(TESTBIN)/agentgateway-controller: $(AGW_SOURCES)
+	@mkdir -p $(TESTBIN)
+	@echo "building the Agent Gateway controller v1.4.1 from Go modules (10-20 minutes the first time)"
+	GO='$(GO)' tools/agentgateway/gen-api.sh
+	cd tools/agentgateway && $(GO) build -trimpath -ldflags '-s -w' -o $(CURDIR)/$@ .
 
 cognito-local: $(COGNITO_LOCAL)
 
