@@ -270,11 +270,14 @@ type GatewayInfo struct {
 	Addresses []string   `json:"addresses,omitempty"`
 	Listeners []Listener `json:"listeners,omitempty"`
 	// Service is the Gateway's Service (namespace is the Gateway's) when found.
-	Service          string        `json:"service,omitempty"`
-	ServiceType      string        `json:"serviceType,omitempty"`
-	ServiceAddresses []string      `json:"serviceAddresses,omitempty"` // LoadBalancer ingress, else cluster IP
-	ServicePorts     []ServicePort `json:"servicePorts,omitempty"`
-	Programmed       bool          `json:"programmed"`
+	Service          string   `json:"service,omitempty"`
+	ServiceType      string   `json:"serviceType,omitempty"`
+	ServiceAddresses []string `json:"serviceAddresses,omitempty"` // LoadBalancer ingress, else cluster IP
+	// ClusterIPOnly: ServiceAddresses is the Service's cluster IP (no load-balancer ingress), which is reachable
+	// only from inside the cluster.
+	ClusterIPOnly bool          `json:"clusterIPOnly,omitempty"`
+	ServicePorts  []ServicePort `json:"servicePorts,omitempty"`
+	Programmed    bool          `json:"programmed"`
 }
 
 // Ref is namespace/name.
@@ -289,6 +292,35 @@ func (g GatewayInfo) Address() string {
 		return g.ServiceAddresses[0]
 	}
 	return ""
+}
+
+// AddressSource says where Address comes from, in words: the Gateway's status, its Service's load-balancer
+// ingress, or its Service's cluster IP (the Agent Gateway controller publishes no status address while the
+// LoadBalancer Service has no external IP, e.g. on a cluster without a load balancer).
+func (g GatewayInfo) AddressSource() string {
+	switch {
+	case len(g.Addresses) > 0:
+		return "Gateway " + g.Ref() + " status"
+	case len(g.ServiceAddresses) > 0 && g.ClusterIPOnly:
+		return "Service " + Ref(g.Namespace, g.Service) + " cluster IP (the Gateway's status has no address)"
+	case len(g.ServiceAddresses) > 0:
+		return "Service " + Ref(g.Namespace, g.Service) + " load-balancer address (the Gateway's status has no address)"
+	}
+	return ""
+}
+
+// PortForward is the command that reaches the gateway from this machine when its address is in-cluster only:
+// `kubectl port-forward -n NS svc/NAME PORT:PORT` (the Gateway itself when its Service is unknown).
+func (g GatewayInfo) PortForward() string {
+	port := g.Port()
+	if port == 0 {
+		port = 80
+	}
+	target := "svc/" + g.Service
+	if g.Service == "" {
+		target = "svc/" + g.Name
+	}
+	return fmt.Sprintf("kubectl port-forward -n %s %s %d:%d", g.Namespace, target, port, port)
 }
 
 // Port is the first HTTP listener's port (else the first listener's, else the Service's first port).
@@ -425,6 +457,12 @@ func DefaultGateway(gws []GatewayInfo) (GatewayInfo, bool) {
 	return GatewayInfo{}, false
 }
 
+// DescribeGateway is GetGateway for a Gateway already read (the controller name is left empty).
+func DescribeGateway(ctx context.Context, kube kubernetes.Interface, g *unstructured.Unstructured) GatewayInfo {
+	class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName")
+	return gatewayInfo(ctx, kube, g, class, "")
+}
+
 func gatewayInfo(ctx context.Context, kube kubernetes.Interface, g *unstructured.Unstructured, class, ctrl string) GatewayInfo {
 	info := GatewayInfo{
 		Namespace: g.GetNamespace(), Name: g.GetName(), Class: class, Controller: ctrl,
@@ -486,6 +524,7 @@ func gatewayInfo(ctx context.Context, kube kubernetes.Interface, g *unstructured
 	}
 	if len(info.ServiceAddresses) == 0 && svc.Spec.ClusterIP != "" && svc.Spec.ClusterIP != "None" {
 		info.ServiceAddresses = append(info.ServiceAddresses, svc.Spec.ClusterIP)
+		info.ClusterIPOnly = true
 	}
 	for _, p := range svc.Spec.Ports {
 		info.ServicePorts = append(info.ServicePorts, ServicePort{Name: p.Name, Port: p.Port, NodePort: p.NodePort})

@@ -19,6 +19,15 @@ type Condition struct {
 // True reports whether the condition's status is "True".
 func (c Condition) True() bool { return c.Status == "True" }
 
+// Text is the condition's message (one line), else its String: the Agent Gateway controller leaves many
+// messages empty.
+func (c Condition) Text() string {
+	if m := statusOneLine(c.Message); m != "" {
+		return m
+	}
+	return c.String()
+}
+
 // String is `Type=Status (Reason: message)`, the message cut to one line.
 func (c Condition) String() string {
 	s := c.Type + "=" + c.Status
@@ -42,7 +51,13 @@ type ParentStatus struct {
 	Ref            string      `json:"ref"`
 	ControllerName string      `json:"controllerName,omitempty"`
 	Conditions     []Condition `json:"conditions"`
+	// Summary marks the Agent Gateway controller's summary ancestor (group agentgateway.dev, kind Gateway, name
+	// StatusSummary): not a real Gateway but where it reports targets it could not attach to (e.g. a missing route).
+	Summary bool `json:"summary,omitempty"`
 }
+
+// StatusSummaryName is the name of the Agent Gateway controller's summary ancestor (see ParentStatus.Summary).
+const StatusSummaryName = "StatusSummary"
 
 // Condition returns the condition of the given type.
 func (p ParentStatus) Condition(t string) (Condition, bool) { return FindCondition(p.Conditions, t) }
@@ -104,6 +119,10 @@ func parentStatuses(obj *unstructured.Unstructured, list, refKey string) []Paren
 		ps.ControllerName, _ = m["controllerName"].(string)
 		ref, _ := m[refKey].(map[string]any)
 		ps.Ref = formatRef(ref, obj.GetNamespace())
+		if g, _ := ref["group"].(string); g == GroupOSS && ref["name"] == StatusSummaryName {
+			ps.Summary = true
+			ps.Ref = "controller summary"
+		}
 		out = append(out, ps)
 	}
 	return out

@@ -1,7 +1,8 @@
 // Package testcluster runs a real Kubernetes control plane for tests: etcd and kube-apiserver built from Go
 // modules by `make testbin` (tools/testbin), started on free loopback ports in a temporary folder with token
 // auth, RBAC and service-account keys, with the Gateway API and Agent Gateway CRDs installed. There is no
-// controller-manager or scheduler: tests create ServiceAccounts themselves and write statuses by hand.
+// controller-manager or scheduler: tests create ServiceAccounts themselves. Statuses of the Agent Gateway kinds
+// are written by the real Agent Gateway controller when it is started (controller.go), else by hand.
 package testcluster
 
 import (
@@ -43,6 +44,8 @@ type Options struct {
 	ExtraAPIServerArgs func(c *Cluster) []string
 	// SkipCRDs leaves the cluster without the Gateway API and Agent Gateway CRDs.
 	SkipCRDs bool
+	// Controller also runs the real Agent Gateway controller (see StartController); needs the CRDs.
+	Controller bool
 }
 
 // Cluster is a running control plane.
@@ -196,6 +199,11 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 		notes, err := InstallCRDs(ctx, c.Config)
 		c.Notes = append(c.Notes, notes...)
 		if err != nil {
+			return nil, err
+		}
+	}
+	if o.Controller {
+		if err := c.StartController(ctx, o.BinDir); err != nil {
 			return nil, err
 		}
 	}

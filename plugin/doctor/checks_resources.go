@@ -79,15 +79,22 @@ func checkGateway(t *target) Outcome {
 		return fail(fmt.Sprintf("Gateway %s: %s", t.gatewayRef, c), "The gateway has no working proxy: check the controller's logs and the proxy Deployment/Service.",
 			fmt.Sprintf("kubectl describe gateway -n %s %s", t.gatewayRef.Namespace, t.gatewayRef.Name))
 	}
-	addr := ""
-	if as, _, _ := unstructured.NestedSlice(t.gateway.Object, "status", "addresses"); len(as) > 0 {
-		if m, ok := as[0].(map[string]any); ok {
-			if v, _ := m["value"].(string); v != "" {
-				addr = " at " + v
-			}
-		}
+	return pass("Gateway %s Programmed, %s", t.gatewayRef, gatewayWhere(t.gatewayInfo))
+}
+
+// gatewayWhere says where the Gateway can be reached. The Agent Gateway controller publishes no status.addresses
+// while its LoadBalancer Service has no external address (a cluster without a load balancer): then the Service's
+// cluster IP is reachable only in the cluster, and kubectl port-forward reaches it from here.
+func gatewayWhere(g k8sres.GatewayInfo) string {
+	switch {
+	case len(g.Addresses) > 0:
+		return "at " + g.Endpoint()
+	case len(g.ServiceAddresses) > 0 && !g.ClusterIPOnly:
+		return fmt.Sprintf("at %s (no address in its status; its Service %s has that load-balancer address)", g.Endpoint(), g.Service)
+	case len(g.ServiceAddresses) > 0:
+		return fmt.Sprintf("no address in its status (its %s Service %s has no external address): in the cluster at %s; from here: %s", g.ServiceType, g.Service, g.Endpoint(), g.PortForward())
 	}
-	return pass("Gateway %s Programmed%s", t.gatewayRef, addr)
+	return "no address in its status and no Service found: pass --gateway-url to calls from here"
 }
 
 var routeReasonHints = map[string]string{
@@ -177,12 +184,16 @@ func checkPolicy(t *target) Outcome {
 		case authFromBackend:
 			return pass("no policy targets the route; the backend's own policies.auth sends the token")
 		}
-		return fail(fmt.Sprintf("no AgentgatewayPolicy targets HTTPRoute %s or its backend", t.routeRef),
+		detail := fmt.Sprintf("no AgentgatewayPolicy targets HTTPRoute %s or its backend", t.routeRef)
+		if pend := pendingPolicies(t); len(pend) > 0 {
+			detail += "; not attached: " + strings.Join(pend, "; ")
+			return fail(detail, "A policy here targets something that does not exist (a misspelt route name?): point its spec.targetRefs at HTTPRoute "+t.routeRef.Name+".", "kubectl agentcore wizard")
+		}
+		return fail(detail,
 			"Without a policy with backend.auth.secretRef the gateway sends no token and AgentCore answers 401; rewrite mode also needs backend.tls.",
 			"kubectl agentcore wizard")
 	}
-	var bad, good []string
-	var hint string
+	var bad, good, hints []string
 	for _, p := range t.policies {
 		anc := k8sres.PolicyAncestors(p)
 		if len(anc) == 0 {
@@ -193,22 +204,29 @@ func checkPolicy(t *target) Outcome {
 			acc, okA := a.Condition("Accepted")
 			att, okT := a.Condition("Attached")
 			switch {
+			case a.Summary && okT && !att.True():
+				// The controller's summary ancestor: a target it could not attach to (e.g. a missing route).
+				bad = append(bad, fmt.Sprintf("%s is not attached to every target: %s", objRef(p), att.Text()))
+				hints = append(hints, "A targetRef names an object the controller cannot find: fix spec.targetRefs (kind, name, same namespace as the policy) or create the target.")
+			case a.Summary:
+				// a summary without a failed Attached says nothing about this setup
 			case !okA:
 				bad = append(bad, fmt.Sprintf("%s (%s): no Accepted condition", objRef(p), a.Ref))
 			case acc.Reason == "PartiallyValid":
-				bad = append(bad, fmt.Sprintf("%s is PartiallyValid: %s", objRef(p), strings.TrimSpace(acc.Message)))
-				hint = "Part of the policy was dropped. A missing Secret or key makes backend.auth PartiallyValid: the gateway then sends no token and AgentCore answers 401."
+				bad = append(bad, fmt.Sprintf("%s is PartiallyValid: %s", objRef(p), acc.Text()))
+				hints = append(hints, partiallyValidHint(acc.Message, okT && att.True()))
 			case !acc.True():
 				bad = append(bad, fmt.Sprintf("%s (%s): %s", objRef(p), a.Ref, acc))
 			case okT && !att.True():
 				bad = append(bad, fmt.Sprintf("%s (%s): %s", objRef(p), a.Ref, att))
-				hint = "The policy is valid but attached to nothing: its targetRefs must name the route, backend or Gateway in the policy's namespace."
+				hints = append(hints, "The policy is valid but attached to nothing: its targetRefs must name the route, backend or Gateway in the policy's namespace.")
 			default:
 				good = append(good, objRef(p))
 			}
 		}
 	}
 	if len(bad) > 0 {
+		hint := strings.Join(uniq(hints), " ")
 		if hint == "" {
 			hint = "The controller rejected (part of) the policy; its message says why."
 		}
@@ -216,6 +234,39 @@ func checkPolicy(t *target) Outcome {
 		return fail(strings.Join(bad, "; "), hint, fmt.Sprintf("kubectl describe %s -n %s %s", strings.ToLower(p.GetKind()), p.GetNamespace(), p.GetName()))
 	}
 	return pass("%s Accepted, Attached", strings.Join(uniq(good), ", "))
+}
+
+// partiallyValidHint explains the Agent Gateway controller's PartiallyValid messages for backend.auth:
+// "secret <ns>/<name> not found" and "secret <ns>/<name> missing Authorization value". staleAttached: an
+// Attached=True left from when the policy was valid (the controller does not clear it).
+func partiallyValidHint(msg string, staleAttached bool) string {
+	var h string
+	switch {
+	case strings.Contains(msg, "not found") && strings.Contains(msg, "secret"):
+		h = "The Secret backend.auth.secretRef names does not exist, so the gateway sends no token and AgentCore answers 401: create it with `Authorization: Bearer <jwt>` (kubectl agentcore rotate writes it)."
+	case strings.Contains(msg, "missing Authorization value"):
+		h = "The Secret exists but has no Authorization key (the key is case-sensitive), so the gateway sends no token and AgentCore answers 401: write the token under Authorization (kubectl agentcore rotate)."
+	default:
+		h = "Part of the policy was dropped. A missing Secret or key makes backend.auth PartiallyValid: the gateway then sends no token and AgentCore answers 401."
+	}
+	if staleAttached {
+		h += " Its Attached=True is left over from when the policy was valid: trust the Secret checks, not that condition."
+	}
+	return h
+}
+
+// pendingPolicies describes the namespace's policies whose summary ancestor says a target is not attached
+// (e.g. "Policy is not attached: HTTPRoute ns/name not found").
+func pendingPolicies(t *target) []string {
+	var out []string
+	for _, p := range t.nsPolicies {
+		for _, a := range k8sres.PolicyAncestors(p) {
+			if att, ok := a.Condition("Attached"); a.Summary && ok && !att.True() {
+				out = append(out, fmt.Sprintf("%s: %s", objRef(p), att.Text()))
+			}
+		}
+	}
+	return out
 }
 
 func checkGenerations(t *target) Outcome {

@@ -98,6 +98,10 @@ func (d *Doctor) probeChecks() []Check {
 			if o.Status == Pass {
 				o.Detail += fmt.Sprintf(" in %s", a.took.Round(time.Millisecond))
 			}
+			if a.err != nil && d.opts.GatewayURL == "" && len(t.gatewayInfo.Addresses) == 0 && t.gatewayInfo.ClusterIPOnly {
+				o.Hint = fmt.Sprintf("%s is the %s, reachable only inside the cluster: run %s and pass --gateway-url http://127.0.0.1:%d.",
+					t.gatewayInfo.Address(), t.gatewayInfo.AddressSource(), t.gatewayInfo.PortForward(), portOr80(t.gatewayInfo.Port()))
+			}
 			return o
 		}},
 		{ID: IDProbeDirect, Category: CatProbe, Title: "AgentCore without a token", Deps: []string{IDRuntimeARN}, Run: func(ctx context.Context) Outcome {
@@ -156,14 +160,12 @@ func gatewayAddress(override string, t *target) (base, host, path string, err er
 	if t.gateway == nil {
 		return "", "", "", errors.New("the Gateway was not found, so its address is unknown")
 	}
-	addrs, _, _ := unstructured.NestedSlice(t.gateway.Object, "status", "addresses")
-	addr := ""
-	if len(addrs) > 0 {
-		m, _ := addrs[0].(map[string]any)
-		addr, _ = m["value"].(string)
-	}
+	// The status address, else the Service's load-balancer address, else its cluster IP (in-cluster only: the
+	// probe's failure then names the port-forward).
+	addr := t.gatewayInfo.Address()
 	if addr == "" {
-		return "", "", "", fmt.Errorf("Gateway %s has no address in its status", t.gatewayRef)
+		return "", "", "", fmt.Errorf("Gateway %s has no address in its status and no Service with an address: run %s and pass --gateway-url http://127.0.0.1:%d",
+			t.gatewayRef, t.gatewayInfo.PortForward(), portOr80(t.gatewayInfo.Port()))
 	}
 	listeners, _, _ := unstructured.NestedSlice(t.gateway.Object, "spec", "listeners")
 	for _, l := range listeners {
@@ -177,4 +179,11 @@ func gatewayAddress(override string, t *target) (base, host, path string, err er
 		return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(addr, fmt.Sprint(port))), host, path, nil
 	}
 	return "", "", "", fmt.Errorf("Gateway %s has no HTTP or HTTPS listener", t.gatewayRef)
+}
+
+func portOr80(p int64) int64 {
+	if p == 0 {
+		return 80
+	}
+	return p
 }

@@ -37,6 +37,8 @@ type target struct {
 	gatewayRef Ref
 	gateway    *unstructured.Unstructured
 	gatewayErr error
+	// gatewayInfo is where the Gateway can be reached (status address, else its Service's).
+	gatewayInfo k8sres.GatewayInfo
 
 	// backends referenced by the route (Agent Gateway kinds), with a lookup error per missing one.
 	backendRefs []Ref
@@ -45,6 +47,8 @@ type target struct {
 
 	policies  []*unstructured.Unstructured
 	policyErr error
+	// nsPolicies are all the policies in the route's namespace (policies keeps those that target the setup).
+	nsPolicies []*unstructured.Unstructured
 
 	// secretRef and secretKey are the token Secret and key; zero when the setup sends no token (sigv4).
 	secretRef    Ref
@@ -125,9 +129,13 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 		go func() {
 			defer wg.Done()
 			g, err := d.deps.Dynamic.Resource(k8sres.GVRGateway).Namespace(t.gatewayRef.Namespace).Get(ctx, t.gatewayRef.Name, metav1.GetOptions{})
+			var info k8sres.GatewayInfo
+			if err == nil {
+				info = k8sres.DescribeGateway(ctx, d.deps.Kube, g)
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			t.gateway, t.gatewayErr = g, err
+			t.gateway, t.gatewayErr, t.gatewayInfo = g, err, info
 		}()
 	}
 	for _, br := range t.backendRefs {
@@ -161,6 +169,7 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 		}()
 	}
 	wg.Wait()
+	t.nsPolicies = t.policies
 	t.policies = relevantPolicies(t)
 
 	// The token Secret: flag, record, else the policy's or the backend's secretRef.

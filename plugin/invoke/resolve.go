@@ -39,6 +39,9 @@ type Target struct {
 	Host string `json:"host,omitempty"`
 	// Source says where the address came from ("--gateway", "Gateway status", "Service", …).
 	Source string `json:"source"`
+	// PortForward is set when URL is a Service's cluster IP (the Gateway's status has no address): reachable only
+	// from inside the cluster; the command reaches it from here.
+	PortForward string `json:"portForward,omitempty"`
 }
 
 // Lookup names the objects that give the gateway's address.
@@ -64,11 +67,12 @@ func GatewayTarget(ctx context.Context, dyn dynamic.Interface, kube kubernetes.I
 	}
 	host := gw.Address()
 	if host == "" {
-		return Target{}, fmt.Errorf("gateway %s has no address yet (status.addresses and its Service are empty): pass --gateway URL, e.g. from kubectl port-forward", gw.Ref())
+		return Target{}, fmt.Errorf("gateway %s has no address (its status has none and no Service was found): run %s and pass --gateway-url http://127.0.0.1:%d", gw.Ref(), gw.PortForward(), portOr80(gw.Port()))
 	}
-	source := "Gateway " + gw.Ref() + " status"
-	if len(gw.Addresses) == 0 {
-		source = "Service " + k8sres.Ref(gw.Namespace, gw.Service)
+	source := gw.AddressSource()
+	pf := ""
+	if len(gw.Addresses) == 0 && gw.ClusterIPOnly {
+		pf = gw.PortForward()
 	}
 	scheme, port := "http", gw.Port()
 	for _, li := range gw.Listeners {
@@ -84,7 +88,7 @@ func GatewayTarget(ctx context.Context, dyn dynamic.Interface, kube kubernetes.I
 		return Target{}, err
 	}
 	u := url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.FormatInt(port, 10)), Path: path}
-	return Target{URL: u.String(), Host: hostname, Source: source}, nil
+	return Target{URL: u.String(), Host: hostname, Source: source, PortForward: pf}, nil
 }
 
 func routePath(ctx context.Context, dyn dynamic.Interface, l Lookup) (path, hostname string, err error) {
@@ -189,4 +193,11 @@ func apiReason(err error) string {
 		return "unauthorized (the kubeconfig's credentials were refused)"
 	}
 	return err.Error()
+}
+
+func portOr80(p int64) int64 {
+	if p == 0 {
+		return 80
+	}
+	return p
 }

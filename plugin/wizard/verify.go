@@ -124,20 +124,37 @@ func routeAccepted(o *unstructured.Unstructured) (bool, string) {
 	return false, strings.Join(details, "; ")
 }
 
+// policyAttached wants every ancestor Accepted (not PartiallyValid) and Attached. The Agent Gateway controller
+// leaves Attached out while a policy is PartiallyValid (e.g. "secret ns/name not found") and keeps an old
+// Attached=True when the policy turns PartiallyValid again, so PartiallyValid decides; its summary ancestor
+// (StatusSummary, Attached=False reason Pending) names a target that does not exist yet.
 func policyAttached(o *unstructured.Unstructured) (bool, string) {
 	ps := k8sres.PolicyAncestors(o)
 	if len(ps) == 0 {
 		return false, "no ancestor status yet"
 	}
+	attached := false
 	for _, p := range ps {
 		acc, ok1 := p.Condition("Accepted")
 		att, ok2 := p.Condition("Attached")
-		if ok1 && acc.True() && acc.Reason != "PartiallyValid" && (!ok2 || att.True()) {
-			return true, "Accepted, Attached"
-		}
-		if ok1 && !acc.True() || ok1 && acc.Reason == "PartiallyValid" {
+		switch {
+		case p.Summary && ok2 && !att.True():
+			return false, "not attached: " + att.Text()
+		case p.Summary:
+		case !ok1:
+			return false, p.Ref + ": not Accepted yet"
+		case acc.Reason == "PartiallyValid":
+			return false, "PartiallyValid: " + acc.Text()
+		case !acc.True():
 			return false, acc.String()
+		case ok2 && !att.True():
+			return false, p.Ref + ": " + att.String()
+		default:
+			attached = true
 		}
 	}
-	return false, "not Accepted/Attached yet"
+	if !attached {
+		return false, "not Accepted/Attached yet"
+	}
+	return true, "Accepted, Attached"
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -60,7 +61,7 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
 (which link is broken, which doctor check looks at it) and exits 1.`,
 		Example: `  kubectl agentcore invoke "What can you do?"
   kubectl agentcore invoke --data-file payload.json --stream
-  kubectl agentcore invoke --gateway http://127.0.0.1:8080/agentcore "hello"
+  kubectl agentcore invoke --gateway-url http://127.0.0.1:8080/agentcore "hello"
   kubectl agentcore invoke --direct "hello"        # expect 401: no token
   kubectl agentcore invoke --mcp                   # AgentCore Gateway: initialize + tools/list
   kubectl agentcore invoke --mcp --tool add --args '{"a":1,"b":2}'`,
@@ -82,7 +83,9 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
 	fl := cmd.Flags()
 	fl.StringVar(&o.Data, "data", "", "the JSON payload to send instead of the prompt shape")
 	fl.StringVar(&o.DataFile, "data-file", "", "read the JSON payload from a file (- for stdin)")
-	fl.StringVar(&o.Gateway, "gateway", "", "the gateway URL to call, e.g. http://127.0.0.1:8080/agentcore (default: from the setup record and Gateway status)")
+	fl.StringVar(&o.Gateway, "gateway-url", "", "the gateway URL to call, e.g. http://127.0.0.1:8080/agentcore (default: from the setup record and the Gateway's status, else its Service)")
+	fl.StringVar(&o.Gateway, "gateway", "", "the same as --gateway-url")
+	_ = fl.MarkHidden("gateway")
 	fl.StringVar(&o.Route, "route", "", "the HTTPRoute NAMESPACE/NAME whose path is called (default: the setup's route)")
 	fl.BoolVar(&o.Direct, "direct", false, "call AgentCore itself, with no token (shows the 401 the gateway prevents)")
 	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the runtime ARN for --direct (default: the setup record's)")
@@ -146,11 +149,11 @@ func (o *Options) Validate(f *cmdutil.Factory) error {
 		}
 	}
 	if o.Direct && o.Gateway != "" {
-		return cmdutil.UsageErrorf("--direct calls AgentCore itself: it does not take --gateway")
+		return cmdutil.UsageErrorf("--direct calls AgentCore itself: it does not take --gateway-url")
 	}
 	if o.Gateway != "" {
 		if !strings.HasPrefix(o.Gateway, "http://") && !strings.HasPrefix(o.Gateway, "https://") {
-			return cmdutil.UsageErrorf("bad --gateway %q: give a URL starting with http:// or https://", o.Gateway)
+			return cmdutil.UsageErrorf("bad --gateway-url %q: give a URL starting with http:// or https://", o.Gateway)
 		}
 	}
 	if o.Route != "" && !strings.Contains(o.Route, "/") {
@@ -224,6 +227,10 @@ func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
 	}
 	res, err := uc.Do(ctx, client, req, sink)
 	if err != nil {
+		if res == nil && target.PortForward != "" {
+			return cmdutil.Fail("invoke "+req.Via+" "+target.URL, err,
+				fmt.Sprintf("That is the %s, reachable only inside the cluster: run %s and pass --gateway-url http://127.0.0.1:%s", target.Source, target.PortForward, portOf(target.URL)))
+		}
 		if res == nil {
 			return fmt.Errorf("invoke %s: %w", req.Via, err)
 		}
@@ -364,7 +371,7 @@ func orDash(s string) string {
 // Gateway's status.
 func (o *Options) target(ctx context.Context, f *cmdutil.Factory) (uc.Target, error) {
 	if o.Gateway != "" {
-		return uc.Target{URL: o.Gateway, Source: "--gateway"}, nil
+		return uc.Target{URL: o.Gateway, Source: "--gateway-url"}, nil
 	}
 	rec, recErr := o.record(ctx, f)
 	if o.Direct {
@@ -387,7 +394,7 @@ func (o *Options) target(ctx context.Context, f *cmdutil.Factory) (uc.Target, er
 	}
 	dyn, err := f.Dynamic()
 	if err != nil {
-		return uc.Target{}, cmdutil.Fail("finding the gateway address", err, "Pass --gateway URL")
+		return uc.Target{}, cmdutil.Fail("finding the gateway address", err, "Pass --gateway-url URL")
 	}
 	kube, _ := f.KubeClient()
 	l := uc.Lookup{}
@@ -399,7 +406,7 @@ func (o *Options) target(ctx context.Context, f *cmdutil.Factory) (uc.Target, er
 	}
 	t, err := uc.GatewayTarget(ctx, dyn, kube, l)
 	if err != nil {
-		next := "Pass --gateway URL"
+		next := "Pass --gateway-url URL"
 		if strings.Contains(err.Error(), "--gateway") {
 			next = ""
 		}
@@ -466,4 +473,19 @@ func (s *textSink) finish() {
 	if s.wrote && s.lastByte != '\n' {
 		_, _ = io.WriteString(s.w, "\n")
 	}
+}
+
+// portOf is the port of a URL (80/443 by scheme when it names none).
+func portOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "8080"
+	}
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }
