@@ -8,9 +8,7 @@ package testcluster
 //
 // Use:
 //
-//	func TestMain(m *testing.M) { testcluster.Main(m) }
-//
-//	c := testcluster.SharedWithController(t) // the package's cluster, with the controller running
+//	c := clustertest.Private(t, testcluster.Options{Controller: true}) // a test's own cluster with the controller
 //
 // or Options{Controller: true} for Start, or (*Cluster).StartController on a running cluster.
 
@@ -19,8 +17,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
-	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -77,7 +73,7 @@ func (c *Cluster) StartController(ctx context.Context, binDir string) error {
 	for {
 		select {
 		case <-ctrlProc.done:
-			return fmt.Errorf("%s exited early: %s", ControllerBinary, c.logTail(ControllerBinary))
+			return fmt.Errorf("%s exited early: %s", ControllerBinary, c.LogTail(ControllerBinary))
 		default:
 		}
 		gc, err := dc.Resource(GatewayClassGVR).Get(ctx, GatewayClassName, metav1.GetOptions{})
@@ -93,7 +89,7 @@ func (c *Cluster) StartController(ctx context.Context, binDir string) error {
 			return ctx.Err()
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: %s after 90s: %s", ControllerBinary, last, c.logTail(ControllerBinary))
+			return fmt.Errorf("%s: %s after 90s: %s", ControllerBinary, last, c.LogTail(ControllerBinary))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -108,76 +104,4 @@ func conditionTrue(u *unstructured.Unstructured, typ string) bool {
 		}
 	}
 	return false
-}
-
-var (
-	ctrlOnce sync.Once
-	ctrlErr  error
-)
-
-// SharedWithController is Shared with the Agent Gateway controller running on it (started on first use, stopped
-// by Main). When the controller is not built the test is skipped (or fails, under AGENTCORE_REQUIRE_TESTBIN=1).
-// Every test of the package that uses the shared cluster then sees the controller's statuses: a package either
-// lets the controller write statuses or writes them by hand, not both.
-func SharedWithController(t testing.TB) *Cluster {
-	t.Helper()
-	c := Shared(t)
-	if MissingController(BinDir()) {
-		msg := fmt.Sprintf("real Agent Gateway controller unavailable: %s not built in %s (run `make testbin`)", ControllerBinary, BinDir())
-		if Required() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	ctrlOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		ctrlErr = c.StartController(ctx, "")
-	})
-	if ctrlErr != nil {
-		t.Fatalf("starting the Agent Gateway controller: %v", ctrlErr)
-	}
-	return c
-}
-
-// Private starts a cluster of the test's own (stopped when the test ends; its logs are kept and named when the
-// test fails), for tests that must not share statuses with the package's other tests, e.g. Options{Controller:
-// true} in a package whose other tests write statuses by hand. Missing binaries skip the test (or fail it, under
-// AGENTCORE_REQUIRE_TESTBIN=1).
-func Private(t testing.TB, o Options) *Cluster {
-	t.Helper()
-	bin := o.BinDir
-	if bin == "" {
-		bin = BinDir()
-	}
-	missing := Missing(bin)
-	if o.Controller && MissingController(bin) {
-		missing = append(missing, ControllerBinary)
-	}
-	if len(missing) > 0 {
-		msg := fmt.Sprintf("real test cluster unavailable: %v not built in %s (run `make testbin`)", missing, bin)
-		if Required() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	dir, err := os.MkdirTemp("", "agentcore-cluster-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	c, err := Start(ctx, dir, o)
-	if err != nil {
-		t.Fatalf("starting a test cluster (logs in %s): %v", dir, err)
-	}
-	t.Cleanup(func() {
-		c.Stop()
-		if t.Failed() {
-			t.Logf("test cluster logs kept in %s", dir)
-			return
-		}
-		_ = os.RemoveAll(dir)
-	})
-	return c
 }

@@ -46,6 +46,8 @@ type env struct {
 	dyn     dynamic.Interface
 	kube    kubernetes.Interface
 	restCfg *rest.Config
+	// byController: the real Agent Gateway controller writes the statuses; create ignores hand-written ones.
+	byController bool
 }
 
 var (
@@ -64,8 +66,16 @@ func newEnv(t *testing.T) *env { return newBenchEnv(t) }
 
 func newBenchEnv(t testing.TB) *env {
 	t.Helper()
-	c := clustertest.Shared(t)
-	e := &env{t: t, c: c, ns: c.Namespace(t, "doctor"), dyn: c.Dynamic(), kube: c.Kube(), restCfg: c.Config}
+	e := newEnvOn(t, clustertest.Shared(t), false)
+	e.apply(true)
+	return e
+}
+
+// newEnvOn makes the fake AgentCore, runtime and issuer for a setup in a fresh namespace of c; apply creates
+// the objects. byController: statuses come from the real controller running on c, none are written by hand.
+func newEnvOn(t testing.TB, c *clustertest.Cluster, byController bool) *env {
+	t.Helper()
+	e := &env{t: t, c: c, ns: c.Namespace(t, "doctor"), dyn: c.Dynamic(), kube: c.Kube(), restCfg: c.Config, byController: byController}
 	e.fake = agentcoretest.Start(t, fakeagentcore.Options{})
 	e.key = tokentest.RSA(t, "k1")
 	e.issuer = tokentest.NewIssuer(t, e.key)
@@ -86,7 +96,6 @@ func newBenchEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.apply()
 	return e
 }
 
@@ -100,7 +109,7 @@ func (e *env) create(gvr schema.GroupVersionResource, obj map[string]any, status
 	if err != nil {
 		e.t.Fatalf("creating %s: %v", gvr.Resource, err)
 	}
-	if status != nil {
+	if status != nil && !e.byController {
 		e.setStatus(gvr, live.GetName(), status)
 	}
 }
@@ -158,7 +167,8 @@ func policyStatus(accepted map[string]any) map[string]any {
 	}}}
 }
 
-func (e *env) apply() {
+// apply creates the Gateway, backend, policy and route (and the token Secret when withToken).
+func (e *env) apply(withToken bool) {
 	e.create(gvrGateway, map[string]any{
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
 		"metadata": map[string]any{"name": "agw"},
@@ -182,6 +192,9 @@ func (e *env) apply() {
 		},
 	}, policyStatus(nil))
 	e.create(gvrRoute, e.routeObj(e.arn.InvocationPath()), e.routeStatus(nil))
+	if !withToken {
+		return
+	}
 	e.putToken("Bearer " + e.key.Mint(e.t, tokentest.CognitoID(e.issuer.Issuer, testClient, time.Now(), time.Hour)))
 }
 

@@ -124,6 +124,44 @@ func SharedWithKwok(t testing.TB) *KwokCluster {
 	return kwokShared
 }
 
+// Private starts a cluster of the test's own (stopped when the test ends; its logs are kept and named when the
+// test fails), for tests that must not share statuses with the package's other tests, e.g. Options{Controller:
+// true} (the real Agent Gateway controller) in a package whose other tests write statuses by hand. Missing
+// binaries skip the test (or fail it, under AGENTCORE_REQUIRE_TESTBIN=1).
+func Private(t testing.TB, o testcluster.Options) *Cluster {
+	t.Helper()
+	bin := o.BinDir
+	if bin == "" {
+		bin = testcluster.BinDir()
+	}
+	missing := testcluster.Missing(bin)
+	if o.Controller && testcluster.MissingController(bin) {
+		missing = append(missing, testcluster.ControllerBinary)
+	}
+	if len(missing) > 0 {
+		unavailable(t, fmt.Sprintf("real test cluster unavailable: %s not built in %s (run `make testbin`)", strings.Join(missing, ", "), bin))
+	}
+	dir, err := os.MkdirTemp("", "agentcore-cluster-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := testcluster.Start(ctx, dir, o)
+	if err != nil {
+		t.Fatalf("starting a test cluster (logs in %s): %v", dir, err)
+	}
+	t.Cleanup(func() {
+		c.Stop()
+		if t.Failed() {
+			t.Logf("test cluster logs kept in %s", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	})
+	return &Cluster{c}
+}
+
 // NeedAgentGatewayCRDs skips a test that applies Agent Gateway kinds when their CRDs (../shared/crds, see
 // testcluster.SharedCRDDir) are not there; under AGENTCORE_REQUIRE_TESTBIN=1 it fails instead, so a missing
 // CRD folder can never pass as a skip.
