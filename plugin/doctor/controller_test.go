@@ -134,7 +134,7 @@ func TestRealControllerStatusesAndDoctor(t *testing.T) {
 	got, _ = e.run(Options{}, nil)
 	expect(t, got, map[string]want{
 		IDResourcesPolicy: {Fail, "is PartiallyValid: secret " + secretRef + " missing Authorization value", ""},
-		IDSecretKey:       {Fail, `has no "Authorization" key`, "rotate"},
+		IDSecretKey:       {Fail, `has the key "authorization", not "Authorization"`, ""},
 	})
 	if h := got[IDResourcesPolicy].Hint; !strings.Contains(h, "no Authorization key") {
 		t.Errorf("policy hint for a missing key: %q", h)

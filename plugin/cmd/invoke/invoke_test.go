@@ -214,7 +214,7 @@ func TestGatewayFromRecordAndStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut = run(t, "", "hi", "-n", ns)
-	if code != 1 || !strings.Contains(errOut, "no address yet") {
+	if code != 1 || !strings.Contains(errOut, "has no address (its status has none and no Service was found)") || !strings.Contains(errOut, "kubectl port-forward -n "+gwNS+" svc/proxy") || !strings.Contains(errOut, "--gateway-url") {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 	_ = unstructured.SetNestedSlice(live.Object, []any{map[string]any{"type": "IPAddress", "value": "127.0.0.1"}}, "status", "addresses")
