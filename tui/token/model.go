@@ -302,7 +302,7 @@ func wrapHanging(line string, width int) []string {
 		if i > 0 && (hasWord || len(out) == 0) {
 			sep = 1
 		}
-		if curW+sep+ww > width && hasWord {
+		if curW+sep+ww > width && hasWord && indent+ww <= width { // a word too long for any line is broken here
 			newLine()
 			if ww == 0 {
 				continue
