@@ -235,24 +235,31 @@ var UpdateFieldsNotFromGet = map[string]string{
 // input that GetAgentRuntimeOutput also has is copied, by reflection, so fields added by newer SDKs are kept too.
 func UpdateInputFromGet(g *bedrockagentcorecontrol.GetAgentRuntimeOutput) *bedrockagentcorecontrol.UpdateAgentRuntimeInput {
 	in := &bedrockagentcorecontrol.UpdateAgentRuntimeInput{}
-	dst := reflect.ValueOf(in).Elem()
-	src := reflect.ValueOf(g).Elem()
-	for i := 0; i < dst.NumField(); i++ {
-		f := dst.Type().Field(i)
+	copySameNamedFields(in, g, UpdateFieldsNotFromGet)
+	in.AgentRuntimeId = g.AgentRuntimeId
+	return in
+}
+
+// copySameNamedFields sets every exported field of *dst that *src has with the same name and an assignable type,
+// except those named in skip. Update inputs replace the whole spec, so this is how fields added by newer SDKs are
+// kept (runtimes and gateways alike).
+func copySameNamedFields(dst, src any, skip map[string]string) {
+	d := reflect.ValueOf(dst).Elem()
+	s := reflect.ValueOf(src).Elem()
+	for i := 0; i < d.NumField(); i++ {
+		f := d.Type().Field(i)
 		if !f.IsExported() {
 			continue
 		}
-		if _, skip := UpdateFieldsNotFromGet[f.Name]; skip {
+		if _, ok := skip[f.Name]; ok {
 			continue
 		}
-		sf, ok := src.Type().FieldByName(f.Name)
+		sf, ok := s.Type().FieldByName(f.Name)
 		if !ok || !sf.Type.AssignableTo(f.Type) {
 			continue
 		}
-		dst.Field(i).Set(src.FieldByIndex(sf.Index))
+		d.Field(i).Set(s.FieldByIndex(sf.Index))
 	}
-	in.AgentRuntimeId = g.AgentRuntimeId
-	return in
 }
 
 // SetOptions tune SetAuthorizer.

@@ -22,8 +22,18 @@ var (
 // ParseRuntimeARN validates an AgentCore runtime ARN. The controller accepts malformed ARNs and the proxy fails
 // later, so every ARN the plugin writes goes through here first.
 func ParseRuntimeARN(s string) (RuntimeARN, error) {
-	bad := func(why string) (RuntimeARN, error) {
-		return RuntimeARN{}, fmt.Errorf("invalid runtime ARN %q: %s (want arn:aws:bedrock-agentcore:<region>:<account>:runtime/<name>-<10 chars>)", s, why)
+	a, err := parseAgentCoreARN(s, "runtime", runtimeIDRe, "is not <name>-<10 alphanumerics> (names: letters, digits, underscores)")
+	return RuntimeARN{Partition: a.partition, Region: a.region, Account: a.account, RuntimeID: a.id}, err
+}
+
+// agentCoreARN is the parts of arn:<partition>:bedrock-agentcore:<region>:<account>:<resource>/<id>.
+type agentCoreARN struct{ partition, region, account, id string }
+
+// parseAgentCoreARN is the one ARN rule for AgentCore resources (runtimes, gateways): resource names the kind,
+// idRe the id's shape and idWhy what a bad id is told.
+func parseAgentCoreARN(s, resource string, idRe *regexp.Regexp, idWhy string) (agentCoreARN, error) {
+	bad := func(why string) (agentCoreARN, error) {
+		return agentCoreARN{}, fmt.Errorf("invalid %s ARN %q: %s (want arn:aws:bedrock-agentcore:<region>:<account>:%s/<%s id>)", resource, s, why, resource, resource)
 	}
 	parts := strings.SplitN(strings.TrimSpace(s), ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" {
@@ -43,14 +53,14 @@ func ParseRuntimeARN(s string) (RuntimeARN, error) {
 	if !accountRe.MatchString(parts[4]) {
 		return bad("account must be 12 digits")
 	}
-	id, ok := strings.CutPrefix(parts[5], "runtime/")
+	id, ok := strings.CutPrefix(parts[5], resource+"/")
 	if !ok {
-		return bad("resource is not runtime/<id>")
+		return bad("resource is not " + resource + "/<id>")
 	}
-	if !runtimeIDRe.MatchString(id) {
-		return bad("runtime id " + id + " is not <name>-<10 alphanumerics> (names: letters, digits, underscores)")
+	if !idRe.MatchString(id) {
+		return bad(resource + " id " + id + " " + idWhy)
 	}
-	return RuntimeARN{Partition: parts[1], Region: parts[3], Account: parts[4], RuntimeID: id}, nil
+	return agentCoreARN{partition: parts[1], region: parts[3], account: parts[4], id: id}, nil
 }
 
 // String is the ARN again.

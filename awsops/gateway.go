@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -32,35 +31,8 @@ var gatewayIDRe = regexp.MustCompile(`^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`)
 
 // ParseGatewayARN validates an AgentCore Gateway ARN.
 func ParseGatewayARN(s string) (GatewayARN, error) {
-	bad := func(why string) (GatewayARN, error) {
-		return GatewayARN{}, fmt.Errorf("invalid gateway ARN %q: %s (want arn:aws:bedrock-agentcore:<region>:<account>:gateway/<gateway id>)", s, why)
-	}
-	parts := strings.SplitN(strings.TrimSpace(s), ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return bad("not an ARN")
-	}
-	switch parts[1] {
-	case "aws", "aws-cn", "aws-us-gov":
-	default:
-		return bad("unknown partition " + parts[1])
-	}
-	if parts[2] != "bedrock-agentcore" {
-		return bad("service is " + parts[2] + ", not bedrock-agentcore")
-	}
-	if !regionRe.MatchString(parts[3]) {
-		return bad("bad region " + parts[3])
-	}
-	if !accountRe.MatchString(parts[4]) {
-		return bad("account must be 12 digits")
-	}
-	id, ok := strings.CutPrefix(parts[5], "gateway/")
-	if !ok {
-		return bad("resource is not gateway/<id>")
-	}
-	if !gatewayIDRe.MatchString(id) {
-		return bad("gateway id " + id + " is not <name>-<10 lowercase alphanumerics>")
-	}
-	return GatewayARN{Partition: parts[1], Region: parts[3], Account: parts[4], GatewayID: id}, nil
+	a, err := parseAgentCoreARN(s, "gateway", gatewayIDRe, "is not <name>-<10 lowercase alphanumerics>")
+	return GatewayARN{Partition: a.partition, Region: a.region, Account: a.account, GatewayID: a.id}, err
 }
 
 func (a GatewayARN) String() string {
@@ -129,22 +101,7 @@ var GatewayUpdateFieldsNotFromGet = map[string]string{
 // reflection, so fields added by newer SDKs are kept too.
 func UpdateGatewayInputFromGet(g *bedrockagentcorecontrol.GetGatewayOutput) *bedrockagentcorecontrol.UpdateGatewayInput {
 	in := &bedrockagentcorecontrol.UpdateGatewayInput{}
-	dst := reflect.ValueOf(in).Elem()
-	src := reflect.ValueOf(g).Elem()
-	for i := 0; i < dst.NumField(); i++ {
-		f := dst.Type().Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		if _, skip := GatewayUpdateFieldsNotFromGet[f.Name]; skip {
-			continue
-		}
-		sf, ok := src.Type().FieldByName(f.Name)
-		if !ok || !sf.Type.AssignableTo(f.Type) {
-			continue
-		}
-		dst.Field(i).Set(src.FieldByIndex(sf.Index))
-	}
+	copySameNamedFields(in, g, GatewayUpdateFieldsNotFromGet)
 	in.GatewayIdentifier = g.GatewayId
 	return in
 }
