@@ -169,6 +169,8 @@ func (d *Doctor) authorizerChecks() []Check {
 	case d.opts.Offline:
 	case d.opts.AuthorizerSet:
 		modeDeps = []string{IDResourcesSetup}
+	case d.gatewayTarget():
+		modeDeps = []string{IDAgentCoreGatewayReady}
 	default:
 		modeDeps = []string{IDRuntimeARN}
 	}
@@ -221,7 +223,16 @@ func (d *Doctor) authorizerChecks() []Check {
 			if err != nil {
 				return fail("reading the runtime's authorizer: "+err.Error(), "doctor reads it with GetAgentRuntime (needs bedrock-agentcore:GetAgentRuntime); or pass --authorizer-file with the authorizerConfiguration JSON.", "")
 			}
-			if !d.opts.Offline {
+			if d.gatewayTarget() && !d.opts.AuthorizerSet {
+				g, err := st.agentCoreGateway.get(ctx)
+				if err != nil {
+					return fail("reading the AgentCore Gateway's authorizer: "+err.Error(), "doctor reads it with GetGateway (needs bedrock-agentcore:GetGateway).", "")
+				}
+				t, _ := st.target.get(ctx)
+				if o := gatewayModeOutcome(g, t != nil && t.mode == modeSigV4); o != nil {
+					return *o
+				}
+			} else if !d.opts.Offline {
 				if t, err := st.target.get(ctx); err == nil && t.mode == modeSigV4 {
 					if az == nil {
 						return pass("IAM (SigV4) only, as the sigv4 setup needs")

@@ -53,6 +53,9 @@ type Options struct {
 	Route, Secret, Gateway Ref
 	// RuntimeARN overrides the ARN from the setup record / backend / route rewrite.
 	RuntimeARN string
+	// AgentCoreGateway (id or ARN) makes an AgentCore Gateway, not a runtime, the AgentCore side: its authorizer
+	// type and customJWTAuthorizer are checked instead of the runtime's (ignored offline).
+	AgentCoreGateway string
 	// Namespace is the setup's namespace (-n) when given explicitly; "" = find the only setup record.
 	Namespace string
 
@@ -137,8 +140,12 @@ func (d *Doctor) Checks() []Check {
 	}
 	cs = append(cs, d.tokenChecks()...)
 	cs = append(cs, d.authorizerChecks()...)
-	if !d.opts.Offline {
+	if d.gatewayTarget() {
+		cs = append(cs, d.agentCoreGatewayChecks()...)
+	} else if !d.opts.Offline {
 		cs = append(cs, d.runtimeChecks()...)
+	}
+	if !d.opts.Offline {
 		if d.opts.Probe {
 			cs = append(cs, d.probeChecks()...)
 		}
@@ -174,6 +181,9 @@ func (d *Doctor) Header() string {
 	}
 	if d.opts.RuntimeARN != "" {
 		parts = append(parts, d.opts.RuntimeARN)
+	}
+	if d.opts.AgentCoreGateway != "" {
+		parts = append(parts, "AgentCore Gateway "+d.opts.AgentCoreGateway)
 	}
 	if len(parts) == 0 {
 		return "setup from the cluster's setup record"

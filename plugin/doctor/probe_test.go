@@ -134,6 +134,11 @@ func TestEveryCheckIsDocumented(t *testing.T) {
 	if err := Validate(cs); err != nil {
 		t.Fatal(err)
 	}
+	gw := New(Options{AgentCoreGateway: "tools-gw-abcdef0123"}, Deps{}).Checks()
+	if err := Validate(gw); err != nil {
+		t.Fatal(err)
+	}
+	cs = append(cs, gw...)
 	if len(cs) < 30 {
 		t.Fatalf("only %d checks planned", len(cs))
 	}

@@ -26,6 +26,8 @@ type state struct {
 	rawToken *lazy[string]
 	token    *lazy[*tokencheck.Token]
 	runtime  *lazy[*bedrockagentcorecontrol.GetAgentRuntimeOutput]
+	// agentCoreGateway is the AgentCore Gateway named by Options.AgentCoreGateway (GetGateway).
+	agentCoreGateway *lazy[*bedrockagentcorecontrol.GetGatewayOutput]
 	// authorizer is the runtime's authorizer (nil = IAM only), from GetAgentRuntime or --authorizer-file.
 	authorizer *lazy[*tokencheck.Authorizer]
 	account    *lazy[string]
@@ -97,9 +99,17 @@ func newState(d *Doctor) *state {
 		}
 		return out, nil
 	})
+	st.agentCoreGateway = newLazy(d.readAgentCoreGateway)
 	st.authorizer = newLazy(func(ctx context.Context) (*tokencheck.Authorizer, error) {
 		if d.opts.AuthorizerSet {
 			return d.opts.Authorizer, nil
+		}
+		if d.gatewayTarget() {
+			g, err := st.agentCoreGateway.get(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return tokencheck.AuthorizerFromSDK(g.AuthorizerConfiguration), nil
 		}
 		rt, err := st.runtime.get(ctx)
 		if err != nil {
@@ -113,6 +123,9 @@ func newState(d *Doctor) *state {
 				return d.opts.Authorizer.Runtime, nil
 			}
 			return nil, nil
+		}
+		if d.gatewayTarget() {
+			return nil, nil // the runtime's settings around the authorizer; a gateway has none of them
 		}
 		rt, err := st.runtime.get(ctx)
 		if err != nil {
@@ -171,7 +184,10 @@ func (st *state) prefetch(ctx context.Context) {
 		if d.opts.Token == "" {
 			fs = append(fs, func() { _, _ = st.secret.get(ctx) })
 		}
-		if !d.opts.AuthorizerSet {
+		switch {
+		case d.gatewayTarget():
+			fs = append(fs, func() { _, _ = st.agentCoreGateway.get(ctx) })
+		case !d.opts.AuthorizerSet:
 			fs = append(fs, func() { _, _ = st.runtime.get(ctx) })
 		}
 	}

@@ -30,6 +30,7 @@ import (
 type Options struct {
 	Route, Secret, Gateway string
 	RuntimeARN             string
+	AgentCoreGateway       string
 	TokenFile              string
 	AuthorizerFile         string
 	TokenSource            string
@@ -56,7 +57,8 @@ token Secret, the token itself, the runtime's JWT authorizer and the runtime. Ea
 check id (see docs/checks.md) and, where one exists, the exact fix command.
 
 The setup is the one the wizard recorded (its ConfigMap), or the objects named by --route, --secret,
---gateway and --runtime-arn. Offline (no cluster, no AWS), only the token and authorizer are checked:
+--gateway and --runtime-arn. --agentcore-gateway ID|ARN names an AgentCore Gateway (MCP) instead of a runtime:
+doctor reads its authorizer type and customJWTAuthorizer with GetGateway. Offline (no cluster, no AWS), only the token and authorizer are checked:
 
   kubectl agentcore doctor --token-file token.jwt --authorizer-file authorizer.json \
       [--discovery-file openid-configuration.json --jwks-file jwks.json]
@@ -67,7 +69,8 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 		Example: `  kubectl agentcore doctor
   kubectl agentcore doctor -n agentcore -o json
   kubectl agentcore doctor --route agentcore/agentcore --runtime-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef
-  kubectl agentcore doctor --probe --gateway-url http://localhost:8080`,
+  kubectl agentcore doctor --probe --gateway-url http://localhost:8080
+  kubectl agentcore doctor --agentcore-gateway arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/tools-gw-abcdef0123`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.outputSet = cmd.Flags().Changed("output")
@@ -86,6 +89,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 	fl.StringVar(&o.Secret, "secret", "", "the token Secret, NAMESPACE/NAME (default: from the record or the route's policy)")
 	fl.StringVar(&o.Gateway, "gateway", "", "the Gateway, NAMESPACE/NAME (default: the route's parent)")
 	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the AgentCore runtime ARN (default: from the record, backend or route rewrite)")
+	fl.StringVar(&o.AgentCoreGateway, "agentcore-gateway", "", "the AgentCore Gateway (MCP), ID or ARN, instead of a runtime")
 	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin) instead of the Secret")
 	fl.StringVar(&o.AuthorizerFile, "authorizer-file", "", "read the authorizerConfiguration JSON from this file instead of GetAgentRuntime")
 	fl.StringVar(&o.TokenSource, "token-source", "", "where the token AgentCore sees comes from: secret, passthrough (the caller's) or exchange (default: from the gateway's policies; secret offline)")
@@ -102,7 +106,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 // Offline reports whether only the token and authorizer are checked.
 func (o *Options) Offline() bool {
 	return o.TokenFile != "" && o.AuthorizerFile != "" && o.Route == "" && o.Secret == "" && o.Gateway == "" &&
-		o.RuntimeARN == "" && !o.Probe
+		o.RuntimeARN == "" && o.AgentCoreGateway == "" && !o.Probe
 }
 
 // Complete validates the flags and reads the files.
@@ -128,6 +132,18 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 		if _, err := awsops.ParseRuntimeARN(do.RuntimeARN); err != nil {
 			return cmdutil.UsageErrorf("--runtime-arn: %v", err)
 		}
+	}
+	if gw := strings.TrimSpace(o.AgentCoreGateway); gw != "" {
+		if do.RuntimeARN != "" {
+			return cmdutil.UsageErrorf("--runtime-arn and --agentcore-gateway name two targets: doctor checks one runtime or one AgentCore Gateway. Pass one of them")
+		}
+		if _, err := awsops.GatewayIDFrom(gw); err != nil {
+			return cmdutil.UsageErrorf("--agentcore-gateway: %v", err)
+		}
+		if o.Probe {
+			return cmdutil.UsageErrorf("--probe does not speak MCP to an AgentCore Gateway yet. Call its tools with kubectl agentcore invoke --mcp")
+		}
+		do.AgentCoreGateway = gw
 	}
 	if o.GatewayURL != "" && !strings.HasPrefix(o.GatewayURL, "http://") && !strings.HasPrefix(o.GatewayURL, "https://") {
 		return cmdutil.UsageErrorf("--gateway-url %q must start with http:// or https://", o.GatewayURL)

@@ -156,6 +156,10 @@ func TestDoctorCouldNotRun(t *testing.T) {
 		{"token file missing", []string{"doctor", "--token-file", "/nonexistent/t", "--authorizer-file", "/nonexistent/a"}, 1, "error: reading --token-file /nonexistent/t"},
 		{"authorizer not JSON", []string{"doctor", "--token-file", write(t, dir, "t", "x.y.z"), "--authorizer-file", write(t, dir, "a", "<html>")}, 1, "error: reading --authorizer-file"},
 		{"bad token source", []string{"doctor", "--token-source", "cookie"}, 2, `error: --token-source: unknown token source "cookie"`},
+		{"runtime and agentcore gateway", []string{"doctor", "--runtime-arn", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef", "--agentcore-gateway", "tools-gw-abcdef0123"}, 2,
+			"error: --runtime-arn and --agentcore-gateway name two targets: doctor checks one runtime or one AgentCore Gateway. Pass one of them"},
+		{"bad agentcore gateway", []string{"doctor", "--agentcore-gateway", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef"}, 2, "error: --agentcore-gateway: invalid gateway ARN"},
+		{"probe agentcore gateway", []string{"doctor", "--agentcore-gateway", "tools-gw-abcdef0123", "--probe"}, 2, "error: --probe does not speak MCP to an AgentCore Gateway yet"},
 		{"probe offline gateway url", []string{"doctor", "--probe", "--gateway-url", "localhost:8080"}, 2, "must start with http://"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

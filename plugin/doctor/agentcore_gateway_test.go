@@ -1,0 +1,66 @@
+package doctor
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+)
+
+// With --agentcore-gateway, doctor reads the AgentCore Gateway through the SDK (GetGateway on the local fake)
+// instead of a runtime: its customJWTAuthorizer goes through the same token checks (a wrong allowedAudience
+// fails authorizer.audience), and AWS_IAM or NONE fail authorizer.mode, named, with the fix.
+func TestClusterAgentCoreGatewayTarget(t *testing.T) {
+	e := newEnv(t)
+	jwt := func(aud string) []byte {
+		return []byte(`{"customJWTAuthorizer":{"discoveryUrl":"` + e.issuer.DiscoveryURL() + `","allowedAudience":["` + aud + `"]}}`)
+	}
+	g, err := e.fake.AddGatewayJSON([]byte(`{"name":"tools-gw","roleArn":"arn:aws:iam::123456789012:role/gw","protocolType":"MCP","authorizerType":"CUSTOM_JWT",
+		"authorizerConfiguration":` + string(jwt(testClient)) + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, rep := e.run(Options{AgentCoreGateway: g.ARN}, nil)
+	for _, id := range []string{IDAgentCoreGatewayReady, IDAuthorizerMode, IDAuthorizerIssuer, IDAuthorizerAudience, IDTokenSignature, IDSecretJWT} {
+		if got[id].Status != Pass {
+			t.Errorf("%s = %s %s", id, got[id].Status, got[id].Detail)
+		}
+	}
+	if rep.Failed() {
+		t.Errorf("a gateway whose authorizer accepts the token must pass, got:\n%s", strings.Join(failures(rep), "\n"))
+	}
+	if _, ok := got[IDRuntimeARN]; ok {
+		t.Error("runtime checks run for a gateway target")
+	}
+	if d := got[IDAgentCoreGatewayReady].Detail; !strings.Contains(d, "tools-gw READY") || !strings.Contains(d, fakeagentcore.GatewayURL(e.fake.URL, g.ID)) {
+		t.Errorf("ready detail %q", d)
+	}
+
+	if err := e.fake.SetGatewayAuthorizer(g.ID, fakeagentcore.GatewayAuthCustomJWT, jwt("someone-else")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = e.run(Options{AgentCoreGateway: g.ID}, nil)
+	if got[IDAuthorizerMode].Status != Pass || got[IDAuthorizerAudience].Status != Fail {
+		t.Errorf("wrong allowedAudience: mode %s, audience %s %s", got[IDAuthorizerMode].Status, got[IDAuthorizerAudience].Status, got[IDAuthorizerAudience].Detail)
+	}
+
+	for _, typ := range []string{fakeagentcore.GatewayAuthIAM, fakeagentcore.GatewayAuthNone} {
+		if err := e.fake.SetGatewayAuthorizer(g.ID, typ, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := e.run(Options{AgentCoreGateway: g.ARN}, nil)
+		m := got[IDAuthorizerMode]
+		if m.Status != Fail || !strings.Contains(m.Detail, "tools-gw has authorizer type "+typ) ||
+			!strings.Contains(m.Fix, "get-gateway --gateway-identifier "+g.ID) || !strings.Contains(m.Hint, "CUSTOM_JWT") {
+			t.Errorf("%s: authorizer.mode = %s %q hint %q fix %q", typ, m.Status, m.Detail, m.Hint, m.Fix)
+		}
+		if got[IDAuthorizerAudience].Status != Skip {
+			t.Errorf("%s: authorizer.audience = %s, want skipped after authorizer.mode failed", typ, got[IDAuthorizerAudience].Status)
+		}
+	}
+
+	got, _ = e.run(Options{AgentCoreGateway: "missing-gw-0000000000"}, nil)
+	if r := got[IDAgentCoreGatewayReady]; r.Status != Fail || !strings.Contains(r.Detail, "missing-gw-0000000000") || !strings.Contains(r.Hint, "list-gateways") {
+		t.Errorf("missing gateway: %s %q %q", r.Status, r.Detail, r.Hint)
+	}
+}
