@@ -5,6 +5,7 @@
 #   make test      unit + integration tests (-race) against a real kube-apiserver + etcd, cognito-local and oidc-provider
 #   make lint      gofmt + goimports + go vet + the plugin links no test/sandbox code + darwin/windows builds
 #   make release VERSION=v0.1.0   archives for every platform in dist/, dist/checksums.txt, krew/agentcore.yaml
+#   make image     the container image (linux/amd64 + linux/arm64) as an OCI image layout in dist/image, no daemon
 
 GO        ?= go
 MODULE    := github.com/kubectl-agentcore/kubectl-agentcore
@@ -23,7 +24,7 @@ K8S_LDFLAGS := -s -w \
 COGNITO_LOCAL := tools/cognito-local/node_modules/cognito-local/package.json
 OIDC_PROVIDER := tools/oidc-provider/node_modules/oidc-provider/package.json
 
-.PHONY: build sandbox install test unit lint testbin cognito-local oidc-provider clean bench release demo demo-down
+.PHONY: build sandbox install test unit lint testbin cognito-local oidc-provider clean bench release image demo demo-down
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubectl-agentcore ./cmd/kubectl-agentcore
@@ -97,6 +98,16 @@ lint:
 # Reproducible: the build date is the commit's time, so two runs on one commit give identical archives.
 release:
 	GO='$(GO)' $(GO) run ./krew/cmd/release -version '$(VERSION)'
+
+# The image `rotate --print-manifests` runs, assembled without a Docker daemon by tools/image (go-containerregistry,
+# its own module so the plugin does not link it): scratch + the plugin + the CA bundle of Debian's ca-certificates
+# package + a non-root user. Every timestamp is the commit's time, so two runs give the same index digest (printed).
+IMAGE_DIR ?= dist/image
+CA_CERTS  ?= /etc/ssl/certs/ca-certificates.crt
+
+image:
+	cd tools/image && $(GO) run . build -root '$(CURDIR)' -out '$(abspath $(IMAGE_DIR))' -ca-certs '$(CA_CERTS)' \
+		-version '$(VERSION)' -commit '$(COMMIT)' -date '$(DATE)' -ldflags '$(LDFLAGS)'
 
 # The whole path on loopback (local cluster + kwok, cognito-local, local AgentCore, DEMO gateway stand-in) started by
 # bin/agentcore-sandbox, then the plugin's home screen in it. A second `make demo` reuses the running sandbox;

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// DefaultImage is the project's container image (built from the repository's Dockerfile).
+// DefaultImage is the project's container image (built by `make image`, pushed by the release workflow).
 const DefaultImage = "ghcr.io/kubectl-agentcore/kubectl-agentcore"
 
 // ManifestOptions describe the in-cluster rotator.
