@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -96,9 +97,6 @@ type ManifestSpec struct {
 
 // TokenPlaceholder marks a token the render does not have (offline render, or redacted output).
 const TokenPlaceholder = "REPLACE-ME--an-ID-token-from-your-identity-provider--kubectl-agentcore-rotate-fills-it"
-
-// BearerPrefix is how the Secret's Authorization value starts.
-const BearerPrefix = "Bearer "
 
 // Validate checks the spec is complete and consistent.
 func (s ManifestSpec) Validate() error {
@@ -256,7 +254,7 @@ func TokenSecret(namespace, name, token string, labels map[string]string) *unstr
 	}
 	o := obj("v1", "Secret", namespace, name, labels, nil)
 	o.Object["type"] = "Opaque"
-	o.Object["data"] = map[string]any{"Authorization": base64.StdEncoding.EncodeToString([]byte(BearerPrefix + token))}
+	o.Object["data"] = map[string]any{"Authorization": base64.StdEncoding.EncodeToString([]byte(bearer.Value(token)))}
 	return o
 }
 

@@ -286,7 +286,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 		iat := c.Iat.UTC()
 		res.IssuedAt = &iat
 	}
-	value := "Bearer " + tok
+	value := bearer.Value(tok)
 	res.Token = redact.Token(value)
 	res.Annotations = map[string]string{
 		AnnotationRotatedAt:    now.UTC().Format(time.RFC3339),

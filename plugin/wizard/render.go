@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -123,7 +124,7 @@ func WriteYAML(objs []*unstructured.Unstructured, placeholder bool) ([]byte, err
 					b.WriteString("# leave the Secret out of GitOps (kubectl agentcore rotate keeps it fresh) or fill it from your secret store.\n")
 				}
 				delete(o.Object, "data")
-				o.Object["stringData"] = map[string]any{setup.SecretKey: k8sres.BearerPrefix + tok}
+				o.Object["stringData"] = map[string]any{setup.SecretKey: bearer.Value(tok)}
 			}
 		}
 		y, err := yaml.Marshal(o.Object)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	corev1 "k8s.io/api/core/v1"
@@ -494,7 +495,7 @@ func readTokenFile(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading --token-file: %w", err)
 	}
-	t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(b)), k8sres.BearerPrefix))
+	t := bearer.Token(string(b))
 	if strings.Count(t, ".") != 2 {
 		return "", fmt.Errorf("--token-file %s does not hold a JWT (header.payload.signature)", path)
 	}
