@@ -2,6 +2,7 @@ package awsops
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -321,9 +322,10 @@ func (a *AgentCore) SetAuthorizer(ctx context.Context, idOrARN string, newAuth t
 	return res, nil
 }
 
-// UpdateFailedError is returned when the runtime ends in UPDATE_FAILED or CREATE_FAILED.
+// UpdateFailedError is returned when a runtime ends in UPDATE_FAILED or CREATE_FAILED, or a gateway in FAILED or
+// UPDATE_UNSUCCESSFUL. Kind is "runtime" when empty.
 type UpdateFailedError struct {
-	RuntimeID, Status, FailureReason string
+	Kind, RuntimeID, Status, FailureReason string
 }
 
 func (e *UpdateFailedError) Error() string {
@@ -331,18 +333,20 @@ func (e *UpdateFailedError) Error() string {
 	if why == "" {
 		why = "AgentCore gave no failure reason"
 	}
-	return fmt.Sprintf("runtime %s is %s: %s. Fix the cause and run the change again (the previous settings are still recorded)", e.RuntimeID, e.Status, redact.Text(why))
+	return fmt.Sprintf("%s %s is %s: %s. Fix the cause and run the change again (the previous settings are still recorded)", cmp.Or(e.Kind, "runtime"), e.RuntimeID, e.Status, redact.Text(why))
 }
 
-// WaitTimeoutError is returned when the runtime did not become READY in time.
+// WaitTimeoutError is returned when a runtime or gateway did not become READY in time. Kind is "runtime" when
+// empty; Show is the AWS CLI command that shows it.
 type WaitTimeoutError struct {
-	RuntimeID, LastStatus string
-	Waited                time.Duration
+	Kind, RuntimeID, LastStatus, Show string
+	Waited                            time.Duration
 }
 
 func (e *WaitTimeoutError) Error() string {
-	return fmt.Sprintf("runtime %s not READY after %s (last status %s). Check it with `aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id %s` and rerun",
-		e.RuntimeID, e.Waited.Round(time.Second), e.LastStatus, e.RuntimeID)
+	show := cmp.Or(e.Show, "aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id "+e.RuntimeID)
+	return fmt.Sprintf("%s %s not READY after %s (last status %s). Check it with `%s` and rerun",
+		cmp.Or(e.Kind, "runtime"), e.RuntimeID, e.Waited.Round(time.Second), e.LastStatus, show)
 }
 
 // WaitReady polls GetAgentRuntime until the status is READY. UPDATE_FAILED / CREATE_FAILED return an
@@ -353,6 +357,33 @@ func (a *AgentCore) WaitReady(ctx context.Context, idOrARN string, progress func
 	if err != nil {
 		return nil, err
 	}
+	w := waitTarget{kind: "runtime", id: id, show: "aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id " + id}
+	return waitUntilReady(ctx, a, w, progress, func(ctx context.Context) (*bedrockagentcorecontrol.GetAgentRuntimeOutput, polled, error) {
+		g, err := a.API.GetAgentRuntime(ctx, &bedrockagentcorecontrol.GetAgentRuntimeInput{AgentRuntimeId: aws.String(id)})
+		if err != nil {
+			return nil, polled{}, err
+		}
+		st := string(g.Status)
+		return g, polled{status: st, ready: st == StatusReady, failed: st == StatusUpdateFailed || st == StatusCreateFailed,
+			deleting: st == StatusDeleting, reason: aws.ToString(g.FailureReason)}, nil
+	})
+}
+
+// waitTarget names what waitUntilReady waits for, in its messages.
+type waitTarget struct{ kind, id, show string }
+
+// polled is what one status read saw.
+type polled struct {
+	status                  string
+	ready, failed, deleting bool
+	reason                  string
+}
+
+// waitUntilReady is the one poll loop for AgentCore resources (runtimes, gateways): it reads the status until it is
+// ready, failed or deleting, retries throttling and internal errors until the deadline (a.timeout()), and reports
+// progress on every read.
+func waitUntilReady[T any](ctx context.Context, a *AgentCore, w waitTarget, progress func(string, time.Duration), get func(context.Context) (T, polled, error)) (T, error) {
+	var zero T
 	start := time.Now()
 	deadline := start.Add(a.timeout())
 	last := "unknown"
@@ -361,32 +392,32 @@ func (a *AgentCore) WaitReady(ctx context.Context, idOrARN string, progress func
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for runtime %s to become READY (last status %s): %w", id, last, ctx.Err())
+			return zero, fmt.Errorf("waiting for %s %s to become READY (last status %s): %w", w.kind, w.id, last, ctx.Err())
 		case <-t.C:
 		}
-		g, err := a.API.GetAgentRuntime(ctx, &bedrockagentcorecontrol.GetAgentRuntimeInput{AgentRuntimeId: aws.String(id)})
+		out, p, err := get(ctx)
 		if err != nil {
 			var ae smithy.APIError
 			if errors.As(err, &ae) && (ae.ErrorCode() == "ThrottlingException" || ae.ErrorCode() == "InternalServerException") && time.Now().Before(deadline) {
 				t.Reset(a.poll())
 				continue
 			}
-			return nil, fmt.Errorf("waiting for runtime %s to become READY (last status %s): %w", id, last, ExplainAgentCore(err))
+			return zero, fmt.Errorf("waiting for %s %s to become READY (last status %s): %w", w.kind, w.id, last, ExplainAgentCore(err))
 		}
-		last = string(g.Status)
+		last = p.status
 		if progress != nil {
 			progress(last, time.Since(start))
 		}
-		switch last {
-		case StatusReady:
-			return g, nil
-		case StatusUpdateFailed, StatusCreateFailed:
-			return g, &UpdateFailedError{RuntimeID: id, Status: last, FailureReason: aws.ToString(g.FailureReason)}
-		case StatusDeleting:
-			return g, fmt.Errorf("runtime %s is being deleted. Pick another runtime", id)
+		switch {
+		case p.ready:
+			return out, nil
+		case p.failed:
+			return out, &UpdateFailedError{Kind: w.kind, RuntimeID: w.id, Status: last, FailureReason: p.reason}
+		case p.deleting:
+			return out, fmt.Errorf("%s %s is being deleted. Pick another %s", w.kind, w.id, w.kind)
 		}
 		if !time.Now().Before(deadline) {
-			return g, &WaitTimeoutError{RuntimeID: id, LastStatus: last, Waited: time.Since(start)}
+			return out, &WaitTimeoutError{Kind: w.kind, RuntimeID: w.id, LastStatus: last, Show: w.show, Waited: time.Since(start)}
 		}
 		next := a.poll()
 		if rem := time.Until(deadline); rem < next {

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
-	"github.com/aws/smithy-go"
 )
 
 // GatewayAPI is the part of the bedrockagentcorecontrol client that reads and changes AgentCore Gateways (the
@@ -200,47 +199,16 @@ func (a *AgentCore) WaitGatewayReady(ctx context.Context, idOrARN string, progre
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	deadline := start.Add(a.timeout())
-	last := "unknown"
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for gateway %s to become READY (last status %s): %w", id, last, ctx.Err())
-		case <-t.C:
-		}
+	w := waitTarget{kind: "gateway", id: id, show: "aws bedrock-agentcore-control get-gateway --gateway-identifier " + id}
+	return waitUntilReady(ctx, a, w, progress, func(ctx context.Context) (*bedrockagentcorecontrol.GetGatewayOutput, polled, error) {
 		g, err := api.GetGateway(ctx, &bedrockagentcorecontrol.GetGatewayInput{GatewayIdentifier: aws.String(id)})
 		if err != nil {
-			var ae smithy.APIError
-			if errors.As(err, &ae) && (ae.ErrorCode() == "ThrottlingException" || ae.ErrorCode() == "InternalServerException") && time.Now().Before(deadline) {
-				t.Reset(a.poll())
-				continue
-			}
-			return nil, fmt.Errorf("waiting for gateway %s to become READY (last status %s): %w", id, last, ExplainAgentCore(err))
+			return nil, polled{}, err
 		}
-		last = string(g.Status)
-		if progress != nil {
-			progress(last, time.Since(start))
-		}
-		switch g.Status {
-		case types.GatewayStatusReady:
-			return g, nil
-		case types.GatewayStatusFailed, types.GatewayStatusUpdateUnsuccessful:
-			return g, &UpdateFailedError{RuntimeID: "gateway " + id, Status: last, FailureReason: strings.Join(g.StatusReasons, "; ")}
-		case types.GatewayStatusDeleting:
-			return g, fmt.Errorf("gateway %s is being deleted. Pick another gateway", id)
-		}
-		if !time.Now().Before(deadline) {
-			return g, &WaitTimeoutError{RuntimeID: "gateway " + id, LastStatus: last, Waited: time.Since(start)}
-		}
-		next := a.poll()
-		if rem := time.Until(deadline); rem < next {
-			next = rem
-		}
-		t.Reset(next)
-	}
+		return g, polled{status: string(g.Status), ready: g.Status == types.GatewayStatusReady,
+			failed:   g.Status == types.GatewayStatusFailed || g.Status == types.GatewayStatusUpdateUnsuccessful,
+			deleting: g.Status == types.GatewayStatusDeleting, reason: strings.Join(g.StatusReasons, "; ")}, nil
+	})
 }
 
 // ListGateways lists every gateway in the region (all pages).

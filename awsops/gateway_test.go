@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 )
 
 // Every field of UpdateGatewayInput is copied from GetGatewayOutput or listed with a reason.
@@ -118,4 +120,24 @@ func jsonEqual(a, b json.RawMessage) bool {
 	_ = json.Unmarshal(a, &x)
 	_ = json.Unmarshal(b, &y)
 	return reflect.DeepEqual(x, y)
+}
+
+// A gateway that stays UPDATING times out with gateway words and the gateway's own CLI command, not a runtime's.
+func TestWaitGatewayReadyTimeoutNamesTheGateway(t *testing.T) {
+	f := agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: time.Hour})
+	ac := NewAgentCore(f.AWSConfig(f.URL))
+	ac.PollInterval, ac.WaitTimeout = 10*time.Millisecond, 150*time.Millisecond
+	g, err := f.AddGatewayJSON([]byte(`{"name":"slow-gw","roleArn":"arn:aws:iam::123456789012:role/gw","protocolType":"MCP","authorizerType":"NONE"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ac.SetGatewayAuthorizer(context.Background(), g.ID, CognitoAuthorizer("https://i", "c"), SetGatewayOptions{ConfirmTypeChange: true})
+	var wt *WaitTimeoutError
+	if !errors.As(err, &wt) || wt.LastStatus != "UPDATING" {
+		t.Fatalf("want a timeout naming UPDATING, got %v", err)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "gateway "+g.ID+" not READY") || !strings.Contains(msg, "get-gateway --gateway-identifier "+g.ID) || strings.Contains(msg, "runtime") {
+		t.Errorf("message: %s", msg)
+	}
 }
