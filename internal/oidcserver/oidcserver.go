@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
@@ -140,27 +139,9 @@ func Missing() string {
 // set by `make test`).
 func Required() bool { return os.Getenv("AGENTCORE_REQUIRE_OIDC") == "1" }
 
-// Start runs the server for this test (stopped at its end). Without node or oidc-provider the test is skipped
-// with the reason, or fails under AGENTCORE_REQUIRE_OIDC=1.
-func Start(t testing.TB, o Options) *Server {
-	t.Helper()
-	if why := Missing(); why != "" {
-		if Required() {
-			t.Fatal("oidc-provider unavailable: " + why)
-		}
-		t.Skip("oidc-provider unavailable: " + why)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	s, err := start(ctx, o)
-	if err != nil {
-		t.Fatalf("starting oidc-provider: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	return s
-}
-
-func start(ctx context.Context, o Options) (*Server, error) {
+// Run starts the server and waits until it answers its discovery document; Stop ends it. Tests use
+// oidcservertest.Start, which skips or fails when node or oidc-provider is missing.
+func Run(ctx context.Context, o Options) (*Server, error) {
 	ttl := int(o.AccessTokenTTL / time.Second)
 	if ttl <= 0 {
 		ttl = 300

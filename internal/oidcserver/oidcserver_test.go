@@ -1,4 +1,4 @@
-package oidcserver
+package oidcserver_test
 
 import (
 	"encoding/base64"
@@ -8,15 +8,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
 )
 
 func TestServerIssuesJWTAccessTokensByClientCredentials(t *testing.T) {
-	secret := NewSecret()
-	s := Start(t, Options{
+	secret := oidcserver.NewSecret()
+	s := oidcservertest.Start(t, oidcserver.Options{
 		TrailingSlash:  true,
 		AccessTokenTTL: 90 * time.Second,
 		Resources:      map[string]string{"https://api.example.test/": "invoke"},
-		Clients:        []Client{{ID: "svc", Secret: secret, AuthMethod: Post}},
+		Clients:        []oidcserver.Client{{ID: "svc", Secret: secret, AuthMethod: oidcserver.Post}},
 	})
 	if !strings.HasSuffix(s.Issuer, "/") {
 		t.Fatalf("issuer %q: want a trailing slash", s.Issuer)
@@ -59,7 +62,7 @@ func TestServerIssuesJWTAccessTokensByClientCredentials(t *testing.T) {
 		claims["scope"] != "invoke" {
 		t.Fatalf("claims %v", claims)
 	}
-	if ev := s.Events(); len(ev) != 1 || ev[0].AuthMethod != Post || ev[0].ClientID != "svc" {
+	if ev := s.Events(); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Post || ev[0].ClientID != "svc" {
 		t.Fatalf("events %+v", ev)
 	}
 }

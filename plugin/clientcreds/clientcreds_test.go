@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 )
 
@@ -33,7 +34,7 @@ func startIdP(t *testing.T, o oidcserver.Options) *fixture {
 		{ID: "okta-like", Secret: fx.needScope, Scope: "agents.invoke"},
 	}
 	o.RequireScope = []string{"okta-like"}
-	fx.srv = oidcserver.Start(t, o)
+	fx.srv = oidcservertest.Start(t, o)
 	return fx
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	rotatecmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/rotate"
@@ -42,7 +43,7 @@ func TestRotateClientCredentials(t *testing.T) {
 	}
 	const api = "https://agents.example.test/"
 	secret := oidcserver.NewSecret()
-	idp := oidcserver.Start(t, oidcserver.Options{TrailingSlash: true, StrictAuthMethod: true, AccessTokenTTL: 10 * time.Minute,
+	idp := oidcservertest.Start(t, oidcserver.Options{TrailingSlash: true, StrictAuthMethod: true, AccessTokenTTL: 10 * time.Minute,
 		Resources: map[string]string{api: "agents.invoke"},
 		Clients:   []oidcserver.Client{{ID: "gateway-m2m", Secret: secret, AuthMethod: oidcserver.Post}}})
 
@@ -183,7 +184,7 @@ func TestRotateWatchClientCredentialsShortLifetime(t *testing.T) {
 	}
 	const api = "https://agents.example.test/"
 	secret := oidcserver.NewSecret()
-	idp := oidcserver.Start(t, oidcserver.Options{AccessTokenTTL: 100 * time.Second, Resources: map[string]string{api: "agents.invoke"},
+	idp := oidcservertest.Start(t, oidcserver.Options{AccessTokenTTL: 100 * time.Second, Resources: map[string]string{api: "agents.invoke"},
 		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
 	// No runtime to read (AWS unreachable): the record's authorizer is the one checked.
 	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", "http://127.0.0.1:1")

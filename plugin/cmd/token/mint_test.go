@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/root"
@@ -31,7 +32,7 @@ type idp struct {
 func startMintIdP(t *testing.T) *idp {
 	t.Helper()
 	p := &idp{basic: oidcserver.NewSecret(), post: oidcserver.NewSecret()}
-	p.srv = oidcserver.Start(t, oidcserver.Options{
+	p.srv = oidcservertest.Start(t, oidcserver.Options{
 		TrailingSlash:    true,
 		StrictAuthMethod: true,
 		Resources:        map[string]string{mintAPI: "agents.invoke"},

@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
@@ -35,7 +36,7 @@ var wholeJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\
 func TestExternalClientCredentialsOfflineRender(t *testing.T) {
 	const api = "https://agents.example.test/"
 	secret := oidcserver.NewSecret()
-	idp := oidcserver.Start(t, oidcserver.Options{TrailingSlash: true, Auth0UnknownAudience: true,
+	idp := oidcservertest.Start(t, oidcserver.Options{TrailingSlash: true, Auth0UnknownAudience: true,
 		Resources: map[string]string{api: "agents.invoke"},
 		Clients:   []oidcserver.Client{{ID: "gateway-m2m", Secret: secret, AuthMethod: oidcserver.Post}}})
 	kc := noNetwork(t)
@@ -101,7 +102,7 @@ func TestExternalClientCredentialsLive(t *testing.T) {
 	clustertest.NeedAgentGatewayCRDs(t)
 	const api = "https://agents.example.test/"
 	secret := oidcserver.NewSecret()
-	idp := oidcserver.Start(t, oidcserver.Options{TrailingSlash: true, Resources: map[string]string{api: "agents.invoke"},
+	idp := oidcservertest.Start(t, oidcserver.Options{TrailingSlash: true, Resources: map[string]string{api: "agents.invoke"},
 		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
 	fake := agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
 	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
