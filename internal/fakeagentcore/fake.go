@@ -469,26 +469,35 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+// page reads a List call's maxResults (1..maxLimit, default Options.DefaultPageSize) and nextToken (base64 of
+// prefix + offset), answering a ValidationException itself when either is bad (ok false).
+func (s *Server) page(w http.ResponseWriter, r *http.Request, maxLimit int, prefix string) (start, size int, ok bool) {
 	q := r.URL.Query()
-	size := s.o.DefaultPageSize
+	size = s.o.DefaultPageSize
 	if v := q.Get("maxResults"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			writeAWSError(w, &apiError{400, "ValidationException", fmt.Sprintf("1 validation error detected: Value '%s' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100", v), map[string]any{"reason": "FieldValidationFailed"}})
-			return
+		if err != nil || n < 1 || n > maxLimit {
+			writeAWSError(w, &apiError{400, "ValidationException", fmt.Sprintf("1 validation error detected: Value '%s' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and %d", v, maxLimit), map[string]any{"reason": "FieldValidationFailed"}})
+			return 0, 0, false
 		}
 		size = n
 	}
-	start := 0
 	if tok := q.Get("nextToken"); tok != "" {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
-		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "offset:"))
+		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), prefix))
 		if err != nil || err2 != nil || n < 0 {
 			writeAWSError(w, &apiError{400, "ValidationException", "Invalid nextToken", map[string]any{"reason": "FieldValidationFailed"}})
-			return
+			return 0, 0, false
 		}
 		start = n
+	}
+	return start, size, true
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	start, size, ok := s.page(w, r, 100, "offset:")
+	if !ok {
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

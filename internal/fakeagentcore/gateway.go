@@ -357,25 +357,9 @@ func (s *Server) getGateway(w http.ResponseWriter, r *http.Request, ident string
 }
 
 func (s *Server) listGateways(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	size := s.o.DefaultPageSize
-	if v := q.Get("maxResults"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			writeAWSError(w, &apiError{400, "ValidationException", fmt.Sprintf("1 validation error detected: Value '%s' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000", v), map[string]any{"reason": "FieldValidationFailed"}})
-			return
-		}
-		size = n
-	}
-	start := 0
-	if tok := q.Get("nextToken"); tok != "" {
-		b, err := base64.RawURLEncoding.DecodeString(tok)
-		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "gateways:"))
-		if err != nil || err2 != nil || n < 0 {
-			writeAWSError(w, &apiError{400, "ValidationException", "Invalid nextToken", map[string]any{"reason": "FieldValidationFailed"}})
-			return
-		}
-		start = n
+	start, size, ok := s.page(w, r, 1000, "gateways:")
+	if !ok {
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
