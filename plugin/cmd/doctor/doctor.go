@@ -26,8 +26,10 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// Options are the doctor command's flags.
+// Options are the doctor command's flags and, after Validate, the use case's options they make (Doctor).
 type Options struct {
+	f *cmdutil.Factory
+
 	Route, Secret, Gateway string
 	RuntimeARN             string
 	AgentCoreGateway       string
@@ -42,13 +44,17 @@ type Options struct {
 	Output                 string
 	NoTUI                  bool
 
-	outputSet bool
-	opts      dr.Options
+	// Set by Complete: -n as given ("" when not) and whether -o was given (a terminal then gets no screen).
+	Namespace string
+	OutputSet bool
+	// Doctor is what the checks run with; Validate fills it from the flags and Run adds the files' contents.
+	Doctor dr.Options
 }
 
-// NewCmd builds the doctor command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	o := &Options{}
+// NewCmd builds the doctor command. runF, when not nil, receives the completed and validated Options instead of
+// Run (flag tests).
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{f: f}
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Find why calls through the gateway fail (401, 403, 429 …) and how to fix it",
@@ -73,15 +79,14 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
   kubectl agentcore doctor --agentcore-gateway arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/tools-gw-abcdef0123`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.outputSet = cmd.Flags().Changed("output")
-			ns := ""
-			if f.KubeFlags.Namespace != nil {
-				ns = *f.KubeFlags.Namespace
-			}
-			if err := o.Complete(f, ns); err != nil {
+			o.Complete(cmd)
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.Run(cmd.Context(), f)
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
@@ -109,8 +114,17 @@ func (o *Options) Offline() bool {
 		o.RuntimeARN == "" && o.AgentCoreGateway == "" && !o.Probe
 }
 
-// Complete validates the flags and reads the files.
-func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
+// Complete takes -n (as given: the record is looked up in every namespace without it) and whether -o was given.
+func (o *Options) Complete(cmd *cobra.Command) {
+	o.OutputSet = cmd.Flags().Changed("output")
+	o.Namespace = ""
+	if ns := o.f.KubeFlags.Namespace; ns != nil {
+		o.Namespace = *ns
+	}
+}
+
+// Validate checks the flags (usage errors, exit 2) and makes the use case's options of them.
+func (o *Options) Validate() error {
 	if err := cmdutil.ValidateOutput(o.Output); err != nil {
 		return err
 	}
@@ -118,8 +132,8 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 		return cmdutil.UsageErrorf("--timeout must be positive")
 	}
 	var err error
-	do := dr.Options{Offline: o.Offline(), Namespace: namespace, RuntimeARN: strings.TrimSpace(o.RuntimeARN), Probe: o.Probe, GatewayURL: o.GatewayURL}
-	defNS := cmp.Or(namespace, "default")
+	do := dr.Options{Offline: o.Offline(), Namespace: o.Namespace, RuntimeARN: strings.TrimSpace(o.RuntimeARN), Probe: o.Probe, GatewayURL: o.GatewayURL}
+	defNS := cmp.Or(o.Namespace, "default")
 	for _, x := range []struct {
 		flag, val string
 		dst       *dr.Ref
@@ -148,8 +162,24 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 	if o.GatewayURL != "" && !strings.HasPrefix(o.GatewayURL, "http://") && !strings.HasPrefix(o.GatewayURL, "https://") {
 		return cmdutil.UsageErrorf("--gateway-url %q must start with http:// or https://", o.GatewayURL)
 	}
+	if o.TokenSource != "" {
+		if do.TokenSource, err = tokencheck.ParseTokenSource(o.TokenSource); err != nil {
+			return cmdutil.UsageErrorf("--token-source: %v", err)
+		}
+	}
+	if o.TokenFile == "-" && o.AuthorizerFile == "-" {
+		return cmdutil.UsageErrorf("--token-file and --authorizer-file cannot both be stdin")
+	}
+	o.Doctor = do
+	return nil
+}
+
+// readFiles adds the contents of --token-file, --authorizer-file, --discovery-file and --jwks-file to Doctor.
+func (o *Options) readFiles() error {
+	do := &o.Doctor
+	var err error
 	if o.TokenFile != "" {
-		b, err := readInput(f, o.TokenFile)
+		b, err := readInput(o.f, o.TokenFile)
 		if err != nil {
 			return cmdutil.Fail("reading --token-file "+o.TokenFile, err, "Check the path")
 		}
@@ -160,7 +190,7 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 		}
 	}
 	if o.AuthorizerFile != "" {
-		b, err := readInput(f, o.AuthorizerFile)
+		b, err := readInput(o.f, o.AuthorizerFile)
 		if err != nil {
 			return cmdutil.Fail("reading --authorizer-file "+o.AuthorizerFile, err, "Check the path")
 		}
@@ -169,11 +199,6 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 			return cmdutil.Fail("reading --authorizer-file "+o.AuthorizerFile, err, `It must hold the authorizerConfiguration JSON, e.g. {"customJWTAuthorizer":{"discoveryUrl":"…","allowedAudience":["…"]}}, or the whole get-agent-runtime output`)
 		}
 		do.Authorizer, do.AuthorizerSet = az, true
-	}
-	if o.TokenSource != "" {
-		if do.TokenSource, err = tokencheck.ParseTokenSource(o.TokenSource); err != nil {
-			return cmdutil.UsageErrorf("--token-source: %v", err)
-		}
 	}
 	if o.DiscoveryFile != "" {
 		if do.DiscoveryDoc, err = os.ReadFile(o.DiscoveryFile); err != nil {
@@ -185,10 +210,6 @@ func (o *Options) Complete(f *cmdutil.Factory, namespace string) error {
 			return cmdutil.Fail("reading --jwks-file", err, "Check the path")
 		}
 	}
-	if o.TokenFile == "-" && o.AuthorizerFile == "-" {
-		return cmdutil.UsageErrorf("--token-file and --authorizer-file cannot both be stdin")
-	}
-	o.opts = do
 	return nil
 }
 
@@ -201,9 +222,10 @@ func readInput(f *cmdutil.Factory, path string) ([]byte, error) {
 
 // Deps builds the clients. A kubeconfig that cannot be loaded is an error (doctor cannot run); AWS problems
 // become failed checks.
-func (o *Options) Deps(ctx context.Context, f *cmdutil.Factory) (dr.Deps, error) {
+func (o *Options) Deps(ctx context.Context) (dr.Deps, error) {
+	f := o.f
 	deps := dr.Deps{Now: f.Now, HTTP: &http.Client{Timeout: 15 * time.Second}}
-	if o.opts.Offline {
+	if o.Doctor.Offline {
 		return deps, nil
 	}
 	cfg, err := f.RESTConfig()
@@ -239,19 +261,23 @@ func (o *Options) Deps(ctx context.Context, f *cmdutil.Factory) (dr.Deps, error)
 	return deps, nil
 }
 
-// Run runs the checks and renders them: the TUI on a terminal, else text or -o json|yaml.
-func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
+// Run reads the files, runs the checks and renders them: the TUI on a terminal, else text or -o json|yaml.
+func (o *Options) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	deps, err := o.Deps(ctx, f)
+	if err := o.readFiles(); err != nil {
+		return err
+	}
+	f := o.f
+	deps, err := o.Deps(ctx)
 	if err != nil {
 		return err
 	}
-	d := dr.New(o.opts, deps)
+	d := dr.New(o.Doctor, deps)
 	theme := f.IO.Theme()
 
-	if f.IO.CanPrompt() && !o.outputSet && !o.NoTUI {
+	if f.IO.CanPrompt() && !o.OutputSet && !o.NoTUI {
 		return o.runTUI(ctx, f, d, theme)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)

@@ -57,18 +57,13 @@ With no command on a terminal it opens an interactive screen; every screen also 
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 
-	pf := cmd.PersistentFlags()
-	f.KubeFlags.AddFlags(pf)
-	pf.StringVar(&f.AWS.Region, "region", "", "AWS region (default: AWS_REGION or the profile's region)")
-	pf.StringVar(&f.AWS.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE)")
-	pf.BoolVar(&f.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
-	pf.BoolVar(&f.Verbose, "debug", false, "show more detail on errors")
+	f.AddGlobalFlags(cmd.PersistentFlags())
 
 	cmd.AddCommand(
-		wizard.NewCmd(f),
-		doctor.NewCmd(f),
+		wizard.NewCmd(f, nil),
+		doctor.NewCmd(f, nil),
 		token.NewCmd(f),
-		rotate.NewCmd(f),
+		rotate.NewCmd(f, nil),
 		logs.NewCmd(f),
 		teardown.NewCmd(f),
 		invoke.NewCmd(f),

@@ -84,7 +84,7 @@ func (o *Options) printManifests(ctx context.Context, fl rotate.Flags) error {
 	add("runtime-arn", fl.RuntimeARN)
 	add("discovery-url", fl.DiscoveryURL)
 	add("token-use", fl.TokenUse)
-	if o.minValidityChanged {
+	if o.MinValiditySet {
 		add("min-validity", o.MinValidity.String())
 	}
 	for _, s := range []struct{ flag, v string }{{"client-secret-from", fl.ClientSecretFrom}, {"password-from", fl.PasswordFrom}, {"refresh-token-from", fl.RefreshTokenFrom}} {

@@ -23,11 +23,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Options of the command.
+// Options of the command: its flags (Flags are the use case's), what Complete derived from the command line,
+// and test hooks.
 type Options struct {
-	f  *cmdutil.Factory
-	fl rotate.Flags
+	f *cmdutil.Factory
 
+	Flags          rotate.Flags
 	Force          bool
 	DryRun         bool
 	MinRemaining   time.Duration
@@ -40,28 +41,21 @@ type Options struct {
 	AWSRoleARN     string
 	Output         string
 
+	// Set by Complete: which flags were given (a default and an explicit value differ in meaning).
+	LogFormatSet   bool
+	MinValiditySet bool
+	OutputSet      bool
+
 	// Clock, when set, replaces the wall clock (tests).
 	Clock rotate.Clock
 	// WatchHook, when set, receives every watch event (tests).
 	WatchHook func(rotate.Event)
-
-	logFormatChanged   bool
-	minValidityChanged bool
 }
 
-// NewCmd builds the rotate command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
+// NewCmd builds the rotate command. runF, when not nil, receives the completed and validated Options instead of
+// Run (flag tests).
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	o := &Options{f: f}
-	return newCmd(o)
-}
-
-// NewCmdWithOptions is NewCmd with options prepared by a test (clock, event hook).
-func NewCmdWithOptions(f *cmdutil.Factory, o *Options) *cobra.Command {
-	o.f = f
-	return newCmd(o)
-}
-
-func newCmd(o *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rotate",
 		Short: "Mint a fresh token into the gateway's Secret before it expires",
@@ -84,26 +78,28 @@ only for short-lived test or sandbox pools.`,
   kubectl agentcore rotate --print-manifests | kubectl apply -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.logFormatChanged = cmd.Flags().Changed("log-format")
-			o.minValidityChanged = cmd.Flags().Changed("min-validity")
-			if err := o.Validate(cmd); err != nil {
+			o.Complete(cmd)
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.Run(cmd)
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.fl.SecretName, "secret", "", "the gateway's token Secret (default: the setup record's, else "+setup.DefaultSecretName+")")
-	fs.StringVar(&o.fl.CredentialsSecret, "credentials-secret", "", "Secret with clientSecret / password / refreshToken keys (default: the setup record's)")
-	fs.StringVar(&o.fl.UserPoolID, "user-pool-id", "", "Cognito user pool id (default: the setup record's)")
-	fs.StringVar(&o.fl.ClientID, "client-id", "", "Cognito app client id (default: the setup record's)")
-	fs.StringVar(&o.fl.Username, "username", "", "Cognito user the gateway signs in as (default: the setup record's)")
-	fs.StringVar(&o.fl.ClientSecretFrom, "client-secret-from", "", "where the client secret comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvClientSecret+")")
-	fs.StringVar(&o.fl.PasswordFrom, "password-from", "", "where the password comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvPassword+")")
-	fs.StringVar(&o.fl.RefreshTokenFrom, "refresh-token-from", "", "where a refresh token comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvRefreshToken+")")
-	fs.StringVar(&o.fl.RuntimeARN, "runtime-arn", "", "AgentCore runtime whose authorizer the token must satisfy (default: the setup record's)")
-	fs.StringVar(&o.fl.DiscoveryURL, "discovery-url", "", "the pool's OpenID discovery URL (default: the setup record's, else derived from the pool)")
-	fs.StringVar(&o.fl.TokenUse, "token-use", "", "which Cognito token goes into the Secret: id or access (default: the setup record's, else id)")
+	fs.StringVar(&o.Flags.SecretName, "secret", "", "the gateway's token Secret (default: the setup record's, else "+setup.DefaultSecretName+")")
+	fs.StringVar(&o.Flags.CredentialsSecret, "credentials-secret", "", "Secret with clientSecret / password / refreshToken keys (default: the setup record's)")
+	fs.StringVar(&o.Flags.UserPoolID, "user-pool-id", "", "Cognito user pool id (default: the setup record's)")
+	fs.StringVar(&o.Flags.ClientID, "client-id", "", "Cognito app client id (default: the setup record's)")
+	fs.StringVar(&o.Flags.Username, "username", "", "Cognito user the gateway signs in as (default: the setup record's)")
+	fs.StringVar(&o.Flags.ClientSecretFrom, "client-secret-from", "", "where the client secret comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvClientSecret+")")
+	fs.StringVar(&o.Flags.PasswordFrom, "password-from", "", "where the password comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvPassword+")")
+	fs.StringVar(&o.Flags.RefreshTokenFrom, "refresh-token-from", "", "where a refresh token comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvRefreshToken+")")
+	fs.StringVar(&o.Flags.RuntimeARN, "runtime-arn", "", "AgentCore runtime whose authorizer the token must satisfy (default: the setup record's)")
+	fs.StringVar(&o.Flags.DiscoveryURL, "discovery-url", "", "the pool's OpenID discovery URL (default: the setup record's, else derived from the pool)")
+	fs.StringVar(&o.Flags.TokenUse, "token-use", "", "which Cognito token goes into the Secret: id or access (default: the setup record's, else id)")
 	fs.BoolVar(&o.Force, "force", false, "rotate even when the stored token is still fresh")
 	fs.DurationVar(&o.MinRemaining, "min-remaining", rotate.DefaultMinRemaining, "one-shot: leave a stored token alone while it has at least this long left")
 	fs.DurationVar(&o.MinValidity, "min-validity", rotate.DefaultMinValidity, "refuse a new token that expires sooner than this (at least "+
@@ -119,18 +115,30 @@ only for short-lived test or sandbox pools.`,
 	return cmd
 }
 
-// Validate checks flag combinations (usage errors, exit 2).
-func (o *Options) Validate(cmd *cobra.Command) error {
+// Complete takes from the command line what the flags' values alone do not say: -n and --region (global flags)
+// and which flags were given.
+func (o *Options) Complete(cmd *cobra.Command) {
+	o.LogFormatSet = cmd.Flags().Changed("log-format")
+	o.MinValiditySet = cmd.Flags().Changed("min-validity")
+	o.OutputSet = cmd.Flags().Changed("output")
+	if ns := o.f.KubeFlags.Namespace; ns != nil && *ns != "" {
+		o.Flags.Namespace = *ns
+	}
+	o.Flags.Region = o.f.AWS.Region
+}
+
+// Validate checks flag values and combinations (usage errors, exit 2).
+func (o *Options) Validate() error {
 	if err := cmdutil.ValidateOutput(o.Output); err != nil {
 		return err
 	}
 	if o.LogFormat != "text" && o.LogFormat != "json" {
 		return cmdutil.UsageErrorf("--log-format %q: use text or json", o.LogFormat)
 	}
-	if o.fl.TokenUse != "" && o.fl.TokenUse != rotate.TokenUseID && o.fl.TokenUse != rotate.TokenUseAccess {
-		return cmdutil.UsageErrorf("--token-use %q: use id or access", o.fl.TokenUse)
+	if o.Flags.TokenUse != "" && o.Flags.TokenUse != rotate.TokenUseID && o.Flags.TokenUse != rotate.TokenUseAccess {
+		return cmdutil.UsageErrorf("--token-use %q: use id or access", o.Flags.TokenUse)
 	}
-	for _, s := range []struct{ flag, v string }{{"client-secret-from", o.fl.ClientSecretFrom}, {"password-from", o.fl.PasswordFrom}, {"refresh-token-from", o.fl.RefreshTokenFrom}} {
+	for _, s := range []struct{ flag, v string }{{"client-secret-from", o.Flags.ClientSecretFrom}, {"password-from", o.Flags.PasswordFrom}, {"refresh-token-from", o.Flags.RefreshTokenFrom}} {
 		if err := rotate.ValidateSource(s.flag, s.v); err != nil {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 		}
@@ -147,23 +155,20 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 	if o.PrintManifests && (o.Watch || o.DryRun || o.Force) {
 		return cmdutil.UsageErrorf("--print-manifests only prints: drop --watch, --dry-run and --force")
 	}
-	if o.PrintManifests && cmd.Flags().Changed("output") && o.Output != cmdutil.OutputYAML {
+	if o.PrintManifests && o.OutputSet && o.Output != cmdutil.OutputYAML {
 		return cmdutil.UsageErrorf("--print-manifests prints YAML: drop -o or use -o yaml")
 	}
 	return nil
 }
 
+// flags are the use case's flags with the kubeconfig's namespace as the default.
 func (o *Options) flags() (rotate.Flags, error) {
-	fl := o.fl
-	if o.f.KubeFlags.Namespace != nil && *o.f.KubeFlags.Namespace != "" {
-		fl.Namespace = *o.f.KubeFlags.Namespace
-	}
+	fl := o.Flags
 	ns, err := o.f.Namespace()
 	if err != nil {
 		return fl, err
 	}
 	fl.DefaultNamespace = ns
-	fl.Region = o.f.AWS.Region
 	return fl, nil
 }
 
@@ -175,8 +180,7 @@ func (o *Options) clock() rotate.Clock {
 }
 
 // Run does the work.
-func (o *Options) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
+func (o *Options) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -299,7 +303,7 @@ func methodWords(m string) string { return strings.ReplaceAll(m, "-", " ") }
 func (o *Options) runWatch(ctx context.Context, s *rotate.Setup) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	useTUI := o.f.IO.CanPrompt() && !o.NoTUI && !o.cmdChangedLogFormat()
+	useTUI := o.f.IO.CanPrompt() && !o.NoTUI && !o.LogFormatSet
 	if useTUI {
 		return o.runWatchTUI(ctx, s)
 	}
@@ -314,8 +318,6 @@ func (o *Options) runWatch(ctx context.Context, s *rotate.Setup) error {
 	}})
 	return err
 }
-
-func (o *Options) cmdChangedLogFormat() bool { return o.logFormatChanged }
 
 // NewLogger is the watch loop's structured logger (text or json), one line per event.
 func NewLogger(w io.Writer, format string) *slog.Logger {

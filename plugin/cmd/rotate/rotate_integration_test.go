@@ -106,7 +106,8 @@ type result struct {
 	code     int
 }
 
-// run executes the command in-process the way root does: kubectl flags on a parent, one error line, exit code.
+// run executes the command in-process the way root does: kubectl flags on a parent, one error line, exit code;
+// o, when not nil, carries the test's hooks (clock, watch events).
 func (e *env) run(ctx context.Context, kubeconfig string, o *rotatecmd.Options, args ...string) result {
 	streams, _, out, errOut := cmdutil.Test()
 	f := cmdutil.New(streams)
@@ -114,10 +115,12 @@ func (e *env) run(ctx context.Context, kubeconfig string, o *rotatecmd.Options, 
 	parent := &cobra.Command{Use: "agentcore", SilenceErrors: true, SilenceUsage: true}
 	f.KubeFlags.AddFlags(parent.PersistentFlags())
 	parent.PersistentFlags().StringVar(&f.AWS.Region, "region", "", "")
-	if o == nil {
-		o = &rotatecmd.Options{}
-	}
-	parent.AddCommand(rotatecmd.NewCmdWithOptions(f, o))
+	parent.AddCommand(rotatecmd.NewCmd(f, func(got *rotatecmd.Options) error {
+		if o != nil { // the test's hooks
+			got.Clock, got.WatchHook = o.Clock, o.WatchHook
+		}
+		return got.Run(ctx)
+	}))
 	parent.SetArgs(args)
 	parent.SetOut(out)
 	parent.SetErr(errOut)

@@ -136,7 +136,7 @@ func TestExternalClientCredentialsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns := "m2m-" + gwNS
-	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }, VerifyTimeout: 100 * time.Millisecond}
+	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }}
 	args := []string{"wizard", "--non-interactive", "--yes", "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
 		"--route-namespace", ns, "--identity", "external", "--discovery-url", idp.DiscoveryURL(), "--client-id", "gateway-m2m",
 		"--audience", api, "--verify-timeout", "100ms"}

@@ -27,8 +27,10 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// Options are the command's flags.
+// Options are the command's flags; after Complete, Answers also hold --config's answers and --region.
 type Options struct {
+	f *cmdutil.Factory
+
 	Answers        wz.Answers
 	ConfigFile     string
 	NonInteractive bool
@@ -46,11 +48,10 @@ type Options struct {
 	EnvHook func(*wz.Env)
 }
 
-// NewCmd builds the wizard command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdWithOptions(f, &Options{}) }
-
-// NewCmdWithOptions builds the command on o (tests set hooks on it).
-func NewCmdWithOptions(f *cmdutil.Factory, o *Options) *cobra.Command {
+// NewCmd builds the wizard command. runF, when not nil, receives the completed and validated Options instead of
+// Run (flag tests; tests of interrupted runs set their hooks there).
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{f: f}
 	cmd := &cobra.Command{
 		Use:   "wizard",
 		Short: "Set up an AgentCore runtime behind Agent Gateway, idempotently, with a plan first",
@@ -70,11 +71,16 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
   kubectl agentcore wizard --non-interactive --dry-run -o yaml --mode native --runtime-arn ARN --gateway agentgateway-system/agentgateway-proxy --route-namespace agentcore --rate-limit 3/minute`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
+			if err := o.Complete(); err != nil {
+				return err
 			}
-			return o.Run(ctx, f)
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
@@ -120,28 +126,42 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 	return cmd
 }
 
-// Run is the command's body.
-func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
-	if err := cmdutil.ValidateOutput(o.Output); err != nil {
-		return err
-	}
-	a := o.Answers
+// Complete adds to the flags' answers those of --config (a flag given wins) and --region. A file that cannot be
+// read or parsed is a usage error.
+func (o *Options) Complete() error {
 	if o.ConfigFile != "" {
 		file, err := wz.LoadConfigFile(o.ConfigFile)
 		if err != nil {
 			return cmdutil.UsageErrorf("%s", err)
 		}
-		a = a.Merge(file)
+		o.Answers = o.Answers.Merge(file)
 	}
-	a.Region = f.AWS.Region
-	interactive := !o.NonInteractive && f.IO.CanPrompt() && !(o.DryRun && o.Output == cmdutil.OutputYAML)
+	o.Answers.Region = o.f.AWS.Region
+	return nil
+}
 
+// Validate checks flag values and combinations (usage errors, exit 2). The answers themselves are checked by
+// the use case's rules (plugin/wizard) when the plan is made, as the screen checks them.
+func (o *Options) Validate() error {
+	if err := cmdutil.ValidateOutput(o.Output); err != nil {
+		return err
+	}
 	if o.TestCall && o.DryRun {
 		return cmdutil.UsageErrorf("--test-call sends a real request after applying; it does not go with --dry-run (use kubectl agentcore invoke or doctor --probe)")
 	}
 	if (o.Offline || o.Flavor != "") && !(o.DryRun && o.Output == cmdutil.OutputYAML) {
 		return cmdutil.UsageErrorf("--offline and --flavor only apply to --dry-run -o yaml")
 	}
+	return nil
+}
+
+// Run is the command's body.
+func (o *Options) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	f, a := o.f, o.Answers
+	interactive := !o.NonInteractive && f.IO.CanPrompt() && !(o.DryRun && o.Output == cmdutil.OutputYAML)
 	if o.DryRun && o.Output == cmdutil.OutputYAML {
 		return o.render(ctx, f, a)
 	}

@@ -60,15 +60,17 @@ func run(t *testing.T, kubeconfig string, o *wizardcmd.Options, args ...string) 
 	parent := &cobra.Command{Use: "agentcore", SilenceErrors: true, SilenceUsage: true}
 	f.KubeFlags.AddFlags(parent.PersistentFlags())
 	parent.PersistentFlags().StringVar(&f.AWS.Region, "region", "", "")
-	if o == nil {
-		o = &wizardcmd.Options{}
-	}
-	parent.AddCommand(wizardcmd.NewCmdWithOptions(f, o), teardowncmd.NewCmd(f))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	parent.AddCommand(wizardcmd.NewCmd(f, func(got *wizardcmd.Options) error {
+		if o != nil { // the test's hook
+			got.EnvHook = o.EnvHook
+		}
+		return got.Run(ctx)
+	}), teardowncmd.NewCmd(f))
 	parent.SetArgs(args)
 	parent.SetOut(out)
 	parent.SetErr(errOut)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 	err := parent.ExecuteContext(ctx)
 	if err != nil {
 		fmt.Fprintln(errOut, "error: "+err.Error())
@@ -284,7 +286,7 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns := "cmd-" + gwNS
-	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }, VerifyTimeout: 100 * time.Millisecond}
+	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }}
 	args := []string{"wizard", "--non-interactive", "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
 		"--route-namespace", ns, "--user-pool-name", "cmd-pool", "--verify-timeout", "100ms", "--rate-limit", "5/minute"}
 

@@ -1,0 +1,83 @@
+package rotate
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil/cmdtest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
+)
+
+// TestFlagsToOptions: the command line becomes Options (through the runF seam: nothing runs, no cluster), and
+// every bad value or combination is a usage error (exit 2) before anything is read.
+func TestFlagsToOptions(t *testing.T) {
+	defaults := func(edit func(o *Options)) *Options {
+		o := &Options{MinRemaining: rotate.DefaultMinRemaining, MinValidity: rotate.DefaultMinValidity, LogFormat: "text", Output: cmdutil.OutputText}
+		if edit != nil {
+			edit(o)
+		}
+		return o
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want *Options // nil: a usage error
+	}{
+		{"no flags", nil, defaults(nil)},
+		{"names everything", []string{"-n", "team-a", "--secret", "gw-token", "--credentials-secret", "gw-creds", "--user-pool-id", "us-east-1_AbC",
+			"--client-id", "cid", "--username", "gw", "--client-secret-from", "env:CS", "--password-from", "secret:creds/pw",
+			"--refresh-token-from", "prompt", "--runtime-arn", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-Ab12Cd34Ef",
+			"--discovery-url", "https://idp.example/.well-known/openid-configuration", "--token-use", "access", "--region", "eu-west-3"},
+			defaults(func(o *Options) {
+				o.Flags = rotate.Flags{Namespace: "team-a", SecretName: "gw-token", CredentialsSecret: "gw-creds", UserPoolID: "us-east-1_AbC",
+					ClientID: "cid", Username: "gw", ClientSecretFrom: "env:CS", PasswordFrom: "secret:creds/pw", RefreshTokenFrom: "prompt",
+					RuntimeARN:   "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-Ab12Cd34Ef",
+					DiscoveryURL: "https://idp.example/.well-known/openid-configuration", TokenUse: "access", Region: "eu-west-3"}
+			})},
+		{"one shot", []string{"--force", "--dry-run", "--min-remaining", "1h", "-o", "json"},
+			defaults(func(o *Options) {
+				o.Force, o.DryRun, o.MinRemaining, o.Output, o.OutputSet = true, true, time.Hour, "json", true
+			})},
+		{"watch", []string{"--watch", "--log-format", "json", "--no-tui", "--min-validity", "90s"},
+			defaults(func(o *Options) {
+				o.Watch, o.LogFormat, o.LogFormatSet, o.NoTUI, o.MinValidity, o.MinValiditySet = true, "json", true, true, 90*time.Second, true
+			})},
+		{"print manifests", []string{"--print-manifests", "--image", "reg/img:1", "--aws-role-arn", "arn:aws:iam::123456789012:role/r", "-o", "yaml"},
+			defaults(func(o *Options) {
+				o.PrintManifests, o.Image, o.AWSRoleARN, o.Output, o.OutputSet = true, "reg/img:1", "arn:aws:iam::123456789012:role/r", "yaml", true
+			})},
+		{"argument", []string{"extra"}, nil},
+		{"unknown flag", []string{"--frobnicate"}, nil},
+		{"duration that does not parse", []string{"--min-remaining", "soon"}, nil},
+		{"bad output", []string{"-o", "xml"}, nil},
+		{"bad log format", []string{"--log-format", "xml"}, nil},
+		{"bad token use", []string{"--token-use", "refresh"}, nil},
+		{"secret value as a source", []string{"--password-from", "hunter2"}, nil},
+		{"negative min remaining", []string{"--min-remaining", "-1m"}, nil},
+		{"min validity too low", []string{"--min-validity", "30s"}, nil},
+		{"watch and dry run", []string{"--watch", "--dry-run"}, nil},
+		{"print manifests and force", []string{"--print-manifests", "--force"}, nil},
+		{"print manifests as json", []string{"--print-manifests", "-o", "json"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, res := cmdtest.Parse(NewCmd, tc.args...)
+			if tc.want == nil {
+				var ee *cmdutil.ExitError
+				if got != nil || res.Code() != cmdutil.ExitUsage || !errors.As(res.Err, &ee) {
+					t.Fatalf("want a usage error (exit 2) before Run, got exit %d, err %v, options %+v", res.Code(), res.Err, got)
+				}
+				return
+			}
+			if res.Err != nil || got == nil {
+				t.Fatalf("exit %d: %v", res.Code(), res.Err)
+			}
+			got.f = nil
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("options\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,64 @@
+// Package cmdtest runs one command the way the root command does, for the flag tests of plugin/cmd/<command>:
+// the command under a stand-in parent with the global flags, usage errors made by cmdutil.UsageErrors (exit 2),
+// and its runF seam catching the Options instead of running them, so no cluster, AWS or network is touched.
+// Test-only: the plugin never imports it.
+package cmdtest
+
+import (
+	"context"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// Result is what one run left: the error (Code gives the exit code) and the output.
+type Result struct {
+	Err         error
+	Out, ErrOut string
+}
+
+// Code is the exit code the plugin would end with.
+func (r Result) Code() int { return cmdutil.ExitCode(r.Err) }
+
+// Env is what a run starts from: stdin's content and a hook to adjust the Factory (terminal, clock, …).
+type Env struct {
+	Stdin   string
+	Factory func(*cmdutil.Factory)
+}
+
+// Parse runs newCmd (a NewCmd(f, runF) of plugin/cmd/<command>) with args after the command's name and returns
+// the Options runF received, nil when the command stopped before (a usage error). Nothing is run.
+func Parse[O any](newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, Result) {
+	return ParseIn(Env{}, newCmd, args...)
+}
+
+// ParseIn is Parse from env.
+func ParseIn[O any](env Env, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, Result) {
+	var got *O
+	res := Run(env, func(f *cmdutil.Factory) *cobra.Command {
+		return newCmd(f, func(o *O) error { got = o; return nil })
+	}, args...)
+	return got, res
+}
+
+// Run executes the command newCmd builds on a new Factory whose streams are buffers, with args after the
+// command's name.
+func Run(env Env, newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) Result {
+	io, in, out, errOut := cmdutil.Test()
+	in.WriteString(env.Stdin)
+	f := cmdutil.New(io)
+	if env.Factory != nil {
+		env.Factory(f)
+	}
+	cmd := newCmd(f)
+	parent := &cobra.Command{Use: "agentcore", SilenceErrors: true, SilenceUsage: true}
+	f.AddGlobalFlags(parent.PersistentFlags())
+	parent.AddCommand(cmd)
+	cmdutil.UsageErrors(parent)
+	parent.SetArgs(append([]string{cmd.Name()}, args...))
+	parent.SetIn(io.In)
+	parent.SetOut(out)
+	parent.SetErr(errOut)
+	err := parent.ExecuteContext(context.Background())
+	return Result{Err: err, Out: out.String(), ErrOut: errOut.String()}
+}
