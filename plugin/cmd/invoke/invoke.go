@@ -21,8 +21,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Options are the flags.
+// Options are the flags (Prompt is the argument); Validate adds the payload (or the MCP tool's arguments) they
+// make.
 type Options struct {
+	f *cmdutil.Factory
+
 	Prompt     string
 	Data       string
 	DataFile   string
@@ -45,9 +48,10 @@ type Options struct {
 	args    map[string]any
 }
 
-// NewCmd builds the invoke command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	o := &Options{}
+// NewCmd builds the invoke command. runF, when not nil, receives the completed and validated Options instead of
+// Run (flag tests).
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{f: f}
 	cmd := &cobra.Command{
 		Use:   "invoke [PROMPT]",
 		Short: "Send one request to the agent through the gateway and print the reply",
@@ -67,17 +71,14 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
   kubectl agentcore invoke --mcp --tool add --args '{"a":1,"b":2}'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.Prompt = args[0]
-			}
-			if err := o.Validate(f); err != nil {
+			o.Complete(args)
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
+			if runF != nil {
+				return runF(o)
 			}
-			return o.Run(ctx, f)
+			return o.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
@@ -100,8 +101,17 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
 	return cmd
 }
 
-// Validate checks the flags; every problem is a usage error (exit 2) and nothing is sent.
-func (o *Options) Validate(f *cmdutil.Factory) error {
+// Complete takes the PROMPT argument.
+func (o *Options) Complete(args []string) {
+	o.Prompt = ""
+	if len(args) == 1 {
+		o.Prompt = args[0]
+	}
+}
+
+// Validate checks the flags and reads the payload (--data-file); every problem is a usage error (exit 2) and
+// nothing is sent.
+func (o *Options) Validate() error {
 	if err := cmdutil.ValidateOutput(o.Output); err != nil {
 		return err
 	}
@@ -131,7 +141,7 @@ func (o *Options) Validate(f *cmdutil.Factory) error {
 			err error
 		)
 		if o.DataFile == "-" {
-			b, err = io.ReadAll(io.LimitReader(f.IO.In, 64<<20))
+			b, err = io.ReadAll(io.LimitReader(o.f.IO.In, 64<<20))
 		} else {
 			b, err = os.ReadFile(o.DataFile)
 		}
@@ -196,7 +206,11 @@ func (o *Options) validateMCP() error {
 }
 
 // Run resolves the target, sends the request and renders the result.
-func (o *Options) Run(ctx context.Context, f *cmdutil.Factory) error {
+func (o *Options) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	f := o.f
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	target, err := o.target(ctx, f)

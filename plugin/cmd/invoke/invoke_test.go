@@ -30,7 +30,7 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	io, in, out, errOut := cmdutil.Test()
 	in.WriteString(stdin)
 	f := cmdutil.New(io)
-	cmd := NewCmd(f)
+	cmd := NewCmd(f, nil)
 	f.KubeFlags.AddFlags(cmd.PersistentFlags())
 	cmd.SetArgs(args)
 	cmd.SetOut(out)

@@ -29,8 +29,11 @@ const (
 	OutputRaw  = "raw"
 )
 
-// Options are the flags of `logs`.
+// Options are the flags of `logs`; Complete and Validate add the filter they make, whether a screen opens and
+// the tree's doctor command (the screen's d key).
 type Options struct {
+	f *cmdutil.Factory
+
 	Gateway  string
 	Follow   bool
 	Since    time.Duration
@@ -46,11 +49,13 @@ type Options struct {
 
 	filter *pl.Filter
 	tui    bool
+	doctor *cobra.Command
 }
 
-// NewCmd builds the logs command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	o := &Options{}
+// NewCmd builds the logs command. runF, when not nil, receives the completed and validated Options instead of
+// Run (flag tests).
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{f: f}
 	cmd := &cobra.Command{
 		Use:   "logs",
 		Short: "Stream the gateway's access logs, parsed and filtered",
@@ -66,10 +71,14 @@ entry is printed and flushed (-o text aligned columns, -o json one object per li
   kubectl agentcore logs --file saved.log --status 5xx --stats`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(f, cmd); err != nil {
+			o.Complete(cmd)
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.Run(cmd, f)
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
@@ -88,8 +97,15 @@ entry is printed and flushed (-o text aligned columns, -o json one object per li
 	return cmd
 }
 
-// Complete validates the flags and builds the filter. Every bad value is a usage error (exit 2).
-func (o *Options) Complete(f *cmdutil.Factory, cmd *cobra.Command) error {
+// Complete decides whether a screen opens (a terminal, no -o, not reading stdin) and finds the tree's doctor.
+func (o *Options) Complete(cmd *cobra.Command) {
+	o.tui = o.f.IO.CanPrompt() && !cmd.Flags().Changed("output") && o.File != "-"
+	o.doctor = findDoctor(cmd)
+}
+
+// Validate checks the flags and builds the filter. Every bad value is a usage error (exit 2); a --file that is
+// not there fails (exit 1) before anything is read.
+func (o *Options) Validate() error {
 	if err := cmdutil.ValidateOutput(o.Output, OutputText, OutputJSON, OutputRaw); err != nil {
 		return err
 	}
@@ -130,18 +146,20 @@ func (o *Options) Complete(f *cmdutil.Factory, cmd *cobra.Command) error {
 			return cmdutil.Fail("reading "+o.File, errors.New("it is a directory"), "Pass a log file")
 		}
 	}
-	o.tui = f.IO.CanPrompt() && !cmd.Flags().Changed("output") && o.File != "-"
 	return nil
 }
 
 // Run reads the source and renders it (screen or plain lines).
-func (o *Options) Run(cmd *cobra.Command, f *cmdutil.Factory) error {
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+func (o *Options) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.File != "" {
-		return o.runFile(ctx, cmd, f)
+		return o.runFile(ctx, o.f)
 	}
-	return o.runCluster(ctx, cmd, f)
+	return o.runCluster(ctx, o.f)
 }
 
 func (o *Options) theme(f *cmdutil.Factory) style.Theme {
@@ -157,7 +175,7 @@ func (o *Options) since(f *cmdutil.Factory) time.Time {
 
 // ---- file source ----
 
-func (o *Options) runFile(ctx context.Context, cmd *cobra.Command, f *cmdutil.Factory) error {
+func (o *Options) runFile(ctx context.Context, f *cmdutil.Factory) error {
 	var r io.Reader = f.IO.In
 	name := "stdin"
 	if o.File != "-" {
@@ -169,7 +187,7 @@ func (o *Options) runFile(ctx context.Context, cmd *cobra.Command, f *cmdutil.Fa
 		r, name = fh, o.File
 	}
 	if o.tui {
-		return o.runTUIFile(ctx, cmd, f, r, name)
+		return o.runTUIFile(ctx, f, r, name)
 	}
 	p := newPrinter(f, o, false, "")
 	pipe := &pl.Pipeline{Filter: o.filter, Since: o.since(f)}
@@ -218,7 +236,7 @@ func (o *Options) runFile(ctx context.Context, cmd *cobra.Command, f *cmdutil.Fa
 	return p.finish()
 }
 
-func (o *Options) runTUIFile(ctx context.Context, cmd *cobra.Command, f *cmdutil.Factory, r io.Reader, name string) error {
+func (o *Options) runTUIFile(ctx context.Context, f *cmdutil.Factory, r io.Reader, name string) error {
 	entries := make(chan pl.Entry, 256)
 	errc := make(chan error, 1)
 	ctx, cancel := context.WithCancel(ctx)
@@ -235,12 +253,12 @@ func (o *Options) runTUIFile(ctx context.Context, cmd *cobra.Command, f *cmdutil
 			}
 		}, nil)
 	}()
-	return o.runTUI(ctx, cmd, f, tuilogs.Config{Source: name}, entries, nil, errc)
+	return o.runTUI(ctx, f, tuilogs.Config{Source: name}, entries, nil, errc)
 }
 
 // ---- cluster source ----
 
-func (o *Options) runCluster(ctx context.Context, cmd *cobra.Command, f *cmdutil.Factory) error {
+func (o *Options) runCluster(ctx context.Context, f *cmdutil.Factory) error {
 	kube, err := f.KubeClient()
 	if err != nil {
 		return err
@@ -297,7 +315,7 @@ func (o *Options) runCluster(ctx context.Context, cmd *cobra.Command, f *cmdutil
 				terr <- err
 			}
 		}()
-		return o.runTUI(rctx, cmd, f, tuilogs.Config{Gateway: gw.Ref(), Following: o.Follow}, entries, events, terr)
+		return o.runTUI(rctx, f, tuilogs.Config{Gateway: gw.Ref(), Following: o.Follow}, entries, events, terr)
 	}
 
 	p := newPrinter(f, o, true, gw.Name)
@@ -351,10 +369,10 @@ func (o *Options) warn(f *cmdutil.Factory, gw pl.Gateway, ev pl.Event) {
 
 // ---- screen ----
 
-func (o *Options) runTUI(ctx context.Context, cmd *cobra.Command, f *cmdutil.Factory, cfg tuilogs.Config, entries <-chan pl.Entry, events <-chan pl.Event, errc <-chan error) error {
+func (o *Options) runTUI(ctx context.Context, f *cmdutil.Factory, cfg tuilogs.Config, entries <-chan pl.Entry, events <-chan pl.Event, errc <-chan error) error {
 	cfg.Theme = o.theme(f)
 	cfg.Buffer = o.Buffer
-	doctor := findDoctor(cmd)
+	doctor := o.doctor
 	cfg.Doctor = doctor != nil
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()

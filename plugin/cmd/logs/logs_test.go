@@ -59,7 +59,7 @@ func runTo(ctx context.Context, kubeconfig, ns, stdin string, out, errOut *syncB
 		f.KubeFlags.Namespace = &ns
 	}
 	root := &cobra.Command{Use: "kubectl-agentcore", SilenceErrors: true, SilenceUsage: true}
-	root.AddCommand(NewCmd(f))
+	root.AddCommand(NewCmd(f, nil))
 	root.SetArgs(append([]string{"logs"}, args...))
 	root.SetOut(out)
 	root.SetErr(errOut)
@@ -334,7 +334,7 @@ func runErr(args ...string) error {
 	io, _, _, _ := cmdutil.Test()
 	f := cmdutil.New(io)
 	root := &cobra.Command{Use: "x", SilenceErrors: true, SilenceUsage: true}
-	root.AddCommand(NewCmd(f))
+	root.AddCommand(NewCmd(f, nil))
 	root.SetArgs(append([]string{"logs"}, args...))
 	root.SetOut(&bytes.Buffer{})
 	root.SetErr(&bytes.Buffer{})

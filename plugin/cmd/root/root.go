@@ -62,12 +62,12 @@ With no command on a terminal it opens an interactive screen; every screen also 
 	cmd.AddCommand(
 		wizard.NewCmd(f, nil),
 		doctor.NewCmd(f, nil),
-		token.NewCmd(f),
+		token.NewCmd(f, nil),
 		rotate.NewCmd(f, nil),
-		logs.NewCmd(f),
-		teardown.NewCmd(f),
-		invoke.NewCmd(f),
-		version.NewCmd(f),
+		logs.NewCmd(f, nil),
+		teardown.NewCmd(f, nil),
+		invoke.NewCmd(f, nil),
+		version.NewCmd(f, nil),
 		newCompletionCmd(f),
 	)
 	registerCompletions(cmd, f)

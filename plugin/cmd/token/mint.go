@@ -40,8 +40,9 @@ type MintOptions struct {
 	secret string
 }
 
-// newMintCmd builds `token mint`. runF replaces Run in tests of the flags (nil: Run).
-func newMintCmd(f *cmdutil.Factory, runF func(context.Context, *MintOptions) error) *cobra.Command {
+// NewCmdMint builds `token mint`. runF, when not nil, receives the completed and validated Options instead of
+// Run (flag tests).
+func NewCmdMint(f *cmdutil.Factory, runF func(*MintOptions) error) *cobra.Command {
 	o := &MintOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "mint --client-id ID --client-secret-from SOURCE (--discovery-url URL | --token-url URL)",
@@ -74,7 +75,7 @@ Exit codes: 0 ok · 1 the token could not be minted · 2 bad flags · 3 the toke
 				return err
 			}
 			if runF != nil {
-				return runF(cmd.Context(), o)
+				return runF(o)
 			}
 			return o.Run(cmd.Context())
 		},

@@ -28,8 +28,10 @@ import (
 // AuthorizationKey is the Secret key the gateway's policy reads.
 const AuthorizationKey = "Authorization"
 
-// InspectOptions are the flags of `token inspect`.
+// InspectOptions are the flags of `token inspect` (and of `token` alone on a terminal: no token, the screen).
 type InspectOptions struct {
+	f *cmdutil.Factory
+
 	Arg           string // the positional argument: a token or "-"
 	TokenFile     string
 	FromSecret    string
@@ -42,13 +44,15 @@ type InspectOptions struct {
 	Output        string
 	Timeout       time.Duration
 
-	outputSet bool
+	// OutputSet is set by Complete: whether -o was given (a terminal then gets no screen).
+	OutputSet bool
 	// HTTP is the client for discovery and JWKS fetches (tests may replace it).
 	HTTP *http.Client
 }
 
-// NewCmd builds the token command group.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
+// NewCmd builds the token command group; alone on a terminal it opens the token screen, which asks for a token.
+// runF, when not nil, receives that screen's Options instead of Run (flag tests); the subcommands run theirs.
+func NewCmd(f *cmdutil.Factory, runF func(*InspectOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Decode, verify and explain a JWT",
@@ -57,20 +61,25 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 On a terminal, "kubectl agentcore token" opens the token screen and asks you to paste a token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.IO.CanPrompt() {
-				o := &InspectOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second}
-				return o.Run(cmd.Context(), f)
+			if !f.IO.CanPrompt() {
+				return cmd.Help()
 			}
-			return cmd.Help()
+			o := &InspectOptions{f: f, Output: cmdutil.OutputText, Timeout: 30 * time.Second}
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
 		},
 	}
-	cmd.AddCommand(newInspectCmd(f))
-	cmd.AddCommand(newMintCmd(f, nil))
+	cmd.AddCommand(NewCmdInspect(f, nil))
+	cmd.AddCommand(NewCmdMint(f, nil))
 	return cmd
 }
 
-func newInspectCmd(f *cmdutil.Factory) *cobra.Command {
-	o := &InspectOptions{}
+// NewCmdInspect builds `token inspect`. runF, when not nil, receives the completed and validated Options instead
+// of Run (flag tests).
+func NewCmdInspect(f *cmdutil.Factory, runF func(*InspectOptions) error) *cobra.Command {
+	o := &InspectOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "inspect [TOKEN | -]",
 		Short: "Decode a JWT, say which authorizer settings it satisfies, and verify its signature",
@@ -98,14 +107,14 @@ Exit codes: 0 ok · 1 the token is malformed or could not be read · 2 bad flags
 			return []string{"-"}, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.Arg = args[0]
-			}
-			o.outputSet = cmd.Flags().Changed("output")
+			o.Complete(cmd, args)
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.Run(cmd.Context(), f)
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
@@ -120,6 +129,15 @@ Exit codes: 0 ok · 1 the token is malformed or could not be read · 2 bad flags
 	fl.DurationVar(&o.Timeout, "timeout", 30*time.Second, "give up fetching discovery and keys after this long")
 	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+// Complete takes the argument (a token or -) and whether -o was given.
+func (o *InspectOptions) Complete(cmd *cobra.Command, args []string) {
+	o.Arg = ""
+	if len(args) == 1 {
+		o.Arg = args[0]
+	}
+	o.OutputSet = cmd.Flags().Changed("output")
 }
 
 // Validate checks the flags (usage errors, exit 2).
@@ -159,12 +177,13 @@ func (o *InspectOptions) hasSource() bool {
 }
 
 // Run reads the token, inspects it and renders the report (TUI on a terminal, else text or -o json|yaml).
-func (o *InspectOptions) Run(ctx context.Context, f *cmdutil.Factory) error {
+func (o *InspectOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	f := o.f
 	theme := f.IO.Theme()
-	tui := f.IO.CanPrompt() && !o.outputSet && !o.NoTUI
+	tui := f.IO.CanPrompt() && !o.OutputSet && !o.NoTUI
 
 	if !o.hasSource() && !tui {
 		if f.IO.CanPrompt() {

@@ -23,9 +23,17 @@ func Current() Info {
 	return Info{cmdutil.Version, cmdutil.Commit, cmdutil.Date, runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH}
 }
 
-// NewCmd builds the version command.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	var output string
+// Options are the command's flags.
+type Options struct {
+	f *cmdutil.Factory
+
+	Output string
+}
+
+// NewCmd builds the version command. runF, when not nil, receives the validated Options instead of Run (flag
+// tests).
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{f: f}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the plugin's version, commit and build date",
@@ -34,18 +42,29 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
   kubectl agentcore version -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cmdutil.ValidateOutput(output); err != nil {
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			info := Current()
-			if output != cmdutil.OutputText {
-				return cmdutil.PrintStructured(f.IO.Out, output, info)
+			if runF != nil {
+				return runF(o)
 			}
-			_, err := fmt.Fprintf(f.IO.Out, "kubectl-agentcore %s (commit %s, built %s, %s, %s)\n",
-				info.Version, info.Commit, info.BuildDate, info.GoVersion, info.Platform)
-			return err
+			return o.Run()
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &output)
+	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
+}
+
+// Validate checks -o (a usage error, exit 2).
+func (o *Options) Validate() error { return cmdutil.ValidateOutput(o.Output) }
+
+// Run prints the build information.
+func (o *Options) Run() error {
+	info := Current()
+	if o.Output != cmdutil.OutputText {
+		return cmdutil.PrintStructured(o.f.IO.Out, o.Output, info)
+	}
+	_, err := fmt.Fprintf(o.f.IO.Out, "kubectl-agentcore %s (commit %s, built %s, %s, %s)\n",
+		info.Version, info.Commit, info.BuildDate, info.GoVersion, info.Platform)
+	return err
 }

@@ -67,7 +67,7 @@ func run(t *testing.T, kubeconfig string, o *wizardcmd.Options, args ...string) 
 			got.EnvHook = o.EnvHook
 		}
 		return got.Run(ctx)
-	}), teardowncmd.NewCmd(f))
+	}), teardowncmd.NewCmd(f, nil))
 	parent.SetArgs(args)
 	parent.SetOut(out)
 	parent.SetErr(errOut)

@@ -1,0 +1,90 @@
+package invoke
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil/cmdtest"
+	uc "github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
+)
+
+// TestFlagsToOptions: the command line (and stdin for --data-file -) becomes Options with the payload to send,
+// through the runF seam (nothing is sent, no cluster), and every bad value or combination is a usage error (exit 2).
+func TestFlagsToOptions(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "payload.json")
+	if err := os.WriteFile(file, []byte(`{"input":"from file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sid := "0123456789abcdef0123456789abcdef01"
+	defaults := func(edit func(o *Options)) *Options {
+		o := &Options{Timeout: 2 * time.Minute, Output: cmdutil.OutputText}
+		edit(o)
+		return o
+	}
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+		want        *Options // nil: a usage error
+	}{
+		{"prompt", "", []string{"hello"}, defaults(func(o *Options) { o.Prompt, o.payload = "hello", uc.DefaultPayload("hello") })},
+		{"data, direct", "", []string{"--data", `{"a":1}`, "--direct", "--runtime-arn", arn, "--qualifier", "DEFAULT", "--session-id", sid, "--stream", "--timeout", "5s", "-o", "json"},
+			defaults(func(o *Options) {
+				o.Data, o.payload, o.Direct, o.RuntimeARN, o.Qualifier, o.SessionID, o.Stream, o.Timeout, o.Output =
+					`{"a":1}`, []byte(`{"a":1}`), true, arn, "DEFAULT", sid, true, 5*time.Second, "json"
+			})},
+		{"data file", "", []string{"--data-file", file, "--gateway-url", "http://127.0.0.1:8080/agentcore", "--route", "ns/rt"},
+			defaults(func(o *Options) {
+				o.DataFile, o.payload, o.Gateway, o.Route = file, []byte(`{"input":"from file"}`), "http://127.0.0.1:8080/agentcore", "ns/rt"
+			})},
+		{"data on stdin", `{"input":"piped"}`, []string{"--data-file", "-"},
+			defaults(func(o *Options) { o.DataFile, o.payload = "-", []byte(`{"input":"piped"}`) })},
+		{"hidden --gateway", "", []string{"hi", "--gateway", "http://gw"},
+			defaults(func(o *Options) { o.Prompt, o.payload, o.Gateway = "hi", uc.DefaultPayload("hi"), "http://gw" })},
+		{"mcp tool call", "", []string{"--mcp", "--tool", "add", "--args", `{"a":1}`},
+			defaults(func(o *Options) {
+				o.MCP, o.Tool, o.Args, o.args = true, "add", `{"a":1}`, map[string]any{"a": float64(1)}
+			})},
+		{"two arguments", "", []string{"a", "b"}, nil},
+		{"unknown flag", "", []string{"hi", "--frobnicate"}, nil},
+		{"duration that does not parse", "", []string{"hi", "--timeout", "soon"}, nil},
+		{"nothing to send", "", nil, nil},
+		{"prompt and data", "", []string{"hi", "--data", `{}`}, nil},
+		{"data not JSON", "", []string{"--data", `{not json`}, nil},
+		{"data file missing", "", []string{"--data-file", "/nonexistent/payload.json"}, nil},
+		{"short session id", "", []string{"hi", "--session-id", "short"}, nil},
+		{"gateway url without scheme", "", []string{"hi", "--gateway-url", "127.0.0.1:8080"}, nil},
+		{"direct with a gateway url", "", []string{"hi", "--direct", "--gateway-url", "http://x"}, nil},
+		{"route without namespace", "", []string{"hi", "--route", "noslash"}, nil},
+		{"timeout zero", "", []string{"hi", "--timeout", "0s"}, nil},
+		{"bad output", "", []string{"hi", "-o", "xml"}, nil},
+		{"tool without mcp", "", []string{"--tool", "add"}, nil},
+		{"mcp with a prompt", "", []string{"--mcp", "hi"}, nil},
+		{"args without tool", "", []string{"--mcp", "--args", `{}`}, nil},
+		{"mcp direct", "", []string{"--mcp", "--direct"}, nil},
+		{"mcp stream", "", []string{"--mcp", "--stream"}, nil},
+		{"args not an object", "", []string{"--mcp", "--tool", "add", "--args", `[1]`}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, res := cmdtest.ParseIn(cmdtest.Env{Stdin: tc.stdin}, NewCmd, tc.args...)
+			if tc.want == nil {
+				var ee *cmdutil.ExitError
+				if got != nil || res.Code() != cmdutil.ExitUsage || !errors.As(res.Err, &ee) {
+					t.Fatalf("want a usage error (exit 2) before Run, got exit %d, err %v, options %+v", res.Code(), res.Err, got)
+				}
+				return
+			}
+			if res.Err != nil || got == nil {
+				t.Fatalf("exit %d: %v", res.Code(), res.Err)
+			}
+			got.f = nil
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("options\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}

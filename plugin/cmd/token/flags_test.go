@@ -1,0 +1,140 @@
+package token
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil/cmdtest"
+)
+
+// usageError fails unless res is a usage error (exit 2, cmdutil's type) that stopped before Run.
+func usageError[O any](t *testing.T, got *O, res cmdtest.Result) {
+	t.Helper()
+	var ee *cmdutil.ExitError
+	if got != nil || res.Code() != cmdutil.ExitUsage || !errors.As(res.Err, &ee) {
+		t.Fatalf("want a usage error (exit 2) before Run, got exit %d, err %v, options %+v", res.Code(), res.Err, got)
+	}
+}
+
+// TestInspectFlagsToOptions: `token inspect`'s command line becomes Options through the runF seam (no token
+// read, no network), and every bad value or combination is a usage error (exit 2).
+func TestInspectFlagsToOptions(t *testing.T) {
+	defaults := func(edit func(o *InspectOptions)) *InspectOptions {
+		o := &InspectOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second}
+		edit(o)
+		return o
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want *InspectOptions // nil: a usage error
+	}{
+		{"stdin", []string{"-"}, defaults(func(o *InspectOptions) { o.Arg = "-" })},
+		{"file, verify online", []string{"--token-file", "t.jwt", "--verify", "--discovery-url", "https://idp.example/.well-known/openid-configuration",
+			"--show-token", "--no-tui", "--timeout", "5s", "-o", "json"},
+			defaults(func(o *InspectOptions) {
+				o.TokenFile, o.Verify, o.DiscoveryURL, o.ShowToken, o.NoTUI, o.Timeout, o.Output, o.OutputSet =
+					"t.jwt", true, "https://idp.example/.well-known/openid-configuration", true, true, 5*time.Second, "json", true
+			})},
+		{"offline files imply --verify", []string{"--from-secret", "ns/jwt", "--discovery-file", "d.json", "--jwks-file", "k.json"},
+			defaults(func(o *InspectOptions) {
+				o.FromSecret, o.DiscoveryFile, o.JWKSFile, o.Verify = "ns/jwt", "d.json", "k.json", true
+			})},
+		{"two arguments", []string{"a", "b"}, nil},
+		{"unknown flag", []string{"--frobnicate"}, nil},
+		{"duration that does not parse", []string{"--timeout", "soon"}, nil},
+		{"bad output", []string{"-o", "xml"}, nil},
+		{"two token sources", []string{"-", "--token-file", "t.jwt"}, nil},
+		{"discovery twice", []string{"-", "--discovery-url", "https://idp.example/.well-known/openid-configuration", "--discovery-file", "d.json"}, nil},
+		{"discovery url without scheme", []string{"-", "--discovery-url", "idp.example"}, nil},
+		{"stdin twice", []string{"-", "--jwks-file", "-"}, nil},
+		{"timeout zero", []string{"-", "--timeout", "0s"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, res := cmdtest.Parse(NewCmdInspect, tc.args...)
+			if tc.want == nil {
+				usageError(t, got, res)
+				return
+			}
+			if res.Err != nil || got == nil {
+				t.Fatalf("exit %d: %v", res.Code(), res.Err)
+			}
+			got.f = nil
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("options\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestMintFlagsToOptions: `token mint`'s command line becomes Options through the runF seam (no secret read,
+// no request), and every bad value or combination is a usage error (exit 2).
+func TestMintFlagsToOptions(t *testing.T) {
+	const disc = "https://idp.example/.well-known/openid-configuration"
+	defaults := func(edit func(o *MintOptions)) *MintOptions {
+		o := &MintOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second}
+		edit(o)
+		return o
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want *MintOptions // nil: a usage error
+	}{
+		{"discovery", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "env:CS", "--audience", "https://api",
+			"--scope", " a ", "--scope", "b", "--auth-method", "post", "--show-token", "--timeout", "5s", "-o", "raw"},
+			defaults(func(o *MintOptions) {
+				o.DiscoveryURL, o.ClientID, o.ClientSecretFrom, o.Audience, o.Scopes, o.AuthMethod, o.ShowToken, o.Timeout, o.Output =
+					disc, "cid", "env:CS", "https://api", []string{"a", "b"}, "post", true, 5*time.Second, OutputRaw
+			})},
+		{"token url", []string{"--token-url", "https://idp.example/token", "--client-id", "cid", "--client-secret-from", "secret:ns/name/key"},
+			defaults(func(o *MintOptions) {
+				o.TokenURL, o.ClientID, o.ClientSecretFrom = "https://idp.example/token", "cid", "secret:ns/name/key"
+			})},
+		{"argument", []string{"cid"}, nil},
+		{"no endpoint", []string{"--client-id", "cid", "--client-secret-from", "prompt"}, nil},
+		{"two endpoints", []string{"--discovery-url", disc, "--token-url", "https://idp.example/token", "--client-id", "cid", "--client-secret-from", "prompt"}, nil},
+		{"no client id", []string{"--discovery-url", disc, "--client-secret-from", "prompt"}, nil},
+		{"bad auth method", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "prompt", "--auth-method", "jwt"}, nil},
+		{"discovery url not a discovery document", []string{"--discovery-url", "https://idp.example/", "--client-id", "cid", "--client-secret-from", "prompt"}, nil},
+		{"no secret source", []string{"--discovery-url", disc, "--client-id", "cid"}, nil},
+		{"secret value as a source", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "hunter2"}, nil},
+		{"empty scope", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "prompt", "--scope", " "}, nil},
+		{"timeout zero", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "prompt", "--timeout", "0s"}, nil},
+		{"bad output", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "prompt", "-o", "yml"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, res := cmdtest.Parse(NewCmdMint, tc.args...)
+			if tc.want == nil {
+				usageError(t, got, res)
+				return
+			}
+			if res.Err != nil || got == nil {
+				t.Fatalf("exit %d: %v", res.Code(), res.Err)
+			}
+			got.f = nil
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("options\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestGroupFlags: `token` alone opens the screen on a terminal (its Options: no token) and prints help
+// elsewhere; an argument that is no subcommand is a usage error.
+func TestGroupFlags(t *testing.T) {
+	tty := cmdtest.Env{Factory: func(f *cmdutil.Factory) { f.IO.SetTTY(true, true) }}
+	got, res := cmdtest.ParseIn(tty, NewCmd)
+	if res.Err != nil || got == nil || !reflect.DeepEqual(*got, InspectOptions{f: got.f, Output: cmdutil.OutputText, Timeout: 30 * time.Second}) {
+		t.Fatalf("terminal: exit %d %v, options %+v", res.Code(), res.Err, got)
+	}
+	got, res = cmdtest.Parse(NewCmd)
+	if res.Err != nil || got != nil || res.Out == "" {
+		t.Fatalf("no terminal: want help and no screen, got exit %d %v, options %+v, out %q", res.Code(), res.Err, got, res.Out)
+	}
+	got, res = cmdtest.Parse(NewCmd, "decode")
+	usageError(t, got, res)
+}
