@@ -78,6 +78,11 @@ type ManifestSpec struct {
 	RuntimeARN     string
 	DataPlaneHost  string // bedrock-agentcore.<region>.amazonaws.com
 	InvocationPath string // /runtimes/<encoded ARN>/invocations
+	// DataPlanePort is the upstream port in rewrite mode (0 = 443); PlainHTTP leaves out the backend TLS (an
+	// http:// upstream, e.g. a local AgentCore). An AgentCore Gateway target sets DataPlaneHost, DataPlanePort and
+	// InvocationPath from its MCP URL and leaves RuntimeARN empty (rewrite mode only).
+	DataPlanePort int64
+	PlainHTTP     bool
 
 	GatewayNamespace, GatewayName string
 	PathPrefix                    string
@@ -107,13 +112,16 @@ func (s ManifestSpec) Validate() error {
 	}
 	var missing []string
 	for _, f := range []struct{ v, n string }{
-		{s.Namespace, "namespace"}, {s.RuntimeARN, "runtime ARN"}, {s.GatewayNamespace, "gateway namespace"},
+		{s.Namespace, "namespace"}, {s.GatewayNamespace, "gateway namespace"},
 		{s.GatewayName, "gateway name"}, {s.BackendName, "backend name"}, {s.RouteName, "route name"},
 		{s.BackendGVK.Kind, "backend kind"},
 	} {
 		if f.v == "" {
 			missing = append(missing, f.n)
 		}
+	}
+	if s.Mode != ModeRewrite && s.RuntimeARN == "" {
+		missing = append(missing, "runtime ARN")
 	}
 	if s.Mode == ModeRewrite && (s.DataPlaneHost == "" || s.InvocationPath == "") {
 		missing = append(missing, "data-plane host and invocation path")
@@ -158,7 +166,11 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 	bspec := map[string]any{}
 	switch s.Mode {
 	case ModeRewrite:
-		bspec["static"] = map[string]any{"host": s.DataPlaneHost, "port": int64(443)}
+		port := s.DataPlanePort
+		if port == 0 {
+			port = 443
+		}
+		bspec["static"] = map[string]any{"host": s.DataPlaneHost, "port": port}
 	case ModeNative:
 		bspec["aws"] = map[string]any{"agentCore": map[string]any{"agentRuntimeArn": s.RuntimeARN}}
 		bspec["policies"] = map[string]any{"auth": map[string]any{"secretRef": map[string]any{"name": s.SecretName}}}
@@ -168,12 +180,13 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 	out = append(out, obj(s.BackendGVK.GroupVersion().String(), s.BackendGVK.Kind, s.Namespace, s.BackendName, s.Labels, bspec))
 
 	if s.Mode == ModeRewrite {
+		backend := map[string]any{"auth": map[string]any{"secretRef": map[string]any{"name": s.SecretName}}}
+		if !s.PlainHTTP {
+			backend["tls"] = map[string]any{}
+		}
 		pspec := map[string]any{
 			"targetRefs": []any{map[string]any{"group": s.BackendGVK.Group, "kind": s.BackendGVK.Kind, "name": s.BackendName}},
-			"backend": map[string]any{
-				"tls":  map[string]any{},
-				"auth": map[string]any{"secretRef": map[string]any{"name": s.SecretName}},
-			},
+			"backend":    backend,
 		}
 		out = append(out, obj(s.PolicyGVK.GroupVersion().String(), s.PolicyGVK.Kind, s.Namespace, s.PolicyName, s.Labels, pspec))
 	}

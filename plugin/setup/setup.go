@@ -55,6 +55,12 @@ const (
 	LabelSetup = "agentcore.dev/setup"
 )
 
+// Targets: what the route leads to.
+const (
+	TargetRuntime          = "runtime"
+	TargetAgentCoreGateway = "agentcore-gateway"
+)
+
 // Mode is how the gateway reaches the runtime.
 type Mode string
 
@@ -108,6 +114,16 @@ type Record struct {
 	Region     string `json:"region"`
 	RuntimeARN string `json:"runtimeArn"`
 	Mode       Mode   `json:"mode"`
+
+	// Target is what the route leads to: TargetRuntime ("" reads as it) or TargetAgentCoreGateway. For a gateway,
+	// AgentCoreGateway is its ARN (its id when only the id is known) and MCPURL the MCP endpoint the route
+	// rewrites to (GetGateway's gatewayUrl); RuntimeARN is empty.
+	Target           string `json:"target,omitempty"`
+	AgentCoreGateway string `json:"agentCoreGateway,omitempty"`
+	MCPURL           string `json:"mcpUrl,omitempty"`
+	// PreviousAuthorizerType is an AgentCore Gateway's authorizer type before the wizard changed it (AWS_IAM,
+	// NONE, CUSTOM_JWT), for teardown's restore; "" = not changed by the wizard.
+	PreviousAuthorizerType string `json:"previousAuthorizerType,omitempty"`
 
 	IdentityProvider string   `json:"identityProvider"` // cognito | external | none
 	UserPoolID       string   `json:"userPoolId,omitempty"`
@@ -232,7 +248,31 @@ func (r Record) WithDefaults() Record {
 			r.Region = a.Region
 		}
 	}
+	if r.Region == "" && r.AgentCoreGateway != "" {
+		if a, err := awsops.ParseGatewayARN(r.AgentCoreGateway); err == nil {
+			r.Region = a.Region
+		}
+	}
+	if r.Target == "" {
+		r.Target = TargetRuntime
+		if r.AgentCoreGateway != "" && r.RuntimeARN == "" {
+			r.Target = TargetAgentCoreGateway
+		}
+	}
 	return r
+}
+
+// IsAgentCoreGateway reports whether the route leads to an AgentCore Gateway (MCP) rather than a runtime.
+func (r Record) IsAgentCoreGateway() bool {
+	return r.Target == TargetAgentCoreGateway || r.Target == "" && r.AgentCoreGateway != "" && r.RuntimeARN == ""
+}
+
+// TargetName is the AgentCore side in words: "runtime <ARN>" or "AgentCore Gateway <ARN or id>".
+func (r Record) TargetName() string {
+	if r.IsAgentCoreGateway() {
+		return "AgentCore Gateway " + r.AgentCoreGateway
+	}
+	return "runtime " + r.RuntimeARN
 }
 
 // Gateway is "namespace/name" of the gateway the route attaches to.
@@ -270,6 +310,8 @@ func (r Record) Data() map[string]string {
 		"tokenSource": r.TokenSource, "tokenUrl": r.TokenURL, "tokenAudience": r.TokenAudience,
 		"tokenScopes": strings.Join(r.TokenScopes, " "), "authMethod": r.AuthMethod,
 		"allowedClients": strings.Join(r.AllowedClients, ","),
+		"target": r.Target, "agentCoreGateway": r.AgentCoreGateway, "mcpUrl": r.MCPURL,
+		"previousAuthorizerType": r.PreviousAuthorizerType,
 	}
 	if r.RateLimitBurst > 0 {
 		d["rateLimitBurst"] = strconv.Itoa(int(r.RateLimitBurst))
@@ -307,6 +349,8 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 		CORSMethods: splitList(d["corsMethods"]), CORSHeaders: splitList(d["corsHeaders"]),
 		TokenSource: d["tokenSource"], TokenURL: d["tokenUrl"], TokenAudience: d["tokenAudience"],
 		TokenScopes: strings.Fields(d["tokenScopes"]), AuthMethod: d["authMethod"], AllowedClients: splitList(d["allowedClients"]),
+		Target: d["target"], AgentCoreGateway: d["agentCoreGateway"], MCPURL: d["mcpUrl"],
+		PreviousAuthorizerType: d["previousAuthorizerType"],
 	}
 	if n, err := strconv.ParseInt(d["rateLimitBurst"], 10, 32); err == nil && n > 0 {
 		r.RateLimitBurst = int32(n)
@@ -322,8 +366,13 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 			return nil, fmt.Errorf("setup record %s: %w", k8sres.Ref(cm.Namespace, cm.Name), err)
 		}
 	}
-	if r.RuntimeARN == "" || r.GatewayName == "" {
-		return nil, fmt.Errorf("setup record %s is incomplete (no runtimeArn or gatewayName). Rerun kubectl agentcore wizard", k8sres.Ref(cm.Namespace, cm.Name))
+	switch r.Target {
+	case "", TargetRuntime, TargetAgentCoreGateway:
+	default:
+		return nil, fmt.Errorf("setup record %s has target %q: this plugin knows %s and %s. Rerun kubectl agentcore wizard", k8sres.Ref(cm.Namespace, cm.Name), r.Target, TargetRuntime, TargetAgentCoreGateway)
+	}
+	if (r.RuntimeARN == "" && !r.IsAgentCoreGateway()) || (r.IsAgentCoreGateway() && r.AgentCoreGateway == "") || r.GatewayName == "" {
+		return nil, fmt.Errorf("setup record %s is incomplete (no runtimeArn or agentCoreGateway, or no gatewayName). Rerun kubectl agentcore wizard", k8sres.Ref(cm.Namespace, cm.Name))
 	}
 	return r, nil
 }

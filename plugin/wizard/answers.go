@@ -4,6 +4,7 @@
 package wizard
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +28,9 @@ type Answers struct {
 	// ② Runtime
 	Region     string `json:"region,omitempty"`
 	RuntimeARN string `json:"runtime-arn,omitempty"`
-	Mode       string `json:"mode,omitempty"` // rewrite | native | sigv4
+	// AgentCoreGateway (id or ARN) makes an AgentCore Gateway (MCP) the target instead of a runtime.
+	AgentCoreGateway string `json:"agentcore-gateway,omitempty"`
+	Mode             string `json:"mode,omitempty"` // rewrite | native | sigv4
 	// ③ Identity
 	Identity     string   `json:"identity,omitempty"` // cognito | external
 	UserPoolName string   `json:"user-pool-name,omitempty"`
@@ -98,7 +101,10 @@ func (a Answers) Merge(b Answers) Answers {
 	}
 	str(&a.Gateway, b.Gateway)
 	str(&a.Region, b.Region)
-	str(&a.RuntimeARN, b.RuntimeARN)
+	if a.RuntimeARN == "" && a.AgentCoreGateway == "" {
+		// One target: the command line's wins over the file's, whichever kind each names.
+		a.RuntimeARN, a.AgentCoreGateway = b.RuntimeARN, b.AgentCoreGateway
+	}
 	str(&a.Mode, b.Mode)
 	str(&a.Identity, b.Identity)
 	str(&a.UserPoolName, b.UserPoolName)
@@ -135,7 +141,7 @@ func (a Answers) Merge(b Answers) Answers {
 // FromRecord turns an existing setup record into answers (a rerun with no flags repeats the last setup).
 func FromRecord(r *setup.Record) Answers {
 	a := Answers{
-		Gateway: r.Gateway(), Region: r.Region, RuntimeARN: r.RuntimeARN, Mode: string(r.Mode),
+		Gateway: r.Gateway(), Region: r.Region, RuntimeARN: r.RuntimeARN, AgentCoreGateway: r.AgentCoreGateway, Mode: string(r.Mode),
 		UserPoolName: r.UserPoolName, UserPoolID: r.UserPoolID, ClientID: r.ClientID, Username: r.Username,
 		TokenUse: string(r.TokenUse), RouteNamespace: r.Namespace, PathPrefix: r.PathPrefix,
 		RateLimit: r.RateLimit, RateLimitBurst: r.RateLimitBurst,
@@ -161,9 +167,15 @@ func FromRecord(r *setup.Record) Answers {
 
 // Config is validated answers with defaults applied.
 type Config struct {
-	Answers   Answers
-	Mode      setup.Mode
-	ARN       awsops.RuntimeARN
+	Answers Answers
+	Mode    setup.Mode
+	// Target is setup.TargetRuntime (ARN) or setup.TargetAgentCoreGateway (AgentCoreGatewayID, its ARN when
+	// known, and MCPURL: derived from the id and region, replaced by GetGateway's gatewayUrl when read).
+	Target              string
+	ARN                 awsops.RuntimeARN
+	AgentCoreGatewayID  string
+	AgentCoreGatewayARN string
+	MCPURL              string
 	Region    string
 	GatewayNS string
 	GatewayN  string
@@ -181,6 +193,25 @@ type Config struct {
 
 // Gateway is namespace/name.
 func (c *Config) Gateway() string { return k8sres.Ref(c.GatewayNS, c.GatewayN) }
+
+// IsAgentCoreGateway reports whether the target is an AgentCore Gateway.
+func (c *Config) IsAgentCoreGateway() bool { return c.Target == setup.TargetAgentCoreGateway }
+
+// TargetLabel names the AgentCore side in plan lines: "runtime <id>" or "AgentCore Gateway <id>".
+func (c *Config) TargetLabel() string {
+	if c.IsAgentCoreGateway() {
+		return "AgentCore Gateway " + c.AgentCoreGatewayID
+	}
+	return "runtime " + c.ARN.RuntimeID
+}
+
+// TargetRef is the target's ARN (a gateway's id when its ARN is not known).
+func (c *Config) TargetRef() string {
+	if c.IsAgentCoreGateway() {
+		return cmp.Or(c.AgentCoreGatewayARN, c.AgentCoreGatewayID)
+	}
+	return c.ARN.String()
+}
 
 // MissingError lists every required answer that was not given.
 type MissingError struct{ Missing []string }
@@ -201,7 +232,7 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 	c := &Config{}
 	var missing []string
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
-	for _, p := range []*string{&a.Gateway, &a.Region, &a.RuntimeARN, &a.Mode, &a.Identity, &a.UserPoolName, &a.UserPoolID,
+	for _, p := range []*string{&a.Gateway, &a.Region, &a.RuntimeARN, &a.AgentCoreGateway, &a.Mode, &a.Identity, &a.UserPoolName, &a.UserPoolID,
 		&a.ClientName, &a.ClientID, &a.Username, &a.TokenUse, &a.DiscoveryURL, &a.TokenFile, &a.RouteNamespace, &a.PathPrefix,
 		&a.RateLimit, &a.RateLimitKind} {
 		trim(p)
@@ -216,9 +247,34 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 	}
 	c.Mode, a.Mode = m, string(m)
 
-	if a.RuntimeARN == "" {
-		missing = append(missing, "--runtime-arn")
-	} else {
+	switch {
+	case a.RuntimeARN != "" && a.AgentCoreGateway != "":
+		return nil, errors.New("--runtime-arn and --agentcore-gateway name two targets: give one (a runtime, or an AgentCore Gateway)")
+	case a.AgentCoreGateway != "":
+		if c.Mode != setup.ModeRewrite {
+			return nil, fmt.Errorf("invalid --mode %s with --agentcore-gateway: Agent Gateway's aws.agentCore backend calls runtimes only; an AgentCore Gateway is reached by rewrite (the default)", c.Mode)
+		}
+		if a.Region == "" {
+			a.Region = defaultRegion
+		}
+		id, arn, err := CheckAgentCoreGateway(a.AgentCoreGateway, a.Region)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --agentcore-gateway %q: %w", a.AgentCoreGateway, err)
+		}
+		c.Target, c.AgentCoreGatewayID = setup.TargetAgentCoreGateway, id
+		if arn != nil {
+			c.AgentCoreGatewayARN, a.Region = arn.String(), arn.Region
+		}
+		c.Region = a.Region
+		if c.Region == "" {
+			missing = append(missing, "--region (the gateway was named by id; or give its ARN)")
+		} else {
+			c.MCPURL = awsops.GatewayMCPURL(id, c.Region)
+		}
+	case a.RuntimeARN == "":
+		missing = append(missing, "--runtime-arn (or --agentcore-gateway)")
+	default:
+		c.Target = setup.TargetRuntime
 		if a.Region == "" {
 			a.Region = defaultRegion
 		}

@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -49,7 +50,13 @@ type Plan struct {
 	Gateway    string `json:"gateway"`
 	Endpoint   string `json:"gatewayEndpoint,omitempty"`
 	RuntimeARN string `json:"runtimeArn"`
-	Flavor     string `json:"flavor"`
+	// Target is runtime or agentcore-gateway; AgentCoreGateway the gateway's ARN (or id) and MCPURL its MCP URL.
+	Target           string `json:"target"`
+	AgentCoreGateway string `json:"agentCoreGateway,omitempty"`
+	MCPURL           string `json:"mcpUrl,omitempty"`
+	// AuthorizerTypeCurrent is an AgentCore Gateway's authorizer type now (CUSTOM_JWT, AWS_IAM, NONE).
+	AuthorizerTypeCurrent string `json:"authorizerTypeCurrent,omitempty"`
+	Flavor                string `json:"flavor"`
 	Items      []Item `json:"items"`
 	// AuthorizerCurrent and AuthorizerProposed are JSON as the AWS CLI shows it ("null" = IAM only).
 	AuthorizerCurrent  string   `json:"authorizerCurrent"`
@@ -206,8 +213,11 @@ func secretToken(o *unstructured.Unstructured) string {
 func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	cfg := s.Cfg
 	p := &Plan{Mode: string(cfg.Mode), Gateway: cfg.Gateway(), Endpoint: s.Gateway.Endpoint(), RuntimeARN: cfg.ARN.String(),
-		Flavor: s.Kinds.Flavor(), Warnings: append([]string(nil), s.Warnings...)}
+		Target: cmp.Or(cfg.Target, setup.TargetRuntime), Flavor: s.Kinds.Flavor(), Warnings: append([]string(nil), s.Warnings...)}
 	rec := s.Record
+	if cfg.IsAgentCoreGateway() {
+		p.RuntimeARN, p.AgentCoreGateway, p.MCPURL = "", cfg.TargetRef(), cfg.MCPURL
+	}
 
 	// ③ Identity
 	switch {
@@ -252,25 +262,33 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	}
 
 	// ④ Authorizer
-	current := s.Runtime.AuthorizerConfiguration
+	current := s.currentAuthorizer()
 	p.AuthorizerCurrent = authorizerJSON(current)
 	proposed, known := DesiredAuthorizer(rec, env.Cognito)
+	target, call := cfg.TargetLabel()+" authorizer", "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY"
+	typeChange := ""
+	if g := s.AgentCoreGateway; g != nil {
+		call = "GetGateway, UpdateGateway (every other field kept), wait READY"
+		p.AuthorizerTypeCurrent = string(g.AuthorizerType)
+		if g.AuthorizerType != types.AuthorizerTypeCustomJwt {
+			typeChange = fmt.Sprintf("authorizer type %s → CUSTOM_JWT (changed only when you confirm the plan: --yes)", g.AuthorizerType)
+		}
+	}
 	switch {
 	case cfg.Answers.SkipAuthorizer:
 		p.AuthorizerProposed = p.AuthorizerCurrent
-		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionSkip, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer", Detail: "--skip-authorizer"})
+		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionSkip, Target: target, Detail: "--skip-authorizer"})
 	case !known:
 		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["<id of the new app client>"]}}`
-		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer",
-			Call: "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY", Detail: "point the JWT authorizer at the new pool",
+		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: target,
+			Call: call, Detail: joinDetail("point the JWT authorizer at the new pool", typeChange),
 			Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))})
 	default:
 		p.AuthorizerProposed = authorizerJSON(proposed)
-		if awsops.AuthorizerEqual(current, proposed) {
-			p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUnchanged, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer"})
+		if typeChange == "" && awsops.AuthorizerEqual(current, proposed) {
+			p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUnchanged, Target: target})
 		} else {
-			it := Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: "runtime " + cfg.ARN.RuntimeID + " authorizer",
-				Call: "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY",
+			it := Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: target, Call: call, Detail: typeChange,
 				Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))}
 			if proposed == nil {
 				it.Detail = "sigv4 needs the runtime to accept IAM: the JWT authorizer is removed (pass --skip-authorizer to keep it)"
@@ -339,6 +357,13 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	}
 	stepOrder(p.Items)
 	return p, nil
+}
+
+func joinDetail(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "; " + b
 }
 
 func issuerOf(r setup.Record, env *Env) string {

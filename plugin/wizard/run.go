@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
@@ -164,7 +165,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 	env.emit(StepIdentity, "running", "")
 	creds := s.Creds
 	var token string
-	az := s.Runtime.AuthorizerConfiguration
+	az := s.currentAuthorizer()
 	switch {
 	case !cfg.Mode.UsesToken():
 		env.emit(StepIdentity, "skipped", "sigv4")
@@ -265,9 +266,15 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 
 	// ④ Authorizer.
 	env.emit(StepAuthorizer, "running", "")
-	if cfg.Answers.SkipAuthorizer {
-		res.add(StepAuthorizer, ActionSkip, "runtime "+cfg.ARN.RuntimeID+" authorizer", "--skip-authorizer")
-	} else {
+	target := cfg.TargetLabel() + " authorizer"
+	switch {
+	case cfg.Answers.SkipAuthorizer:
+		res.add(StepAuthorizer, ActionSkip, target, "--skip-authorizer")
+	case cfg.IsAgentCoreGateway():
+		if err := setGatewayAuthorizer(ctx, env, cfg, &rec, res); err != nil {
+			return fail(StepAuthorizer, err)
+		}
+	default:
 		want, ok := DesiredAuthorizer(rec, env.Cognito)
 		if !ok {
 			return fail(StepAuthorizer, errors.New("the user pool or app client id is unknown"))
@@ -277,7 +284,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			return fail(StepAuthorizer, err)
 		}
 		if awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
-			res.add(StepAuthorizer, ActionUnchanged, "runtime "+cfg.ARN.RuntimeID+" authorizer", "")
+			res.add(StepAuthorizer, ActionUnchanged, target, "")
 		} else {
 			if rec.PreviousAuthorizer == "" {
 				// Remember what was there before the first change, for teardown's restore.
@@ -293,7 +300,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			if err != nil {
 				return fail(StepAuthorizer, err)
 			}
-			res.add(StepAuthorizer, ActionUpdate, "runtime "+cfg.ARN.RuntimeID+" authorizer", "READY after "+time.Since(start).Round(time.Millisecond).String())
+			res.add(StepAuthorizer, ActionUpdate, target, "READY after "+time.Since(start).Round(time.Millisecond).String())
 		}
 	}
 	if err := env.checkpoint(CheckpointAuthorizer); err != nil {
@@ -374,6 +381,50 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 	res.TestCall = testCall(s, &rec)
 	env.emit(StepVerify, "done", "")
 	return res, nil
+}
+
+// setGatewayAuthorizer points an AgentCore Gateway's inbound authorization at the record's identity provider:
+// GetGateway → copy every field → CUSTOM_JWT with the authorizer → UpdateGateway → wait READY (awsops). The
+// authorizer before the first change (type and configuration) goes into the record first, for teardown's
+// restore. A gateway whose type is AWS_IAM or NONE is changed only with Env.ConfirmGatewayTypeChange.
+func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup.Record, res *Result) error {
+	want, ok := DesiredAuthorizer(*rec, env.Cognito)
+	if !ok {
+		return errors.New("the user pool or app client id is unknown")
+	}
+	target := cfg.TargetLabel() + " authorizer"
+	cur, err := env.AgentCore.GetGateway(ctx, cfg.AgentCoreGatewayID)
+	if err != nil {
+		return err
+	}
+	if cur.AuthorizerType == types.AuthorizerTypeCustomJwt && awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
+		res.add(StepAuthorizer, ActionUnchanged, target, "")
+		return nil
+	}
+	if (cur.AuthorizerType == types.AuthorizerTypeAwsIam || cur.AuthorizerType == types.AuthorizerTypeNone) && !env.ConfirmGatewayTypeChange {
+		return &awsops.GatewayTypeChangeError{GatewayID: cfg.AgentCoreGatewayID, Name: aws.ToString(cur.Name), From: string(cur.AuthorizerType)}
+	}
+	if rec.PreviousAuthorizer == "" {
+		rec.PreviousAuthorizer, rec.PreviousAuthorizerType = authorizerJSON(cur.AuthorizerConfiguration), string(cur.AuthorizerType)
+		if err := saveRecord(ctx, env, rec, res, true); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	_, err = env.AgentCore.SetGatewayAuthorizer(ctx, cfg.AgentCoreGatewayID, want, awsops.SetGatewayOptions{
+		ConfirmTypeChange: env.ConfirmGatewayTypeChange,
+		Progress: func(status string, waited time.Duration) {
+			env.emit(StepAuthorizer, "running", fmt.Sprintf("waiting for AgentCore Gateway READY (%s, %s)", status, waited.Round(time.Second)))
+		}})
+	if err != nil {
+		return err
+	}
+	detail := "READY after " + time.Since(start).Round(time.Millisecond).String()
+	if cur.AuthorizerType != types.AuthorizerTypeCustomJwt {
+		detail = "authorizer type " + string(cur.AuthorizerType) + " → CUSTOM_JWT, " + detail
+	}
+	res.add(StepAuthorizer, ActionUpdate, target, detail)
+	return nil
 }
 
 // recordPoolIntent writes "creating user pool NAME" into the record before EnsureIdentity may call
@@ -507,6 +558,9 @@ func testCall(s *Session, r *setup.Record) string {
 	ep := s.Gateway.Endpoint()
 	if ep == "" {
 		ep = "<gateway address>"
+	}
+	if r.IsAgentCoreGateway() {
+		return fmt.Sprintf("kubectl agentcore invoke -n %s --mcp   # initialize + tools/list through http://%s%s; doctor -n %s --probe checks every link", r.Namespace, ep, r.PathPrefix, r.Namespace)
 	}
 	return fmt.Sprintf("kubectl agentcore doctor -n %s --probe   # or: curl -X POST http://%s%s -H 'Content-Type: application/json' -d '{\"prompt\":\"hello\"}'", r.Namespace, ep, r.PathPrefix)
 }

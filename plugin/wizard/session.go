@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
@@ -68,6 +69,9 @@ type Env struct {
 	VerifyTimeout time.Duration
 	// TestCallTimeout bounds the test call through the gateway (default TestCallTimeout).
 	TestCallTimeout time.Duration
+	// ConfirmGatewayTypeChange allows Run to switch an AgentCore Gateway whose authorizer type is AWS_IAM or NONE
+	// to CUSTOM_JWT: set it when the user confirmed a plan that names the change (--yes, or yes in the TUI).
+	ConfirmGatewayTypeChange bool
 	// Verify runs the doctor checks that apply (optional; nil = statuses only).
 	Verify func(ctx context.Context, rec *setup.Record) ([]VerifyCheck, error)
 }
@@ -98,7 +102,9 @@ type Session struct {
 	Kinds    k8sres.Kinds
 	Gateway  k8sres.GatewayInfo
 	Runtime  *bedrockagentcorecontrol.GetAgentRuntimeOutput
-	Existing *setup.Record
+	// AgentCoreGateway is the target gateway (GetGateway) when the target is an AgentCore Gateway.
+	AgentCoreGateway *bedrockagentcorecontrol.GetGatewayOutput
+	Existing         *setup.Record
 	Creds    setup.Credentials
 	// NamespaceExists says whether the route namespace is there already.
 	NamespaceExists bool
@@ -196,15 +202,21 @@ func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 	if env.AgentCore == nil {
 		return nil, awsNeeded(env, "the AgentCore control plane")
 	}
-	rt, err := env.AgentCore.GetRuntime(ctx, cfg.ARN.String())
-	if err != nil {
-		var nf *types.ResourceNotFoundException
-		if errors.As(err, &nf) {
-			return nil, fmt.Errorf("runtime %s not found in %s (account %s). Check the ARN, or list runtimes with aws bedrock-agentcore-control list-agent-runtimes --region %s", cfg.ARN.RuntimeID, cfg.Region, cfg.ARN.Account, cfg.Region)
+	if cfg.IsAgentCoreGateway() {
+		if err := s.readAgentCoreGateway(ctx, env); err != nil {
+			return nil, err
 		}
-		return nil, err
+	} else {
+		rt, err := env.AgentCore.GetRuntime(ctx, cfg.ARN.String())
+		if err != nil {
+			var nf *types.ResourceNotFoundException
+			if errors.As(err, &nf) {
+				return nil, fmt.Errorf("runtime %s not found in %s (account %s). Check the ARN, or list runtimes with aws bedrock-agentcore-control list-agent-runtimes --region %s", cfg.ARN.RuntimeID, cfg.Region, cfg.ARN.Account, cfg.Region)
+			}
+			return nil, err
+		}
+		s.Runtime = rt
 	}
-	s.Runtime = rt
 	if cfg.Answers.Identity == IdentityExternal && cfg.ExternalToken == "" && cfg.Answers.TokenFile != "" {
 		b, err := readTokenFile(cfg.Answers.TokenFile)
 		if err != nil {
@@ -214,6 +226,54 @@ func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 	}
 	s.Record = s.desiredRecord()
 	return s, nil
+}
+
+// readAgentCoreGateway reads the target gateway (GetGateway): its MCP URL and ARN replace what the answers
+// derived, and a gateway whose authorizer type is AWS_IAM or NONE is named in a warning (the plan changes it only
+// when confirmed).
+func (s *Session) readAgentCoreGateway(ctx context.Context, env *Env) error {
+	cfg := s.Cfg
+	g, err := env.AgentCore.GetGateway(ctx, cfg.AgentCoreGatewayID)
+	if err != nil {
+		var nf *types.ResourceNotFoundException
+		if errors.As(err, &nf) {
+			return explain.Newf(err, "AgentCore Gateway %s not found in %s. Check the id, or list gateways with aws bedrock-agentcore-control list-gateways --region %s", cfg.AgentCoreGatewayID, cfg.Region, cfg.Region)
+		}
+		return err
+	}
+	s.AgentCoreGateway = g
+	if u := aws.ToString(g.GatewayUrl); u != "" {
+		if err := CheckMCPURL(u); err != nil {
+			return fmt.Errorf("AgentCore Gateway %s publishes gatewayUrl %q: %w", cfg.AgentCoreGatewayID, u, err)
+		}
+		cfg.MCPURL = u
+	}
+	if a := aws.ToString(g.GatewayArn); a != "" {
+		cfg.AgentCoreGatewayARN = a
+	}
+	if pt := string(g.ProtocolType); pt != "" && pt != "MCP" {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("AgentCore Gateway %s speaks %s, not MCP: the probe and invoke --mcp expect MCP", aws.ToString(g.Name), pt))
+	}
+	switch g.AuthorizerType {
+	case types.AuthorizerTypeAwsIam, types.AuthorizerTypeNone:
+		s.Warnings = append(s.Warnings, fmt.Sprintf("AgentCore Gateway %s (%s) has authorizer type %s: the plan switches it to CUSTOM_JWT, and callers that rely on %s lose access. It changes only when you confirm the plan (--yes)",
+			aws.ToString(g.Name), cfg.AgentCoreGatewayID, g.AuthorizerType, map[types.AuthorizerType]string{types.AuthorizerTypeAwsIam: "SigV4", types.AuthorizerTypeNone: "no authorization"}[g.AuthorizerType]))
+	}
+	return nil
+}
+
+// currentAuthorizer is the target's authorizer now (nil = none / IAM only).
+func (s *Session) currentAuthorizer() types.AuthorizerConfiguration {
+	switch {
+	case s.AgentCoreGateway != nil:
+		if s.AgentCoreGateway.AuthorizerType != types.AuthorizerTypeCustomJwt {
+			return nil
+		}
+		return s.AgentCoreGateway.AuthorizerConfiguration
+	case s.Runtime != nil:
+		return s.Runtime.AuthorizerConfiguration
+	}
+	return nil
 }
 
 func awsNeeded(env *Env, what string) error {
@@ -251,8 +311,11 @@ func (s *Session) desiredRecord() setup.Record {
 	cfg := s.Cfg
 	a := cfg.Answers
 	r := setup.Record{
-		Namespace: cfg.Namespace, Region: cfg.Region, RuntimeARN: cfg.ARN.String(), Mode: cfg.Mode,
+		Namespace: cfg.Namespace, Region: cfg.Region, RuntimeARN: cfg.ARN.String(), Mode: cfg.Mode, Target: cfg.Target,
 		GatewayNamespace: cfg.GatewayNS, GatewayName: cfg.GatewayN, PathPrefix: a.PathPrefix, TokenUse: cfg.TokenUse,
+	}
+	if cfg.IsAgentCoreGateway() {
+		r.RuntimeARN, r.AgentCoreGateway, r.MCPURL = "", cfg.TargetRef(), cfg.MCPURL
 	}
 	if cfg.Mode.UsesToken() {
 		r.IdentityProvider = a.Identity
@@ -303,7 +366,9 @@ func (s *Session) desiredRecord() setup.Record {
 	r = r.WithDefaults()
 	if e := s.Existing; e != nil {
 		// Keep what only earlier runs know.
-		r.PreviousAuthorizer = e.PreviousAuthorizer
+		if e.TargetName() == r.TargetName() || e.IsAgentCoreGateway() && r.IsAgentCoreGateway() && sameGateway(e.AgentCoreGateway, r.AgentCoreGateway) {
+			r.PreviousAuthorizer, r.PreviousAuthorizerType = e.PreviousAuthorizer, e.PreviousAuthorizerType
+		}
 		if r.IdentityProvider == setup.IdPCognito && e.CreatingUserPool == r.UserPoolName {
 			r.CreatingUserPool = e.CreatingUserPool
 		}
@@ -352,11 +417,28 @@ func (s *Session) manifestSpec(r setup.Record, token string) k8sres.ManifestSpec
 	return ManifestSpec(s.Cfg, r, bgvk, pgvk, s.globalRateLimit(), token)
 }
 
-// ManifestSpec builds the manifest spec of a record (also used offline).
+// sameGateway compares two gateway references (id or ARN) by id.
+func sameGateway(a, b string) bool {
+	ia, erra := awsops.GatewayIDFrom(a)
+	ib, errb := awsops.GatewayIDFrom(b)
+	return erra == nil && errb == nil && ia == ib
+}
+
+// ManifestSpec builds the manifest spec of a record (also used offline). An AgentCore Gateway target is reached
+// by rewrite to its MCP URL: host, port and path from the URL, backend TLS unless it is http://.
 func ManifestSpec(cfg *Config, r setup.Record, bgvk, pgvk k8sresGVK, global bool, token string) k8sres.ManifestSpec {
+	host, path := cfg.ARN.DataPlaneHost(), cfg.ARN.InvocationPath()
+	var port int64
+	plain := false
+	if r.IsAgentCoreGateway() {
+		host, path, port, plain = "", "", 0, false
+		if u, err := ParseMCPURL(r.MCPURL); err == nil {
+			host, path, port, plain = u.Hostname(), u.EscapedPath(), portOf(u), u.Scheme == "http"
+		}
+	}
 	return k8sres.ManifestSpec{
 		Mode: string(r.Mode), Namespace: r.Namespace, RuntimeARN: r.RuntimeARN,
-		DataPlaneHost: cfg.ARN.DataPlaneHost(), InvocationPath: cfg.ARN.InvocationPath(),
+		DataPlaneHost: host, InvocationPath: path, DataPlanePort: port, PlainHTTP: plain,
 		GatewayNamespace: r.GatewayNamespace, GatewayName: r.GatewayName, PathPrefix: r.PathPrefix,
 		SecretName: r.SecretName, BackendName: r.BackendName, PolicyName: r.PolicyName,
 		TrafficPolicyName: r.TrafficPolicyName, RouteName: r.RouteName, RateLimitConfigName: r.RateLimitConfigName,

@@ -66,6 +66,50 @@ func CheckRuntimeARN(s, region string) (awsops.RuntimeARN, error) {
 	return arn, nil
 }
 
+// CheckAgentCoreGateway validates an AgentCore Gateway id or ARN; an ARN must be in region ("" = any region) and
+// is returned parsed (nil for an id).
+func CheckAgentCoreGateway(s, region string) (string, *awsops.GatewayARN, error) {
+	s = strings.TrimSpace(s)
+	id, err := awsops.GatewayIDFrom(s)
+	if err != nil {
+		return "", nil, err
+	}
+	if !strings.HasPrefix(s, "arn:") {
+		return id, nil, nil
+	}
+	arn, _ := awsops.ParseGatewayARN(s)
+	if region != "" && arn.Region != region {
+		return "", nil, fmt.Errorf("the gateway ARN is in region %s but --region is %s. Pass --region %s, or the ARN of a gateway in %s", arn.Region, region, arn.Region, region)
+	}
+	return id, &arn, nil
+}
+
+// CheckMCPURL validates an AgentCore Gateway's MCP URL (http or https, a host, a path).
+func CheckMCPURL(s string) error {
+	_, err := ParseMCPURL(s)
+	return err
+}
+
+// ParseMCPURL parses an MCP URL (see CheckMCPURL).
+func ParseMCPURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.Path == "" || u.Path == "/" || u.RawQuery != "" {
+		return nil, errors.New("want https://<gateway id>.gateway.bedrock-agentcore.<region>.amazonaws.com/mcp (scheme, host and path, no query)")
+	}
+	return u, nil
+}
+
+// portOf is the URL's port, or the scheme's.
+func portOf(u *url.URL) int64 {
+	if p, err := strconv.ParseInt(u.Port(), 10, 64); err == nil {
+		return p
+	}
+	if u.Scheme == "http" {
+		return 80
+	}
+	return 443
+}
+
 // CheckDiscoveryURL validates an OIDC discovery URL: scheme, host and the well-known path.
 func CheckDiscoveryURL(s string) error {
 	u, err := url.Parse(strings.TrimSpace(s))
