@@ -313,6 +313,9 @@ func (r Record) Data() map[string]string {
 		"target": r.Target, "agentCoreGateway": r.AgentCoreGateway, "mcpUrl": r.MCPURL,
 		"previousAuthorizerType": r.PreviousAuthorizerType,
 	}
+	if d["target"] == TargetRuntime {
+		delete(d, "target") // the default: records written before targets existed stay as they were
+	}
 	if r.RateLimitBurst > 0 {
 		d["rateLimitBurst"] = strconv.Itoa(int(r.RateLimitBurst))
 	}

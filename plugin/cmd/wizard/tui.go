@@ -20,6 +20,12 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 	if recs, err := setup.Find(ctx, env.Kube); err == nil && len(recs) == 1 {
 		a = a.Merge(wz.FromRecord(recs[0]))
 	}
+	defaultRegion := a.Region
+	if defaultRegion == "" {
+		if cfg, err := f.AWSConfig(ctx); err == nil {
+			defaultRegion = cfg.Region
+		}
+	}
 	var (
 		mu      sync.Mutex
 		sess    *wz.Session
@@ -30,7 +36,7 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 			return wz.DiscoverGateways(ctx, env)
 		},
 		Plan: func(ctx context.Context, a wz.Answers) (*wz.Plan, error) {
-			cfg, err := wz.Normalize(a, "")
+			cfg, err := wz.Normalize(a, defaultRegion)
 			if err != nil {
 				return nil, err
 			}
@@ -55,6 +61,9 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 				return nil, errors.New("no plan to apply")
 			}
 			env.Progress = progress
+			// Apply follows the plan page's confirmation, which names any change of an AgentCore Gateway's
+			// authorizer type.
+			env.ConfirmGatewayTypeChange = true
 			res, err := wz.Run(ctx, env, s)
 			if err == nil && res != nil {
 				mu.Lock()

@@ -87,6 +87,7 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 	a := &o.Answers
 	fl.StringVar(&a.Gateway, "gateway", "", "① Gateway NAMESPACE/NAME (default agentgateway-system/agentgateway-proxy)")
 	fl.StringVar(&a.RuntimeARN, "runtime-arn", "", "② AgentCore runtime ARN")
+	fl.StringVar(&a.AgentCoreGateway, "agentcore-gateway", "", "② or an AgentCore Gateway (MCP), by id or ARN, instead of a runtime")
 	fl.StringVar(&a.Mode, "mode", "", "gateway mode: rewrite (default), native or sigv4")
 	fl.StringVar(&a.Identity, "identity", "", "③ identity provider: cognito (default) or external (Auth0, Okta, …)")
 	fl.StringVar(&a.UserPoolName, "user-pool-name", "", "Cognito user pool to find by name or create (default agentcore)")
@@ -174,7 +175,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return runTUI(ctx, f, o, env, a)
 	}
 
-	cfg, err := wz.Normalize(a, "")
+	cfg, err := wz.Normalize(a, o.awsRegion(ctx, a))
 	if err != nil {
 		return usage(err)
 	}
@@ -210,6 +211,8 @@ func (o *Options) Run(ctx context.Context) error {
 			return nil
 		}
 	}
+	// The plan named any change of an AgentCore Gateway's authorizer type, and it was confirmed.
+	env.ConfirmGatewayTypeChange = true
 	if o.Output == cmdutil.OutputText {
 		env.Progress = func(ev wz.Event) {
 			if ev.Status == "failed" || ev.Status == "done" && ev.Detail != "" {
@@ -237,6 +240,19 @@ func (o *Options) Run(ctx context.Context) error {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFindings}
 	}
 	return nil
+}
+
+// awsRegion is the AWS configuration's region when the answers name an AgentCore Gateway by id (its ARN carries
+// the region); "" otherwise.
+func (o *Options) awsRegion(ctx context.Context, a wz.Answers) string {
+	if a.AgentCoreGateway == "" || a.Region != "" || strings.HasPrefix(strings.TrimSpace(a.AgentCoreGateway), "arn:") {
+		return ""
+	}
+	cfg, err := o.f.AWSConfig(ctx)
+	if err != nil {
+		return ""
+	}
+	return cfg.Region
 }
 
 // render prints every manifest for kubectl apply -f -. With a reachable cluster (and no --offline/--flavor) it
