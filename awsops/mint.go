@@ -54,7 +54,8 @@ type MintRequest struct {
 	RefreshToken    string
 	CognitoUsername string
 	// UseGetTokensFromRefreshToken uses the newer API (needed when refresh-token rotation is on; takes the secret
-	// directly) instead of InitiateAuth REFRESH_TOKEN_AUTH.
+	// directly) instead of InitiateAuth REFRESH_TOKEN_AUTH. An endpoint that does not know the operation
+	// (UnknownOperationException) gets REFRESH_TOKEN_AUTH instead.
 	UseGetTokensFromRefreshToken bool
 }
 
@@ -99,7 +100,11 @@ func (c *Cognito) MintWithRefresh(ctx context.Context, r MintRequest) (Tokens, e
 			in.ClientSecret = aws.String(r.ClientSecret)
 		}
 		out, err := c.API.GetTokensFromRefreshToken(ctx, in)
-		if err != nil {
+		switch {
+		case err != nil && isCode(err, "UnknownOperationException") && r.CognitoUsername != "":
+			r.UseGetTokensFromRefreshToken = false
+			return c.MintWithRefresh(ctx, r)
+		case err != nil:
 			return Tokens{}, fmt.Errorf("refreshing the token (client %s): %w", r.ClientID, ExplainCognito(err, r.secrets()...))
 		}
 		res = out.AuthenticationResult
@@ -213,6 +218,8 @@ func ExplainCognito(err error, secrets ...string) error {
 			return say("this auth flow is not enabled for the app client (InvalidParameterException: " + msg + "). Enable ALLOW_ADMIN_USER_PASSWORD_AUTH and ALLOW_REFRESH_TOKEN_AUTH on the client (rerun the wizard)")
 		}
 		return say("Cognito rejected a parameter (InvalidParameterException: " + msg + ")")
+	case "RefreshTokenReuseException":
+		return say("the refresh token was already rotated out (RefreshTokenReuseException: " + msg + "): the app client rotates refresh tokens and a newer one replaced it. Mint with the password again, or store the newest refresh token")
 	case "UserNotFoundException":
 		return say("the user does not exist in this pool (UserNotFoundException). Check the username and pool id, or rerun the wizard to create it")
 	case "PasswordResetRequiredException":

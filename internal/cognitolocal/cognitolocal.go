@@ -9,6 +9,9 @@
 //
 //	token iss == discovery issuer == http://127.0.0.1:<front port>/<poolId>
 //
+// The front also serves, through internal/cognitoextra (a local fake, said so in its package doc), the user-pool
+// calls cognito-local does not: resource servers, domains, GetTokensFromRefreshToken with refresh-token rotation.
+//
 // RawDiscoveryURL still reaches cognito-local's own (wrong) document for tests that want the mismatch.
 package cognitolocal
 
@@ -31,6 +34,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitoextra"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -201,7 +205,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		})
 	})
-	mux.Handle("/", proxy)
+	// The Cognito calls cognito-local lacks (resource servers, domains, refresh-token rotation) are served by a
+	// local fake in front of it; everything else reaches cognito-local.
+	mux.Handle("/", cognitoextra.New(proxy))
 	s.front = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.front.Serve(ln) }()
 	return s, nil

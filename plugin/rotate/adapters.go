@@ -22,8 +22,10 @@ type CognitoMinter struct {
 }
 
 func (m CognitoMinter) MintWithRefresh(ctx context.Context, c Credentials, username string) (Tokens, error) {
+	// GetTokensFromRefreshToken works whether or not the app client rotates refresh tokens (InitiateAuth
+	// REFRESH_TOKEN_AUTH is refused when it does; docs/facts.md#cognito).
 	t, err := m.Cognito.MintWithRefresh(ctx, awsops.MintRequest{PoolID: c.UserPoolID, ClientID: c.ClientID,
-		ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken, CognitoUsername: username})
+		ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken, CognitoUsername: username, UseGetTokensFromRefreshToken: true})
 	return Tokens{IDToken: t.IDToken, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresIn: t.ExpiresIn}, unreachable("refreshing the token", err)
 }
 

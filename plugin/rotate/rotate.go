@@ -263,6 +263,20 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 		return fail(StageMint, err)
 	}
 	res.Method, res.Note = method, note
+	// A refresh token rotated by a refresh is stored before anything else: Cognito invalidates the one just used
+	// within RetryGracePeriodSeconds (0–60 s), so losing the new one would lock the rotator out. This happens even
+	// in a dry run and when the new ID/access token is then refused: the refresh already consumed the old one.
+	// (A password sign-in's refresh token replaces nothing that dies: it is stored after the token, below.)
+	if method == MethodRefresh && toks.RefreshToken != "" && toks.RefreshToken != e.Creds.RefreshToken {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := e.Store.SaveRefreshToken(sctx, toks.RefreshToken)
+		cancel()
+		if err != nil {
+			return fail(StageWrite, explain.Newf(err, "Cognito rotated the refresh token, but storing the new one failed: %s. The new token was not written; the old refresh token stops working within a minute, so the next rotation falls back to the password (or rerun the wizard)", trimDot(err.Error())))
+		}
+		e.Creds.RefreshToken = toks.RefreshToken
+		res.RefreshTokenRotated = true
+	}
 	tok := toks.IDToken
 	if e.tokenUse() == TokenUseAccess {
 		tok = toks.AccessToken
@@ -297,9 +311,9 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 	}
 	if o.DryRun {
 		res.Action = ActionDryRun
-		res.RefreshTokenRotated = toks.RefreshToken != "" && toks.RefreshToken != e.Creds.RefreshToken
 		return res, nil
 	}
+	storeAfter := toks.RefreshToken != "" && toks.RefreshToken != e.Creds.RefreshToken
 
 	// The write must not be torn by a shutdown signal: give it its own bounded context.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -318,7 +332,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 		res.Token = ""
 		res.Note = "another writer stored a token that expires later; it was kept"
 	}
-	if toks.RefreshToken != "" && toks.RefreshToken != e.Creds.RefreshToken {
+	if storeAfter {
 		if err := e.Store.SaveRefreshToken(wctx, toks.RefreshToken); err != nil {
 			return res, &Error{Stage: StageWrite, Err: explain.Newf(err, "the token was written, but storing Cognito's new refresh token failed: %s", trimDot(err.Error()))}
 		}

@@ -390,3 +390,81 @@ func TestWatchStopsCleanlyAndHonoursTrigger(t *testing.T) {
 		t.Fatal("Watch did not stop")
 	}
 }
+
+// orderStore logs the order of Store calls and can fail a write.
+type orderStore struct {
+	memStore
+	log      []string
+	writeErr error
+	rtErr    error
+}
+
+func (s *orderStore) Write(ctx context.Context, prev, value string, exp time.Time, a map[string]string) (rotate.WriteOutcome, error) {
+	s.log = append(s.log, "token")
+	if s.writeErr != nil {
+		return rotate.WriteOutcome{}, s.writeErr
+	}
+	return s.memStore.Write(ctx, prev, value, exp, a)
+}
+
+func (s *orderStore) SaveRefreshToken(ctx context.Context, rt string) error {
+	s.log = append(s.log, "refresh-token")
+	if s.rtErr != nil {
+		return s.rtErr
+	}
+	return s.memStore.SaveRefreshToken(ctx, rt)
+}
+
+// A rotated refresh token is stored before the new token is written (Cognito kills the old one within a minute),
+// also when the token write then fails, when the new token is refused, and in a dry run; when storing it fails,
+// nothing else is written.
+func TestRotatedRefreshTokenIsStoredFirst(t *testing.T) {
+	is := newIssuer(t)
+	clock := &fakeClock{now: time.Now()}
+
+	st := &orderStore{}
+	e, m := newEngine(t, is, clock, st, client)
+	m.rotateRT = "rt-2"
+	if _, err := e.Once(context.Background(), rotate.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(st.log, ",") != "refresh-token,token" {
+		t.Fatalf("store calls %v, want the refresh token first", st.log)
+	}
+
+	st = &orderStore{writeErr: errors.New("the apiserver is gone")}
+	e, m = newEngine(t, is, clock, st, client)
+	m.rotateRT = "rt-3"
+	if _, err := e.Once(context.Background(), rotate.Options{}); err == nil {
+		t.Fatal("a failed token write must fail the rotation")
+	}
+	if st.rt != "rt-3" || e.Creds.RefreshToken != "rt-3" {
+		t.Fatalf("the rotated refresh token was lost when the token write failed (stored %q)", st.rt)
+	}
+
+	st = &orderStore{}
+	e, m = newEngine(t, is, clock, st, "another-client") // the authorizer refuses the new token
+	m.rotateRT = "rt-4"
+	if _, err := e.Once(context.Background(), rotate.Options{}); err == nil || st.writes != 0 {
+		t.Fatalf("a refused token must not be written (err %v, writes %d)", err, st.writes)
+	}
+	if st.rt != "rt-4" {
+		t.Fatal("the rotated refresh token was lost when the new token was refused")
+	}
+
+	st = &orderStore{}
+	e, m = newEngine(t, is, clock, st, client)
+	m.rotateRT = "rt-5"
+	if res, err := e.Once(context.Background(), rotate.Options{DryRun: true}); err != nil || st.rt != "rt-5" || st.writes != 0 || !res.RefreshTokenRotated {
+		t.Fatalf("dry run: err %v, stored %q, writes %d", err, st.rt, st.writes)
+	}
+
+	st = &orderStore{rtErr: errors.New("forbidden")}
+	e, m = newEngine(t, is, clock, st, client)
+	m.rotateRT = "rt-6"
+	_, err := e.Once(context.Background(), rotate.Options{})
+	var re *rotate.Error
+	if !errors.As(err, &re) || re.Stage != rotate.StageWrite || st.writes != 0 || !strings.Contains(err.Error(), "storing the new one failed") {
+		t.Fatalf("a failed refresh-token save: err %v, writes %d", err, st.writes)
+	}
+}

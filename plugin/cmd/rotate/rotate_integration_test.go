@@ -178,6 +178,67 @@ func TestRotate(t *testing.T) {
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, cog) })
 	t.Run("WatchLogsJSON", func(t *testing.T) { testWatchJSON(t, cog) })
 	t.Run("MinValidityForShortLivedPools", func(t *testing.T) { testMinValidity(t, cog) })
+	t.Run("RefreshTokenRotationWriteBack", func(t *testing.T) { testRefreshTokenRotation(t, cog) })
+}
+
+// testRefreshTokenRotation: an app client with refresh-token rotation (grace period 0). cognito-local does not
+// rotate refresh tokens: its front (internal/cognitoextra, a local fake named as such) serves
+// GetTokensFromRefreshToken and rotates, killing the submitted refresh token at once. Each rotation must store the
+// new refresh token in the credentials Secret, so the next one (with no password to fall back on) still works,
+// and the one before is dead.
+func testRefreshTokenRotation(t *testing.T, cog *cognitolocal.Server) {
+	e := newEnv(t, cog, t.Name())
+	ctx := context.Background()
+	c := awsops.NewCognito(cog.AWSConfig())
+	_, desc, err := c.DescribeAppClient(ctx, e.id.Pool.ID, e.id.Client.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := awsops.UpdateClientInputFromDescribe(desc)
+	in.RefreshTokenRotation = &ciptypes.RefreshTokenRotationType{Feature: ciptypes.FeatureTypeEnabled, RetryGracePeriodSeconds: aws.Int32(0)}
+	if _, err := c.API.UpdateUserPoolClient(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	// The first rotation signs in with the password and stores Cognito's refresh token.
+	if r := e.run(ctx, e.kubeconfig, nil, e.flags()...); r.code != 0 {
+		t.Fatalf("first rotation: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	creds := e.secret("gw-creds")
+	delete(creds.Data, "password") // from now on only the refresh token can mint
+	if _, err := e.kube.CoreV1().Secrets(e.ns).Update(ctx, creds, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	prev := string(creds.Data["refreshToken"])
+	if prev == "" {
+		t.Fatal("no refresh token stored by the password sign-in")
+	}
+	seen := map[string]bool{prev: true}
+	for i := 1; i <= 3; i++ {
+		r := e.run(ctx, e.kubeconfig, nil, e.flags("--force", "-o", "json")...)
+		if r.code != 0 {
+			t.Fatalf("rotation %d: code %d\n%s%s", i, r.code, r.out, r.err)
+		}
+		var res rotate.Result
+		if err := json.Unmarshal([]byte(r.out), &res); err != nil || res.Method != rotate.MethodRefresh || !res.RefreshTokenRotated {
+			t.Fatalf("rotation %d: want a refresh with a rotated refresh token, got %v %+v", i, err, res)
+		}
+		next := string(e.secret("gw-creds").Data["refreshToken"])
+		if next == "" || seen[next] {
+			t.Fatalf("rotation %d: the credentials Secret does not hold a new refresh token", i)
+		}
+		if strings.Contains(r.out+r.err, next) || strings.Contains(r.out+r.err, prev) {
+			t.Fatalf("rotation %d printed a refresh token", i)
+		}
+		if err := e.checkValid(string(e.secret("agentcore-jwt").Data["Authorization"]), 50*time.Minute); err != nil {
+			t.Fatalf("rotation %d wrote an invalid token: %v", i, err)
+		}
+		// The submitted refresh token is dead now (grace period 0): without the write-back rotate would be locked out.
+		_, err := c.MintWithRefresh(ctx, awsops.MintRequest{ClientID: e.id.Client.ID, ClientSecret: e.id.Client.Secret, RefreshToken: prev, UseGetTokensFromRefreshToken: true})
+		if err == nil || !strings.Contains(err.Error(), "RefreshTokenReuse") {
+			t.Fatalf("rotation %d: the old refresh token still works or fails otherwise: %v", i, err)
+		}
+		seen[next], prev = true, next
+	}
 }
 
 // testMinValidity: an app client issuing 2-minute tokens (a test pool) is refused by default — the token is
