@@ -1,6 +1,6 @@
 // Package e2e runs kubectl-agentcore end to end through the sandbox (internal/sandbox): a real apiserver with kwok,
-// cognito-local, the local AgentCore and the DEMO gateway stand-in, with the plugin as a built binary run as a
-// user would run it. The sandbox binary (cmd/agentcore-sandbox) is built too and tested as a user runs it.
+// the real Agent Gateway controller (every status of the open-source kinds), cognito-local, the local AgentCore
+// and the DEMO gateway stand-in (the data path), with the plugin as a built binary run as a user would run it. The sandbox binary (cmd/agentcore-sandbox) is built too and tested as a user runs it.
 package e2e
 
 import (

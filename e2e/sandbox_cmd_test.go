@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +14,10 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -85,13 +92,39 @@ func TestSandboxUpReuseDown(t *testing.T) {
 	if g := st.AgentCoreGateways[sandbox.ToolsGateway]; g.ARN == "" || !strings.HasPrefix(g.MCPURL, st.Env["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"]+"/") {
 		t.Errorf("the AgentCore Gateway %s is not in the state: %+v", sandbox.ToolsGateway, st.AgentCoreGateways)
 	}
-	if st.PID <= 0 || st.PIDs["cognito-local"] <= 0 || !proc.Alive(st.PID) {
+	if st.PID <= 0 || st.PIDs["cognito-local"] <= 0 || st.PIDs["agentgateway-controller"] <= 0 || st.PIDs["kube-apiserver"] <= 0 || !proc.Alive(st.PID) {
 		t.Fatalf("PIDs not recorded: %+v", st.PIDs)
+	}
+	// The real controller accepted GatewayClass agentgateway: `kubectl get gatewayclass agentgateway` shows it.
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		t.Logf("kubectl not on PATH: the GatewayClass is checked with client-go only")
+	} else {
+		out, err := exec.Command("kubectl", "--kubeconfig", st.Kubeconfig, "get", "gatewayclass", "agentgateway").CombinedOutput()
+		if err != nil || !regexp.MustCompile(`(?m)^agentgateway\s+agentgateway\.dev/agentgateway\s+True\s`).Match(out) {
+			t.Errorf("kubectl get gatewayclass agentgateway: %v\n%s", err, out)
+		}
+	}
+	gc, err := dynamicFor(t, st.Kubeconfig).Resource(schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gatewayclasses"}).
+		Get(context.Background(), "agentgateway", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	statusBy := ""
+	for _, f := range gc.GetManagedFields() {
+		if f.Subresource == "status" {
+			statusBy = f.Manager
+		}
+	}
+	if c, ok := k8sres.FindCondition(k8sres.ObjectConditions(gc), "Accepted"); !ok || !c.True() || statusBy != "agentgateway-controller" {
+		t.Errorf("GatewayClass agentgateway: Accepted %+v, status written by %q; want the real controller's", c, statusBy)
 	}
 	if _, err := os.Stat(st.Kubeconfig); err != nil || !strings.HasPrefix(st.Kubeconfig, dirA) {
 		t.Fatalf("kubeconfig %s: %v", st.Kubeconfig, err)
 	}
 
+	if r := sbx(t, dirA, "up", "--enterprise"); r.code != 1 || !strings.Contains(r.stderr, "started without --enterprise") {
+		t.Fatalf("up --enterprise on a sandbox started without: %s", r)
+	}
 	r2 := sbx(t, dirA, "up")
 	if r2.code != 0 || !strings.Contains(r2.stderr, "reusing the sandbox") || !strings.Contains(r2.stdout, "export KUBECONFIG="+st.Kubeconfig) ||
 		!strings.Contains(r2.stdout, "# agentcore gateway "+sandbox.ToolsGateway+": "+st.AgentCoreGateways[sandbox.ToolsGateway].ARN) {
@@ -137,6 +170,15 @@ func TestSandboxUpReuseDown(t *testing.T) {
 	if r := sbx(t, dirA, "down"); r.code != 0 || !strings.Contains(r.stderr, "no sandbox was running") {
 		t.Fatalf("second down: %s", r)
 	}
+}
+
+func dynamicFor(t *testing.T, kubeconfig string) dynamic.Interface {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dynamic.NewForConfigOrDie(cfg)
 }
 
 // gone fails when a process the sandbox recorded still runs after down.

@@ -1,7 +1,8 @@
 // Command agentcore-sandbox runs the whole Client → Agent Gateway → AgentCore path on this machine, on loopback
 // only, for a demo or a test: `agentcore-sandbox up|env|down` (and `serve`, the daemon `up` starts). It is a
 // developer tool that needs the project folder (make testbin cognito-local); it is not part of the plugin.
-// The gateway in it is a DEMO STAND-IN, not a gateway product.
+// The Agent Gateway controller in it is the real open-source one; the proxy is a DEMO STAND-IN, not a gateway
+// product.
 package main
 
 import (
@@ -64,14 +65,18 @@ func newCmd(out, errOut io.Writer) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "agentcore-sandbox",
-		Short: "Run the whole path on this machine (local cluster, Cognito, AgentCore, demo gateway stand-in)",
+		Short: "Run the whole path on this machine (local cluster, Agent Gateway controller, Cognito, AgentCore, demo proxy stand-in)",
 		Long: `Start, on loopback only, everything kubectl agentcore talks to: a real kube-apiserver + etcd with the Gateway
-API and Agent Gateway CRDs, kwok as the kubelet of a fake node (the proxy pods' logs are files), cognito-local,
-a local AgentCore (control plane with two runtimes — one IAM-only, one with no authorizer yet — and one
-AgentCore Gateway (MCP, authorizer AWS_IAM until configured) with a few tools, and a data plane that checks
-bearer tokens like the real JWT authorizer) and a DEMO STAND-IN for the gateway proxy. The stand-in
-is not a gateway product: it only serves the routes, forwards with the Secret's token, rate-limits, writes
-access lines and statuses so every command can be seen working.
+API and Agent Gateway CRDs, the real open-source Agent Gateway controller (v1.4.1; it accepts GatewayClass
+agentgateway and writes every status of the Gateway, routes, backends and policies), kwok as the kubelet of a
+fake node (the proxy pods' logs are files), cognito-local, a local AgentCore (control plane with two runtimes —
+one IAM-only, one with no authorizer yet — and one AgentCore Gateway (MCP, authorizer AWS_IAM until
+configured) with a few tools, and a data plane that checks bearer tokens like the real JWT authorizer) and a
+DEMO STAND-IN for the gateway proxy, which no real part here can be. The stand-in is not a gateway product: it
+only serves the routes, forwards with the Secret's token, rate-limits and writes access lines; its address
+(127.0.0.1) is published as the load-balancer address of the Service the controller makes for the Gateway.
+With --enterprise the Solo Enterprise kinds are served too, and the stand-in writes their statuses (the
+open-source controller does not know them) in the controller's words.
 
 State lives in .sandbox in the project folder, or in the folder $` + sandbox.DirEnv + ` (or --dir) names: two
 folders, two sandboxes side by side.
@@ -98,6 +103,7 @@ Needs the project folder with the test binaries built (make testbin) and cognito
 
 	var output string
 	var timeout time.Duration
+	var enterprise bool
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Start the sandbox (or reuse the running one) and print its environment",
@@ -115,20 +121,25 @@ Needs the project folder with the test binaries built (make testbin) and cognito
 			}
 			t0 := time.Now()
 			fmt.Fprintf(errOut, "starting the sandbox in %s …\n", resolve())
-			st, reused, err := sandbox.Up(cmd.Context(), resolve(), exe, timeout)
+			st, reused, err := sandbox.Up(cmd.Context(), resolve(), exe, timeout, enterprise)
 			if err != nil {
 				return cmdutil.Fail("starting the sandbox", err, "Run make testbin cognito-local, then retry; agentcore-sandbox down cleans up")
+			}
+			if reused && st.Enterprise != enterprise {
+				return cmdutil.Fail("starting the sandbox", fmt.Errorf("the sandbox running in %s was started %s --enterprise", resolve(), map[bool]string{true: "with", false: "without"}[st.Enterprise]),
+					"Stop it with agentcore-sandbox down, then rerun up")
 			}
 			if reused {
 				fmt.Fprintf(errOut, "reusing the sandbox running since %s (pid %d)\n", st.StartedAt.Local().Format("15:04:05"), st.PID)
 			} else {
-				fmt.Fprintf(errOut, "sandbox ready in %s (pid %d); the gateway is a demo stand-in at %s\n", time.Since(t0).Round(100*time.Millisecond), st.PID, st.GatewayURL)
+				fmt.Fprintf(errOut, "sandbox ready in %s (pid %d); the Agent Gateway controller is the real one, the proxy a demo stand-in at %s\n", time.Since(t0).Round(100*time.Millisecond), st.PID, st.GatewayURL)
 			}
 			return printEnv(out, st, output)
 		},
 	}
 	cmdutil.AddOutputFlag(up, &output, cmdutil.OutputText, cmdutil.OutputJSON)
 	up.Flags().DurationVar(&timeout, "timeout", 3*time.Minute, "give up when not ready after this long")
+	up.Flags().BoolVar(&enterprise, "enterprise", false, "also serve the Solo Enterprise kinds (the wizard then writes EnterpriseAgentgatewayPolicy; the stand-in writes its status)")
 
 	var envOutput string
 	env := &cobra.Command{
@@ -175,9 +186,10 @@ Needs the project folder with the test binaries built (make testbin) and cognito
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 			defer stop()
 			log := slog.New(slog.NewTextHandler(errOut, nil))
-			return sandbox.Serve(ctx, sandbox.Options{Dir: resolve(), Logger: log})
+			return sandbox.Serve(ctx, sandbox.Options{Dir: resolve(), Logger: log, Enterprise: enterprise})
 		},
 	}
+	serve.Flags().BoolVar(&enterprise, "enterprise", false, "also serve the Solo Enterprise kinds")
 	cmd.AddCommand(up, env, down, serve)
 	return cmd
 }
@@ -187,7 +199,7 @@ func printEnv(w io.Writer, st *sandbox.State, output string) error {
 		return cmdutil.PrintStructured(w, output, st)
 	}
 	var b strings.Builder
-	b.WriteString("# agentcore-sandbox (" + st.Dir + "); the gateway at " + st.GatewayURL + " is a demo stand-in\n")
+	b.WriteString("# agentcore-sandbox (" + st.Dir + "); the proxy at " + st.GatewayURL + " is a demo stand-in (the Agent Gateway controller is the real one)\n")
 	for _, kv := range st.EnvList() {
 		k, v, _ := strings.Cut(kv, "=")
 		b.WriteString("export " + k + "=" + shellQuote(v) + "\n")

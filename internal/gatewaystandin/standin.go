@@ -12,9 +12,11 @@
 //     Secret changes live;
 //   - it applies traffic.rateLimit.local;
 //   - it writes agentgateway-format access lines (text format, docs/facts.md#agent-gateway-resources) into the proxy pods' CRI log files;
-//   - it writes the status a controller would: backend Accepted, route parents Accepted/ResolvedRefs, policy
-//     ancestors Accepted (Valid, or PartiallyValid with the error when the Secret or its key is missing) and
-//     Attached, and the Gateway's address and Programmed condition.
+//   - it writes the statuses of the Solo Enterprise kinds (EnterpriseAgentgatewayBackend Accepted,
+//     EnterpriseAgentgatewayPolicy ancestors), which the open-source controller does not know, in that
+//     controller's words and shapes (docs/agentgateway-controller.md). It writes no status of the open-source
+//     kinds (GatewayClass, Gateway, HTTPRoute, AgentgatewayBackend, AgentgatewayPolicy): the real Agent Gateway
+//     controller does (internal/testcluster).
 package gatewaystandin
 
 import (
@@ -42,14 +44,13 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
-// ControllerName is what the stand-in writes as controllerName in route and policy statuses (the OSS
+// ControllerName is what the stand-in writes as controllerName in the Enterprise policies' ancestors (the OSS
 // controller's name, so tools that look for it find it).
 const ControllerName = "agentgateway.dev/agentgateway"
 
 // Kinds the stand-in watches.
 var (
 	GVRHTTPRoute         = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes"}
-	GVRGateway           = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"}
 	GVRBackend           = schema.GroupVersionResource{Group: "agentgateway.dev", Version: "v1alpha1", Resource: "agentgatewaybackends"}
 	GVRPolicy            = schema.GroupVersionResource{Group: "agentgateway.dev", Version: "v1alpha1", Resource: "agentgatewaypolicies"}
 	GVREnterpriseBackend = schema.GroupVersionResource{Group: "enterpriseagentgateway.solo.io", Version: "v1alpha1", Resource: "enterpriseagentgatewaybackends"}
@@ -74,8 +75,6 @@ type Options struct {
 	Upstream string
 	// LogFiles are the proxy pods' CRI log files; each request's access line goes to one of them (round robin).
 	LogFiles []string
-	// WriteGatewayStatus also sets the Gateway's status.addresses (127.0.0.1) and Programmed condition.
-	WriteGatewayStatus bool
 	// Logger for the stand-in's own messages (default: discard).
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
@@ -166,7 +165,7 @@ func (s *StandIn) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gvrs := []schema.GroupVersionResource{GVRHTTPRoute, GVRGateway, GVRSecret}
+	gvrs := []schema.GroupVersionResource{GVRHTTPRoute, GVRSecret}
 	for _, gvr := range []schema.GroupVersionResource{GVRBackend, GVRPolicy, GVREnterpriseBackend, GVREnterprisePolicy, GVRRateLimitConfig} {
 		if served(disc, gvr) {
 			gvrs = append(gvrs, gvr)
@@ -288,7 +287,7 @@ func (s *StandIn) secretValue(ns, name, key string) (string, error) {
 		if sv, ok2, _ := unstructured.NestedString(sec.Object, "stringData", key); ok2 {
 			return sv, nil
 		}
-		return "", fmt.Errorf("secret %s/%s has no key %s", ns, name, key)
+		return "", fmt.Errorf("secret %s/%s missing %s value", ns, name, key)
 	}
 	b, err := base64.StdEncoding.DecodeString(v)
 	if err != nil {

@@ -35,9 +35,8 @@ type routeEntry struct {
 	authNS, authName, authKey string // Secret holding the Authorization value ("" = none)
 	authSource                string
 
-	rate       *rateSpec
-	rateKey    string
-	resolveErr string
+	rate    *rateSpec
+	rateKey string
 }
 
 type backendEntry struct {
@@ -61,16 +60,13 @@ var backendKinds = map[string]schema.GroupVersionResource{
 	"EnterpriseAgentgatewayBackend": GVREnterpriseBackend,
 }
 
-// rebuild recomputes the table and writes the statuses that changed.
+// rebuild recomputes the table. It writes the statuses of the Enterprise kinds only, in the words of the real
+// open-source controller (docs/agentgateway-controller.md): the real controller writes those of the open-source
+// kinds and does not know the Enterprise ones.
 func (s *StandIn) rebuild(ctx context.Context) {
 	gwNS, gwName := s.o.GatewayNamespace, s.o.GatewayName
-	if s.o.WriteGatewayStatus {
-		if gw := s.get(GVRGateway, gwNS, gwName); gw != nil {
-			s.writeGatewayStatus(ctx, gw)
-		}
-	}
 
-	// Backends: every one is Accepted (the real controller accepts even a malformed ARN; the proxy fails later).
+	// Backends: the controller accepts every one, even a malformed ARN (the proxy fails later).
 	backends := map[string]*backendEntry{} // kind/ns/name
 	for kind, gvr := range backendKinds {
 		for _, b := range s.list(gvr) {
@@ -87,7 +83,10 @@ func (s *StandIn) rebuild(ctx context.Context) {
 				be.authKey, _, _ = unstructured.NestedString(b.Object, "spec", "policies", "auth", "secretRef", "key")
 			}
 			backends[kind+"/"+be.key] = be
-			s.writeConditions(ctx, gvr, b, []any{condition(b, "Accepted", "True", "Accepted", "Backend accepted by the demo gateway stand-in")})
+			if gvr == GVREnterpriseBackend {
+				old, _, _ := unstructured.NestedSlice(b.Object, "status", "conditions")
+				s.writeConditions(ctx, gvr, b, mergeConditions(old, b.GetGeneration(), cond{"Accepted", "True", "Accepted", "Backend successfully accepted"}))
+			}
 		}
 	}
 
@@ -96,15 +95,13 @@ func (s *StandIn) rebuild(ctx context.Context) {
 	attachedRoutes := map[string]bool{}
 	routeBackends := map[string]bool{} // kind/ns/name referenced by an attached route
 	for _, r := range s.list(GVRHTTPRoute) {
-		parents := attachedParents(r, gwNS, gwName)
-		if len(parents) == 0 {
+		if len(attachedParents(r, gwNS, gwName)) == 0 {
 			continue
 		}
 		key := r.GetNamespace() + "/" + r.GetName()
 		attachedRoutes[key] = true
 		hostnames, _, _ := unstructured.NestedStringSlice(r.Object, "spec", "hostnames")
 		rules, _, _ := unstructured.NestedSlice(r.Object, "spec", "rules")
-		resolved, resolvedReason, resolvedMsg := "True", "ResolvedRefs", "All references resolved"
 		if len(rules) == 0 {
 			rules = []any{map[string]any{}}
 		}
@@ -142,16 +139,13 @@ func (s *StandIn) rebuild(ctx context.Context) {
 				switch {
 				case !known || (group != "agentgateway.dev" && group != "enterpriseagentgateway.solo.io"):
 					base.backendErr = fmt.Sprintf("backendRef %s/%s %s: the demo stand-in only routes to AgentgatewayBackends", group, kind, name)
-					resolved, resolvedReason, resolvedMsg = "False", "InvalidKind", base.backendErr
 				case ns != r.GetNamespace():
 					base.backendErr = fmt.Sprintf("backendRef %s/%s is in another namespace", ns, name)
-					resolved, resolvedReason, resolvedMsg = "False", "RefNotPermitted", base.backendErr
 				default:
 					be := backends[kind+"/"+ns+"/"+name]
 					routeBackends[kind+"/"+ns+"/"+name] = true
 					if be == nil {
 						base.backendErr = fmt.Sprintf("backend %s %s/%s not found", kind, ns, name)
-						resolved, resolvedReason, resolvedMsg = "False", "BackendNotFound", base.backendErr
 					} else {
 						base.backend = be
 					}
@@ -175,10 +169,9 @@ func (s *StandIn) rebuild(ctx context.Context) {
 				entries = append(entries, &e)
 			}
 		}
-		s.writeRouteStatus(ctx, r, parents, resolved, resolvedReason, resolvedMsg)
 	}
 
-	// Policies: attach auth and rate limits; write ancestors' Accepted/Attached.
+	// Policies: attach auth and rate limits; write the Enterprise policies' ancestors.
 	type authPick struct {
 		ns, name, key, source string
 		prio                  int
@@ -189,7 +182,7 @@ func (s *StandIn) rebuild(ctx context.Context) {
 	for _, gvr := range []schema.GroupVersionResource{GVRPolicy, GVREnterprisePolicy} {
 		for _, p := range s.list(gvr) {
 			targets, _, _ := unstructured.NestedSlice(p.Object, "spec", "targetRefs")
-			var attached []string
+			var attached, missing []string
 			for _, t := range targets {
 				tm, _ := t.(map[string]any)
 				kind, _ := tm["kind"].(string)
@@ -201,20 +194,20 @@ func (s *StandIn) rebuild(ctx context.Context) {
 					attached = append(attached, p.GetNamespace()+"/"+name)
 				case backendKinds[kind] != (schema.GroupVersionResource{}) && routeBackends[kind+"/"+p.GetNamespace()+"/"+name]:
 					attached = append(attached, kind+"/"+p.GetNamespace()+"/"+name)
+				case kind == "HTTPRoute" && s.get(GVRHTTPRoute, p.GetNamespace(), name) == nil:
+					missing = append(missing, fmt.Sprintf("Policy is not attached: %s %s/%s not found", kind, p.GetNamespace(), name))
 				}
 			}
-			if len(attached) == 0 {
+			if len(attached) == 0 && len(missing) == 0 {
 				continue
 			}
-			accepted, reason, msg := "True", "Valid", "Policy accepted by the demo gateway stand-in"
+			var secretErr error
 			if sname, ok, _ := unstructured.NestedString(p.Object, "spec", "backend", "auth", "secretRef", "name"); ok && sname != "" {
 				skey, _, _ := unstructured.NestedString(p.Object, "spec", "backend", "auth", "secretRef", "key")
 				if skey == "" {
 					skey = "Authorization"
 				}
-				if _, err := s.secretValue(p.GetNamespace(), sname, skey); err != nil {
-					reason, msg = "PartiallyValid", "Policy is partially valid: backend.auth: "+err.Error()
-				} else {
+				if _, secretErr = s.secretValue(p.GetNamespace(), sname, skey); secretErr == nil {
 					for _, a := range attached {
 						prio := 1
 						if strings.Contains(a, "Backend/") {
@@ -259,15 +252,15 @@ func (s *StandIn) rebuild(ctx context.Context) {
 					}
 				}
 			}
-			{
-				if rs != nil {
-					for _, a := range attached {
-						rateFor[a] = rs
-						rateKeyFor[a] = fmt.Sprintf("%s/%s@%d", p.GetNamespace(), p.GetName(), p.GetGeneration())
-					}
+			if rs != nil {
+				for _, a := range attached {
+					rateFor[a] = rs
+					rateKeyFor[a] = fmt.Sprintf("%s/%s@%d", p.GetNamespace(), p.GetName(), p.GetGeneration())
 				}
 			}
-			s.writePolicyStatus(ctx, gvr, p, accepted, reason, msg)
+			if gvr == GVREnterprisePolicy {
+				s.writePolicyAncestors(ctx, gvr, p, len(attached) > 0, secretErr, missing)
+			}
 		}
 	}
 
@@ -363,27 +356,38 @@ func attachedParents(r *unstructured.Unstructured, gwNS, gwName string) []map[st
 	return out
 }
 
-// condition builds a metav1.Condition-shaped map, keeping lastTransitionTime when the status did not change.
-func condition(obj *unstructured.Unstructured, typ, status, reason, msg string, existing ...[]any) map[string]any {
+// cond is one condition to set (metav1.Condition's type, status, reason, message).
+type cond struct{ typ, status, reason, msg string }
+
+// mergeConditions sets each of conds in old (a status' conditions) as the controller's
+// kstatus.UpdateConditionIfChanged does: a condition of the same type is replaced (its lastTransitionTime kept
+// while its status does not change), other types stay as they were (so an Attached=True left from before
+// stays while the policy is PartiallyValid, as the controller leaves it), new types are appended.
+func mergeConditions(old []any, generation int64, conds ...cond) []any {
 	now := time.Now().UTC().Format(time.RFC3339)
-	var old []any
-	if len(existing) > 0 {
-		old = existing[0]
-	} else {
-		old, _, _ = unstructured.NestedSlice(obj.Object, "status", "conditions")
+	out := make([]any, 0, len(old)+len(conds))
+	for _, o := range old {
+		out = append(out, o)
 	}
-	for _, c := range old {
-		cm, _ := c.(map[string]any)
-		if cm["type"] == typ && cm["status"] == status {
-			if t, ok := cm["lastTransitionTime"].(string); ok {
-				now = t
+	for _, c := range conds {
+		m := map[string]any{"type": c.typ, "status": c.status, "reason": c.reason, "message": c.msg,
+			"observedGeneration": generation, "lastTransitionTime": now}
+		replaced := false
+		for i, o := range out {
+			om, _ := o.(map[string]any)
+			if om["type"] != c.typ {
+				continue
 			}
+			if t, ok := om["lastTransitionTime"].(string); ok && om["status"] == c.status {
+				m["lastTransitionTime"] = t
+			}
+			out[i], replaced = m, true
+		}
+		if !replaced {
+			out = append(out, m)
 		}
 	}
-	return map[string]any{
-		"type": typ, "status": status, "reason": reason, "message": msg,
-		"observedGeneration": obj.GetGeneration(), "lastTransitionTime": now,
-	}
+	return out
 }
 
 func (s *StandIn) writeConditions(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured, conds []any) {
@@ -396,81 +400,41 @@ func (s *StandIn) writeConditions(ctx context.Context, gvr schema.GroupVersionRe
 	s.updateStatus(ctx, gvr, cp)
 }
 
-func (s *StandIn) writeGatewayStatus(ctx context.Context, gw *unstructured.Unstructured) {
-	cp := gw.DeepCopy()
-	old, _, _ := unstructured.NestedSlice(gw.Object, "status", "conditions")
-	conds := []any{
-		condition(gw, "Accepted", "True", "Accepted", "Gateway accepted by the demo gateway stand-in"),
-		condition(gw, "Programmed", "True", "Programmed", "Served by the demo gateway stand-in on "+s.Addr()),
-	}
-	host, _, _ := strings.Cut(s.Addr(), ":")
-	addrs := []any{map[string]any{"type": "IPAddress", "value": host}}
-	oldAddrs, _, _ := unstructured.NestedSlice(gw.Object, "status", "addresses")
-	if reflect.DeepEqual(normalize(old), normalize(conds)) && reflect.DeepEqual(oldAddrs, addrs) {
-		return
-	}
-	_ = unstructured.SetNestedSlice(cp.Object, conds, "status", "conditions")
-	_ = unstructured.SetNestedSlice(cp.Object, addrs, "status", "addresses")
-	s.updateStatus(ctx, GVRGateway, cp)
-}
-
-func (s *StandIn) writeRouteStatus(ctx context.Context, r *unstructured.Unstructured, parents []map[string]any, resolved, reason, msg string) {
-	old, _, _ := unstructured.NestedSlice(r.Object, "status", "parents")
-	var keep []any
-	oldOurs := map[string][]any{}
-	for _, p := range old {
-		pm, _ := p.(map[string]any)
-		if pm["controllerName"] == ControllerName {
-			ref, _ := pm["parentRef"].(map[string]any)
-			c, _ := pm["conditions"].([]any)
-			oldOurs[fmt.Sprint(ref["namespace"], "/", ref["name"], "/", ref["sectionName"])] = c
-			continue
-		}
-		keep = append(keep, p)
-	}
-	for _, pr := range parents {
-		ref := map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": pr["name"], "namespace": s.o.GatewayNamespace}
-		if sn, ok := pr["sectionName"]; ok {
-			ref["sectionName"] = sn
-		}
-		prev := oldOurs[fmt.Sprint(ref["namespace"], "/", ref["name"], "/", ref["sectionName"])]
-		keep = append(keep, map[string]any{
-			"parentRef":      ref,
-			"controllerName": ControllerName,
-			"conditions": []any{
-				condition(r, "Accepted", "True", "Accepted", "Route accepted by the demo gateway stand-in", prev),
-				condition(r, "ResolvedRefs", resolved, reason, msg, prev),
-			},
-		})
-	}
-	if reflect.DeepEqual(normalize(old), normalize(keep)) {
-		return
-	}
-	cp := r.DeepCopy()
-	_ = unstructured.SetNestedSlice(cp.Object, keep, "status", "parents")
-	s.updateStatus(ctx, GVRHTTPRoute, cp)
-}
-
-func (s *StandIn) writePolicyStatus(ctx context.Context, gvr schema.GroupVersionResource, p *unstructured.Unstructured, accepted, reason, msg string) {
+// writePolicyAncestors writes an Enterprise policy's ancestors as the open-source controller writes its own
+// policy's: for the Gateway (when a target is attached to it) Accepted Valid "Policy accepted" + Attached
+// "Attached to all targets", or Accepted PartiallyValid with the Secret's error and no new Attached; for targets
+// that do not exist, the summary ancestor {agentgateway.dev, StatusSummary} with Attached False Pending.
+func (s *StandIn) writePolicyAncestors(ctx context.Context, gvr schema.GroupVersionResource, p *unstructured.Unstructured, attached bool, secretErr error, missing []string) {
 	old, _, _ := unstructured.NestedSlice(p.Object, "status", "ancestors")
 	var keep []any
-	var prev []any
+	prev := map[string][]any{} // ancestor name → its conditions (ours)
 	for _, a := range old {
 		am, _ := a.(map[string]any)
-		if am["controllerName"] == ControllerName {
-			prev, _ = am["conditions"].([]any)
+		if am["controllerName"] != ControllerName {
+			keep = append(keep, a)
 			continue
 		}
-		keep = append(keep, a)
+		ref, _ := am["ancestorRef"].(map[string]any)
+		prev[fmt.Sprint(ref["name"])], _ = am["conditions"].([]any)
 	}
-	keep = append(keep, map[string]any{
-		"ancestorRef":    map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": s.o.GatewayName, "namespace": s.o.GatewayNamespace},
-		"controllerName": ControllerName,
-		"conditions": []any{
-			condition(p, "Accepted", accepted, reason, msg, prev),
-			condition(p, "Attached", "True", "Attached", "Attached to the Gateway's routes by the demo gateway stand-in", prev),
-		},
-	})
+	base := []cond{{"Accepted", "True", "Valid", "Policy accepted"}, {"Attached", "True", "Attached", "Attached to all targets"}}
+	if secretErr != nil {
+		base = []cond{{"Accepted", "True", "PartiallyValid", secretErr.Error()}}
+	}
+	if attached {
+		keep = append(keep, map[string]any{
+			"ancestorRef":    map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": s.o.GatewayName, "namespace": s.o.GatewayNamespace},
+			"controllerName": ControllerName,
+			"conditions":     mergeConditions(prev[s.o.GatewayName], p.GetGeneration(), base...),
+		})
+	}
+	if len(missing) > 0 {
+		keep = append(keep, map[string]any{
+			"ancestorRef":    map[string]any{"group": "agentgateway.dev", "kind": "Gateway", "name": "StatusSummary"}, // kind: the CRD's default
+			"controllerName": ControllerName,
+			"conditions":     mergeConditions(prev["StatusSummary"], p.GetGeneration(), base[0], cond{"Attached", "False", "Pending", strings.Join(missing, "\n")}),
+		})
+	}
 	if reflect.DeepEqual(normalize(old), normalize(keep)) {
 		return
 	}

@@ -1,7 +1,9 @@
 // Package sandbox runs the whole Client → Agent Gateway → AgentCore path on one machine, on loopback only, from
-// the project's own files: a real kube-apiserver + etcd with the Gateway API and Agent Gateway CRDs, kwok as the
-// kubelet of a fake node whose proxy pods' logs are files, cognito-local, a local AgentCore (control and data
-// plane) and the DEMO STAND-IN for the gateway proxy (internal/gatewaystandin; not a gateway product).
+// the project's own files: a real kube-apiserver + etcd with the Gateway API and Agent Gateway CRDs, the real
+// open-source Agent Gateway controller (v1.4.1, docs/agentgateway-controller.md: it writes every status of the
+// open-source kinds), kwok as the kubelet of a fake node whose proxy pods' logs are files, cognito-local, a local
+// AgentCore (control and data plane) and the DEMO STAND-IN for the gateway proxy (internal/gatewaystandin; not a
+// gateway product: the data path only, since no real proxy runs here).
 //
 // It is a developer tool, not part of the plugin: the binary cmd/agentcore-sandbox runs it. Start runs it
 // in-process (the end-to-end tests); Serve is Start until a signal (the `agentcore-sandbox serve` daemon);
@@ -16,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -39,7 +42,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 )
@@ -48,7 +50,7 @@ import (
 const (
 	GatewayNamespace = "agentgateway-system"
 	GatewayName      = "agentgateway-proxy"
-	GatewayClass     = "agentgateway"
+	GatewayClass     = testcluster.GatewayClassName // created and accepted by the controller
 	Region           = "us-east-1"
 	Account          = "123456789012"
 	// EchoRuntime has no authorizer yet: the wizard configures it. IAMRuntime stays IAM-only.
@@ -96,6 +98,8 @@ type State struct {
 	AgentCoreGateways map[string]AgentCoreGateway `json:"agentCoreGateways"`
 	LogFiles          []string                    `json:"logFiles"`
 	Env               map[string]string           `json:"env"`
+	// Enterprise: the Solo Enterprise kinds are served too (Options.Enterprise).
+	Enterprise bool `json:"enterprise,omitempty"`
 }
 
 // AgentCoreGateway names one AgentCore Gateway the sandbox created.
@@ -135,6 +139,10 @@ type Options struct {
 	Logger *slog.Logger
 	// FakeOptions tune the local AgentCore (tests shorten delays).
 	FakeOptions fakeagentcore.Options
+	// Enterprise also serves the Solo Enterprise kinds (test CRDs of the right shape). The wizard then writes an
+	// EnterpriseAgentgatewayPolicy, whose status the stand-in writes (the open-source controller does not know
+	// the kind). Without it only open-source kinds are served and the real controller writes every status.
+	Enterprise bool
 }
 
 // Missing says what is not built/installed ("" when the sandbox can start).
@@ -143,6 +151,9 @@ func Missing() string {
 	bin := testcluster.BinDir()
 	m = append(m, testcluster.Missing(bin)...)
 	m = append(m, testcluster.MissingKwok(bin)...)
+	if testcluster.MissingController(bin) {
+		m = append(m, testcluster.ControllerBinary)
+	}
 	if len(m) > 0 {
 		return strings.Join(m, ", ") + " not built in " + bin + " (run `make testbin`)"
 	}
@@ -167,7 +178,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		return nil, err
 	}
 	sb = &Sandbox{State: State{Dir: dir, PID: os.Getpid(), PIDs: map[string]int{"sandbox": os.Getpid()}, StartedAt: time.Now().UTC(), Runtimes: map[string]string{},
-		AgentCoreGateways: map[string]AgentCoreGateway{}}}
+		AgentCoreGateways: map[string]AgentCoreGateway{}, Enterprise: o.Enterprise}}
 	self := sb // the named result is nil on an error return: stop what was started through self
 	defer func() {
 		if err != nil {
@@ -188,8 +199,8 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 	cch := make(chan clusterRes, 1)
 	go func() {
-		log.Info("starting etcd, kube-apiserver and kwok")
-		c, err := testcluster.StartWithKwok(ctx, clusterDir, testcluster.Options{})
+		log.Info("starting etcd, kube-apiserver, the Agent Gateway controller and kwok")
+		c, err := testcluster.StartWithKwok(ctx, clusterDir, testcluster.Options{Controller: true, OSSOnly: !o.Enterprise})
 		cch <- clusterRes{c, err}
 	}()
 	type cogRes struct {
@@ -275,6 +286,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	sb.stops = append(sb.stops, gr.s.Stop)
 	sb.State.Cognito = gr.s.Endpoint()
 	sb.State.PIDs["cognito-local"] = gr.s.PID()
+	maps.Copy(sb.State.PIDs, cr.c.PIDs())
 	sb.State.Kubeconfig = cr.c.Kubeconfig
 
 	log.Info("creating the Gateway and its proxy pods")
@@ -293,7 +305,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 
 	si, err := gatewaystandin.New(gatewaystandin.Options{
 		Config: cr.c.Config, GatewayNamespace: GatewayNamespace, GatewayName: GatewayName,
-		Listener: gwLn, Upstream: sb.State.AgentCore, LogFiles: files, WriteGatewayStatus: true, Logger: log,
+		Listener: gwLn, Upstream: sb.State.AgentCore, LogFiles: files, Logger: log,
 	})
 	if err != nil {
 		gwLn.Close()
@@ -372,13 +384,54 @@ func (sb *Sandbox) Stop() {
 }
 
 var (
-	gvrGatewayClass = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gatewayclasses"}
-	gvrGateway      = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"}
-	gvrLogs         = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: "logs"}
+	gvrGateway = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"}
+	gvrLogs    = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: "logs"}
 )
 
-// createGateway makes the GatewayClass, the namespace, the Gateway (listener on port), its Service (LoadBalancer at
-// 127.0.0.1) and the proxy pods with kwok Logs objects pointing at CRI log files. It returns the log files.
+// publishLoadBalancer waits for the controller's Service of the sandbox Gateway (same name) and writes
+// 127.0.0.1 as its load-balancer ingress (status subresource), then waits until the controller has copied it
+// to the Gateway's status.addresses.
+func publishLoadBalancer(ctx context.Context, c *testcluster.Cluster) error {
+	kc, dyn := c.Kube(), c.Dynamic()
+	var last string
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		svc, err := kc.CoreV1().Services(GatewayNamespace).Get(ctx, GatewayName, metav1.GetOptions{})
+		if err != nil {
+			last = "the controller has not created Service " + GatewayNamespace + "/" + GatewayName + ": " + err.Error()
+			return false, nil
+		}
+		if len(svc.Status.LoadBalancer.Ingress) == 0 || svc.Status.LoadBalancer.Ingress[0].IP != "127.0.0.1" {
+			svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "127.0.0.1"}}
+			if _, err := kc.CoreV1().Services(GatewayNamespace).UpdateStatus(ctx, svc, metav1.UpdateOptions{}); err != nil {
+				last = "writing the load-balancer ingress of Service " + GatewayName + ": " + err.Error()
+				return false, nil
+			}
+		}
+		gw, err := dyn.Resource(gvrGateway).Namespace(GatewayNamespace).Get(ctx, GatewayName, metav1.GetOptions{})
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		addrs, _, _ := unstructured.NestedSlice(gw.Object, "status", "addresses")
+		for _, a := range addrs {
+			if m, _ := a.(map[string]any); m["value"] == "127.0.0.1" {
+				return true, nil
+			}
+		}
+		last = fmt.Sprintf("the controller has not written 127.0.0.1 as Gateway %s/%s's address (addresses %v)", GatewayNamespace, GatewayName, addrs)
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("publishing the gateway's address: %s", last)
+	}
+	return nil
+}
+
+// createGateway makes the namespace and the Gateway (listener on port, class agentgateway of the controller),
+// waits for the LoadBalancer Service the controller creates for it and publishes 127.0.0.1 as that Service's
+// load-balancer ingress (as a cloud load balancer would), so the controller writes it as the Gateway's address
+// and the Gateway's address:port reaches the stand-in. Then the proxy pods with kwok Logs objects pointing at
+// CRI log files. It returns the log files.
 func (sb *Sandbox) createGateway(ctx context.Context, port int) ([]string, error) {
 	c := sb.Cluster
 	kc, dyn := c.Kube(), c.Dynamic()
@@ -396,19 +449,6 @@ func (sb *Sandbox) createGateway(ctx context.Context, port int) ([]string, error
 		}
 		return nil
 	}
-	if err := create(gvrGatewayClass, map[string]any{
-		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
-		"metadata": map[string]any{"name": GatewayClass},
-		"spec":     map[string]any{"controllerName": gatewaystandin.ControllerName, "description": "sandbox: served by the demo gateway stand-in"},
-	}); err != nil {
-		return nil, err
-	}
-	if gc, err := dyn.Resource(gvrGatewayClass).Get(ctx, GatewayClass, metav1.GetOptions{}); err == nil {
-		_ = unstructured.SetNestedSlice(gc.Object, []any{map[string]any{
-			"type": "Accepted", "status": "True", "reason": "Accepted", "message": "demo gateway stand-in",
-			"observedGeneration": gc.GetGeneration(), "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}, "status", "conditions")
-		_, _ = dyn.Resource(gvrGatewayClass).UpdateStatus(ctx, gc, metav1.UpdateOptions{})
-	}
 	if _, err := kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: GatewayNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return nil, err
 	}
@@ -423,21 +463,11 @@ func (sb *Sandbox) createGateway(ctx context.Context, port int) ([]string, error
 	}); err != nil {
 		return nil, err
 	}
-	labels := map[string]string{testcluster.AppNameLabel: GatewayName, testcluster.GatewayNameLabel: GatewayName}
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: GatewayName, Namespace: GatewayNamespace, Labels: labels},
-		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: labels,
-			Ports: []corev1.ServicePort{{Name: "http", Port: int32(port), TargetPort: intstr.FromInt32(int32(port)), Protocol: corev1.ProtocolTCP}}},
-	}
-	live, err := kc.CoreV1().Services(GatewayNamespace).Create(ctx, svc, metav1.CreateOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("creating the gateway Service: %w", err)
-	}
-	live.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "127.0.0.1"}}
-	if _, err := kc.CoreV1().Services(GatewayNamespace).UpdateStatus(ctx, live, metav1.UpdateOptions{}); err != nil {
-		return nil, fmt.Errorf("writing the gateway Service's load balancer: %w", err)
+	if err := publishLoadBalancer(ctx, c.Cluster); err != nil {
+		return nil, fmt.Errorf("%w; controller log: %s", err, c.LogTail(testcluster.ControllerBinary))
 	}
 
+	labels := map[string]string{testcluster.AppNameLabel: GatewayName, testcluster.GatewayNameLabel: GatewayName}
 	var files []string
 	for _, name := range ProxyPods {
 		logDir := filepath.Join(c.LogDir, GatewayNamespace, name)
@@ -562,9 +592,10 @@ func Serve(ctx context.Context, o Options) error {
 	return nil
 }
 
-// Up starts the sandbox daemon (exe serve --dir dir, exe being agentcore-sandbox) unless one is already running there, and waits
-// until it is ready. reused is true when a running sandbox was found.
-func Up(ctx context.Context, dir, exe string, timeout time.Duration) (st *State, reused bool, err error) {
+// Up starts the sandbox daemon (exe serve --dir dir [--enterprise], exe being agentcore-sandbox) unless one is
+// already running there, and waits until it is ready. reused is true when a running sandbox was found (whatever
+// its Enterprise setting: the caller compares State.Enterprise).
+func Up(ctx context.Context, dir, exe string, timeout time.Duration, enterprise bool) (st *State, reused bool, err error) {
 	dir, err = filepath.Abs(dir)
 	if err != nil {
 		return nil, false, err
@@ -589,7 +620,11 @@ func Up(ctx context.Context, dir, exe string, timeout time.Duration) (st *State,
 		return nil, false, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(exe, "serve", "--dir", dir)
+	args := []string{"serve", "--dir", dir}
+	if enterprise {
+		args = append(args, "--enterprise")
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = os.Environ()
 	if wd, err := os.Getwd(); err == nil {

@@ -46,6 +46,10 @@ type Options struct {
 	SkipCRDs bool
 	// Controller also runs the real Agent Gateway controller (see StartController); needs the CRDs.
 	Controller bool
+	// OSSOnly serves the open-source Agent Gateway kinds only, without the Solo Enterprise stand-in CRDs, so
+	// what the wizard writes (it prefers the Enterprise policy when served) is all of a kind the real
+	// controller knows.
+	OSSOnly bool
 }
 
 // Cluster is a running control plane.
@@ -196,7 +200,7 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	if !o.SkipCRDs {
-		notes, err := InstallCRDs(ctx, c.Config)
+		notes, err := InstallCRDs(ctx, c.Config, o.OSSOnly)
 		c.Notes = append(c.Notes, notes...)
 		if err != nil {
 			return nil, err
@@ -306,6 +310,16 @@ func (c *Cluster) Kube() *kubernetes.Clientset { return kubernetes.NewForConfigO
 
 // Dynamic is a dynamic admin client.
 func (c *Cluster) Dynamic() *dynamic.DynamicClient { return dynamic.NewForConfigOrDie(c.Config) }
+
+// PIDs are the process ids of the cluster's processes by binary name (etcd, kube-apiserver, and kwok and
+// agentgateway-controller when started).
+func (c *Cluster) PIDs() map[string]int {
+	out := map[string]int{}
+	for _, p := range c.procs {
+		out[filepath.Base(p.cmd.Path)] = p.cmd.Process.Pid
+	}
+	return out
+}
 
 // Stop kills the processes (apiserver first) and waits for them.
 func (c *Cluster) Stop() {

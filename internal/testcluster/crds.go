@@ -48,9 +48,9 @@ func GatewayAPICRDDir() (string, error) {
 }
 
 // CRDs gathers every CustomResourceDefinition the test cluster serves: the Gateway API standard channel, the
-// real Agent Gateway v1.4.1 CRDs from ../shared/crds, and the Solo Enterprise kinds derived from them (see
-// enterpriseCRDs). notes say what was left out and why.
-func CRDs() (crds []*unstructured.Unstructured, notes []string, err error) {
+// real Agent Gateway v1.4.1 CRDs from ../shared/crds, and (unless ossOnly) the Solo Enterprise kinds derived
+// from them (see enterpriseCRDs). notes say what was left out and why.
+func CRDs(ossOnly bool) (crds []*unstructured.Unstructured, notes []string, err error) {
 	gw, err := GatewayAPICRDDir()
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +70,9 @@ func CRDs() (crds []*unstructured.Unstructured, notes []string, err error) {
 		return nil, nil, err
 	}
 	crds = append(crds, ag...)
-	crds = append(crds, enterpriseCRDs(ag)...)
+	if !ossOnly {
+		crds = append(crds, enterpriseCRDs(ag)...)
+	}
 	return crds, notes, nil
 }
 
@@ -104,9 +106,9 @@ func readCRDDir(dir string) ([]*unstructured.Unstructured, error) {
 	return out, nil
 }
 
-// InstallCRDs creates every CRD from CRDs() and waits until each is Established.
-func InstallCRDs(ctx context.Context, cfg *rest.Config) ([]string, error) {
-	crds, notes, err := CRDs()
+// InstallCRDs creates every CRD from CRDs(ossOnly) and waits until each is Established.
+func InstallCRDs(ctx context.Context, cfg *rest.Config, ossOnly bool) ([]string, error) {
+	crds, notes, err := CRDs(ossOnly)
 	if err != nil {
 		return notes, err
 	}
