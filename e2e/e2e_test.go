@@ -83,6 +83,31 @@ func putToken(t *testing.T, tok string) {
 	}
 }
 
+// secretData is the gateway Secret's data now; setSecretData replaces it.
+func secretData(t *testing.T) map[string][]byte {
+	t.Helper()
+	rec := record(t)
+	s, err := sb.Cluster.Kube().CoreV1().Secrets(rec.Namespace).Get(context.Background(), rec.SecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Data
+}
+
+func setSecretData(t *testing.T, data map[string][]byte) {
+	t.Helper()
+	rec := record(t)
+	sc := sb.Cluster.Kube().CoreV1().Secrets(rec.Namespace)
+	s, err := sc.Get(context.Background(), rec.SecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Data = data
+	if _, err := sc.Update(context.Background(), s, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // invokeOK calls through the gateway until the echo answers (the stand-in sees changes asynchronously).
 func invokeOK(t *testing.T, prompt string) {
 	t.Helper()
@@ -136,7 +161,7 @@ func TestWizardDoctorInvokeLogs(t *testing.T) {
 	need(t)
 	for _, mode := range []string{"rewrite", "native"} {
 		t.Run(mode, func(t *testing.T) {
-			wizard(t, mode, "--verify-timeout", "15s") // native mode: the wizard waits for the deleted policy (reported)
+			wizard(t, mode)
 			rec := record(t)
 			if string(rec.Mode) != mode || rec.RuntimeARN != echoARN() {
 				t.Fatalf("record says mode %s runtime %s", rec.Mode, rec.RuntimeARN)
@@ -177,7 +202,8 @@ func TestWizardDoctorInvokeLogs(t *testing.T) {
 	}
 }
 
-// 2. The ways users break it: doctor names the cause by check id, invoke and logs show the 401/403.
+// 2. The ways users break it: doctor names the cause by check id, invoke and logs show the 401/403. The statuses
+// doctor reads are the real Agent Gateway controller's (the sandbox serves the open-source kinds only).
 func TestBreakages(t *testing.T) {
 	need(t)
 	wizard(t, "rewrite")
@@ -186,6 +212,8 @@ func TestBreakages(t *testing.T) {
 	kube := sb.Cluster.Kube()
 
 	var savedAuthorizer []byte
+	var savedSecret map[string][]byte
+	restoreSecret := func(t *testing.T) { setSecretData(t, savedSecret) }
 	restoreByRotate := func(t *testing.T) {
 		r := kac(t, "rotate", "--force")
 		if r.code != 0 {
@@ -282,6 +310,26 @@ func TestBreakages(t *testing.T) {
 		},
 		restore: func(t *testing.T) { wizard(t, "rewrite") },
 		checks:  []string{"resources.rewrite"}, invoke: "HTTP 403", status: 403, logError: "Authorization method mismatch",
+	}, {
+		// The gateway reads the key "Authorization" only: nothing is sent, and the controller says PartiallyValid
+		// "secret <ns>/<name> missing Authorization value".
+		name: "lower-case authorization key",
+		breakIt: func(t *testing.T) {
+			savedSecret = secretData(t)
+			setSecretData(t, map[string][]byte{"authorization": savedSecret["Authorization"]})
+		},
+		restore: restoreSecret,
+		checks:  []string{"secret.authorization-key"}, also: []string{"resources.policy"}, invoke: "secret.authorization-key", status: 401,
+		logError: "Bearer token is required",
+	}, {
+		// One "Bearer " is stripped and one added: AgentCore gets "Bearer Bearer <jwt>".
+		name: "Bearer Bearer",
+		breakIt: func(t *testing.T) {
+			savedSecret = secretData(t)
+			setSecretData(t, map[string][]byte{"Authorization": append([]byte("Bearer "), savedSecret["Authorization"]...)})
+		},
+		restore: restoreSecret,
+		checks:  []string{"secret.bearer-form"}, invoke: "secret.bearer-form", status: 401, logError: "Invalid Bearer token",
 	}}
 
 	for _, c := range cases {

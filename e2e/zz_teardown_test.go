@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,7 +18,9 @@ import (
 )
 
 // snapshot is what teardown must give back: the cluster's objects (namespaces, and every object of the kinds the
-// wizard writes, by kind/namespace/name), the Cognito pools by name, and the runtime's authorizer.
+// wizard writes or the Agent Gateway controller creates per Gateway, by kind/namespace/name), the Cognito pools by
+// name, and the runtime's authorizer. Kinds the sandbox does not serve (the Enterprise ones unless asked) are
+// left out.
 func snapshot(t *testing.T) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -33,6 +36,8 @@ func snapshot(t *testing.T) map[string]string {
 	}
 	for _, gvr := range []schema.GroupVersionResource{
 		{Version: "v1", Resource: "secrets"}, {Version: "v1", Resource: "configmaps"},
+		{Version: "v1", Resource: "services"}, {Version: "v1", Resource: "serviceaccounts"},
+		{Group: "apps", Version: "v1", Resource: "deployments"},
 		gvrRoute, {Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"},
 		{Group: "agentgateway.dev", Version: "v1alpha1", Resource: "agentgatewaybackends"},
 		{Group: "agentgateway.dev", Version: "v1alpha1", Resource: "agentgatewaypolicies"},
@@ -41,6 +46,9 @@ func snapshot(t *testing.T) map[string]string {
 		{Group: "ratelimit.solo.io", Version: "v1alpha1", Resource: "ratelimitconfigs"},
 	} {
 		l, err := sb.Cluster.Dynamic().Resource(gvr).List(ctx, metav1.ListOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
 		if err != nil {
 			t.Fatalf("listing %s: %v", gvr.Resource, err)
 		}
@@ -91,6 +99,15 @@ func TestTeardownRestores(t *testing.T) {
 	}
 	waitNamespaceGone(t, setup.DefaultNamespace)
 	before := snapshot(t)
+	// What the controller created for the sandbox's Gateway is there, so the diff below shows teardown leaves it.
+	for _, k := range []string{"deployments/", "services/", "serviceaccounts/", "configmaps/"} {
+		if _, ok := before[k+sandbox.GatewayNamespace+"/"+sandbox.GatewayName]; !ok {
+			t.Errorf("the controller's %s%s/%s is missing before the wizard", k, sandbox.GatewayNamespace, sandbox.GatewayName)
+		}
+	}
+	if _, ok := before["secrets/"+sandbox.GatewayNamespace+"/"+sandbox.GatewayName+"-session-key"]; !ok {
+		t.Errorf("the controller's Secret %s-session-key is missing before the wizard", sandbox.GatewayName)
+	}
 	if before["runtime/authorizer"] != "" && before["runtime/authorizer"] != "null" {
 		t.Fatalf("the runtime still has an authorizer before the wizard: %s", before["runtime/authorizer"])
 	}
