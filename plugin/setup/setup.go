@@ -233,7 +233,9 @@ func (r Record) WithDefaults() Record {
 	}
 	if r.Mode.UsesToken() {
 		def(&r.SecretName, DefaultSecretName)
-		def(&r.PolicyName, DefaultPolicyName)
+		if r.Mode == ModeRewrite { // native mode's auth is on the backend: it has no auth policy
+			def(&r.PolicyName, DefaultPolicyName)
+		}
 		if r.IdentityProvider == "" {
 			r.IdentityProvider = IdPCognito
 		}

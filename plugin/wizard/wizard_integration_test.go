@@ -54,23 +54,33 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	c := clustertest.Shared(t)
 	clustertest.NeedAgentGatewayCRDs(t)
+	return newWorldOn(t, c, "")
+}
+
+// newWorldOn builds the world on cluster c with Gateway agentgateway-proxy in a fresh namespace. class "" makes a
+// GatewayClass of the test's own (no controller serves it: tests write statuses by hand); else the Gateway uses
+// that class (testcluster.GatewayClassName: the real controller's).
+func newWorldOn(t *testing.T, c *clustertest.Cluster, class string) *world {
+	t.Helper()
 	w := &world{c: c, cog: cognitotest.StartForTest(t, cognitolocal.Options{})}
 	w.fake = agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
 	w.cogCfg, w.fakeCfg = w.cog.AWSConfig(), w.fake.AWSConfig(w.fake.URL)
 	w.gwNS = c.Namespace(t, "gw")
 	ctx := context.Background()
 	dyn := c.Dynamic()
-	class := "wiz-agentgateway-" + w.gwNS
-	gc := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
-		"metadata": map[string]any{"name": class}, "spec": map[string]any{"controllerName": "agentgateway.dev/agentgateway"},
-	}}
-	if _, err := dyn.Resource(k8sres.GVRGatewayClass).Create(ctx, gc, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	if class == "" {
+		class = "wiz-agentgateway-" + w.gwNS
+		gc := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+			"metadata": map[string]any{"name": class}, "spec": map[string]any{"controllerName": "agentgateway.dev/agentgateway"},
+		}}
+		if _, err := dyn.Resource(k8sres.GVRGatewayClass).Create(ctx, gc, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = dyn.Resource(k8sres.GVRGatewayClass).Delete(context.Background(), class, metav1.DeleteOptions{})
+		})
 	}
-	t.Cleanup(func() {
-		_ = dyn.Resource(k8sres.GVRGatewayClass).Delete(context.Background(), class, metav1.DeleteOptions{})
-	})
 	gw := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
 		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": w.gwNS},
@@ -593,5 +603,107 @@ func TestMissingCRDsSaysWhatToInstall(t *testing.T) {
 	err := k8sres.Kinds{Gateway: true, HTTPRoute: true}.Require()
 	if err == nil || !strings.Contains(err.Error(), "Install Agent Gateway") || !errors.Is(err, k8sres.ErrMissingKinds) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestNativeVerifyWithRealController: the open-source Agent Gateway controller (v1.4.1) writes the statuses the
+// wizard's verify step waits for (native mode, open-source kinds only, a local rate limit so a traffic policy is
+// verified too); teardown then removes the setup and never touches what the controller created for the Gateway
+// (Deployment, Service, ServiceAccount, ConfigMap, Secret <gw>-session-key).
+func TestNativeVerifyWithRealController(t *testing.T) {
+	c := clustertest.Private(t, testcluster.Options{Controller: true, OSSOnly: true})
+	w := newWorldOn(t, c, testcluster.GatewayClassName)
+	rt := w.runtime(t, "native_agent")
+	env := w.env(c.Config)
+	env.VerifyTimeout = 60 * time.Second
+	ns := "wiz-native-" + w.gwNS
+	a := w.answers(rt, ns, "pool-native")
+	a.Mode, a.RateLimitKind = "native", "local"
+
+	// What the controller creates for the Gateway, before the wizard runs.
+	ctx := context.Background()
+	kc := c.Kube()
+	perGateway := func() map[string]string { // kind/name → uid
+		out := map[string]string{}
+		if d, err := kc.AppsV1().Deployments(w.gwNS).Get(ctx, "agentgateway-proxy", metav1.GetOptions{}); err == nil {
+			out["Deployment/"+d.Name] = string(d.UID)
+		}
+		if s, err := kc.CoreV1().Services(w.gwNS).Get(ctx, "agentgateway-proxy", metav1.GetOptions{}); err == nil {
+			out["Service/"+s.Name] = string(s.UID)
+		}
+		if s, err := kc.CoreV1().ServiceAccounts(w.gwNS).Get(ctx, "agentgateway-proxy", metav1.GetOptions{}); err == nil {
+			out["ServiceAccount/"+s.Name] = string(s.UID)
+		}
+		if m, err := kc.CoreV1().ConfigMaps(w.gwNS).Get(ctx, "agentgateway-proxy", metav1.GetOptions{}); err == nil {
+			out["ConfigMap/"+m.Name] = string(m.UID)
+		}
+		if s, err := kc.CoreV1().Secrets(w.gwNS).Get(ctx, "agentgateway-proxy-session-key", metav1.GetOptions{}); err == nil {
+			out["Secret/"+s.Name] = string(s.UID)
+		}
+		return out
+	}
+	var made map[string]string
+	deadline := time.Now().Add(60 * time.Second)
+	for made = perGateway(); len(made) < 5 && time.Now().Before(deadline); made = perGateway() {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(made) != 5 {
+		t.Fatalf("the controller made %v for the Gateway, want Deployment, Service, ServiceAccount, ConfigMap and Secret", made)
+	}
+
+	out, err := run(t, env, a)
+	if err != nil {
+		t.Fatalf("wizard: %v", err)
+	}
+	rec := out.res.Record
+	if rec.PolicyKind != k8sres.GVKPolicy.Kind || rec.BackendKind != k8sres.GVKBackend.Kind || rec.TrafficPolicyName == "" {
+		t.Fatalf("open-source kinds with a traffic policy expected: policy %s backend %s traffic policy %q", rec.PolicyKind, rec.BackendKind, rec.TrafficPolicyName)
+	}
+	got := map[string]wz.VerifyCheck{}
+	for _, v := range out.res.Verify {
+		got[v.ID] = v
+	}
+	for _, id := range []string{"resources.backend-accepted", "resources.route-accepted", "resources.traffic-policy-attached"} {
+		if got[id].Status != "pass" {
+			t.Errorf("verify %s: %+v (all: %+v)", id, got[id], out.res.Verify)
+		}
+	}
+	// Native mode puts the auth on the backend: no auth policy, so verify waits for none (it used to wait for the
+	// default name until its timeout).
+	if rec.PolicyName != "" || got["resources.policy-attached"].ID != "" {
+		t.Errorf("native mode has no auth policy: record names %q, verify %+v", rec.PolicyName, got["resources.policy-attached"])
+	}
+	// The words are the controller's: its backend message, and route conditions with empty messages.
+	b, err := c.Dynamic().Resource(k8sres.GVRBackend).Namespace(ns).Get(ctx, rec.BackendName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cond, ok := k8sres.FindCondition(k8sres.ObjectConditions(b), "Accepted"); !ok || cond.Message != "Backend successfully accepted" {
+		t.Errorf("backend status is not the controller's: %+v", cond)
+	}
+	for _, f := range b.GetManagedFields() {
+		if f.Subresource == "status" && f.Manager != testcluster.ControllerBinary {
+			t.Errorf("backend status written by %q", f.Manager)
+		}
+	}
+
+	// Teardown: the setup goes, the controller's objects for the Gateway stay (same UIDs).
+	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
+	live, err := setup.Load(ctx, env.Kube, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := teardown.BuildPlan(ctx, tenv, live, teardown.Options{DeleteUserPool: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := teardown.Run(ctx, tenv, tp); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := kc.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil && n.DeletionTimestamp == nil {
+		t.Fatal("teardown left the setup's namespace")
+	}
+	if after := perGateway(); fmt.Sprint(after) != fmt.Sprint(made) {
+		t.Fatalf("teardown touched the controller's objects for the Gateway:\nbefore %v\nafter  %v", made, after)
 	}
 }
