@@ -111,7 +111,8 @@ image:
 	cd tools/image && $(GO) run . build -root '$(CURDIR)' -out '$(abspath $(IMAGE_DIR))' -ca-certs '$(CA_CERTS)' \
 		-version '$(VERSION)' -commit '$(COMMIT)' -date '$(DATE)' -ldflags '$(LDFLAGS)'
 
-# The whole path on loopback (local cluster + kwok, cognito-local, local AgentCore, DEMO gateway stand-in) started by
+# The whole path on loopback (local cluster + kwok, the real Agent Gateway controller, cognito-local, local AgentCore,
+# DEMO stand-in for the gateway proxy) started by
 # bin/agentcore-sandbox, then the plugin's home screen in it. A second `make demo` reuses the running sandbox;
 # `make demo-down` stops it. Another shell joins it with: eval "$$(bin/agentcore-sandbox env)".
 demo: build sandbox testbin cognito-local
