@@ -57,6 +57,9 @@ type Flags struct {
 	ClientSecretFrom string
 	PasswordFrom     string
 	RefreshTokenFrom string
+	// Record, when set, is the setup record to rotate (the rotation service has it from its informer); it is
+	// not looked up again.
+	Record *setup.Record
 }
 
 // Source kinds (plugin/secretsource reads them).
@@ -81,9 +84,12 @@ func ValidateSource(flag, v string) error { return secretsource.Validate(flag, v
 // prompt asks for a secret value on the terminal (nil: prompting is not possible).
 func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt func(label string) (string, error)) (*Target, error) {
 	t := &Target{}
-	rec, err := FindRecord(ctx, kube, fl)
-	if err != nil {
-		return nil, err
+	rec := fl.Record
+	if rec == nil {
+		var err error
+		if rec, err = FindRecord(ctx, kube, fl); err != nil {
+			return nil, err
+		}
 	}
 	if rec != nil {
 		r := rec.WithDefaults()

@@ -175,6 +175,9 @@ type Options struct {
 	Force        bool
 	DryRun       bool
 	MinRemaining time.Duration // 0 = DefaultMinRemaining
+	// DueWithin, when set, replaces MinRemaining with a threshold that depends on the stored token's lifetime
+	// (exp - iat; 0 when unknown): the rotation service's schedule policy (RenewBefore.DueWithin).
+	DueWithin func(lifetime time.Duration) time.Duration
 }
 
 // Actions a Result reports.
@@ -199,7 +202,9 @@ type Result struct {
 	Method    string     `json:"method,omitempty"`
 	TokenUse  string     `json:"tokenUse,omitempty"`
 	OldExpiry *time.Time `json:"oldExpiry,omitempty"`
-	NewExpiry *time.Time `json:"newExpiry,omitempty"`
+	// OldIssuedAt is the stored token's iat (with OldExpiry, its lifetime), when known.
+	OldIssuedAt *time.Time `json:"oldIssuedAt,omitempty"`
+	NewExpiry   *time.Time `json:"newExpiry,omitempty"`
 	// Token is the new Authorization value, masked.
 	Token string `json:"token,omitempty"`
 	// IssuedAt is the new token's iat (with NewExpiry, its lifetime).
@@ -243,10 +248,17 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, &Error{Stage: StageRead, Err: err}
 	}
+	if o.DueWithin != nil {
+		o.MinRemaining = o.DueWithin(cur.Claims.Lifetime())
+	}
 	res := &Result{Secret: cur.Ref, TokenUse: e.tokenUse()}
 	if !cur.Claims.Exp.IsZero() {
 		t := cur.Claims.Exp.UTC()
 		res.OldExpiry = &t
+	}
+	if !cur.Claims.Iat.IsZero() {
+		t := cur.Claims.Iat.UTC()
+		res.OldIssuedAt = &t
 	}
 	if !o.Force && !o.DryRun && !cur.Claims.Exp.IsZero() && cur.Claims.Exp.Sub(now) >= o.MinRemaining {
 		res.Action = ActionFresh

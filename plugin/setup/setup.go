@@ -452,10 +452,15 @@ func LoadNamed(ctx context.Context, kube kubernetes.Interface, namespace, name s
 	return FromConfigMap(cm)
 }
 
+// RecordSelector is the label selector of every setup record ConfigMap.
+func RecordSelector() string {
+	return k8sres.LabelManagedBy + "=" + k8sres.ManagedByValue + "," + LabelComponent + "=" + ComponentRecord
+}
+
 // Find lists every setup record in the cluster (ConfigMaps labelled as records), sorted by namespace/name.
 // When listing across namespaces is forbidden it falls back to DefaultNamespace.
 func Find(ctx context.Context, kube kubernetes.Interface) ([]*Record, error) {
-	sel := k8sres.LabelManagedBy + "=" + k8sres.ManagedByValue + "," + LabelComponent + "=" + ComponentRecord
+	sel := RecordSelector()
 	list, err := kube.CoreV1().ConfigMaps(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if apierrors.IsForbidden(err) {
 		list, err = kube.CoreV1().ConfigMaps(DefaultNamespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
