@@ -382,7 +382,9 @@ func TestFleetLeaderKill(t *testing.T) {
 	// Never two writers: in resourceVersion order, the killed leader's writes all come before the new one's.
 	writes, problems := sw.snapshot()
 	if len(problems) > 0 {
-		problems = slices.DeleteFunc(problems, func(p string) bool { return strings.HasPrefix(p, late.SecretName+" ") && strings.Contains(p, "invalid token") })
+		problems = slices.DeleteFunc(problems, func(p string) bool {
+			return strings.HasPrefix(p, late.SecretName+" ") && strings.Contains(p, "invalid token")
+		})
 	}
 	if len(problems) > 0 {
 		t.Fatalf("%d problems:\n%s", len(problems), strings.Join(problems, "\n"))
