@@ -3,14 +3,17 @@ package rotate
 import (
 	"bytes"
 	"fmt"
+	"maps"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 )
 
@@ -158,3 +161,155 @@ func stripStatus(b []byte) []byte {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Ports and paths of the rotation service's HTTP endpoint in the manifests.
+const (
+	FleetListenPort = 8080
+	fleetPortName   = "http-metrics"
+)
+
+// FleetManifestOptions describe the in-cluster rotation service (`rotate --watch --all`).
+type FleetManifestOptions struct {
+	// Namespace is where the service runs (its Lease too) and, unless AllNamespaces, whose setups it rotates.
+	Namespace     string
+	AllNamespaces bool
+	// Name of every object (default "agentcore-rotate").
+	Name  string
+	Image string
+	// Args are extra `rotate` flags (--renew-before, --min-validity …).
+	Args       []string
+	Region     string
+	AWSRoleARN string
+}
+
+// FleetManifests returns what runs the rotation service in the cluster: a ServiceAccount; least-privilege RBAC
+// (a Role in Namespace, or a ClusterRole with AllNamespaces, for the records (list/watch, patch for the status
+// annotations), the token Secrets (get/update), Events (create/patch); a Role for the Lease); a Deployment of 2
+// replicas with probes and resources; a PodDisruptionBudget keeping one; a Service for /metrics.
+// docs/rotation-service.md explains each rule.
+func FleetManifests(o FleetManifestOptions) []runtime.Object {
+	if o.Name == "" {
+		o.Name = "agentcore-rotate"
+	}
+	labels := map[string]string{
+		k8sres.LabelManagedBy:         k8sres.ManagedByValue,
+		"app.kubernetes.io/name":      "kubectl-agentcore",
+		"app.kubernetes.io/component": "rotation-service",
+		"app.kubernetes.io/instance":  o.Name,
+	}
+	selector := map[string]string{"app.kubernetes.io/name": "kubectl-agentcore", "app.kubernetes.io/instance": o.Name}
+	meta := func() metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: maps.Clone(labels)}
+	}
+	rbac := func(kind string) metav1.TypeMeta {
+		return metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: kind}
+	}
+	sa := &corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"}, ObjectMeta: meta()}
+	if o.AWSRoleARN != "" {
+		sa.Annotations = map[string]string{"eks.amazonaws.com/role-arn": o.AWSRoleARN}
+	}
+	subjects := []rbacv1.Subject{{Kind: "ServiceAccount", Name: o.Name, Namespace: o.Namespace}}
+	setupRules := []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"list", "watch", "patch"}},
+		{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "update"}},
+		{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+	}
+	var objs []runtime.Object
+	objs = append(objs, sa)
+	if o.AllNamespaces {
+		cm := meta()
+		cm.Namespace = ""
+		cm.Name = o.Name + "-" + o.Namespace // cluster-scoped: one per installation
+		objs = append(objs,
+			&rbacv1.ClusterRole{TypeMeta: rbac("ClusterRole"), ObjectMeta: cm, Rules: setupRules},
+			&rbacv1.ClusterRoleBinding{TypeMeta: rbac("ClusterRoleBinding"), ObjectMeta: cm,
+				RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: cm.Name}, Subjects: subjects})
+	} else {
+		objs = append(objs,
+			&rbacv1.Role{TypeMeta: rbac("Role"), ObjectMeta: meta(), Rules: setupRules},
+			&rbacv1.RoleBinding{TypeMeta: rbac("RoleBinding"), ObjectMeta: meta(),
+				RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: o.Name}, Subjects: subjects})
+	}
+	lm := meta()
+	lm.Name = o.Name + "-lease"
+	objs = append(objs,
+		&rbacv1.Role{TypeMeta: rbac("Role"), ObjectMeta: lm, Rules: []rbacv1.PolicyRule{
+			// create cannot be limited by name; get and update only touch the service's own Lease.
+			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"create"}},
+			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, ResourceNames: []string{DefaultLeaseName}, Verbs: []string{"get", "update"}},
+		}},
+		&rbacv1.RoleBinding{TypeMeta: rbac("RoleBinding"), ObjectMeta: lm,
+			RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: lm.Name}, Subjects: subjects})
+
+	args := []string{"rotate", "--watch", "--all", "--log-format=json", fmt.Sprintf("--listen=:%d", FleetListenPort), "--lease-namespace=" + o.Namespace}
+	if o.AllNamespaces {
+		args = append(args, "--all-namespaces")
+	} else {
+		args = append(args, "--namespace="+o.Namespace)
+	}
+	args = append(args, o.Args...)
+	env := []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}}
+	if o.Region != "" {
+		env = append(env, corev1.EnvVar{Name: "AWS_REGION", Value: o.Region})
+	}
+	probe := func(path string, period int32) *corev1.Probe {
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(fleetPortName)}},
+			PeriodSeconds: period, TimeoutSeconds: 2, FailureThreshold: 3}
+	}
+	f, t := false, true
+	uid := int64(65532)
+	replicas := int32(2)
+	one := intstr.FromInt32(1)
+	dep := &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: meta(),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &one, MaxSurge: &one}},
+			Selector: &metav1.LabelSelector{MatchLabels: selector},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: maps.Clone(labels)},
+				Spec: corev1.PodSpec{
+					ServiceAccountName: o.Name,
+					SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: &t, RunAsUser: &uid,
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+					// Long enough for a rotation in progress to finish and the Lease to be released.
+					TerminationGracePeriodSeconds: ptr(int64(30)),
+					Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+						PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100,
+							PodAffinityTerm: corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname", LabelSelector: &metav1.LabelSelector{MatchLabels: selector}}}},
+					}},
+					Containers: []corev1.Container{{
+						Name:           "rotate",
+						Image:          o.Image,
+						Command:        []string{"/usr/local/bin/kubectl-agentcore"},
+						Args:           args,
+						Env:            env,
+						Ports:          []corev1.ContainerPort{{Name: fleetPortName, ContainerPort: FleetListenPort, Protocol: corev1.ProtocolTCP}},
+						LivenessProbe:  probe("/healthz", 10),
+						ReadinessProbe: probe("/readyz", 5),
+						SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: &f, ReadOnlyRootFilesystem: &t,
+							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
+						Resources: corev1.ResourceRequirements{
+							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("20m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("256Mi")},
+						},
+					}},
+				},
+			},
+		},
+	}
+	pdb := &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: meta(),
+		Spec:       policyv1.PodDisruptionBudgetSpec{MinAvailable: &one, Selector: &metav1.LabelSelector{MatchLabels: selector}},
+	}
+	svc := &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: meta(),
+		Spec: corev1.ServiceSpec{Selector: selector, Ports: []corev1.ServicePort{{Name: fleetPortName, Port: FleetListenPort,
+			TargetPort: intstr.FromString(fleetPortName), Protocol: corev1.ProtocolTCP}}},
+	}
+	return append(objs, dep, pdb, svc)
+}

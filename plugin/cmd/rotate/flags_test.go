@@ -15,7 +15,8 @@ import (
 // every bad value or combination is a usage error (exit 2) before anything is read.
 func TestFlagsToOptions(t *testing.T) {
 	defaults := func(edit func(o *Options)) *Options {
-		o := &Options{MinRemaining: rotate.DefaultMinRemaining, MinValidity: rotate.DefaultMinValidity, LogFormat: "text", Output: cmdutil.OutputText}
+		o := &Options{MinRemaining: rotate.DefaultMinRemaining, MinValidity: rotate.DefaultMinValidity, LogFormat: "text", Output: cmdutil.OutputText,
+			Workers: rotate.DefaultFleetWorkers}
 		if edit != nil {
 			edit(o)
 		}
@@ -49,6 +50,24 @@ func TestFlagsToOptions(t *testing.T) {
 			defaults(func(o *Options) {
 				o.PrintManifests, o.Image, o.AWSRoleARN, o.Output, o.OutputSet = true, "reg/img:1", "arn:aws:iam::123456789012:role/r", "yaml", true
 			})},
+		{"rotation service", []string{"--watch", "--all", "-A", "--renew-before", "25%", "--listen", ":9090", "--lease-namespace", "ops", "--workers", "8"},
+			defaults(func(o *Options) {
+				o.Watch, o.All, o.AllNamespaces, o.RenewBefore, o.Renew, o.Listen, o.LeaseNamespace, o.Workers =
+					true, true, true, "25%", rotate.RenewBefore{Fraction: 0.25}, ":9090", "ops", 8
+			})},
+		{"rotation service manifests", []string{"--print-manifests", "--all", "-n", "ops", "--renew-before", "20m"},
+			defaults(func(o *Options) {
+				o.PrintManifests, o.All, o.Flags.Namespace, o.RenewBefore, o.Renew = true, true, "ops", "20m", rotate.RenewBefore{Duration: 20 * time.Minute}
+			})},
+		{"all without watch", []string{"--all"}, nil},
+		{"all namespaces without all", []string{"--watch", "-A"}, nil},
+		{"renew before without all", []string{"--watch", "--renew-before", "20m"}, nil},
+		{"renew before that does not parse", []string{"--watch", "--all", "--renew-before", "120%"}, nil},
+		{"all with one setup's flag", []string{"--watch", "--all", "--secret", "x"}, nil},
+		{"all with -n and -A", []string{"--watch", "--all", "-n", "a", "-A"}, nil},
+		{"all watch with output", []string{"--watch", "--all", "-o", "json"}, nil},
+		{"all with no workers", []string{"--watch", "--all", "--workers", "0"}, nil},
+		{"manifests with listen", []string{"--print-manifests", "--all", "--listen", ":1"}, nil},
 		{"argument", []string{"extra"}, nil},
 		{"unknown flag", []string{"--frobnicate"}, nil},
 		{"duration that does not parse", []string{"--min-remaining", "soon"}, nil},

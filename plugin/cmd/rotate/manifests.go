@@ -32,14 +32,7 @@ func (o *Options) printManifests(ctx context.Context, fl rotate.Flags) error {
 			return err
 		}
 	}
-	mo := rotate.ManifestOptions{Image: o.Image, AWSRoleARN: o.AWSRoleARN, Region: fl.Region}
-	if mo.Image == "" {
-		tag := cmdutil.Version
-		if tag == "" || tag == "dev" {
-			tag = "latest"
-		}
-		mo.Image = rotate.DefaultImage + ":" + tag
-	}
+	mo := rotate.ManifestOptions{Image: o.image(), AWSRoleARN: o.AWSRoleARN, Region: fl.Region}
 	var args []string
 	add := func(flag, v string) {
 		if v != "" {
@@ -108,4 +101,16 @@ func (o *Options) printManifests(ctx context.Context, fl rotate.Flags) error {
 // flagsNameIdentity reports whether the flags alone say how to mint: pool, client, user and the credentials Secret.
 func flagsNameIdentity(fl rotate.Flags) bool {
 	return fl.UserPoolID != "" && fl.ClientID != "" && fl.Username != "" && fl.CredentialsSecret != ""
+}
+
+// image is --image, else the project's image at this version.
+func (o *Options) image() string {
+	if o.Image != "" {
+		return o.Image
+	}
+	tag := cmdutil.Version
+	if tag == "" || tag == "dev" {
+		tag = "latest"
+	}
+	return rotate.DefaultImage + ":" + tag
 }

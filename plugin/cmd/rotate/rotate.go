@@ -41,6 +41,16 @@ type Options struct {
 	AWSRoleARN     string
 	Output         string
 
+	// The rotation service (--all): every setup record in -n, or in every namespace.
+	All            bool
+	AllNamespaces  bool
+	RenewBefore    string
+	Listen         string
+	LeaseNamespace string
+	Workers        int
+	// Renew is RenewBefore parsed by Validate.
+	Renew rotate.RenewBefore
+
 	// Set by Complete: which flags were given (a default and an explicit value differ in meaning).
 	LogFormatSet   bool
 	MinValiditySet bool
@@ -68,6 +78,12 @@ password come from (env:VAR, secret:NAME/KEY or prompt — never the value itsel
 tokens no later than halfway through the part of the lifetime AgentCore accepts (it refuses a token in its last
 minute). Failures are retried with backoff and alerted loudly; --print-manifests prints what runs it in the cluster.
 
+--watch --all is the rotation service: every setup record in -n (or --all-namespaces), each renewed on its own
+schedule (when --renew-before is left, default a third of the lifetime, with jitter and backoff), records created
+or deleted while it runs picked up, one writer at a time by leader election on a Lease, /metrics /healthz /readyz
+on --listen, Events and status annotations on each record (docs/rotation-service.md).
+--print-manifests --all prints its 2-replica Deployment with RBAC, PodDisruptionBudget and probes.
+
 A new token must live at least --min-validity (default 5m, Cognito's shortest validity) to be written; lower it
 only for short-lived test or sandbox pools.`,
 		Example: `  kubectl agentcore rotate                      # with the wizard's setup record
@@ -75,7 +91,9 @@ only for short-lived test or sandbox pools.`,
   kubectl agentcore rotate -n agentcore --user-pool-id us-east-1_AbC --client-id 5pk… --username gw \
       --client-secret-from env:CLIENT_SECRET --password-from prompt
   kubectl agentcore rotate --watch --log-format json
-  kubectl agentcore rotate --print-manifests | kubectl apply -f -`,
+  kubectl agentcore rotate --print-manifests | kubectl apply -f -
+  kubectl agentcore rotate --watch --all -n agentcore --listen :8080 --renew-before 25%
+  kubectl agentcore rotate --print-manifests --all -A | kubectl apply -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Complete(cmd)
@@ -111,6 +129,13 @@ only for short-lived test or sandbox pools.`,
 	fs.BoolVar(&o.PrintManifests, "print-manifests", false, "print the ServiceAccount, Role, RoleBinding and Deployment that run rotate --watch in the cluster")
 	fs.StringVar(&o.Image, "image", "", "--print-manifests: container image (default "+rotate.DefaultImage+":<version>)")
 	fs.StringVar(&o.AWSRoleARN, "aws-role-arn", "", "--print-manifests: IAM role for the ServiceAccount (IRSA), needed for the password path and GetAgentRuntime")
+	fs.BoolVar(&o.All, "all", false, "--watch / --print-manifests: every setup record in the namespace (-n), or in every namespace with --all-namespaces, each on its own schedule, one leader-elected writer")
+	fs.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "--all: the setup records of every namespace")
+	fs.StringVar(&o.RenewBefore, "renew-before", "", "--all: renew when this is left, a duration (20m) or a percentage of the token's lifetime (default "+rotate.RenewBefore{}.String()+
+		"; never later than "+style.Short(rotate.AgentCoreRefusalMargin+rotate.RenewHeadroom)+" before expiry)")
+	fs.StringVar(&o.Listen, "listen", "", "--watch --all: address of /metrics, /healthz and /readyz (e.g. :8080; default none)")
+	fs.StringVar(&o.LeaseNamespace, "lease-namespace", "", "--watch --all: namespace of the leader election Lease (default: -n, else the kubeconfig's or pod's namespace)")
+	fs.IntVar(&o.Workers, "workers", rotate.DefaultFleetWorkers, "--watch --all: setups rotated at the same time")
 	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
 }
@@ -158,7 +183,7 @@ func (o *Options) Validate() error {
 	if o.PrintManifests && o.OutputSet && o.Output != cmdutil.OutputYAML {
 		return cmdutil.UsageErrorf("--print-manifests prints YAML: drop -o or use -o yaml")
 	}
-	return nil
+	return o.validateAll()
 }
 
 // flags are the use case's flags with the kubeconfig's namespace as the default.
@@ -187,6 +212,12 @@ func (o *Options) Run(ctx context.Context) error {
 	fl, err := o.flags()
 	if err != nil {
 		return err
+	}
+	if o.All && o.PrintManifests {
+		return o.printFleetManifests(fl)
+	}
+	if o.All {
+		return o.runFleet(ctx, fl)
 	}
 	if o.PrintManifests {
 		return o.printManifests(ctx, fl)
