@@ -522,4 +522,36 @@ spec:
 			c["Attached"]["status"] == "False" && c["Attached"]["reason"] == "Pending" &&
 			c["Attached"]["message"] == "Policy is not attached: HTTPRoute "+e.ns+"/agentcore-typo not found"
 	})
+
+	// Settled statuses are not written again: once the stand-in's cache holds what the apiserver has, a rebuild
+	// changes no resourceVersion (the merged conditions compare equal to the stored ones).
+	for _, o := range []struct {
+		gvr  schema.GroupVersionResource
+		name string
+	}{{GVREnterpriseBackend, "agentcore"}, {GVREnterprisePolicy, "agentcore"}, {GVREnterprisePolicy, "orphan"}} {
+		var rv string
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			live, err := e.c.Dynamic().Resource(o.gvr).Namespace(e.ns).Get(context.Background(), o.name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cached := e.si.get(o.gvr, e.ns, o.name); cached != nil && cached.GetResourceVersion() == live.GetResourceVersion() {
+				rv = live.GetResourceVersion()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the stand-in's cache never caught up with %s %s", o.gvr.Resource, o.name)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		e.si.rebuild(context.Background())
+		live, err := e.c.Dynamic().Resource(o.gvr).Namespace(e.ns).Get(context.Background(), o.name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live.GetResourceVersion() != rv {
+			t.Errorf("%s %s: a rebuild with nothing changed rewrote its status (resourceVersion %s → %s): %v", o.gvr.Resource, o.name, rv, live.GetResourceVersion(), live.Object["status"])
+		}
+	}
 }
