@@ -122,7 +122,8 @@ demo-down: sandbox
 	@bin/agentcore-sandbox down
 
 # Benchmarks with targets (each script prints its numbers and fails when a target is missed).
-bench: build sandbox testbin cognito-local
+bench: build sandbox testbin cognito-local oidc-provider
+	bench/fleet.sh
 	bench/startup.sh
 	bench/doctor.sh
 	bench/logs.sh

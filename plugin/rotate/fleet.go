@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -107,6 +108,7 @@ func NewFleet(o FleetOptions) *Fleet {
 	}
 	o.Deps.Kube = o.Kube
 	o.Deps.Prompt = nil
+	o.Deps.AWSConfig = sharedAWSConfig(o.Deps.AWSConfig)
 	if o.Deps.Clock == nil {
 		o.Deps.Clock = RealClock{}
 	}
@@ -184,6 +186,28 @@ func (f *Fleet) Run(ctx context.Context) error {
 		f.forget(st.ref)
 	}
 	return nil
+}
+
+// sharedAWSConfig loads the AWS configuration once per region for every setup: one set of credentials and one
+// HTTP client (and its connection pool) instead of one per setup. A failed load is retried next time.
+func sharedAWSConfig(load func(context.Context, string) (aws.Config, error)) func(context.Context, string) (aws.Config, error) {
+	if load == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	cfgs := map[string]aws.Config{}
+	return func(ctx context.Context, region string) (aws.Config, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c, ok := cfgs[region]; ok {
+			return c, nil
+		}
+		c, err := load(ctx, region)
+		if err == nil {
+			cfgs[region] = c
+		}
+		return c, err
+	}
 }
 
 func (f *Fleet) forget(ref SetupRef) {

@@ -433,13 +433,20 @@ func TestFleetLeaderKill(t *testing.T) {
 		return 0, false
 	}
 	for _, r := range recs {
-		s, err := f.kube.CoreV1().Secrets(f.ns).Get(ctx, r.SecretName, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := rotate.Peek(string(s.Data[rotate.KeyAuthorization]))
-		if err != nil {
-			t.Fatal(err)
+		var c rotate.Claims
+		// The Secret and the scrape are read one after the other: a renewal in between is read again.
+		for try := 0; ; try++ {
+			s, err := f.kube.CoreV1().Secrets(f.ns).Get(ctx, r.SecretName, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c, err = rotate.Peek(string(s.Data[rotate.KeyAuthorization])); err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := metric(rotate.MetricExpiry, r.Name, ""); (ok && int64(v) == c.Exp.Unix()) || try == 3 {
+				break
+			}
+			_, body = standby.get(t, "/metrics")
 		}
 		if v, ok := metric(rotate.MetricExpiry, r.Name, ""); !ok || int64(v) != c.Exp.Unix() {
 			t.Fatalf("%s expiry metric %v (%v), Secret's token expires %d", r.Name, v, ok, c.Exp.Unix())
