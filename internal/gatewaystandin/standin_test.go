@@ -250,7 +250,7 @@ func mustARN(s string) awsops.RuntimeARN {
 	return a
 }
 
-func TestRewriteModeForwardsWithSecretAndWritesStatus(t *testing.T) {
+func TestRewriteModeForwardsWithSecretAndLeavesOSSStatuses(t *testing.T) {
 	e := start(t)
 	e.secret("agentcore-jwt", "Bearer tok-1")
 	e.rewriteSetup()
