@@ -312,7 +312,7 @@ func (r Record) Data() map[string]string {
 		"tokenSource": r.TokenSource, "tokenUrl": r.TokenURL, "tokenAudience": r.TokenAudience,
 		"tokenScopes": strings.Join(r.TokenScopes, " "), "authMethod": r.AuthMethod,
 		"allowedClients": strings.Join(r.AllowedClients, ","),
-		"target": r.Target, "agentCoreGateway": r.AgentCoreGateway, "mcpUrl": r.MCPURL,
+		"target":         r.Target, "agentCoreGateway": r.AgentCoreGateway, "mcpUrl": r.MCPURL,
 		"previousAuthorizerType": r.PreviousAuthorizerType,
 	}
 	if d["target"] == TargetRuntime {

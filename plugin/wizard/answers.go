@@ -176,13 +176,13 @@ type Config struct {
 	AgentCoreGatewayID  string
 	AgentCoreGatewayARN string
 	MCPURL              string
-	Region    string
-	GatewayNS string
-	GatewayN  string
-	Namespace string
-	RateLimit *k8sres.RateLimit
-	CORS      *k8sres.CORS
-	TokenUse  setup.TokenUse
+	Region              string
+	GatewayNS           string
+	GatewayN            string
+	Namespace           string
+	RateLimit           *k8sres.RateLimit
+	CORS                *k8sres.CORS
+	TokenUse            setup.TokenUse
 	// ExternalToken is the token read from TokenFile (external IdP), or minted by ClientCreds.
 	ExternalToken string `json:"-"`
 	// ClientCreds is set for an external IdP by client credentials; MintExternal fills its secret and mints.

@@ -57,7 +57,7 @@ type Plan struct {
 	// AuthorizerTypeCurrent is an AgentCore Gateway's authorizer type now (CUSTOM_JWT, AWS_IAM, NONE).
 	AuthorizerTypeCurrent string `json:"authorizerTypeCurrent,omitempty"`
 	Flavor                string `json:"flavor"`
-	Items      []Item `json:"items"`
+	Items                 []Item `json:"items"`
 	// AuthorizerCurrent and AuthorizerProposed are JSON as the AWS CLI shows it ("null" = IAM only).
 	AuthorizerCurrent  string   `json:"authorizerCurrent"`
 	AuthorizerProposed string   `json:"authorizerProposed"`

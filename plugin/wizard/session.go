@@ -98,14 +98,14 @@ func (e *Env) emit(step, status, detail string) {
 
 // Session is everything discovered for one wizard run (steps ① and ② plus the existing record).
 type Session struct {
-	Cfg      *Config
-	Kinds    k8sres.Kinds
-	Gateway  k8sres.GatewayInfo
-	Runtime  *bedrockagentcorecontrol.GetAgentRuntimeOutput
+	Cfg     *Config
+	Kinds   k8sres.Kinds
+	Gateway k8sres.GatewayInfo
+	Runtime *bedrockagentcorecontrol.GetAgentRuntimeOutput
 	// AgentCoreGateway is the target gateway (GetGateway) when the target is an AgentCore Gateway.
 	AgentCoreGateway *bedrockagentcorecontrol.GetGatewayOutput
 	Existing         *setup.Record
-	Creds    setup.Credentials
+	Creds            setup.Credentials
 	// NamespaceExists says whether the route namespace is there already.
 	NamespaceExists bool
 	Warnings        []string
