@@ -97,7 +97,7 @@ func (d *Doctor) tokenChecks() []Check {
 			if err != nil {
 				return fail(err.Error(), "", "")
 			}
-			return pick(tokencheck.CheckToken(tok, d.deps.Now()), id)
+			return st.fitIdentity(ctx, id, pick(tokencheck.CheckToken(tok, d.deps.Now()), id))
 		}
 	}
 	return []Check{
@@ -198,7 +198,7 @@ func (d *Doctor) authorizerChecks() []Check {
 			if err != nil {
 				return fail("reading the runtime's authorizer: "+err.Error(), "", "")
 			}
-			return pick(fs, id)
+			return st.fitIdentity(ctx, id, pick(fs, id))
 		}
 	}
 	// settings applies the checks of the runtime's settings around the authorizer.

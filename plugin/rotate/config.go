@@ -100,6 +100,11 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 		t.Namespace, t.SecretName, t.CredentialsName = r.Namespace, r.SecretName, r.CredentialsName()
 		t.Region, t.RuntimeARN, t.UserPoolID, t.ClientID, t.Username = r.Region, r.RuntimeARN, r.UserPoolID, r.ClientID, r.Username
 		t.TokenUse, t.DiscoveryURL, t.Audience = string(r.TokenUse), r.DiscoveryURL, r.Audience
+		if r.IdentityProvider == setup.IdPCognitoMachine {
+			// A Cognito machine client: minted by client credentials at the pool domain's /oauth2/token.
+			t.TokenUse, t.AllowedClients = TokenUseAccess, []string{r.ClientID}
+			t.ClientCreds = &clientcreds.Request{TokenURL: r.TokenURL, ClientID: r.ClientID, Scopes: r.TokenScopes, AuthMethod: r.AuthMethod}
+		}
 		if r.IdentityProvider == setup.IdPExternal {
 			if !r.ClientCredentials() {
 				return nil, fmt.Errorf("the setup %s uses a token pasted from an external identity provider (%s): rotate has nothing to renew it with. Let the plugin mint it by client credentials: kubectl agentcore wizard -n %s --identity external --discovery-url %s --client-id ID --client-secret-from env:VAR|secret:NAME/KEY|prompt --audience API; or put a new token in with --token-file FILE",

@@ -103,6 +103,9 @@ const (
 	IdPCognito  = "cognito"
 	IdPExternal = "external" // Auth0, Okta, Entra …: discovery URL + audience, token obtained by the user
 	IdPNone     = "none"     // sigv4
+	// IdPCognitoMachine is a Cognito app client for the OAuth 2.0 client-credentials grant: a resource server with
+	// scopes, a user-pool domain whose /oauth2/token mints the access token, no user.
+	IdPCognitoMachine = "cognito-machine"
 )
 
 // Record is the non-secret part of the setup (the ConfigMap).
@@ -144,6 +147,15 @@ type Record struct {
 	TokenScopes    []string `json:"tokenScopes,omitempty"`
 	AuthMethod     string   `json:"authMethod,omitempty"`     // basic | post ("" = what discovery accepts)
 	AllowedClients []string `json:"allowedClients,omitempty"` // the authorizer's allowedClients, when derived
+
+	// Cognito machine client (IdPCognitoMachine): the resource server (TokenScopes are its "<id>/<name>" scopes)
+	// and the user-pool domain, and which of them and of the app client the wizard created (teardown removes
+	// exactly those).
+	ResourceServer        string `json:"resourceServer,omitempty"`
+	Domain                string `json:"domain,omitempty"`
+	CreatedResourceServer bool   `json:"createdResourceServer,omitempty"`
+	CreatedDomain         bool   `json:"createdDomain,omitempty"`
+	CreatedClient         bool   `json:"createdClient,omitempty"`
 
 	GatewayNamespace string `json:"gatewayNamespace"`
 	GatewayName      string `json:"gatewayName"`
@@ -204,7 +216,7 @@ const (
 
 // ClientCredentials reports whether the plugin mints this setup's token by OAuth 2.0 client credentials.
 func (r Record) ClientCredentials() bool {
-	return r.IdentityProvider == IdPExternal && r.TokenSource == TokenSourceClientCredentials
+	return (r.IdentityProvider == IdPExternal || r.IdentityProvider == IdPCognitoMachine) && r.TokenSource == TokenSourceClientCredentials
 }
 
 // Keys of the record's Secret.
@@ -314,6 +326,12 @@ func (r Record) Data() map[string]string {
 		"allowedClients": strings.Join(r.AllowedClients, ","),
 		"target":         r.Target, "agentCoreGateway": r.AgentCoreGateway, "mcpUrl": r.MCPURL,
 		"previousAuthorizerType": r.PreviousAuthorizerType,
+		"resourceServer":         r.ResourceServer, "domain": r.Domain,
+	}
+	for k, v := range map[string]bool{"createdResourceServer": r.CreatedResourceServer, "createdDomain": r.CreatedDomain, "createdClient": r.CreatedClient} {
+		if v {
+			d[k] = "true"
+		}
 	}
 	if d["target"] == TargetRuntime {
 		delete(d, "target") // the default: records written before targets existed stay as they were
@@ -356,6 +374,8 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 		TokenScopes: strings.Fields(d["tokenScopes"]), AuthMethod: d["authMethod"], AllowedClients: splitList(d["allowedClients"]),
 		Target: d["target"], AgentCoreGateway: d["agentCoreGateway"], MCPURL: d["mcpUrl"],
 		PreviousAuthorizerType: d["previousAuthorizerType"],
+		ResourceServer:         d["resourceServer"], Domain: d["domain"], CreatedResourceServer: d["createdResourceServer"] == "true",
+		CreatedDomain: d["createdDomain"] == "true", CreatedClient: d["createdClient"] == "true",
 	}
 	if n, err := strconv.ParseInt(d["rateLimitBurst"], 10, 32); err == nil && n > 0 {
 		r.RateLimitBurst = int32(n)

@@ -47,6 +47,8 @@ type Item struct {
 	name      string
 	restore   types.AuthorizerConfiguration
 	poolID    string
+	// A Cognito machine client's parts the wizard created (identity cognito-machine), in poolID.
+	cognitoPart, cognitoName string
 }
 
 // Plan is what teardown will do.
@@ -129,6 +131,26 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 		p.add(it)
 	}
 
+	// A Cognito machine client's app client, domain and resource server: those the wizard created, and nothing it
+	// did not (the record says which). The domain goes before the pool, which Cognito will not delete with one.
+	if rec.IdentityProvider == setup.IdPCognitoMachine && rec.UserPoolID != "" {
+		parts := []struct{ part, name, what string }{{"app-client", rec.ClientID, "app client"}, {"domain", rec.Domain, "user-pool domain"},
+			{"resource-server", rec.ResourceServer, "resource server"}}
+		created := map[string]bool{"app-client": rec.CreatedClient, "domain": rec.CreatedDomain, "resource-server": rec.CreatedResourceServer}
+		for _, pt := range parts {
+			switch {
+			case pt.name == "":
+			case !created[pt.part]:
+				p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: pt.what + " " + pt.name, Detail: "the wizard did not create it; kept"})
+			case env.Cognito == nil:
+				return nil, fmt.Errorf("deleting the %s %s the wizard created needs AWS: %v. Fix the AWS configuration", pt.what, pt.name, env.AWSErr)
+			default:
+				p.add(Item{Action: wizard.ActionDelete, Kind: "aws", Target: pt.what + " " + pt.name + " (user pool " + rec.UserPoolID + ")",
+					Detail: "created by the wizard", poolID: rec.UserPoolID, cognitoPart: pt.part, cognitoName: pt.name})
+			}
+		}
+	}
+
 	switch {
 	case o.DeleteUserPool && rec.UserPoolID == "" && rec.CreatingUserPool != "":
 		// A wizard run stopped between creating the pool and recording its id: find it by the recorded name.
@@ -201,6 +223,12 @@ func Run(ctx context.Context, env *Env, p *Plan) (*Result, error) {
 		}
 		var err error
 		switch {
+		case it.cognitoPart == "app-client":
+			_, err = env.Cognito.DeleteAppClient(ctx, it.poolID, it.cognitoName)
+		case it.cognitoPart == "domain":
+			_, err = env.Cognito.DeleteDomain(ctx, it.poolID, it.cognitoName)
+		case it.cognitoPart == "resource-server":
+			_, err = env.Cognito.DeleteResourceServer(ctx, it.poolID, it.cognitoName)
 		case it.Kind == "aws" && it.poolID != "":
 			_, err = env.Cognito.DeleteUserPool(ctx, it.poolID)
 		case it.Kind == "aws":

@@ -32,7 +32,7 @@ type Answers struct {
 	AgentCoreGateway string `json:"agentcore-gateway,omitempty"`
 	Mode             string `json:"mode,omitempty"` // rewrite | native | sigv4
 	// ③ Identity
-	Identity     string   `json:"identity,omitempty"` // cognito | external
+	Identity     string   `json:"identity,omitempty"` // cognito | cognito-machine | external
 	UserPoolName string   `json:"user-pool-name,omitempty"`
 	UserPoolID   string   `json:"user-pool-id,omitempty"`
 	ClientName   string   `json:"client-name,omitempty"`
@@ -49,6 +49,11 @@ type Answers struct {
 	TokenURL         string   `json:"token-url,omitempty"`
 	Scopes           []string `json:"scope,omitempty"`
 	AuthMethod       string   `json:"auth-method,omitempty"`
+	// Cognito machine client (identity cognito-machine; Scopes are scope names under it, TokenURL overrides the
+	// domain's token endpoint, e.g. for a custom domain): the resource server's identifier and the domain prefix
+	// to create when the pool has no domain ("" = derived from the pool).
+	ResourceServer string `json:"resource-server,omitempty"`
+	DomainPrefix   string `json:"domain-prefix,omitempty"`
 	// Token is an external IdP token pasted in the TUI. Never a flag or a --config key (nothing secret in argv
 	// or in files the wizard reads as answers).
 	Token string `json:"-"`
@@ -72,6 +77,8 @@ type Answers struct {
 const (
 	IdentityCognito  = setup.IdPCognito
 	IdentityExternal = setup.IdPExternal
+	// IdentityCognitoMachine is identity (b): a Cognito app client by client credentials.
+	IdentityCognitoMachine = setup.IdPCognitoMachine
 )
 
 // LoadConfigFile reads a --config YAML (or JSON) file with the flag names as keys. Unknown keys are an error.
@@ -120,6 +127,8 @@ func (a Answers) Merge(b Answers) Answers {
 	str(&a.TokenURL, b.TokenURL)
 	list(&a.Scopes, b.Scopes)
 	str(&a.AuthMethod, b.AuthMethod)
+	str(&a.ResourceServer, b.ResourceServer)
+	str(&a.DomainPrefix, b.DomainPrefix)
 	a.SkipAuthorizer = a.SkipAuthorizer || b.SkipAuthorizer
 	str(&a.RouteNamespace, b.RouteNamespace)
 	str(&a.PathPrefix, b.PathPrefix)
@@ -158,6 +167,11 @@ func FromRecord(r *setup.Record) Answers {
 			if r.TokenAudience != "" {
 				a.Audience = []string{r.TokenAudience}
 			}
+		}
+	} else if r.IdentityProvider == setup.IdPCognitoMachine {
+		a.Identity, a.ResourceServer, a.TokenURL, a.Username = IdentityCognitoMachine, r.ResourceServer, r.TokenURL, ""
+		for _, sc := range r.TokenScopes {
+			a.Scopes = append(a.Scopes, strings.TrimPrefix(sc, r.ResourceServer+"/"))
 		}
 	} else if r.IdentityProvider == setup.IdPCognito {
 		a.Identity = IdentityCognito
@@ -234,6 +248,7 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&a.Gateway, &a.Region, &a.RuntimeARN, &a.AgentCoreGateway, &a.Mode, &a.Identity, &a.UserPoolName, &a.UserPoolID,
 		&a.ClientName, &a.ClientID, &a.Username, &a.TokenUse, &a.DiscoveryURL, &a.TokenFile, &a.RouteNamespace, &a.PathPrefix,
+		&a.ResourceServer, &a.DomainPrefix,
 		&a.RateLimit, &a.RateLimitKind} {
 		trim(p)
 	}
@@ -381,8 +396,13 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 				}
 			}
 			c.ClientCreds = req
+		case IdentityCognitoMachine:
+			if err := normalizeMachine(&a); err != nil {
+				return nil, err
+			}
+			c.TokenUse = setup.TokenUseAccess
 		default:
-			return nil, fmt.Errorf("invalid --identity %q: use cognito or external", a.Identity)
+			return nil, fmt.Errorf("invalid --identity %q: use cognito, cognito-machine or external", a.Identity)
 		}
 	}
 
@@ -452,4 +472,83 @@ func MintExternal(ctx context.Context, cfg *Config, secret string) error {
 	cfg.ClientCreds.ClientSecret = secret
 	cfg.ExternalToken, cfg.Minted = res.Token, res
 	return nil
+}
+
+// Defaults of identity (b), a Cognito machine client.
+const (
+	DefaultMachineClientName     = "agentcore-machine"
+	DefaultMachineResourceServer = "agentcore"
+	DefaultMachineScope          = "invoke"
+)
+
+var (
+	resourceServerRe = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]{1,256}$`)
+	scopeNameRe      = regexp.MustCompile(`^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$`)
+	domainPrefixRe   = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+)
+
+// normalizeMachine checks and defaults the answers of identity (b): pool and client (found by name or given by
+// id), resource server and scope names (Cognito's character rules), the domain prefix (Cognito's prefix rules).
+func normalizeMachine(a *Answers) error {
+	if a.UserPoolName == "" && a.UserPoolID == "" {
+		a.UserPoolName = setup.DefaultUserPoolName
+	}
+	if a.ClientName == "" && a.ClientID == "" {
+		a.ClientName = DefaultMachineClientName
+	}
+	if a.UserPoolID != "" {
+		if err := CheckUserPoolID(a.UserPoolID); err != nil {
+			return fmt.Errorf("invalid --user-pool-id %q: %w", a.UserPoolID, err)
+		}
+	}
+	if a.ClientID != "" {
+		if err := CheckClientID(a.ClientID); err != nil {
+			return fmt.Errorf("invalid --client-id %q: %w", a.ClientID, err)
+		}
+	}
+	switch {
+	case a.Username != "" && a.Username != setup.DefaultUsername:
+		return errors.New("--username: a Cognito machine client has no user (the token is minted by client credentials); drop --username, or use --identity cognito")
+	case a.TokenFile != "" || a.ClientSecretFrom != "":
+		return errors.New("--token-file/--client-secret-from: with --identity cognito-machine the wizard creates the app client and stores its secret itself; drop them")
+	case a.TokenUse != "" && a.TokenUse != string(setup.TokenUseAccess):
+		return errors.New("--token-use: a Cognito machine client gets access tokens only (client credentials issue no ID token); drop --token-use")
+	}
+	a.Username = ""
+	if a.ResourceServer == "" {
+		a.ResourceServer = DefaultMachineResourceServer
+	}
+	if !resourceServerRe.MatchString(a.ResourceServer) {
+		return fmt.Errorf("invalid --resource-server %q: 1–256 printable characters without spaces, \" or \\ (e.g. agentcore or https://agents.example.com)", a.ResourceServer)
+	}
+	if len(a.Scopes) == 0 {
+		a.Scopes = []string{DefaultMachineScope}
+	}
+	for _, sc := range a.Scopes {
+		if !scopeNameRe.MatchString(sc) {
+			return fmt.Errorf("invalid --scope %q: a scope name under the resource server, without spaces, \", / or \\ (e.g. invoke; the token's scope is %s/invoke)", sc, a.ResourceServer)
+		}
+	}
+	if a.DomainPrefix != "" {
+		if !domainPrefixRe.MatchString(a.DomainPrefix) || strings.Contains(a.DomainPrefix, "aws") || strings.Contains(a.DomainPrefix, "amazon") || strings.Contains(a.DomainPrefix, "cognito") {
+			return fmt.Errorf("invalid --domain-prefix %q: 1–63 lower-case letters, digits and hyphens, not starting or ending with a hyphen, without aws, amazon or cognito", a.DomainPrefix)
+		}
+	}
+	if a.AuthMethod != "" && a.AuthMethod != "basic" && a.AuthMethod != "post" {
+		return fmt.Errorf("invalid --auth-method %q: use basic or post", a.AuthMethod)
+	}
+	if a.TokenURL != "" {
+		if err := CheckTokenURL(a.TokenURL); err != nil {
+			return fmt.Errorf("invalid --token-url %q: %w", a.TokenURL, err)
+		}
+	}
+	return nil
+}
+
+// MachineSpec is the awsops spec of identity (b) for these answers and the record.
+func MachineSpec(a Answers, rec setup.Record) awsops.MachineSpec {
+	return awsops.MachineSpec{PoolName: rec.UserPoolName, PoolID: a.UserPoolID,
+		Pool:           awsops.PoolOptions{Tags: map[string]string{PoolTagKey: PoolTagValue}},
+		ResourceServer: a.ResourceServer, Scopes: a.Scopes, DomainPrefix: a.DomainPrefix,
+		ClientName: a.ClientName, ClientID: a.ClientID}
 }

@@ -238,7 +238,13 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		}
 		p.add(Item{Step: StepIdentity, Kind: "aws", Action: ActionSkip, Target: "external identity provider " + idp, Detail: d})
 	default:
-		steps, err := env.Cognito.PlanIdentity(ctx, identitySpec(cfg, rec, s.Creds))
+		var steps []awsops.PlanStep
+		var err error
+		if cfg.Answers.Identity == IdentityCognitoMachine {
+			steps, err = env.Cognito.PlanMachine(ctx, MachineSpec(cfg.Answers, rec))
+		} else {
+			steps, err = env.Cognito.PlanIdentity(ctx, identitySpec(cfg, rec, s.Creds))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -348,12 +354,16 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		return nil, err
 	}
 	p.add(Item{Step: StepResources, Kind: "kubernetes", Action: recState, Target: "ConfigMap " + rec.Ref(), Detail: "setup record for doctor, rotate and teardown"})
-	if cfg.Mode.UsesToken() && cfg.Answers.Identity == IdentityCognito {
+	if cfg.Mode.UsesToken() && (cfg.Answers.Identity == IdentityCognito || cfg.Answers.Identity == IdentityCognitoMachine) {
 		act := ActionUnchanged
 		if s.Creds.Empty() {
 			act = ActionCreate
 		}
-		p.add(Item{Step: StepIdentity, Kind: "kubernetes", Action: act, Target: "Secret " + k8sres.Ref(rec.Namespace, rec.CredentialsName()), Detail: "client secret, password and refresh token for rotate"})
+		d := "client secret, password and refresh token for rotate"
+		if cfg.Answers.Identity == IdentityCognitoMachine {
+			d = "client secret for rotate (it mints by client credentials at the domain's /oauth2/token)"
+		}
+		p.add(Item{Step: StepIdentity, Kind: "kubernetes", Action: act, Target: "Secret " + k8sres.Ref(rec.Namespace, rec.CredentialsName()), Detail: d})
 	}
 	stepOrder(p.Items)
 	return p, nil
@@ -367,7 +377,7 @@ func joinDetail(a, b string) string {
 }
 
 func issuerOf(r setup.Record, env *Env) string {
-	if r.IdentityProvider == setup.IdPCognito && r.UserPoolID != "" && env.Cognito != nil {
+	if (r.IdentityProvider == setup.IdPCognito || r.IdentityProvider == setup.IdPCognitoMachine) && r.UserPoolID != "" && env.Cognito != nil {
 		return env.Cognito.Issuer(r.UserPoolID)
 	}
 	return ""

@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -187,6 +188,16 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			}
 		}
 		env.emit(StepIdentity, "done", "external identity provider")
+	case cfg.Answers.Identity == IdentityCognitoMachine:
+		t, err := runMachine(ctx, env, cfg, &rec, res, &creds, az)
+		if err != nil {
+			return fail(StepIdentity, err)
+		}
+		token = t
+		if err := env.checkpoint(CheckpointToken); err != nil {
+			return fail(StepIdentity, err)
+		}
+		env.emit(StepIdentity, "done", "")
 	default:
 		spec := identitySpec(cfg, rec, creds)
 		if err := recordPoolIntent(ctx, env, &rec, res, spec); err != nil {
@@ -563,4 +574,84 @@ func testCall(s *Session, r *setup.Record) string {
 		return fmt.Sprintf("kubectl agentcore invoke -n %s --mcp   # initialize + tools/list through http://%s%s; doctor -n %s --probe checks every link", r.Namespace, ep, r.PathPrefix, r.Namespace)
 	}
 	return fmt.Sprintf("kubectl agentcore doctor -n %s --probe   # or: curl -X POST http://%s%s -H 'Content-Type: application/json' -d '{\"prompt\":\"hello\"}'", r.Namespace, ep, r.PathPrefix)
+}
+
+// runMachine converges identity (b), a Cognito machine client: pool, resource server and scopes, domain and app
+// client (the record says which of them the wizard created, before the token is minted, so teardown finds them
+// even when minting fails), the client secret into the credentials Secret, then a token by client credentials at
+// the domain's /oauth2/token (or --token-url), unless the live Secret holds one the authorizer still accepts.
+func runMachine(ctx context.Context, env *Env, cfg *Config, rec *setup.Record, res *Result, creds *setup.Credentials, az types.AuthorizerConfiguration) (string, error) {
+	spec := MachineSpec(cfg.Answers, *rec)
+	if err := recordPoolIntent(ctx, env, rec, res, awsops.IdentitySpec{PoolName: spec.PoolName, PoolID: spec.PoolID}); err != nil {
+		return "", err
+	}
+	id, err := env.Cognito.EnsureMachine(ctx, spec)
+	if id.Pool.ID != "" && (rec.UserPoolID == "" || rec.UserPoolID == id.Pool.ID) {
+		// Record what exists so far, also when a later call failed: teardown removes what the wizard created.
+		switch {
+		case id.CreatedPool:
+			rec.CreatedUserPool = true
+		case rec.CreatingUserPool != "" && rec.CreatingUserPool == id.Pool.Name && rec.UserPoolID == "" && taggedByWizard(ctx, env, id.Pool.ID):
+			rec.CreatedUserPool = true
+		}
+		rec.CreatingUserPool = ""
+		rec.UserPoolID, rec.UserPoolName = id.Pool.ID, id.Pool.Name
+		rec.Issuer = id.Issuer
+		rec.DiscoveryURL = awsops.DiscoveryURL(id.Issuer)
+		rec.CreatedResourceServer = rec.CreatedResourceServer || id.CreatedResourceServer
+		if id.Domain != "" {
+			rec.Domain = id.Domain
+			rec.CreatedDomain = rec.CreatedDomain || id.CreatedDomain
+		}
+		if id.Client.ID != "" {
+			rec.CreatedClient = id.CreatedClient || rec.CreatedClient && rec.ClientID == id.Client.ID
+			rec.ClientID = id.Client.ID
+		}
+		if cfg.Answers.TokenURL == "" && id.TokenURL != "" {
+			rec.TokenURL = id.TokenURL
+		}
+		rec.AllowedClients = nil
+		if serr := saveRecord(ctx, env, rec, res, true); serr != nil && err == nil {
+			err = serr
+		}
+	} else if id.Pool.ID != "" {
+		rec.CreatedUserPool = false // another pool than the recorded one: not ours to delete
+	}
+	for _, st := range id.Steps {
+		target := st.Resource + " " + st.Name
+		if st.ID != "" {
+			target += " (" + st.ID + ")"
+		}
+		res.add(StepIdentity, string(st.Action), target, st.Detail)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := env.checkpoint(CheckpointUserPool); err != nil {
+		return "", err
+	}
+	if next := (setup.Credentials{ClientSecret: id.Client.Secret}); next != *creds {
+		if err := setup.SaveCredentials(ctx, env.Kube, rec, next); err != nil {
+			return "", err
+		}
+		res.add(StepIdentity, actionFor(creds.Empty()), "Secret "+k8sres.Ref(rec.Namespace, rec.CredentialsName()), "client secret")
+		*creds = next
+	}
+	if err := env.checkpoint(CheckpointIdentity); err != nil {
+		return "", err
+	}
+	want, _ := DesiredAuthorizer(*rec, env.Cognito)
+	if cfg.Answers.SkipAuthorizer {
+		want = az
+	}
+	if live := getLive(ctx, env, tokenSecretRef(*rec)); reusableToken(live, want, id.Issuer, env.now()) {
+		return secretToken(live), nil
+	}
+	env.emit(StepIdentity, "running", "minting a token by client credentials at "+rec.TokenURL)
+	m, err := clientcreds.Mint(ctx, clientcreds.Request{TokenURL: rec.TokenURL, ClientID: rec.ClientID, ClientSecret: creds.ClientSecret,
+		Scopes: rec.TokenScopes, AuthMethod: rec.AuthMethod, HTTP: env.HTTP})
+	if err != nil {
+		return "", fmt.Errorf("minting a token for app client %s at %s: %w", rec.ClientID, rec.TokenURL, err)
+	}
+	return m.Token, nil
 }

@@ -196,7 +196,7 @@ func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 	if w := s.burstNote(); w != "" {
 		s.Warnings = append(s.Warnings, w)
 	}
-	if cfg.Mode.UsesToken() && cfg.Answers.Identity == IdentityCognito && env.Cognito == nil {
+	if cfg.Mode.UsesToken() && (cfg.Answers.Identity == IdentityCognito || cfg.Answers.Identity == IdentityCognitoMachine) && env.Cognito == nil {
 		return nil, awsNeeded(env, "Cognito")
 	}
 	if env.AgentCore == nil {
@@ -341,6 +341,15 @@ func (s *Session) desiredRecord() setup.Record {
 		} else {
 			r.UserPoolName, r.UserPoolID, r.ClientID, r.Username = a.UserPoolName, a.UserPoolID, a.ClientID, a.Username
 		}
+		if a.Identity == IdentityCognitoMachine {
+			// The token comes from the pool domain's /oauth2/token by client credentials (HTTP Basic, as Cognito
+			// expects); the authorizer allows the client and the scopes.
+			r.TokenSource, r.TokenURL, r.AuthMethod, r.ResourceServer = setup.TokenSourceClientCredentials, a.TokenURL, a.AuthMethod, a.ResourceServer
+			if r.AuthMethod == "" {
+				r.AuthMethod = "basic"
+			}
+			r.TokenScopes = MachineSpec(a, r).FullScopes()
+		}
 	}
 	bgvk, _ := s.Kinds.BackendGVK()
 	pgvk, _ := s.Kinds.PolicyGVK()
@@ -369,20 +378,31 @@ func (s *Session) desiredRecord() setup.Record {
 		if e.TargetName() == r.TargetName() || e.IsAgentCoreGateway() && r.IsAgentCoreGateway() && sameGateway(e.AgentCoreGateway, r.AgentCoreGateway) {
 			r.PreviousAuthorizer, r.PreviousAuthorizerType = e.PreviousAuthorizer, e.PreviousAuthorizerType
 		}
-		if r.IdentityProvider == setup.IdPCognito && e.CreatingUserPool == r.UserPoolName {
+		cognito := r.IdentityProvider == setup.IdPCognito || r.IdentityProvider == setup.IdPCognitoMachine
+		if cognito && e.CreatingUserPool == r.UserPoolName {
 			r.CreatingUserPool = e.CreatingUserPool
 		}
 		r.CreatedNamespace = e.CreatedNamespace
 		r.CreatedUserPool = e.CreatedUserPool && (e.UserPoolID == r.UserPoolID || r.UserPoolID == "")
 		r.UpdatedAt = e.UpdatedAt
-		if r.IdentityProvider == setup.IdPCognito && a.UserPoolID == "" && e.UserPoolName == r.UserPoolName {
+		if cognito && a.UserPoolID == "" && e.UserPoolName == r.UserPoolName {
 			r.UserPoolID = e.UserPoolID
 		}
-		if r.IdentityProvider == setup.IdPCognito && e.UserPoolID == r.UserPoolID {
+		if cognito && e.IdentityProvider == r.IdentityProvider && e.UserPoolID == r.UserPoolID {
 			if a.ClientID == "" {
 				r.ClientID = e.ClientID
 			}
 			r.Issuer, r.DiscoveryURL = e.Issuer, e.DiscoveryURL
+			if r.IdentityProvider == setup.IdPCognitoMachine {
+				// What the wizard created stays its own across reruns (teardown removes it).
+				r.Domain = e.Domain
+				r.CreatedClient = e.CreatedClient && e.ClientID == r.ClientID
+				r.CreatedDomain = e.CreatedDomain
+				r.CreatedResourceServer = e.CreatedResourceServer && e.ResourceServer == r.ResourceServer
+				if r.TokenURL == "" {
+					r.TokenURL = e.TokenURL
+				}
+			}
 		}
 	}
 	return r
@@ -455,13 +475,19 @@ func DesiredAuthorizer(r setup.Record, cognito *awsops.Cognito) (types.Authorize
 		return nil, true
 	case setup.IdPExternal:
 		return &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{
-			DiscoveryUrl: aws.String(r.DiscoveryURL), AllowedAudience: r.Audience,
+			DiscoveryUrl: aws.String(r.DiscoveryURL), AllowedAudience: r.Audience, AllowedClients: r.AllowedClients,
 		}}, true
 	}
 	if r.UserPoolID == "" || r.ClientID == "" || cognito == nil {
 		return nil, false
 	}
 	issuer := cognito.Issuer(r.UserPoolID)
+	if r.IdentityProvider == setup.IdPCognitoMachine {
+		// A client-credentials access token has client_id and scope, no aud (docs/client-credentials.md).
+		return &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{
+			DiscoveryUrl: aws.String(awsops.DiscoveryURL(issuer)), AllowedClients: []string{r.ClientID}, AllowedScopes: r.TokenScopes,
+		}}, true
+	}
 	if r.TokenUse == setup.TokenUseAccess {
 		return &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{
 			DiscoveryUrl: aws.String(awsops.DiscoveryURL(issuer)), AllowedClients: []string{r.ClientID},

@@ -119,6 +119,15 @@ func CheckDiscoveryURL(s string) error {
 	return nil
 }
 
+// CheckTokenURL validates an OAuth 2.0 token endpoint: http(s), a host, no fragment.
+func CheckTokenURL(s string) error {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" {
+		return errors.New("want https://<host>/oauth2/token (scheme and host)")
+	}
+	return nil
+}
+
 // CheckUserPoolID validates a Cognito user pool id (region_id).
 func CheckUserPoolID(s string) error {
 	if !userPoolIDRe.MatchString(strings.TrimSpace(s)) {

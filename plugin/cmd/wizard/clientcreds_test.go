@@ -196,3 +196,37 @@ func redactShort(s string) string {
 	}
 	return s
 }
+
+// TestCognitoMachineOfflineRender: identity (b) renders offline with the record saying how the token is obtained
+// (client credentials, the resource server's scopes); bad answers are one line each, before anything else.
+func TestCognitoMachineOfflineRender(t *testing.T) {
+	kc := noNetwork(t)
+	base := []string{"wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--offline", "--runtime-arn", offlineARN,
+		"--gateway", "agentgateway-system/agentgateway-proxy", "--route-namespace", "agentcore-b", "--identity", "cognito-machine"}
+	r := run(t, kc, nil, append(base, "--resource-server", "https://agents.example.test", "--scope", "invoke", "--scope", "read")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	for _, want := range []string{"identityProvider: cognito-machine", "tokenSource: client-credentials", "resourceServer: https://agents.example.test",
+		"tokenScopes: https://agents.example.test/invoke https://agents.example.test/read", "authMethod: basic", "userPoolName: agentcore"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("render lacks %q", want)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--scope", "has space"}, "invalid --scope"},
+		{[]string{"--domain-prefix", "my-cognito-pool"}, "invalid --domain-prefix"},
+		{[]string{"--domain-prefix", "-bad"}, "invalid --domain-prefix"},
+		{[]string{"--token-use", "id"}, "access tokens only"},
+		{[]string{"--client-secret-from", "env:X"}, "stores its secret itself"},
+		{[]string{"--token-url", "not a url"}, "invalid --token-url"},
+	} {
+		r := run(t, kc, nil, append(base, c.args...)...)
+		if r.code == 0 || r.out != "" || !strings.Contains(r.err, c.want) || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
+			t.Errorf("%v: exit %d, want one line with %q:\n%s%s", c.args, r.code, c.want, r.out, r.err)
+		}
+	}
+}
