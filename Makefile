@@ -115,7 +115,7 @@ image:
 # DEMO stand-in for the gateway proxy) started by
 # bin/agentcore-sandbox, then the plugin's home screen in it. A second `make demo` reuses the running sandbox;
 # `make demo-down` stops it. Another shell joins it with: eval "$$(bin/agentcore-sandbox env)".
-demo: build sandbox testbin cognito-local
+demo: build sandbox testbin cognito-local oidc-provider
 	@env="$$(bin/agentcore-sandbox up)" && printf '%s\n' "$$env" && eval "$$env" && bin/kubectl-agentcore
 
 demo-down: sandbox

@@ -211,6 +211,12 @@ func printEnv(w io.Writer, st *sandbox.State, output string) error {
 		g := st.AgentCoreGateways[name]
 		b.WriteString("# agentcore gateway " + name + ": " + g.ARN + " (MCP " + g.MCPURL + ", tools " + strings.Join(g.Tools, ", ") + ")\n")
 	}
+	if o := st.OIDC; o != nil {
+		b.WriteString("# oauth server (identity external by client credentials): discovery " + o.DiscoveryURL + ", demo client " + o.ClientID +
+			", secret from " + o.SecretFrom + ", audience " + o.Audience + "\n")
+		b.WriteString("#   kubectl agentcore wizard --identity external --runtime-arn " + st.Runtimes[sandbox.EchoRuntime] + " --discovery-url " + o.DiscoveryURL +
+			" --client-id " + o.ClientID + " --client-secret-from " + o.SecretFrom + " --audience " + o.Audience + "\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

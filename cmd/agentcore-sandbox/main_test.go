@@ -69,3 +69,20 @@ func TestPrintEnvNamesGateway(t *testing.T) {
 		t.Fatalf("env output:\n%s\nwant a line %q", b.String(), want)
 	}
 }
+
+// env names the OAuth server's discovery URL, the demo client and where its secret is (never the secret).
+func TestPrintEnvNamesOAuthServer(t *testing.T) {
+	st := &sandbox.State{Dir: "/tmp/s", Runtimes: map[string]string{sandbox.EchoRuntime: "arn:rt"},
+		OIDC: &sandbox.OIDCDemo{DiscoveryURL: "http://127.0.0.1:9/.well-known/openid-configuration", ClientID: sandbox.DemoClientID,
+			SecretFrom: sandbox.DemoSecretFrom, Audience: sandbox.DemoAudience}}
+	var b bytes.Buffer
+	if err := printEnv(&b, st, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"discovery http://127.0.0.1:9/.well-known/openid-configuration", "demo client sandbox-m2m",
+		"secret from secret:sandbox-idp/sandbox-m2m-client/clientSecret", "--identity external --runtime-arn arn:rt"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("env output lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -241,6 +241,14 @@ func Run(ctx context.Context, o Options) (*Server, error) {
 	}
 }
 
+// PID is the server's process id (0 when not started).
+func (s *Server) PID() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Stop ends the server and waits for it.
 func (s *Server) Stop() {
 	s.once.Do(func() {

@@ -35,6 +35,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/gatewaystandin"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	corev1 "k8s.io/api/core/v1"
@@ -63,6 +64,15 @@ const (
 	AccessKeyID     = "AKIDSANDBOXLOCAL"
 	SecretAccessKey = "sandbox-local-secret"
 	stateFile       = "state.json"
+	// The OAuth server (oidc-provider) for identity (c) by client credentials: a demo client allowed to ask for
+	// tokens for DemoAudience; its secret is in the Secret DemoSecretNamespace/DemoSecretName, key clientSecret
+	// (the wizard's --client-secret-from reads it there: DemoSecretFrom).
+	DemoClientID        = "sandbox-m2m"
+	DemoAudience        = "https://agents.sandbox.local/"
+	DemoScope           = "agents.invoke"
+	DemoSecretNamespace = "sandbox-idp"
+	DemoSecretName      = "sandbox-m2m-client"
+	DemoSecretFrom      = "secret:" + DemoSecretNamespace + "/" + DemoSecretName + "/clientSecret"
 	// DirEnv names the state folder when set (two sandboxes run side by side in two folders).
 	DirEnv = "AGENTCORE_SANDBOX_DIR"
 )
@@ -94,6 +104,8 @@ type State struct {
 	AgentCore  string            `json:"agentCoreUrl"`
 	Cognito    string            `json:"cognitoUrl"`
 	Runtimes   map[string]string `json:"runtimes"` // name → ARN
+	// OIDC is the OAuth 2.0 / OpenID Connect server for identity (c), when oidc-provider is installed.
+	OIDC *OIDCDemo `json:"oidc,omitempty"`
 	// AgentCoreGateways are the AgentCore Gateways (MCP), by name; not the Agent Gateway stand-in (GatewayURL).
 	AgentCoreGateways map[string]AgentCoreGateway `json:"agentCoreGateways"`
 	LogFiles          []string                    `json:"logFiles"`
@@ -108,6 +120,14 @@ type AgentCoreGateway struct {
 	ARN    string   `json:"arn"`
 	MCPURL string   `json:"mcpUrl"` // the local AgentCore's MCP endpoint of the gateway
 	Tools  []string `json:"tools"`
+}
+
+// OIDCDemo is the sandbox's OAuth server and its demo client (the secret itself is only in the cluster).
+type OIDCDemo struct {
+	DiscoveryURL string `json:"discoveryUrl"`
+	ClientID     string `json:"clientId"`
+	SecretFrom   string `json:"clientSecretFrom"`
+	Audience     string `json:"audience"`
 }
 
 // EnvList is Env as sorted KEY=VALUE lines.
@@ -286,6 +306,10 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	sb.stops = append(sb.stops, gr.s.Stop)
 	sb.State.Cognito = gr.s.Endpoint()
 	sb.State.PIDs["cognito-local"] = gr.s.PID()
+	if err := sb.startOIDC(ctx, log); err != nil {
+		gwLn.Close()
+		return nil, err
+	}
 	maps.Copy(sb.State.PIDs, cr.c.PIDs())
 	sb.State.Kubeconfig = cr.c.Kubeconfig
 
@@ -729,4 +753,34 @@ func zombie(pid int) bool {
 		return s[i+2] == 'Z'
 	}
 	return false
+}
+
+// startOIDC runs oidc-provider with the demo client (when it is installed; else the sandbox goes on without it)
+// and puts the client's secret into a Secret of the cluster, never into the state or the environment.
+func (sb *Sandbox) startOIDC(ctx context.Context, log *slog.Logger) error {
+	if why := oidcserver.Missing(); why != "" {
+		log.Warn("no OAuth server for identity (c): " + why)
+		return nil
+	}
+	secret := oidcserver.NewSecret()
+	s, err := oidcserver.Run(ctx, oidcserver.Options{TrailingSlash: true, AccessTokenTTL: time.Hour,
+		Resources: map[string]string{DemoAudience: DemoScope}, Clients: []oidcserver.Client{{ID: DemoClientID, Secret: secret}}})
+	if err != nil {
+		return fmt.Errorf("starting the OAuth server: %w", err)
+	}
+	sb.stops = append(sb.stops, s.Stop)
+	if pid := s.PID(); pid > 0 {
+		sb.State.PIDs["oidc-provider"] = pid
+	}
+	kc := sb.Cluster.Kube()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: DemoSecretNamespace}}
+	if _, err := kc.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", DemoSecretNamespace, err)
+	}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: DemoSecretName, Namespace: DemoSecretNamespace}, StringData: map[string]string{"clientSecret": secret}}
+	if _, err := kc.CoreV1().Secrets(DemoSecretNamespace).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("storing the demo client's secret: %w", err)
+	}
+	sb.State.OIDC = &OIDCDemo{DiscoveryURL: s.DiscoveryURL(), ClientID: DemoClientID, SecretFrom: DemoSecretFrom, Audience: DemoAudience}
+	return nil
 }
