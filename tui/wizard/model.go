@@ -115,7 +115,8 @@ type Model struct {
 	applyNow      bool
 	runtimeChoice string // an ARN from the list, or pasteARN
 	pastedARN     string
-	idChoice      string // idCognitoByName | idCognitoByID | idExternal
+	idChoice      string // idCognitoByName | idCognitoByID | idCognitoMachine | idExternal
+	scopes        string // the Cognito machine client's scope names, comma-separated
 	poolName      string // as shown when the identity page opened (a changed name drops a recorded pool id)
 	poolID        string
 	clientID      string
@@ -152,9 +153,12 @@ func New(ctx context.Context, a wz.Answers, theme style.Theme, l Loaders) *Model
 		m.burst = fmt.Sprint(a.RateLimitBurst)
 	}
 	m.poolID, m.clientID, m.poolName = a.UserPoolID, a.ClientID, a.UserPoolName
+	m.scopes = strings.Join(a.Scopes, ", ")
 	switch {
 	case a.Identity == wz.IdentityExternal:
 		m.idChoice = idExternal
+	case a.Identity == wz.IdentityCognitoMachine:
+		m.idChoice = idCognitoMachine
 	case a.UserPoolID != "" && a.UserPoolName == "":
 		m.idChoice = idCognitoByID
 	default:

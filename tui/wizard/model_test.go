@@ -287,6 +287,51 @@ func TestIdentityByIDAndExternal(t *testing.T) {
 	})
 }
 
+// TestIdentityCognitoMachine: the identity page offers the Cognito machine client; chosen with the keys, its
+// defaults go to the plan; answers given beforehand (flags, a record) come back unchanged.
+func TestIdentityCognitoMachine(t *testing.T) {
+	walk := func(t *testing.T, a wz.Answers, choose bool) wz.Answers {
+		fl := &fakeLoaders{}
+		a.Gateway, a.RuntimeARN = "team/edge", arn
+		m := New(context.Background(), a, style.New(false, false), fl.loaders())
+		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+		waitFor(t, tm, "team/edge")
+		enter(tm)
+		waitFor(t, tm, "payments_agent")
+		enter(tm)
+		waitFor(t, tm, "Invocation path", "Mode")
+		enter(tm)
+		waitFor(t, tm, "Cognito machine client: client credentials")
+		if choose {
+			press(tm, tea.KeyDown)
+			press(tm, tea.KeyDown)
+			press(tm, tea.KeyDown)
+		}
+		enter(tm)
+		waitFor(t, tm, "Resource server identifier")
+		enterUntil(t, tm, "Plan · rewrite")
+		tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+		tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+		fl.mu.Lock()
+		defer fl.mu.Unlock()
+		return fl.planned
+	}
+	t.Run("chosen", func(t *testing.T) {
+		a := walk(t, wz.Answers{}, true)
+		if a.Identity != wz.IdentityCognitoMachine || a.UserPoolName != "agentcore" || a.Username != "" || a.Token != "" {
+			t.Fatalf("answers %+v", a)
+		}
+	})
+	t.Run("given", func(t *testing.T) {
+		a := walk(t, wz.Answers{Identity: wz.IdentityCognitoMachine, UserPoolName: "pool-m2m", ResourceServer: "https://agents.example.com",
+			Scopes: []string{"invoke", "read"}, DomainPrefix: "agents-m2m"}, false)
+		if a.Identity != wz.IdentityCognitoMachine || a.UserPoolName != "pool-m2m" || a.ResourceServer != "https://agents.example.com" ||
+			strings.Join(a.Scopes, " ") != "invoke read" || a.DomainPrefix != "agents-m2m" || a.Username != "" {
+			t.Fatalf("answers %+v", a)
+		}
+	})
+}
+
 func testJWT(t *testing.T, claims string) string {
 	t.Helper()
 	enc := base64.RawURLEncoding.EncodeToString

@@ -165,9 +165,10 @@ func (m *Model) collectRuntime() {
 
 // Identity page choices.
 const (
-	idCognitoByName = "cognito"
-	idCognitoByID   = "cognito-id"
-	idExternal      = "external"
+	idCognitoByName  = "cognito"
+	idCognitoByID    = "cognito-id"
+	idExternal       = "external"
+	idCognitoMachine = "cognito-machine"
 )
 
 // ③ Identity: who mints the gateway's token: Cognito by name (found or created), existing Cognito objects by
@@ -195,6 +196,7 @@ func (m *Model) identityPage() []*huh.Group {
 				huh.NewOption("Cognito: create new, or reuse by name (pool, app client, service user)", idCognitoByName),
 				huh.NewOption("Cognito: reuse an existing pool / app client / user by id", idCognitoByID),
 				huh.NewOption("External IdP (Auth0, Okta, Entra): discovery URL + audience", idExternal),
+				huh.NewOption("Cognito machine client: client credentials (resource server, scopes, domain, app client)", idCognitoMachine),
 			).Value(&m.idChoice)),
 		huh.NewGroup(
 			huh.NewNote().Title(title+" · Cognito").Description(esc("Pool found by name or created; app client with a secret, ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH; the service user gets a generated strong password (stored in a Secret, never shown).")),
@@ -213,6 +215,13 @@ func (m *Model) identityPage() []*huh.Group {
 				Validate(onlyFor(m, idCognitoByID, wz.CheckClientID)),
 			huh.NewInput().Title("Service user").Value(&a.Username).Validate(nonEmpty("a user name")),
 		).WithHideFunc(shownUnless(idCognitoByID)),
+		huh.NewGroup(
+			huh.NewNote().Title(title+" · Cognito machine client").Description(esc("No user: an app client with a secret for the client-credentials grant. The resource server and its scopes, a user-pool domain (its /oauth2/token mints the token; prefix from the pool unless given, availability checked) and the app client are found or created. The runtime then allows this client and these scopes.")),
+			huh.NewInput().Title("User pool name").Value(&a.UserPoolName).Validate(onlyFor(m, idCognitoMachine, nonEmpty("a user pool name"))),
+			huh.NewInput().Title("Resource server identifier").Placeholder(wz.DefaultMachineResourceServer).Value(&a.ResourceServer),
+			huh.NewInput().Title("Scopes (comma-separated)").Placeholder(wz.DefaultMachineScope).Value(&m.scopes),
+			huh.NewInput().Title("Domain prefix (optional)").Placeholder("derived from the pool").Value(&a.DomainPrefix),
+		).WithHideFunc(shownUnless(idCognitoMachine)),
 		huh.NewGroup(
 			huh.NewNote().Title(title+" · external IdP").Description(esc("The runtime will trust this IdP's tokens (discovery URL + audience). Get a machine token from your IdP, e.g. a client-credentials call (curl -d grant_type=client_credentials -d client_id=… -d client_secret=… -d audience=… https://<idp>/oauth/token), then paste its access_token below (hidden) or give a file holding it. Without a token the Secret gets a placeholder; kubectl agentcore rotate or kubectl can fill it later.")),
 			huh.NewInput().Title("Discovery URL").Placeholder("https://idp.example.com"+wz.DiscoverySuffix).Accessor(m.acc(&a.DiscoveryURL)).
@@ -248,6 +257,12 @@ func (m *Model) collectIdentity() {
 		a.Identity = wz.IdentityExternal
 		a.Token = strings.TrimSpace(m.token)
 		a.Audience = splitList(m.audience)
+	case idCognitoMachine:
+		a.Identity, a.Token, a.Username = wz.IdentityCognitoMachine, "", ""
+		a.Scopes = splitList(m.scopes)
+		if a.UserPoolName != m.poolName {
+			a.UserPoolID, a.ClientID = "", ""
+		}
 	case idCognitoByID:
 		a.Identity = wz.IdentityCognito
 		a.UserPoolID, a.ClientID = strings.TrimSpace(m.poolID), strings.TrimSpace(m.clientID)
