@@ -128,6 +128,9 @@ type SetGatewayOptions struct {
 	NoWait   bool
 	// ConfirmTypeChange allows changing a gateway whose authorizer type is AWS_IAM or NONE.
 	ConfirmTypeChange bool
+	// Type is the authorizer type to set ("" = CUSTOM_JWT); AWS_IAM and NONE take no configuration (teardown
+	// restoring what the gateway had).
+	Type types.AuthorizerType
 }
 
 // SetGatewayResult says what SetGatewayAuthorizer did.
@@ -160,14 +163,21 @@ func (a *AgentCore) SetGatewayAuthorizer(ctx context.Context, idOrARN string, ne
 		return SetGatewayResult{}, fmt.Errorf("gateway %s is being deleted. Pick another gateway", id)
 	}
 	res := SetGatewayResult{PreviousType: g.AuthorizerType, Previous: g.AuthorizerConfiguration, Gateway: g}
-	if g.AuthorizerType == types.AuthorizerTypeCustomJwt && AuthorizerEqual(g.AuthorizerConfiguration, newAuth) {
+	want := o.Type
+	if want == "" {
+		want = types.AuthorizerTypeCustomJwt
+	}
+	if want != types.AuthorizerTypeCustomJwt && want != types.AuthorizerTypeAuthenticateOnly {
+		newAuth = nil
+	}
+	if g.AuthorizerType == want && AuthorizerEqual(g.AuthorizerConfiguration, newAuth) {
 		return res, nil
 	}
-	if (g.AuthorizerType == types.AuthorizerTypeAwsIam || g.AuthorizerType == types.AuthorizerTypeNone) && !o.ConfirmTypeChange {
+	if g.AuthorizerType != want && (g.AuthorizerType == types.AuthorizerTypeAwsIam || g.AuthorizerType == types.AuthorizerTypeNone) && !o.ConfirmTypeChange {
 		return res, &GatewayTypeChangeError{GatewayID: id, Name: aws.ToString(g.Name), From: string(g.AuthorizerType)}
 	}
 	in := UpdateGatewayInputFromGet(g)
-	in.AuthorizerType = types.AuthorizerTypeCustomJwt
+	in.AuthorizerType = want
 	in.AuthorizerConfiguration = newAuth
 	api, err := a.gateways()
 	if err != nil {

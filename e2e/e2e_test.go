@@ -41,9 +41,12 @@ func wizard(t *testing.T, mode string, extra ...string) {
 	}
 }
 
+// setupNS is the namespace of the setup the helpers (record, mint, putToken) work on.
+var setupNS = setup.DefaultNamespace
+
 func record(t *testing.T) *setup.Record {
 	t.Helper()
-	rec, err := setup.Load(context.Background(), sb.Cluster.Kube(), setup.DefaultNamespace)
+	rec, err := setup.Load(context.Background(), sb.Cluster.Kube(), setupNS)
 	if err != nil {
 		t.Fatalf("reading the setup record: %v", err)
 	}

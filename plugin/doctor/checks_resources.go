@@ -44,7 +44,10 @@ func (d *Doctor) resourceChecks() []Check {
 					return fail(err.Error(), hint, "")
 				}
 				arn := t.arn
-				if arn == "" {
+				switch {
+				case d.gatewayTarget():
+					arn = "AgentCore Gateway " + d.opts.AgentCoreGateway
+				case arn == "":
 					arn = "no runtime ARN"
 				}
 				return pass("route %s → %s, %s mode (from %s)", t.routeRef, arn, t.mode, t.source)
@@ -54,12 +57,20 @@ func (d *Doctor) resourceChecks() []Check {
 		{ID: IDResourcesBackend, Category: CatResources, Title: "backend Accepted", Deps: after, Run: withTarget(checkBackend)},
 		{ID: IDResourcesPolicy, Category: CatResources, Title: "policy Accepted, Attached", Deps: after, Run: withTarget(checkPolicy)},
 		{ID: IDResourcesGeneration, Category: CatResources, Title: "statuses current", Deps: after, Run: withTarget(checkGenerations)},
-		{ID: IDResourcesRewrite, Category: CatResources, Title: "path to the runtime", Deps: after, Run: withTarget(func(t *target) Outcome {
+		{ID: IDResourcesRewrite, Category: CatResources, Title: "path to the runtime", Deps: after, Run: func(ctx context.Context) Outcome {
+			t, err := st.target.get(ctx)
+			if err != nil {
+				return fail(err.Error(), "", "")
+			}
 			if d.gatewayTarget() {
-				return skip("the route's path to an AgentCore Gateway's MCP URL is not checked yet")
+				u, err := st.mcpURL(ctx)
+				if err != nil {
+					return fail(err.Error(), "", "")
+				}
+				return checkMCPRewrite(t, u)
 			}
 			return checkRewrite(t)
-		})},
+		}},
 	}
 }
 

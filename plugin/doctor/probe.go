@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -63,6 +64,9 @@ func (st *state) protocol(ctx context.Context) string {
 }
 
 func (d *Doctor) probeChecks() []Check {
+	if d.gatewayTarget() {
+		return d.mcpProbeChecks()
+	}
 	st := d.st
 	// outcome renders the one classifier's explanation, with doctor's own verdicts on the checks that can name
 	// the cause, so the check the probe names is the one doctor fails.
@@ -186,4 +190,78 @@ func portOr80(p int64) int64 {
 		return 80
 	}
 	return p
+}
+
+// mcpProbeChecks are the probes of an AgentCore Gateway target: an MCP conversation (initialize, then tools/list
+// with the session id) through Agent Gateway, and one straight to the gateway's MCP URL with the same token the
+// gateway sends (none when there is no Secret: then a 401 is what a protected gateway answers). Failures are
+// explained by ExplainMCP, with doctor's verdicts where the answer alone cannot name the cause.
+func (d *Doctor) mcpProbeChecks() []Check {
+	st := d.st
+	outcome := func(ctx context.Context, res *agentproto.MCPResult, err error, direct bool, where string) Outcome {
+		if err == nil {
+			return pass("%s: initialize + tools/list answered: server %s, MCP %s, %d tools in %s", where, res.Server, res.ProtocolVersion, len(res.Tools), res.Duration.Round(time.Millisecond))
+		}
+		ans := Answer{Err: err, Direct: direct}
+		var he *agentproto.HTTPError
+		if errors.As(err, &he) {
+			ans = Answer{Code: he.Status, Header: he.Header, Body: he.Body, Direct: direct}
+		}
+		var v Verdicts
+		if ids := Candidates(ans); len(ids) > 0 {
+			v = d.Verdicts(ctx, ids...)
+		}
+		e := ExplainMCP(err, v)
+		o := Outcome{Status: e.Status, Detail: where + ": " + e.Summary}
+		if e.Status != Pass {
+			o.Hint = strings.TrimSuffix(e.Cause, ".") + ". " + strings.TrimSuffix(e.Next, ".") + "."
+			if e.Check != "" {
+				o.Hint += " See " + e.Check + "."
+			}
+		}
+		return o
+	}
+	return []Check{
+		{ID: IDProbeGateway, Category: CatProbe, Title: "MCP through the gateway", Deps: []string{IDResourcesGateway, IDResourcesRoute}, Run: func(ctx context.Context) Outcome {
+			t, err := st.target.get(ctx)
+			if err != nil {
+				return fail(err.Error(), "", "")
+			}
+			base, host, path, err := gatewayAddress(d.opts.GatewayURL, t)
+			if err != nil {
+				return fail(err.Error(), "Pass --gateway-url http://HOST:PORT when the Gateway's address is not reachable from here (e.g. through kubectl port-forward).", "")
+			}
+			res, err := agentproto.DoMCP(ctx, d.deps.HTTP, agentproto.MCPRequest{URL: base + path, Host: host})
+			o := outcome(ctx, res, err, false, "MCP "+base+path)
+			if err != nil && !errors.As(err, new(*agentproto.HTTPError)) && d.opts.GatewayURL == "" && len(t.gatewayInfo.Addresses) == 0 && t.gatewayInfo.ClusterIPOnly {
+				o.Hint = fmt.Sprintf("%s is the %s, reachable only inside the cluster: run %s and pass --gateway-url http://127.0.0.1:%d.",
+					t.gatewayInfo.Address(), t.gatewayInfo.AddressSource(), t.gatewayInfo.PortForward(), portOr80(t.gatewayInfo.Port()))
+			}
+			return o
+		}},
+		{ID: IDProbeDirect, Category: CatProbe, Title: "MCP straight to the AgentCore Gateway", Deps: []string{IDAgentCoreGatewayReady}, Run: func(ctx context.Context) Outcome {
+			u, err := st.mcpURL(ctx)
+			if err != nil {
+				return fail(err.Error(), "", "")
+			}
+			raw, _ := st.rawToken.get(ctx)
+			h := http.Header{}
+			// What Agent Gateway sends for the Secret's value.
+			tok, _ := bearer.Sent(bearer.Key, raw)
+			if tok != "" {
+				h.Set("Authorization", tok)
+			}
+			res, err := agentproto.DoMCP(ctx, d.deps.HTTP, agentproto.MCPRequest{URL: u, Header: h})
+			var he *agentproto.HTTPError
+			if tok == "" && errors.As(err, &he) && he.Status == http.StatusUnauthorized {
+				md := resourceMetadata(he.Header.Get("WWW-Authenticate"))
+				return pass("without a token the gateway answers 401 (it expects a bearer token%s)", map[bool]string{true: "; metadata at " + md, false: ""}[md != ""])
+			}
+			where := "MCP " + u + " with the gateway's token"
+			if tok == "" {
+				where = "MCP " + u + " without a token"
+			}
+			return outcome(ctx, res, err, tok == "", where)
+		}},
+	}
 }

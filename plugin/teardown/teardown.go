@@ -46,7 +46,9 @@ type Item struct {
 	namespace string
 	name      string
 	restore   types.AuthorizerConfiguration
-	poolID    string
+	// restoreType is an AgentCore Gateway's authorizer type to restore (with restore as its configuration).
+	restoreType types.AuthorizerType
+	poolID      string
 	// A Cognito machine client's parts the wizard created (identity cognito-machine), in poolID.
 	cognitoPart, cognitoName string
 }
@@ -66,11 +68,51 @@ func (p *Plan) add(it Item) {
 	}
 }
 
+// gatewayRestore plans putting an AgentCore Gateway's authorizer (type and configuration) back to what it was
+// before the wizard, unless someone changed it since.
+func gatewayRestore(ctx context.Context, env *Env, rec *setup.Record) (Item, string, error) {
+	target := rec.TargetName() + " authorizer"
+	prev, err := awsops.ParseAuthorizerJSON([]byte(rec.PreviousAuthorizer))
+	if err != nil {
+		return Item{}, "", fmt.Errorf("the record's previous authorizer is unreadable: %w. Pass --keep-authorizer", err)
+	}
+	prevType := types.AuthorizerType(rec.PreviousAuthorizerType)
+	if prevType == "" {
+		prevType = types.AuthorizerTypeCustomJwt
+	}
+	g, err := env.AgentCore.GetGateway(ctx, rec.AgentCoreGateway)
+	if err != nil {
+		return Item{}, "", err
+	}
+	ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito)
+	switch {
+	case g.AuthorizerType == prevType && (prevType != types.AuthorizerTypeCustomJwt || awsops.AuthorizerEqual(g.AuthorizerConfiguration, prev)):
+		return Item{Action: wizard.ActionUnchanged, Kind: "aws", Target: target, Detail: "already the previous authorizer"}, "", nil
+	case g.AuthorizerType != types.AuthorizerTypeCustomJwt || known && !awsops.AuthorizerEqual(g.AuthorizerConfiguration, ours):
+		return Item{Action: wizard.ActionSkip, Kind: "aws", Target: target, Detail: "changed by someone else since the wizard set it; left as it is"},
+			"the AgentCore Gateway's authorizer is no longer the one the wizard set: not restored", nil
+	}
+	d := "restore authorizer type " + string(prevType)
+	if prevType == types.AuthorizerTypeCustomJwt {
+		d = "restore the previous JWT authorizer"
+	}
+	return Item{Action: wizard.ActionUpdate, Kind: "aws", Target: target, Detail: d + "; every other field kept", restore: prev, restoreType: prevType}, "", nil
+}
+
 // BuildPlan finds everything the record and labels say the wizard made. It only reads.
 func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Plan, error) {
 	p := &Plan{Record: rec}
-	rtTarget := "runtime " + rec.RuntimeARN + " authorizer"
+	rtTarget := rec.TargetName() + " authorizer"
 	switch {
+	case rec.IsAgentCoreGateway() && !o.KeepAuthorizer && rec.PreviousAuthorizerKnown() && env.AgentCore != nil:
+		it, warn, err := gatewayRestore(ctx, env, rec)
+		if err != nil {
+			return nil, err
+		}
+		p.add(it)
+		if warn != "" {
+			p.Warnings = append(p.Warnings, warn)
+		}
 	case o.KeepAuthorizer:
 		p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: rtTarget, Detail: "--keep-authorizer"})
 	case !rec.PreviousAuthorizerKnown():
@@ -231,6 +273,8 @@ func Run(ctx context.Context, env *Env, p *Plan) (*Result, error) {
 			_, err = env.Cognito.DeleteResourceServer(ctx, it.poolID, it.cognitoName)
 		case it.Kind == "aws" && it.poolID != "":
 			_, err = env.Cognito.DeleteUserPool(ctx, it.poolID)
+		case it.Kind == "aws" && p.Record.IsAgentCoreGateway():
+			_, err = env.AgentCore.SetGatewayAuthorizer(ctx, p.Record.AgentCoreGateway, it.restore, awsops.SetGatewayOptions{Type: it.restoreType, ConfirmTypeChange: true})
 		case it.Kind == "aws":
 			_, err = env.AgentCore.SetAuthorizer(ctx, p.Record.RuntimeARN, it.restore, awsops.SetOptions{})
 		case it.gvk.Kind == "Namespace":

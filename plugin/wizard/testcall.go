@@ -2,12 +2,14 @@ package wizard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -77,7 +79,14 @@ func SendTestCall(ctx context.Context, env *Env, rec *setup.Record) (*TestCall, 
 	}
 	// doctor's classifier explains the answer, with doctor's verdicts on this setup where the answer alone
 	// cannot tell (a Secret with Bearer twice, a lower-case key, a rewrite to another region).
-	dr := doctor.New(doctor.Options{Namespace: rec.Namespace}, doctor.Deps{Kube: env.Kube, Dynamic: env.Dynamic, Discovery: env.Discovery, HTTP: env.HTTP, Now: env.Now})
+	opts := doctor.Options{Namespace: rec.Namespace}
+	if rec.IsAgentCoreGateway() {
+		opts.AgentCoreGateway = rec.AgentCoreGateway
+	}
+	dr := doctor.New(opts, doctor.Deps{Kube: env.Kube, Dynamic: env.Dynamic, Discovery: env.Discovery, HTTP: env.HTTP, Now: env.Now})
+	if rec.IsAgentCoreGateway() {
+		return mcpTestCall(ctx, client, dr, tc), nil
+	}
 	res, err := invoke.Do(ctx, client, invoke.Request{URL: target.URL, Payload: invoke.DefaultPayload(TestCallPrompt), Via: "gateway", Known: dr.Known}, nil)
 	if err != nil && res == nil {
 		if parent := context.Cause(ctx); parent == context.Canceled {
@@ -103,6 +112,34 @@ func SendTestCall(ctx context.Context, env *Env, rec *setup.Record) (*TestCall, 
 	}
 	tc.Reply = shortReply(redact.Text(reply))
 	return tc, nil
+}
+
+// mcpTestCall is the test call of an AgentCore Gateway setup: initialize and tools/list through the gateway,
+// explained by doctor.ExplainMCP.
+func mcpTestCall(ctx context.Context, client *http.Client, dr *doctor.Doctor, tc *TestCall) *TestCall {
+	res, err := agentproto.DoMCP(ctx, client, agentproto.MCPRequest{URL: tc.URL})
+	if res != nil {
+		tc.DurationMS = res.DurationMS
+	}
+	if err != nil {
+		var v doctor.Verdicts
+		var he *agentproto.HTTPError
+		if errors.As(err, &he) {
+			tc.Sent, tc.Status = true, he.Status
+			v = dr.Known(ctx, doctor.Answer{Code: he.Status, Header: he.Header, Body: he.Body})
+		}
+		e := doctor.ExplainMCP(err, v)
+		tc.Summary, tc.CheckID, tc.Cause, tc.Next = e.Summary, e.Check, e.Cause, e.Next
+		return tc
+	}
+	names := make([]string, 0, len(res.Tools))
+	for _, t := range res.Tools {
+		names = append(names, t.Name)
+	}
+	tc.Sent, tc.OK, tc.Status = true, true, http.StatusOK
+	tc.Summary = fmt.Sprintf("MCP initialize + tools/list answered: server %s, %d tools", res.Server, len(res.Tools))
+	tc.Reply = shortReply(strings.Join(names, ", "))
+	return tc
 }
 
 func shortReply(s string) string {

@@ -154,9 +154,6 @@ func (o *Options) Validate() error {
 		if _, err := awsops.GatewayIDFrom(gw); err != nil {
 			return cmdutil.UsageErrorf("--agentcore-gateway: %v", err)
 		}
-		if o.Probe {
-			return cmdutil.UsageErrorf("--probe does not speak MCP to an AgentCore Gateway yet. Call its tools with kubectl agentcore invoke --mcp")
-		}
 		do.AgentCoreGateway = gw
 	}
 	if o.GatewayURL != "" && !strings.HasPrefix(o.GatewayURL, "http://") && !strings.HasPrefix(o.GatewayURL, "https://") {
@@ -274,7 +271,10 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d := dr.New(o.Doctor, deps)
+	// A setup whose record names an AgentCore Gateway is checked as one, without flags.
+	rctx, rcancel := context.WithTimeout(ctx, o.Timeout)
+	d := dr.New(dr.RecordTarget(rctx, deps.Kube, o.Doctor), deps)
+	rcancel()
 	theme := f.IO.Theme()
 
 	if f.IO.CanPrompt() && !o.OutputSet && !o.NoTUI {

@@ -159,7 +159,6 @@ func TestDoctorCouldNotRun(t *testing.T) {
 		{"runtime and agentcore gateway", []string{"doctor", "--runtime-arn", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef", "--agentcore-gateway", "tools-gw-abcdef0123"}, 2,
 			"error: --runtime-arn and --agentcore-gateway name two targets: doctor checks one runtime or one AgentCore Gateway. Pass one of them"},
 		{"bad agentcore gateway", []string{"doctor", "--agentcore-gateway", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef"}, 2, "error: --agentcore-gateway: invalid gateway ARN"},
-		{"probe agentcore gateway", []string{"doctor", "--agentcore-gateway", "tools-gw-abcdef0123", "--probe"}, 2, "error: --probe does not speak MCP to an AgentCore Gateway yet"},
 		{"probe offline gateway url", []string{"doctor", "--probe", "--gateway-url", "localhost:8080"}, 2, "must start with http://"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -427,7 +427,11 @@ func doctorChecks(ctx context.Context, f *cmdutil.Factory, env *wz.Env, rec *set
 	} else {
 		deps.AWSErr = env.AWSErr
 	}
-	d := doctor.New(doctor.Options{Namespace: rec.Namespace}, deps)
+	opts := doctor.Options{Namespace: rec.Namespace}
+	if rec.IsAgentCoreGateway() {
+		opts.AgentCoreGateway = rec.AgentCoreGateway
+	}
+	d := doctor.New(opts, deps)
 	checks := d.Checks()
 	rep := doctor.Collect(checks, doctor.Run(ctx, checks), nil)
 	var out []wz.VerifyCheck
