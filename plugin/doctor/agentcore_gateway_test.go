@@ -1,11 +1,26 @@
 package doctor
 
 import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
+
+// patch applies a JSON patch to one of the env's objects.
+func (e *env) patch(gvr schema.GroupVersionResource, name, jsonPatch string) {
+	e.t.Helper()
+	if _, err := e.dyn.Resource(gvr).Namespace(e.ns).Patch(context.Background(), name, types.JSONPatchType, []byte(jsonPatch), metav1.PatchOptions{}); err != nil {
+		e.t.Fatalf("patching %s %s: %v", gvr.Resource, name, err)
+	}
+}
 
 // With --agentcore-gateway, doctor reads the AgentCore Gateway through the SDK (GetGateway on the local fake)
 // instead of a runtime: its customJWTAuthorizer goes through the same token checks (a wrong allowedAudience
@@ -20,8 +35,20 @@ func TestClusterAgentCoreGatewayTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The route still leads to a runtime: resources.rewrite names the MCP URL and the fix.
+	mcpURL, _ := url.Parse(fakeagentcore.GatewayURL(e.fake.URL, g.ID))
+	got, _ := e.run(Options{AgentCoreGateway: g.ARN}, nil)
+	if r := got[IDResourcesRewrite]; r.Status != Fail || !strings.Contains(r.Detail, "not the MCP path "+mcpURL.Path) ||
+		!strings.Contains(r.Detail, "not the gateway's 127.0.0.1") || !strings.Contains(r.Fix, "kubectl patch httproute") {
+		t.Errorf("a route to a runtime with a gateway target: resources.rewrite = %s %q fix %q", r.Status, r.Detail, r.Fix)
+	}
+	// Pointed at the gateway's MCP URL (http: no backend TLS), everything passes.
+	port, _ := strconv.ParseInt(mcpURL.Port(), 10, 64)
+	e.patch(gvrRoute, "agentcore", `[{"op":"replace","path":"/spec/rules/0/filters/0/urlRewrite","value":{"hostname":"127.0.0.1","path":{"type":"ReplaceFullPath","replaceFullPath":"`+mcpURL.Path+`"}}}]`)
+	e.patch(gvrBackend, "agentcore", fmt.Sprintf(`[{"op":"replace","path":"/spec/static","value":{"host":"127.0.0.1","port":%d}}]`, port))
+	e.patch(gvrPolicy, "agentcore", `[{"op":"remove","path":"/spec/backend/tls"}]`)
 	got, rep := e.run(Options{AgentCoreGateway: g.ARN}, nil)
-	for _, id := range []string{IDAgentCoreGatewayReady, IDAuthorizerMode, IDAuthorizerIssuer, IDAuthorizerAudience, IDTokenSignature, IDSecretJWT} {
+	for _, id := range []string{IDResourcesRewrite, IDAgentCoreGatewayReady, IDAuthorizerMode, IDAuthorizerIssuer, IDAuthorizerAudience, IDTokenSignature, IDSecretJWT} {
 		if got[id].Status != Pass {
 			t.Errorf("%s = %s %s", id, got[id].Status, got[id].Detail)
 		}

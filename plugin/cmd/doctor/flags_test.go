@@ -66,7 +66,6 @@ func TestFlagsToOptions(t *testing.T) {
 		{"bad ARN", []string{"--runtime-arn", "arn:aws:lambda:us-east-1:1:function/x"}, nil},
 		{"runtime and agentcore gateway", []string{"--runtime-arn", arn, "--agentcore-gateway", "tools-gw-abcdef0123"}, nil},
 		{"bad agentcore gateway", []string{"--agentcore-gateway", arn}, nil},
-		{"probe of an agentcore gateway", []string{"--agentcore-gateway", "tools-gw-abcdef0123", "--probe"}, nil},
 		{"gateway url without scheme", []string{"--probe", "--gateway-url", "localhost:8080"}, nil},
 		{"bad token source", []string{"--token-source", "cookie"}, nil},
 		{"two files on stdin", []string{"--token-file", "-", "--authorizer-file", "-"}, nil},
