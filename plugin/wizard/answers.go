@@ -57,6 +57,9 @@ type Answers struct {
 	// Token is an external IdP token pasted in the TUI. Never a flag or a --config key (nothing secret in argv
 	// or in files the wizard reads as answers).
 	Token string `json:"-"`
+	// ClientSecret is an external IdP client's secret typed (hidden) in the TUI, instead of ClientSecretFrom.
+	// Never a flag or a --config key.
+	ClientSecret string `json:"-"`
 	// ④ Authorizer
 	SkipAuthorizer bool `json:"skip-authorizer,omitempty"`
 	// ⑤ Resources
@@ -361,7 +364,7 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 				return nil, fmt.Errorf("invalid --discovery-url %q: %w", a.DiscoveryURL, err)
 			}
 			c.TokenUse = setup.TokenUseAccess
-			if a.ClientID == "" && a.ClientSecretFrom == "" {
+			if a.ClientID == "" && a.ClientSecretFrom == "" && a.ClientSecret == "" {
 				if len(a.Audience) == 0 {
 					missing = append(missing, "--audience")
 				}
@@ -371,7 +374,7 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 			switch {
 			case a.ClientID == "":
 				missing = append(missing, "--client-id")
-			case a.ClientSecretFrom == "":
+			case a.ClientSecretFrom == "" && a.ClientSecret == "":
 				missing = append(missing, "--client-secret-from")
 			case a.TokenFile != "":
 				return nil, errors.New("--token-file and --client-secret-from are two ways to get the token: give one")
@@ -380,7 +383,7 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 			case len(a.Audience) == 0 && len(a.Scopes) == 0:
 				missing = append(missing, "--audience or --scope (what the token is for)")
 			}
-			if err := secretsource.Validate("client-secret-from", a.ClientSecretFrom); err != nil {
+			if err := secretsource.Validate("client-secret-from", a.ClientSecretFrom); a.ClientSecretFrom != "" && err != nil {
 				return nil, err
 			}
 			req := &clientcreds.Request{ClientID: a.ClientID, Scopes: a.Scopes, AuthMethod: a.AuthMethod, TokenURL: a.TokenURL}

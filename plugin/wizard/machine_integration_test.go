@@ -166,3 +166,24 @@ func TestCognitoMachineClientLive(t *testing.T) {
 		t.Fatalf("the other client must stay: %v", err)
 	}
 }
+
+// A client secret typed in the TUI (Answers.ClientSecret, never a flag) stands in for --client-secret-from: the
+// answers normalize to client credentials and mint at the real OAuth server.
+func TestExternalClientSecretTypedInTUI(t *testing.T) {
+	secret := oidcserver.NewSecret()
+	idp := oidcservertest.Start(t, oidcserver.Options{Resources: map[string]string{"https://api.example.test/": "agents.invoke"},
+		Clients: []oidcserver.Client{{ID: "tui-m2m", Secret: secret}}})
+	a := wz.Answers{RuntimeARN: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-Ab12Cd34Ef", Identity: wz.IdentityExternal,
+		DiscoveryURL: idp.DiscoveryURL(), ClientID: "tui-m2m", ClientSecret: secret, Audience: []string{"https://api.example.test/"}}
+	cfg, err := wz.Normalize(a, "")
+	if err != nil || cfg.ClientCreds == nil {
+		t.Fatalf("normalize: %v %+v", err, cfg)
+	}
+	if err := wz.MintExternal(context.Background(), cfg, cfg.Answers.ClientSecret); err != nil || cfg.Minted == nil {
+		t.Fatalf("mint: %v", err)
+	}
+	a.ClientSecret = ""
+	if _, err := wz.Normalize(a, ""); err == nil || !strings.Contains(err.Error(), "--client-secret-from") {
+		t.Fatalf("no secret at all: %v", err)
+	}
+}

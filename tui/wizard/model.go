@@ -117,6 +117,8 @@ type Model struct {
 	pastedARN     string
 	idChoice      string // idCognitoByName | idCognitoByID | idCognitoMachine | idExternal
 	scopes        string // the Cognito machine client's scope names, comma-separated
+	ccClientID    string // external IdP by client credentials: the client id
+	ccSecret      string // …and its secret typed (hidden)
 	poolName      string // as shown when the identity page opened (a changed name drops a recorded pool id)
 	poolID        string
 	clientID      string
@@ -157,6 +159,7 @@ func New(ctx context.Context, a wz.Answers, theme style.Theme, l Loaders) *Model
 	switch {
 	case a.Identity == wz.IdentityExternal:
 		m.idChoice = idExternal
+		m.ccClientID = a.ClientID
 	case a.Identity == wz.IdentityCognitoMachine:
 		m.idChoice = idCognitoMachine
 	case a.UserPoolID != "" && a.UserPoolName == "":

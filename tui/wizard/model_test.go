@@ -332,6 +332,36 @@ func TestIdentityCognitoMachine(t *testing.T) {
 	})
 }
 
+// TestIdentityExternalClientCredentials: the external IdP page keeps a client id and a secret source given
+// beforehand (flags, a record) and sends them to the plan (where the token is minted); prompt is refused as a
+// source inside the screen (the hidden field takes the secret instead).
+func TestIdentityExternalClientCredentials(t *testing.T) {
+	fl := &fakeLoaders{}
+	a := wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Identity: wz.IdentityExternal, DiscoveryURL: "https://idp.example.com/.well-known/openid-configuration",
+		Audience: []string{"https://api.example.com"}, ClientID: "m2m-client", ClientSecretFrom: "env:M2M_SECRET"}
+	m := New(context.Background(), a, style.New(false, false), fl.loaders())
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 50))
+	waitFor(t, tm, "team/edge")
+	enter(tm)
+	waitFor(t, tm, "payments_agent")
+	enter(tm)
+	waitFor(t, tm, "Invocation path", "Mode")
+	enter(tm)
+	waitFor(t, tm, "External IdP")
+	enter(tm)
+	waitFor(t, tm, "Discovery URL")
+	enterUntil(t, tm, "Plan · rewrite")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	fl.mu.Lock()
+	got := fl.planned
+	fl.mu.Unlock()
+	if got.Identity != wz.IdentityExternal || got.ClientID != "m2m-client" || got.ClientSecretFrom != "env:M2M_SECRET" || got.Token != "" ||
+		strings.Join(got.Audience, ",") != "https://api.example.com" {
+		t.Fatalf("answers %+v", got)
+	}
+}
+
 func testJWT(t *testing.T, claims string) string {
 	t.Helper()
 	enc := base64.RawURLEncoding.EncodeToString

@@ -6,11 +6,13 @@ package wizard
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"strings"
 
 	"charm.land/huh/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 )
@@ -243,6 +245,20 @@ func (m *Model) identityPage() []*huh.Group {
 					return err
 				}),
 			huh.NewInput().Title("…or a token file (optional)").Value(&a.TokenFile),
+			huh.NewNote().Title("…or let the plugin mint it (client credentials)").Description(esc("With a client id the wizard mints the token itself before anything changes (audience above = the one audience to ask for) and rotate renews it; the secret goes to the setup's credentials Secret, never on screen.")),
+			huh.NewInput().Title("Client id (optional)").Value(&m.ccClientID),
+			huh.NewInput().Title("Client secret (hidden)").EchoMode(huh.EchoModePassword).Value(&m.ccSecret),
+			huh.NewInput().Title("…or where the secret is").Placeholder("env:VAR or secret:[NAMESPACE/]NAME/KEY").Value(&a.ClientSecretFrom).
+				Validate(onlyFor(m, idExternal, func(s string) error {
+					s = strings.TrimSpace(s)
+					if s == "" {
+						return nil
+					}
+					if s == secretsource.Prompt {
+						return errors.New("type the secret in the hidden field above instead of prompt")
+					}
+					return secretsource.Validate("client-secret-from", s)
+				})),
 		).WithHideFunc(shownUnless(idExternal)),
 	}
 }
@@ -257,6 +273,11 @@ func (m *Model) collectIdentity() {
 		a.Identity = wz.IdentityExternal
 		a.Token = strings.TrimSpace(m.token)
 		a.Audience = splitList(m.audience)
+		a.ClientID, a.ClientSecret = strings.TrimSpace(m.ccClientID), strings.TrimSpace(m.ccSecret)
+		a.ClientSecretFrom = strings.TrimSpace(a.ClientSecretFrom)
+		if a.ClientID != "" {
+			a.Token, a.TokenFile = "", "" // minted by client credentials instead
+		}
 	case idCognitoMachine:
 		a.Identity, a.Token, a.Username = wz.IdentityCognitoMachine, "", ""
 		a.Scopes = splitList(m.scopes)

@@ -40,6 +40,10 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 			if err != nil {
 				return nil, err
 			}
+			// Identity (c) by client credentials mints before the plan, as without the TUI.
+			if err := o.mintExternal(ctx, f, cfg); err != nil {
+				return nil, err
+			}
 			applyRegion(env, f, cfg)
 			s, err := wz.Prepare(ctx, env, cfg)
 			if err != nil {

@@ -460,6 +460,9 @@ func (o *Options) mintExternal(ctx context.Context, f *cmdutil.Factory, cfg *wz.
 	if cfg.ClientCreds == nil {
 		return nil
 	}
+	if s := cfg.Answers.ClientSecret; s != "" {
+		return wz.MintExternal(ctx, cfg, s) // typed (hidden) in the TUI
+	}
 	prompt := cmdutil.SecretPrompt(f.IO)
 	from := cfg.Answers.ClientSecretFrom
 	var kube kubernetes.Interface
