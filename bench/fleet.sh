@@ -17,3 +17,6 @@ echo "rotation service, 100 setups, 2 replicas, leader killed mid-run:"
 AGENTCORE_FLEET_SETUPS="${FLEET_SETUPS:-100}" run '^TestFleetLeaderKill$'
 echo "rotation service throughput and memory:"
 AGENTCORE_FLEET_BENCH=1 run '^TestFleetBench$'
+echo "doctor --all, 100 setups against one:"
+out="$(AGENTCORE_FLEET_BENCH=1 go test -count=1 -timeout 20m -v -run '^TestDoctorFleetBench$' ./plugin/doctor/ 2>&1)" || { echo "$out" | tail -40; exit 1; }
+grep -o 'FIGURES.*' <<<"$out" | sed 's/^FIGURES /  /'

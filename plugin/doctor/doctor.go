@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
@@ -58,6 +59,9 @@ type Options struct {
 	AgentCoreGateway string
 	// Namespace is the setup's namespace (-n) when given explicitly; "" = find the only setup record.
 	Namespace string
+	// Record, when set, is the setup to check (doctor --all has it from listing the records); it is not looked
+	// up again.
+	Record *setup.Record
 
 	// Token is the raw token (offline mode, or --token-file in cluster mode instead of the Secret).
 	Token string

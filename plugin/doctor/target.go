@@ -86,7 +86,10 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 	}
 	t.source = "flags"
 	if o.Route.IsZero() {
-		rec, err := setup.Resolve(ctx, d.deps.Kube, o.Namespace)
+		rec, err := o.Record, error(nil)
+		if rec == nil {
+			rec, err = setup.Resolve(ctx, d.deps.Kube, o.Namespace)
+		}
 		if err != nil {
 			if errors.Is(err, setup.ErrNotFound) {
 				return nil, explain.Newf(err, "%s. Or name the objects: --route NS/NAME [--secret NS/NAME] [--runtime-arn ARN]", strings.TrimSuffix(err.Error(), "."))

@@ -480,13 +480,22 @@ func RecordSelector() string {
 // Find lists every setup record in the cluster (ConfigMaps labelled as records), sorted by namespace/name.
 // When listing across namespaces is forbidden it falls back to DefaultNamespace.
 func Find(ctx context.Context, kube kubernetes.Interface) ([]*Record, error) {
-	sel := RecordSelector()
-	list, err := kube.CoreV1().ConfigMaps(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	out, err := List(ctx, kube, metav1.NamespaceAll)
 	if apierrors.IsForbidden(err) {
-		list, err = kube.CoreV1().ConfigMaps(DefaultNamespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
-		if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
+		out, err = List(ctx, kube, DefaultNamespace)
+		if apierrors.IsForbidden(err) {
 			return nil, nil
 		}
+	}
+	return out, err
+}
+
+// List lists the setup records of namespace ("" = every namespace), sorted by namespace/name; ConfigMaps that
+// are not readable records are left out. A forbidden list is returned as the API error (apierrors.IsForbidden).
+func List(ctx context.Context, kube kubernetes.Interface, namespace string) ([]*Record, error) {
+	list, err := kube.CoreV1().ConfigMaps(namespace).List(ctx, metav1.ListOptions{LabelSelector: RecordSelector()})
+	if apierrors.IsForbidden(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, k8sres.Explain("listing setup records (ConfigMaps labelled "+LabelComponent+"="+ComponentRecord+")", err)

@@ -43,6 +43,11 @@ type Options struct {
 	Timeout                time.Duration
 	Output                 string
 	NoTUI                  bool
+	// All checks every setup record in -n (or the kubeconfig's namespace), or in every namespace with
+	// AllNamespaces; Concurrency bounds the setups checked at once.
+	All           bool
+	AllNamespaces bool
+	Concurrency   int
 
 	// Set by Complete: -n as given ("" when not) and whether -o was given (a terminal then gets no screen).
 	Namespace string
@@ -71,9 +76,14 @@ doctor reads its authorizer type and customJWTAuthorizer with GetGateway. Offlin
 
 --authorizer-file holds the authorizerConfiguration as the AWS CLI prints it; null or {} = no JWT authorizer.
 
+--all checks every setup the wizard recorded in the namespace (or --all-namespaces) concurrently, sharing the
+cluster's discovery and the AWS client: one row per setup (✔ ‼ ✖ counts, the first failing check), then each
+failure in detail; -o json is an array of the single-setup documents.
+
 Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.`,
 		Example: `  kubectl agentcore doctor
   kubectl agentcore doctor -n agentcore -o json
+  kubectl agentcore doctor --all -A
   kubectl agentcore doctor --route agentcore/agentcore --runtime-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef
   kubectl agentcore doctor --probe --gateway-url http://localhost:8080
   kubectl agentcore doctor --agentcore-gateway arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/tools-gw-abcdef0123`,
@@ -104,6 +114,9 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 	fl.StringVar(&o.GatewayURL, "gateway-url", "", "base URL of the gateway for --probe (default: the Gateway's address)")
 	fl.DurationVar(&o.Timeout, "timeout", 60*time.Second, "give up on checks still running after this long")
 	fl.BoolVar(&o.NoTUI, "no-tui", false, "print text even on a terminal")
+	fl.BoolVar(&o.All, "all", false, "check every setup record in the namespace (-n), or in every namespace with --all-namespaces: a summary row per setup, then the failures")
+	fl.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "--all: the setup records of every namespace")
+	fl.IntVar(&o.Concurrency, "concurrency", dr.DefaultFleetConcurrency, "--all: setups checked at the same time")
 	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
 }
@@ -130,6 +143,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Timeout <= 0 {
 		return cmdutil.UsageErrorf("--timeout must be positive")
+	}
+	if err := o.validateAll(); err != nil {
+		return err
 	}
 	var err error
 	do := dr.Options{Offline: o.Offline(), Namespace: o.Namespace, RuntimeARN: strings.TrimSpace(o.RuntimeARN), Probe: o.Probe, GatewayURL: o.GatewayURL}
@@ -231,6 +247,9 @@ func (o *Options) Deps(ctx context.Context) (dr.Deps, error) {
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 100, 200 // doctor asks for a handful of objects at once
+	if o.All {
+		cfg.QPS, cfg.Burst = dr.FleetQPS, dr.FleetBurst
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 20 * time.Second
 	}
@@ -270,6 +289,9 @@ func (o *Options) Run(ctx context.Context) error {
 	deps, err := o.Deps(ctx)
 	if err != nil {
 		return err
+	}
+	if o.All {
+		return o.runAll(ctx, deps)
 	}
 	// A setup whose record names an AgentCore Gateway is checked as one, without flags.
 	rctx, rcancel := context.WithTimeout(ctx, o.Timeout)

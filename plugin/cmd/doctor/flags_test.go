@@ -16,7 +16,7 @@ import (
 func TestFlagsToOptions(t *testing.T) {
 	const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef"
 	defaults := func(edit func(o *Options)) *Options {
-		o := &Options{Timeout: 60 * time.Second, Output: cmdutil.OutputText}
+		o := &Options{Timeout: 60 * time.Second, Output: cmdutil.OutputText, Concurrency: dr.DefaultFleetConcurrency}
 		if edit != nil {
 			edit(o)
 		}
@@ -56,6 +56,16 @@ func TestFlagsToOptions(t *testing.T) {
 				o.AgentCoreGateway = "tools-gw-abcdef0123"
 				o.Doctor = dr.Options{AgentCoreGateway: "tools-gw-abcdef0123"}
 			})},
+		{"every setup in every namespace", []string{"--all", "-A", "--concurrency", "4", "-o", "json"},
+			defaults(func(o *Options) {
+				o.All, o.AllNamespaces, o.Concurrency, o.Output, o.OutputSet = true, true, 4, "json", true
+				o.Doctor = dr.Options{}
+			})},
+		{"all namespaces without all", []string{"-A"}, nil},
+		{"all with a route", []string{"--all", "--route", "agentcore"}, nil},
+		{"all with a token file", []string{"--all", "--token-file", "t.jwt"}, nil},
+		{"all with -n and -A", []string{"--all", "-n", "a", "-A"}, nil},
+		{"all with no concurrency", []string{"--all", "--concurrency", "0"}, nil},
 		{"argument", []string{"agentcore"}, nil},
 		{"unknown flag", []string{"--frobnicate"}, nil},
 		{"duration that does not parse", []string{"--timeout", "long"}, nil},

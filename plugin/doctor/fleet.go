@@ -1,0 +1,128 @@
+package doctor
+
+import (
+	"context"
+	"sync"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+)
+
+// DefaultFleetConcurrency is how many setups doctor --all checks at the same time.
+const DefaultFleetConcurrency = 16
+
+// FleetQPS and FleetBurst are the client-side rate limits doctor --all gives its Kubernetes client: a setup's
+// run asks for about ten objects, and a hundred setups at the single-setup limit would wait on the limiter.
+const (
+	FleetQPS   = 500
+	FleetBurst = 1000
+)
+
+// FleetOptions say which setups doctor --all checks and how.
+type FleetOptions struct {
+	// Namespace whose setup records are checked ("" = every namespace).
+	Namespace string
+	// Concurrency bounds the setups checked at once (0 = DefaultFleetConcurrency).
+	Concurrency int
+	// Base are the options every setup's run starts from (e.g. Probe); Record and Namespace are set per setup.
+	Base Options
+}
+
+// SetupReport is one setup's run: the single-setup document (checks, summary) named by its record.
+type SetupReport struct {
+	Setup     string `json:"setup"` // namespace/name of the record
+	Namespace string `json:"namespace"`
+	Mode      string `json:"mode"`
+	Report
+}
+
+// FirstFailure is the first failing check in display order (nil when none failed).
+func (s SetupReport) FirstFailure() *Result {
+	for i := range s.Checks {
+		if s.Checks[i].Status == Fail {
+			return &s.Checks[i]
+		}
+	}
+	return nil
+}
+
+// RunFleet checks every setup record in o.Namespace concurrently (bounded), sharing the clients: one cached
+// discovery of the API server's kinds and version, one AWS client, one caller-identity lookup. The reports come
+// in the records' order.
+func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, error) {
+	recs, err := setup.List(ctx, deps.Kube, o.Namespace)
+	if err != nil {
+		where := "namespace " + o.Namespace
+		if o.Namespace == "" {
+			where = "all namespaces"
+		}
+		return nil, k8sres.Explain("listing the setup records in "+where, err)
+	}
+	if deps.Discovery != nil {
+		deps.Discovery = &sharedDiscovery{CachedDiscoveryInterface: memory.NewMemCacheClient(deps.Discovery)}
+	}
+	if deps.CallerAccount != nil {
+		deps.CallerAccount = onceAccount(deps.CallerAccount)
+	}
+	n := o.Concurrency
+	if n <= 0 {
+		n = DefaultFleetConcurrency
+	}
+	out := make([]SetupReport, len(recs))
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i, rec := range recs {
+		r := rec.WithDefaults()
+		out[i] = SetupReport{Setup: r.Ref(), Namespace: r.Namespace, Mode: string(r.Mode)}
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			opts := o.Base
+			opts.Record, opts.Namespace = rec, rec.Namespace
+			if rec.IsAgentCoreGateway() { // as RecordTarget does for one setup
+				opts.AgentCoreGateway = rec.AgentCoreGateway
+			}
+			_, rep := New(opts, deps).RunAll(ctx, nil)
+			out[i].Report = rep
+		})
+	}
+	wg.Wait()
+	return out, ctx.Err()
+}
+
+// sharedDiscovery caches the API server's kinds (memory cache) and its version for every setup's run.
+type sharedDiscovery struct {
+	discovery.CachedDiscoveryInterface
+	once sync.Once
+	v    *version.Info
+	err  error
+}
+
+func (d *sharedDiscovery) ServerVersion() (*version.Info, error) {
+	d.once.Do(func() { d.v, d.err = d.CachedDiscoveryInterface.ServerVersion() })
+	return d.v, d.err
+}
+
+// onceAccount asks for the caller's account once for every setup (the answer is the same for all of them).
+func onceAccount(f func(context.Context) (string, error)) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	var done bool
+	var acct string
+	var err error
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			acct, err = f(ctx)
+			done = ctx.Err() == nil
+		}
+		return acct, err
+	}
+}
