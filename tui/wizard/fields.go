@@ -88,6 +88,18 @@ func (m *Model) checkARN(s string) (awsops.RuntimeARN, error) {
 	return wz.CheckRuntimeARN(s, m.Answers.Region)
 }
 
+// checkTarget accepts a runtime ARN or an AgentCore Gateway id or ARN, by the rules the plan applies.
+func (m *Model) checkTarget(s string) error {
+	_, err := m.checkARN(s)
+	if err == nil || strings.HasPrefix(strings.TrimSpace(s), "arn:") && strings.Contains(s, ":runtime/") {
+		return err
+	}
+	if _, _, gerr := wz.CheckAgentCoreGateway(s, m.Answers.Region); gerr == nil {
+		return nil
+	}
+	return err
+}
+
 // checkBurst reads and validates the burst field as the plan will (with the --rate-limit-kind given).
 func (m *Model) checkBurst(burst, rate string) (int32, error) {
 	n, err := wz.ParseBurst(burst)
@@ -118,6 +130,13 @@ func (m *Model) arnStatus(s string) string {
 	}
 	arn, err := m.checkARN(s)
 	if err != nil {
+		if id, garn, gerr := wz.CheckAgentCoreGateway(s, m.Answers.Region); gerr == nil && !strings.Contains(s, ":runtime/") {
+			where := "the AWS region"
+			if garn != nil {
+				where = garn.Region
+			}
+			return m.theme.Symbol(style.Pass) + " AgentCore Gateway " + id + " in " + where + " · MCP, reached by rewrite"
+		}
 		return m.theme.Symbol(style.Fail) + " " + err.Error()
 	}
 	line := fmt.Sprintf("%s region %s · account %s · runtime %s\ninvocation path %s", m.theme.Symbol(style.Pass), arn.Region, arn.Account, arn.RuntimeID, arn.InvocationPath())

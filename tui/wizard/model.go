@@ -19,6 +19,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
@@ -32,6 +33,8 @@ type Loaders struct {
 	Discover func(ctx context.Context) ([]k8sres.GatewayInfo, k8sres.Kinds, error)
 	// Runtimes lists the runtimes in the region (name, status, authorizer).
 	Runtimes func(ctx context.Context) ([]awsops.Runtime, error)
+	// AgentCoreGateways lists the region's AgentCore Gateways (MCP), the other kind of target.
+	AgentCoreGateways func(ctx context.Context) ([]types.GatewaySummary, error)
 	// Plan validates the answers and computes the plan (reads only).
 	Plan func(ctx context.Context, a wz.Answers) (*wz.Plan, error)
 	// Apply carries out the last plan, reporting progress.
@@ -66,6 +69,10 @@ type (
 	}
 	runtimesMsg struct {
 		rts []awsops.Runtime
+		err error
+	}
+	agentCoreGatewaysMsg struct {
+		gws []types.GatewaySummary
 		err error
 	}
 	planMsg struct {
@@ -106,6 +113,8 @@ type Model struct {
 	runtimes      []awsops.Runtime
 	runtimesErr   error
 	runtimesReady bool
+	// agentCoreGateways are listed after the runtimes on the ② page.
+	agentCoreGateways []types.GatewaySummary
 
 	// form scratch values, turned into answers when their page is submitted
 	corsOrigins   string
@@ -186,6 +195,12 @@ func (m *Model) Init() tea.Cmd {
 			return runtimesMsg{rts, err}
 		})
 	}
+	if m.loaders.AgentCoreGateways != nil {
+		cmds = append(cmds, func() tea.Msg {
+			gws, err := m.loaders.AgentCoreGateways(m.ctx)
+			return agentCoreGatewaysMsg{gws, err}
+		})
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -211,6 +226,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.rebuildIfOn(pageGateway)
 	case runtimesMsg:
 		m.runtimes, m.runtimesErr, m.runtimesReady = msg.rts, msg.err, true
+		return m, m.rebuildIfOn(pageRuntime)
+	case agentCoreGatewaysMsg:
+		if msg.err != nil {
+			return m, nil // the runtimes and the paste field remain
+		}
+		m.agentCoreGateways = msg.gws
 		return m, m.rebuildIfOn(pageRuntime)
 	case planMsg:
 		m.plan, m.planErr = msg.plan, msg.err

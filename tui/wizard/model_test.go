@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
@@ -395,5 +397,33 @@ func TestWizardQuitOnPlanChangesNothing(t *testing.T) {
 	}
 	if !strings.HasPrefix(fl.planned.Gateway, "team/edge") {
 		t.Fatalf("flag default must win over discovery: %q", fl.planned.Gateway)
+	}
+}
+
+// TestRuntimeListsAgentCoreGateways: the ② page lists the region's AgentCore Gateways after the runtimes; picking
+// one makes it the target (no runtime ARN) and shows the MCP URL the route will rewrite to.
+func TestRuntimeListsAgentCoreGateways(t *testing.T) {
+	fl := &fakeLoaders{}
+	l := fl.loaders()
+	l.Region = "us-east-1"
+	const gwID = "tools-gw-abcdef0123"
+	l.AgentCoreGateways = func(context.Context) ([]types.GatewaySummary, error) {
+		return []types.GatewaySummary{{GatewayId: aws.String(gwID), Name: aws.String("tools-gw"), Status: types.GatewayStatusReady, AuthorizerType: types.AuthorizerTypeAwsIam}}, nil
+	}
+	m := New(context.Background(), wz.Answers{Gateway: "team/edge", Region: "us-east-1", Mode: "rewrite"}, style.New(false, false), l)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(140, 35))
+	waitFor(t, tm, "team/edge")
+	enter(tm)
+	waitFor(t, tm, "payments_agent", "tools-gw", "AWS_IAM (AgentCore Gateway, MCP)", "1 runtime(s) and 1 AgentCore Gateway(s)")
+	press(tm, tea.KeyDown)
+	enter(tm)
+	waitFor(t, tm, "its MCP URL https://"+gwID+".gateway.", "bedrock-agentcore.us-east-1.amazonaws.com/mcp")
+	enterUntil(t, tm, "Plan · rewrite")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.planned.AgentCoreGateway != gwID || fl.planned.RuntimeARN != "" {
+		t.Fatalf("planned target: runtime %q, gateway %q", fl.planned.RuntimeARN, fl.planned.AgentCoreGateway)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"charm.land/huh/v2"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -91,18 +93,21 @@ func (m *Model) runtimePage() []*huh.Group {
 	}
 	if m.runtimesReady {
 		desc = fmt.Sprintf("%d runtime(s) in %s, or paste an ARN", len(m.runtimes), cmp.Or(m.loaders.Region, "the region"))
+		if n := len(m.agentCoreGateways); n > 0 {
+			desc = fmt.Sprintf("%d runtime(s) and %d AgentCore Gateway(s) in %s, or paste an ARN", len(m.runtimes), n, cmp.Or(m.loaders.Region, "the region"))
+		}
 		if m.runtimesErr != nil {
 			desc = "Could not list runtimes (" + m.runtimesErr.Error() + "): paste the ARN"
 		}
 	}
-	hasList := len(m.runtimes) > 0
+	hasList := len(m.runtimes)+len(m.agentCoreGateways) > 0
 	pick := []huh.Field{huh.NewNote().Title(title).Description(esc(desc))}
 	if hasList {
 		pick = append(pick, m.runtimeSelect())
 	} else if m.get(&m.pastedARN) == "" {
-		m.set(&m.pastedARN, a.RuntimeARN)
+		m.set(&m.pastedARN, cmp.Or(a.RuntimeARN, a.AgentCoreGateway))
 	}
-	pasteDesc := "Paste the runtime's ARN: it is checked as you type."
+	pasteDesc := "Paste the runtime's ARN, or an AgentCore Gateway's id or ARN: it is checked as you type."
 	if !hasList {
 		pasteDesc = title
 	}
@@ -110,18 +115,22 @@ func (m *Model) runtimePage() []*huh.Group {
 		huh.NewGroup(pick...).WithHideFunc(func() bool { return !hasList }),
 		huh.NewGroup(
 			huh.NewNote().Title(title+" · paste an ARN").Description(esc(pasteDesc)),
-			huh.NewInput().Title("Runtime ARN").Placeholder("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/name-XXXXXXXXXX").
+			huh.NewInput().Title("Runtime ARN or AgentCore Gateway").Placeholder("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/name-XXXXXXXXXX").
 				Accessor(m.acc(&m.pastedARN)).
 				DescriptionFunc(func() string { return m.arnStatus(m.get(&m.pastedARN)) }, &m.pastedARN).
-				Validate(func(s string) error {
-					_, err := m.checkARN(s)
-					return err
-				}),
+				Validate(m.checkTarget),
 		).WithHideFunc(func() bool { return hasList && m.get(&m.runtimeChoice) != pasteARN }),
 		huh.NewGroup(
 			huh.NewNote().Title("Invocation path").DescriptionFunc(func() string {
 				if arn, err := m.checkARN(m.chosenARN(hasList)); err == nil {
 					return esc(arn.InvocationPath())
+				}
+				if id, arn, err := wz.CheckAgentCoreGateway(m.chosenARN(hasList), m.Answers.Region); err == nil {
+					region := cmp.Or(m.Answers.Region, m.loaders.Region)
+					if arn != nil {
+						region = arn.Region
+					}
+					return esc("AgentCore Gateway: the route rewrites to its MCP URL " + awsops.GatewayMCPURL(id, region) + " (rewrite mode)")
 				}
 				return "(no valid ARN yet)"
 			}, []any{&m.runtimeChoice, &m.pastedARN}),
@@ -138,7 +147,7 @@ func (m *Model) runtimePage() []*huh.Group {
 func (m *Model) runtimeSelect() huh.Field {
 	a := m.Answers
 	var opts []huh.Option[string]
-	listed := false
+	listed, sel := false, a.RuntimeARN
 	for _, r := range m.runtimes {
 		auth := r.AuthorizerMode()
 		if auth == "" {
@@ -147,22 +156,37 @@ func (m *Model) runtimeSelect() huh.Field {
 		opts = append(opts, huh.NewOption(fmt.Sprintf("%-28s %-8s %s", r.Name, r.Status, auth), r.ARN))
 		listed = listed || r.ARN == a.RuntimeARN
 	}
+	gwID, _ := awsops.GatewayIDFrom(a.AgentCoreGateway)
+	for _, g := range m.agentCoreGateways {
+		id := aws.ToString(g.GatewayId)
+		opts = append(opts, huh.NewOption(fmt.Sprintf("%-28s %-8s %s (AgentCore Gateway, MCP)", aws.ToString(g.Name), g.Status, g.AuthorizerType), id))
+		if gwID != "" && id == gwID {
+			listed, sel = true, id
+		}
+	}
 	opts = append(opts, huh.NewOption("paste an ARN…", pasteARN))
+	target := cmp.Or(a.RuntimeARN, a.AgentCoreGateway)
 	switch {
 	case m.get(&m.runtimeChoice) != "":
 	case listed:
-		m.set(&m.runtimeChoice, a.RuntimeARN)
-	case a.RuntimeARN != "":
+		m.set(&m.runtimeChoice, sel)
+	case target != "":
 		m.set(&m.runtimeChoice, pasteARN)
-		m.set(&m.pastedARN, a.RuntimeARN)
+		m.set(&m.pastedARN, target)
 	default:
-		m.set(&m.runtimeChoice, m.runtimes[0].ARN)
+		m.set(&m.runtimeChoice, opts[0].Value)
 	}
-	return huh.NewSelect[string]().Title("Runtime (name, status, authorizer)").Options(opts...).Accessor(m.acc(&m.runtimeChoice))
+	return huh.NewSelect[string]().Title("Target: runtime or AgentCore Gateway (name, status, authorizer)").Options(opts...).Accessor(m.acc(&m.runtimeChoice))
 }
 
 func (m *Model) collectRuntime() {
-	m.Answers.RuntimeARN = strings.TrimSpace(m.chosenARN(len(m.runtimes) > 0))
+	v := strings.TrimSpace(m.chosenARN(len(m.runtimes)+len(m.agentCoreGateways) > 0))
+	m.Answers.RuntimeARN, m.Answers.AgentCoreGateway = v, ""
+	if _, err := awsops.ParseRuntimeARN(v); err != nil {
+		if _, gerr := awsops.GatewayIDFrom(v); gerr == nil {
+			m.Answers.RuntimeARN, m.Answers.AgentCoreGateway = "", v
+		}
+	}
 }
 
 // Identity page choices.

@@ -96,6 +96,7 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 		l.Runtimes = func(ctx context.Context) ([]awsops.Runtime, error) {
 			return env.AgentCore.ListRuntimes(ctx, awsops.ListOptions{WithAuthorizers: true})
 		}
+		l.AgentCoreGateways = env.AgentCore.ListGateways
 	}
 	theme := f.IO.Theme()
 	fm, err := cmdutil.RunScreen(ctx, f.IO, tw.New(ctx, a, theme, l))
