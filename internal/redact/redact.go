@@ -6,20 +6,26 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 )
 
 // Mask is how a client secret or password is shown.
 const Mask = "••••••"
 
 // Token shows the first ten characters of a token and its length, e.g. `eyJhbGciOi…(redacted, 812 bytes)`.
-// A leading "Bearer " is kept so the shape of an Authorization value stays visible.
+// A leading Bearer scheme (as internal/bearer reads it) is kept as written, so the shape of an Authorization
+// value stays visible.
 func Token(tok string) string {
 	if tok == "" {
 		return ""
 	}
 	prefix := ""
-	if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
-		prefix, tok = tok[:7], tok[7:]
+	if t, ok := bearer.Cut(tok); ok && t != "" {
+		// t ends where tok's trailing space begins; what comes before it is the scheme as written.
+		end := len(strings.TrimRightFunc(tok, unicode.IsSpace))
+		prefix, tok = tok[:end-len(t)], t
 	}
 	head := tok
 	if len(head) > 10 {

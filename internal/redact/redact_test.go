@@ -12,6 +12,12 @@ func TestToken(t *testing.T) {
 		{"", ""},
 		{sample, "eyJhbGciOi…(redacted, 49 bytes)"},
 		{"Bearer " + sample, "Bearer eyJhbGciOi…(redacted, 49 bytes)"},
+		// The scheme as internal/bearer reads it (any case, a tab), kept as written; a slip stays visible.
+		{"bearer " + sample, "bearer eyJhbGciOi…(redacted, 49 bytes)"},
+		{"Bearer\t" + sample + "\n", "Bearer\teyJhbGciOi…(redacted, 49 bytes)"},
+		{"Bearer Bearer " + sample, "Bearer Bearer eyJ…(redacted, 56 bytes)"},
+		{"Bearer ", "Bearer …(redacted, 7 bytes)"},
+		{"Bearerish", "Bearerish…(redacted, 9 bytes)"},
 		{"short", "short…(redacted, 5 bytes)"},
 	}
 	for _, c := range cases {
