@@ -17,15 +17,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
-)
-
-// Action is what a setup step does or would do, as the plan shows it.
-type Action string
-
-const (
-	ActionCreate    Action = "create"
-	ActionUpdate    Action = "update"
-	ActionUnchanged Action = "unchanged"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 )
 
 // CognitoAPI is the part of the cognitoidentityprovider client the plugin uses.
@@ -153,7 +145,7 @@ type PoolOptions struct {
 }
 
 // EnsureUserPool finds the pool by name or creates it. It never creates a second pool with the same name.
-func (c *Cognito) EnsureUserPool(ctx context.Context, name string, o PoolOptions) (UserPool, Action, error) {
+func (c *Cognito) EnsureUserPool(ctx context.Context, name string, o PoolOptions) (UserPool, plan.Action, error) {
 	if name == "" {
 		return UserPool{}, "", errors.New("user pool name is empty")
 	}
@@ -162,7 +154,7 @@ func (c *Cognito) EnsureUserPool(ctx context.Context, name string, o PoolOptions
 		return UserPool{}, "", err
 	}
 	if found != nil {
-		return *found, ActionUnchanged, nil
+		return *found, plan.Unchanged, nil
 	}
 	in := &cip.CreateUserPoolInput{PoolName: aws.String(name), UserPoolTags: o.Tags,
 		AdminCreateUserConfig: &ciptypes.AdminCreateUserConfigType{AllowAdminCreateUserOnly: true}}
@@ -173,7 +165,7 @@ func (c *Cognito) EnsureUserPool(ctx context.Context, name string, o PoolOptions
 	if err != nil {
 		return UserPool{}, "", fmt.Errorf("creating user pool %q: %w", name, ExplainCognito(err))
 	}
-	return UserPool{ID: aws.ToString(out.UserPool.Id), Name: name, ARN: aws.ToString(out.UserPool.Arn)}, ActionCreate, nil
+	return UserPool{ID: aws.ToString(out.UserPool.Id), Name: name, ARN: aws.ToString(out.UserPool.Arn)}, plan.Create, nil
 }
 
 // DeleteUserPool deletes a pool. A pool that is already gone is not an error (deleted=false).
@@ -294,10 +286,10 @@ func (s ClientSpec) validate() error {
 // it is (tokens are minted without SECRET_HASH).
 // enableMissingFlows turns on the auth flows the plugin needs on an existing client, keeping every other
 // setting (Update replaces the whole client, so it starts from Describe).
-func (c *Cognito) enableMissingFlows(ctx context.Context, found *AppClient, desc *ciptypes.UserPoolClientType) (AppClient, Action, error) {
+func (c *Cognito) enableMissingFlows(ctx context.Context, found *AppClient, desc *ciptypes.UserPoolClientType) (AppClient, plan.Action, error) {
 	miss := missingFlows(desc.ExplicitAuthFlows)
 	if len(miss) == 0 {
-		return *found, ActionUnchanged, nil
+		return *found, plan.Unchanged, nil
 	}
 	in := UpdateClientInputFromDescribe(desc)
 	in.ExplicitAuthFlows = append(slices.Clone(desc.ExplicitAuthFlows), miss...)
@@ -307,10 +299,10 @@ func (c *Cognito) enableMissingFlows(ctx context.Context, found *AppClient, desc
 	for _, f := range miss {
 		found.AuthFlows = append(found.AuthFlows, string(f))
 	}
-	return *found, ActionUpdate, nil
+	return *found, plan.Update, nil
 }
 
-func (c *Cognito) EnsureAppClient(ctx context.Context, poolID string, spec ClientSpec) (AppClient, Action, error) {
+func (c *Cognito) EnsureAppClient(ctx context.Context, poolID string, spec ClientSpec) (AppClient, plan.Action, error) {
 	if err := spec.validate(); err != nil {
 		return AppClient{}, "", err
 	}
@@ -358,7 +350,7 @@ func (c *Cognito) EnsureAppClient(ctx context.Context, poolID string, spec Clien
 			ac.Secret = full.Secret
 		}
 	}
-	return ac, ActionCreate, nil
+	return ac, plan.Create, nil
 }
 
 // UpdateClientInputFromDescribe copies every setting of an app client into an UpdateUserPoolClientInput
@@ -405,7 +397,7 @@ type ServiceUser struct {
 // given, nothing changes (the caller proves the password by minting); when it exists without a known password, or
 // is still waiting for its first password (an interrupted earlier run), a new generated password is set.
 // When creating, password "" means "generate one" (crypto/rand, meets Cognito's default policy).
-func (c *Cognito) EnsureUser(ctx context.Context, poolID, username, password string) (ServiceUser, Action, error) {
+func (c *Cognito) EnsureUser(ctx context.Context, poolID, username, password string) (ServiceUser, plan.Action, error) {
 	if username == "" {
 		return ServiceUser{}, "", errors.New("service user name is empty")
 	}
@@ -417,7 +409,7 @@ func (c *Cognito) EnsureUser(ctx context.Context, poolID, username, password str
 		u.Sub = attr(got.UserAttributes, "sub")
 		if password != "" && got.UserStatus != ciptypes.UserStatusTypeForceChangePassword && got.UserStatus != ciptypes.UserStatusTypeResetRequired {
 			u.Password = password
-			return u, ActionUnchanged, nil
+			return u, plan.Unchanged, nil
 		}
 		if password == "" {
 			if password, err = GeneratePassword(); err != nil {
@@ -428,7 +420,7 @@ func (c *Cognito) EnsureUser(ctx context.Context, poolID, username, password str
 			return ServiceUser{}, "", err
 		}
 		u.Password, u.PasswordSet = password, true
-		return u, ActionUpdate, nil
+		return u, plan.Update, nil
 	case !isCode(err, "UserNotFoundException"):
 		return ServiceUser{}, "", fmt.Errorf("looking up user %q in pool %s: %w", username, poolID, ExplainCognito(err))
 	}
@@ -453,7 +445,7 @@ func (c *Cognito) EnsureUser(ctx context.Context, poolID, username, password str
 		return ServiceUser{}, "", fmt.Errorf("%w (the user exists now; rerun to finish)", err)
 	}
 	u.Password, u.PasswordSet = password, true
-	return u, ActionCreate, nil
+	return u, plan.Create, nil
 }
 
 func (c *Cognito) setPassword(ctx context.Context, poolID, username, password string) error {
@@ -539,12 +531,12 @@ type IdentitySpec struct {
 
 // PlanStep is one line of the plan.
 type PlanStep struct {
-	Resource string `json:"resource"` // "user-pool", "app-client", "user", "password"
-	Name     string `json:"name"`
-	ID       string `json:"id,omitempty"`
-	Action   Action `json:"action"`
-	Detail   string `json:"detail,omitempty"`
-	Call     string `json:"call,omitempty"` // the AWS call(s) that will be made
+	Resource string      `json:"resource"` // "user-pool", "app-client", "user", "password"
+	Name     string      `json:"name"`
+	ID       string      `json:"id,omitempty"`
+	Action   plan.Action `json:"action"`
+	Detail   string      `json:"detail,omitempty"`
+	Call     string      `json:"call,omitempty"` // the AWS call(s) that will be made
 }
 
 // PlanIdentity says what EnsureIdentity would do, with read-only calls only (for --dry-run and the plan page).
@@ -558,14 +550,14 @@ func (c *Cognito) PlanIdentity(ctx context.Context, s IdentitySpec) ([]PlanStep,
 		}
 		if p == nil {
 			return append(steps,
-				PlanStep{Resource: "user-pool", Name: s.PoolName, Action: ActionCreate, Call: "CreateUserPool"},
-				PlanStep{Resource: "app-client", Name: s.Client.Name, Action: ActionCreate, Call: "CreateUserPoolClient", Detail: "with secret; ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH"},
-				PlanStep{Resource: "user", Name: s.Username, Action: ActionCreate, Call: "AdminCreateUser, AdminSetUserPassword", Detail: "generated password, permanent"},
+				PlanStep{Resource: "user-pool", Name: s.PoolName, Action: plan.Create, Call: "CreateUserPool"},
+				PlanStep{Resource: "app-client", Name: s.Client.Name, Action: plan.Create, Call: "CreateUserPoolClient", Detail: "with secret; ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH"},
+				PlanStep{Resource: "user", Name: s.Username, Action: plan.Create, Call: "AdminCreateUser, AdminSetUserPassword", Detail: "generated password, permanent"},
 			), nil
 		}
 		poolID = p.ID
 	}
-	steps = append(steps, PlanStep{Resource: "user-pool", Name: s.PoolName, ID: poolID, Action: ActionUnchanged})
+	steps = append(steps, PlanStep{Resource: "user-pool", Name: s.PoolName, ID: poolID, Action: plan.Unchanged})
 	var (
 		ac   *AppClient
 		desc *ciptypes.UserPoolClientType
@@ -581,22 +573,22 @@ func (c *Cognito) PlanIdentity(ctx context.Context, s IdentitySpec) ([]PlanStep,
 	}
 	switch {
 	case ac == nil:
-		steps = append(steps, PlanStep{Resource: "app-client", Name: s.Client.Name, Action: ActionCreate, Call: "CreateUserPoolClient", Detail: "with secret; ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH"})
+		steps = append(steps, PlanStep{Resource: "app-client", Name: s.Client.Name, Action: plan.Create, Call: "CreateUserPoolClient", Detail: "with secret; ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH"})
 	case len(missingFlows(desc.ExplicitAuthFlows)) > 0:
-		steps = append(steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: ActionUpdate, Call: "UpdateUserPoolClient", Detail: fmt.Sprintf("enable %v", missingFlows(desc.ExplicitAuthFlows))})
+		steps = append(steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: plan.Update, Call: "UpdateUserPoolClient", Detail: fmt.Sprintf("enable %v", missingFlows(desc.ExplicitAuthFlows))})
 	default:
-		steps = append(steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: ActionUnchanged})
+		steps = append(steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: plan.Unchanged})
 	}
 	got, err := c.API.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(s.Username)})
 	switch {
 	case err != nil && isCode(err, "UserNotFoundException"):
-		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, Action: ActionCreate, Call: "AdminCreateUser, AdminSetUserPassword", Detail: "generated password, permanent"})
+		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, Action: plan.Create, Call: "AdminCreateUser, AdminSetUserPassword", Detail: "generated password, permanent"})
 	case err != nil:
 		return nil, fmt.Errorf("looking up user %q in pool %s: %w", s.Username, poolID, ExplainCognito(err))
 	case s.Password == "" || got.UserStatus == ciptypes.UserStatusTypeForceChangePassword || got.UserStatus == ciptypes.UserStatusTypeResetRequired:
-		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: ActionUpdate, Call: "AdminSetUserPassword", Detail: "set a new generated password (" + string(got.UserStatus) + ")"})
+		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: plan.Update, Call: "AdminSetUserPassword", Detail: "set a new generated password (" + string(got.UserStatus) + ")"})
 	default:
-		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: ActionUnchanged})
+		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: plan.Unchanged})
 	}
 	return steps, nil
 }
@@ -620,7 +612,7 @@ func (c *Cognito) EnsureIdentity(ctx context.Context, s IdentitySpec) (CognitoId
 			return id, fmt.Errorf("reading user pool %s: %w", s.PoolID, ExplainCognito(err))
 		}
 		id.Pool = UserPool{ID: s.PoolID, Name: aws.ToString(out.UserPool.Name), ARN: aws.ToString(out.UserPool.Arn)}
-		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: id.Pool.Name, ID: s.PoolID, Action: ActionUnchanged})
+		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: id.Pool.Name, ID: s.PoolID, Action: plan.Unchanged})
 	} else {
 		p, act, err := c.EnsureUserPool(ctx, s.PoolName, s.Pool)
 		if err != nil {

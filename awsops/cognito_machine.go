@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 )
 
 // CognitoMachineAPI is the part of the cognitoidentityprovider client a Cognito machine identity (an app client for
@@ -192,32 +193,32 @@ func (c *Cognito) PlanMachine(ctx context.Context, s MachineSpec) ([]PlanStep, e
 				d = DomainPrefix(s.PoolName, "<new pool id>")
 			}
 			return []PlanStep{
-				{Resource: "user-pool", Name: s.PoolName, Action: ActionCreate, Call: "CreateUserPool"},
-				{Resource: "resource-server", Name: s.ResourceServer, Action: ActionCreate, Call: "CreateResourceServer", Detail: "scopes " + scopes},
-				{Resource: "domain", Name: d, Action: ActionCreate, Call: "DescribeUserPoolDomain, CreateUserPoolDomain", Detail: "token endpoint " + c.DomainTokenURL(d)},
-				{Resource: "app-client", Name: s.ClientName, Action: ActionCreate, Call: "CreateUserPoolClient", Detail: clientDetail},
+				{Resource: "user-pool", Name: s.PoolName, Action: plan.Create, Call: "CreateUserPool"},
+				{Resource: "resource-server", Name: s.ResourceServer, Action: plan.Create, Call: "CreateResourceServer", Detail: "scopes " + scopes},
+				{Resource: "domain", Name: d, Action: plan.Create, Call: "DescribeUserPoolDomain, CreateUserPoolDomain", Detail: "token endpoint " + c.DomainTokenURL(d)},
+				{Resource: "app-client", Name: s.ClientName, Action: plan.Create, Call: "CreateUserPoolClient", Detail: clientDetail},
 			}, nil
 		}
 		poolID = p.ID
 	}
-	steps := []PlanStep{{Resource: "user-pool", Name: s.PoolName, ID: poolID, Action: ActionUnchanged}}
+	steps := []PlanStep{{Resource: "user-pool", Name: s.PoolName, ID: poolID, Action: plan.Unchanged}}
 	rs, err := m.DescribeResourceServer(ctx, &cip.DescribeResourceServerInput{UserPoolId: aws.String(poolID), Identifier: aws.String(s.ResourceServer)})
 	switch {
 	case err != nil && isCode(err, "ResourceNotFoundException"):
-		steps = append(steps, PlanStep{Resource: "resource-server", Name: s.ResourceServer, Action: ActionCreate, Call: "CreateResourceServer", Detail: "scopes " + scopes})
+		steps = append(steps, PlanStep{Resource: "resource-server", Name: s.ResourceServer, Action: plan.Create, Call: "CreateResourceServer", Detail: "scopes " + scopes})
 	case err != nil:
 		return nil, fmt.Errorf("reading resource server %q of user pool %s: %w", s.ResourceServer, poolID, ExplainCognito(err))
 	case len(missingScopes(rs.ResourceServer, s.Scopes)) > 0:
-		steps = append(steps, PlanStep{Resource: "resource-server", Name: s.ResourceServer, Action: ActionUpdate, Call: "UpdateResourceServer", Detail: "add scopes " + strings.Join(missingScopes(rs.ResourceServer, s.Scopes), " ")})
+		steps = append(steps, PlanStep{Resource: "resource-server", Name: s.ResourceServer, Action: plan.Update, Call: "UpdateResourceServer", Detail: "add scopes " + strings.Join(missingScopes(rs.ResourceServer, s.Scopes), " ")})
 	default:
-		steps = append(steps, PlanStep{Resource: "resource-server", Name: s.ResourceServer, Action: ActionUnchanged})
+		steps = append(steps, PlanStep{Resource: "resource-server", Name: s.ResourceServer, Action: plan.Unchanged})
 	}
 	dom, err := c.poolDomain(ctx, poolID)
 	if err != nil {
 		return nil, err
 	}
 	if dom != "" {
-		steps = append(steps, PlanStep{Resource: "domain", Name: dom, Action: ActionUnchanged, Detail: "token endpoint " + c.DomainTokenURL(dom)})
+		steps = append(steps, PlanStep{Resource: "domain", Name: dom, Action: plan.Unchanged, Detail: "token endpoint " + c.DomainTokenURL(dom)})
 	} else {
 		want := s.DomainPrefix
 		if want == "" {
@@ -227,7 +228,7 @@ func (c *Cognito) PlanMachine(ctx context.Context, s MachineSpec) ([]PlanStep, e
 		if err != nil {
 			return nil, err
 		}
-		steps = append(steps, PlanStep{Resource: "domain", Name: p, Action: ActionCreate, Call: "CreateUserPoolDomain", Detail: "available; token endpoint " + c.DomainTokenURL(p)})
+		steps = append(steps, PlanStep{Resource: "domain", Name: p, Action: plan.Create, Call: "CreateUserPoolDomain", Detail: "available; token endpoint " + c.DomainTokenURL(p)})
 	}
 	ac, desc, err := c.findMachineClient(ctx, poolID, s)
 	if err != nil {
@@ -235,13 +236,13 @@ func (c *Cognito) PlanMachine(ctx context.Context, s MachineSpec) ([]PlanStep, e
 	}
 	switch {
 	case ac == nil:
-		steps = append(steps, PlanStep{Resource: "app-client", Name: s.ClientName, Action: ActionCreate, Call: "CreateUserPoolClient", Detail: clientDetail})
+		steps = append(steps, PlanStep{Resource: "app-client", Name: s.ClientName, Action: plan.Create, Call: "CreateUserPoolClient", Detail: clientDetail})
 	case ac.Secret == "":
 		return nil, noSecret(ac)
 	case len(machineClientGaps(desc, s.FullScopes())) > 0:
-		steps = append(steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: ActionUpdate, Call: "UpdateUserPoolClient", Detail: strings.Join(machineClientGaps(desc, s.FullScopes()), "; ")})
+		steps = append(steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: plan.Update, Call: "UpdateUserPoolClient", Detail: strings.Join(machineClientGaps(desc, s.FullScopes()), "; ")})
 	default:
-		steps = append(steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: ActionUnchanged})
+		steps = append(steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: plan.Unchanged})
 	}
 	return steps, nil
 }
@@ -305,13 +306,13 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 			return id, fmt.Errorf("reading user pool %s: %w", s.PoolID, ExplainCognito(err))
 		}
 		id.Pool = UserPool{ID: s.PoolID, Name: aws.ToString(out.UserPool.Name), ARN: aws.ToString(out.UserPool.Arn)}
-		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: id.Pool.Name, ID: s.PoolID, Action: ActionUnchanged})
+		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: id.Pool.Name, ID: s.PoolID, Action: plan.Unchanged})
 	} else {
 		p, act, err := c.EnsureUserPool(ctx, s.PoolName, s.Pool)
 		if err != nil {
 			return id, err
 		}
-		id.Pool, id.CreatedPool = p, act == ActionCreate
+		id.Pool, id.CreatedPool = p, act == plan.Create
 		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: p.Name, ID: p.ID, Action: act})
 	}
 	pool := aws.String(id.Pool.ID)
@@ -320,7 +321,7 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 	resume := fmt.Sprintf(" (user pool %s exists; rerun to continue)", id.Pool.ID)
 
 	// Resource server and scopes.
-	act := ActionUnchanged
+	act := plan.Unchanged
 	rs, err := m.DescribeResourceServer(ctx, &cip.DescribeResourceServerInput{UserPoolId: pool, Identifier: aws.String(s.ResourceServer)})
 	switch {
 	case err != nil && isCode(err, "ResourceNotFoundException"):
@@ -331,7 +332,7 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 		if _, err := m.CreateResourceServer(ctx, in); err != nil {
 			return id, fmt.Errorf("creating resource server %q in user pool %s: %w%s", s.ResourceServer, id.Pool.ID, ExplainCognito(err), resume)
 		}
-		act, id.CreatedResourceServer = ActionCreate, true
+		act, id.CreatedResourceServer = plan.Create, true
 	case err != nil:
 		return id, fmt.Errorf("reading resource server %q of user pool %s: %w", s.ResourceServer, id.Pool.ID, ExplainCognito(err))
 	case len(missingScopes(rs.ResourceServer, s.Scopes)) > 0:
@@ -343,7 +344,7 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 		if _, err := m.UpdateResourceServer(ctx, in); err != nil {
 			return id, fmt.Errorf("adding scopes to resource server %q: %w%s", s.ResourceServer, ExplainCognito(err), resume)
 		}
-		act = ActionUpdate
+		act = plan.Update
 	}
 	id.Steps = append(id.Steps, PlanStep{Resource: "resource-server", Name: s.ResourceServer, Action: act})
 
@@ -352,7 +353,7 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 	if err != nil {
 		return id, err
 	}
-	act = ActionUnchanged
+	act = plan.Unchanged
 	if dom == "" {
 		want := s.DomainPrefix
 		if want == "" {
@@ -364,7 +365,7 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 		if _, err := m.CreateUserPoolDomain(ctx, &cip.CreateUserPoolDomainInput{Domain: aws.String(dom), UserPoolId: pool}); err != nil {
 			return id, fmt.Errorf("creating user-pool domain %q: %w%s", dom, ExplainCognito(err), resume)
 		}
-		act, id.CreatedDomain = ActionCreate, true
+		act, id.CreatedDomain = plan.Create, true
 	}
 	id.Domain, id.TokenURL = dom, c.DomainTokenURL(dom)
 	id.Steps = append(id.Steps, PlanStep{Resource: "domain", Name: dom, Action: act, Detail: "token endpoint " + id.TokenURL})
@@ -374,7 +375,7 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 	if err != nil {
 		return id, err
 	}
-	act = ActionUnchanged
+	act = plan.Unchanged
 	switch {
 	case ac == nil:
 		out, err := c.API.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: pool, ClientName: aws.String(s.ClientName),
@@ -390,7 +391,7 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 				ac.Secret = full.Secret
 			}
 		}
-		act, id.CreatedClient = ActionCreate, true
+		act, id.CreatedClient = plan.Create, true
 	case ac.Secret == "":
 		return id, noSecret(ac)
 	case len(machineClientGaps(desc, id.Scopes)) > 0:
@@ -407,7 +408,7 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 		if _, err := c.API.UpdateUserPoolClient(ctx, in); err != nil {
 			return id, fmt.Errorf("enabling client credentials on app client %s: %w", ac.ID, ExplainCognito(err))
 		}
-		act = ActionUpdate
+		act = plan.Update
 	}
 	id.Client = *ac
 	id.Steps = append(id.Steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: act})

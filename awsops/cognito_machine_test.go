@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 )
 
 func TestDomainPrefix(t *testing.T) {
@@ -36,7 +37,7 @@ func TestEnsureMachine(t *testing.T) {
 	spec := awsops.MachineSpec{PoolName: "machine-" + t.Name(), ResourceServer: "agentcore", Scopes: []string{"invoke"}, ClientName: "m2m"}
 
 	steps, err := c.PlanMachine(ctx, spec)
-	if err != nil || len(steps) != 4 || steps[0].Action != awsops.ActionCreate || steps[2].Resource != "domain" {
+	if err != nil || len(steps) != 4 || steps[0].Action != plan.Create || steps[2].Resource != "domain" {
 		t.Fatalf("plan for a new pool: %v %+v", err, steps)
 	}
 	id, err := c.EnsureMachine(ctx, spec)
@@ -62,7 +63,7 @@ func TestEnsureMachine(t *testing.T) {
 		t.Fatalf("second run must find everything: %v %+v", err, again)
 	}
 	for _, st := range again.Steps {
-		if st.Action != awsops.ActionUnchanged {
+		if st.Action != plan.Unchanged {
 			t.Fatalf("second run changed %s", st.Resource)
 		}
 	}
@@ -71,7 +72,7 @@ func TestEnsureMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range steps {
-		if st.Action != awsops.ActionUnchanged {
+		if st.Action != plan.Unchanged {
 			t.Fatalf("plan after the run: %+v", steps)
 		}
 	}
@@ -80,7 +81,7 @@ func TestEnsureMachine(t *testing.T) {
 	spec2 := spec
 	spec2.Scopes = []string{"invoke", "admin"}
 	steps, err = c.PlanMachine(ctx, spec2)
-	if err != nil || steps[1].Action != awsops.ActionUpdate || steps[3].Action != awsops.ActionUpdate {
+	if err != nil || steps[1].Action != plan.Update || steps[3].Action != plan.Update {
 		t.Fatalf("plan for a new scope: %v %+v", err, steps)
 	}
 	if _, err := c.EnsureMachine(ctx, spec2); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 )
 
 func TestMain(m *testing.M) { cognitotest.Main(m) }
@@ -102,12 +103,12 @@ func TestEnsureIdentityTwiceReuses(t *testing.T) {
 	ctx := context.Background()
 	spec := IdentitySpec{PoolName: "idem-" + t.Name(), Client: ClientSpec{Name: "gateway"}, Username: "agentcore-gateway"}
 
-	plan, err := c.PlanIdentity(ctx, spec)
+	steps, err := c.PlanIdentity(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan) != 3 || plan[0].Action != ActionCreate || plan[1].Action != ActionCreate || plan[2].Action != ActionCreate {
-		t.Fatalf("plan before setup = %+v, want three creates", plan)
+	if len(steps) != 3 || steps[0].Action != plan.Create || steps[1].Action != plan.Create || steps[2].Action != plan.Create {
+		t.Fatalf("plan before setup = %+v, want three creates", steps)
 	}
 	if n := poolsNamed(t, c, spec.PoolName); n != 0 {
 		t.Fatalf("PlanIdentity created a pool (%d)", n)
@@ -118,7 +119,7 @@ func TestEnsureIdentityTwiceReuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range first.Steps {
-		if st.Action != ActionCreate {
+		if st.Action != plan.Create {
 			t.Errorf("first run: %s %s = %s, want create", st.Resource, st.Name, st.Action)
 		}
 	}
@@ -130,12 +131,12 @@ func TestEnsureIdentityTwiceReuses(t *testing.T) {
 	}
 
 	spec.Password = first.User.Password
-	plan, err = c.PlanIdentity(ctx, spec)
+	steps, err = c.PlanIdentity(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range plan {
-		if st.Action != ActionUnchanged {
+	for _, st := range steps {
+		if st.Action != plan.Unchanged {
 			t.Errorf("plan after setup: %s = %s, want unchanged", st.Resource, st.Action)
 		}
 	}
@@ -144,7 +145,7 @@ func TestEnsureIdentityTwiceReuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range second.Steps {
-		if st.Action != ActionUnchanged {
+		if st.Action != plan.Unchanged {
 			t.Errorf("second run: %s %s = %s, want unchanged", st.Resource, st.Name, st.Action)
 		}
 	}
@@ -172,7 +173,7 @@ func TestEnsureIdentityTwiceReuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if third.Steps[2].Action != ActionUpdate || !third.User.PasswordSet || third.User.Password == first.User.Password {
+	if third.Steps[2].Action != plan.Update || !third.User.PasswordSet || third.User.Password == first.User.Password {
 		t.Fatalf("third run user step = %+v", third.Steps[2])
 	}
 	_, err = c.MintWithPassword(ctx, MintRequest{PoolID: first.Pool.ID, ClientID: first.Client.ID, ClientSecret: first.Client.Secret, Username: spec.Username, Password: first.User.Password})
@@ -336,7 +337,7 @@ func TestRefreshUsesCognitoUsernameInEmailPools(t *testing.T) {
 	}
 	// Rerun finds the user by its e-mail alias: unchanged, no duplicate.
 	again, err := c.EnsureIdentity(ctx, IdentitySpec{PoolName: "email-" + t.Name(), Client: ClientSpec{Name: "gw"}, Username: "svc@example.com", Password: id.User.Password})
-	if err != nil || again.Steps[2].Action != ActionUnchanged {
+	if err != nil || again.Steps[2].Action != plan.Unchanged {
 		t.Errorf("rerun: %+v %v", again.Steps, err)
 	}
 }
@@ -353,7 +354,7 @@ func TestEnsureAppClientAddsMissingFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	ac, act, err := c.EnsureAppClient(ctx, pool.ID, ClientSpec{Name: "gw"})
-	if err != nil || act != ActionUpdate {
+	if err != nil || act != plan.Update {
 		t.Fatalf("EnsureAppClient = %v, %v; want update", act, err)
 	}
 	_, desc, err := c.DescribeAppClient(ctx, pool.ID, ac.ID)
@@ -363,7 +364,7 @@ func TestEnsureAppClientAddsMissingFlows(t *testing.T) {
 	if len(missingFlows(desc.ExplicitAuthFlows)) != 0 {
 		t.Errorf("flows after update: %v", desc.ExplicitAuthFlows)
 	}
-	if _, act, _ := c.EnsureAppClient(ctx, pool.ID, ClientSpec{Name: "gw"}); act != ActionUnchanged {
+	if _, act, _ := c.EnsureAppClient(ctx, pool.ID, ClientSpec{Name: "gw"}); act != plan.Unchanged {
 		t.Errorf("rerun = %s", act)
 	}
 	// An existing client given by id converges the same way, and the plan says so beforehand.
@@ -373,12 +374,12 @@ func TestEnsureAppClientAddsMissingFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := IdentitySpec{PoolID: pool.ID, ClientID: aws.ToString(out.UserPoolClient.ClientId), Username: "svc-by-id"}
-	plan, err := c.PlanIdentity(ctx, spec)
-	if err != nil || len(plan) < 2 || plan[1].Action != ActionUpdate {
-		t.Fatalf("plan for a client by id missing flows: %+v, %v", plan, err)
+	steps, err := c.PlanIdentity(ctx, spec)
+	if err != nil || len(steps) < 2 || steps[1].Action != plan.Update {
+		t.Fatalf("plan for a client by id missing flows: %+v, %v", steps, err)
 	}
 	id, err := c.EnsureIdentity(ctx, spec)
-	if err != nil || id.Steps[1].Action != ActionUpdate {
+	if err != nil || id.Steps[1].Action != plan.Update {
 		t.Fatalf("EnsureIdentity by client id: %+v, %v", id.Steps, err)
 	}
 	if _, desc, _ := c.DescribeAppClient(ctx, pool.ID, spec.ClientID); len(missingFlows(desc.ExplicitAuthFlows)) != 0 {

@@ -15,8 +15,10 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 )
 
 // Defaults of the rotation policy.
@@ -84,9 +86,11 @@ type Validator interface {
 
 // Stored is what the token Secret holds now.
 type Stored struct {
-	Ref    string // namespace/name
-	Value  string // the Authorization value, "Bearer <jwt>" (may be empty)
-	Claims Claims // decoded without verification; zero when Value is not a JWT
+	Ref string // namespace/name
+	// CredentialsRef is the credentials Secret a rotated refresh token goes to ("" = none).
+	CredentialsRef string
+	Value          string // the Authorization value, "Bearer <jwt>" (may be empty)
+	Claims         Claims // decoded without verification; zero when Value is not a JWT
 }
 
 // WriteOutcome says what Store.Write did.
@@ -215,6 +219,24 @@ type Result struct {
 	Note string `json:"note,omitempty"`
 	// Annotations are the annotations written (or that would be, in a dry run).
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// Changes are the Secrets written (or that would be, in a dry run) in the plan vocabulary of the wizard and
+	// teardown: update, or unchanged when the token was fresh or a newer one was kept.
+	Changes []plan.Item `json:"changes,omitempty"`
+
+	credentialsRef string
+}
+
+// setChanges words what the rotation wrote (or would write) as plan items.
+func (r *Result) setChanges() {
+	tok := plan.Item{Kind: plan.KindKubernetes, Action: plan.Unchanged, Target: "Secret " + r.Secret, Detail: r.Note}
+	if r.Action == ActionRotated || r.Action == ActionDryRun {
+		tok.Action, tok.Detail = plan.Update, fmt.Sprintf("%s: a new %s token, %d annotation(s)", KeyAuthorization, r.TokenUse, len(r.Annotations))
+	}
+	r.Changes = []plan.Item{tok}
+	if r.RefreshTokenRotated && r.credentialsRef != "" {
+		r.Changes = append(r.Changes, plan.Item{Kind: plan.KindKubernetes, Action: plan.Update, Target: "Secret " + r.credentialsRef,
+			Detail: setup.KeyRefreshToken + ": the new refresh token Cognito issued"})
+	}
 }
 
 // Stage is where a rotation failed.
@@ -240,6 +262,14 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Once performs one rotation: read the stored token, skip when it is fresh (unless forced), mint, validate, write.
 func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
+	res, err := e.once(ctx, o)
+	if res != nil {
+		res.setChanges()
+	}
+	return res, err
+}
+
+func (e *Engine) once(ctx context.Context, o Options) (*Result, error) {
 	if o.MinRemaining <= 0 {
 		o.MinRemaining = DefaultMinRemaining
 	}
@@ -251,7 +281,7 @@ func (e *Engine) Once(ctx context.Context, o Options) (*Result, error) {
 	if o.DueWithin != nil {
 		o.MinRemaining = o.DueWithin(cur.Claims.Lifetime())
 	}
-	res := &Result{Secret: cur.Ref, TokenUse: e.tokenUse()}
+	res := &Result{Secret: cur.Ref, TokenUse: e.tokenUse(), credentialsRef: cur.CredentialsRef}
 	if !cur.Claims.Exp.IsZero() {
 		t := cur.Claims.Exp.UTC()
 		res.OldExpiry = &t

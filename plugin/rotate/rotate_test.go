@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	corev1 "k8s.io/api/core/v1"
@@ -152,6 +153,31 @@ func TestOnceSkipsFreshAndDryRunWritesNothing(t *testing.T) {
 	res, err = e.Once(context.Background(), rotate.Options{DryRun: true})
 	if err != nil || res.Action != rotate.ActionDryRun || st.writes != writes || res.NewExpiry == nil {
 		t.Fatalf("dry run: %+v %v writes %d→%d", res, err, writes, st.writes)
+	}
+}
+
+// A rotation says what it writes (or would) in the plan vocabulary of the wizard and teardown.
+func TestOnceChangesInPlanWords(t *testing.T) {
+	is := newIssuer(t)
+	clock := &fakeClock{now: time.Now()}
+	st := &memStore{value: "Bearer " + is.sign(t, client, "u", clock.Now().Add(-10*time.Minute), time.Hour)}
+	e, _ := newEngine(t, is, clock, st, client)
+	for _, c := range []struct {
+		o    rotate.Options
+		want plan.Action
+	}{
+		{rotate.Options{}, plan.Unchanged}, // fresh
+		{rotate.Options{DryRun: true}, plan.Update},
+		{rotate.Options{Force: true}, plan.Update},
+	} {
+		res, err := e.Once(context.Background(), c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Changes) != 1 || res.Changes[0].Action != c.want || res.Changes[0].Target != "Secret "+res.Secret ||
+			res.Changes[0].Kind != plan.KindKubernetes || plan.Changes(res.Changes) != map[bool]int{true: 1}[c.want.Changes()] {
+			t.Fatalf("%+v (%s): changes %+v, want one %s of Secret %s", c.o, res.Action, res.Changes, c.want, res.Secret)
+		}
 	}
 }
 

@@ -42,6 +42,9 @@ func (s *KubeStore) Read(ctx context.Context) (Stored, error) {
 	}
 	v, _ := k8sres.SecretValue(sec, KeyAuthorization)
 	st := Stored{Ref: s.Ref(), Value: v}
+	if s.CredentialsName != "" {
+		st.CredentialsRef = k8sres.Ref(s.Namespace, s.CredentialsName)
+	}
 	st.Claims, _ = Peek(v)
 	return st, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
@@ -35,12 +36,10 @@ type Options struct {
 	KeepAuthorizer bool
 }
 
-// Item is one line of the plan.
+// Item is one line of the plan (delete, update, unchanged or skip; its JSON is internal/plan's) and what Run
+// needs to carry it out.
 type Item struct {
-	Action string `json:"action"` // delete | update | unchanged | skip
-	Kind   string `json:"kind"`   // aws | kubernetes
-	Target string `json:"target"`
-	Detail string `json:"detail,omitempty"`
+	plan.Item
 
 	gvk       schema.GroupVersionKind
 	namespace string
@@ -63,7 +62,7 @@ type Plan struct {
 
 func (p *Plan) add(it Item) {
 	p.Items = append(p.Items, it)
-	if it.Action == wizard.ActionDelete || it.Action == wizard.ActionUpdate {
+	if it.Action.Changes() {
 		p.Changes++
 	}
 }
@@ -87,16 +86,16 @@ func gatewayRestore(ctx context.Context, env *Env, rec *setup.Record) (Item, str
 	ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito)
 	switch {
 	case g.AuthorizerType == prevType && (prevType != types.AuthorizerTypeCustomJwt || awsops.AuthorizerEqual(g.AuthorizerConfiguration, prev)):
-		return Item{Action: wizard.ActionUnchanged, Kind: "aws", Target: target, Detail: "already the previous authorizer"}, "", nil
+		return Item{Item: plan.Item{Action: plan.Unchanged, Kind: plan.KindAWS, Target: target, Detail: "already the previous authorizer"}}, "", nil
 	case g.AuthorizerType != types.AuthorizerTypeCustomJwt || known && !awsops.AuthorizerEqual(g.AuthorizerConfiguration, ours):
-		return Item{Action: wizard.ActionSkip, Kind: "aws", Target: target, Detail: "changed by someone else since the wizard set it; left as it is"},
+		return Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: target, Detail: "changed by someone else since the wizard set it; left as it is"}},
 			"the AgentCore Gateway's authorizer is no longer the one the wizard set: not restored", nil
 	}
 	d := "restore authorizer type " + string(prevType)
 	if prevType == types.AuthorizerTypeCustomJwt {
 		d = "restore the previous JWT authorizer"
 	}
-	return Item{Action: wizard.ActionUpdate, Kind: "aws", Target: target, Detail: d + "; every other field kept", restore: prev, restoreType: prevType}, "", nil
+	return Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindAWS, Target: target, Detail: d + "; every other field kept"}, restore: prev, restoreType: prevType}, "", nil
 }
 
 // BuildPlan finds everything the record and labels say the wizard made. It only reads.
@@ -114,9 +113,9 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 			p.Warnings = append(p.Warnings, warn)
 		}
 	case o.KeepAuthorizer:
-		p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: rtTarget, Detail: "--keep-authorizer"})
+		p.add(Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: rtTarget, Detail: "--keep-authorizer"}})
 	case !rec.PreviousAuthorizerKnown():
-		p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: rtTarget, Detail: "the wizard never changed it"})
+		p.add(Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: rtTarget, Detail: "the wizard never changed it"}})
 	case env.AgentCore == nil:
 		return nil, fmt.Errorf("restoring the runtime's previous authorizer needs AWS: %v. Fix the AWS configuration, or pass --keep-authorizer", env.AWSErr)
 	default:
@@ -131,16 +130,16 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 		ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito)
 		switch {
 		case awsops.AuthorizerEqual(rt.AuthorizerConfiguration, prev):
-			p.add(Item{Action: wizard.ActionUnchanged, Kind: "aws", Target: rtTarget, Detail: "already the previous authorizer"})
+			p.add(Item{Item: plan.Item{Action: plan.Unchanged, Kind: plan.KindAWS, Target: rtTarget, Detail: "already the previous authorizer"}})
 		case known && !awsops.AuthorizerEqual(rt.AuthorizerConfiguration, ours):
-			p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: rtTarget, Detail: "changed by someone else since the wizard set it; left as it is"})
+			p.add(Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: rtTarget, Detail: "changed by someone else since the wizard set it; left as it is"}})
 			p.Warnings = append(p.Warnings, "the runtime's authorizer is no longer the one the wizard set: not restored")
 		default:
 			d := "restore the previous authorizer (IAM only)"
 			if prev != nil {
 				d = "restore the previous JWT authorizer"
 			}
-			p.add(Item{Action: wizard.ActionUpdate, Kind: "aws", Target: rtTarget, Detail: d + "; every other field kept", restore: prev})
+			p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindAWS, Target: rtTarget, Detail: d + "; every other field kept"}, restore: prev})
 		}
 	}
 
@@ -183,12 +182,12 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 			switch {
 			case pt.name == "":
 			case !created[pt.part]:
-				p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: pt.what + " " + pt.name, Detail: "the wizard did not create it; kept"})
+				p.add(Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: pt.what + " " + pt.name, Detail: "the wizard did not create it; kept"}})
 			case env.Cognito == nil:
 				return nil, fmt.Errorf("deleting the %s %s the wizard created needs AWS: %v. Fix the AWS configuration", pt.what, pt.name, env.AWSErr)
 			default:
-				p.add(Item{Action: wizard.ActionDelete, Kind: "aws", Target: pt.what + " " + pt.name + " (user pool " + rec.UserPoolID + ")",
-					Detail: "created by the wizard", poolID: rec.UserPoolID, cognitoPart: pt.part, cognitoName: pt.name})
+				p.add(Item{Item: plan.Item{Action: plan.Delete, Kind: plan.KindAWS, Target: pt.what + " " + pt.name + " (user pool " + rec.UserPoolID + ")",
+					Detail: "created by the wizard"}, poolID: rec.UserPoolID, cognitoPart: pt.part, cognitoName: pt.name})
 			}
 		}
 	}
@@ -204,16 +203,16 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 			return nil, err
 		}
 		if pool != nil {
-			p.add(Item{Action: wizard.ActionDelete, Kind: "aws", Target: "user pool " + pool.ID + " (" + pool.Name + ")",
-				Detail: "created by an interrupted wizard run (its id was never recorded); with its app client and users", poolID: pool.ID})
+			p.add(Item{Item: plan.Item{Action: plan.Delete, Kind: plan.KindAWS, Target: "user pool " + pool.ID + " (" + pool.Name + ")",
+				Detail: "created by an interrupted wizard run (its id was never recorded); with its app client and users"}, poolID: pool.ID})
 		}
 	case !o.DeleteUserPool || rec.UserPoolID == "":
 	case !rec.CreatedUserPool:
-		p.add(Item{Action: wizard.ActionSkip, Kind: "aws", Target: "user pool " + rec.UserPoolID, Detail: "the wizard did not create it; not deleted"})
+		p.add(Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: "user pool " + rec.UserPoolID, Detail: "the wizard did not create it; not deleted"}})
 	case env.Cognito == nil:
 		return nil, fmt.Errorf("deleting the user pool needs AWS: %v", env.AWSErr)
 	default:
-		p.add(Item{Action: wizard.ActionDelete, Kind: "aws", Target: "user pool " + rec.UserPoolID + " (" + rec.UserPoolName + ")", Detail: "with its app client and users", poolID: rec.UserPoolID})
+		p.add(Item{Item: plan.Item{Action: plan.Delete, Kind: plan.KindAWS, Target: "user pool " + rec.UserPoolID + " (" + rec.UserPoolName + ")", Detail: "with its app client and users"}, poolID: rec.UserPoolID})
 	}
 	if rec.UserPoolID == "" && rec.CreatingUserPool != "" && !o.DeleteUserPool {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("a wizard run stopped while creating user pool %q: it may exist and stays (pass --delete-user-pool to delete it)", rec.CreatingUserPool))
@@ -237,16 +236,16 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 		p.add(objectItem(cm))
 	}
 	if rec.CreatedNamespace {
-		p.add(Item{Action: wizard.ActionDelete, Kind: "kubernetes", Target: "Namespace " + rec.Namespace, Detail: "created by the wizard",
+		p.add(Item{Item: plan.Item{Action: plan.Delete, Kind: plan.KindKubernetes, Target: "Namespace " + rec.Namespace, Detail: "created by the wizard"},
 			gvk: schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}, name: rec.Namespace})
 	} else {
-		p.add(Item{Action: wizard.ActionSkip, Kind: "kubernetes", Target: "Namespace " + rec.Namespace, Detail: "existed before the wizard; kept"})
+		p.add(Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindKubernetes, Target: "Namespace " + rec.Namespace, Detail: "existed before the wizard; kept"}})
 	}
 	return p, nil
 }
 
 func objectItem(o *unstructured.Unstructured) Item {
-	return Item{Action: wizard.ActionDelete, Kind: "kubernetes", Target: o.GetKind() + " " + k8sres.Ref(o.GetNamespace(), o.GetName()),
+	return Item{Item: plan.Item{Action: plan.Delete, Kind: plan.KindKubernetes, Target: o.GetKind() + " " + k8sres.Ref(o.GetNamespace(), o.GetName())},
 		gvk: o.GroupVersionKind(), namespace: o.GetNamespace(), name: o.GetName()}
 }
 
@@ -260,7 +259,7 @@ type Result struct {
 func Run(ctx context.Context, env *Env, p *Plan) (*Result, error) {
 	res := &Result{}
 	for _, it := range p.Items {
-		if it.Action != wizard.ActionDelete && it.Action != wizard.ActionUpdate {
+		if !it.Action.Changes() {
 			continue
 		}
 		var err error
@@ -271,11 +270,11 @@ func Run(ctx context.Context, env *Env, p *Plan) (*Result, error) {
 			_, err = env.Cognito.DeleteDomain(ctx, it.poolID, it.cognitoName)
 		case it.cognitoPart == "resource-server":
 			_, err = env.Cognito.DeleteResourceServer(ctx, it.poolID, it.cognitoName)
-		case it.Kind == "aws" && it.poolID != "":
+		case it.Kind == plan.KindAWS && it.poolID != "":
 			_, err = env.Cognito.DeleteUserPool(ctx, it.poolID)
-		case it.Kind == "aws" && p.Record.IsAgentCoreGateway():
+		case it.Kind == plan.KindAWS && p.Record.IsAgentCoreGateway():
 			_, err = env.AgentCore.SetGatewayAuthorizer(ctx, p.Record.AgentCoreGateway, it.restore, awsops.SetGatewayOptions{Type: it.restoreType, ConfirmTypeChange: true})
-		case it.Kind == "aws":
+		case it.Kind == plan.KindAWS:
 			_, err = env.AgentCore.SetAuthorizer(ctx, p.Record.RuntimeARN, it.restore, awsops.SetOptions{})
 		case it.gvk.Kind == "Namespace":
 			err = env.Kube.CoreV1().Namespaces().Delete(ctx, it.name, metav1.DeleteOptions{})

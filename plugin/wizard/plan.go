@@ -12,6 +12,7 @@ import (
 	udiff "github.com/aymanbagabas/go-udiff"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
@@ -24,26 +25,6 @@ import (
 
 type k8sresGVK = schema.GroupVersionKind
 
-// Actions in the plan.
-const (
-	ActionCreate    = "create"
-	ActionUpdate    = "update"
-	ActionUnchanged = "unchanged"
-	ActionDelete    = "delete"
-	ActionSkip      = "skip"
-)
-
-// Item is one line of the plan: an AWS change or a Kubernetes object.
-type Item struct {
-	Step   string `json:"step"`
-	Kind   string `json:"kind"` // "aws" or "kubernetes"
-	Action string `json:"action"`
-	Target string `json:"target"`
-	Call   string `json:"call,omitempty"`
-	Detail string `json:"detail,omitempty"`
-	Diff   string `json:"diff,omitempty"`
-}
-
 // Plan is what the wizard will do, before anything is done.
 type Plan struct {
 	Mode       string `json:"mode"`
@@ -55,9 +36,9 @@ type Plan struct {
 	AgentCoreGateway string `json:"agentCoreGateway,omitempty"`
 	MCPURL           string `json:"mcpUrl,omitempty"`
 	// AuthorizerTypeCurrent is an AgentCore Gateway's authorizer type now (CUSTOM_JWT, AWS_IAM, NONE).
-	AuthorizerTypeCurrent string `json:"authorizerTypeCurrent,omitempty"`
-	Flavor                string `json:"flavor"`
-	Items                 []Item `json:"items"`
+	AuthorizerTypeCurrent string      `json:"authorizerTypeCurrent,omitempty"`
+	Flavor                string      `json:"flavor"`
+	Items                 []plan.Item `json:"items"`
 	// AuthorizerCurrent and AuthorizerProposed are JSON as the AWS CLI shows it ("null" = IAM only).
 	AuthorizerCurrent  string   `json:"authorizerCurrent"`
 	AuthorizerProposed string   `json:"authorizerProposed"`
@@ -65,9 +46,9 @@ type Plan struct {
 	Changes            int      `json:"changes"`
 }
 
-func (p *Plan) add(it Item) {
+func (p *Plan) add(it plan.Item) {
 	p.Items = append(p.Items, it)
-	if it.Action != ActionUnchanged && it.Action != ActionSkip {
+	if it.Action.Changes() {
 		p.Changes++
 	}
 }
@@ -76,7 +57,7 @@ func (p *Plan) add(it Item) {
 type objectState struct {
 	desired *unstructured.Unstructured
 	live    *unstructured.Unstructured
-	action  string
+	action  plan.Action
 	diff    string
 }
 
@@ -89,7 +70,7 @@ func compare(ctx context.Context, env *Env, desired *unstructured.Unstructured, 
 		return st, err
 	}
 	if !nsExists && desired.GetNamespace() != "" {
-		st.action = ActionCreate // nothing can exist in a namespace that does not
+		st.action = plan.Create // nothing can exist in a namespace that does not
 		return st, nil
 	}
 	live, err := ri.Get(ctx, desired.GetName(), metav1.GetOptions{})
@@ -106,11 +87,11 @@ func compare(ctx context.Context, env *Env, desired *unstructured.Unstructured, 
 	}
 	switch {
 	case st.live == nil:
-		st.action = ActionCreate
+		st.action = plan.Create
 	case sameContent(st.live, dry):
-		st.action = ActionUnchanged
+		st.action = plan.Unchanged
 	default:
-		st.action = ActionUpdate
+		st.action = plan.Update
 		st.diff = diff(st.live, dry)
 	}
 	return st, nil
@@ -222,7 +203,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	// ③ Identity
 	switch {
 	case !cfg.Mode.UsesToken():
-		p.add(Item{Step: StepIdentity, Kind: "aws", Action: ActionSkip, Target: "identity", Detail: "sigv4: the proxy signs with its own AWS credentials; no Cognito, no token Secret"})
+		p.add(plan.Item{Step: StepIdentity, Kind: plan.KindAWS, Action: plan.Skip, Target: "identity", Detail: "sigv4: the proxy signs with its own AWS credentials; no Cognito, no token Secret"})
 	case cfg.Answers.Identity == IdentityExternal:
 		d := "token from --token-file"
 		if m := cfg.Minted; m != nil {
@@ -236,7 +217,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		if idp == "" {
 			idp = rec.DiscoveryURL
 		}
-		p.add(Item{Step: StepIdentity, Kind: "aws", Action: ActionSkip, Target: "external identity provider " + idp, Detail: d})
+		p.add(plan.Item{Step: StepIdentity, Kind: plan.KindAWS, Action: plan.Skip, Target: "external identity provider " + idp, Detail: d})
 	default:
 		var steps []awsops.PlanStep
 		var err error
@@ -253,7 +234,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 			if st.ID != "" {
 				target += " (" + st.ID + ")"
 			}
-			p.add(Item{Step: StepIdentity, Kind: "aws", Action: string(st.Action), Target: target, Call: st.Call, Detail: st.Detail})
+			p.add(plan.Item{Step: StepIdentity, Kind: plan.KindAWS, Action: st.Action, Target: target, Call: st.Call, Detail: st.Detail})
 			if st.Resource == "user-pool" && st.ID != "" && rec.UserPoolID == "" {
 				rec.UserPoolID = st.ID
 			}
@@ -283,18 +264,18 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	switch {
 	case cfg.Answers.SkipAuthorizer:
 		p.AuthorizerProposed = p.AuthorizerCurrent
-		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionSkip, Target: target, Detail: "--skip-authorizer"})
+		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Skip, Target: target, Detail: "--skip-authorizer"})
 	case !known:
 		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["<id of the new app client>"]}}`
-		p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: target,
+		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target,
 			Call: call, Detail: joinDetail("point the JWT authorizer at the new pool", typeChange),
 			Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))})
 	default:
 		p.AuthorizerProposed = authorizerJSON(proposed)
 		if typeChange == "" && awsops.AuthorizerEqual(current, proposed) {
-			p.add(Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUnchanged, Target: target})
+			p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Unchanged, Target: target})
 		} else {
-			it := Item{Step: StepAuthorizer, Kind: "aws", Action: ActionUpdate, Target: target, Call: call, Detail: typeChange,
+			it := plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target, Call: call, Detail: typeChange,
 				Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))}
 			if proposed == nil {
 				it.Detail = "sigv4 needs the runtime to accept IAM: the JWT authorizer is removed (pass --skip-authorizer to keep it)"
@@ -306,7 +287,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 
 	// ⑤ ⑥ Kubernetes objects
 	if !s.NamespaceExists {
-		p.add(Item{Step: StepResources, Kind: "kubernetes", Action: ActionCreate, Target: "Namespace " + cfg.Namespace})
+		p.add(plan.Item{Step: StepResources, Kind: plan.KindKubernetes, Action: plan.Create, Target: "Namespace " + cfg.Namespace})
 	}
 	objs, err := k8sres.BuildManifests(s.manifestSpec(rec, ""))
 	if err != nil {
@@ -321,21 +302,21 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		it := Item{Step: stepOf(rec, o), Kind: "kubernetes", Action: st.action, Target: o.GetKind() + " " + ref(o), Diff: st.diff}
+		it := plan.Item{Step: stepOf(rec, o), Kind: plan.KindKubernetes, Action: st.action, Target: o.GetKind() + " " + ref(o), Diff: st.diff}
 		if o.GetKind() == "Secret" {
 			it.Diff = ""
 			switch {
 			case cfg.Answers.Identity == IdentityExternal && cfg.ExternalToken == "":
 				if st.live != nil && secretToken(st.live) != "" {
-					it.Action, it.Detail = ActionUnchanged, "keeps the token it holds"
+					it.Action, it.Detail = plan.Unchanged, "keeps the token it holds"
 				} else {
 					it.Detail = "placeholder token: put yours in with kubectl agentcore rotate or kubectl create secret"
 				}
 			case known && reusableToken(st.live, desiredAz, issuerOf(rec, env), env.now()):
-				it.Action, it.Detail = ActionUnchanged, "holds a valid token for this client (kubectl agentcore rotate refreshes it)"
+				it.Action, it.Detail = plan.Unchanged, "holds a valid token for this client (kubectl agentcore rotate refreshes it)"
 			default:
 				if st.live != nil {
-					it.Action = ActionUpdate
+					it.Action = plan.Update
 				}
 				it.Detail = "Authorization: Bearer <a fresh " + string(cfg.TokenUse) + " token>"
 			}
@@ -347,23 +328,23 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		return nil, err
 	}
 	for _, o := range stale {
-		p.add(Item{Step: StepResources, Kind: "kubernetes", Action: ActionDelete, Target: o.GetKind() + " " + ref(o), Detail: "no longer part of this setup"})
+		p.add(plan.Item{Step: StepResources, Kind: plan.KindKubernetes, Action: plan.Delete, Target: o.GetKind() + " " + ref(o), Detail: "no longer part of this setup"})
 	}
 	recState, err := recordState(ctx, env, s, rec)
 	if err != nil {
 		return nil, err
 	}
-	p.add(Item{Step: StepResources, Kind: "kubernetes", Action: recState, Target: "ConfigMap " + rec.Ref(), Detail: "setup record for doctor, rotate and teardown"})
+	p.add(plan.Item{Step: StepResources, Kind: plan.KindKubernetes, Action: recState, Target: "ConfigMap " + rec.Ref(), Detail: "setup record for doctor, rotate and teardown"})
 	if cfg.Mode.UsesToken() && (cfg.Answers.Identity == IdentityCognito || cfg.Answers.Identity == IdentityCognitoMachine) {
-		act := ActionUnchanged
+		act := plan.Unchanged
 		if s.Creds.Empty() {
-			act = ActionCreate
+			act = plan.Create
 		}
 		d := "client secret, password and refresh token for rotate"
 		if cfg.Answers.Identity == IdentityCognitoMachine {
 			d = "client secret for rotate (it mints by client credentials at the domain's /oauth2/token)"
 		}
-		p.add(Item{Step: StepIdentity, Kind: "kubernetes", Action: act, Target: "Secret " + k8sres.Ref(rec.Namespace, rec.CredentialsName()), Detail: d})
+		p.add(plan.Item{Step: StepIdentity, Kind: plan.KindKubernetes, Action: act, Target: "Secret " + k8sres.Ref(rec.Namespace, rec.CredentialsName()), Detail: d})
 	}
 	stepOrder(p.Items)
 	return p, nil
@@ -393,7 +374,7 @@ func stepOf(r setup.Record, o *unstructured.Unstructured) string {
 }
 
 // stepOrder sorts plan items by step (stable within a step).
-func stepOrder(items []Item) {
+func stepOrder(items []plan.Item) {
 	rank := map[string]int{}
 	for i, s := range Steps {
 		rank[s.Name] = i
@@ -401,9 +382,9 @@ func stepOrder(items []Item) {
 	sort.SliceStable(items, func(i, j int) bool { return rank[items[i].Step] < rank[items[j].Step] })
 }
 
-func recordState(ctx context.Context, env *Env, s *Session, rec setup.Record) (string, error) {
+func recordState(ctx context.Context, env *Env, s *Session, rec setup.Record) (plan.Action, error) {
 	if !s.NamespaceExists {
-		return ActionCreate, nil
+		return plan.Create, nil
 	}
 	st, err := compare(ctx, env, toUnstructured(rec.ConfigMap()), true)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -43,14 +44,6 @@ var Checkpoints = []string{CheckpointNamespace, CheckpointRecord, CheckpointUser
 // ErrInjected is the failure FailAfter injects.
 var ErrInjected = errors.New("injected failure")
 
-// Change is one thing Run did (or found already done).
-type Change struct {
-	Step   string `json:"step"`
-	Action string `json:"action"`
-	Target string `json:"target"`
-	Detail string `json:"detail,omitempty"`
-}
-
 // VerifyCheck is one verify finding (statuses and the doctor checks that apply).
 type VerifyCheck struct {
 	ID     string `json:"id"`
@@ -62,7 +55,7 @@ type VerifyCheck struct {
 // Result is what Run did.
 type Result struct {
 	Record   setup.Record  `json:"record"`
-	Changes  []Change      `json:"changes"`
+	Changes  []plan.Item   `json:"changes"` // what Run did (or found already done)
 	Changed  int           `json:"changed"`
 	Verify   []VerifyCheck `json:"verify,omitempty"`
 	TestCall string        `json:"testCall,omitempty"`
@@ -71,9 +64,9 @@ type Result struct {
 	Warnings []string  `json:"warnings,omitempty"`
 }
 
-func (r *Result) add(step, action, target, detail string) {
-	r.Changes = append(r.Changes, Change{Step: step, Action: action, Target: target, Detail: detail})
-	if action != ActionUnchanged && action != ActionSkip {
+func (r *Result) add(step string, action plan.Action, target, detail string) {
+	r.Changes = append(r.Changes, plan.Item{Step: step, Action: action, Target: target, Detail: detail})
+	if action.Changes() {
 		r.Changed++
 	}
 }
@@ -82,13 +75,13 @@ func (r *Result) add(step, action, target, detail string) {
 type StepError struct {
 	Step string
 	Err  error
-	Done []Change
+	Done []plan.Item
 }
 
 func (e *StepError) Error() string {
 	var made []string
 	for _, c := range e.Done {
-		if c.Action == ActionCreate || c.Action == ActionUpdate {
+		if c.Action == plan.Create || c.Action == plan.Update {
 			made = append(made, c.Target)
 		}
 	}
@@ -133,7 +126,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 		} else if err == nil {
 			createdNS = true
 			rec.CreatedNamespace = true
-			res.add(StepResources, ActionCreate, "Namespace "+cfg.Namespace, "")
+			res.add(StepResources, plan.Create, "Namespace "+cfg.Namespace, "")
 		}
 		s.NamespaceExists = true
 	}
@@ -209,8 +202,8 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 		}
 		created := false
 		for _, st := range id.Steps {
-			res.add(StepIdentity, string(st.Action), st.Resource+" "+st.Name+" ("+st.ID+")", "")
-			created = created || st.Resource == "user-pool" && st.Action == awsops.ActionCreate
+			res.add(StepIdentity, st.Action, st.Resource+" "+st.Name+" ("+st.ID+")", "")
+			created = created || st.Resource == "user-pool" && st.Action == plan.Create
 		}
 		if err := env.checkpoint(CheckpointUserPool); err != nil {
 			return fail(StepIdentity, err)
@@ -280,7 +273,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 	target := cfg.TargetLabel() + " authorizer"
 	switch {
 	case cfg.Answers.SkipAuthorizer:
-		res.add(StepAuthorizer, ActionSkip, target, "--skip-authorizer")
+		res.add(StepAuthorizer, plan.Skip, target, "--skip-authorizer")
 	case cfg.IsAgentCoreGateway():
 		if err := setGatewayAuthorizer(ctx, env, cfg, &rec, res); err != nil {
 			return fail(StepAuthorizer, err)
@@ -295,7 +288,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			return fail(StepAuthorizer, err)
 		}
 		if awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
-			res.add(StepAuthorizer, ActionUnchanged, target, "")
+			res.add(StepAuthorizer, plan.Unchanged, target, "")
 		} else {
 			if rec.PreviousAuthorizer == "" {
 				// Remember what was there before the first change, for teardown's restore.
@@ -311,7 +304,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			if err != nil {
 				return fail(StepAuthorizer, err)
 			}
-			res.add(StepAuthorizer, ActionUpdate, target, "READY after "+time.Since(start).Round(time.Millisecond).String())
+			res.add(StepAuthorizer, plan.Update, target, "READY after "+time.Since(start).Round(time.Millisecond).String())
 		}
 	}
 	if err := env.checkpoint(CheckpointAuthorizer); err != nil {
@@ -338,15 +331,15 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			continue
 		}
 		if o.GetKind() == "Secret" && keepSecret && getLive(ctx, env, tokenSecretRef(rec)) != nil {
-			res.add(step, ActionUnchanged, "Secret "+ref(o), "keeps the token it holds")
+			res.add(step, plan.Unchanged, "Secret "+ref(o), "keeps the token it holds")
 			continue
 		}
 		st, err := compare(ctx, env, o, true)
 		if err != nil {
 			return fail(step, err)
 		}
-		if st.action == ActionUnchanged {
-			res.add(step, ActionUnchanged, o.GetKind()+" "+ref(o), "")
+		if st.action == plan.Unchanged {
+			res.add(step, plan.Unchanged, o.GetKind()+" "+ref(o), "")
 			continue
 		}
 		if _, err := env.Applier.Apply(ctx, o, false); err != nil {
@@ -366,7 +359,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fail(StepResources, k8sres.Explain("deleting "+o.GetKind()+" "+ref(o), err))
 		}
-		res.add(StepResources, ActionDelete, o.GetKind()+" "+ref(o), "no longer part of this setup")
+		res.add(StepResources, plan.Delete, o.GetKind()+" "+ref(o), "no longer part of this setup")
 	}
 	if rec.TrafficPolicyName == "" {
 		if err := env.checkpoint(CheckpointResources); err != nil {
@@ -409,7 +402,7 @@ func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup
 		return err
 	}
 	if cur.AuthorizerType == types.AuthorizerTypeCustomJwt && awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
-		res.add(StepAuthorizer, ActionUnchanged, target, "")
+		res.add(StepAuthorizer, plan.Unchanged, target, "")
 		return nil
 	}
 	if (cur.AuthorizerType == types.AuthorizerTypeAwsIam || cur.AuthorizerType == types.AuthorizerTypeNone) && !env.ConfirmGatewayTypeChange {
@@ -434,7 +427,7 @@ func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup
 	if cur.AuthorizerType != types.AuthorizerTypeCustomJwt {
 		detail = "authorizer type " + string(cur.AuthorizerType) + " → CUSTOM_JWT, " + detail
 	}
-	res.add(StepAuthorizer, ActionUpdate, target, detail)
+	res.add(StepAuthorizer, plan.Update, target, detail)
 	return nil
 }
 
@@ -486,11 +479,11 @@ const (
 	PoolTagValue = "kubectl-agentcore"
 )
 
-func actionFor(create bool) string {
+func actionFor(create bool) plan.Action {
 	if create {
-		return ActionCreate
+		return plan.Create
 	}
-	return ActionUpdate
+	return plan.Update
 }
 
 // saveRecord applies the record when it differs from the live one (the timestamp alone is no change).
@@ -505,9 +498,9 @@ func saveRecord(ctx context.Context, env *Env, rec *setup.Record, res *Result, c
 	if err := setup.Save(ctx, env.Kube, rec, nil); err != nil {
 		return err
 	}
-	act := ActionCreate
+	act := plan.Create
 	if live != nil {
-		act = ActionUpdate
+		act = plan.Update
 	}
 	if counted || live == nil {
 		// One line per run for the record, however often it was saved.
@@ -622,7 +615,7 @@ func runMachine(ctx context.Context, env *Env, cfg *Config, rec *setup.Record, r
 		if st.ID != "" {
 			target += " (" + st.ID + ")"
 		}
-		res.add(StepIdentity, string(st.Action), target, st.Detail)
+		res.add(StepIdentity, st.Action, target, st.Detail)
 	}
 	if err != nil {
 		return "", err

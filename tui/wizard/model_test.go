@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -43,9 +44,9 @@ func (f *fakeLoaders) loaders() Loaders {
 			f.mu.Lock()
 			f.planned = a
 			f.mu.Unlock()
-			return &wz.Plan{Mode: a.Mode, Gateway: a.Gateway, RuntimeARN: a.RuntimeARN, Flavor: "oss", Changes: 2, Items: []wz.Item{
-				{Step: wz.StepIdentity, Kind: "aws", Action: wz.ActionCreate, Target: "user-pool agentcore", Call: "CreateUserPool"},
-				{Step: wz.StepResources, Kind: "kubernetes", Action: wz.ActionCreate, Target: "HTTPRoute agentcore/agentcore"},
+			return &wz.Plan{Mode: a.Mode, Gateway: a.Gateway, RuntimeARN: a.RuntimeARN, Flavor: "oss", Changes: 2, Items: []plan.Item{
+				{Step: wz.StepIdentity, Kind: "aws", Action: plan.Create, Target: "user-pool agentcore", Call: "CreateUserPool"},
+				{Step: wz.StepResources, Kind: "kubernetes", Action: plan.Create, Target: "HTTPRoute agentcore/agentcore"},
 			}}, nil
 		},
 		Apply: func(_ context.Context, progress func(wz.Event)) (*wz.Result, error) {
@@ -53,7 +54,7 @@ func (f *fakeLoaders) loaders() Loaders {
 			f.mu.Lock()
 			f.applied = true
 			f.mu.Unlock()
-			return &wz.Result{Changed: 2, Changes: []wz.Change{{Step: wz.StepResources, Action: wz.ActionCreate, Target: "HTTPRoute agentcore/agentcore"}}}, nil
+			return &wz.Result{Changed: 2, Changes: []plan.Item{{Step: wz.StepResources, Action: plan.Create, Target: "HTTPRoute agentcore/agentcore"}}}, nil
 		},
 		TestCall: func(context.Context) (*wz.TestCall, error) {
 			f.mu.Lock()

@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/planview"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
@@ -24,82 +26,24 @@ func StepLabel(step string) string {
 	return step
 }
 
-// ActionSymbol is + ~ = - ○ for create, update, unchanged, delete, skip.
-func ActionSymbol(action string) string {
-	switch action {
-	case wz.ActionCreate:
-		return "+"
-	case wz.ActionUpdate:
-		return "~"
-	case wz.ActionDelete:
-		return "-"
-	case wz.ActionSkip:
-		return "○"
-	}
-	return "="
-}
-
-func actionStyle(t style.Theme, action string) func(...string) string {
-	switch action {
-	case wz.ActionCreate:
-		return t.Green.Render
-	case wz.ActionUpdate:
-		return t.Amber.Render
-	case wz.ActionDelete:
-		return t.Red.Render
-	}
-	return t.Faint.Render
-}
-
-// PrintPlan writes the plan as text (the plain output and the TUI's plan page).
+// PrintPlan writes the plan as text (the plain output and the TUI's plan page), with the one plan printer.
 func PrintPlan(w io.Writer, t style.Theme, p *wz.Plan) {
-	fmt.Fprintf(w, "%s · %s · %s", t.Title.Render("Plan"), p.Mode, p.Gateway)
+	header := fmt.Sprintf("%s · %s · %s", t.Title.Render("Plan"), p.Mode, p.Gateway)
 	if p.Endpoint != "" {
-		fmt.Fprintf(w, " (%s)", p.Endpoint)
+		header += fmt.Sprintf(" (%s)", p.Endpoint)
 	}
-	fmt.Fprintf(w, " → %s · %s kinds\n", p.RuntimeARN, p.Flavor)
-	last := ""
-	for _, it := range p.Items {
-		if it.Step != last {
-			fmt.Fprintf(w, " %s\n", StepLabel(it.Step))
-			last = it.Step
-		}
-		line := fmt.Sprintf("   %s %-9s %s", ActionSymbol(it.Action), it.Action, it.Target)
-		fmt.Fprint(w, actionStyle(t, it.Action)(line))
-		if it.Call != "" && it.Action != wz.ActionUnchanged {
-			fmt.Fprint(w, t.Faint.Render("  ["+it.Call+"]"))
-		}
-		if it.Detail != "" {
-			fmt.Fprint(w, t.Faint.Render("  "+it.Detail))
-		}
-		fmt.Fprintln(w)
-		if it.Diff != "" {
-			for _, l := range strings.Split(strings.TrimRight(it.Diff, "\n"), "\n") {
-				fmt.Fprintln(w, "       "+l)
-			}
-		}
-	}
-	for _, warn := range p.Warnings {
-		fmt.Fprintf(w, " %s %s\n", t.Symbol(style.Warn), warn)
-	}
-	if p.Changes == 0 {
-		fmt.Fprintln(w, " Nothing to change: the setup already matches.")
-	} else {
-		fmt.Fprintf(w, " %d change(s).\n", p.Changes)
-	}
+	header += fmt.Sprintf(" → %s · %s kinds", p.RuntimeARN, p.Flavor)
+	planview.Write(w, t, planview.Doc{Header: header, Items: p.Items, Warnings: p.Warnings, StepLabel: StepLabel,
+		Nothing: "Nothing to change: the setup already matches."})
 }
 
 // PrintResult writes what the run did, the verify findings and the test call.
 func PrintResult(w io.Writer, t style.Theme, r *wz.Result) {
 	for _, c := range r.Changes {
-		if c.Action == wz.ActionUnchanged {
+		if c.Action == plan.Unchanged {
 			continue
 		}
-		line := fmt.Sprintf(" %s %-9s %s", ActionSymbol(c.Action), c.Action, c.Target)
-		if c.Detail != "" {
-			line += "  " + c.Detail
-		}
-		fmt.Fprintln(w, actionStyle(t, c.Action)(line))
+		fmt.Fprintln(w, planview.Line(t, " ", c))
 	}
 	if r.Changed == 0 {
 		fmt.Fprintln(w, " No changes: everything was already set up as asked.")

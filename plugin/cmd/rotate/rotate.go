@@ -19,6 +19,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/planview"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	"github.com/spf13/cobra"
 )
@@ -296,6 +297,9 @@ func RenderText(w io.Writer, th style.Theme, r *rotate.Result, authorizerSource 
 		fmt.Fprintf(w, "%s rotated %s (%s token, minted with the %s)\n", th.Symbol(style.Pass), r.Secret, r.TokenUse, methodWords(r.Method))
 	case rotate.ActionDryRun:
 		fmt.Fprintf(w, "%s dry run: would write a new %s token to %s (minted with the %s); nothing changed\n", th.Symbol(style.Skip), r.TokenUse, r.Secret, methodWords(r.Method))
+		for _, it := range r.Changes { // the plan, in the wizard's and teardown's words
+			fmt.Fprintln(w, planview.Line(th, "  ", it))
+		}
 	case rotate.ActionKept:
 		fmt.Fprintf(w, "%s %s: another writer stored a newer token meanwhile; it was kept\n", th.Symbol(style.Pass), r.Secret)
 	}

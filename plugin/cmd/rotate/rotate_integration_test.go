@@ -299,8 +299,8 @@ func testOneShot(t *testing.T, cog *cognitolocal.Server) {
 	// Dry run: mints and validates, changes nothing.
 	before := e.secret("agentcore-jwt")
 	r := e.run(ctx, e.kubeconfig, nil, e.flags("--dry-run")...)
-	if r.code != 0 || !strings.Contains(r.out, "dry run: would write") {
-		t.Fatalf("dry run: code %d\n%s%s", r.code, r.out, r.err)
+	if r.code != 0 || !strings.Contains(r.out, "dry run: would write") || !strings.Contains(r.out, "  ~ update    Secret "+e.ns+"/agentcore-jwt  Authorization: a new id token") {
+		t.Fatalf("dry run (with its plan line): code %d\n%s%s", r.code, r.out, r.err)
 	}
 	if after := e.secret("agentcore-jwt"); after.ResourceVersion != before.ResourceVersion {
 		t.Fatal("--dry-run changed the Secret")

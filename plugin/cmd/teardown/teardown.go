@@ -9,11 +9,12 @@ import (
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	td "github.com/kubectl-agentcore/kubectl-agentcore/plugin/teardown"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/planview"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	"github.com/spf13/cobra"
 )
@@ -148,31 +149,10 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 func printPlan(w io.Writer, t style.Theme, p *td.Plan) {
-	fmt.Fprintf(w, "%s · setup %s (%s) → %s\n", t.Title.Render("Teardown"), p.Record.Ref(), p.Record.Mode, p.Record.RuntimeARN)
-	for _, it := range p.Items {
-		sym := map[string]string{wizard.ActionDelete: "-", wizard.ActionUpdate: "~", wizard.ActionSkip: "○"}[it.Action]
-		if sym == "" {
-			sym = "="
-		}
-		line := fmt.Sprintf("   %s %-9s %s", sym, it.Action, it.Target)
-		if it.Detail != "" {
-			line += "  " + it.Detail
-		}
-		st := t.Faint
-		switch it.Action {
-		case wizard.ActionDelete:
-			st = t.Red
-		case wizard.ActionUpdate:
-			st = t.Amber
-		}
-		fmt.Fprintln(w, st.Render(line))
+	items := make([]plan.Item, len(p.Items))
+	for i, it := range p.Items {
+		items[i] = it.Item
 	}
-	for _, wn := range p.Warnings {
-		fmt.Fprintf(w, " %s %s\n", t.Symbol(style.Warn), wn)
-	}
-	if p.Changes == 0 {
-		fmt.Fprintln(w, " Nothing to remove.")
-	} else {
-		fmt.Fprintf(w, " %d change(s).\n", p.Changes)
-	}
+	planview.Write(w, t, planview.Doc{Header: fmt.Sprintf("%s · setup %s (%s) → %s", t.Title.Render("Teardown"), p.Record.Ref(), p.Record.Mode, p.Record.RuntimeARN),
+		Items: items, Warnings: p.Warnings, Nothing: "Nothing to remove."})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
@@ -153,15 +154,15 @@ func TestAgentCoreGatewayLive(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("dry run: exit %d\n%s", r.code, r.err)
 	}
-	var plan wz.Plan
-	if err := json.Unmarshal([]byte(r.out), &plan); err != nil {
+	var p wz.Plan
+	if err := json.Unmarshal([]byte(r.out), &p); err != nil {
 		t.Fatal(err)
 	}
-	az := planItem(plan, wz.StepAuthorizer)
-	if plan.Target != setup.TargetAgentCoreGateway || plan.AgentCoreGateway != g.ARN || plan.MCPURL != fakeagentcore.GatewayURL(fake.URL, g.ID) ||
-		plan.AuthorizerTypeCurrent != "AWS_IAM" || az.Action != wz.ActionUpdate || !strings.Contains(az.Detail, "AWS_IAM → CUSTOM_JWT") ||
-		!strings.Contains(az.Call, "UpdateGateway") || !strings.Contains(strings.Join(plan.Warnings, "\n"), "authorizer type AWS_IAM") {
-		t.Fatalf("plan: %+v", plan)
+	az := planItem(p, wz.StepAuthorizer)
+	if p.Target != setup.TargetAgentCoreGateway || p.AgentCoreGateway != g.ARN || p.MCPURL != fakeagentcore.GatewayURL(fake.URL, g.ID) ||
+		p.AuthorizerTypeCurrent != "AWS_IAM" || az.Action != plan.Update || !strings.Contains(az.Detail, "AWS_IAM → CUSTOM_JWT") ||
+		!strings.Contains(az.Call, "UpdateGateway") || !strings.Contains(strings.Join(p.Warnings, "\n"), "authorizer type AWS_IAM") {
+		t.Fatalf("plan: %+v", p)
 	}
 
 	r = run(t, kc, hook, args...)
@@ -220,7 +221,7 @@ func TestAgentCoreGatewayLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ch := range res.Changes {
-		if ch.Step == wz.StepAuthorizer && ch.Action != wz.ActionUnchanged {
+		if ch.Step == wz.StepAuthorizer && ch.Action != plan.Unchanged {
 			t.Fatalf("rerun changed the authorizer: %+v", ch)
 		}
 	}
@@ -229,11 +230,11 @@ func TestAgentCoreGatewayLive(t *testing.T) {
 	}
 }
 
-func planItem(p wz.Plan, step string) wz.Item {
+func planItem(p wz.Plan, step string) plan.Item {
 	for _, it := range p.Items {
 		if it.Step == step {
 			return it
 		}
 	}
-	return wz.Item{}
+	return plan.Item{}
 }

@@ -1,0 +1,78 @@
+// Package planview prints a plan (internal/plan) as text: the one printer of the wizard's, teardown's and
+// rotate's plans, in the plain output and on the wizard's plan page.
+package planview
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+)
+
+// Doc is one plan as the printer sees it.
+type Doc struct {
+	// Header is the first line, already worded and styled ("Plan · rewrite · gw → arn").
+	Header   string
+	Items    []plan.Item
+	Warnings []string
+	// StepLabel, when set, puts the items under a line per step ("① Gateway").
+	StepLabel func(step string) string
+	// Nothing is said when no item changes anything ("Nothing to remove."); else "N change(s).".
+	Nothing string
+}
+
+// Write prints d: the header, a line per item (with its diff below, indented), the warnings and the count.
+func Write(w io.Writer, t style.Theme, d Doc) {
+	if d.Header != "" {
+		fmt.Fprintln(w, d.Header)
+	}
+	last := ""
+	for _, it := range d.Items {
+		if d.StepLabel != nil && it.Step != last {
+			fmt.Fprintf(w, " %s\n", d.StepLabel(it.Step))
+			last = it.Step
+		}
+		fmt.Fprintln(w, Line(t, "   ", it))
+		if it.Diff != "" {
+			for _, l := range strings.Split(strings.TrimRight(it.Diff, "\n"), "\n") {
+				fmt.Fprintln(w, "       "+l)
+			}
+		}
+	}
+	for _, warn := range d.Warnings {
+		fmt.Fprintf(w, " %s %s\n", t.Symbol(style.Warn), warn)
+	}
+	if n := plan.Changes(d.Items); n == 0 {
+		fmt.Fprintln(w, " "+d.Nothing)
+	} else {
+		fmt.Fprintf(w, " %d change(s).\n", n)
+	}
+}
+
+// Line is one item after indent: symbol, action and target in the action's colour (create green, update amber,
+// delete red, the rest faint), then the call (when something changes) and the detail, faint.
+func Line(t style.Theme, indent string, it plan.Item) string {
+	var b strings.Builder
+	b.WriteString(actionStyle(t, it.Action)(fmt.Sprintf("%s%s %-9s %s", indent, it.Action.Symbol(), it.Action, it.Target)))
+	if it.Call != "" && it.Action != plan.Unchanged {
+		b.WriteString(t.Faint.Render("  [" + it.Call + "]"))
+	}
+	if it.Detail != "" {
+		b.WriteString(t.Faint.Render("  " + it.Detail))
+	}
+	return b.String()
+}
+
+func actionStyle(t style.Theme, a plan.Action) func(...string) string {
+	switch a {
+	case plan.Create:
+		return t.Green.Render
+	case plan.Update:
+		return t.Amber.Render
+	case plan.Delete:
+		return t.Red.Render
+	}
+	return t.Faint.Render
+}

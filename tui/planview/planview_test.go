@@ -1,0 +1,45 @@
+package planview
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+)
+
+func TestWrite(t *testing.T) {
+	th := style.New(false, false)
+	items := []plan.Item{
+		{Step: "gateway", Action: plan.Unchanged, Target: "Gateway gw/gw", Call: "never shown for unchanged"},
+		{Step: "identity", Kind: plan.KindAWS, Action: plan.Create, Target: "user pool agentcore", Call: "cognito-idp:CreateUserPool"},
+		{Step: "identity", Action: plan.Skip, Target: "runtime rt authorizer", Detail: "--skip-authorizer"},
+		{Step: "resources", Action: plan.Update, Target: "HTTPRoute ns/rt", Diff: "-a\n+b\n"},
+		{Step: "resources", Action: plan.Delete, Target: "Secret ns/jwt"},
+	}
+	var b bytes.Buffer
+	Write(&b, th, Doc{Header: "Plan · test", Items: items, Warnings: []string{"careful"}, Nothing: "unused",
+		StepLabel: func(s string) string { return "[" + s + "]" }})
+	want := `Plan · test
+ [gateway]
+   = unchanged Gateway gw/gw
+ [identity]
+   + create    user pool agentcore  [cognito-idp:CreateUserPool]
+   ○ skip      runtime rt authorizer  --skip-authorizer
+ [resources]
+   ~ update    HTTPRoute ns/rt
+       -a
+       +b
+   - delete    Secret ns/jwt
+ ‼ careful
+ 3 change(s).
+`
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	Write(&b, th, Doc{Items: items[:1], Nothing: "Nothing to remove."})
+	if want := "   = unchanged Gateway gw/gw\n Nothing to remove.\n"; b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+}
