@@ -38,16 +38,10 @@ type Cluster struct{ *testcluster.Cluster }
 // KwokCluster is the shared test cluster with kwok as the kubelet of testcluster.KwokNodeName.
 type KwokCluster struct{ *testcluster.KwokCluster }
 
+// The package's shared clusters, each started on first use and stopped by Main.
 var (
-	sharedOnce sync.Once
-	shared     *Cluster
-	sharedErr  error
-	sharedDir  string
-
-	kwokOnce   sync.Once
-	kwokShared *KwokCluster
-	kwokErr    error
-	kwokDir    string
+	shared     = &sharedCluster[*Cluster]{what: "test cluster", dirPattern: "agentcore-cluster-", logs: "logs"}
+	kwokShared = &sharedCluster[*KwokCluster]{what: "test cluster with kwok", dirPattern: "agentcore-kwok-cluster-", logs: "kwok cluster logs"}
 
 	nsCounter atomic.Int64
 )
@@ -61,37 +55,75 @@ func unavailable(t testing.TB, msg string) {
 	t.Skip(msg)
 }
 
+// sharedCluster is one cluster per test binary: started by the first test that asks (in a temporary folder for
+// its logs), then handed to every other test; Main stops it.
+type sharedCluster[C interface{ Stop() }] struct {
+	what, dirPattern, logs string
+
+	once  sync.Once
+	c     C
+	notes []string
+	err   error
+	dir   string
+	up    bool
+}
+
+// get returns the cluster, starting it with start on first use. Missing binaries skip the test (or fail it,
+// under AGENTCORE_REQUIRE_TESTBIN=1); a cluster that does not start fails it.
+func (s *sharedCluster[C]) get(t testing.TB, missing []string, start func(ctx context.Context, dir string) (C, []string, error)) C {
+	t.Helper()
+	if len(missing) > 0 {
+		unavailable(t, fmt.Sprintf("real %s unavailable: %s not built in %s (run `make testbin`)", s.what, strings.Join(missing, ", "), testcluster.BinDir()))
+	}
+	s.once.Do(func() {
+		if s.dir, s.err = os.MkdirTemp("", s.dirPattern); s.err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if s.c, s.notes, s.err = start(ctx, s.dir); s.err == nil {
+			s.up = true
+			for _, n := range s.notes {
+				fmt.Fprintln(os.Stderr, "testcluster: "+n)
+			}
+		}
+	})
+	if s.err != nil {
+		t.Fatalf("starting the %s: %v", s.what, s.err)
+	}
+	for _, n := range s.notes {
+		t.Log(n)
+	}
+	return s.c
+}
+
+// end stops the cluster and removes its folder, or keeps the folder and says where when the tests failed.
+func (s *sharedCluster[C]) end(code int) {
+	if s.up {
+		s.c.Stop()
+	}
+	if s.dir == "" {
+		return
+	}
+	if code == 0 {
+		os.RemoveAll(s.dir)
+	} else {
+		fmt.Fprintf(os.Stderr, "testcluster: %s kept in %s\n", s.logs, s.dir)
+	}
+}
+
 // Shared returns the package's one test cluster, starting it on first use. Use Main in TestMain so it is
 // stopped when the package's tests end. When the binaries are not built the test is skipped with the reason
 // (or fails, under AGENTCORE_REQUIRE_TESTBIN=1).
 func Shared(t testing.TB) *Cluster {
 	t.Helper()
-	if m := testcluster.Missing(testcluster.BinDir()); len(m) > 0 {
-		unavailable(t, fmt.Sprintf("real test cluster unavailable: %s not built in %s (run `make testbin`)", strings.Join(m, ", "), testcluster.BinDir()))
-	}
-	sharedOnce.Do(func() {
-		sharedDir, sharedErr = os.MkdirTemp("", "agentcore-cluster-")
-		if sharedErr != nil {
-			return
+	return shared.get(t, testcluster.Missing(testcluster.BinDir()), func(ctx context.Context, dir string) (*Cluster, []string, error) {
+		c, err := testcluster.Start(ctx, dir, testcluster.Options{})
+		if err != nil {
+			return nil, nil, err
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		var c *testcluster.Cluster
-		c, sharedErr = testcluster.Start(ctx, sharedDir, testcluster.Options{})
-		if sharedErr == nil {
-			shared = &Cluster{c}
-			for _, n := range c.Notes {
-				fmt.Fprintln(os.Stderr, "testcluster: "+n)
-			}
-		}
+		return &Cluster{c}, c.Notes, nil
 	})
-	if sharedErr != nil {
-		t.Fatalf("starting the test cluster: %v", sharedErr)
-	}
-	for _, n := range shared.Notes {
-		t.Log(n)
-	}
-	return shared
 }
 
 // SharedWithKwok returns the package's one kwok test cluster, starting it on first use (separate from Shared's
@@ -99,29 +131,13 @@ func Shared(t testing.TB) *Cluster {
 // AGENTCORE_REQUIRE_TESTBIN=1).
 func SharedWithKwok(t testing.TB) *KwokCluster {
 	t.Helper()
-	if m := testcluster.MissingKwok(testcluster.BinDir()); len(m) > 0 {
-		unavailable(t, fmt.Sprintf("real test cluster with kwok unavailable: %s not built in %s (run `make testbin`)", strings.Join(m, ", "), testcluster.BinDir()))
-	}
-	kwokOnce.Do(func() {
-		kwokDir, kwokErr = os.MkdirTemp("", "agentcore-kwok-cluster-")
-		if kwokErr != nil {
-			return
+	return kwokShared.get(t, testcluster.MissingKwok(testcluster.BinDir()), func(ctx context.Context, dir string) (*KwokCluster, []string, error) {
+		k, err := testcluster.StartWithKwok(ctx, dir, testcluster.Options{})
+		if err != nil {
+			return nil, nil, err
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		var k *testcluster.KwokCluster
-		k, kwokErr = testcluster.StartWithKwok(ctx, kwokDir, testcluster.Options{})
-		if kwokErr == nil {
-			kwokShared = &KwokCluster{k}
-			for _, n := range k.Notes {
-				fmt.Fprintln(os.Stderr, "testcluster: "+n)
-			}
-		}
+		return &KwokCluster{k}, k.Notes, nil
 	})
-	if kwokErr != nil {
-		t.Fatalf("starting the test cluster with kwok: %v", kwokErr)
-	}
-	return kwokShared
 }
 
 // Private starts a cluster of the test's own (stopped when the test ends; its logs are kept and named when the
@@ -175,22 +191,8 @@ func NeedAgentGatewayCRDs(t testing.TB) {
 // Main runs the package's tests, stops the shared clusters afterwards and exits with the tests' code.
 func Main(m *testing.M) {
 	code := m.Run()
-	if kwokShared != nil {
-		kwokShared.Stop()
-	}
-	if shared != nil {
-		shared.Stop()
-	}
-	for _, d := range []struct{ dir, what string }{{sharedDir, "logs"}, {kwokDir, "kwok cluster logs"}} {
-		if d.dir == "" {
-			continue
-		}
-		if code == 0 {
-			os.RemoveAll(d.dir)
-		} else {
-			fmt.Fprintf(os.Stderr, "testcluster: %s kept in %s\n", d.what, d.dir)
-		}
-	}
+	kwokShared.end(code)
+	shared.end(code)
 	os.Exit(code)
 }
 
