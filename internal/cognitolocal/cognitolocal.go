@@ -66,8 +66,7 @@ type Server struct {
 	frontURL string
 	front    *http.Server
 	frontLn  net.Listener
-	cmd      *exec.Cmd
-	done     chan struct{}
+	proc     *proc.Process
 	ownsDir  bool
 	stopOnce sync.Once
 }
@@ -158,7 +157,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
+		port, err := proc.FreePort()
 		if err != nil {
 			lastErr = err
 			break
@@ -242,14 +241,12 @@ func (s *Server) spawn(o Options, port int) error {
 	}
 	cmd.Env = append(env, "PORT="+strconv.Itoa(port), "HOST=127.0.0.1")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	proc.Own(cmd)
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(cmd, func() { logf.Close() })
+	if err != nil {
 		logf.Close()
 		return err
 	}
-	s.cmd = cmd
-	s.done = make(chan struct{})
-	go func() { _ = cmd.Wait(); logf.Close(); close(s.done) }()
+	s.proc = p
 	return nil
 }
 
@@ -266,7 +263,7 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 			}
 		}
 		select {
-		case <-s.done:
+		case <-s.proc.Done():
 			return errors.New("cognito-local exited during start")
 		case <-ctx.Done():
 			return fmt.Errorf("cognito-local did not answer on %s within %s", s.rawURL, timeout)
@@ -276,16 +273,8 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 }
 
 func (s *Server) kill() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	pid := s.cmd.Process.Pid
-	_ = proc.TerminateGroup(pid)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		_ = proc.KillGroup(pid)
-		<-s.done
+	if s.proc != nil {
+		s.proc.Stop()
 	}
 }
 
@@ -322,10 +311,10 @@ func (s *Server) Stop() {
 
 // PID is cognito-local's process id (for the sandbox's state file).
 func (s *Server) PID() int {
-	if s.cmd == nil || s.cmd.Process == nil {
+	if s.proc == nil {
 		return 0
 	}
-	return s.cmd.Process.Pid
+	return s.proc.PID()
 }
 
 // Endpoint is the front's base URL: use it as AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER / BaseEndpoint.
@@ -383,15 +372,6 @@ var poolIDRe = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
 
 // ValidPoolID reports whether s looks like a user pool id (region_suffix; cognito-local uses local_XXXXXXXX).
 func ValidPoolID(s string) bool { return poolIDRe.MatchString(s) }
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 // Required reports whether a missing cognito-local must fail the test instead of skipping it
 // (AGENTCORE_REQUIRE_COGNITO=1, set by `make test` and CI).

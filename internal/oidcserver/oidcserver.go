@@ -79,12 +79,10 @@ type Event struct {
 type Server struct {
 	Issuer string
 
-	cmd    *exec.Cmd
-	done   chan struct{}
+	proc   *proc.Process
 	stderr *bytes.Buffer
 	mu     sync.Mutex
 	events []Event
-	once   sync.Once
 }
 
 // DiscoveryURL is the issuer's openid-configuration.
@@ -195,19 +193,17 @@ func Run(ctx context.Context, o Options) (*Server, error) {
 	js := ServerJS()
 	cmd := exec.Command("node", js, cfgFile)
 	cmd.Dir = filepath.Dir(js)
-	s := &Server{cmd: cmd, done: make(chan struct{}), stderr: &bytes.Buffer{}}
+	s := &Server{stderr: &bytes.Buffer{}}
 	cmd.Stderr = &lockedWriter{mu: &s.mu, w: s.stderr}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	proc.Own(cmd)
-	if err := cmd.Start(); err != nil {
+	// stdout through a pipe of our own, closed when the process has exited, so reading it never races Wait.
+	out, stdout := io.Pipe()
+	cmd.Stdout = stdout
+	if s.proc, err = proc.Start(cmd, func() { stdout.Close(); os.RemoveAll(dir) }); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	ready := make(chan string, 1)
 	go func() {
-		defer os.RemoveAll(dir)
 		sc := bufio.NewScanner(out)
 		first := true
 		for sc.Scan() {
@@ -227,13 +223,12 @@ func Run(ctx context.Context, o Options) (*Server, error) {
 				s.mu.Unlock()
 			}
 		}
-		_ = cmd.Wait()
-		close(s.done)
+		_, _ = io.Copy(io.Discard, out) // a line too long for the scanner must not block the process
 	}()
 	select {
 	case s.Issuer = <-ready:
 		return s, nil
-	case <-s.done:
+	case <-s.proc.Done():
 		return nil, fmt.Errorf("oidc-provider exited before listening: %s", s.stderrText())
 	case <-ctx.Done():
 		s.Stop()
@@ -250,21 +245,7 @@ func (s *Server) PID() int {
 }
 
 // Stop ends the server and waits for it.
-func (s *Server) Stop() {
-	s.once.Do(func() {
-		if s.cmd.Process == nil {
-			return
-		}
-		pid := s.cmd.Process.Pid
-		_ = proc.TerminateGroup(pid)
-		select {
-		case <-s.done:
-		case <-time.After(5 * time.Second):
-			_ = proc.KillGroup(pid)
-			<-s.done
-		}
-	})
-}
+func (s *Server) Stop() { s.proc.Stop() }
 
 func (s *Server) stderrText() string {
 	s.mu.Lock()

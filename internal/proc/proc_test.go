@@ -27,3 +27,34 @@ func TestOwnTerminateGroup(t *testing.T) {
 		t.Fatal("process group did not stop on TerminateGroup")
 	}
 }
+
+func TestProcessStartStop(t *testing.T) {
+	exited := make(chan struct{})
+	p, err := Start(exec.Command("sleep", "30"), func() { close(exited) })
+	if err != nil {
+		t.Skipf("no sleep binary: %v", err)
+	}
+	if !Alive(p.PID()) {
+		t.Fatal("started process not alive")
+	}
+	stopped := make(chan struct{})
+	go func() { p.Stop(); p.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(StopGrace + 10*time.Second):
+		t.Fatal("Stop did not return")
+	}
+	select {
+	case <-p.Done():
+	default:
+		t.Fatal("Done not closed after Stop")
+	}
+	select {
+	case <-exited:
+	default:
+		t.Fatal("the exit hook did not run before Done")
+	}
+	if port, err := FreePort(); err != nil || port <= 0 {
+		t.Fatalf("FreePort = %d, %v", port, err)
+	}
+}

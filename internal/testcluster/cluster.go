@@ -62,12 +62,7 @@ type Cluster struct {
 	// Notes says what was not installed and why (e.g. ../shared/crds missing).
 	Notes []string
 
-	procs []*child
-}
-
-type child struct {
-	cmd  *exec.Cmd
-	done chan struct{}
+	procs []*proc.Process
 }
 
 // BinDir is where `make testbin` puts the binaries: $AGENTCORE_TESTBIN, else <repo>/.testbin/bin.
@@ -231,14 +226,12 @@ func (c *Cluster) spawnEnv(bin, logFile string, env []string, args ...string) er
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}
-	proc.Own(cmd)
-	if err := cmd.Start(); err != nil {
+	pr, err := proc.Start(cmd, func() { lf.Close() })
+	if err != nil {
 		lf.Close()
 		return fmt.Errorf("starting %s: %w", filepath.Base(bin), err)
 	}
-	pr := &child{cmd: cmd, done: make(chan struct{})}
 	c.procs = append(c.procs, pr)
-	go func() { _ = cmd.Wait(); lf.Close(); close(pr.done) }()
 	return nil
 }
 
@@ -254,8 +247,8 @@ func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 		}
 		for _, p := range c.procs {
 			select {
-			case <-p.done:
-				name := filepath.Base(p.cmd.Path)
+			case <-p.Done():
+				name := filepath.Base(p.Cmd.Path)
 				return fmt.Errorf("%s exited early: %s", name, c.LogTail(name))
 			default:
 			}
@@ -316,7 +309,7 @@ func (c *Cluster) Dynamic() *dynamic.DynamicClient { return dynamic.NewForConfig
 func (c *Cluster) PIDs() map[string]int {
 	out := map[string]int{}
 	for _, p := range c.procs {
-		out[filepath.Base(p.cmd.Path)] = p.cmd.Process.Pid
+		out[filepath.Base(p.Cmd.Path)] = p.PID()
 	}
 	return out
 }
@@ -324,14 +317,7 @@ func (c *Cluster) PIDs() map[string]int {
 // Stop kills the processes (apiserver first) and waits for them.
 func (c *Cluster) Stop() {
 	for i := len(c.procs) - 1; i >= 0; i-- {
-		p := c.procs[i]
-		_ = proc.TerminateGroup(p.cmd.Process.Pid)
-		select {
-		case <-p.done:
-		case <-time.After(5 * time.Second):
-			_ = proc.KillGroup(p.cmd.Process.Pid)
-			<-p.done
-		}
+		c.procs[i].Stop()
 	}
 	c.procs = nil
 }

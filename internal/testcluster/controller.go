@@ -72,7 +72,7 @@ func (c *Cluster) StartController(ctx context.Context, binDir string) error {
 	var last string
 	for {
 		select {
-		case <-ctrlProc.done:
+		case <-ctrlProc.Done():
 			return fmt.Errorf("%s exited early: %s", ControllerBinary, c.LogTail(ControllerBinary))
 		default:
 		}

@@ -243,8 +243,8 @@ func (c *Cluster) createNode(ctx context.Context) error {
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
 		for _, p := range c.procs {
 			select {
-			case <-p.done:
-				return false, fmt.Errorf("%s exited early: %s", filepath.Base(p.cmd.Path), c.LogTail(filepath.Base(p.cmd.Path)))
+			case <-p.Done():
+				return false, fmt.Errorf("%s exited early: %s", filepath.Base(p.Cmd.Path), c.LogTail(filepath.Base(p.Cmd.Path)))
 			default:
 			}
 		}
