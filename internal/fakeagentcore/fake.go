@@ -58,17 +58,9 @@ type Runtime struct {
 
 type runtime struct {
 	Runtime
-	spec      map[string]json.RawMessage
-	version   int
-	status    string
-	readyAt   time.Time
-	failNext  string // reason for the next update to fail
-	failWith  string // reason applied when readyAt passes
-	createdAt time.Time
-	updatedAt time.Time
-	failure   string
-	updates   int
-	invFail   []invFailure
+	lifecycle
+	version int
+	invFail []invFailure
 }
 
 type invFailure struct {
@@ -210,10 +202,8 @@ func (s *Server) newRuntimeLocked(spec map[string]json.RawMessage) *runtime {
 	now := s.o.Now().UTC()
 	r := &runtime{
 		Runtime:   Runtime{ID: id, Name: name, ARN: fmt.Sprintf("arn:aws:bedrock-agentcore:%s:%s:runtime/%s", s.o.Region, s.o.Account, id)},
-		spec:      spec,
+		lifecycle: newLifecycle(spec, now),
 		version:   1,
-		createdAt: now,
-		updatedAt: now,
 	}
 	s.runtimes[id] = r
 	s.order = append(s.order, id)
@@ -313,21 +303,7 @@ func InvocationURL(baseURL, arn string) string {
 }
 
 // advanceLocked moves UPDATING/CREATING to READY (or UPDATE_FAILED) once the delay passed.
-func (s *Server) advanceLocked(r *runtime) {
-	if (r.status == "UPDATING" || r.status == "CREATING") && !s.o.Now().Before(r.readyAt) {
-		if r.failWith != "" {
-			if r.status == "CREATING" {
-				r.status = "CREATE_FAILED"
-			} else {
-				r.status = "UPDATE_FAILED"
-			}
-			r.failure, r.failWith = r.failWith, ""
-		} else {
-			r.status = "READY"
-			r.failure = ""
-		}
-	}
-}
+func (s *Server) advanceLocked(r *runtime) { r.advance(s.o.Now()) }
 
 // Handler serves both planes: /runtimes/<ARN>/invocations is the data plane, the rest the control plane.
 func (s *Server) Handler() http.Handler {
@@ -678,8 +654,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rt := s.newRuntimeLocked(spec)
-	rt.status = "CREATING"
-	rt.readyAt = s.o.Now().Add(s.o.UpdateDelay)
+	rt.begin(s.o.Now(), s.o.UpdateDelay)
 	writeJSON(w, 202, map[string]any{
 		"agentRuntimeArn": rt.ARN, "agentRuntimeId": rt.ID, "agentRuntimeVersion": strconv.Itoa(rt.version),
 		"createdAt": rt.createdAt.Format(time.RFC3339Nano), "status": rt.status,
@@ -703,20 +678,12 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	s.advanceLocked(rt)
-	if rt.status == "UPDATING" || rt.status == "CREATING" {
+	if rt.busy() {
 		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf("Agent runtime %s is %s; wait until the current operation finishes", id, rt.status), nil})
 		return
 	}
-	delete(spec, "clientToken")
-	delete(spec, "agentRuntimeId")
-	// UpdateAgentRuntime replaces the whole spec: whatever the request omits is reset.
-	rt.spec = spec
+	rt.replace(spec, s.o.Now(), s.o.UpdateDelay, "clientToken", "agentRuntimeId")
 	rt.version++
-	rt.updates++
-	rt.status = "UPDATING"
-	rt.updatedAt = s.o.Now().UTC()
-	rt.readyAt = s.o.Now().Add(s.o.UpdateDelay)
-	rt.failWith, rt.failNext = rt.failNext, ""
 	writeJSON(w, 202, map[string]any{
 		"agentRuntimeArn": rt.ARN, "agentRuntimeId": rt.ID, "agentRuntimeVersion": strconv.Itoa(rt.version),
 		"createdAt": rt.createdAt.Format(time.RFC3339Nano), "lastUpdatedAt": rt.updatedAt.Format(time.RFC3339Nano),

@@ -30,13 +30,8 @@ type Gateway struct {
 
 type gateway struct {
 	Gateway
-	spec      map[string]json.RawMessage
-	status    string
-	readyAt   time.Time
-	createdAt time.Time
-	updatedAt time.Time
-	updates   int
-	mcp       *mcp.Server
+	lifecycle
+	mcp *mcp.Server
 }
 
 // Gateway authorizer types.
@@ -119,17 +114,13 @@ func (s *Server) newGatewayLocked(spec map[string]json.RawMessage) *gateway {
 	now := s.o.Now().UTC()
 	delete(spec, "clientToken")
 	g := &gateway{Gateway: Gateway{ID: id, Name: name, ARN: fmt.Sprintf("arn:aws:bedrock-agentcore:%s:%s:gateway/%s", s.o.Region, s.o.Account, id)},
-		spec: spec, createdAt: now, updatedAt: now, mcp: newToolServer(name)}
+		lifecycle: newLifecycle(spec, now), mcp: newToolServer(name)}
 	s.gateways[id] = g
 	s.gatewayOrder = append(s.gatewayOrder, id)
 	return g
 }
 
-func (s *Server) advanceGatewayLocked(g *gateway) {
-	if (g.status == "UPDATING" || g.status == "CREATING") && !s.o.Now().Before(g.readyAt) {
-		g.status = "READY"
-	}
-}
+func (s *Server) advanceGatewayLocked(g *gateway) { g.advance(s.o.Now()) }
 
 // gatewayLocked finds a gateway by id or ARN.
 func (s *Server) gatewayLocked(ident string) *gateway {
@@ -264,8 +255,7 @@ func (s *Server) createGateway(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g := s.newGatewayLocked(spec)
-	g.status = "CREATING"
-	g.readyAt = s.o.Now().Add(s.o.UpdateDelay)
+	g.begin(s.o.Now(), s.o.UpdateDelay)
 	writeJSON(w, 202, s.gatewayJSONLocked(r, g))
 }
 
@@ -286,7 +276,7 @@ func (s *Server) updateGateway(w http.ResponseWriter, r *http.Request, ident str
 		return
 	}
 	s.advanceGatewayLocked(g)
-	if g.status == "UPDATING" || g.status == "CREATING" {
+	if g.busy() {
 		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf("Gateway %s is %s; wait until the current operation finishes", g.ID, g.status), nil})
 		return
 	}
@@ -296,14 +286,7 @@ func (s *Server) updateGateway(w http.ResponseWriter, r *http.Request, ident str
 		writeAWSError(w, &apiError{400, "ValidationException", fmt.Sprintf("The gateway name cannot be changed (is %s, request says %s)", g.Name, name), map[string]any{"reason": "FieldValidationFailed"}})
 		return
 	}
-	delete(spec, "clientToken")
-	delete(spec, "gatewayIdentifier")
-	// UpdateGateway replaces the whole spec: whatever the request omits is reset.
-	g.spec = spec
-	g.updates++
-	g.status = "UPDATING"
-	g.updatedAt = s.o.Now().UTC()
-	g.readyAt = s.o.Now().Add(s.o.UpdateDelay)
+	g.replace(spec, s.o.Now(), s.o.UpdateDelay, "clientToken", "gatewayIdentifier")
 	writeJSON(w, 202, s.gatewayJSONLocked(r, g))
 }
 

@@ -8,9 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
@@ -79,19 +77,12 @@ func newEnvOn(t testing.TB, c *clustertest.Cluster, byController bool) *env {
 	e.fake = agentcoretest.Start(t, fakeagentcore.Options{})
 	e.key = tokentest.RSA(t, "k1")
 	e.issuer = tokentest.NewIssuer(t, e.key)
-	rt, err := e.fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
-		AgentRuntimeName:     aws.String("payments_agent"),
-		AgentRuntimeArtifact: &types.AgentRuntimeArtifactMemberContainerConfiguration{Value: types.ContainerConfiguration{ContainerUri: aws.String("img")}},
-		RoleArn:              aws.String("arn:aws:iam::123456789012:role/R"),
-		NetworkConfiguration: &types.NetworkConfiguration{NetworkMode: types.NetworkModePublic},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := agentcoretest.AddRuntime(t, e.fake, "payments_agent")
 	e.rt = rt
 	if err := e.fake.SetAuthorizerJSON(rt.ID, []byte(`{"customJWTAuthorizer":{"discoveryUrl":"`+e.issuer.DiscoveryURL()+`","allowedAudience":["`+testClient+`"]}}`)); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	e.arn, err = awsops.ParseRuntimeARN(rt.ARN)
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,12 @@ package agentcoretest
 
 import (
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 )
 
@@ -17,4 +21,36 @@ func Start(t testing.TB, o fakeagentcore.Options) *fakeagentcore.Server {
 	t.Cleanup(ts.Close)
 	s.URL = ts.URL
 	return s
+}
+
+// StartForAWS is Start with this test's AWS environment pointed at the fake's control plane: static test
+// credentials in us-east-1, no profile or shared files, no instance metadata, so the plugin's AWS clients reach
+// the fake and nothing else.
+func StartForAWS(t testing.TB, o fakeagentcore.Options) *fakeagentcore.Server {
+	t.Helper()
+	s := Start(t, o)
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", s.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	return s
+}
+
+// AddRuntime adds a runtime named name with what every test needs of one (a container image, a role, public
+// networking, no authorizer yet); the test fails when the fake refuses it.
+func AddRuntime(t testing.TB, s *fakeagentcore.Server, name string) fakeagentcore.Runtime {
+	t.Helper()
+	rt, err := s.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
+		AgentRuntimeName:     aws.String(name),
+		AgentRuntimeArtifact: &types.AgentRuntimeArtifactMemberContainerConfiguration{Value: types.ContainerConfiguration{ContainerUri: aws.String("123456789012.dkr.ecr.us-east-1.amazonaws.com/" + name + ":1")}},
+		RoleArn:              aws.String("arn:aws:iam::123456789012:role/R"),
+		NetworkConfiguration: &types.NetworkConfiguration{NetworkMode: types.NetworkModePublic},
+	})
+	if err != nil {
+		t.Fatalf("adding runtime %s to the local AgentCore: %v", name, err)
+	}
+	return rt
 }

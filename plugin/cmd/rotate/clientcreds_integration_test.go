@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
-	actypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
@@ -47,23 +44,8 @@ func TestRotateClientCredentials(t *testing.T) {
 		Resources: map[string]string{api: "agents.invoke"},
 		Clients:   []oidcserver.Client{{ID: "gateway-m2m", Secret: secret, AuthMethod: oidcserver.Post}}})
 
-	fake := agentcoretest.Start(t, fakeagentcore.Options{})
-	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	rt, err := fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
-		AgentRuntimeName:     aws.String("m2m_agent"),
-		AgentRuntimeArtifact: &actypes.AgentRuntimeArtifactMemberContainerConfiguration{Value: actypes.ContainerConfiguration{ContainerUri: aws.String("img")}},
-		RoleArn:              aws.String("arn:aws:iam::123456789012:role/R"),
-		NetworkConfiguration: &actypes.NetworkConfiguration{NetworkMode: actypes.NetworkModePublic},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake := agentcoretest.StartForAWS(t, fakeagentcore.Options{})
+	rt := agentcoretest.AddRuntime(t, fake, "m2m_agent")
 	setAuthorizer := func(aud string) {
 		t.Helper()
 		if err := fake.SetAuthorizerJSON(rt.ID, []byte(`{"customJWTAuthorizer":{"discoveryUrl":"`+idp.DiscoveryURL()+`","allowedAudience":["`+aud+`"]}}`)); err != nil {

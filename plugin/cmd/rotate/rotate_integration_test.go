@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
-	actypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
@@ -381,15 +379,7 @@ func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
 	ctx := context.Background()
 	fake := agentcoretest.Start(t, fakeagentcore.Options{})
 	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
-	rt, err := fake.AddRuntime(&bedrockagentcorecontrol.CreateAgentRuntimeInput{
-		AgentRuntimeName:     aws.String("payments_agent"),
-		AgentRuntimeArtifact: &actypes.AgentRuntimeArtifactMemberContainerConfiguration{Value: actypes.ContainerConfiguration{ContainerUri: aws.String("img")}},
-		RoleArn:              aws.String("arn:aws:iam::123456789012:role/R"),
-		NetworkConfiguration: &actypes.NetworkConfiguration{NetworkMode: actypes.NetworkModePublic},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := agentcoretest.AddRuntime(t, fake, "payments_agent")
 	setAuthorizer := func(aud string) {
 		t.Helper()
 		if err := fake.SetAuthorizerJSON(rt.ID, []byte(`{"customJWTAuthorizer":{"discoveryUrl":"`+cog.DiscoveryURL(e.id.Pool.ID)+`","allowedAudience":["`+aud+`"]}}`)); err != nil {
