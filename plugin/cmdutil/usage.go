@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -40,4 +41,34 @@ func UsageArgs(v cobra.PositionalArgs, rootWithSubcommands bool) cobra.Positiona
 
 func usageError(c *cobra.Command, err error) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w. See '%s --help'", err, c.CommandPath())}
+}
+
+// Runner is a command's Options, built as kubectl's are: Complete takes what the flags alone do not say (the
+// arguments, which flags were given, global flags), Validate checks values and combinations (usage errors, exit
+// 2) and Run does the work.
+type Runner interface {
+	Complete(cmd *cobra.Command, args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// RunE is the one body of every command's RunE: Complete, Validate, then runF when a flag test set it (it gets
+// the Options instead of Run, as cli/cli's commands do), else Run with the command's context.
+func RunE[O Runner](o O, runF func(O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(cmd, args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		if runF != nil {
+			return runF(o)
+		}
+		ctx := cmd.Context()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		return o.Run(ctx)
+	}
 }

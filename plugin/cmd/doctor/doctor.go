@@ -88,16 +88,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
   kubectl agentcore doctor --probe --gateway-url http://localhost:8080
   kubectl agentcore doctor --agentcore-gateway arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/tools-gw-abcdef0123`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Complete(cmd)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Route, "route", "", "the HTTPRoute to check, NAMESPACE/NAME (default: from the setup record)")
@@ -128,12 +119,13 @@ func (o *Options) Offline() bool {
 }
 
 // Complete takes -n (as given: the record is looked up in every namespace without it) and whether -o was given.
-func (o *Options) Complete(cmd *cobra.Command) {
+func (o *Options) Complete(cmd *cobra.Command, _ []string) error {
 	o.OutputSet = cmd.Flags().Changed("output")
 	o.Namespace = ""
 	if ns := o.f.KubeFlags.Namespace; ns != nil {
 		o.Namespace = *ns
 	}
+	return nil
 }
 
 // Validate checks the flags (usage errors, exit 2) and makes the use case's options of them.

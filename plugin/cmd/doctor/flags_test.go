@@ -1,8 +1,6 @@
 package doctor
 
 import (
-	"errors"
-	"reflect"
 	"testing"
 	"time"
 
@@ -82,20 +80,7 @@ func TestFlagsToOptions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, res := cmdtest.Parse(NewCmd, tc.args...)
-			if tc.want == nil {
-				var ee *cmdutil.ExitError
-				if got != nil || res.Code() != cmdutil.ExitUsage || !errors.As(res.Err, &ee) {
-					t.Fatalf("want a usage error (exit 2) before Run, got exit %d, err %v, options %+v", res.Code(), res.Err, got)
-				}
-				return
-			}
-			if res.Err != nil || got == nil {
-				t.Fatalf("exit %d: %v", res.Code(), res.Err)
-			}
-			got.f = nil
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("options\n got %+v\nwant %+v", got, tc.want)
-			}
+			cmdtest.Expect(t, got, res, tc.want, func(o *Options) { o.f = nil })
 		})
 	}
 }

@@ -70,16 +70,7 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
   kubectl agentcore invoke --mcp                   # AgentCore Gateway: initialize + tools/list
   kubectl agentcore invoke --mcp --tool add --args '{"a":1,"b":2}'`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Complete(args)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Data, "data", "", "the JSON payload to send instead of the prompt shape")
@@ -102,11 +93,12 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
 }
 
 // Complete takes the PROMPT argument.
-func (o *Options) Complete(args []string) {
+func (o *Options) Complete(_ *cobra.Command, args []string) error {
 	o.Prompt = ""
 	if len(args) == 1 {
 		o.Prompt = args[0]
 	}
+	return nil
 }
 
 // Validate checks the flags and reads the payload (--data-file); every problem is a usage error (exit 2) and

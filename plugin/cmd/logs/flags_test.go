@@ -1,10 +1,8 @@
 package logs
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 	"time"
 
@@ -64,23 +62,12 @@ func TestFlagsToOptions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := cmdtest.Env{Factory: func(f *cmdutil.Factory) { f.IO.SetTTY(tc.tty, tc.tty) }}
 			got, res := cmdtest.ParseIn(env, NewCmd, tc.args...)
-			if tc.want == nil {
-				var ee *cmdutil.ExitError
-				if got != nil || res.Code() != cmdutil.ExitUsage || !errors.As(res.Err, &ee) {
-					t.Fatalf("want a usage error (exit 2) before Run, got exit %d, err %v, options %+v", res.Code(), res.Err, got)
+			cmdtest.Expect(t, got, res, tc.want, func(o *Options) {
+				if g := o.filter.Grep; (g == nil) != (tc.grep == "") || g != nil && g.String() != tc.grep {
+					t.Fatalf("grep %v, want %q", g, tc.grep)
 				}
-				return
-			}
-			if res.Err != nil || got == nil {
-				t.Fatalf("exit %d: %v", res.Code(), res.Err)
-			}
-			if g := got.filter.Grep; (g == nil) != (tc.grep == "") || g != nil && g.String() != tc.grep {
-				t.Fatalf("grep %v, want %q", g, tc.grep)
-			}
-			got.f, got.filter.Grep, got.doctor = nil, nil, nil
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("options\n got %+v\nwant %+v", got, tc.want)
-			}
+				o.f, o.filter.Grep, o.doctor = nil, nil, nil
+			})
 		})
 	}
 }

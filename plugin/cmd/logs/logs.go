@@ -70,16 +70,7 @@ entry is printed and flushed (-o text aligned columns, -o json one object per li
   kubectl agentcore logs --since 10m --status 401,403 --reason JwtAuth -o json
   kubectl agentcore logs --file saved.log --status 5xx --stats`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Complete(cmd)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Gateway, "gateway", "", "the Gateway as NAMESPACE/NAME (default: the setup record's, else the only Agent Gateway)")
@@ -98,9 +89,10 @@ entry is printed and flushed (-o text aligned columns, -o json one object per li
 }
 
 // Complete decides whether a screen opens (a terminal, no -o, not reading stdin) and finds the tree's doctor.
-func (o *Options) Complete(cmd *cobra.Command) {
+func (o *Options) Complete(cmd *cobra.Command, _ []string) error {
 	o.tui = o.f.IO.CanPrompt() && !cmd.Flags().Changed("output") && o.File != "-"
 	o.doctor = findDoctor(cmd)
+	return nil
 }
 
 // Validate checks the flags and builds the filter. Every bad value is a usage error (exit 2); a --file that is

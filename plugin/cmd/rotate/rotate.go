@@ -96,16 +96,7 @@ only for short-lived test or sandbox pools.`,
   kubectl agentcore rotate --watch --all -n agentcore --listen :8080 --renew-before 25%
   kubectl agentcore rotate --print-manifests --all -A | kubectl apply -f -`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Complete(cmd)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.Flags.SecretName, "secret", "", "the gateway's token Secret (default: the setup record's, else "+setup.DefaultSecretName+")")
@@ -143,7 +134,7 @@ only for short-lived test or sandbox pools.`,
 
 // Complete takes from the command line what the flags' values alone do not say: -n and --region (global flags)
 // and which flags were given.
-func (o *Options) Complete(cmd *cobra.Command) {
+func (o *Options) Complete(cmd *cobra.Command, _ []string) error {
 	o.LogFormatSet = cmd.Flags().Changed("log-format")
 	o.MinValiditySet = cmd.Flags().Changed("min-validity")
 	o.OutputSet = cmd.Flags().Changed("output")
@@ -151,6 +142,7 @@ func (o *Options) Complete(cmd *cobra.Command) {
 		o.Flags.Namespace = *ns
 	}
 	o.Flags.Region = o.f.AWS.Region
+	return nil
 }
 
 // Validate checks flag values and combinations (usage errors, exit 2).

@@ -44,18 +44,7 @@ optionally the Cognito user pool (only one the wizard created), and restore the 
 		Example: `  kubectl agentcore teardown
   kubectl agentcore teardown -n agentcore --yes --delete-user-pool`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(cmd); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&o.Teardown.DeleteUserPool, "delete-user-pool", false, "also delete the Cognito user pool (only one the wizard created)")
@@ -67,7 +56,7 @@ optionally the Cognito user pool (only one the wizard created), and restore the 
 }
 
 // Complete takes -n when it was given (the setup record is then looked up in that namespace only).
-func (o *Options) Complete(cmd *cobra.Command) error {
+func (o *Options) Complete(cmd *cobra.Command, _ []string) error {
 	o.Namespace = ""
 	if cmd.Flags().Changed("namespace") {
 		ns, err := o.f.Namespace()

@@ -1,7 +1,6 @@
 package token
 
 import (
-	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -9,15 +8,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil/cmdtest"
 )
-
-// usageError fails unless res is a usage error (exit 2, cmdutil's type) that stopped before Run.
-func usageError[O any](t *testing.T, got *O, res cmdtest.Result) {
-	t.Helper()
-	var ee *cmdutil.ExitError
-	if got != nil || res.Code() != cmdutil.ExitUsage || !errors.As(res.Err, &ee) {
-		t.Fatalf("want a usage error (exit 2) before Run, got exit %d, err %v, options %+v", res.Code(), res.Err, got)
-	}
-}
 
 // TestInspectFlagsToOptions: `token inspect`'s command line becomes Options through the runF seam (no token
 // read, no network), and every bad value or combination is a usage error (exit 2).
@@ -55,17 +45,7 @@ func TestInspectFlagsToOptions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, res := cmdtest.Parse(NewCmdInspect, tc.args...)
-			if tc.want == nil {
-				usageError(t, got, res)
-				return
-			}
-			if res.Err != nil || got == nil {
-				t.Fatalf("exit %d: %v", res.Code(), res.Err)
-			}
-			got.f = nil
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("options\n got %+v\nwant %+v", got, tc.want)
-			}
+			cmdtest.Expect(t, got, res, tc.want, func(o *InspectOptions) { o.f = nil })
 		})
 	}
 }
@@ -108,17 +88,7 @@ func TestMintFlagsToOptions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, res := cmdtest.Parse(NewCmdMint, tc.args...)
-			if tc.want == nil {
-				usageError(t, got, res)
-				return
-			}
-			if res.Err != nil || got == nil {
-				t.Fatalf("exit %d: %v", res.Code(), res.Err)
-			}
-			got.f = nil
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("options\n got %+v\nwant %+v", got, tc.want)
-			}
+			cmdtest.Expect(t, got, res, tc.want, func(o *MintOptions) { o.f = nil })
 		})
 	}
 }
@@ -136,5 +106,5 @@ func TestGroupFlags(t *testing.T) {
 		t.Fatalf("no terminal: want help and no screen, got exit %d %v, options %+v, out %q", res.Code(), res.Err, got, res.Out)
 	}
 	got, res = cmdtest.Parse(NewCmd, "decode")
-	usageError(t, got, res)
+	cmdtest.Expect(t, got, res, nil, nil)
 }

@@ -67,18 +67,7 @@ Exit codes: 0 ok · 1 the token could not be minted · 2 bad flags · 3 the toke
       --client-secret-from secret:agentcore/okta-client/client-secret --scope agents.invoke -o json
   TOKEN=$(kubectl agentcore token mint ... -o raw)`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(cmd); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.DiscoveryURL, "discovery-url", "", "the identity provider's discovery document (…/.well-known/openid-configuration)")
@@ -101,7 +90,7 @@ Exit codes: 0 ok · 1 the token could not be minted · 2 bad flags · 3 the toke
 }
 
 // Complete fills defaults that need the command (none read the network).
-func (o *MintOptions) Complete(*cobra.Command) error {
+func (o *MintOptions) Complete(*cobra.Command, []string) error {
 	for i, s := range o.Scopes {
 		o.Scopes[i] = strings.TrimSpace(s)
 	}

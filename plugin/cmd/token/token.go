@@ -106,16 +106,7 @@ Exit codes: 0 ok · 1 the token is malformed or could not be read · 2 bad flags
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"-"}, cobra.ShellCompDirectiveNoFileComp
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Complete(cmd, args)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin)")
@@ -132,12 +123,13 @@ Exit codes: 0 ok · 1 the token is malformed or could not be read · 2 bad flags
 }
 
 // Complete takes the argument (a token or -) and whether -o was given.
-func (o *InspectOptions) Complete(cmd *cobra.Command, args []string) {
+func (o *InspectOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.Arg = ""
 	if len(args) == 1 {
 		o.Arg = args[0]
 	}
 	o.OutputSet = cmd.Flags().Changed("output")
+	return nil
 }
 
 // Validate checks the flags (usage errors, exit 2).

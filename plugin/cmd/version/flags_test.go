@@ -1,7 +1,6 @@
 package version
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
@@ -25,16 +24,11 @@ func TestFlagsToOptions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, res := cmdtest.Parse(NewCmd, tc.args...)
-			if tc.want == "" {
-				var ee *cmdutil.ExitError
-				if got != nil || res.Code() != cmdutil.ExitUsage || !errors.As(res.Err, &ee) {
-					t.Fatalf("want a usage error (exit 2) before Run, got exit %d, err %v, options %+v", res.Code(), res.Err, got)
-				}
-				return
+			var want *Options
+			if tc.want != "" {
+				want = &Options{Output: tc.want}
 			}
-			if res.Err != nil || got == nil || got.Output != tc.want {
-				t.Fatalf("exit %d %v, options %+v, want -o %s", res.Code(), res.Err, got, tc.want)
-			}
+			cmdtest.Expect(t, got, res, want, func(o *Options) { o.f = nil })
 		})
 	}
 }

@@ -2,6 +2,7 @@
 package version
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 
@@ -41,25 +42,20 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Example: `  kubectl agentcore version
   kubectl agentcore version -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	cmdutil.AddOutputFlag(cmd, &o.Output)
 	return cmd
 }
 
+// Complete has nothing to take: version reads no configuration.
+func (o *Options) Complete(*cobra.Command, []string) error { return nil }
+
 // Validate checks -o (a usage error, exit 2).
 func (o *Options) Validate() error { return cmdutil.ValidateOutput(o.Output) }
 
 // Run prints the build information.
-func (o *Options) Run() error {
+func (o *Options) Run(context.Context) error {
 	info := Current()
 	if o.Output != cmdutil.OutputText {
 		return cmdutil.PrintStructured(o.f.IO.Out, o.Output, info)

@@ -70,18 +70,7 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
   kubectl agentcore wizard --config setup.yaml --dry-run
   kubectl agentcore wizard --non-interactive --dry-run -o yaml --mode native --runtime-arn ARN --gateway agentgateway-system/agentgateway-proxy --route-namespace agentcore --rate-limit 3/minute`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cmdutil.RunE(o, runF),
 	}
 	fl := cmd.Flags()
 	a := &o.Answers
@@ -131,7 +120,7 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 
 // Complete adds to the flags' answers those of --config (a flag given wins) and --region. A file that cannot be
 // read or parsed is a usage error.
-func (o *Options) Complete() error {
+func (o *Options) Complete(*cobra.Command, []string) error {
 	if o.ConfigFile != "" {
 		file, err := wz.LoadConfigFile(o.ConfigFile)
 		if err != nil {

@@ -6,6 +6,9 @@ package cmdtest
 
 import (
 	"context"
+	"errors"
+	"reflect"
+	"testing"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/spf13/cobra"
@@ -61,4 +64,27 @@ func Run(env Env, newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) 
 	parent.SetErr(errOut)
 	err := parent.ExecuteContext(context.Background())
 	return Result{Err: err, Out: out.String(), ErrOut: errOut.String()}
+}
+
+// Expect checks one row of a flag table. want nil: the run stopped with a usage error (exit 2, a
+// cmdutil.ExitError) before runF; else runF got Options equal to want, once clear (when not nil) has zeroed in
+// got what the row does not compare (the Factory, compiled values).
+func Expect[O any](t testing.TB, got *O, res Result, want *O, clear func(*O)) {
+	t.Helper()
+	if want == nil {
+		var ee *cmdutil.ExitError
+		if got != nil || res.Code() != cmdutil.ExitUsage || !errors.As(res.Err, &ee) {
+			t.Fatalf("want a usage error (exit 2) before Run, got exit %d, err %v, options %+v", res.Code(), res.Err, got)
+		}
+		return
+	}
+	if res.Err != nil || got == nil {
+		t.Fatalf("exit %d: %v", res.Code(), res.Err)
+	}
+	if clear != nil {
+		clear(got)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("options\n got %+v\nwant %+v", got, want)
+	}
 }
