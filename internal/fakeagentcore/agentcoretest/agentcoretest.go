@@ -29,14 +29,22 @@ func Start(t testing.TB, o fakeagentcore.Options) *fakeagentcore.Server {
 func StartForAWS(t testing.TB, o fakeagentcore.Options) *fakeagentcore.Server {
 	t.Helper()
 	s := Start(t, o)
-	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", s.URL)
+	UseForAWS(t, s.URL)
+	return s
+}
+
+// UseForAWS points this test's AWS environment at controlURL for the AgentCore control plane (an unreachable
+// address for a test that must not reach one), with static test credentials in us-east-1, no profile or shared
+// files and no instance metadata.
+func UseForAWS(t testing.TB, controlURL string) {
+	t.Helper()
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", controlURL)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	return s
 }
 
 // AddRuntime adds a runtime named name with what every test needs of one (a container image, a role, public

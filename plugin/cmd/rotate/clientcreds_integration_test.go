@@ -169,13 +169,7 @@ func TestRotateWatchClientCredentialsShortLifetime(t *testing.T) {
 	idp := oidcservertest.Start(t, oidcserver.Options{AccessTokenTTL: 100 * time.Second, Resources: map[string]string{api: "agents.invoke"},
 		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
 	// No runtime to read (AWS unreachable): the record's authorizer is the one checked.
-	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", "http://127.0.0.1:1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	agentcoretest.UseForAWS(t, "http://127.0.0.1:1")
 	t.Setenv("AWS_MAX_ATTEMPTS", "1")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -116,14 +116,7 @@ func TestAgentCoreGatewayLive(t *testing.T) {
 	secret := oidcserver.NewSecret()
 	idp := oidcservertest.Start(t, oidcserver.Options{TrailingSlash: true, Resources: map[string]string{api: "tools.call"},
 		Clients: []oidcserver.Client{{ID: "gateway-mcp", Secret: secret}}})
-	fake := agentcoretest.Start(t, fakeagentcore.Options{UpdateDelay: 50 * time.Millisecond})
-	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	fake := agentcoretest.StartForAWS(t, fakeagentcore.Options{UpdateDelay: 50 * time.Millisecond})
 	g, err := fake.AddGatewayJSON([]byte(`{"name":"mcp-tools","roleArn":"arn:aws:iam::123456789012:role/GatewayRole","protocolType":"MCP",
 		"authorizerType":"AWS_IAM","description":"kept across the update","exceptionLevel":"DEBUG"}`))
 	if err != nil {
