@@ -238,10 +238,10 @@ func Run(ctx context.Context, o Options) (*Server, error) {
 
 // PID is the server's process id (0 when not started).
 func (s *Server) PID() int {
-	if s.cmd == nil || s.cmd.Process == nil {
+	if s.proc == nil {
 		return 0
 	}
-	return s.cmd.Process.Pid
+	return s.proc.PID()
 }
 
 // Stop ends the server and waits for it.
