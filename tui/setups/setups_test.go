@@ -1,0 +1,135 @@
+package setups
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setups"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+)
+
+var now = time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+
+func rows() []setups.Row {
+	return []setups.Row{
+		{Setup: "a/agentcore-setup", Namespace: "a", Name: "agentcore-setup", Mode: "rewrite", Identity: "cognito", Target: "runtime",
+			TokenExpires: now.Add(42 * time.Minute),
+			Rotation:     rotate.RecordStatus{LastRotation: now.Add(-5 * time.Minute), Next: now.Add(25 * time.Minute), LastError: "mint: refused", Failures: 2}},
+		{Setup: "b/agentcore-setup", Namespace: "b", Name: "agentcore-setup", Mode: "sigv4", Identity: "none", Target: "runtime", TokenNote: setups.NoteNoToken},
+	}
+}
+
+// drive runs cmd (and what it returns, one level of batches) through Update, as the runtime would.
+func drive(t *testing.T, m Model, cmd tea.Cmd) (Model, tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return m, nil
+	}
+	nm, next := m.Update(cmd())
+	return nm.(Model), next
+}
+
+func press(code rune, text string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: code, Text: text} }
+
+func TestRowsThenDoctorAsync(t *testing.T) {
+	release := make(chan struct{})
+	calls := 0
+	l := Loaders{
+		Rows: func(context.Context) ([]setups.Row, error) { calls++; return rows(), nil },
+		Doctor: func(ctx context.Context) (map[string]dr.Summary, error) {
+			<-release
+			return map[string]dr.Summary{"a/agentcore-setup": {Pass: 9, Warn: 1, Fail: 2}}, nil
+		},
+	}
+	m := New(context.Background(), style.New(false, false), l, func() time.Time { return now })
+	if !strings.Contains(m.Render(), "loading") {
+		t.Fatalf("first frame: %s", m.Render())
+	}
+	m, docCmd := drive(t, m, m.Init())
+	out := m.Render()
+	for _, want := range []string{"a/agentcore-setup", "rewrite", "cognito", "42m left", "5m ago", "in 25m", "checking …",
+		"b/agentcore-setup", "sigv4", setups.NoteNoToken, "never", "last rotation failed (2 in a row): mint: refused"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rows frame lacks %q:\n%s", want, out)
+		}
+	}
+	if docCmd == nil {
+		t.Fatal("no doctor load started after the rows")
+	}
+	close(release)
+	m, _ = drive(t, m, docCmd)
+	out = m.Render()
+	if !strings.Contains(out, "✔9 ‼1 ✖2") || strings.Contains(out, "checking …") {
+		t.Errorf("doctor counts not filled:\n%s", out)
+	}
+
+	// ↓ then enter asks for b's doctor; the screen quits with Open set.
+	nm, _ := m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	m = nm.(Model)
+	nm, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	m = nm.(Model)
+	if cmd == nil {
+		t.Fatal("enter emitted nothing")
+	}
+	msg := cmd()
+	od, ok := msg.(OpenDoctorMsg)
+	if !ok || od.Row.Setup != "b/agentcore-setup" {
+		t.Fatalf("enter emitted %#v, want OpenDoctorMsg for b", msg)
+	}
+	nm, quit := m.Update(od)
+	if nm.(Model).Open == nil || nm.(Model).Open.Namespace != "b" || quit == nil {
+		t.Fatalf("OpenDoctorMsg: Open=%v quit=%v", nm.(Model).Open, quit)
+	}
+
+	// r reloads; a doctor answer of the older load is dropped.
+	nm, cmd = m.Update(press('r', "r"))
+	m = nm.(Model)
+	if !strings.Contains(m.Render(), "loading") {
+		t.Errorf("r did not reload")
+	}
+	stale, _ := m.Update(doctorMsg{gen: 0, sums: map[string]dr.Summary{"a/agentcore-setup": {Fail: 7}}})
+	if strings.Contains(stale.(Model).Render(), "✖7") {
+		t.Errorf("a stale doctor answer was shown")
+	}
+	m, _ = drive(t, m, cmd)
+	if calls != 2 || !strings.Contains(m.Render(), "a/agentcore-setup") {
+		t.Errorf("after r: %d loads\n%s", calls, m.Render())
+	}
+}
+
+func TestEmptyStateAndBack(t *testing.T) {
+	l := Loaders{Rows: func(context.Context) ([]setups.Row, error) { return nil, nil },
+		Doctor: func(context.Context) (map[string]dr.Summary, error) { t.Error("doctor ran without setups"); return nil, nil }}
+	m := New(context.Background(), style.New(false, false), l, func() time.Time { return now })
+	m, cmd := drive(t, m, m.Init())
+	if cmd != nil {
+		t.Error("a doctor load started for no setups")
+	}
+	if out := m.Render(); !strings.Contains(out, "No setups yet") || !strings.Contains(out, "wizard") {
+		t.Errorf("empty state:\n%s", out)
+	}
+	if _, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter}); cmd != nil {
+		t.Error("enter on no rows emitted a command")
+	}
+	nm, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+	if cmd == nil || nm.(Model).Open != nil {
+		t.Error("esc must go back without opening")
+	}
+}
+
+func TestLoadError(t *testing.T) {
+	l := Loaders{Rows: func(context.Context) ([]setups.Row, error) {
+		return nil, errors.New("listing setup records: forbidden")
+	}}
+	m := New(context.Background(), style.New(false, false), l, nil)
+	m, _ = drive(t, m, m.Init())
+	if out := m.Render(); !strings.Contains(out, "✖ listing setup records: forbidden") {
+		t.Errorf("error frame:\n%s", out)
+	}
+}
