@@ -322,6 +322,7 @@ func DefaultItems() []Item {
 	return []Item{
 		{Key: "wizard", Title: "Wizard", Desc: "set up an AgentCore runtime behind Agent Gateway"},
 		{Key: "doctor", Title: "Doctor", Desc: "find why calls fail (401, 403, 429 …)"},
+		{Key: "setups", Title: "Setups", Desc: "every setup: token left, rotation, doctor status"},
 		{Key: "token", Title: "Token", Desc: "decode and verify a JWT"},
 		{Key: "rotate", Title: "Rotate", Desc: "refresh the gateway's token", Args: []string{"--watch"}},
 		{Key: "logs", Title: "Logs", Desc: "stream gateway logs", Args: []string{"--follow"}},

@@ -105,7 +105,10 @@ func TestRowsThenDoctorAsync(t *testing.T) {
 
 func TestEmptyStateAndBack(t *testing.T) {
 	l := Loaders{Rows: func(context.Context) ([]setups.Row, error) { return nil, nil },
-		Doctor: func(context.Context) (map[string]dr.Summary, error) { t.Error("doctor ran without setups"); return nil, nil }}
+		Doctor: func(context.Context) (map[string]dr.Summary, error) {
+			t.Error("doctor ran without setups")
+			return nil, nil
+		}}
 	m := New(context.Background(), style.New(false, false), l, func() time.Time { return now })
 	m, cmd := drive(t, m, m.Init())
 	if cmd != nil {

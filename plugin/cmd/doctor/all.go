@@ -142,3 +142,9 @@ func WriteFleetText(w io.Writer, where string, reps []dr.SetupReport, t style.Th
 		}
 	}
 }
+
+// FleetDeps builds the clients doctor --all uses (fleet rate limits), for other screens that show doctor status
+// (the home screen's setups view).
+func FleetDeps(ctx context.Context, f *cmdutil.Factory) (dr.Deps, error) {
+	return (&Options{f: f, All: true}).Deps(ctx)
+}

@@ -137,23 +137,43 @@ func runHome(cmd *cobra.Command, f *cmdutil.Factory) error {
 			return nil
 		}
 		last, status = chosen, ""
+		var args []string
+		restore := func() {}
+		if chosen == homeSetupsKey {
+			// The setups view: enter opens that setup's doctor, esc comes back home.
+			dargs, err := runSetups(ctx, f)
+			if err != nil {
+				status = oneLine(redact.Text(err.Error()))
+				continue
+			}
+			if dargs == nil || ctx.Err() != nil {
+				continue
+			}
+			chosen, args = "doctor", dargs
+			if ns := f.KubeFlags.Namespace; ns != nil { // -n is for this doctor run only: home keeps its own
+				prev := *ns
+				restore = func() { *ns = prev }
+			}
+		}
 		sub, _, ferr := cmd.Find([]string{chosen})
 		if ferr != nil || sub == cmd {
 			status = "no command " + chosen
 			continue
 		}
 		sub.SetContext(ctx)
-		var args []string
 		for _, it := range final.Items {
-			if it.Key == chosen {
+			if it.Key == chosen && args == nil { // the setups view already chose doctor's arguments
 				args = it.Args
 			}
 		}
 		if err := sub.ParseFlags(args); err != nil {
+			restore()
 			status = oneLine(err.Error())
 			continue
 		}
-		if err := sub.RunE(sub, sub.Flags().Args()); err != nil {
+		err = sub.RunE(sub, sub.Flags().Args())
+		restore()
+		if err != nil {
 			var ee *cmdutil.ExitError
 			if !errors.As(err, &ee) || ee.Err != nil {
 				status = oneLine(redact.Text(err.Error()))
