@@ -41,8 +41,8 @@ func RecordTarget(ctx context.Context, kube kubernetes.Interface, o Options) Opt
 		return o
 	}
 	rec, err := setup.Resolve(ctx, kube, o.Namespace)
-	if err == nil && rec.IsAgentCoreGateway() {
-		o.AgentCoreGateway = rec.AgentCoreGateway
+	if err == nil {
+		o.AgentCoreGateway = rec.GatewayTarget()
 	}
 	return o
 }

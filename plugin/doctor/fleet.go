@@ -86,9 +86,7 @@ func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, er
 			defer func() { <-sem }()
 			opts := o.Base
 			opts.Record, opts.Namespace = rec, rec.Namespace
-			if rec.IsAgentCoreGateway() { // as RecordTarget does for one setup
-				opts.AgentCoreGateway = rec.AgentCoreGateway
-			}
+			opts.AgentCoreGateway = rec.GatewayTarget() // as RecordTarget does for one setup
 			_, rep := New(opts, deps).RunAll(ctx, nil)
 			out[i].Report = rep
 		})

@@ -1,6 +1,7 @@
 package rotate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,8 +78,10 @@ func (e *unreachableError) Is(target error) bool { return target == ErrUnreachab
 // CacheFor (a watch loop does not refetch them every hour), and refetched once when a kid is unknown.
 type AuthorizerValidator struct {
 	Authorizer *tokencheck.Authorizer
-	Client     *http.Client
-	CacheFor   time.Duration // 0 = 1 hour
+	// Of names what the authorizer guards in messages ("" = "the runtime"; "the AgentCore Gateway").
+	Of       string
+	Client   *http.Client
+	CacheFor time.Duration // 0 = 1 hour
 
 	mu      sync.Mutex
 	disc    *tokencheck.Discovery
@@ -110,8 +113,9 @@ func (v *AuthorizerValidator) keys(ctx context.Context, refresh bool) (*tokenche
 
 // Validate returns the token's expiry, or why the runtime would refuse it.
 func (v *AuthorizerValidator) Validate(ctx context.Context, token string) (time.Time, error) {
+	of := cmp.Or(v.Of, "the runtime")
 	if v.Authorizer == nil {
-		return time.Time{}, errors.New("the runtime has no JWT authorizer (IAM only): a bearer token would get 403. Set one with kubectl agentcore wizard")
+		return time.Time{}, fmt.Errorf("%s has no JWT authorizer (IAM only or none): a bearer token would be refused. Set one with kubectl agentcore wizard", of)
 	}
 	tok, err := tokencheck.Parse(token)
 	if err != nil {
@@ -136,7 +140,7 @@ func (v *AuthorizerValidator) Validate(ctx context.Context, token string) (time.
 		}
 	}
 	if len(fails) > 0 {
-		return time.Time{}, fmt.Errorf("the runtime's authorizer would refuse it (%s)", strings.Join(fails, "; "))
+		return time.Time{}, fmt.Errorf("%s's authorizer would refuse it (%s)", of, strings.Join(fails, "; "))
 	}
 	if tok.ExpiresAt == nil {
 		return time.Time{}, errors.New("it has no exp claim")

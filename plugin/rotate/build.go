@@ -37,7 +37,8 @@ type Setup struct {
 }
 
 // Build resolves the target and wires the real Cognito minter, the authorizer validator and the Kubernetes
-// store. The runtime's authorizer is read with GetAgentRuntime when the runtime is known; when that fails (e.g.
+// store. The runtime's authorizer is read with GetAgentRuntime when the runtime is known (the gateway's with
+// GetGateway for a setup whose route leads to an AgentCore Gateway); when that fails (e.g.
 // no AWS credentials in the cluster, where the refresh path needs none) the setup record's settings are used and
 // AuthorizerSource says why.
 func Build(ctx context.Context, d Deps, fl Flags) (*Setup, error) {
@@ -58,18 +59,12 @@ func Build(ctx context.Context, d Deps, fl Flags) (*Setup, error) {
 		discovery = tokencheck.DiscoveryURLFor(cog.Issuer(t.UserPoolID))
 	}
 	s := &Setup{Target: t}
-	if t.RuntimeARN != "" {
-		g, gerr := awsops.NewAgentCore(cfg).GetRuntime(ctx, t.RuntimeARN)
-		if gerr == nil {
-			s.Authorizer = tokencheck.AuthorizerFromSDK(g.AuthorizerConfiguration)
-			s.AuthorizerSource = "runtime " + t.RuntimeARN
-		} else {
-			s.AuthorizerSource = fmt.Sprintf("the Cognito client's settings (GetAgentRuntime failed: %s)", strings.TrimRight(firstLine(gerr.Error()), "."))
-		}
-	} else {
+	var fromAWS bool
+	s.Authorizer, s.AuthorizerSource, fromAWS = targetAuthorizer(ctx, awsops.NewAgentCore(cfg), t, "the Cognito client's settings")
+	if t.RuntimeARN == "" && t.AgentCoreGateway == "" {
 		s.AuthorizerSource = "the Cognito client's settings (no runtime given: pass --runtime-arn to check against the runtime's own)"
 	}
-	if s.Authorizer == nil && s.AuthorizerSource != "runtime "+t.RuntimeARN {
+	if !fromAWS {
 		s.Authorizer = ImpliedAuthorizer(discovery, t.ClientID, t.TokenUse, t.Audience)
 	}
 	clock := d.Clock
@@ -78,7 +73,7 @@ func Build(ctx context.Context, d Deps, fl Flags) (*Setup, error) {
 	}
 	s.Engine = &Engine{
 		Minter:    CognitoMinter{Cognito: cog},
-		Validator: &AuthorizerValidator{Authorizer: s.Authorizer, Client: d.HTTP},
+		Validator: &AuthorizerValidator{Authorizer: s.Authorizer, Client: d.HTTP, Of: t.authorizerOf()},
 		Store:     &KubeStore{Kube: d.Kube, Namespace: t.Namespace, Name: t.SecretName, CredentialsName: t.CredentialsName},
 		Clock:     clock,
 		Creds:     t.Creds,
@@ -87,6 +82,39 @@ func Build(ctx context.Context, d Deps, fl Flags) (*Setup, error) {
 	}
 	s.Engine.MinValidity = d.MinValidity
 	return s, nil
+}
+
+// targetAuthorizer reads the authorizer of the AgentCore side the token is for: the runtime (GetAgentRuntime) or,
+// for a setup whose route leads to an AgentCore Gateway, the gateway (GetGateway). fromAWS is false when neither
+// is named or the read failed; source then says so, starting with fallback (what the caller validates against
+// instead). A target that takes no JWT (IAM only) gives a nil authorizer with fromAWS true: the validator refuses.
+func targetAuthorizer(ctx context.Context, ac *awsops.AgentCore, t *Target, fallback string) (az *tokencheck.Authorizer, source string, fromAWS bool) {
+	why := func(op string, err error) string {
+		return fmt.Sprintf("%s (%s failed: %s)", fallback, op, strings.TrimRight(firstLine(err.Error()), "."))
+	}
+	switch {
+	case t.RuntimeARN != "":
+		g, err := ac.GetRuntime(ctx, t.RuntimeARN)
+		if err != nil {
+			return nil, why("GetAgentRuntime", err), false
+		}
+		return tokencheck.AuthorizerFromSDK(g.AuthorizerConfiguration), "runtime " + t.RuntimeARN, true
+	case t.AgentCoreGateway != "":
+		g, err := ac.GetGateway(ctx, t.AgentCoreGateway)
+		if err != nil {
+			return nil, why("GetGateway", err), false
+		}
+		return tokencheck.AuthorizerFromSDK(g.AuthorizerConfiguration), "AgentCore Gateway " + t.AgentCoreGateway, true
+	}
+	return nil, fallback + " (no runtime given)", false
+}
+
+// authorizerOf names the AgentCore side for the validator's messages.
+func (t *Target) authorizerOf() string {
+	if t.RuntimeARN == "" && t.AgentCoreGateway != "" {
+		return "the AgentCore Gateway"
+	}
+	return "the runtime"
 }
 
 func firstLine(s string) string {
@@ -100,22 +128,19 @@ func firstLine(s string) string {
 // The authorizer is the runtime's when AWS answers, else the one the setup record describes.
 func buildClientCreds(ctx context.Context, d Deps, t *Target) (*Setup, error) {
 	s := &Setup{Target: t}
-	if t.RuntimeARN != "" {
+	var fromAWS bool
+	const fallback = "the setup record's authorizer"
+	switch {
+	case t.RuntimeARN == "" && t.AgentCoreGateway == "":
+		s.AuthorizerSource = fallback + " (no runtime given)"
+	default:
 		if cfg, err := d.AWSConfig(ctx, t.Region); err == nil {
-			g, gerr := awsops.NewAgentCore(cfg).GetRuntime(ctx, t.RuntimeARN)
-			if gerr == nil {
-				s.Authorizer = tokencheck.AuthorizerFromSDK(g.AuthorizerConfiguration)
-				s.AuthorizerSource = "runtime " + t.RuntimeARN
-			} else {
-				s.AuthorizerSource = fmt.Sprintf("the setup record's authorizer (GetAgentRuntime failed: %s)", strings.TrimRight(firstLine(gerr.Error()), "."))
-			}
+			s.Authorizer, s.AuthorizerSource, fromAWS = targetAuthorizer(ctx, awsops.NewAgentCore(cfg), t, fallback)
 		} else {
-			s.AuthorizerSource = fmt.Sprintf("the setup record's authorizer (no AWS configuration: %s)", strings.TrimRight(firstLine(err.Error()), "."))
+			s.AuthorizerSource = fmt.Sprintf("%s (no AWS configuration: %s)", fallback, strings.TrimRight(firstLine(err.Error()), "."))
 		}
-	} else {
-		s.AuthorizerSource = "the setup record's authorizer (no runtime given)"
 	}
-	if s.Authorizer == nil && !strings.HasPrefix(s.AuthorizerSource, "runtime ") {
+	if !fromAWS {
 		s.Authorizer = &tokencheck.Authorizer{DiscoveryURL: t.DiscoveryURL, AllowedAudience: t.Audience, AllowedClients: t.AllowedClients}
 	}
 	clock := d.Clock
@@ -126,7 +151,7 @@ func buildClientCreds(ctx context.Context, d Deps, t *Target) (*Setup, error) {
 	req.HTTP = d.HTTP
 	s.Engine = &Engine{
 		ClientCreds: &req,
-		Validator:   &AuthorizerValidator{Authorizer: s.Authorizer, Client: d.HTTP},
+		Validator:   &AuthorizerValidator{Authorizer: s.Authorizer, Client: d.HTTP, Of: t.authorizerOf()},
 		Store:       &KubeStore{Kube: d.Kube, Namespace: t.Namespace, Name: t.SecretName, CredentialsName: t.CredentialsName},
 		Clock:       clock,
 		Creds:       t.Creds,

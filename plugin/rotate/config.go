@@ -22,14 +22,17 @@ type Target struct {
 	RecordName      string // "" when there is no setup record
 	Record          *setup.Record
 
-	Region       string
-	RuntimeARN   string
-	UserPoolID   string
-	ClientID     string
-	Username     string
-	TokenUse     string
-	DiscoveryURL string
-	Audience     []string
+	Region     string
+	RuntimeARN string
+	// AgentCoreGateway is the AgentCore Gateway whose authorizer the token must fit (setup.Record.GatewayTarget,
+	// when --runtime-arn does not name a runtime instead).
+	AgentCoreGateway string
+	UserPoolID       string
+	ClientID         string
+	Username         string
+	TokenUse         string
+	DiscoveryURL     string
+	Audience         []string
 
 	Creds Credentials
 
@@ -134,6 +137,9 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 	over(&t.ClientID, fl.ClientID)
 	over(&t.Username, fl.Username)
 	over(&t.RuntimeARN, fl.RuntimeARN)
+	if rec != nil && fl.RuntimeARN == "" {
+		t.AgentCoreGateway = rec.GatewayTarget()
+	}
 	over(&t.DiscoveryURL, fl.DiscoveryURL)
 	over(&t.TokenUse, fl.TokenUse)
 	over(&t.Region, fl.Region)

@@ -281,6 +281,15 @@ func (r Record) IsAgentCoreGateway() bool {
 	return r.Target == TargetAgentCoreGateway || r.Target == "" && r.AgentCoreGateway != "" && r.RuntimeARN == ""
 }
 
+// GatewayTarget is the AgentCore Gateway (ARN or id) the record's route leads to, "" when it leads to a runtime.
+// doctor and rotate read the AgentCore side from it when no flag names one, so both check the same authorizer.
+func (r Record) GatewayTarget() string {
+	if r.IsAgentCoreGateway() {
+		return r.AgentCoreGateway
+	}
+	return ""
+}
+
 // TargetName is the AgentCore side in words: "runtime <ARN>" or "AgentCore Gateway <ARN or id>".
 func (r Record) TargetName() string {
 	if r.IsAgentCoreGateway() {

@@ -172,6 +172,7 @@ func TestRotate(t *testing.T) {
 	setAWSEnv(t, cog)
 	t.Run("OneShotPasswordThenRefresh", func(t *testing.T) { testOneShot(t, cog) })
 	t.Run("SetupRecordAndWrongAudience", func(t *testing.T) { testRecordAndWrongAudience(t, cog) })
+	t.Run("AgentCoreGatewayAuthorizer", func(t *testing.T) { testGatewayAuthorizer(t, cog) })
 	t.Run("TenRotatorsAndAConcurrentWriter", func(t *testing.T) { testConcurrent(t, cog) })
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, cog) })
 	t.Run("WatchLogsJSON", func(t *testing.T) { testWatchJSON(t, cog) })
@@ -415,6 +416,56 @@ func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
 	if r.code != 1 || !strings.Contains(r.err, "refused and not written") || !strings.Contains(r.err, "authorizer.audience") ||
 		!strings.Contains(r.err, "keeps the old token") || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
 		t.Fatalf("wrong audience: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
+		t.Fatal("a refused token changed the Secret")
+	}
+}
+
+// testGatewayAuthorizer: a setup whose route leads to an AgentCore Gateway has no runtime ARN; rotate reads the
+// gateway's authorizer (GetGateway on the fake) and checks the token against it: a fitting token is written, one
+// the gateway's allowedAudience does not take is refused and the Secret is unchanged.
+func testGatewayAuthorizer(t *testing.T, cog *cognitolocal.Server) {
+	e := newEnv(t, cog, t.Name())
+	ctx := context.Background()
+	fake := agentcoretest.Start(t, fakeagentcore.Options{})
+	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", fake.URL)
+	jwt := func(aud string) []byte {
+		return []byte(`{"customJWTAuthorizer":{"discoveryUrl":"` + cog.DiscoveryURL(e.id.Pool.ID) + `","allowedAudience":["` + aud + `"]}}`)
+	}
+	g, err := fake.AddGatewayJSON([]byte(`{"name":"tools-gw","roleArn":"arn:aws:iam::123456789012:role/gw","protocolType":"MCP","authorizerType":"CUSTOM_JWT",
+		"authorizerConfiguration":` + string(jwt(e.id.Client.ID)) + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &setup.Record{Namespace: e.ns, Name: setup.DefaultRecordName, Region: "us-east-1", Target: setup.TargetAgentCoreGateway,
+		AgentCoreGateway: g.ARN, MCPURL: fakeagentcore.GatewayURL(fake.URL, g.ID), Mode: setup.ModeRewrite,
+		IdentityProvider: setup.IdPCognito, UserPoolID: e.id.Pool.ID, ClientID: e.id.Client.ID, Username: "gateway-svc",
+		DiscoveryURL: cog.DiscoveryURL(e.id.Pool.ID), TokenUse: setup.TokenUseID, GatewayNamespace: "agentgateway-system",
+		GatewayName: "agentgateway-proxy", SecretName: "agentcore-jwt"}
+	if err := setup.Save(ctx, e.kube, rec, &setup.Credentials{ClientSecret: e.id.Client.Secret, Password: e.id.User.Password}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns)
+	if r.code != 0 || !strings.Contains(r.out, "claims against AgentCore Gateway "+g.ARN) {
+		t.Fatalf("rotation of a gateway setup: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	if fake.Calls("GetGateway") == 0 {
+		t.Fatal("the gateway's authorizer was not read")
+	}
+	good := e.secret("agentcore-jwt")
+	if err := e.checkValid(string(good.Data["Authorization"]), 50*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := fake.SetGatewayAuthorizer(g.ID, fakeagentcore.GatewayAuthCustomJWT, jwt("someone-else")); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns, "--force")
+	if r.code != 1 || !strings.Contains(r.err, "refused and not written") || !strings.Contains(r.err, "AgentCore Gateway's authorizer would refuse it") ||
+		!strings.Contains(r.err, "authorizer.audience") || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
+		t.Fatalf("a token the gateway's audience does not take: code %d\n%s%s", r.code, r.out, r.err)
 	}
 	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
 		t.Fatal("a refused token changed the Secret")
