@@ -29,7 +29,11 @@ func TestAgentCoreGatewayMCP(t *testing.T) {
 		t.Fatalf("the sandbox gateway starts as %s, want AWS_IAM", typ)
 	}
 
-	wizardArgs := []string{"wizard", "--non-interactive", "--agentcore-gateway", gw.ID, "--route-namespace", ns, "--path-prefix", "/mcp-tools", "--verify-timeout", "15s"}
+	wizardArgs := []string{"wizard", "--non-interactive", "--agentcore-gateway", gw.ID, "--route-namespace", ns, "--path-prefix", "/mcp-tools", "--verify-timeout", "15s",
+		// Its own service user: the wizard sets a new password on a user it reuses without a stored one, which
+		// would leave the setup in namespace agentcore holding a stale password (known limit: the wizard does not yet
+		// check that a stored password still signs in before reusing it).
+		"--username", "agentcore-mcp-gateway"}
 	r := kac(t, wizardArgs...)
 	if r.code != 2 || !strings.Contains(r.stdout, "AWS_IAM → CUSTOM_JWT") || !strings.Contains(r.stderr, "pass --yes") {
 		t.Fatalf("without --yes the plan names the type change and nothing changes: %s", r)
