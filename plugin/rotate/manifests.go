@@ -2,6 +2,7 @@ package rotate
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"maps"
 
@@ -44,19 +45,8 @@ type ManifestOptions struct {
 // Manifests returns the ServiceAccount, Role, RoleBinding and Deployment that run `kubectl-agentcore rotate
 // --watch` in the cluster. The Role allows get+update on exactly the two Secrets and get on the setup record.
 func Manifests(o ManifestOptions) []runtime.Object {
-	if o.Name == "" {
-		o.Name = "agentcore-rotate"
-	}
-	labels := map[string]string{
-		k8sres.LabelManagedBy:         k8sres.ManagedByValue,
-		"app.kubernetes.io/name":      "kubectl-agentcore",
-		"app.kubernetes.io/component": "token-rotator",
-		"app.kubernetes.io/instance":  o.Name,
-	}
-	for k, v := range o.Labels {
-		labels[k] = v
-	}
-	selector := map[string]string{"app.kubernetes.io/name": "kubectl-agentcore", "app.kubernetes.io/instance": o.Name}
+	o.Name = cmp.Or(o.Name, defaultManifestName)
+	labels, selector := manifestLabels(o.Name, "token-rotator", o.Labels)
 	meta := func() metav1.ObjectMeta {
 		l := map[string]string{}
 		for k, v := range labels {
@@ -188,16 +178,8 @@ type FleetManifestOptions struct {
 // replicas with probes and resources; a PodDisruptionBudget keeping one; a Service for /metrics.
 // docs/rotation-service.md explains each rule.
 func FleetManifests(o FleetManifestOptions) []runtime.Object {
-	if o.Name == "" {
-		o.Name = "agentcore-rotate"
-	}
-	labels := map[string]string{
-		k8sres.LabelManagedBy:         k8sres.ManagedByValue,
-		"app.kubernetes.io/name":      "kubectl-agentcore",
-		"app.kubernetes.io/component": "rotation-service",
-		"app.kubernetes.io/instance":  o.Name,
-	}
-	selector := map[string]string{"app.kubernetes.io/name": "kubectl-agentcore", "app.kubernetes.io/instance": o.Name}
+	o.Name = cmp.Or(o.Name, defaultManifestName)
+	labels, selector := manifestLabels(o.Name, "rotation-service", nil)
 	meta := func() metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: maps.Clone(labels)}
 	}
@@ -312,4 +294,20 @@ func FleetManifests(o FleetManifestOptions) []runtime.Object {
 			TargetPort: intstr.FromString(fleetPortName), Protocol: corev1.ProtocolTCP}}},
 	}
 	return append(objs, dep, pdb, svc)
+}
+
+// defaultManifestName names the rotator's objects when --name is not given.
+const defaultManifestName = "agentcore-rotate"
+
+// manifestLabels returns the labels every rotator object carries (extra ones on top) and the selector of its pods,
+// for the one-setup rotator and the rotation service alike.
+func manifestLabels(name, component string, extra map[string]string) (labels, selector map[string]string) {
+	labels = map[string]string{
+		k8sres.LabelManagedBy:         k8sres.ManagedByValue,
+		"app.kubernetes.io/name":      "kubectl-agentcore",
+		"app.kubernetes.io/component": component,
+		"app.kubernetes.io/instance":  name,
+	}
+	maps.Copy(labels, extra)
+	return labels, map[string]string{"app.kubernetes.io/name": "kubectl-agentcore", "app.kubernetes.io/instance": name}
 }
