@@ -77,24 +77,13 @@ func (d *Doctor) probeChecks() []Check {
 			v = d.Verdicts(ctx, ids...)
 		}
 		e := Explain(ans, v)
-		o := Outcome{Status: e.Status, Detail: where + ": " + e.Summary}
-		if e.Status != Pass {
-			o.Hint = e.Cause + ". " + e.Next + "."
-			if e.Check != "" {
-				o.Hint += " See " + e.Check + "."
-			}
-		}
-		return e, o
+		return e, explained(e, where)
 	}
 	return []Check{
 		{ID: IDProbeGateway, Category: CatProbe, Title: "call through the gateway", Deps: []string{IDResourcesGateway, IDResourcesRoute}, Run: func(ctx context.Context) Outcome {
-			t, err := st.target.get(ctx)
-			if err != nil {
-				return fail(err.Error(), "", "")
-			}
-			base, host, path, err := gatewayAddress(d.opts.GatewayURL, t)
-			if err != nil {
-				return fail(err.Error(), "Pass --gateway-url http://HOST:PORT when the Gateway's address is not reachable from here (e.g. through kubectl port-forward).", "")
+			t, base, host, path, bad := d.probeAddress(ctx)
+			if bad != nil {
+				return *bad
 			}
 			proto := st.protocol(ctx)
 			a := d.send(ctx, base+path, host, proto)
@@ -102,9 +91,8 @@ func (d *Doctor) probeChecks() []Check {
 			if o.Status == Pass {
 				o.Detail += fmt.Sprintf(" in %s", a.took.Round(time.Millisecond))
 			}
-			if a.err != nil && d.opts.GatewayURL == "" && len(t.gatewayInfo.Addresses) == 0 && t.gatewayInfo.ClusterIPOnly {
-				o.Hint = fmt.Sprintf("%s is the %s, reachable only inside the cluster: run %s and pass --gateway-url http://127.0.0.1:%d.",
-					t.gatewayInfo.Address(), t.gatewayInfo.AddressSource(), t.gatewayInfo.PortForward(), portOr80(t.gatewayInfo.Port()))
+			if a.err != nil {
+				o.Hint = cmp.Or(d.insideClusterHint(t), o.Hint)
 			}
 			return o
 		}},
@@ -211,31 +199,18 @@ func (d *Doctor) mcpProbeChecks() []Check {
 		if ids := Candidates(ans); len(ids) > 0 {
 			v = d.Verdicts(ctx, ids...)
 		}
-		e := ExplainMCP(err, v)
-		o := Outcome{Status: e.Status, Detail: where + ": " + e.Summary}
-		if e.Status != Pass {
-			o.Hint = strings.TrimSuffix(e.Cause, ".") + ". " + strings.TrimSuffix(e.Next, ".") + "."
-			if e.Check != "" {
-				o.Hint += " See " + e.Check + "."
-			}
-		}
-		return o
+		return explained(ExplainMCP(err, v), where)
 	}
 	return []Check{
 		{ID: IDProbeGateway, Category: CatProbe, Title: "MCP through the gateway", Deps: []string{IDResourcesGateway, IDResourcesRoute}, Run: func(ctx context.Context) Outcome {
-			t, err := st.target.get(ctx)
-			if err != nil {
-				return fail(err.Error(), "", "")
-			}
-			base, host, path, err := gatewayAddress(d.opts.GatewayURL, t)
-			if err != nil {
-				return fail(err.Error(), "Pass --gateway-url http://HOST:PORT when the Gateway's address is not reachable from here (e.g. through kubectl port-forward).", "")
+			t, base, host, path, bad := d.probeAddress(ctx)
+			if bad != nil {
+				return *bad
 			}
 			res, err := agentproto.DoMCP(ctx, d.deps.HTTP, agentproto.MCPRequest{URL: base + path, Host: host})
 			o := outcome(ctx, res, err, false, "MCP "+base+path)
-			if err != nil && !errors.As(err, new(*agentproto.HTTPError)) && d.opts.GatewayURL == "" && len(t.gatewayInfo.Addresses) == 0 && t.gatewayInfo.ClusterIPOnly {
-				o.Hint = fmt.Sprintf("%s is the %s, reachable only inside the cluster: run %s and pass --gateway-url http://127.0.0.1:%d.",
-					t.gatewayInfo.Address(), t.gatewayInfo.AddressSource(), t.gatewayInfo.PortForward(), portOr80(t.gatewayInfo.Port()))
+			if err != nil && !errors.As(err, new(*agentproto.HTTPError)) {
+				o.Hint = cmp.Or(d.insideClusterHint(t), o.Hint)
 			}
 			return o
 		}},
@@ -264,4 +239,43 @@ func (d *Doctor) mcpProbeChecks() []Check {
 			return outcome(ctx, res, err, tok == "", where)
 		}},
 	}
+}
+
+// explained renders one explanation of a probe's answer as the check's outcome: the summary, and on anything but a
+// pass the cause, the next step and the check that names it.
+func explained(e Explanation, where string) Outcome {
+	o := Outcome{Status: e.Status, Detail: where + ": " + e.Summary}
+	if e.Status != Pass {
+		o.Hint = strings.TrimSuffix(e.Cause, ".") + ". " + strings.TrimSuffix(e.Next, ".") + "."
+		if e.Check != "" {
+			o.Hint += " See " + e.Check + "."
+		}
+	}
+	return o
+}
+
+// probeAddress is where the gateway probes send: the setup's target and the gateway's base URL, Host and path, or
+// the failed outcome saying why there is none.
+func (d *Doctor) probeAddress(ctx context.Context) (t *target, base, host, path string, bad *Outcome) {
+	t, err := d.st.target.get(ctx)
+	if err != nil {
+		o := fail(err.Error(), "", "")
+		return nil, "", "", "", &o
+	}
+	base, host, path, err = gatewayAddress(d.opts.GatewayURL, t)
+	if err != nil {
+		o := fail(err.Error(), "Pass --gateway-url http://HOST:PORT when the Gateway's address is not reachable from here (e.g. through kubectl port-forward).", "")
+		return nil, "", "", "", &o
+	}
+	return t, base, host, path, nil
+}
+
+// insideClusterHint says how to reach a Gateway whose only address is a cluster IP (no load balancer, no
+// --gateway-url), or "" when that is not the case.
+func (d *Doctor) insideClusterHint(t *target) string {
+	if d.opts.GatewayURL != "" || len(t.gatewayInfo.Addresses) > 0 || !t.gatewayInfo.ClusterIPOnly {
+		return ""
+	}
+	return fmt.Sprintf("%s is the %s, reachable only inside the cluster: run %s and pass --gateway-url http://127.0.0.1:%d.",
+		t.gatewayInfo.Address(), t.gatewayInfo.AddressSource(), t.gatewayInfo.PortForward(), portOr80(t.gatewayInfo.Port()))
 }
