@@ -72,23 +72,36 @@ const (
 	ModeNative Mode = "native"
 	// ModeSigV4 is the aws.agentCore backend signing with the proxy pods' AWS credentials (IRSA): no Cognito.
 	ModeSigV4 Mode = "sigv4"
+	// ModePassthrough sends the caller's own token on: a traffic.jwtAuthentication policy validates it at the
+	// gateway (Caller*), backend.auth.passthrough adds it back to the request to AgentCore, whose authorizer trusts
+	// the same identity provider. No token Secret, nothing to rotate.
+	ModePassthrough Mode = "passthrough"
+	// ModeExchange validates the caller's token like ModePassthrough, then backend.auth.oauthTokenExchange trades
+	// it at a token service (RFC 8693, Exchange*) for a token AgentCore's authorizer accepts (on-behalf-of, with an
+	// act claim). The token service's client secret is in a Secret; no bearer token Secret, nothing to rotate.
+	ModeExchange Mode = "exchange"
 )
 
 // Modes lists every mode.
-var Modes = []Mode{ModeRewrite, ModeNative, ModeSigV4}
+var Modes = []Mode{ModeRewrite, ModeNative, ModeSigV4, ModePassthrough, ModeExchange}
 
-// ParseMode accepts rewrite, native or sigv4.
+// ParseMode accepts rewrite, native, sigv4, passthrough or exchange.
 func ParseMode(s string) (Mode, error) {
 	for _, m := range Modes {
 		if string(m) == strings.ToLower(strings.TrimSpace(s)) {
 			return m, nil
 		}
 	}
-	return "", fmt.Errorf("unknown mode %q: use rewrite, native or sigv4", s)
+	return "", fmt.Errorf("unknown mode %q: use rewrite, native, sigv4, passthrough or exchange", s)
 }
 
-// UsesToken reports whether the mode puts a bearer token in a Secret (rewrite and native do; sigv4 does not).
-func (m Mode) UsesToken() bool { return m != ModeSigV4 }
+// UsesToken reports whether the mode puts a bearer token in a Secret (rewrite and native do; sigv4 does not, nor
+// do passthrough and exchange, which carry the caller's token).
+func (m Mode) UsesToken() bool { return m == ModeRewrite || m == ModeNative }
+
+// CallerToken reports whether the mode carries the caller's own token (passthrough, exchange): the gateway
+// validates it with traffic.jwtAuthentication.
+func (m Mode) CallerToken() bool { return m == ModePassthrough || m == ModeExchange }
 
 // TokenUse is which Cognito token the gateway sends.
 type TokenUse string
@@ -156,6 +169,26 @@ type Record struct {
 	CreatedResourceServer bool   `json:"createdResourceServer,omitempty"`
 	CreatedDomain         bool   `json:"createdDomain,omitempty"`
 	CreatedClient         bool   `json:"createdClient,omitempty"`
+
+	// The caller's identity provider (ModePassthrough, ModeExchange): what the gateway's traffic.jwtAuthentication
+	// accepts (issuer byte for byte, audiences, JWKS of the discovery document) and the policy that holds it. In
+	// passthrough the runtime's authorizer trusts the same provider (DiscoveryURL/Audience above repeat it).
+	CallerDiscoveryURL string   `json:"callerDiscoveryUrl,omitempty"`
+	CallerIssuer       string   `json:"callerIssuer,omitempty"`
+	CallerAudiences    []string `json:"callerAudiences,omitempty"`
+	JWTPolicyName      string   `json:"jwtPolicyName,omitempty"`
+
+	// The token service (ModeExchange): where the gateway exchanges the caller's token (RFC 8693), with which client
+	// (its secret is in ExchangeSecretName, key client_secret, never in the record), for which audience and scopes.
+	// The runtime's authorizer trusts the exchanged token: DiscoveryURL/Audience above are the token service's.
+	ExchangeDiscoveryURL string   `json:"exchangeDiscoveryUrl,omitempty"`
+	ExchangeTokenURL     string   `json:"exchangeTokenUrl,omitempty"`
+	ExchangeClientID     string   `json:"exchangeClientId,omitempty"`
+	ExchangeAuthMethod   string   `json:"exchangeAuthMethod,omitempty"` // basic | post
+	ExchangeAudience     string   `json:"exchangeAudience,omitempty"`
+	ExchangeScopes       []string `json:"exchangeScopes,omitempty"`
+	ExchangeSecretName   string   `json:"exchangeSecretName,omitempty"`
+	ExchangeBackendName  string   `json:"exchangeBackendName,omitempty"` // backend for the token service's host
 
 	GatewayNamespace string `json:"gatewayNamespace"`
 	GatewayName      string `json:"gatewayName"`
