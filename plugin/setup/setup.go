@@ -369,6 +369,12 @@ func (r Record) Data() map[string]string {
 		"target":         r.Target, "agentCoreGateway": r.AgentCoreGateway, "mcpUrl": r.MCPURL,
 		"previousAuthorizerType": r.PreviousAuthorizerType,
 		"resourceServer":         r.ResourceServer, "domain": r.Domain,
+		"callerDiscoveryUrl": r.CallerDiscoveryURL, "callerIssuer": r.CallerIssuer,
+		"callerAudiences": strings.Join(r.CallerAudiences, ","), "jwtPolicyName": r.JWTPolicyName,
+		"exchangeDiscoveryUrl": r.ExchangeDiscoveryURL, "exchangeTokenUrl": r.ExchangeTokenURL,
+		"exchangeClientId": r.ExchangeClientID, "exchangeAuthMethod": r.ExchangeAuthMethod,
+		"exchangeAudience": r.ExchangeAudience, "exchangeScopes": strings.Join(r.ExchangeScopes, " "),
+		"exchangeSecretName": r.ExchangeSecretName, "exchangeBackendName": r.ExchangeBackendName,
 	}
 	for k, v := range map[string]bool{"createdResourceServer": r.CreatedResourceServer, "createdDomain": r.CreatedDomain, "createdClient": r.CreatedClient} {
 		if v {
@@ -418,6 +424,12 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 		PreviousAuthorizerType: d["previousAuthorizerType"],
 		ResourceServer:         d["resourceServer"], Domain: d["domain"], CreatedResourceServer: d["createdResourceServer"] == "true",
 		CreatedDomain: d["createdDomain"] == "true", CreatedClient: d["createdClient"] == "true",
+		CallerDiscoveryURL: d["callerDiscoveryUrl"], CallerIssuer: d["callerIssuer"],
+		CallerAudiences: splitList(d["callerAudiences"]), JWTPolicyName: d["jwtPolicyName"],
+		ExchangeDiscoveryURL: d["exchangeDiscoveryUrl"], ExchangeTokenURL: d["exchangeTokenUrl"],
+		ExchangeClientID: d["exchangeClientId"], ExchangeAuthMethod: d["exchangeAuthMethod"],
+		ExchangeAudience: d["exchangeAudience"], ExchangeScopes: strings.Fields(d["exchangeScopes"]),
+		ExchangeSecretName: d["exchangeSecretName"], ExchangeBackendName: d["exchangeBackendName"],
 	}
 	if n, err := strconv.ParseInt(d["rateLimitBurst"], 10, 32); err == nil && n > 0 {
 		r.RateLimitBurst = int32(n)

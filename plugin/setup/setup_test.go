@@ -95,3 +95,25 @@ func TestParseMode(t *testing.T) {
 		t.Fatalf("sigv4 has no secret and no IdP: %+v", r)
 	}
 }
+
+// The caller's identity provider and the token service (passthrough, exchange) survive the ConfigMap: doctor reads
+// them back from a live record.
+func TestCallerAndExchangeFieldsRoundTrip(t *testing.T) {
+	rec := setup.Record{Namespace: "ns", RuntimeARN: arn, Mode: setup.ModeExchange, GatewayName: "gw",
+		CallerDiscoveryURL: "https://idp.example.com/.well-known/openid-configuration", CallerIssuer: "https://idp.example.com/",
+		CallerAudiences: []string{"web", "mobile"}, JWTPolicyName: "agentcore-jwt-auth",
+		ExchangeDiscoveryURL: "https://sts.example.com/.well-known/openid-configuration", ExchangeTokenURL: "https://sts.example.com/token",
+		ExchangeClientID: "gateway", ExchangeAuthMethod: "post", ExchangeAudience: "agentcore", ExchangeScopes: []string{"invoke", "read"},
+		ExchangeSecretName: "agentcore-exchange", ExchangeBackendName: "token-service"}.WithDefaults()
+	got, err := setup.FromConfigMap(rec.ConfigMap())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CallerDiscoveryURL != rec.CallerDiscoveryURL || got.CallerIssuer != rec.CallerIssuer || strings.Join(got.CallerAudiences, " ") != "web mobile" ||
+		got.JWTPolicyName != rec.JWTPolicyName || got.ExchangeDiscoveryURL != rec.ExchangeDiscoveryURL || got.ExchangeTokenURL != rec.ExchangeTokenURL ||
+		got.ExchangeClientID != "gateway" || got.ExchangeAuthMethod != "post" || got.ExchangeAudience != "agentcore" ||
+		strings.Join(got.ExchangeScopes, " ") != "invoke read" || got.ExchangeSecretName != rec.ExchangeSecretName ||
+		got.ExchangeBackendName != rec.ExchangeBackendName || got.Mode != setup.ModeExchange {
+		t.Fatalf("round trip lost something:\n got %+v\nwant %+v", got, rec)
+	}
+}
