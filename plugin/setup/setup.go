@@ -45,6 +45,14 @@ const (
 
 	// SecretKey is the key of the gateway Secret the policy's backend.auth.secretRef reads.
 	SecretKey = "Authorization"
+
+	// Caller-token modes (ModePassthrough, ModeExchange).
+	DefaultJWTPolicyName       = "agentcore-jwt"           // traffic.jwtAuthentication on the route
+	DefaultCallerJWKSBackend   = "agentcore-idp"           // static backend for the caller IdP's JWKS host
+	DefaultExchangeBackendName = "agentcore-token-service" // static backend for the token service's host
+	DefaultExchangeSecretName  = "agentcore-token-service" // the exchange client's secret
+	// ExchangeSecretKey is the key of the exchange client's secret in ExchangeSecretName (clientAuth.secretRef.key).
+	ExchangeSecretKey = "client_secret"
 )
 
 // Labels on the record objects (besides k8sres.LabelManagedBy).
@@ -177,6 +185,9 @@ type Record struct {
 	CallerIssuer       string   `json:"callerIssuer,omitempty"`
 	CallerAudiences    []string `json:"callerAudiences,omitempty"`
 	JWTPolicyName      string   `json:"jwtPolicyName,omitempty"`
+	// CallerJWKSBackendName is the static backend for the host of the caller IdP's jwks_uri, which the
+	// jwtAuthentication provider's jwks.remote.backendRef names (with jwksPath the rest of the URL).
+	CallerJWKSBackendName string `json:"callerJwksBackendName,omitempty"`
 
 	// The token service (ModeExchange): where the gateway exchanges the caller's token (RFC 8693), with which client
 	// (its secret is in ExchangeSecretName, key client_secret, never in the record), for which audience and scopes.
@@ -287,6 +298,17 @@ func (r Record) WithDefaults() Record {
 		if r.TokenUse == "" {
 			r.TokenUse = TokenUseID
 		}
+	} else if r.Mode.CallerToken() {
+		// The runtime's authorizer trusts an external provider: the caller's IdP (passthrough) or the token
+		// service (exchange).
+		r.IdentityProvider = IdPExternal
+		def(&r.PolicyName, DefaultPolicyName)
+		def(&r.JWTPolicyName, DefaultJWTPolicyName)
+		def(&r.CallerJWKSBackendName, DefaultCallerJWKSBackend)
+		if r.Mode == ModeExchange {
+			def(&r.ExchangeBackendName, DefaultExchangeBackendName)
+			def(&r.ExchangeSecretName, DefaultExchangeSecretName)
+		}
 	} else {
 		r.IdentityProvider = IdPNone
 	}
@@ -371,7 +393,8 @@ func (r Record) Data() map[string]string {
 		"resourceServer":         r.ResourceServer, "domain": r.Domain,
 		"callerDiscoveryUrl": r.CallerDiscoveryURL, "callerIssuer": r.CallerIssuer,
 		"callerAudiences": strings.Join(r.CallerAudiences, ","), "jwtPolicyName": r.JWTPolicyName,
-		"exchangeDiscoveryUrl": r.ExchangeDiscoveryURL, "exchangeTokenUrl": r.ExchangeTokenURL,
+		"callerJwksBackendName": r.CallerJWKSBackendName,
+		"exchangeDiscoveryUrl":  r.ExchangeDiscoveryURL, "exchangeTokenUrl": r.ExchangeTokenURL,
 		"exchangeClientId": r.ExchangeClientID, "exchangeAuthMethod": r.ExchangeAuthMethod,
 		"exchangeAudience": r.ExchangeAudience, "exchangeScopes": strings.Join(r.ExchangeScopes, " "),
 		"exchangeSecretName": r.ExchangeSecretName, "exchangeBackendName": r.ExchangeBackendName,
@@ -424,11 +447,10 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 		PreviousAuthorizerType: d["previousAuthorizerType"],
 		ResourceServer:         d["resourceServer"], Domain: d["domain"], CreatedResourceServer: d["createdResourceServer"] == "true",
 		CreatedDomain: d["createdDomain"] == "true", CreatedClient: d["createdClient"] == "true",
-		CallerDiscoveryURL: d["callerDiscoveryUrl"], CallerIssuer: d["callerIssuer"],
-		CallerAudiences: splitList(d["callerAudiences"]), JWTPolicyName: d["jwtPolicyName"],
-		ExchangeDiscoveryURL: d["exchangeDiscoveryUrl"], ExchangeTokenURL: d["exchangeTokenUrl"],
-		ExchangeClientID: d["exchangeClientId"], ExchangeAuthMethod: d["exchangeAuthMethod"],
-		ExchangeAudience: d["exchangeAudience"], ExchangeScopes: strings.Fields(d["exchangeScopes"]),
+		CallerDiscoveryURL: d["callerDiscoveryUrl"], CallerIssuer: d["callerIssuer"], CallerAudiences: splitList(d["callerAudiences"]),
+		JWTPolicyName: d["jwtPolicyName"], CallerJWKSBackendName: d["callerJwksBackendName"],
+		ExchangeDiscoveryURL: d["exchangeDiscoveryUrl"], ExchangeTokenURL: d["exchangeTokenUrl"], ExchangeClientID: d["exchangeClientId"],
+		ExchangeAuthMethod: d["exchangeAuthMethod"], ExchangeAudience: d["exchangeAudience"], ExchangeScopes: strings.Fields(d["exchangeScopes"]),
 		ExchangeSecretName: d["exchangeSecretName"], ExchangeBackendName: d["exchangeBackendName"],
 	}
 	if n, err := strconv.ParseInt(d["rateLimitBurst"], 10, 32); err == nil && n > 0 {

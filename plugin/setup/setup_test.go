@@ -3,6 +3,7 @@ package setup_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -115,5 +116,34 @@ func TestCallerAndExchangeFieldsRoundTrip(t *testing.T) {
 		strings.Join(got.ExchangeScopes, " ") != "invoke read" || got.ExchangeSecretName != rec.ExchangeSecretName ||
 		got.ExchangeBackendName != rec.ExchangeBackendName || got.Mode != setup.ModeExchange {
 		t.Fatalf("round trip lost something:\n got %+v\nwant %+v", got, rec)
+	}
+}
+
+// TestCallerModesRecordRoundTrip: the caller / token-service fields survive the ConfigMap (doctor and teardown
+// read them from it), and the caller-token modes default to an external identity provider (the runtime's
+// authorizer is set from DiscoveryURL/Audience) with their own object names and no token Secret.
+func TestCallerModesRecordRoundTrip(t *testing.T) {
+	for _, m := range []setup.Mode{setup.ModePassthrough, setup.ModeExchange} {
+		rec := setup.Record{Namespace: "ns", RuntimeARN: arn, Mode: m, DiscoveryURL: "https://ts.example/.well-known/openid-configuration",
+			Audience: []string{"agentcore"}, CallerDiscoveryURL: "https://idp.example/.well-known/openid-configuration",
+			CallerIssuer: "https://idp.example/", CallerAudiences: []string{"app", "web"}}.WithDefaults()
+		if m == setup.ModeExchange {
+			rec.ExchangeDiscoveryURL, rec.ExchangeTokenURL, rec.ExchangeClientID = rec.DiscoveryURL, "https://ts.example/token", "gw"
+			rec.ExchangeAuthMethod, rec.ExchangeAudience, rec.ExchangeScopes = "basic", "agentcore", []string{"invoke", "read"}
+		}
+		if rec.IdentityProvider != setup.IdPExternal || rec.SecretName != "" || rec.JWTPolicyName != setup.DefaultJWTPolicyName ||
+			rec.PolicyName != setup.DefaultPolicyName || rec.CallerJWKSBackendName != setup.DefaultCallerJWKSBackend {
+			t.Fatalf("%s defaults: %+v", m, rec)
+		}
+		if (m == setup.ModeExchange) != (rec.ExchangeSecretName == setup.DefaultExchangeSecretName && rec.ExchangeBackendName == setup.DefaultExchangeBackendName) {
+			t.Fatalf("%s exchange names: %+v", m, rec)
+		}
+		got, err := setup.FromConfigMap(rec.ConfigMap())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := got.WithDefaults(); !reflect.DeepEqual(g.Data(), rec.Data()) || g.CallerJWKSBackendName != rec.CallerJWKSBackendName {
+			t.Fatalf("%s round trip:\n got %+v\nwant %+v", m, g.Data(), rec.Data())
+		}
 	}
 }
