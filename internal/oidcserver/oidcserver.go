@@ -1,7 +1,7 @@
 // Package oidcserver starts a real OAuth 2.0 / OpenID Connect server for tests: the npm package oidc-provider,
 // installed by `make oidc-provider` under tools/oidc-provider and run by its server.mjs on a free loopback port.
-// It issues JWT access tokens by the client-credentials grant, with resource indicators (RFC 8707) giving them an
-// `aud`, and answers token requests the way real identity providers do (invalid_client, invalid_scope,
+// It issues JWT access tokens by the client-credentials grant and by token exchange (RFC 8693), with resource
+// indicators (RFC 8707) giving them an `aud`, and answers token requests the way real identity providers do (invalid_client, invalid_scope,
 // access_denied for an unknown Auth0-style audience, a grant not enabled for the client).
 //
 // Test-only: import it from _test.go files (or other test-only packages), never from the plugin.
@@ -34,13 +34,22 @@ const (
 	Post  = "client_secret_post"
 )
 
+// Grant types a Client may be given.
+const (
+	ClientCredentials = "client_credentials"
+	// TokenExchange is RFC 8693's grant: a client with it may exchange a token this server issued (the subject)
+	// for one with another audience that keeps the subject's sub and names the client in `act`.
+	TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+)
+
 // Client is one registered OAuth client.
 type Client struct {
 	ID     string `json:"client_id"`
 	Secret string `json:"client_secret"`
 	// AuthMethod is Basic (default) or Post.
 	AuthMethod string `json:"token_endpoint_auth_method"`
-	// GrantTypes default to client_credentials; a client without it gets authorization_code.
+	// GrantTypes default to client_credentials; a client with authorization_code, or with neither
+	// client_credentials nor TokenExchange, gets the code response type and a redirect URI.
 	GrantTypes    []string `json:"grant_types"`
 	ResponseTypes []string `json:"response_types"`
 	RedirectURIs  []string `json:"redirect_uris"`
@@ -68,12 +77,21 @@ type Options struct {
 	Clients          []Client
 }
 
-// Event is one client-credentials request the server saw (after client authentication).
+// Event is one token request the server saw: client credentials (after client authentication) or a token
+// exchange (Kind EventExchange, after client authentication; Subject is the subject token's sub once it verified).
 type Event struct {
+	Kind       string `json:"event"`
 	ClientID   string `json:"clientId"`
 	AuthMethod string `json:"authMethod"`
 	Resource   string `json:"resource"`
+	Subject    string `json:"subject,omitempty"`
 }
+
+// Event kinds.
+const (
+	EventToken    = "token"
+	EventExchange = "token-exchange"
+)
 
 // Server is a running oidc-provider.
 type Server struct {
@@ -93,7 +111,7 @@ func (s *Server) DiscoveryURL() string {
 // TokenURL is the token endpoint.
 func (s *Server) TokenURL() string { return strings.TrimSuffix(s.Issuer, "/") + "/token" }
 
-// Events returns the client-credentials requests seen so far.
+// Events returns the token requests seen so far.
 func (s *Server) Events() []Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -160,11 +178,12 @@ func Run(ctx context.Context, o Options) (*Server, error) {
 			c.AuthMethod = Basic
 		}
 		if c.GrantTypes == nil {
-			c.GrantTypes = []string{"client_credentials"}
+			c.GrantTypes = []string{ClientCredentials}
 		}
 		if c.ResponseTypes == nil {
 			c.ResponseTypes, c.RedirectURIs = []string{}, []string{}
-			if !slices.Contains(c.GrantTypes, "client_credentials") || slices.Contains(c.GrantTypes, "authorization_code") {
+			machine := slices.Contains(c.GrantTypes, ClientCredentials) || slices.Contains(c.GrantTypes, TokenExchange)
+			if !machine || slices.Contains(c.GrantTypes, "authorization_code") {
 				c.ResponseTypes, c.RedirectURIs = []string{"code"}, []string{"http://127.0.0.1/callback"}
 			}
 		}

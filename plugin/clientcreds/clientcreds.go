@@ -1,13 +1,15 @@
-// Package clientcreds mints an access token by the OAuth 2.0 client-credentials grant (RFC 6749 §4.4) for a
-// machine identity: Auth0, Okta, Entra ID, a Cognito app client with a domain, or any OpenID provider. The token
-// endpoint and the client authentication methods it accepts come from the discovery document (or the token URL is
-// given). Every failure is one sentence that names the cause (invalid_client, invalid_scope, an unknown audience,
-// the grant not enabled, an HTML page, TLS, DNS, timeout) and never contains the client secret. No UI here.
-// docs/client-credentials.md describes what each identity provider expects.
+// Package clientcreds gets access tokens at an OAuth 2.0 token endpoint: by the client-credentials grant (RFC 6749
+// §4.4, Mint) for a machine identity (Auth0, Okta, Entra ID, a Cognito app client with a domain, any OpenID
+// provider), or by token exchange (RFC 8693, Exchange) of a caller's token for one another audience accepts. The
+// token endpoint and the client authentication methods it accepts come from the discovery document (or the token
+// URL is given). Every failure is one sentence that names the cause (invalid_client, invalid_scope, invalid_grant,
+// an unknown audience, the grant not enabled, an HTML page, TLS, DNS, timeout) and never contains the client
+// secret or the subject token. No UI here. docs/client-credentials.md describes what each provider expects.
 package clientcreds
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,6 +73,11 @@ type Result struct {
 	ClientID     string `json:"clientId"`
 	Audience     string `json:"audience,omitempty"`
 	SentResource bool   `json:"sentResource,omitempty"`
+	// Resource was sent as resource by Exchange.
+	Resource string `json:"resource,omitempty"`
+	// SubjectTokenType and IssuedTokenType are a token exchange's (RFC 8693 §2.1, §2.2.1).
+	SubjectTokenType string `json:"subjectTokenType,omitempty"`
+	IssuedTokenType  string `json:"issuedTokenType,omitempty"`
 	// Discovery is the document read (nil with a token URL).
 	Discovery *tokencheck.Discovery `json:"-"`
 }
@@ -82,6 +89,7 @@ const (
 	KindAccessDenied       = "access_denied"
 	KindUnknownAudience    = "unknown_audience"
 	KindUnauthorizedClient = "unauthorized_client"
+	KindInvalidGrant       = "invalid_grant"
 	KindHTML               = "html"
 	KindNetwork            = "network"
 	KindDiscovery          = "discovery"
@@ -131,8 +139,37 @@ func (r Request) Validate() error {
 	return nil
 }
 
-// Mint gets a token. The secret is needed; an empty one is an error.
+// Mint gets a token by client credentials. The secret is needed; an empty one is an error.
 func Mint(ctx context.Context, r Request) (*Result, error) {
+	return tokenRequest(ctx, r, grant{name: "client-credentials", params: func(res *Result) url.Values {
+		params := url.Values{}
+		if r.Audience != "" {
+			params.Set("audience", r.Audience)
+			if res.Discovery != nil && res.Discovery.ResourceIndicators {
+				params.Set("resource", r.Audience)
+				res.SentResource = true
+			}
+		}
+		return params
+	}})
+}
+
+// grant is what one token request asks for beyond the client: Mint's client credentials or Exchange's RFC 8693.
+type grant struct {
+	// name is how messages call it ("client-credentials", "token-exchange").
+	name string
+	// params are the request's form parameters besides the client and scope (grant_type overrides the
+	// client-credentials one); they may note what they sent in the result (the discovery document is read).
+	params func(res *Result) url.Values
+	// hide are further secrets no message may contain (the subject token).
+	hide []string
+	// subject is the subject token source's flag for messages ("" for client credentials).
+	subject string
+}
+
+// tokenRequest is the one token request of Mint and Exchange: discovery, the client authentication method, the
+// POST (by golang.org/x/oauth2, with its transport), the error explanation and the JWT check of the answer.
+func tokenRequest(ctx context.Context, r Request, g grant) (*Result, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -148,12 +185,13 @@ func Mint(ctx context.Context, r Request) (*Result, error) {
 	if hc == nil {
 		hc = &http.Client{}
 	}
+	hide := append([]string{r.ClientSecret}, g.hide...)
 	res := &Result{TokenURL: r.TokenURL, ClientID: r.ClientID, Audience: r.Audience}
 	accepted := []string(nil)
 	if r.DiscoveryURL != "" {
 		d, err := tokencheck.FetchDiscovery(ctx, hc, r.DiscoveryURL)
 		if err != nil {
-			return nil, &Error{Kind: KindDiscovery, Msg: redact.Strings(err.Error(), r.ClientSecret) + ". Check --discovery-url (or give --token-url)", Err: err}
+			return nil, &Error{Kind: KindDiscovery, Msg: redact.Strings(err.Error(), hide...) + ". Check --discovery-url (or give --token-url)", Err: err}
 		}
 		if d.TokenEndpoint == "" {
 			return nil, &Error{Kind: KindDiscovery, Msg: fmt.Sprintf("discovery document %s has no token_endpoint. Give --token-url", r.DiscoveryURL)}
@@ -166,16 +204,8 @@ func Mint(ctx context.Context, r Request) (*Result, error) {
 	}
 	res.AuthMethod = method
 
-	params := url.Values{}
-	if r.Audience != "" {
-		params.Set("audience", r.Audience)
-		if res.Discovery != nil && res.Discovery.ResourceIndicators {
-			params.Set("resource", r.Audience)
-			res.SentResource = true
-		}
-	}
 	cfg := clientcredentials.Config{ClientID: r.ClientID, ClientSecret: r.ClientSecret, TokenURL: res.TokenURL,
-		Scopes: r.Scopes, EndpointParams: params, AuthStyle: oauth2.AuthStyleInHeader}
+		Scopes: r.Scopes, EndpointParams: g.params(res), AuthStyle: oauth2.AuthStyleInHeader}
 	if method == MethodPost {
 		cfg.AuthStyle = oauth2.AuthStyleInParams
 	}
@@ -184,15 +214,18 @@ func Mint(ctx context.Context, r Request) (*Result, error) {
 	rc.Transport = rec
 	tok, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, &rc))
 	if err != nil {
-		return nil, explain(ctx, err, rec.last(), r, res)
+		return nil, explain(ctx, err, rec.last(), r, res, g, hide)
 	}
 	res.Token, res.TokenType, res.Scope = tok.AccessToken, tok.TokenType, fmt.Sprint(orEmpty(tok.Extra("scope")))
+	if s, ok := tok.Extra("issued_token_type").(string); ok {
+		res.IssuedTokenType = s
+	}
 	if s, ok := tok.Extra("expires_in").(float64); ok {
 		res.ExpiresIn = time.Duration(s) * time.Second
 	}
 	if _, perr := tokencheck.Parse(tok.AccessToken); perr != nil {
 		return nil, &Error{Kind: KindNotJWT, Msg: fmt.Sprintf("the token endpoint %s returned an access token that is not a JWT (%s): AgentCore's JWT authorizer needs one. %s",
-			res.TokenURL, strings.TrimRight(perr.Error(), "."), notJWTHint(r)), Err: perr}
+			res.TokenURL, strings.TrimRight(redact.Strings(perr.Error(), hide...), "."), notJWTHint(r, g)), Err: perr}
 	}
 	return res, nil
 }
@@ -204,7 +237,10 @@ func orEmpty(v any) any {
 	return v
 }
 
-func notJWTHint(r Request) string {
+func notJWTHint(r Request, g grant) string {
+	if g.subject != "" {
+		return "Ask the token service for a JWT (--audience of an API it issues JWTs for)"
+	}
 	if r.Audience == "" {
 		return "Ask for a token for an API with --audience (Auth0 and oidc-provider issue opaque tokens without one)"
 	}
@@ -240,9 +276,9 @@ func shortMethod(accepted []string) string {
 }
 
 // explain turns a token-request failure into one line.
-func explain(ctx context.Context, err error, resp *seen, r Request, res *Result) error {
+func explain(ctx context.Context, err error, resp *seen, r Request, res *Result, g grant, hide []string) error {
 	where := "the token endpoint " + res.TokenURL
-	clean := func(s string) string { return strings.TrimRight(redact.Strings(oneLine(s), r.ClientSecret), ". ") }
+	clean := func(s string) string { return strings.TrimRight(redact.Strings(oneLine(s), hide...), ". ") }
 	if resp != nil && resp.html {
 		return &Error{Kind: KindHTML, Err: err, Msg: fmt.Sprintf("%s answered HTTP %d with an HTML page, not JSON (a login page, a proxy or the wrong URL?). Check the URL: it must be the OAuth token endpoint (…/oauth2/token, …/oauth/token, …/v1/token)",
 			where, resp.status)}
@@ -278,14 +314,21 @@ func explain(ctx context.Context, err error, resp *seen, r Request, res *Result)
 	case code == "access_denied" && strings.Contains(re.ErrorDescription, "Service not enabled"),
 		code == "invalid_target", code == "invalid_resource":
 		return &Error{Kind: KindUnknownAudience, Err: err, Msg: fmt.Sprintf("%s does not know audience %q (%s%s). Pass --audience with the API identifier exactly as the identity provider shows it",
-			where, r.Audience, code, desc)}
+			where, cmp.Or(res.Resource, res.Audience), code, desc)}
 	case code == "access_denied":
 		return &Error{Kind: KindAccessDenied, Err: err, Msg: fmt.Sprintf("%s denied client %s (access_denied%s): the client is not authorized for this API or scope. Grant it access to the API (Auth0: the API's Machine to Machine Applications tab), or check --audience",
 			where, r.ClientID, desc)}
+	case (code == "unauthorized_client" || code == "unsupported_grant_type" ||
+		code == "invalid_request" && strings.Contains(re.ErrorDescription, "grant type")) && g.subject != "":
+		return &Error{Kind: KindUnauthorizedClient, Err: err, Msg: fmt.Sprintf("%s: client %s may not use the token-exchange grant (%s%s). Enable token exchange (%s) for this client at the token service, and check that its discovery document lists it in grant_types_supported",
+			where, r.ClientID, code, desc, GrantTokenExchange)}
 	case code == "unauthorized_client", code == "unsupported_grant_type",
 		code == "invalid_request" && strings.Contains(re.ErrorDescription, "grant type"):
 		return &Error{Kind: KindUnauthorizedClient, Err: err, Msg: fmt.Sprintf("%s: client %s may not use the client-credentials grant (%s%s). Enable client_credentials for this client (a machine-to-machine application) at the identity provider",
 			where, r.ClientID, code, desc)}
+	case code == "invalid_grant" && g.subject != "":
+		return &Error{Kind: KindInvalidGrant, Err: err, Msg: fmt.Sprintf("%s refused the subject token (invalid_grant%s): it is expired, malformed, or not issued by an issuer this token service trusts. Inspect the token behind %s with `kubectl agentcore token inspect`",
+			where, desc, g.subject)}
 	case code != "":
 		return &Error{Kind: KindOAuth, Err: err, Msg: fmt.Sprintf("%s refused the request (%s%s)", where, code, desc)}
 	}

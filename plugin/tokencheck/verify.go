@@ -44,6 +44,8 @@ type Discovery struct {
 	// ResourceIndicators is the non-registered resource_indicators_supported flag (RFC 8707 defines no
 	// discovery metadata; some servers advertise it this way).
 	ResourceIndicators bool `json:"resource_indicators_supported,omitempty"`
+	// GrantTypes is grant_types_supported (RFC 8414; absent means authorization_code and implicit).
+	GrantTypes []string `json:"grant_types_supported,omitempty"`
 	// URL is where it was read from (a URL or a file path).
 	URL string `json:"-"`
 }
