@@ -203,7 +203,7 @@ func RuntimeIDFrom(idOrARN string) (string, error) {
 		}
 		return a.RuntimeID, nil
 	}
-	if !runtimeIDRe.MatchString(s) {
+	if !runtimeIDRe().MatchString(s) {
 		return "", fmt.Errorf("invalid runtime id %q: want <name>-<10 alphanumerics> or a runtime ARN", s)
 	}
 	return s, nil

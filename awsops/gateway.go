@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,11 +27,13 @@ type GatewayARN struct {
 	Partition, Region, Account, GatewayID string
 }
 
-var gatewayIDRe = regexp.MustCompile(`^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`)
+var gatewayIDRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`)
+})
 
 // ParseGatewayARN validates an AgentCore Gateway ARN.
 func ParseGatewayARN(s string) (GatewayARN, error) {
-	a, err := parseAgentCoreARN(s, "gateway", gatewayIDRe, "is not <name>-<10 lowercase alphanumerics>")
+	a, err := parseAgentCoreARN(s, "gateway", gatewayIDRe(), "is not <name>-<10 lowercase alphanumerics>")
 	return GatewayARN{Partition: a.partition, Region: a.region, Account: a.account, GatewayID: a.id}, err
 }
 
@@ -48,7 +51,7 @@ func GatewayIDFrom(idOrARN string) (string, error) {
 		}
 		return a.GatewayID, nil
 	}
-	if !gatewayIDRe.MatchString(s) {
+	if !gatewayIDRe().MatchString(s) {
 		return "", fmt.Errorf("invalid gateway id %q: want <name>-<10 lowercase alphanumerics> or a gateway ARN", s)
 	}
 	return s, nil

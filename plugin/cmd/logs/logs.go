@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -188,19 +189,30 @@ func (o *Options) runFile(ctx context.Context, f *cmdutil.Factory) error {
 		tail = pl.NewRing[[]byte](int(max(o.Tail, 1)))
 	}
 	var mu sync.Mutex
+	emit := func(v *pl.View) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if tail != nil {
+			if o.Tail > 0 {
+				tail.Push(append([]byte(nil), v.Line...))
+			}
+			return nil
+		}
+		return p.emit(v, "", "")
+	}
 	done := make(chan error, 1)
 	go func() {
-		done <- pipe.ScanReader(r, func(v *pl.View) error {
-			mu.Lock()
-			defer mu.Unlock()
-			if tail != nil {
-				if o.Tail > 0 {
-					tail.Push(append([]byte(nil), v.Line...))
-				}
-				return nil
+		// A named regular file is split between the cores (lines stay in order); stdin and pipes are read as they
+		// come, flushing the output whenever the next read may wait.
+		if fh, ok := r.(*os.File); ok && o.File != "-" {
+			if st, err := fh.Stat(); err == nil && st.Mode().IsRegular() {
+				done <- pl.ScanFile(fh, st.Size(), runtime.GOMAXPROCS(0), func() *pl.Pipeline {
+					return &pl.Pipeline{Filter: o.filter, Since: pipe.Since}
+				}, emit)
+				return
 			}
-			return p.emit(v, "", "")
-		}, func() error {
+		}
+		done <- pipe.ScanReader(r, emit, func() error {
 			mu.Lock()
 			defer mu.Unlock()
 			return p.flush()
