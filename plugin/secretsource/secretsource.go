@@ -1,10 +1,12 @@
 // Package secretsource reads a secret value (a client secret, a password, a refresh token) from where a
-// --*-from flag says: env:VAR, secret:NAME[/KEY] or secret:NAMESPACE/NAME/KEY (a Kubernetes Secret), or prompt
-// (the terminal, without echo). A literal value is refused: it would sit in argv and shell history.
+// --*-from flag says: env:VAR, file:PATH (the file's content, surrounding white space trimmed), secret:NAME[/KEY]
+// or secret:NAMESPACE/NAME/KEY (a Kubernetes Secret), or prompt (the terminal, without echo). A literal value is
+// refused: it would sit in argv and shell history.
 package secretsource
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -16,6 +18,7 @@ import (
 // Source kinds.
 const (
 	Env    = "env:"
+	File   = "file:"
 	Secret = "secret:"
 	Prompt = "prompt"
 )
@@ -25,7 +28,7 @@ func Validate(flag, v string) error {
 	switch {
 	case v == "", v == Prompt:
 		return nil
-	case strings.HasPrefix(v, Env) && len(v) > len(Env):
+	case strings.HasPrefix(v, Env) && len(v) > len(Env), strings.HasPrefix(v, File) && len(v) > len(File):
 		return nil
 	case strings.HasPrefix(v, Secret) && len(v) > len(Secret):
 		if n := strings.Count(v, "/"); n > 2 || strings.Contains(v, "//") || strings.HasSuffix(v, "/") {
@@ -34,7 +37,7 @@ func Validate(flag, v string) error {
 		return nil
 	}
 	// The value is not echoed: it may be the secret itself.
-	return fmt.Errorf("--%s: the value is not a source; use env:VAR, secret:NAME[/KEY], secret:NAMESPACE/NAME/KEY or prompt (secrets are never accepted as arguments)", flag)
+	return fmt.Errorf("--%s: the value is not a source; use env:VAR, file:PATH, secret:NAME[/KEY], secret:NAMESPACE/NAME/KEY or prompt (secrets are never accepted as arguments)", flag)
 }
 
 // Ref is a parsed secret: source.
@@ -79,6 +82,17 @@ func Read(ctx context.Context, kube kubernetes.Interface, ns, flag, from, defaul
 			return "", fmt.Errorf("--%s env:%s: the environment variable is not set", flag, name)
 		}
 		return v, nil
+	case strings.HasPrefix(from, File):
+		path := strings.TrimPrefix(from, File)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("--%s file:%s: %w", flag, path, unwrapPath(err))
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return "", fmt.Errorf("--%s file:%s: the file is empty", flag, path)
+		}
+		return v, nil
 	case strings.HasPrefix(from, Secret):
 		r := ParseSecret(strings.TrimPrefix(from, Secret), ns, defaultKey)
 		if kube == nil {
@@ -95,4 +109,13 @@ func Read(ctx context.Context, kube kubernetes.Interface, ns, flag, from, defaul
 		return v, nil
 	}
 	return "", fmt.Errorf("--%s: no source given", flag)
+}
+
+// unwrapPath drops the path an *os.PathError repeats (the message names it already).
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -2,17 +2,19 @@ package secretsource
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestValidateRefusesLiteralsWithoutEchoingThem(t *testing.T) {
-	for _, ok := range []string{"", "prompt", "env:X", "secret:name", "secret:name/key", "secret:ns/name/key"} {
+	for _, ok := range []string{"", "prompt", "env:X", "file:t.jwt", "secret:name", "secret:name/key", "secret:ns/name/key"} {
 		if err := Validate("client-secret-from", ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"hunter2-literal", "env:", "secret:", "secret:a/b/c/d", "secret:a//b", "secret:a/"} {
+	for _, bad := range []string{"hunter2-literal", "env:", "file:", "secret:", "secret:a/b/c/d", "secret:a//b", "secret:a/"} {
 		err := Validate("client-secret-from", bad)
 		if err == nil {
 			t.Errorf("%q accepted", bad)
@@ -47,5 +49,26 @@ func TestReadEnvAndPrompt(t *testing.T) {
 	v, err := Read(context.Background(), nil, "", "x-from", "prompt", "", "client secret", func(label string) (string, error) { return "typed:" + label, nil })
 	if err != nil || v != "typed:client secret" {
 		t.Fatalf("%q %v", v, err)
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "caller.jwt")
+	if err := os.WriteFile(tok, []byte("  eyJ.a.b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := Read(context.Background(), nil, "", "bearer-from", "file:"+tok, "", "token", nil); err != nil || v != "eyJ.a.b" {
+		t.Fatalf("%q %v", v, err)
+	}
+	for path, want := range map[string]string{empty: "the file is empty", filepath.Join(dir, "none"): "no such file"} {
+		_, err := Read(context.Background(), nil, "", "bearer-from", "file:"+path, "", "token", nil)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Count(err.Error(), path) != 1 {
+			t.Errorf("%s: %v, want one mention of the path and %q", path, err, want)
+		}
 	}
 }

@@ -108,3 +108,53 @@ func TestGroupFlags(t *testing.T) {
 	got, res = cmdtest.Parse(NewCmd, "decode")
 	cmdtest.Expect(t, got, res, nil, nil)
 }
+
+// TestExchangeFlagsToOptions: `token exchange`'s command line becomes Options through the runF seam (nothing
+// read, no request), and every bad value or combination is a usage error (exit 2).
+func TestExchangeFlagsToOptions(t *testing.T) {
+	const disc = "https://sts.example/.well-known/openid-configuration"
+	defaults := func(edit func(o *ExchangeOptions)) *ExchangeOptions {
+		o := &ExchangeOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second, SubjectTokenType: "access_token"}
+		edit(o)
+		return o
+	}
+	req := []string{"--discovery-url", disc, "--client-id", "gw", "--client-secret-from", "env:CS"}
+	with := func(extra ...string) []string { return append(append([]string{}, req...), extra...) }
+	for _, tc := range []struct {
+		name string
+		args []string
+		want *ExchangeOptions // nil: a usage error
+	}{
+		{"everything", with("--subject-token-from", "file:caller.jwt", "--subject-token-type", "jwt", "--audience", "https://rt",
+			"--resource", "https://rt/api", "--scope", " invoke ", "--requested-token-type", "access_token", "--auth-method", "post",
+			"--show-token", "--timeout", "5s", "-o", "json"),
+			defaults(func(o *ExchangeOptions) {
+				o.DiscoveryURL, o.ClientID, o.ClientSecretFrom, o.SubjectTokenFrom, o.SubjectTokenType, o.Audience, o.Resource =
+					disc, "gw", "env:CS", "file:caller.jwt", "jwt", "https://rt", "https://rt/api"
+				o.Scopes, o.RequestedTokenType, o.AuthMethod, o.ShowToken, o.Timeout, o.Output =
+					[]string{"invoke"}, "access_token", "post", true, 5*time.Second, "json"
+			})},
+		{"token url, prompt, raw", []string{"--token-url", "https://sts.example/token", "--client-id", "gw", "--client-secret-from", "secret:ns/n/k",
+			"--subject-token-from", "prompt", "-o", "raw"},
+			defaults(func(o *ExchangeOptions) {
+				o.TokenURL, o.ClientID, o.ClientSecretFrom, o.SubjectTokenFrom, o.Output = "https://sts.example/token", "gw", "secret:ns/n/k", "prompt", OutputRaw
+			})},
+		{"no subject source", with(), nil},
+		{"subject token as a value", with("--subject-token-from", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), nil},
+		{"no client secret source", []string{"--discovery-url", disc, "--client-id", "gw", "--subject-token-from", "env:T"}, nil},
+		{"no endpoint", []string{"--client-id", "gw", "--client-secret-from", "env:CS", "--subject-token-from", "env:T"}, nil},
+		{"no client id", []string{"--discovery-url", disc, "--client-secret-from", "env:CS", "--subject-token-from", "env:T"}, nil},
+		{"bad subject token type", with("--subject-token-from", "env:T", "--subject-token-type", "saml2"), nil},
+		{"bad requested token type", with("--subject-token-from", "env:T", "--requested-token-type", "refresh"), nil},
+		{"bad auth method", with("--subject-token-from", "env:T", "--auth-method", "jwt"), nil},
+		{"empty scope", with("--subject-token-from", "env:T", "--scope", ""), nil},
+		{"timeout zero", with("--subject-token-from", "env:T", "--timeout", "0s"), nil},
+		{"bad output", with("--subject-token-from", "env:T", "-o", "wide"), nil},
+		{"argument", with("--subject-token-from", "env:T", "extra"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, res := cmdtest.Parse(NewCmdExchange, tc.args...)
+			cmdtest.Expect(t, got, res, tc.want, func(o *ExchangeOptions) { o.f = nil })
+		})
+	}
+}

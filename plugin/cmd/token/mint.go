@@ -172,32 +172,50 @@ func (o *MintOptions) Run(ctx context.Context) error {
 		_, err := fmt.Fprintln(f.IO.Out, res.Token)
 		return err
 	}
-	tok, err := tokencheck.Parse(res.Token)
-	if err != nil { // Mint checked it already
-		return cmdutil.Fail("decoding the minted token", err, "")
-	}
-	disc := o.DiscoveryURL
-	if disc == "" {
-		disc = tokencheck.DiscoveryURLFor(tok.Issuer)
-	}
-	v := tokencheck.Verify(ctx, tok, tokencheck.Sources{DiscoveryURL: disc, Client: client})
-	rep := tokencheck.Inspect(tok, f.Now(), &v, o.ShowToken)
 	info := MintInfo{TokenURL: res.TokenURL, DiscoveryURL: o.DiscoveryURL, ClientID: res.ClientID, AuthMethod: res.AuthMethod,
 		Audience: res.Audience, SentResource: res.SentResource, Scopes: o.Scopes, GrantedScope: res.Scope,
 		ExpiresInSeconds: int64(res.ExpiresIn / time.Second)}
-	switch o.Output {
+	head := fmt.Sprintf("minted by client credentials at %s (client %s, %s", res.TokenURL, res.ClientID, res.AuthMethod)
+	if res.Audience != "" {
+		head += ", audience " + res.Audience
+	}
+	return printIssued(ctx, f, issued{token: res.Token, discoveryURL: o.DiscoveryURL, client: client, output: o.Output,
+		showToken: o.ShowToken, head: head + ")", structured: func(rep *tokencheck.Report) any { return MintOutput{Mint: info, Report: rep} }})
+}
+
+// issued is a token a command obtained (minted or exchanged) and how to print it.
+type issued struct {
+	token, discoveryURL string
+	client              *http.Client
+	output              string
+	showToken           bool
+	// head is the text output's first line after the status symbol; structured wraps the report for -o json|yaml.
+	head       string
+	structured func(*tokencheck.Report) any
+}
+
+// printIssued prints an obtained token as `token inspect` does (claims, expiry, the signature checked against the
+// issuer's keys, the authorizer settings it fits) after a line saying how it was obtained; exit 3 when a check
+// fails.
+func printIssued(ctx context.Context, f *cmdutil.Factory, is issued) error {
+	tok, err := tokencheck.Parse(is.token)
+	if err != nil { // Mint and Exchange checked it already
+		return cmdutil.Fail("decoding the token", err, "")
+	}
+	disc := is.discoveryURL
+	if disc == "" {
+		disc = tokencheck.DiscoveryURLFor(tok.Issuer)
+	}
+	v := tokencheck.Verify(ctx, tok, tokencheck.Sources{DiscoveryURL: disc, Client: is.client})
+	rep := tokencheck.Inspect(tok, f.Now(), &v, is.showToken)
+	switch is.output {
 	case cmdutil.OutputJSON, cmdutil.OutputYAML:
-		if err := cmdutil.PrintStructured(f.IO.Out, o.Output, MintOutput{Mint: info, Report: rep}); err != nil {
+		if err := cmdutil.PrintStructured(f.IO.Out, is.output, is.structured(rep)); err != nil {
 			return err
 		}
 	default:
 		theme := style.New(f.IO.ColorEnabled(), f.IO.ASCII())
-		head := fmt.Sprintf("%s minted by client credentials at %s (client %s, %s", theme.Symbol(style.Pass), res.TokenURL, res.ClientID, res.AuthMethod)
-		if res.Audience != "" {
-			head += ", audience " + res.Audience
-		}
-		head += ")"
-		if _, err := fmt.Fprintln(f.IO.Out, head); err != nil {
+		if _, err := fmt.Fprintln(f.IO.Out, theme.Symbol(style.Pass)+" "+is.head); err != nil {
 			return err
 		}
 		if err := tuitoken.WriteText(f.IO.Out, rep, rep.At, theme); err != nil {
@@ -211,18 +229,22 @@ func (o *MintOptions) Run(ctx context.Context) error {
 }
 
 func (o *MintOptions) readSecret(ctx context.Context) (string, error) {
-	prompt := cmdutil.SecretPrompt(o.f.IO)
-	ns := ""
-	if strings.HasPrefix(o.ClientSecretFrom, secretsource.Secret) {
-		var err error
-		if ns, err = o.f.Namespace(); err != nil {
-			return "", err
-		}
-		kc, err := o.f.KubeClient()
+	return readFrom(ctx, o.f, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret")
+}
+
+// readFrom reads a --*-from source (a Kubernetes Secret through the kubeconfig, prompt on the terminal).
+func readFrom(ctx context.Context, f *cmdutil.Factory, flag, from, defaultKey, label string) (string, error) {
+	prompt := cmdutil.SecretPrompt(f.IO)
+	if strings.HasPrefix(from, secretsource.Secret) {
+		ns, err := f.Namespace()
 		if err != nil {
 			return "", err
 		}
-		return secretsource.Read(ctx, kc, ns, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret", prompt)
+		kc, err := f.KubeClient()
+		if err != nil {
+			return "", err
+		}
+		return secretsource.Read(ctx, kc, ns, flag, from, defaultKey, label, prompt)
 	}
-	return secretsource.Read(ctx, nil, ns, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret", prompt)
+	return secretsource.Read(ctx, nil, "", flag, from, defaultKey, label, prompt)
 }

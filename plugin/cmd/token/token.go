@@ -73,6 +73,7 @@ On a terminal, "kubectl agentcore token" opens the token screen and asks you to 
 	}
 	cmd.AddCommand(NewCmdInspect(f, nil))
 	cmd.AddCommand(NewCmdMint(f, nil))
+	cmd.AddCommand(NewCmdExchange(f, nil))
 	return cmd
 }
 
