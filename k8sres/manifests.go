@@ -17,7 +17,63 @@ const (
 	ModeRewrite = "rewrite"
 	ModeNative  = "native"
 	ModeSigV4   = "sigv4"
+	// ModePassthrough and ModeExchange carry the caller's own token: the rewrite shape (static backend + URL
+	// rewrite) plus a traffic.jwtAuthentication policy on the route, and on the backend policy
+	// backend.auth.passthrough or backend.auth.oauthTokenExchange instead of a bearer secretRef.
+	ModePassthrough = "passthrough"
+	ModeExchange    = "exchange"
 )
+
+// CallerJWT is the route's traffic.jwtAuthentication provider: the caller's identity provider, its issuer byte for
+// byte, the audiences accepted ("" = any), and where its JWKS is (jwks.remote: a static backend for the jwks_uri's
+// host and the rest of the URL as jwksPath).
+type CallerJWT struct {
+	PolicyName  string
+	Issuer      string
+	Audiences   []string
+	BackendName string
+	Host        string
+	Port        int64
+	PlainHTTP   bool   // an http:// jwks_uri: no backend TLS
+	JWKSPath    string // relative to the root, without the leading "/"
+}
+
+// TokenExchange is the backend policy's backend.auth.oauthTokenExchange (RFC 8693, grant TokenExchange): the token
+// service as a static backend and the token endpoint's path, the client (its secret in SecretName, key
+// ExchangeSecretKey), the audience and scopes asked for.
+type TokenExchange struct {
+	BackendName string
+	Host        string
+	Port        int64
+	PlainHTTP   bool
+	Path        string
+	ClientID    string
+	AuthMethod  string // basic | post
+	SecretName  string
+	// ClientSecret goes into the Secret; empty → ExchangeSecretPlaceholder.
+	ClientSecret string
+	Audience     string
+	Scopes       []string
+}
+
+// ExchangeSecretKey is the key of the token service client's secret (clientAuth.secretRef.key).
+const ExchangeSecretKey = "client_secret"
+
+// Placeholders of an offline render that does not know the exchange client.
+const (
+	ExchangeSecretPlaceholder   = "REPLACE-ME--the-token-service-client-secret"
+	ExchangeClientIDPlaceholder = "REPLACE-ME--the-token-service-client-id"
+)
+
+// SubjectTokenExpression is where oauthTokenExchange reads the caller's token: traffic.jwtAuthentication removes
+// the Authorization header once it has validated it, and the default subject token source (that header) does not
+// fall back to the validated token, so the exchange names it (the validated JWT, as CEL).
+const SubjectTokenExpression = "jwt.rawToken.unredacted()"
+
+// CallerToken reports whether the mode validates the caller's token at the gateway.
+func CallerToken(mode string) bool { return mode == ModePassthrough || mode == ModeExchange }
+
+func rewriteShape(mode string) bool { return mode == ModeRewrite || CallerToken(mode) }
 
 // RateLimit is requests per unit (Seconds, Minutes or Hours).
 type RateLimit struct {
@@ -98,6 +154,10 @@ type ManifestSpec struct {
 	// Token is the bearer token for the Secret; empty → TokenPlaceholder.
 	Token  string
 	Labels map[string]string
+
+	// Caller is the route's jwtAuthentication (passthrough, exchange); Exchange the token exchange (exchange).
+	Caller   *CallerJWT
+	Exchange *TokenExchange
 }
 
 // TokenPlaceholder marks a token the render does not have (offline render, or redacted output).
@@ -106,9 +166,9 @@ const TokenPlaceholder = "REPLACE-ME--an-ID-token-from-your-identity-provider--k
 // Validate checks the spec is complete and consistent.
 func (s ManifestSpec) Validate() error {
 	switch s.Mode {
-	case ModeRewrite, ModeNative, ModeSigV4:
+	case ModeRewrite, ModeNative, ModeSigV4, ModePassthrough, ModeExchange:
 	default:
-		return fmt.Errorf("unknown mode %q: use rewrite, native or sigv4", s.Mode)
+		return fmt.Errorf("unknown mode %q: use rewrite, native, sigv4, passthrough or exchange", s.Mode)
 	}
 	var missing []string
 	for _, f := range []struct{ v, n string }{
@@ -120,17 +180,30 @@ func (s ManifestSpec) Validate() error {
 			missing = append(missing, f.n)
 		}
 	}
-	if s.Mode != ModeRewrite && s.RuntimeARN == "" {
+	if !rewriteShape(s.Mode) && s.RuntimeARN == "" {
 		missing = append(missing, "runtime ARN")
 	}
-	if s.Mode == ModeRewrite && (s.DataPlaneHost == "" || s.InvocationPath == "") {
+	if rewriteShape(s.Mode) && (s.DataPlaneHost == "" || s.InvocationPath == "") {
 		missing = append(missing, "data-plane host and invocation path")
 	}
-	if s.Mode != ModeSigV4 && s.SecretName == "" {
+	if (s.Mode == ModeRewrite || s.Mode == ModeNative) && s.SecretName == "" {
 		missing = append(missing, "secret name")
 	}
-	if (s.Mode == ModeRewrite || s.RateLimit != nil || s.CORS != nil) && s.PolicyGVK.Kind == "" {
+	if (rewriteShape(s.Mode) || s.RateLimit != nil || s.CORS != nil) && s.PolicyGVK.Kind == "" {
 		missing = append(missing, "policy kind")
+	}
+	if rewriteShape(s.Mode) && s.PolicyName == "" {
+		missing = append(missing, "policy name")
+	}
+	if CallerToken(s.Mode) {
+		if c := s.Caller; c == nil || c.PolicyName == "" || c.Issuer == "" || c.BackendName == "" || c.Host == "" || c.Port == 0 || c.JWKSPath == "" {
+			missing = append(missing, "the caller's identity provider (jwt policy name, issuer, JWKS backend, host, port and path)")
+		}
+	}
+	if s.Mode == ModeExchange {
+		if x := s.Exchange; x == nil || x.BackendName == "" || x.Host == "" || x.Port == 0 || x.Path == "" || x.ClientID == "" || x.SecretName == "" {
+			missing = append(missing, "the token service (backend, host, port, token path, client id and secret name)")
+		}
 	}
 	if (s.RateLimit != nil || s.CORS != nil) && s.TrafficPolicyName == "" {
 		missing = append(missing, "traffic policy name")
@@ -150,8 +223,10 @@ func (s ManifestSpec) Validate() error {
 	return nil
 }
 
-// BuildManifests returns, in apply order: Namespace (when asked), token Secret (not for sigv4), backend,
-// backend policy (rewrite), HTTPRoute, RateLimitConfig (global rate limit), traffic policy (rate limit / CORS).
+// BuildManifests returns, in apply order: Namespace (when asked), token Secret (rewrite, native) or the token
+// service client's Secret (exchange), the JWKS and token-service backends (passthrough, exchange), backend,
+// backend policy (rewrite, passthrough, exchange), HTTPRoute, jwtAuthentication policy (passthrough, exchange),
+// RateLimitConfig (global rate limit), traffic policy (rate limit / CORS).
 func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -160,12 +235,23 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 	if s.CreateNamespace {
 		out = append(out, obj("v1", "Namespace", "", s.Namespace, s.Labels, nil))
 	}
-	if s.Mode != ModeSigV4 {
+	if s.Mode == ModeRewrite || s.Mode == ModeNative {
 		out = append(out, TokenSecret(s.Namespace, s.SecretName, s.Token, s.Labels))
+	}
+	if s.Mode == ModeExchange {
+		out = append(out, ExchangeSecret(s.Namespace, s.Exchange.SecretName, s.Exchange.ClientSecret, s.Labels))
+	}
+	if CallerToken(s.Mode) {
+		c := s.Caller
+		out = append(out, obj(s.BackendGVK.GroupVersion().String(), s.BackendGVK.Kind, s.Namespace, c.BackendName, s.Labels, staticBackend(c.Host, c.Port, c.PlainHTTP)))
+	}
+	if s.Mode == ModeExchange {
+		x := s.Exchange
+		out = append(out, obj(s.BackendGVK.GroupVersion().String(), s.BackendGVK.Kind, s.Namespace, x.BackendName, s.Labels, staticBackend(x.Host, x.Port, x.PlainHTTP)))
 	}
 	bspec := map[string]any{}
 	switch s.Mode {
-	case ModeRewrite:
+	case ModeRewrite, ModePassthrough, ModeExchange:
 		port := s.DataPlanePort
 		if port == 0 {
 			port = 443
@@ -179,8 +265,14 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 	}
 	out = append(out, obj(s.BackendGVK.GroupVersion().String(), s.BackendGVK.Kind, s.Namespace, s.BackendName, s.Labels, bspec))
 
-	if s.Mode == ModeRewrite {
+	if rewriteShape(s.Mode) {
 		backend := map[string]any{"auth": map[string]any{"secretRef": map[string]any{"name": s.SecretName}}}
+		switch s.Mode {
+		case ModePassthrough:
+			backend["auth"] = map[string]any{"passthrough": map[string]any{}}
+		case ModeExchange:
+			backend["auth"] = map[string]any{"oauthTokenExchange": s.tokenExchange()}
+		}
 		if !s.PlainHTTP {
 			backend["tls"] = map[string]any{}
 		}
@@ -195,7 +287,7 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 		"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": pathPrefix(s.PathPrefix)}}},
 		"backendRefs": []any{map[string]any{"group": s.BackendGVK.Group, "kind": s.BackendGVK.Kind, "name": s.BackendName}},
 	}
-	if s.Mode == ModeRewrite {
+	if rewriteShape(s.Mode) {
 		rule["filters"] = []any{map[string]any{
 			"type": "URLRewrite",
 			"urlRewrite": map[string]any{
@@ -208,6 +300,24 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 		"parentRefs": []any{map[string]any{"group": GroupGatewayAPI, "kind": "Gateway", "name": s.GatewayName, "namespace": s.GatewayNamespace}},
 		"rules":      []any{rule},
 	}))
+
+	if CallerToken(s.Mode) {
+		c := s.Caller
+		provider := map[string]any{
+			"issuer": c.Issuer,
+			"jwks": map[string]any{"remote": map[string]any{
+				"backendRef": map[string]any{"group": s.BackendGVK.Group, "kind": s.BackendGVK.Kind, "name": c.BackendName},
+				"jwksPath":   c.JWKSPath,
+			}},
+		}
+		if len(c.Audiences) > 0 {
+			provider["audiences"] = strs(c.Audiences)
+		}
+		out = append(out, obj(s.PolicyGVK.GroupVersion().String(), s.PolicyGVK.Kind, s.Namespace, c.PolicyName, s.Labels, map[string]any{
+			"targetRefs": []any{map[string]any{"group": GroupGatewayAPI, "kind": "HTTPRoute", "name": s.RouteName}},
+			"traffic":    map[string]any{"jwtAuthentication": map[string]any{"mode": "Strict", "providers": []any{provider}}},
+		}))
+	}
 
 	if s.GlobalRateLimit && s.RateLimit != nil {
 		out = append(out, obj(GVKRateLimitConfig.GroupVersion().String(), GVKRateLimitConfig.Kind, s.Namespace, s.RateLimitConfigName, s.Labels, map[string]any{
@@ -257,6 +367,51 @@ func BuildManifests(s ManifestSpec) ([]*unstructured.Unstructured, error) {
 		}))
 	}
 	return out, nil
+}
+
+// tokenExchange is backend.auth.oauthTokenExchange for s.Exchange.
+func (s ManifestSpec) tokenExchange() map[string]any {
+	x := s.Exchange
+	method := "ClientSecretBasic"
+	if x.AuthMethod == "post" {
+		method = "ClientSecretPost"
+	}
+	te := map[string]any{
+		"grantType":  "TokenExchange",
+		"backendRef": map[string]any{"group": s.BackendGVK.Group, "kind": s.BackendGVK.Kind, "name": x.BackendName},
+		"path":       x.Path,
+		"clientAuth": map[string]any{"clientId": x.ClientID, "method": method,
+			"secretRef": map[string]any{"name": x.SecretName, "key": ExchangeSecretKey}},
+		"subjectToken": map[string]any{"source": map[string]any{"expression": SubjectTokenExpression}},
+	}
+	if x.Audience != "" {
+		te["audiences"] = []any{x.Audience}
+	}
+	if len(x.Scopes) > 0 {
+		te["scopes"] = strs(x.Scopes)
+	}
+	return te
+}
+
+// staticBackend is the spec of a static backend for host:port, with TLS (system roots) unless plain HTTP.
+func staticBackend(host string, port int64, plain bool) map[string]any {
+	b := map[string]any{"static": map[string]any{"host": host, "port": port}}
+	if !plain {
+		b["policies"] = map[string]any{"tls": map[string]any{}}
+	}
+	return b
+}
+
+// ExchangeSecret is the token service client's Secret: key ExchangeSecretKey (data, base64). An empty secret gets
+// ExchangeSecretPlaceholder.
+func ExchangeSecret(namespace, name, secret string, labels map[string]string) *unstructured.Unstructured {
+	if secret == "" {
+		secret = ExchangeSecretPlaceholder
+	}
+	o := obj("v1", "Secret", namespace, name, labels, nil)
+	o.Object["type"] = "Opaque"
+	o.Object["data"] = map[string]any{ExchangeSecretKey: base64.StdEncoding.EncodeToString([]byte(secret))}
+	return o
 }
 
 // TokenSecret is the gateway's Secret: key Authorization = "Bearer <token>" (data, base64). An empty token gets

@@ -8,8 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
@@ -17,6 +20,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"sigs.k8s.io/yaml"
 )
 
@@ -30,7 +34,7 @@ type Answers struct {
 	RuntimeARN string `json:"runtime-arn,omitempty"`
 	// AgentCoreGateway (id or ARN) makes an AgentCore Gateway (MCP) the target instead of a runtime.
 	AgentCoreGateway string `json:"agentcore-gateway,omitempty"`
-	Mode             string `json:"mode,omitempty"` // rewrite | native | sigv4
+	Mode             string `json:"mode,omitempty"` // rewrite | native | sigv4 | passthrough | exchange
 	// ③ Identity
 	Identity     string   `json:"identity,omitempty"` // cognito | cognito-machine | external
 	UserPoolName string   `json:"user-pool-name,omitempty"`
@@ -60,6 +64,17 @@ type Answers struct {
 	// ClientSecret is an external IdP client's secret typed (hidden) in the TUI, instead of ClientSecretFrom.
 	// Never a flag or a --config key.
 	ClientSecret string `json:"-"`
+	// Mode exchange: the token service where the gateway trades the caller's token (RFC 8693). DiscoveryURL and
+	// Audience above are then the caller's IdP and what its tokens carry; these default to them.
+	ExchangeDiscoveryURL     string   `json:"exchange-discovery-url,omitempty"`
+	ExchangeClientID         string   `json:"exchange-client-id,omitempty"`
+	ExchangeClientSecretFrom string   `json:"exchange-client-secret-from,omitempty"`
+	ExchangeAudience         string   `json:"exchange-audience,omitempty"`
+	ExchangeScopes           []string `json:"exchange-scope,omitempty"`
+	ExchangeAuthMethod       string   `json:"exchange-auth-method,omitempty"`
+	// ExchangeClientSecret is the token service client's secret typed (hidden) in the TUI. Never a flag or a
+	// --config key.
+	ExchangeClientSecret string `json:"-"`
 	// ④ Authorizer
 	SkipAuthorizer bool `json:"skip-authorizer,omitempty"`
 	// ⑤ Resources
@@ -132,6 +147,13 @@ func (a Answers) Merge(b Answers) Answers {
 	str(&a.AuthMethod, b.AuthMethod)
 	str(&a.ResourceServer, b.ResourceServer)
 	str(&a.DomainPrefix, b.DomainPrefix)
+	str(&a.ExchangeDiscoveryURL, b.ExchangeDiscoveryURL)
+	str(&a.ExchangeClientID, b.ExchangeClientID)
+	str(&a.ExchangeClientSecretFrom, b.ExchangeClientSecretFrom)
+	str(&a.ExchangeAudience, b.ExchangeAudience)
+	list(&a.ExchangeScopes, b.ExchangeScopes)
+	str(&a.ExchangeAuthMethod, b.ExchangeAuthMethod)
+	str(&a.ExchangeClientSecret, b.ExchangeClientSecret)
 	a.SkipAuthorizer = a.SkipAuthorizer || b.SkipAuthorizer
 	str(&a.RouteNamespace, b.RouteNamespace)
 	str(&a.PathPrefix, b.PathPrefix)
@@ -159,7 +181,18 @@ func FromRecord(r *setup.Record) Answers {
 		RateLimit: r.RateLimit, RateLimitBurst: r.RateLimitBurst,
 		CORSOrigins: r.CORSOrigins, CORSMethods: r.CORSMethods, CORSHeaders: r.CORSHeaders, CORSMaxAge: r.CORSMaxAge,
 	}
-	if r.IdentityProvider == setup.IdPExternal {
+	if r.Mode.CallerToken() {
+		a.UserPoolName, a.UserPoolID, a.ClientID, a.Username = "", "", "", ""
+		a.DiscoveryURL, a.Audience = r.CallerDiscoveryURL, r.CallerAudiences
+		if r.Mode == setup.ModeExchange {
+			a.ExchangeDiscoveryURL, a.ExchangeClientID, a.ExchangeAudience = r.ExchangeDiscoveryURL, r.ExchangeClientID, r.ExchangeAudience
+			a.ExchangeScopes, a.ExchangeAuthMethod = r.ExchangeScopes, r.ExchangeAuthMethod
+			if r.ExchangeSecretName != "" {
+				// A rerun keeps the client secret the first run stored.
+				a.ExchangeClientSecretFrom = "secret:" + r.Namespace + "/" + r.ExchangeSecretName + "/" + setup.ExchangeSecretKey
+			}
+		}
+	} else if r.IdentityProvider == setup.IdPExternal {
 		a.Identity, a.DiscoveryURL, a.Audience = IdentityExternal, r.DiscoveryURL, r.Audience
 		a.UserPoolName, a.UserPoolID, a.ClientID, a.Username = "", "", "", ""
 		if r.ClientCredentials() {
@@ -206,6 +239,12 @@ type Config struct {
 	ClientCreds *clientcreds.Request `json:"-"`
 	// Minted says how ExternalToken was minted (nil when pasted).
 	Minted *clientcreds.Result `json:"-"`
+
+	// Caller-token modes: the caller IdP's discovery document and (exchange) the token service's, read by
+	// Discover; the token service client's secret (exchange), read by the command before a live run.
+	CallerDiscovery      *tokencheck.Discovery `json:"-"`
+	ExchangeDiscovery    *tokencheck.Discovery `json:"-"`
+	ExchangeClientSecret string                `json:"-"`
 }
 
 // Gateway is namespace/name.
@@ -325,6 +364,13 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 		return nil, fmt.Errorf("invalid --path-prefix %q: %w", a.PathPrefix, err)
 	}
 
+	if c.Mode.CallerToken() {
+		if err := normalizeCaller(&a, c.Mode, &missing); err != nil {
+			return nil, err
+		}
+	} else if a.ExchangeDiscoveryURL+a.ExchangeClientID+a.ExchangeClientSecretFrom+a.ExchangeAudience+a.ExchangeAuthMethod != "" || len(a.ExchangeScopes) > 0 {
+		return nil, fmt.Errorf("--exchange-* flags go with --mode exchange (the gateway exchanges the caller's token); this is --mode %s", c.Mode)
+	}
 	if c.Mode.UsesToken() {
 		if a.Identity == "" {
 			a.Identity = IdentityCognito
@@ -475,6 +521,172 @@ func MintExternal(ctx context.Context, cfg *Config, secret string) error {
 	cfg.ClientCreds.ClientSecret = secret
 	cfg.ExternalToken, cfg.Minted = res.Token, res
 	return nil
+}
+
+// normalizeCaller checks the answers of the caller-token modes: the caller IdP's discovery URL and the audiences
+// its tokens carry (both required), nothing of a Cognito or service identity, and for exchange the token service
+// (discovery URL and audience default to the caller's; the client id and secret source may be left out of an
+// offline render: CheckExchangeClient requires them before a live run).
+func normalizeCaller(a *Answers, m setup.Mode, missing *[]string) error {
+	switch {
+	case a.Identity != "" && a.Identity != IdentityExternal:
+		return fmt.Errorf("--identity %s: with --mode %s the callers bring their own tokens from their identity provider (--discovery-url); drop --identity", a.Identity, m)
+	case a.UserPoolName != "" || a.UserPoolID != "" || a.ClientName != "" || a.Username != "":
+		return fmt.Errorf("--user-pool-*/--client-name/--username: with --mode %s there is no Cognito service identity (the callers bring their own tokens); drop them", m)
+	case a.TokenFile != "" || a.ClientSecretFrom != "" || a.ClientID != "" || a.TokenURL != "" || len(a.Scopes) > 0 || a.AuthMethod != "":
+		return fmt.Errorf("--token-file/--client-id/--client-secret-from/--token-url/--scope/--auth-method: with --mode %s the gateway holds no token of its own; drop them (the token service's client is --exchange-client-id)", m)
+	case a.TokenUse != "":
+		return fmt.Errorf("--token-use: with --mode %s the callers' access tokens go through; drop --token-use", m)
+	}
+	a.Identity = ""
+	if a.DiscoveryURL == "" {
+		*missing = append(*missing, "--discovery-url (the callers' identity provider)")
+	} else if err := CheckDiscoveryURL(a.DiscoveryURL); err != nil {
+		return fmt.Errorf("invalid --discovery-url %q: %w", a.DiscoveryURL, err)
+	}
+	for _, au := range a.Audience {
+		if strings.TrimSpace(au) == "" {
+			return errors.New("invalid --audience: an empty audience")
+		}
+	}
+	if len(a.Audience) == 0 {
+		*missing = append(*missing, "--audience (what the callers' tokens carry in aud)")
+	}
+	if m == setup.ModePassthrough {
+		if a.ExchangeDiscoveryURL+a.ExchangeClientID+a.ExchangeClientSecretFrom+a.ExchangeAudience+a.ExchangeAuthMethod != "" || len(a.ExchangeScopes) > 0 {
+			return errors.New("--exchange-* flags go with --mode exchange; --mode passthrough sends the caller's token on as it is")
+		}
+		return nil
+	}
+	for _, p := range []*string{&a.ExchangeDiscoveryURL, &a.ExchangeClientID, &a.ExchangeAudience, &a.ExchangeAuthMethod, &a.ExchangeClientSecretFrom} {
+		*p = strings.TrimSpace(*p)
+	}
+	if a.ExchangeDiscoveryURL == "" {
+		a.ExchangeDiscoveryURL = a.DiscoveryURL
+	} else if err := CheckDiscoveryURL(a.ExchangeDiscoveryURL); err != nil {
+		return fmt.Errorf("invalid --exchange-discovery-url %q: %w", a.ExchangeDiscoveryURL, err)
+	}
+	if a.ExchangeAudience == "" {
+		switch len(a.Audience) {
+		case 0:
+		case 1:
+			a.ExchangeAudience = a.Audience[0]
+		default:
+			*missing = append(*missing, "--exchange-audience (the audience of the exchanged token; --audience names several)")
+		}
+	}
+	if strings.ContainsAny(a.ExchangeClientID, " \t\n") {
+		return fmt.Errorf("invalid --exchange-client-id %q: a client id has no spaces", a.ExchangeClientID)
+	}
+	if a.ExchangeAuthMethod != "" && a.ExchangeAuthMethod != "basic" && a.ExchangeAuthMethod != "post" {
+		return fmt.Errorf("invalid --exchange-auth-method %q: use basic or post", a.ExchangeAuthMethod)
+	}
+	for _, sc := range a.ExchangeScopes {
+		if sc == "" || strings.ContainsAny(sc, " \t\n\"\\") {
+			return fmt.Errorf("invalid --exchange-scope %q: one scope per flag, without spaces or quotes", sc)
+		}
+	}
+	if a.ExchangeClientSecretFrom != "" {
+		if err := secretsource.Validate("exchange-client-secret-from", a.ExchangeClientSecretFrom); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckExchangeClient requires the token service's client before a live run of mode exchange: its id, and (unless
+// only planning) where its secret comes from. An offline render may leave both out (placeholders).
+func CheckExchangeClient(cfg *Config, planOnly bool) error {
+	if cfg.Mode != setup.ModeExchange {
+		return nil
+	}
+	var missing []string
+	a := cfg.Answers
+	if a.ExchangeClientID == "" {
+		missing = append(missing, "--exchange-client-id")
+	}
+	if !planOnly && a.ExchangeClientSecretFrom == "" && a.ExchangeClientSecret == "" {
+		missing = append(missing, "--exchange-client-secret-from (env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt)")
+	}
+	if len(missing) > 0 {
+		return &MissingError{Missing: missing}
+	}
+	return nil
+}
+
+// Discover reads the discovery documents of the caller-token modes before anything is planned or rendered: the
+// caller IdP's (its issuer, byte for byte, is what the gateway's jwtAuthentication and, in passthrough, the
+// runtime's authorizer compare; its jwks_uri is where the gateway gets the keys) and, for exchange, the token
+// service's (its issuer and token endpoint). Nothing to do in the other modes.
+func Discover(ctx context.Context, cfg *Config, client *http.Client) error {
+	if !cfg.Mode.CallerToken() {
+		return nil
+	}
+	a := cfg.Answers
+	d, err := tokencheck.FetchDiscovery(ctx, client, a.DiscoveryURL)
+	if err != nil {
+		return fmt.Errorf("③ identity: reading the callers' identity provider: %w. Check --discovery-url; nothing was changed", err)
+	}
+	if _, err := jwksLocation(d.JWKSURI); err != nil {
+		return fmt.Errorf("③ identity: the callers' identity provider %s: jwks_uri %q: %w; nothing was changed", a.DiscoveryURL, d.JWKSURI, err)
+	}
+	cfg.CallerDiscovery = d
+	if cfg.Mode != setup.ModeExchange {
+		return nil
+	}
+	x := d
+	if a.ExchangeDiscoveryURL != a.DiscoveryURL {
+		if x, err = tokencheck.FetchDiscovery(ctx, client, a.ExchangeDiscoveryURL); err != nil {
+			return fmt.Errorf("③ identity: reading the token service: %w. Check --exchange-discovery-url; nothing was changed", err)
+		}
+	}
+	if x.TokenEndpoint == "" {
+		return fmt.Errorf("③ identity: the token service's discovery document %s has no token_endpoint; nothing was changed. Point --exchange-discovery-url at a token service", a.ExchangeDiscoveryURL)
+	}
+	if _, err := jwksLocation(x.TokenEndpoint); err != nil {
+		return fmt.Errorf("③ identity: the token service %s: token_endpoint %q: %w; nothing was changed", a.ExchangeDiscoveryURL, x.TokenEndpoint, err)
+	}
+	cfg.ExchangeDiscovery = x
+	return nil
+}
+
+// endpoint is a URL split the way a static backend and a path need it.
+type endpoint struct {
+	Host  string
+	Port  int64
+	Plain bool
+	Path  string // with the leading "/" and the query, if any
+}
+
+// jwksLocation splits an http(s) URL into host, port, TLS and path.
+func jwksLocation(raw string) (endpoint, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" {
+		return endpoint{}, errors.New("want an http(s) URL with a host")
+	}
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return endpoint{Host: u.Hostname(), Port: portOf(u), Plain: u.Scheme == "http", Path: p}, nil
+}
+
+// exchangeAuthMethod is the client authentication toward the token service: the one asked for, else basic when
+// the discovery document lists it (or lists none), else post when it lists that.
+func exchangeAuthMethod(asked string, d *tokencheck.Discovery) string {
+	if asked != "" || d == nil || len(d.AuthMethods) == 0 {
+		return cmp.Or(asked, "basic")
+	}
+	if slices.Contains(d.AuthMethods, "client_secret_basic") {
+		return "basic"
+	}
+	if slices.Contains(d.AuthMethods, "client_secret_post") {
+		return "post"
+	}
+	return "basic"
 }
 
 // Defaults of identity (b), a Cognito machine client.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	udiff "github.com/aymanbagabas/go-udiff"
@@ -202,6 +203,13 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 
 	// ③ Identity
 	switch {
+	case cfg.Mode.CallerToken():
+		for _, it := range callerParties(cfg, rec) {
+			p.add(it)
+		}
+		if cfg.Mode == setup.ModePassthrough {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("backend.auth.passthrough only re-sends a token another policy validated: without the jwtAuthentication policy %s it has no effect (teardown removes both)", rec.JWTPolicyName))
+		}
 	case !cfg.Mode.UsesToken():
 		p.add(plan.Item{Step: StepIdentity, Kind: plan.KindAWS, Action: plan.Skip, Target: "identity", Detail: "sigv4: the proxy signs with its own AWS credentials; no Cognito, no token Secret"})
 	case cfg.Answers.Identity == IdentityExternal:
@@ -303,7 +311,13 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 			return nil, err
 		}
 		it := plan.Item{Step: stepOf(rec, o), Kind: plan.KindKubernetes, Action: st.action, Target: o.GetKind() + " " + ref(o), Diff: st.diff}
-		if o.GetKind() == "Secret" {
+		if o.GetKind() == "Secret" && o.GetName() == rec.ExchangeSecretName && cfg.Mode == setup.ModeExchange {
+			it.Diff = ""
+			it.Detail = "the token service client's secret (key " + k8sres.ExchangeSecretKey + "), read by clientAuth.secretRef"
+			if cfg.ExchangeClientSecret == "" {
+				it.Detail += "; not read yet (--exchange-client-secret-from)"
+			}
+		} else if o.GetKind() == "Secret" {
 			it.Diff = ""
 			switch {
 			case cfg.Answers.Identity == IdentityExternal && cfg.ExternalToken == "":
@@ -348,6 +362,32 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	}
 	stepOrder(p.Items)
 	return p, nil
+}
+
+// callerParties are the plan lines of the caller-token modes: who must accept what. The caller's IdP issues the
+// callers' tokens, which the gateway validates; in exchange the token service trades them for tokens the runtime's
+// authorizer (step ④) accepts.
+func callerParties(cfg *Config, rec setup.Record) []plan.Item {
+	jwks := ""
+	if d := cfg.CallerDiscovery; d != nil {
+		jwks = ", keys from " + d.JWKSURI
+	}
+	caller := plan.Item{Step: StepIdentity, Kind: plan.KindAWS, Action: plan.Skip, Target: "callers' identity provider " + cmp.Or(rec.CallerIssuer, rec.CallerDiscoveryURL),
+		Detail: fmt.Sprintf("callers bring their own tokens; the gateway (AgentgatewayPolicy %s, traffic.jwtAuthentication) accepts iss %q and aud %s%s",
+			rec.JWTPolicyName, rec.CallerIssuer, strings.Join(rec.CallerAudiences, " or "), jwks)}
+	if cfg.Mode == setup.ModePassthrough {
+		caller.Detail += "; backend.auth.passthrough sends the validated token on, so the runtime's authorizer must trust the same issuer and audience (④)"
+		return []plan.Item{caller}
+	}
+	client := cmp.Or(rec.ExchangeClientID, "<--exchange-client-id>")
+	scopes := ""
+	if len(rec.ExchangeScopes) > 0 {
+		scopes = ", scopes " + strings.Join(rec.ExchangeScopes, " ")
+	}
+	ts := plan.Item{Step: StepIdentity, Kind: plan.KindAWS, Action: plan.Skip, Target: "token service " + cmp.Or(rec.Issuer, rec.ExchangeDiscoveryURL),
+		Detail: fmt.Sprintf("the gateway exchanges each caller's token (RFC 8693, backend.auth.oauthTokenExchange) at %s as client %s (%s) for audience %s%s; the token service must let this client exchange subject tokens issued by %q and issue tokens with iss %q and aud %s, which the runtime's authorizer accepts (④)",
+			cmp.Or(rec.ExchangeTokenURL, "<token endpoint>"), client, cmp.Or(rec.ExchangeAuthMethod, "basic"), rec.ExchangeAudience, scopes, rec.CallerIssuer, rec.Issuer, rec.ExchangeAudience)}
+	return []plan.Item{caller, ts}
 }
 
 func joinDetail(a, b string) string {

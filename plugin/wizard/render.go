@@ -113,7 +113,12 @@ func WriteYAML(objs []*unstructured.Unstructured, placeholder bool) ([]byte, err
 	for _, o := range objs {
 		o = o.DeepCopy()
 		b.WriteString("---\n")
-		if o.GetKind() == "Secret" {
+		if _, exchange, _ := unstructured.NestedString(o.Object, "data", k8sres.ExchangeSecretKey); o.GetKind() == "Secret" && exchange {
+			b.WriteString("# PLACEHOLDER: the token service client's secret (key " + k8sres.ExchangeSecretKey + ") is never rendered. Put it in before\n")
+			b.WriteString("# applying (kubectl create secret generic ... --from-literal), or run the wizard with --exchange-client-secret-from.\n")
+			delete(o.Object, "data")
+			o.Object["stringData"] = map[string]any{k8sres.ExchangeSecretKey: k8sres.ExchangeSecretPlaceholder}
+		} else if o.GetKind() == "Secret" {
 			if o.GetLabels()[setup.LabelComponent] != setup.ComponentRecord {
 				tok := secretToken(o)
 				if placeholder {
@@ -126,6 +131,9 @@ func WriteYAML(objs []*unstructured.Unstructured, placeholder bool) ([]byte, err
 				delete(o.Object, "data")
 				o.Object["stringData"] = map[string]any{setup.SecretKey: bearer.Value(tok)}
 			}
+		}
+		if id, _, _ := unstructured.NestedString(o.Object, "spec", "backend", "auth", "oauthTokenExchange", "clientAuth", "clientId"); id == k8sres.ExchangeClientIDPlaceholder {
+			b.WriteString("# PLACEHOLDER: no --exchange-client-id was given: replace clientId with the token service client's id.\n")
 		}
 		y, err := yaml.Marshal(o.Object)
 		if err != nil {

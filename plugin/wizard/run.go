@@ -162,7 +162,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 	az := s.currentAuthorizer()
 	switch {
 	case !cfg.Mode.UsesToken():
-		env.emit(StepIdentity, "skipped", "sigv4")
+		env.emit(StepIdentity, "skipped", string(cfg.Mode))
 	case cfg.Answers.Identity == IdentityExternal:
 		token = cfg.ExternalToken
 		if cc := cfg.ClientCreds; cc != nil && cc.ClientSecret != "" {

@@ -351,10 +351,13 @@ func (s *Session) desiredRecord() setup.Record {
 			r.TokenScopes = MachineSpec(a, r).FullScopes()
 		}
 	}
+	if cfg.Mode.CallerToken() {
+		callerRecord(cfg, &r)
+	}
 	bgvk, _ := s.Kinds.BackendGVK()
 	pgvk, _ := s.Kinds.PolicyGVK()
 	r.BackendAPIVersion, r.BackendKind = bgvk.GroupVersion().String(), bgvk.Kind
-	if cfg.Mode == setup.ModeRewrite || cfg.RateLimit != nil || cfg.CORS != nil {
+	if cfg.Mode == setup.ModeRewrite || cfg.Mode.CallerToken() || cfg.RateLimit != nil || cfg.CORS != nil {
 		r.PolicyAPIVersion, r.PolicyKind = pgvk.GroupVersion().String(), pgvk.Kind
 	}
 	if cfg.Mode == setup.ModeRewrite {
@@ -408,6 +411,31 @@ func (s *Session) desiredRecord() setup.Record {
 	return r
 }
 
+// callerRecord fills the record of a caller-token mode: the caller's IdP as the gateway validates it, and whom the
+// runtime's authorizer trusts (DiscoveryURL, Issuer, Audience): the caller's IdP in passthrough, the token
+// service and the exchange audience in exchange.
+func callerRecord(cfg *Config, r *setup.Record) {
+	a := cfg.Answers
+	r.IdentityProvider = setup.IdPExternal
+	r.CallerDiscoveryURL, r.CallerAudiences = a.DiscoveryURL, a.Audience
+	if d := cfg.CallerDiscovery; d != nil {
+		r.CallerIssuer = d.Issuer
+	}
+	if cfg.Mode == setup.ModePassthrough {
+		r.DiscoveryURL, r.Issuer, r.Audience = a.DiscoveryURL, r.CallerIssuer, a.Audience
+		return
+	}
+	r.ExchangeDiscoveryURL, r.ExchangeClientID, r.ExchangeAudience, r.ExchangeScopes = a.ExchangeDiscoveryURL, a.ExchangeClientID, a.ExchangeAudience, a.ExchangeScopes
+	r.ExchangeAuthMethod = exchangeAuthMethod(a.ExchangeAuthMethod, cfg.ExchangeDiscovery)
+	r.DiscoveryURL, r.Audience = a.ExchangeDiscoveryURL, nil
+	if a.ExchangeAudience != "" {
+		r.Audience = []string{a.ExchangeAudience}
+	}
+	if d := cfg.ExchangeDiscovery; d != nil {
+		r.Issuer, r.ExchangeTokenURL = d.Issuer, d.TokenEndpoint
+	}
+}
+
 func (s *Session) globalRateLimit() bool {
 	switch s.Cfg.Answers.RateLimitKind {
 	case "local":
@@ -456,7 +484,7 @@ func ManifestSpec(cfg *Config, r setup.Record, bgvk, pgvk k8sresGVK, global bool
 			host, path, port, plain = u.Hostname(), u.EscapedPath(), portOf(u), u.Scheme == "http"
 		}
 	}
-	return k8sres.ManifestSpec{
+	spec := k8sres.ManifestSpec{
 		Mode: string(r.Mode), Namespace: r.Namespace, RuntimeARN: r.RuntimeARN,
 		DataPlaneHost: host, InvocationPath: path, DataPlanePort: port, PlainHTTP: plain,
 		GatewayNamespace: r.GatewayNamespace, GatewayName: r.GatewayName, PathPrefix: r.PathPrefix,
@@ -465,6 +493,28 @@ func ManifestSpec(cfg *Config, r setup.Record, bgvk, pgvk k8sresGVK, global bool
 		BackendGVK: bgvk, PolicyGVK: pgvk, GlobalRateLimit: global && cfg.RateLimit != nil,
 		RateLimit: cfg.RateLimit, CORS: cfg.CORS, Token: token, Labels: r.ObjectLabels(),
 	}
+	if r.Mode.CallerToken() {
+		spec.Caller = &k8sres.CallerJWT{PolicyName: r.JWTPolicyName, Issuer: r.CallerIssuer, Audiences: r.CallerAudiences, BackendName: r.CallerJWKSBackendName}
+		if d := cfg.CallerDiscovery; d != nil {
+			if e, err := jwksLocation(d.JWKSURI); err == nil {
+				spec.Caller.Host, spec.Caller.Port, spec.Caller.PlainHTTP = e.Host, e.Port, e.Plain
+				// jwksPath is relative to the root (the controller joins it to the backend's address).
+				spec.Caller.JWKSPath = strings.TrimPrefix(e.Path, "/")
+			}
+		}
+	}
+	if r.Mode == setup.ModeExchange {
+		x := &k8sres.TokenExchange{BackendName: r.ExchangeBackendName, ClientID: r.ExchangeClientID, AuthMethod: r.ExchangeAuthMethod,
+			SecretName: r.ExchangeSecretName, ClientSecret: cfg.ExchangeClientSecret, Audience: r.ExchangeAudience, Scopes: r.ExchangeScopes}
+		if x.ClientID == "" {
+			x.ClientID = k8sres.ExchangeClientIDPlaceholder
+		}
+		if e, err := jwksLocation(r.ExchangeTokenURL); err == nil {
+			x.Host, x.Port, x.PlainHTTP, x.Path = e.Host, e.Port, e.Plain, e.Path
+		}
+		spec.Exchange = x
+	}
+	return spec
 }
 
 // Authorizer returns the authorizer the record asks for (nil = IAM only, for sigv4). ok=false when it cannot be

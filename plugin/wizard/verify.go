@@ -34,6 +34,9 @@ func verify(ctx context.Context, env *Env, rec *setup.Record) []VerifyCheck {
 	if rec.PolicyName != "" && rec.PolicyKind != "" {
 		targets = append(targets, target{"resources.policy-attached", pgv.WithKind(rec.PolicyKind), rec.PolicyName, policyAttached})
 	}
+	if rec.JWTPolicyName != "" && rec.PolicyKind != "" {
+		targets = append(targets, target{"resources.jwt-policy-attached", pgv.WithKind(rec.PolicyKind), rec.JWTPolicyName, policyAttached})
+	}
 	if rec.TrafficPolicyName != "" && rec.PolicyKind != "" {
 		targets = append(targets, target{"resources.traffic-policy-attached", pgv.WithKind(rec.PolicyKind), rec.TrafficPolicyName, policyAttached})
 	}

@@ -23,6 +23,14 @@ func TestFlagsToOptions(t *testing.T) {
 	if err := os.WriteFile(badConfig, []byte("runtimeArn: x\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	callerConfig := filepath.Join(dir, "caller.yaml")
+	if err := os.WriteFile(callerConfig, []byte("mode: passthrough\ndiscovery-url: https://idp.example/.well-known/openid-configuration\naudience: [web, mobile]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secretConfig := filepath.Join(dir, "secret.yaml")
+	if err := os.WriteFile(secretConfig, []byte("mode: exchange\nexchange-client-secret: s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/payments_agent-Ab12Cd34Ef"
 	defaults := func(edit func(o *Options)) *Options {
 		o := &Options{Output: cmdutil.OutputText, VerifyTimeout: 60 * time.Second}
@@ -53,6 +61,22 @@ func TestFlagsToOptions(t *testing.T) {
 					RateLimitBurst: 5, CORSOrigins: []string{"https://app.example"}, CORSMethods: []string{"POST"}, CORSHeaders: []string{"X-A"},
 					CORSMaxAge: 60, Region: "eu-west-3"}
 			})},
+		{"exchange answers", []string{"--mode", "exchange", "--discovery-url", "https://idp.example/.well-known/openid-configuration", "--audience", "web",
+			"--exchange-discovery-url", "https://sts.example/.well-known/openid-configuration", "--exchange-client-id", "gw",
+			"--exchange-client-secret-from", "env:XS", "--exchange-audience", "agentcore", "--exchange-scope", "invoke", "--exchange-scope", "read",
+			"--exchange-auth-method", "post"},
+			defaults(func(o *Options) {
+				o.Answers = wz.Answers{Mode: "exchange", DiscoveryURL: "https://idp.example/.well-known/openid-configuration", Audience: []string{"web"},
+					ExchangeDiscoveryURL: "https://sts.example/.well-known/openid-configuration", ExchangeClientID: "gw", ExchangeClientSecretFrom: "env:XS",
+					ExchangeAudience: "agentcore", ExchangeScopes: []string{"invoke", "read"}, ExchangeAuthMethod: "post"}
+			})},
+		{"passthrough from a config file", []string{"--config", callerConfig},
+			defaults(func(o *Options) {
+				o.ConfigFile = callerConfig
+				o.Answers = wz.Answers{Mode: "passthrough", DiscoveryURL: "https://idp.example/.well-known/openid-configuration", Audience: []string{"web", "mobile"}}
+			})},
+		{"test call in passthrough", []string{"--mode", "passthrough", "--test-call"}, nil},
+		{"exchange secret as a config key", []string{"--config", secretConfig}, nil},
 		{"run flags", []string{"--non-interactive", "--yes", "--test-call", "--verify-timeout", "2m", "-o", "json", "--fail-after", "identity"},
 			defaults(func(o *Options) {
 				o.NonInteractive, o.Yes, o.TestCall, o.VerifyTimeout, o.Output, o.FailAfter = true, true, true, 2*time.Minute, "json", "identity"

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -46,6 +47,9 @@ type Options struct {
 	FailAfter string
 	// EnvHook lets tests adjust the environment (e.g. poll intervals) before the run.
 	EnvHook func(*wz.Env)
+	// HTTP is the client for identity providers' discovery documents in an offline render (nil = the default);
+	// live runs use Env.HTTP.
+	HTTP *http.Client
 }
 
 // NewCmd builds the wizard command. runF, when not nil, receives the completed and validated Options instead of
@@ -64,11 +68,17 @@ and --config FILE takes the same keys in YAML. Running it again changes nothing 
 interruption, run the same command again to continue.
 
 Modes: rewrite (static backend + URL rewrite, the published recipe), native (aws.agentCore backend with a bearer
-token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cognito).`,
+token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cognito), passthrough (the gateway
+validates the caller's own token, traffic.jwtAuthentication, and sends it on: backend.auth.passthrough; the
+runtime's authorizer trusts the caller's identity provider) and exchange (the same validation, then the gateway
+trades the caller's token at a token service, RFC 8693 backend.auth.oauthTokenExchange, for one the runtime's
+authorizer accepts).`,
 		Example: `  kubectl agentcore wizard
   kubectl agentcore wizard --non-interactive --yes --runtime-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-Ab12Cd34Ef
   kubectl agentcore wizard --config setup.yaml --dry-run
-  kubectl agentcore wizard --non-interactive --dry-run -o yaml --mode native --runtime-arn ARN --gateway agentgateway-system/agentgateway-proxy --route-namespace agentcore --rate-limit 3/minute`,
+  kubectl agentcore wizard --non-interactive --dry-run -o yaml --mode native --runtime-arn ARN --gateway agentgateway-system/agentgateway-proxy --route-namespace agentcore --rate-limit 3/minute
+  kubectl agentcore wizard --non-interactive --yes --mode passthrough --runtime-arn ARN --discovery-url https://idp.example.com/.well-known/openid-configuration --audience agents-api
+  kubectl agentcore wizard --non-interactive --yes --mode exchange --runtime-arn ARN --discovery-url https://idp.example.com/.well-known/openid-configuration --audience web-app --exchange-client-id gateway --exchange-client-secret-from env:EXCHANGE_SECRET --exchange-audience agentcore`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunE(o, runF),
 	}
@@ -77,7 +87,7 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 	fl.StringVar(&a.Gateway, "gateway", "", "① Gateway NAMESPACE/NAME (default agentgateway-system/agentgateway-proxy)")
 	fl.StringVar(&a.RuntimeARN, "runtime-arn", "", "② AgentCore runtime ARN")
 	fl.StringVar(&a.AgentCoreGateway, "agentcore-gateway", "", "② or an AgentCore Gateway (MCP), by id or ARN, instead of a runtime")
-	fl.StringVar(&a.Mode, "mode", "", "gateway mode: rewrite (default), native or sigv4")
+	fl.StringVar(&a.Mode, "mode", "", "gateway mode: rewrite (default), native, sigv4, passthrough (the caller's token, validated) or exchange (the caller's token, exchanged)")
 	fl.StringVar(&a.Identity, "identity", "", "③ identity provider: cognito (service user, default), cognito-machine (app client by client credentials) or external (Auth0, Okta, …)")
 	fl.StringVar(&a.UserPoolName, "user-pool-name", "", "Cognito user pool to find by name or create (default agentcore)")
 	fl.StringVar(&a.UserPoolID, "user-pool-id", "", "use this existing Cognito user pool")
@@ -85,8 +95,8 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 	fl.StringVar(&a.ClientID, "client-id", "", "use this existing app client")
 	fl.StringVar(&a.Username, "username", "", "service user (default agentcore-gateway)")
 	fl.StringVar(&a.TokenUse, "token-use", "", "Cognito token the gateway sends: id (default) or access")
-	fl.StringVar(&a.DiscoveryURL, "discovery-url", "", "external IdP: https://<issuer>/.well-known/openid-configuration")
-	fl.StringSliceVar(&a.Audience, "audience", nil, "external IdP: allowed audience (repeatable); with --client-secret-from: the audience the token is asked for")
+	fl.StringVar(&a.DiscoveryURL, "discovery-url", "", "external IdP (passthrough/exchange: the callers' IdP): https://<issuer>/.well-known/openid-configuration")
+	fl.StringSliceVar(&a.Audience, "audience", nil, "external IdP: allowed audience (repeatable); with --client-secret-from: the audience the token is asked for; passthrough/exchange: the audiences of the callers' tokens")
 	fl.StringVar(&a.TokenFile, "token-file", "", "external IdP: file holding the token for the gateway Secret")
 	fl.StringVar(&a.ClientSecretFrom, "client-secret-from", "", "external IdP by client credentials (with --client-id): env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt")
 	fl.StringVar(&a.TokenURL, "token-url", "", "external IdP by client credentials: the token endpoint (default: from --discovery-url)")
@@ -94,6 +104,12 @@ token), sigv4 (aws.agentCore backend signed with the proxy's IRSA role; no Cogni
 	fl.StringVar(&a.AuthMethod, "auth-method", "", "external IdP by client credentials: basic or post (default: what discovery accepts, basic first)")
 	fl.StringVar(&a.ResourceServer, "resource-server", "", "cognito-machine: resource server identifier to find or create (default agentcore); --scope names its scopes (default invoke)")
 	fl.StringVar(&a.DomainPrefix, "domain-prefix", "", "cognito-machine: user-pool domain prefix to create when the pool has none (default: from the pool's name and id)")
+	fl.StringVar(&a.ExchangeDiscoveryURL, "exchange-discovery-url", "", "exchange: the token service's discovery URL (default --discovery-url)")
+	fl.StringVar(&a.ExchangeClientID, "exchange-client-id", "", "exchange: the gateway's client at the token service")
+	fl.StringVar(&a.ExchangeClientSecretFrom, "exchange-client-secret-from", "", "exchange: the client's secret from env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt (never an argument)")
+	fl.StringVar(&a.ExchangeAudience, "exchange-audience", "", "exchange: the audience asked for, which the runtime's authorizer allows (default: the one --audience)")
+	fl.StringArrayVar(&a.ExchangeScopes, "exchange-scope", nil, "exchange: a scope to ask for (repeatable)")
+	fl.StringVar(&a.ExchangeAuthMethod, "exchange-auth-method", "", "exchange: client authentication basic or post (default: what discovery accepts, basic first)")
 	fl.BoolVar(&a.SkipAuthorizer, "skip-authorizer", false, "④ leave the runtime's authorizer as it is")
 	fl.StringVar(&a.RouteNamespace, "route-namespace", "", "⑤ namespace of the route, backend, policy and Secrets (default agentcore)")
 	fl.StringVar(&a.PathPrefix, "path-prefix", "", "path the route matches on the gateway (default /agentcore)")
@@ -144,6 +160,9 @@ func (o *Options) Validate() error {
 	if (o.Offline || o.Flavor != "") && !(o.DryRun && o.Output == cmdutil.OutputYAML) {
 		return cmdutil.UsageErrorf("--offline and --flavor only apply to --dry-run -o yaml")
 	}
+	if m, err := setup.ParseMode(o.Answers.Mode); o.TestCall && err == nil && m.CallerToken() {
+		return cmdutil.UsageErrorf("--test-call sends the gateway's own token; with --mode %s the callers bring theirs: send one with kubectl agentcore invoke", m)
+	}
 	return nil
 }
 
@@ -158,6 +177,21 @@ func (o *Options) Run(ctx context.Context) error {
 		return o.render(ctx, f, a)
 	}
 
+	if m, err := setup.ParseMode(a.Mode); err == nil && m.CallerToken() {
+		// The screens do not ask for the caller's identity provider yet: the flags' plan, confirmed on the terminal.
+		interactive = false
+	}
+	var cfg *wz.Config
+	if !interactive {
+		// Bad answers are usage errors before any cluster or AWS client is made.
+		var err error
+		if cfg, err = wz.Normalize(a, o.awsRegion(ctx, a)); err != nil {
+			return usage(err)
+		}
+		if err := wz.CheckExchangeClient(cfg, o.DryRun); err != nil {
+			return usage(err)
+		}
+	}
 	env, err := o.newEnv(ctx, f)
 	if err != nil {
 		return err
@@ -165,12 +199,13 @@ func (o *Options) Run(ctx context.Context) error {
 	if interactive {
 		return runTUI(ctx, f, o, env, a)
 	}
-
-	cfg, err := wz.Normalize(a, o.awsRegion(ctx, a))
-	if err != nil {
-		return usage(err)
-	}
 	if err := o.mintExternal(ctx, f, cfg); err != nil {
+		return err
+	}
+	if err := o.readExchangeSecret(ctx, f, cfg); err != nil {
+		return err
+	}
+	if err := wz.Discover(ctx, cfg, env.HTTP); err != nil {
 		return err
 	}
 	applyRegion(env, f, cfg)
@@ -269,6 +304,9 @@ func (o *Options) render(ctx context.Context, f *cmdutil.Factory, a wz.Answers) 
 	if err := o.mintExternal(ctx, f, cfg); err != nil {
 		return err
 	}
+	if err := wz.Discover(ctx, cfg, o.HTTP); err != nil {
+		return err
+	}
 	s, err := wz.OfflineSession(cfg, o.Flavor)
 	if err != nil {
 		return cmdutil.UsageErrorf("%s", err)
@@ -296,6 +334,9 @@ func (o *Options) renderLive(ctx context.Context, f *cmdutil.Factory, env *wz.En
 		return usage(err)
 	}
 	if err := o.mintExternal(ctx, f, cfg); err != nil {
+		return err
+	}
+	if err := wz.Discover(ctx, cfg, env.HTTP); err != nil {
 		return err
 	}
 	s, err := wz.LiveSession(ctx, env, cfg)
@@ -467,4 +508,34 @@ func (o *Options) mintExternal(ctx context.Context, f *cmdutil.Factory, cfg *wz.
 		return cmdutil.Fail("③ identity: reading the client secret", err, "Nothing was changed")
 	}
 	return wz.MintExternal(ctx, cfg, secret)
+}
+
+// readExchangeSecret reads the token service client's secret (mode exchange; never an argument) before the plan,
+// so the Secret the wizard writes holds it and a missing source stops here.
+func (o *Options) readExchangeSecret(ctx context.Context, f *cmdutil.Factory, cfg *wz.Config) error {
+	a := cfg.Answers
+	if cfg.Mode != setup.ModeExchange {
+		return nil
+	}
+	if a.ExchangeClientSecret != "" {
+		cfg.ExchangeClientSecret = a.ExchangeClientSecret // typed (hidden) in the TUI
+		return nil
+	}
+	if a.ExchangeClientSecretFrom == "" {
+		return nil // planning only (CheckExchangeClient let it through)
+	}
+	var kube kubernetes.Interface
+	if strings.HasPrefix(a.ExchangeClientSecretFrom, secretsource.Secret) {
+		kc, err := f.KubeClient()
+		if err != nil {
+			return err
+		}
+		kube = kc
+	}
+	secret, err := secretsource.Read(ctx, kube, cfg.Namespace, "exchange-client-secret-from", a.ExchangeClientSecretFrom, setup.ExchangeSecretKey, "token service client secret", cmdutil.SecretPrompt(f.IO))
+	if err != nil {
+		return cmdutil.Fail("③ identity: reading the token service client's secret", err, "Nothing was changed")
+	}
+	cfg.ExchangeClientSecret = secret
+	return nil
 }

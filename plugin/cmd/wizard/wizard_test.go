@@ -61,8 +61,8 @@ func run(t *testing.T, kubeconfig string, o *wizardcmd.Options, args ...string) 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	parent.AddCommand(wizardcmd.NewCmd(f, func(got *wizardcmd.Options) error {
-		if o != nil { // the test's hook
-			got.EnvHook = o.EnvHook
+		if o != nil { // the test's hooks
+			got.EnvHook, got.HTTP = o.EnvHook, o.HTTP
 		}
 		return got.Run(ctx)
 	}), teardowncmd.NewCmd(f, nil))
