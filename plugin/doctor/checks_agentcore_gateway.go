@@ -34,8 +34,9 @@ func (d *Doctor) gatewayTarget() bool { return d.opts.AgentCoreGateway != "" && 
 
 // RecordTarget returns o with AgentCoreGateway taken from the setup record when o names no target of its own (no
 // --route, --runtime-arn or --agentcore-gateway) and the record's target is an AgentCore Gateway, so a doctor run
-// without flags on a gateway setup checks the gateway. A record that cannot be read leaves o as it is (the
-// resources.setup check reports why).
+// without flags on a gateway setup checks the gateway. The record found is kept in o.Record (its mode plans the
+// caller and exchange checks). A record that cannot be read leaves o as it is (the resources.setup check reports
+// why).
 func RecordTarget(ctx context.Context, kube kubernetes.Interface, o Options) Options {
 	if o.Offline || kube == nil || o.AgentCoreGateway != "" || o.RuntimeARN != "" || !o.Route.IsZero() {
 		return o
@@ -43,6 +44,7 @@ func RecordTarget(ctx context.Context, kube kubernetes.Interface, o Options) Opt
 	rec, err := setup.Resolve(ctx, kube, o.Namespace)
 	if err == nil {
 		o.AgentCoreGateway = rec.GatewayTarget()
+		o.Record = rec // read once; its mode also plans the caller and exchange checks
 	}
 	return o
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -34,11 +35,25 @@ func (d *Doctor) secretChecks() []Check {
 		v, ok := k8sres.SecretValue(s, t.secretKey)
 		return t, v, ok, nil
 	}
+	if m := d.planMode(); m != "" {
+		// The caller's token (or one exchanged for it) is sent: there is no token Secret to check.
+		gone := func(context.Context) Outcome { return skip(callerReason(m)) }
+		after := []string{IDResourcesSetup}
+		return []Check{
+			{ID: IDSecretPresent, Category: CatSecret, Title: "Secret exists", Deps: after, Run: gone},
+			{ID: IDSecretKey, Category: CatSecret, Title: "Authorization key", Deps: after, Run: gone},
+			{ID: IDSecretBearer, Category: CatSecret, Title: "Bearer form", Deps: after, Run: gone},
+			{ID: IDSecretJWT, Category: CatSecret, Title: "holds a JWT", Deps: after, Run: gone},
+		}
+	}
 	return []Check{
 		{ID: IDSecretPresent, Category: CatSecret, Title: "Secret exists", Deps: []string{IDResourcesSetup}, Run: func(ctx context.Context) Outcome {
 			t, err := st.target.get(ctx)
 			if err != nil {
 				return fail(err.Error(), "", "")
+			}
+			if s := t.tokenSource(); t.secretRef.IsZero() && s != tokencheck.SourceSecret {
+				return skip(callerReason(s))
 			}
 			if t.secretRef.IsZero() {
 				if t.mode == modeSigV4 {

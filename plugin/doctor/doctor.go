@@ -71,6 +71,9 @@ type Options struct {
 	// TokenSource is where the token AgentCore sees comes from: secret, passthrough or exchange (tokencheck's
 	// Source*); "" = from the gateway's policies (secret offline).
 	TokenSource string
+	// Rendered is the setup read from manifests (--manifests-file, offline): the policies and the setup record the
+	// caller and exchange checks read instead of the cluster's.
+	Rendered *Rendered
 	// Discovery and JWKS documents used instead of fetching them (--discovery-file, --jwks-file).
 	DiscoveryDoc []byte
 	JWKS         []byte
@@ -144,6 +147,14 @@ func (d *Doctor) Checks() []Check {
 	}
 	cs = append(cs, d.tokenChecks()...)
 	cs = append(cs, d.authorizerChecks()...)
+	// The gateway's side of a caller-token setup: its policies, live or rendered (offline without manifests there
+	// is nothing to read them from).
+	if m := d.planMode(); m != "" && (!d.opts.Offline || d.opts.Rendered != nil) {
+		cs = append(cs, d.callerChecks()...)
+		if m == tokencheck.SourceExchange {
+			cs = append(cs, d.exchangeChecks()...)
+		}
+	}
 	if d.gatewayTarget() {
 		cs = append(cs, d.agentCoreGatewayChecks()...)
 	} else if !d.opts.Offline {
@@ -175,6 +186,9 @@ func (d *Doctor) RunAll(ctx context.Context, onResult func(Result)) ([]Check, Re
 // Header is what the doctor checks, for the TUI's and text output's first line.
 func (d *Doctor) Header() string {
 	if d.opts.Offline {
+		if m := d.planMode(); m != "" {
+			return "offline: token, authorizer and the rendered " + m + " policies"
+		}
 		return "offline: token and authorizer only"
 	}
 	var parts []string

@@ -36,12 +36,14 @@ const (
 	CatSecret     = "secret"
 	CatToken      = "token"
 	CatAuthorizer = "authorizer"
+	CatCaller     = "caller"
+	CatExchange   = "exchange"
 	CatRuntime    = "runtime"
 	CatProbe      = "probe"
 )
 
 // Categories lists the categories in the order they are shown.
-var Categories = []string{CatCluster, CatResources, CatSecret, CatToken, CatAuthorizer, CatRuntime, CatProbe}
+var Categories = []string{CatCluster, CatResources, CatSecret, CatToken, CatAuthorizer, CatCaller, CatExchange, CatRuntime, CatProbe}
 
 // Outcome is what a check's Run returns: status, one line of detail, a hint and, where one exists, the exact
 // fix command.

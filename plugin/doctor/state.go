@@ -37,6 +37,14 @@ type state struct {
 	// tokenSource is where the token AgentCore sees comes from (tokencheck.Source*).
 	tokenSource *lazy[string]
 	sig         *sigState
+
+	// caller is the gateway's side of a passthrough or exchange setup (from the target's policies); callerDiscovery
+	// and callerJWKS are the caller identity provider's documents, exchangeDiscovery the token service's.
+	caller            *lazy[*callerSetup]
+	callerDiscovery   *lazy[*tokencheck.Discovery]
+	callerJWKS        *lazy[[]byte]
+	exchangeDiscovery *lazy[*tokencheck.Discovery]
+	exchangeState
 }
 
 func newState(d *Doctor) *state {
@@ -61,6 +69,9 @@ func newState(d *Doctor) *state {
 	st.rawToken = newLazy(func(ctx context.Context) (string, error) {
 		if d.opts.Token != "" {
 			return d.opts.Token, nil
+		}
+		if d.planMode() != "" || d.opts.Offline {
+			return "", errNoCallerToken
 		}
 		s, err := st.secret.get(ctx)
 		if err != nil {
@@ -134,7 +145,7 @@ func newState(d *Doctor) *state {
 		return tokencheck.RuntimeSettingsFromSDK(rt.RequestHeaderConfiguration, rt.ProtocolConfiguration), nil
 	})
 	st.tokenSource = newLazy(func(ctx context.Context) (string, error) {
-		if d.opts.TokenSource != "" || d.opts.Offline {
+		if d.opts.TokenSource != "" || d.opts.Offline && d.opts.Rendered == nil {
 			return tokencheck.ParseTokenSource(d.opts.TokenSource)
 		}
 		t, err := st.target.get(ctx)
@@ -150,10 +161,63 @@ func newState(d *Doctor) *state {
 		return d.deps.CallerAccount(ctx)
 	})
 	st.sig = newSigState(st)
+	st.caller = newLazy(func(ctx context.Context) (*callerSetup, error) {
+		t, err := st.target.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return readCallerSetup(t), nil
+	})
+	st.callerDiscovery = newLazy(func(ctx context.Context) (*tokencheck.Discovery, error) {
+		c, err := st.caller.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		u := c.discoveryURL()
+		if u == "" {
+			return nil, errors.New("no discovery URL for the caller's identity provider: no setup record names one and the gateway's policy has no issuer")
+		}
+		return tokencheck.FetchDiscovery(ctx, d.deps.HTTP, u)
+	})
+	st.callerJWKS = newLazy(func(ctx context.Context) ([]byte, error) {
+		doc, err := st.callerDiscovery.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return tokencheck.FetchJWKS(ctx, d.deps.HTTP, doc.JWKSURI)
+	})
+	st.exchangeDiscovery = newLazy(func(ctx context.Context) (*tokencheck.Discovery, error) {
+		c, err := st.caller.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		u := c.exchangeDiscoveryURL()
+		if u == "" {
+			return nil, errors.New("no discovery URL for the token service: no setup record names one")
+		}
+		if u == c.discoveryURL() {
+			return st.callerDiscovery.get(ctx)
+		}
+		return tokencheck.FetchDiscovery(ctx, d.deps.HTTP, u)
+	})
+	st.initExchange()
 	return st
 }
 
+// mode is where the token AgentCore sees comes from: the caller-token mode known before the run, else what the
+// gateway's policies do.
+func (st *state) mode(ctx context.Context) string {
+	if m := st.d.planMode(); m != "" {
+		return m
+	}
+	s, _ := st.tokenSource.get(ctx)
+	return s
+}
+
 var errNoSecret = errors.New("the setup sends no bearer token (no Secret)")
+
+// errNoCallerToken: a caller-token setup (or offline with only manifests) and no --token-file / --token-from.
+var errNoCallerToken = errors.New("no caller token given")
 
 // arn is the runtime ARN under examination, parsed.
 func (st *state) arn(ctx context.Context) (awsops.RuntimeARN, error) {

@@ -77,6 +77,12 @@ func (t *target) objects() []*unstructured.Unstructured {
 func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 	d := st.d
 	o := d.opts
+	if o.Offline {
+		if o.Rendered == nil {
+			return nil, errors.New("offline: no manifests (--manifests-file) to read the setup from")
+		}
+		return o.Rendered.target()
+	}
 	t := &target{routeRef: o.Route, gatewayRef: o.Gateway, secretRef: o.Secret, arn: o.RuntimeARN}
 	if !o.Secret.IsZero() {
 		t.secretSource = "--secret"
@@ -212,6 +218,9 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 				break
 			}
 		}
+	}
+	if s := t.tokenSource(); t.mode == "" && s != tokencheck.SourceSecret {
+		t.mode = s // passthrough or exchange, from the policies
 	}
 	if t.mode == "" {
 		t.mode = modeRewrite

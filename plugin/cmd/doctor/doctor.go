@@ -35,6 +35,7 @@ type Options struct {
 	AgentCoreGateway       string
 	TokenFile              string
 	AuthorizerFile         string
+	ManifestsFile          string
 	TokenSource            string
 	DiscoveryFile          string
 	JWKSFile               string
@@ -76,6 +77,12 @@ doctor reads its authorizer type and customJWTAuthorizer with GetGateway. Offlin
 
 --authorizer-file holds the authorizerConfiguration as the AWS CLI prints it; null or {} = no JWT authorizer.
 
+Passthrough and exchange setups send the caller's own token: there is no token Secret, and the caller checks
+compare the gateway's jwtAuthentication with the runtime's authorizer (give a caller's token with --token-file to
+check it against both). Offline, read the policies from the wizard's rendered manifests:
+
+  kubectl agentcore doctor --manifests-file setup.yaml --authorizer-file authorizer.json [--token-file caller.jwt]
+
 --all checks every setup the wizard recorded in the namespace (or --all-namespaces) concurrently, sharing the
 cluster's discovery and the AWS client: one row per setup (✔ ‼ ✖ counts, the first failing check), then each
 failure in detail; -o json is an array of the single-setup documents.
@@ -98,6 +105,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 	fl.StringVar(&o.AgentCoreGateway, "agentcore-gateway", "", "the AgentCore Gateway (MCP), ID or ARN, instead of a runtime")
 	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin) instead of the Secret")
 	fl.StringVar(&o.AuthorizerFile, "authorizer-file", "", "read the authorizerConfiguration JSON from this file instead of GetAgentRuntime")
+	fl.StringVar(&o.ManifestsFile, "manifests-file", "", "offline: the setup's manifests (the wizard's --dry-run -o yaml); its policies are checked against --authorizer-file (passthrough and exchange modes)")
 	fl.StringVar(&o.TokenSource, "token-source", "", "where the token AgentCore sees comes from: secret, passthrough (the caller's) or exchange (default: from the gateway's policies; secret offline)")
 	fl.StringVar(&o.DiscoveryFile, "discovery-file", "", "the issuer's openid-configuration document (instead of fetching it)")
 	fl.StringVar(&o.JWKSFile, "jwks-file", "", "the issuer's JWKS (instead of fetching it)")
@@ -112,9 +120,10 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 	return cmd
 }
 
-// Offline reports whether only the token and authorizer are checked.
+// Offline reports whether doctor runs without a cluster and AWS: the token and authorizer, and with
+// --manifests-file the rendered policies.
 func (o *Options) Offline() bool {
-	return o.TokenFile != "" && o.AuthorizerFile != "" && o.Route == "" && o.Secret == "" && o.Gateway == "" &&
+	return (o.TokenFile != "" || o.ManifestsFile != "") && o.AuthorizerFile != "" && o.Route == "" && o.Secret == "" && o.Gateway == "" &&
 		o.RuntimeARN == "" && o.AgentCoreGateway == "" && !o.Probe
 }
 
@@ -172,8 +181,11 @@ func (o *Options) Validate() error {
 			return cmdutil.UsageErrorf("--token-source: %v", err)
 		}
 	}
-	if o.TokenFile == "-" && o.AuthorizerFile == "-" {
-		return cmdutil.UsageErrorf("--token-file and --authorizer-file cannot both be stdin")
+	if n := countStdin(o.TokenFile, o.AuthorizerFile, o.ManifestsFile); n > 1 {
+		return cmdutil.UsageErrorf("only one of --token-file, --authorizer-file and --manifests-file can be stdin (-)")
+	}
+	if o.ManifestsFile != "" && !do.Offline {
+		return cmdutil.UsageErrorf("--manifests-file is for offline checks: give it with --authorizer-file and no cluster flags (--route, --secret, --gateway, --runtime-arn, --agentcore-gateway, --probe)")
 	}
 	o.Doctor = do
 	return nil
@@ -205,6 +217,15 @@ func (o *Options) readFiles() error {
 		}
 		do.Authorizer, do.AuthorizerSet = az, true
 	}
+	if o.ManifestsFile != "" {
+		b, err := readInput(o.f, o.ManifestsFile)
+		if err != nil {
+			return cmdutil.Fail("reading --manifests-file "+o.ManifestsFile, err, "Check the path")
+		}
+		if do.Rendered, err = dr.ParseManifests(b); err != nil {
+			return cmdutil.Fail("reading --manifests-file "+o.ManifestsFile, err, "Give the output of kubectl agentcore wizard --dry-run -o yaml")
+		}
+	}
 	if o.DiscoveryFile != "" {
 		if do.DiscoveryDoc, err = os.ReadFile(o.DiscoveryFile); err != nil {
 			return cmdutil.Fail("reading --discovery-file", err, "Check the path")
@@ -216,6 +237,16 @@ func (o *Options) readFiles() error {
 		}
 	}
 	return nil
+}
+
+func countStdin(paths ...string) int {
+	n := 0
+	for _, p := range paths {
+		if p == "-" {
+			n++
+		}
+	}
+	return n
 }
 
 func readInput(f *cmdutil.Factory, path string) ([]byte, error) {
