@@ -263,7 +263,13 @@ func (s *Server) echo(w http.ResponseWriter, r *http.Request, sid, name, id stri
 		"sessionId": sid,
 	}
 	if claims != nil {
-		out["caller"] = map[string]any{"sub": claims["sub"], "iss": claims["iss"]}
+		// What the fake does (a real agent sees no claims: AgentCore strips Authorization unless the runtime's
+		// requestHeaderConfiguration allowlists it): the validated token's sub, iss and delegation (act).
+		caller := map[string]any{"sub": claims["sub"], "iss": claims["iss"]}
+		if act, ok := claims["act"]; ok {
+			caller["act"] = act
+		}
+		out["caller"] = caller
 	}
 	writeJSON(w, 200, out)
 }

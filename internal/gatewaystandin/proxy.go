@@ -19,6 +19,7 @@ import (
 // access is one request's access-log fields.
 type access struct {
 	route, endpoint, status, reason, errMsg string
+	jwtSub                                  string
 	start                                   time.Time
 }
 
@@ -45,6 +46,26 @@ func (s *StandIn) serve(w http.ResponseWriter, r *http.Request, a *access) int {
 		a.reason, a.errMsg = "NoHealthyBackend", e.backendErr
 		http.Error(w, "no healthy backend: "+e.backendErr, http.StatusInternalServerError)
 		return http.StatusInternalServerError
+	}
+	// The caller's token (traffic.jwtAuthentication): validated, then removed from the request.
+	caller := ""
+	if e.jwt != nil {
+		raw := e.jwt.callerToken(r)
+		switch {
+		case raw == "" && e.jwt.mode == "Strict":
+			return s.refuseJWT(w, a, "no bearer token found")
+		case raw != "":
+			claims, why := s.validate(r.Context(), e.jwt, raw)
+			switch {
+			case why != "" && e.jwt.mode != "Permissive":
+				return s.refuseJWT(w, a, why)
+			case why == "":
+				caller = raw
+				if sub, ok := claims["sub"].(string); ok {
+					a.jwtSub = sub
+				}
+			}
+		}
 	}
 	if e.rate != nil && !s.allow(e.rateKey, e.rate) {
 		a.reason = "RateLimit"
@@ -110,7 +131,34 @@ func (s *StandIn) serve(w http.ResponseWriter, r *http.Request, a *access) int {
 		}
 		out.Header[k] = vs
 	}
-	if e.authName != "" {
+	switch e.authMode {
+	case authPassthrough:
+		// Passthrough adds back the token a validating policy took; without one it has no effect (the stand-in,
+		// which drops the client's Authorization otherwise, then forwards it unchanged, as the gateway would).
+		if caller != "" {
+			out.Header.Set("Authorization", "Bearer "+caller)
+		} else if e.jwt == nil && r.Header.Get("Authorization") != "" {
+			out.Header.Set("Authorization", r.Header.Get("Authorization"))
+		}
+	case authExchange:
+		subject := caller
+		if subject == "" && e.jwt == nil {
+			subject = (&jwtSpec{header: "Authorization", prefix: "Bearer "}).callerToken(r)
+		}
+		if subject == "" {
+			a.reason, a.errMsg = "UpstreamFailure", "backend authentication failed: token exchange: no subject token in the request"
+			http.Error(w, a.errMsg, http.StatusInternalServerError)
+			return http.StatusInternalServerError
+		}
+		tok, why := s.exchange(r.Context(), e.exchange, subject)
+		if why != "" {
+			a.reason, a.errMsg = "UpstreamFailure", "backend authentication failed: "+why
+			http.Error(w, a.errMsg, http.StatusInternalServerError)
+			return http.StatusInternalServerError
+		}
+		out.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if e.authMode == authSecret && e.authName != "" {
 		v, err := s.secretValue(e.authNS, e.authName, e.authKey)
 		if err == nil {
 			// What Agent Gateway sends for this value (one exact "Bearer " stripped under Authorization, then added).
@@ -161,6 +209,16 @@ func (s *StandIn) serve(w http.ResponseWriter, r *http.Request, a *access) int {
 		}
 	}
 	return resp.StatusCode
+}
+
+// refuseJWT answers as Agent Gateway does when jwtAuthentication refuses the caller: 401, text/plain
+// "authentication failure: <why>", access-log reason JwtAuth.
+func (s *StandIn) refuseJWT(w http.ResponseWriter, a *access, why string) int {
+	a.reason, a.errMsg = "JwtAuth", "authentication failure: "+why
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = io.WriteString(w, a.errMsg)
+	return http.StatusUnauthorized
 }
 
 // match finds the route entry for the request (host, then longest path).
@@ -263,6 +321,7 @@ func (s *StandIn) accessLine(r *http.Request, a *access, code int) string {
 	kv("http.path", r.URL.Path)
 	kv("http.version", r.Proto)
 	kv("http.status", strconv.Itoa(code))
+	kv("jwt.sub", a.jwtSub)
 	kv("protocol", "http")
 	kv("error", a.errMsg)
 	kv("reason", a.reason)

@@ -10,6 +10,11 @@
 //   - it adds the Secret's Authorization (policy backend.auth.secretRef or backend policies.auth.secretRef;
 //     as internal/bearer.Sent says Agent Gateway does: one exact "Bearer " stripped, then added), picking up
 //     Secret changes live;
+//   - it validates the caller's JWT (traffic.jwtAuthentication: providers with issuer, audiences, JWKS inline or
+//     remote through a static backend; modes Strict/Optional/Permissive) and refuses with Agent Gateway's 401
+//     "authentication failure: …" and access-log reason JwtAuth, logging the caller as jwt.sub; then sends the
+//     validated token on (backend.auth.passthrough) or exchanges it at the token service with the policy's client
+//     from its Secret (backend.auth.oauthTokenExchange, RFC 8693, grant TokenExchange; no cache, no actor token);
 //   - it applies traffic.rateLimit.local;
 //   - it writes agentgateway-format access lines (text format, docs/facts.md#agent-gateway-resources) into the proxy pods' CRI log files;
 //   - it writes the statuses of the Solo Enterprise kinds (EnterpriseAgentgatewayBackend Accepted,
@@ -90,6 +95,8 @@ type StandIn struct {
 
 	informers map[schema.GroupVersionResource]cache.SharedIndexInformer
 	kick      chan struct{}
+
+	jwksC jwksCache
 
 	mu      sync.RWMutex
 	table   *table

@@ -143,17 +143,32 @@ func (e *env) call(path string, ok func(int) bool) (int, string) {
 	e.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Post(e.si.URL()+path, "application/json", strings.NewReader(`{"prompt":"hi"}`))
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if ok(resp.StatusCode) || time.Now().After(deadline) {
-			return resp.StatusCode, string(b)
+		code, body := e.post(path, "")
+		if ok(code) || time.Now().After(deadline) {
+			return code, body
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// post sends one prompt to the stand-in, with an Authorization header when auth is not empty.
+func (e *env) post(path, auth string) (int, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.si.URL()+path, strings.NewReader(`{"prompt":"hi"}`))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b)
 }
 
 // waitTable waits until the stand-in's routing table satisfies ok (it rebuilds after each change it sees).

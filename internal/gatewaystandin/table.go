@@ -34,6 +34,10 @@ type routeEntry struct {
 
 	authNS, authName, authKey string // Secret holding the Authorization value ("" = none)
 	authSource                string
+	authMode                  string // authSecret, authPassthrough, authExchange ("" = none)
+	exchange                  *exchangeSpec
+
+	jwt *jwtSpec // the caller's token check (nil = none)
 
 	rate    *rateSpec
 	rateKey string
@@ -175,8 +179,20 @@ func (s *StandIn) rebuild(ctx context.Context) {
 	type authPick struct {
 		ns, name, key, source string
 		prio                  int
+		mode                  string
+		exchange              *exchangeSpec
 	}
 	authFor := map[string]authPick{} // route key or "kind/ns/name" of backend or "gateway"
+	jwtFor := map[string]*jwtSpec{}  // route key or "gateway" (a route's wins)
+	prioOf := func(a string) int {
+		switch {
+		case strings.Contains(a, "Backend/"):
+			return 3
+		case a != "gateway":
+			return 2
+		}
+		return 1
+	}
 	rateFor := map[string]*rateSpec{}
 	rateKeyFor := map[string]string{}
 	for _, gvr := range []schema.GroupVersionResource{GVRPolicy, GVREnterprisePolicy} {
@@ -202,22 +218,34 @@ func (s *StandIn) rebuild(ctx context.Context) {
 				continue
 			}
 			var secretErr error
+			source := "policy " + p.GetNamespace() + "/" + p.GetName()
+			pick := func(ap authPick) {
+				for _, a := range attached {
+					ap.prio = prioOf(a)
+					if cur, ok := authFor[a]; !ok || cur.prio < ap.prio {
+						authFor[a] = ap
+					}
+				}
+			}
 			if sname, ok, _ := unstructured.NestedString(p.Object, "spec", "backend", "auth", "secretRef", "name"); ok && sname != "" {
 				skey, _, _ := unstructured.NestedString(p.Object, "spec", "backend", "auth", "secretRef", "key")
 				if skey == "" {
 					skey = "Authorization"
 				}
 				if _, secretErr = s.secretValue(p.GetNamespace(), sname, skey); secretErr == nil {
-					for _, a := range attached {
-						prio := 1
-						if strings.Contains(a, "Backend/") {
-							prio = 3
-						} else if a != "gateway" {
-							prio = 2
-						}
-						if cur, ok := authFor[a]; !ok || cur.prio < prio {
-							authFor[a] = authPick{p.GetNamespace(), sname, skey, "policy " + p.GetNamespace() + "/" + p.GetName(), prio}
-						}
+					pick(authPick{ns: p.GetNamespace(), name: sname, key: skey, source: source, mode: authSecret})
+				}
+			}
+			if _, ok, _ := unstructured.NestedMap(p.Object, "spec", "backend", "auth", "passthrough"); ok {
+				pick(authPick{source: source, mode: authPassthrough})
+			}
+			if ex := s.parseExchange(p); ex != nil {
+				pick(authPick{source: source, mode: authExchange, exchange: ex})
+			}
+			if js := s.parseJWT(p); js != nil {
+				for _, a := range attached {
+					if !strings.Contains(a, "Backend/") {
+						jwtFor[a] = js
 					}
 				}
 			}
@@ -282,13 +310,18 @@ func (s *StandIn) rebuild(ctx context.Context) {
 			}
 		}
 		if found {
-			e.authNS, e.authName, e.authKey, e.authSource = pick.ns, pick.name, pick.key, pick.source
+			e.authNS, e.authName, e.authKey, e.authSource, e.authMode, e.exchange = pick.ns, pick.name, pick.key, pick.source, pick.mode, pick.exchange
 		} else if e.backend != nil && e.backend.authName != "" {
 			ns, _, _ := strings.Cut(e.backend.key, "/")
-			e.authNS, e.authName, e.authKey, e.authSource = ns, e.backend.authName, e.backend.authKey, "backend "+e.backend.key+" policies.auth"
+			e.authNS, e.authName, e.authKey, e.authSource, e.authMode = ns, e.backend.authName, e.backend.authKey, "backend "+e.backend.key+" policies.auth", authSecret
 			if e.authKey == "" {
 				e.authKey = "Authorization"
 			}
+		}
+		if js, ok := jwtFor[e.key]; ok {
+			e.jwt = js
+		} else if js, ok := jwtFor["gateway"]; ok {
+			e.jwt = js
 		}
 		if rs, ok := rateFor[e.key]; ok {
 			e.rate, e.rateKey = rs, e.key+"#"+rateKeyFor[e.key]
