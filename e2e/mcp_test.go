@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -89,17 +90,31 @@ func TestAgentCoreGatewayMCP(t *testing.T) {
 		t.Fatalf("invoke --mcp --tool add: %s", r)
 	}
 
+	// --direct on a gateway setup speaks MCP to the record's MCP URL without a token: the 401 the gateway prevents.
+	r = kac(t, n("invoke", "--direct")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "invoke --mcp --direct "+gw.MCPURL+": initialize: 401") || !strings.Contains(r.stderr, "invoke without --direct") {
+		t.Fatalf("invoke --direct on a gateway setup: %s", r)
+	}
+
 	restoreByRotate := func(t *testing.T) {
 		if r := kac(t, n("rotate", "--force")...); r.code != 0 {
 			t.Fatalf("rotate --force to restore: %s", r)
 		}
 	}
 	var saved []byte
+	restoreAuthorizer := func(t *testing.T) {
+		if err := sb.Fake.SetGatewayAuthorizer(gw.ID, fakeagentcore.GatewayAuthCustomJWT, saved); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cases := []struct {
 		name    string
 		breakIt func(t *testing.T)
 		restore func(t *testing.T)
 		check   string
+		// invokeOK: invoke --mcp still succeeds (authorizer NONE lets every call in); otherwise it fails
+		// naming check, as doctor does.
+		invokeOK bool
 	}{{
 		name:    "access token against allowedAudience",
 		breakIt: func(t *testing.T) { putToken(t, mint(t).AccessToken) },
@@ -121,12 +136,26 @@ func TestAgentCoreGatewayMCP(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
-		restore: func(t *testing.T) {
-			if err := sb.Fake.SetGatewayAuthorizer(gw.ID, fakeagentcore.GatewayAuthCustomJWT, saved); err != nil {
+		restore: restoreAuthorizer, check: "authorizer.mode", invokeOK: true,
+	}, {
+		// A 401 the answer alone cannot pin to one check ("Claim 'department' value mismatch"): invoke names the
+		// check only with doctor's verdicts on the gateway's own authorizer (the record's target).
+		name: "custom claim rule the token fails",
+		breakIt: func(t *testing.T) {
+			saved = sb.Fake.GatewaySpec(gw.ID)["authorizerConfiguration"]
+			var cfg map[string]map[string]any
+			if err := json.Unmarshal(saved, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			cfg["customJWTAuthorizer"]["customClaims"] = []any{map[string]any{
+				"inboundTokenClaimName": "department", "inboundTokenClaimValueType": "STRING",
+				"authorizingClaimMatchValue": map[string]any{"claimMatchValue": map[string]any{"matchValueString": "finance"}, "claimMatchOperator": "EQUALS"}}}
+			b, _ := json.Marshal(cfg)
+			if err := sb.Fake.SetGatewayAuthorizer(gw.ID, fakeagentcore.GatewayAuthCustomJWT, b); err != nil {
 				t.Fatal(err)
 			}
 		},
-		check: "authorizer.mode",
+		restore: restoreAuthorizer, check: "authorizer.claims",
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,6 +167,13 @@ func TestAgentCoreGatewayMCP(t *testing.T) {
 				}
 				return ""
 			})
+			r := kac(t, n("invoke", "--mcp")...)
+			switch {
+			case c.invokeOK && r.code != 0:
+				t.Errorf("invoke --mcp: %s", r)
+			case !c.invokeOK && (r.code != 1 || !strings.Contains(r.stderr, "[doctor check "+c.check+"]")):
+				t.Errorf("invoke --mcp should name doctor's failing check %s: %s", c.check, r)
+			}
 			c.restore(t)
 			eventually(t, 30*time.Second, func() string {
 				if r := kac(t, n("invoke", "--mcp")...); r.code != 0 {

@@ -49,6 +49,15 @@ func RecordTarget(ctx context.Context, kube kubernetes.Interface, o Options) Opt
 	return o
 }
 
+// ForRecord returns o set to check rec, a record already read: the record itself (not looked up again), its
+// namespace and its AgentCore side (rec.GatewayTarget(), as RecordTarget chooses). doctor --all, invoke and the
+// wizard's test call take doctor's verdicts for a setup this way, so each checks what doctor checks.
+func (o Options) ForRecord(rec *setup.Record) Options {
+	o.Record, o.Namespace = rec, rec.Namespace
+	o.AgentCoreGateway = rec.GatewayTarget()
+	return o
+}
+
 // readAgentCoreGateway is GetGateway for Options.AgentCoreGateway (id or ARN), in the ARN's region when it
 // names one.
 func (d *Doctor) readAgentCoreGateway(ctx context.Context) (*bedrockagentcorecontrol.GetGatewayOutput, error) {

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,8 +13,10 @@ import (
 
 // ExplainMCP explains what an MCP conversation (agentproto.DoMCP) ran into, through Explain: a non-2xx answer as
 // any answer (a 401's WWW-Authenticate resource_metadata is named in Next), a JSON-RPC error by its code, no
-// answer as a failed call. The summary starts with the MCP step (initialize, tools/list, tools/call NAME).
-func ExplainMCP(err error, v Verdicts) Explanation {
+// answer as a failed call. direct: the conversation went straight to the AgentCore Gateway (invoke --direct,
+// probe.direct), not through Agent Gateway. The summary starts with the MCP step (initialize, tools/list,
+// tools/call NAME).
+func ExplainMCP(err error, direct bool, v Verdicts) Explanation {
 	var he *agentproto.HTTPError
 	var re *agentproto.RPCError
 	stage := ""
@@ -24,7 +27,7 @@ func ExplainMCP(err error, v Verdicts) Explanation {
 	var e Explanation
 	switch {
 	case errors.As(err, &he):
-		e = Explain(Answer{Code: he.Status, Header: he.Header, Body: he.Body}, v)
+		e = Explain(mcpAnswer(he, direct), v)
 		if he.Status == http.StatusUnauthorized {
 			if md := resourceMetadata(he.Header.Get("WWW-Authenticate")); md != "" {
 				e.Next = strings.TrimSpace(e.Next + "; the endpoint's protected-resource metadata (which issuer and scopes it accepts) is at " + md)
@@ -46,10 +49,27 @@ func ExplainMCP(err error, v Verdicts) Explanation {
 			e.Summary += ": " + e.Message
 		}
 	default:
-		e = Explain(Answer{Err: err}, v)
+		e = Explain(Answer{Err: err, Direct: direct}, v)
 	}
 	e.Summary = stage + e.Summary
 	return e
+}
+
+// ExplainMCP is ExplainMCP with this doctor's verdicts (Known) on the setup the conversation went to, taken only
+// when the answer alone cannot name the check. A nil doctor explains with the answer alone.
+func (d *Doctor) ExplainMCP(ctx context.Context, err error, direct bool) Explanation {
+	var v Verdicts
+	var he *agentproto.HTTPError
+	if d != nil && errors.As(err, &he) {
+		if a := mcpAnswer(he, direct); len(Candidates(a)) > 0 {
+			v = d.Known(ctx, a)
+		}
+	}
+	return ExplainMCP(err, direct, v)
+}
+
+func mcpAnswer(he *agentproto.HTTPError, direct bool) Answer {
+	return Answer{Code: he.Status, Header: he.Header, Body: he.Body, Direct: direct}
 }
 
 // resourceMetadata is the resource_metadata URL of a WWW-Authenticate Bearer challenge ("" when absent).

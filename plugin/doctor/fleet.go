@@ -84,10 +84,7 @@ func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, er
 				return
 			}
 			defer func() { <-sem }()
-			opts := o.Base
-			opts.Record, opts.Namespace = rec, rec.Namespace
-			opts.AgentCoreGateway = rec.GatewayTarget() // as RecordTarget does for one setup
-			_, rep := New(opts, deps).RunAll(ctx, nil)
+			_, rep := New(o.Base.ForRecord(rec), deps).RunAll(ctx, nil)
 			out[i].Report = rep
 		})
 	}

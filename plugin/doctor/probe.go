@@ -193,13 +193,13 @@ func (d *Doctor) mcpProbeChecks() []Check {
 		ans := Answer{Err: err, Direct: direct}
 		var he *agentproto.HTTPError
 		if errors.As(err, &he) {
-			ans = Answer{Code: he.Status, Header: he.Header, Body: he.Body, Direct: direct}
+			ans = mcpAnswer(he, direct)
 		}
 		var v Verdicts
 		if ids := Candidates(ans); len(ids) > 0 {
 			v = d.Verdicts(ctx, ids...)
 		}
-		return explained(ExplainMCP(err, v), where)
+		return explained(ExplainMCP(err, direct, v), where)
 	}
 	return []Check{
 		{ID: IDProbeGateway, Category: CatProbe, Title: "MCP through the gateway", Deps: []string{IDResourcesGateway, IDResourcesRoute}, Run: func(ctx context.Context) Outcome {

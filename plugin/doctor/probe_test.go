@@ -154,15 +154,15 @@ func TestEveryCheckIsDocumented(t *testing.T) {
 func TestExplainMCP(t *testing.T) {
 	h := http.Header{}
 	h.Set("WWW-Authenticate", `Bearer resource_metadata="https://gw.example/mcp/.well-known/oauth-protected-resource"`)
-	e := ExplainMCP(&agentproto.StageError{Stage: "initialize", Err: &agentproto.HTTPError{Status: 401, Header: h, Body: []byte(`{"message":"Missing or malformed Authorization header"}`)}}, nil)
+	e := ExplainMCP(&agentproto.StageError{Stage: "initialize", Err: &agentproto.HTTPError{Status: 401, Header: h, Body: []byte(`{"message":"Missing or malformed Authorization header"}`)}}, false, nil)
 	if e.Status != Fail || !strings.HasPrefix(e.Summary, "initialize: 401") || !strings.Contains(e.Next, "https://gw.example/mcp/.well-known/oauth-protected-resource") {
 		t.Errorf("401 = %+v", e)
 	}
-	e = ExplainMCP(&agentproto.StageError{Stage: "tools/list", Err: &agentproto.HTTPError{Status: 401, Header: http.Header{}, Body: []byte(`{"message":"Claim 'aud' value mismatch with configuration."}`)}}, nil)
+	e = ExplainMCP(&agentproto.StageError{Stage: "tools/list", Err: &agentproto.HTTPError{Status: 401, Header: http.Header{}, Body: []byte(`{"message":"Claim 'aud' value mismatch with configuration."}`)}}, false, nil)
 	if e.Check != IDAuthorizerAudience {
 		t.Errorf("aud = %+v", e)
 	}
-	e = ExplainMCP(&agentproto.StageError{Stage: "initialize", Err: &agentproto.RPCError{Code: -32601, Message: "Method not found"}}, nil)
+	e = ExplainMCP(&agentproto.StageError{Stage: "initialize", Err: &agentproto.RPCError{Code: -32601, Message: "Method not found"}}, false, nil)
 	if e.Check != IDResourcesRewrite || !strings.Contains(e.Summary, "initialize: JSON-RPC error -32601") {
 		t.Errorf("rpc = %+v", e)
 	}

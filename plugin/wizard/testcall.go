@@ -79,11 +79,7 @@ func SendTestCall(ctx context.Context, env *Env, rec *setup.Record) (*TestCall, 
 	}
 	// doctor's classifier explains the answer, with doctor's verdicts on this setup where the answer alone
 	// cannot tell (a Secret with Bearer twice, a lower-case key, a rewrite to another region).
-	opts := doctor.Options{Namespace: rec.Namespace}
-	if rec.IsAgentCoreGateway() {
-		opts.AgentCoreGateway = rec.AgentCoreGateway
-	}
-	dr := doctor.New(opts, doctor.Deps{Kube: env.Kube, Dynamic: env.Dynamic, Discovery: env.Discovery, HTTP: env.HTTP, Now: env.Now})
+	dr := doctor.New(doctor.Options{}.ForRecord(rec), doctor.Deps{Kube: env.Kube, Dynamic: env.Dynamic, Discovery: env.Discovery, HTTP: env.HTTP, Now: env.Now})
 	if rec.IsAgentCoreGateway() {
 		return mcpTestCall(ctx, client, dr, tc), nil
 	}
@@ -122,13 +118,11 @@ func mcpTestCall(ctx context.Context, client *http.Client, dr *doctor.Doctor, tc
 		tc.DurationMS = res.DurationMS
 	}
 	if err != nil {
-		var v doctor.Verdicts
 		var he *agentproto.HTTPError
 		if errors.As(err, &he) {
 			tc.Sent, tc.Status = true, he.Status
-			v = dr.Known(ctx, doctor.Answer{Code: he.Status, Header: he.Header, Body: he.Body})
 		}
-		e := doctor.ExplainMCP(err, v)
+		e := dr.ExplainMCP(ctx, err, false)
 		tc.Summary, tc.CheckID, tc.Cause, tc.Next = e.Summary, e.Check, e.Cause, e.Next
 		return tc
 	}

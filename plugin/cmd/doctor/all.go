@@ -143,6 +143,12 @@ func WriteFleetText(w io.Writer, where string, reps []dr.SetupReport, t style.Th
 	}
 }
 
+// ClientDeps builds the clients one doctor run uses (cluster and AWS), for commands that take doctor's verdicts
+// on a setup (invoke explaining a failed call).
+func ClientDeps(ctx context.Context, f *cmdutil.Factory) (dr.Deps, error) {
+	return (&Options{f: f}).Deps(ctx)
+}
+
 // FleetDeps builds the clients doctor --all uses (fleet rate limits), for other screens that show doctor status
 // (the home screen's setups view).
 func FleetDeps(ctx context.Context, f *cmdutil.Factory) (dr.Deps, error) {

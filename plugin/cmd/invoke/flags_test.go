@@ -63,7 +63,11 @@ func TestFlagsToOptions(t *testing.T) {
 		{"tool without mcp", "", []string{"--tool", "add"}, nil},
 		{"mcp with a prompt", "", []string{"--mcp", "hi"}, nil},
 		{"args without tool", "", []string{"--mcp", "--args", `{}`}, nil},
-		{"mcp direct", "", []string{"--mcp", "--direct"}, nil},
+		{"mcp direct (the setup's AgentCore Gateway MCP URL)", "", []string{"--mcp", "--direct"}, defaults(func(o *Options) { o.MCP, o.Direct = true, true })},
+		{"direct without a payload (decided by the setup record)", "", []string{"--direct"}, defaults(func(o *Options) { o.Direct = true })},
+		{"direct tool (implies --mcp on a gateway setup)", "", []string{"--direct", "--tool", "echo"}, defaults(func(o *Options) { o.Direct, o.Tool = true, "echo" })},
+		{"mcp direct with a gateway url", "", []string{"--mcp", "--direct", "--gateway-url", "http://x"}, nil},
+		{"mcp direct with a runtime arn", "", []string{"--mcp", "--direct", "--runtime-arn", arn}, nil},
 		{"mcp stream", "", []string{"--mcp", "--stream"}, nil},
 		{"args not an object", "", []string{"--mcp", "--tool", "add", "--args", `[1]`}, nil},
 	} {

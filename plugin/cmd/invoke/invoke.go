@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
+	doctorcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	uc "github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
@@ -46,6 +47,8 @@ type Options struct {
 
 	payload []byte
 	args    map[string]any
+	// rec is the setup record the call goes to (nil: none, or --gateway-url).
+	rec *setup.Record
 }
 
 // NewCmd builds the invoke command. runF, when not nil, receives the completed and validated Options instead of
@@ -61,12 +64,14 @@ unless --data or --data-file gives the JSON. Each call carries a fresh runtime s
 one).
 
 The gateway's address comes from --gateway, else the setup record and the Gateway's status. --direct calls
-AgentCore itself without a token, to show the 401 the gateway protects against. A non-2xx answer is explained
-(which link is broken, which doctor check looks at it) and exits 1.`,
+AgentCore itself without a token, to show the 401 the gateway protects against: the runtime's invocation URL, or
+for an AgentCore Gateway setup the gateway's MCP URL from the setup record (then --mcp is implied). A non-2xx
+answer is explained (which link is broken, which doctor check looks at it) and exits 1.`,
 		Example: `  kubectl agentcore invoke "What can you do?"
   kubectl agentcore invoke --data-file payload.json --stream
   kubectl agentcore invoke --gateway-url http://127.0.0.1:8080/agentcore "hello"
   kubectl agentcore invoke --direct "hello"        # expect 401: no token
+  kubectl agentcore invoke --direct                # AgentCore Gateway setup: MCP to its URL, expect 401
   kubectl agentcore invoke --mcp                   # AgentCore Gateway: initialize + tools/list
   kubectl agentcore invoke --mcp --tool add --args '{"a":1,"b":2}'`,
 		Args: cobra.MaximumNArgs(1),
@@ -79,7 +84,7 @@ AgentCore itself without a token, to show the 401 the gateway protects against. 
 	fl.StringVar(&o.Gateway, "gateway", "", "the same as --gateway-url")
 	_ = fl.MarkHidden("gateway")
 	fl.StringVar(&o.Route, "route", "", "the HTTPRoute NAMESPACE/NAME whose path is called (default: the setup's route)")
-	fl.BoolVar(&o.Direct, "direct", false, "call AgentCore itself, with no token (shows the 401 the gateway prevents)")
+	fl.BoolVar(&o.Direct, "direct", false, "call AgentCore itself, with no token (shows the 401 the gateway prevents); on an AgentCore Gateway setup, its MCP URL (implies --mcp)")
 	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the runtime ARN for --direct (default: the setup record's)")
 	fl.StringVar(&o.Qualifier, "qualifier", "", "the runtime endpoint qualifier for --direct (e.g. DEFAULT)")
 	fl.StringVar(&o.SessionID, "session-id", "", "the runtime session id to send (33–256 characters; default: a new one)")
@@ -117,6 +122,9 @@ func (o *Options) Validate() error {
 		}
 	}
 	switch {
+	case n == 0 && o.Direct && o.RuntimeARN == "":
+		// --direct on an AgentCore Gateway setup speaks MCP (no payload); Run decides from the record.
+		return o.validateCommon()
 	case n == 0:
 		return cmdutil.UsageErrorf("nothing to send: give a PROMPT, --data JSON or --data-file FILE")
 	case n > 1:
@@ -145,6 +153,11 @@ func (o *Options) Validate() error {
 	if err := uc.ValidatePayload(o.payload); err != nil {
 		return cmdutil.UsageErrorf("bad payload: %v. Pass JSON with --data/--data-file, or a PROMPT", err)
 	}
+	return o.validateCommon()
+}
+
+// validateCommon checks the flags every request shape shares.
+func (o *Options) validateCommon() error {
 	if o.SessionID != "" {
 		if err := uc.ValidateSessionID(o.SessionID); err != nil {
 			return cmdutil.UsageErrorf("bad --session-id: %v", err)
@@ -170,14 +183,18 @@ func (o *Options) Validate() error {
 // validateMCP checks the --mcp flags: no payload, --tool and --args only with --mcp, --args a JSON object.
 func (o *Options) validateMCP() error {
 	switch {
-	case !o.MCP:
+	case !o.MCP && !o.Direct:
 		return cmdutil.UsageErrorf("--tool and --args are for MCP: add --mcp")
+	case !o.MCP && o.RuntimeARN != "":
+		return cmdutil.UsageErrorf("--tool and --args are for an AgentCore Gateway (MCP), not --runtime-arn")
 	case o.Prompt != "" || o.Data != "" || o.DataFile != "":
 		return cmdutil.UsageErrorf("--mcp sends MCP requests itself: give no PROMPT, --data or --data-file (use --tool NAME --args JSON)")
 	case o.Args != "" && o.Tool == "":
 		return cmdutil.UsageErrorf("--args needs --tool NAME")
-	case o.Direct:
-		return cmdutil.UsageErrorf("--mcp goes through the gateway: pass --gateway URL for another address, not --direct")
+	case o.Direct && o.Gateway != "":
+		return cmdutil.UsageErrorf("--direct calls the AgentCore Gateway's MCP URL from the setup record: it does not take --gateway-url")
+	case o.Direct && o.RuntimeARN != "":
+		return cmdutil.UsageErrorf("--runtime-arn names a runtime, which does not speak MCP here: drop --mcp, or drop --runtime-arn to call the setup's AgentCore Gateway")
 	case o.SessionID != "" || o.Stream || o.Qualifier != "":
 		return cmdutil.UsageErrorf("--session-id, --stream and --qualifier do not apply to --mcp (the MCP session is negotiated)")
 	case o.Timeout <= 0:
@@ -212,6 +229,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.MCP {
 		return o.runMCP(ctx, f, target)
 	}
+	if o.payload == nil {
+		return cmdutil.UsageErrorf("nothing to send: give a PROMPT, --data JSON or --data-file FILE")
+	}
 	req := uc.Request{URL: target.URL, Payload: o.payload, SessionID: o.SessionID, Via: "gateway"}
 	if o.Direct {
 		req.Via = "direct"
@@ -220,7 +240,7 @@ func (o *Options) Run(ctx context.Context) error {
 		req.Accept = "text/event-stream"
 	}
 	if !o.Direct && o.Gateway == "" {
-		req.Known = known(f, o.Route)
+		req.Known = o.known(f)
 	}
 	client := &http.Client{}
 	if target.Host != "" {
@@ -286,26 +306,41 @@ func explainError(via string, t uc.Target, res *uc.Result) error {
 	return errors.New(b.String())
 }
 
-// known lets doctor's classifier take doctor's verdicts on the setup the call went to (nil without a cluster).
-func known(f *cmdutil.Factory, route string) func(context.Context, doctor.Answer) doctor.Verdicts {
-	kube, err := f.KubeClient()
-	if err != nil {
-		return nil
+// known lets doctor's classifier take doctor's verdicts on the setup the call went to: the record's (its
+// namespace, and for an AgentCore Gateway setup the gateway, chosen by Record.GatewayTarget as doctor chooses), or
+// --route's. The clients (cluster and AWS, as doctor builds them) are made on first use, when an answer needs
+// verdicts; nil verdicts without a cluster.
+func (o *Options) known(f *cmdutil.Factory) func(context.Context, doctor.Answer) doctor.Verdicts {
+	var d *doctor.Doctor
+	return func(ctx context.Context, a doctor.Answer) doctor.Verdicts {
+		if d == nil {
+			if d = o.doctor(ctx, f); d == nil {
+				return nil
+			}
+		}
+		return d.Known(ctx, a)
 	}
-	dyn, err := f.Dynamic()
-	if err != nil {
-		return nil
-	}
-	disc, err := f.Discovery()
-	if err != nil {
+}
+
+// doctor is doctor for the setup the call went to (nil when the cluster cannot be reached).
+func (o *Options) doctor(ctx context.Context, f *cmdutil.Factory) *doctor.Doctor {
+	deps, err := doctorcmd.ClientDeps(ctx, f)
+	if err != nil || deps.Kube == nil {
 		return nil
 	}
 	var opts doctor.Options
-	if route != "" {
+	switch {
+	case o.Route != "":
 		ns, _ := f.Namespace()
-		opts.Route, _ = doctor.ParseRef(route, ns)
+		opts.Route, _ = doctor.ParseRef(o.Route, ns)
+	case o.rec != nil:
+		opts = opts.ForRecord(o.rec)
+	default:
+		if f.KubeFlags.Namespace != nil {
+			opts.Namespace = *f.KubeFlags.Namespace
+		}
 	}
-	return doctor.New(opts, doctor.Deps{Kube: kube, Dynamic: dyn, Discovery: disc}).Known
+	return doctor.New(opts, deps)
 }
 
 // runMCP holds the MCP conversation through the gateway and renders it; a failure is classified by doctor's
@@ -313,9 +348,17 @@ func known(f *cmdutil.Factory, route string) func(context.Context, doctor.Answer
 func (o *Options) runMCP(ctx context.Context, f *cmdutil.Factory, t uc.Target) error {
 	res, err := agentproto.DoMCP(ctx, &http.Client{}, agentproto.MCPRequest{URL: t.URL, Host: t.Host, Tool: o.Tool, Args: o.args})
 	if err != nil {
-		c := doctor.ExplainMCP(err, nil)
+		var d *doctor.Doctor // as the runtime path: doctor's verdicts on the setup, not for --gateway-url or --direct
+		if o.Gateway == "" && !o.Direct {
+			d = o.doctor(ctx, f)
+		}
+		c := d.ExplainMCP(ctx, err, o.Direct)
 		var b strings.Builder
-		fmt.Fprintf(&b, "invoke --mcp %s: %s", t.URL, c.Summary)
+		via := "--mcp"
+		if o.Direct {
+			via = "--mcp --direct"
+		}
+		fmt.Fprintf(&b, "invoke %s %s: %s", via, t.URL, c.Summary)
 		if c.Cause != "" {
 			fmt.Fprintf(&b, ": %s", c.Cause)
 		}
@@ -380,6 +423,10 @@ func (o *Options) target(ctx context.Context, f *cmdutil.Factory) (uc.Target, er
 		return uc.Target{URL: o.Gateway, Source: "--gateway-url"}, nil
 	}
 	rec, recErr := o.record(ctx, f)
+	o.rec = rec
+	if o.Direct && o.RuntimeARN == "" && (o.MCP || o.Tool != "" || rec != nil && rec.IsAgentCoreGateway()) {
+		return o.directMCP(rec, recErr)
+	}
 	if o.Direct {
 		arn := o.RuntimeARN
 		if arn == "" && rec != nil {
@@ -422,6 +469,37 @@ func (o *Options) target(ctx context.Context, f *cmdutil.Factory) (uc.Target, er
 		t.Source += " (setup " + rec.Ref() + ")"
 	}
 	return t, nil
+}
+
+// directMCP is --direct on an AgentCore Gateway setup: the record's MCP URL, spoken to in MCP (--mcp implied)
+// without a token, to show the 401 the gateway protects against. A PROMPT or payload is a usage error (MCP has
+// none), as are the flags of the runtime path.
+func (o *Options) directMCP(rec *setup.Record, recErr error) (uc.Target, error) {
+	if rec == nil || !rec.IsAgentCoreGateway() {
+		why := "no setup record"
+		switch {
+		case recErr != nil:
+			why = recErr.Error()
+		case rec != nil:
+			why = "setup " + rec.Ref() + " leads to " + rec.TargetName()
+		}
+		return uc.Target{}, cmdutil.Fail("invoke --mcp --direct: no AgentCore Gateway MCP URL", errors.New(why),
+			"Run it in the namespace of an AgentCore Gateway setup (-n), or pass the MCP URL with --mcp --gateway-url URL")
+	}
+	if !o.MCP {
+		switch {
+		case o.payload != nil:
+			return uc.Target{}, cmdutil.UsageErrorf("setup %s leads to %s, which speaks MCP: give no PROMPT, --data or --data-file (invoke --direct lists its tools; add --tool NAME --args JSON to call one)", rec.Ref(), rec.TargetName())
+		case o.SessionID != "" || o.Stream || o.Qualifier != "":
+			return uc.Target{}, cmdutil.UsageErrorf("setup %s leads to %s, which speaks MCP: --session-id, --stream and --qualifier do not apply (the MCP session is negotiated)", rec.Ref(), rec.TargetName())
+		}
+		o.MCP = true
+	}
+	if rec.MCPURL == "" {
+		return uc.Target{}, cmdutil.Fail("invoke --direct: setup "+rec.Ref()+" has no MCP URL", errors.New("the record names "+rec.TargetName()+" but not its gateway URL"),
+			"Re-run kubectl agentcore wizard --agentcore-gateway "+rec.AgentCoreGateway+", or pass the MCP URL with --mcp --gateway-url URL")
+	}
+	return uc.Target{URL: rec.MCPURL, Source: "the AgentCore Gateway's MCP URL (setup " + rec.Ref() + ")"}, nil
 }
 
 // record reads the setup record (nil when there is none or the cluster cannot be read).
