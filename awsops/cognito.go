@@ -394,10 +394,12 @@ type ServiceUser struct {
 }
 
 // EnsureUser finds or creates the service user with a permanent password. When the user exists and password is
-// given, nothing changes (the caller proves the password by minting); when it exists without a known password, or
-// is still waiting for its first password (an interrupted earlier run), a new generated password is set.
+// given, nothing changes if the password still signs in through client (PasswordSignsIn; nil client: not
+// checked); when it no longer does (another setup for the same user set a new one), when no password is known,
+// or when the user still waits for its first password (an interrupted earlier run), a new generated password is
+// set (PasswordSet, action update).
 // When creating, password "" means "generate one" (crypto/rand, meets Cognito's default policy).
-func (c *Cognito) EnsureUser(ctx context.Context, poolID, username, password string) (ServiceUser, plan.Action, error) {
+func (c *Cognito) EnsureUser(ctx context.Context, poolID, username, password string, client *AppClient) (ServiceUser, plan.Action, error) {
 	if username == "" {
 		return ServiceUser{}, "", errors.New("service user name is empty")
 	}
@@ -408,8 +410,19 @@ func (c *Cognito) EnsureUser(ctx context.Context, poolID, username, password str
 		u.PoolUsername = aws.ToString(got.Username)
 		u.Sub = attr(got.UserAttributes, "sub")
 		if password != "" && got.UserStatus != ciptypes.UserStatusTypeForceChangePassword && got.UserStatus != ciptypes.UserStatusTypeResetRequired {
-			u.Password = password
-			return u, plan.Unchanged, nil
+			ok := true
+			if client != nil {
+				// Reuse the stored password only when it still signs in: another setup for the same user may
+				// have set a new one.
+				if ok, _, err = c.PasswordSignsIn(ctx, poolID, *client, username, password); err != nil {
+					return ServiceUser{}, "", err
+				}
+			}
+			if ok {
+				u.Password = password
+				return u, plan.Unchanged, nil
+			}
+			password = ""
 		}
 		if password == "" {
 			if password, err = GeneratePassword(); err != nil {
@@ -537,6 +550,9 @@ type PlanStep struct {
 	Action   plan.Action `json:"action"`
 	Detail   string      `json:"detail,omitempty"`
 	Call     string      `json:"call,omitempty"` // the AWS call(s) that will be made
+	// PasswordReset: an existing user gets a new password (AdminSetUserPassword), so every other setup that
+	// stores the old one for the same pool and user needs the new one.
+	PasswordReset bool `json:"passwordReset,omitempty"`
 }
 
 // PlanIdentity says what EnsureIdentity would do, with read-only calls only (for --dry-run and the plan page).
@@ -586,11 +602,48 @@ func (c *Cognito) PlanIdentity(ctx context.Context, s IdentitySpec) ([]PlanStep,
 	case err != nil:
 		return nil, fmt.Errorf("looking up user %q in pool %s: %w", s.Username, poolID, ExplainCognito(err))
 	case s.Password == "" || got.UserStatus == ciptypes.UserStatusTypeForceChangePassword || got.UserStatus == ciptypes.UserStatusTypeResetRequired:
-		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: plan.Update, Call: "AdminSetUserPassword", Detail: "set a new generated password (" + string(got.UserStatus) + ")"})
+		why := string(got.UserStatus)
+		if s.Password == "" {
+			why = "no stored password"
+		}
+		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: plan.Update, Call: "AdminSetUserPassword", Detail: "set a new generated password (" + why + ")", PasswordReset: true})
+	case ac == nil || len(missingFlows(desc.ExplicitAuthFlows)) > 0:
+		// The client is created or its flows enabled first: EnsureIdentity checks the password through it then.
+		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: plan.Unchanged,
+			Detail: "the stored password is checked once the app client allows ADMIN_USER_PASSWORD_AUTH (a new one is set if it no longer signs in)"})
 	default:
-		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: plan.Unchanged})
+		ok, why, err := c.PasswordSignsIn(ctx, poolID, *ac, s.Username, s.Password)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: plan.Update, Call: "AdminSetUserPassword",
+				Detail: "the stored password no longer signs in (" + why + "; another setup may have set a new one): set a new generated password", PasswordReset: true})
+			break
+		}
+		steps = append(steps, PlanStep{Resource: "user", Name: s.Username, ID: aws.ToString(got.Username), Action: plan.Unchanged, Detail: "the stored password signs in"})
 	}
 	return steps, nil
+}
+
+// PasswordSignsIn checks that username signs in with password through the app client, as the mint does
+// (AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH with SECRET_HASH; a successful check is a sign-in, its tokens are
+// dropped). ok is false, with Cognito's reason, when the password is refused or must be reset; err is for a check
+// that could not be made (throttling, a client without the flow, an MFA challenge).
+func (c *Cognito) PasswordSignsIn(ctx context.Context, poolID string, client AppClient, username, password string) (ok bool, why string, err error) {
+	_, err = c.MintWithPassword(ctx, MintRequest{PoolID: poolID, ClientID: client.ID, ClientSecret: client.Secret, Username: username, Password: password})
+	var ae smithy.APIError
+	switch {
+	case err == nil:
+		return true, "", nil
+	case !errors.As(err, &ae):
+		return false, "", err
+	case ae.ErrorCode() == "NotAuthorizedException" && strings.Contains(strings.ToLower(ae.ErrorMessage()), "incorrect username or password"),
+		ae.ErrorCode() == "InvalidPasswordException", // cognito-local's answer to a wrong password
+		ae.ErrorCode() == "PasswordResetRequiredException":
+		return false, ae.ErrorCode(), nil
+	}
+	return false, "", fmt.Errorf("checking the stored password of user %q: %w", username, err)
 }
 
 // CognitoIdentity is the result of EnsureIdentity.
@@ -642,12 +695,12 @@ func (c *Cognito) EnsureIdentity(ctx context.Context, s IdentitySpec) (CognitoId
 		id.Client = ac
 		id.Steps = append(id.Steps, PlanStep{Resource: "app-client", Name: ac.Name, ID: ac.ID, Action: act})
 	}
-	u, act, err := c.EnsureUser(ctx, id.Pool.ID, s.Username, s.Password)
+	u, act, err := c.EnsureUser(ctx, id.Pool.ID, s.Username, s.Password, &id.Client)
 	if err != nil {
 		return id, fmt.Errorf("%w (user pool %s and app client %s exist; rerun to continue)", err, id.Pool.ID, id.Client.ID)
 	}
 	id.User = u
-	id.Steps = append(id.Steps, PlanStep{Resource: "user", Name: u.Username, ID: u.PoolUsername, Action: act})
+	id.Steps = append(id.Steps, PlanStep{Resource: "user", Name: u.Username, ID: u.PoolUsername, Action: act, PasswordReset: act == plan.Update && u.PasswordSet})
 	return id, nil
 }
 

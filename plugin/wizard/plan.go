@@ -254,6 +254,9 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 			rec.Issuer = env.Cognito.Issuer(rec.UserPoolID)
 			rec.DiscoveryURL = awsops.DiscoveryURL(rec.Issuer)
 		}
+		if err := planSharedPassword(ctx, env, p, rec, steps); err != nil {
+			return nil, err
+		}
 	}
 
 	// ④ Authorizer

@@ -234,6 +234,9 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			res.add(StepIdentity, actionFor(creds.Empty()), "Secret "+k8sres.Ref(rec.Namespace, rec.CredentialsName()), "client secret, password, refresh token")
 			creds = next
 		}
+		if passwordReset(id.Steps) {
+			shareNewPassword(ctx, env, rec, id.User.Password, res)
+		}
 		if err := env.checkpoint(CheckpointIdentity); err != nil {
 			return fail(StepIdentity, err)
 		}
