@@ -1,17 +1,33 @@
 package wizard_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	wizardcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // fixedIdPs answers discovery documents for two made-up hosts (no network): the callers' IdP idp.example.com,
@@ -136,6 +152,229 @@ func TestCallerModesBadInput(t *testing.T) {
 			}
 			if strings.Contains(r.err, "s3cret-value") {
 				t.Fatal("the error echoes the secret")
+			}
+		})
+	}
+}
+
+// TestCallerModesLive runs both modes for real against the test cluster (real CRDs), the AgentCore fake and a real
+// oidc-provider as the callers' identity provider and the token service: the runtime's authorizer trusts the right
+// party, the policies hold the provider's issuer byte for byte and its JWKS location, the exchange client's secret
+// is in its Secret; a second run changes nothing; teardown removes exactly the setup's objects and restores the
+// authorizer (IAM only).
+func TestCallerModesLive(t *testing.T) {
+	c := clustertest.Shared(t)
+	clustertest.NeedAgentGatewayCRDs(t)
+	liveCallerModes(t, c, "agentgateway", false)
+}
+
+// TestCallerModesWithRealController: the open-source Agent Gateway controller (v1.4.1) accepts and attaches what
+// the exchange mode writes (the backend policy with oauthTokenExchange and its client Secret, the route's
+// jwtAuthentication whose JWKS it fetches itself from the provider through the static backend).
+func TestCallerModesWithRealController(t *testing.T) {
+	c := clustertest.Private(t, testcluster.Options{Controller: true, OSSOnly: true})
+	liveCallerModes(t, c, testcluster.GatewayClassName, true)
+}
+
+func liveCallerModes(t *testing.T, c *clustertest.Cluster, gwClass string, controller bool) {
+	ctx := context.Background()
+	idp := oidcservertest.Start(t, oidcserver.Options{
+		Resources: map[string]string{"agents-api": "invoke", "agentcore": "invoke"},
+		Clients:   []oidcserver.Client{{ID: "agentgateway", Secret: "exchange-s3cret", GrantTypes: []string{oidcserver.TokenExchange}}},
+	})
+	fake := agentcoretest.StartForAWS(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
+	t.Setenv("EXCHANGE_SECRET", "exchange-s3cret")
+
+	gwNS := c.Namespace(t, "callergw")
+	dyn := c.Dynamic()
+	gw := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": gwNS},
+		"spec": map[string]any{"gatewayClassName": gwClass, "listeners": []any{map[string]any{
+			"name": "http", "protocol": "HTTP", "port": int64(8080), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
+	}}
+	if _, err := dyn.Resource(k8sres.GVRGateway).Namespace(gwNS).Create(ctx, gw, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.WriteKubeconfig(kc, testcluster.AdminToken, "default"); err != nil {
+		t.Fatal(err)
+	}
+	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }}
+	verifyTimeout := "100ms"
+	if controller {
+		verifyTimeout = "60s"
+		// The controller keeps the JWKS it fetched in ConfigMaps of its own namespace (POD_NAMESPACE), which a
+		// real installation has; until then a jwtAuthentication policy stays PartiallyValid ("keyset isn't
+		// available").
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: testcluster.ControllerNamespace}}
+		if _, err := c.Kube().CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	modes := []string{"passthrough", "exchange"}
+	if controller {
+		modes = []string{"exchange"}
+	}
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			rt := agentcoretest.AddRuntime(t, fake, mode+"_agent")
+			ns := "caller-" + mode + "-" + gwNS
+			args := []string{"wizard", "--non-interactive", "--mode", mode, "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
+				"--route-namespace", ns, "--discovery-url", idp.DiscoveryURL(), "--audience", "agents-api", "--verify-timeout", verifyTimeout}
+			wantDiscovery, wantAudience := idp.DiscoveryURL(), "agents-api"
+			if mode == "exchange" {
+				args = append(args, "--exchange-client-id", "agentgateway", "--exchange-client-secret-from", "env:EXCHANGE_SECRET",
+					"--exchange-audience", "agentcore", "--exchange-scope", "invoke")
+				wantAudience = "agentcore"
+			}
+
+			r := run(t, kc, hook, append(args, "--dry-run")...)
+			if r.code != 0 || !strings.Contains(r.out, "callers' identity provider "+idp.Issuer) || !strings.Contains(r.out, "④ Authorizer") {
+				t.Fatalf("plan: %d\n%s\n%s", r.code, r.out, r.err)
+			}
+			if mode == "exchange" && !strings.Contains(r.out, "token service "+idp.Issuer) {
+				t.Fatalf("the exchange plan names the token service and what it must accept:\n%s", r.out)
+			}
+			if mode == "passthrough" && !strings.Contains(r.out, "has no effect") {
+				t.Fatalf("the passthrough plan says passthrough alone has no effect:\n%s", r.out)
+			}
+			r = run(t, kc, hook, append(args, "--yes")...)
+			if r.code != 0 || !strings.Contains(r.out, "change(s) applied") {
+				t.Fatalf("first run: %d\n%s\n%s", r.code, r.out, r.err)
+			}
+			if strings.Contains(r.out+r.err, "exchange-s3cret") {
+				t.Fatal("the client secret was printed")
+			}
+
+			// The runtime's authorizer trusts the right party.
+			var az struct {
+				JWT struct {
+					DiscoveryURL    string   `json:"discoveryUrl"`
+					AllowedAudience []string `json:"allowedAudience"`
+				} `json:"customJWTAuthorizer"`
+			}
+			if err := json.Unmarshal(fake.Spec(rt.ID)["authorizerConfiguration"], &az); err != nil {
+				t.Fatalf("authorizer: %v (%s)", err, fake.Spec(rt.ID)["authorizerConfiguration"])
+			}
+			if az.JWT.DiscoveryURL != wantDiscovery || strings.Join(az.JWT.AllowedAudience, ",") != wantAudience {
+				t.Fatalf("authorizer %+v, want discovery %s audience %s", az.JWT, wantDiscovery, wantAudience)
+			}
+			if _, ok := fake.Spec(rt.ID)["roleArn"]; !ok {
+				t.Fatal("the authorizer update dropped the runtime's other fields")
+			}
+
+			// The policies (of the kind the cluster serves): the caller's issuer byte for byte, its JWKS through the
+			// static backend.
+			rec, err := setup.Load(ctx, c.Kube(), ns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			polGVR := k8sres.GVRPolicy
+			if rec.PolicyKind == k8sres.GVKEnterprisePolicy.Kind {
+				polGVR = k8sres.GVREnterprisePolicy
+			}
+			jwtPol, err := dyn.Resource(polGVR).Namespace(ns).Get(ctx, setup.DefaultJWTPolicyName, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			providers, _, _ := unstructured.NestedSlice(jwtPol.Object, "spec", "traffic", "jwtAuthentication", "providers")
+			if len(providers) != 1 {
+				t.Fatalf("providers: %v", providers)
+			}
+			p := providers[0].(map[string]any)
+			jwksPath, _, _ := unstructured.NestedString(p, "jwks", "remote", "jwksPath")
+			if p["issuer"] != idp.Issuer || fmt.Sprint(p["audiences"]) != "[agents-api]" || jwksPath == "" {
+				t.Fatalf("jwt provider %v, want issuer %s", p, idp.Issuer)
+			}
+			jwksBackend, err := dyn.Resource(k8sres.GVRBackend).Namespace(ns).Get(ctx, setup.DefaultCallerJWKSBackend, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			host, _, _ := unstructured.NestedString(jwksBackend.Object, "spec", "static", "host")
+			port, _, _ := unstructured.NestedInt64(jwksBackend.Object, "spec", "static", "port")
+			if got := fmt.Sprintf("http://%s:%d/%s", host, port, jwksPath); !strings.HasPrefix(got, strings.TrimSuffix(idp.Issuer, "/")) {
+				t.Fatalf("the JWKS backend and path lead to %s, not the provider %s", got, idp.Issuer)
+			}
+			pol, err := dyn.Resource(polGVR).Namespace(ns).Get(ctx, setup.DefaultPolicyName, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth, _, _ := unstructured.NestedMap(pol.Object, "spec", "backend", "auth")
+			if mode == "passthrough" {
+				if _, ok := auth["passthrough"]; !ok || len(auth) != 1 {
+					t.Fatalf("backend auth %v, want passthrough", auth)
+				}
+			} else {
+				te, _ := auth["oauthTokenExchange"].(map[string]any)
+				clientID, _, _ := unstructured.NestedString(te, "clientAuth", "clientId")
+				path, _ := te["path"].(string)
+				if clientID != "agentgateway" || path != "/token" || fmt.Sprint(te["audiences"]) != "[agentcore]" || fmt.Sprint(te["scopes"]) != "[invoke]" {
+					t.Fatalf("oauthTokenExchange %v", te)
+				}
+				s, err := c.Kube().CoreV1().Secrets(ns).Get(ctx, setup.DefaultExchangeSecretName, metav1.GetOptions{})
+				if err != nil || string(s.Data[setup.ExchangeSecretKey]) != "exchange-s3cret" {
+					t.Fatalf("exchange client Secret: %v %v", s, err)
+				}
+			}
+			if _, err := c.Kube().CoreV1().Secrets(ns).Get(ctx, setup.DefaultSecretName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				t.Fatalf("no bearer token Secret in mode %s: %v", mode, err)
+			}
+			if rec.Mode != setup.Mode(mode) || rec.CallerIssuer != idp.Issuer || rec.CallerDiscoveryURL != idp.DiscoveryURL() || rec.PreviousAuthorizer != "null" ||
+				mode == "exchange" && (rec.ExchangeTokenURL != idp.TokenURL() || rec.ExchangeClientID != "agentgateway" || rec.ExchangeAuthMethod == "") {
+				t.Fatalf("record: %+v", rec)
+			}
+
+			if controller {
+				// The controller accepted and attached both policies (it fetched the JWKS itself).
+				for _, name := range []string{setup.DefaultPolicyName, setup.DefaultJWTPolicyName} {
+					if !strings.Contains(r.out, "AgentgatewayPolicy "+ns+"/"+name+": ") {
+						t.Errorf("verify did not report policy %s:\n%s", name, r.out)
+					}
+				}
+				for _, line := range strings.Split(r.out, "\n") {
+					if strings.Contains(line, ns+"/") && (strings.Contains(line, "Policy") || strings.Contains(line, "Backend") || strings.Contains(line, "HTTPRoute")) &&
+						(strings.Contains(line, "✖") || strings.Contains(line, "‼")) {
+						t.Errorf("verify found a problem with the real controller: %s\n%s", line, r.out)
+					}
+				}
+				for _, name := range []string{setup.DefaultPolicyName, setup.DefaultJWTPolicyName} {
+					live, err := dyn.Resource(polGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					anc := k8sres.PolicyAncestors(live)
+					if len(anc) == 0 {
+						t.Fatalf("policy %s has no ancestor status", name)
+					}
+					acc, _ := anc[0].Condition("Accepted")
+					att, _ := anc[0].Condition("Attached")
+					if !acc.True() || acc.Reason != "Valid" || !att.True() {
+						t.Errorf("policy %s: Accepted %+v Attached %+v", name, acc, att)
+					}
+				}
+				return
+			}
+
+			r = run(t, kc, hook, append(args, "--yes")...)
+			if r.code != 0 || !strings.Contains(r.out, "Nothing to change") || !strings.Contains(r.out, "No changes") {
+				t.Fatalf("second run must change nothing: %d\n%s\n%s", r.code, r.out, r.err)
+			}
+
+			r = run(t, kc, hook, "teardown", "-n", ns, "--yes")
+			if r.code != 0 {
+				t.Fatalf("teardown: %d\n%s\n%s", r.code, r.out, r.err)
+			}
+			if _, ok := fake.Spec(rt.ID)["authorizerConfiguration"]; ok {
+				t.Fatal("authorizer not restored to IAM only")
+			}
+			for _, gvr := range []schema.GroupVersionResource{polGVR, k8sres.GVRBackend, k8sres.GVRHTTPRoute} {
+				if l, err := dyn.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{}); err == nil && len(l.Items) > 0 {
+					t.Fatalf("teardown left %s %s", gvr.Resource, l.Items[0].GetName())
+				}
+			}
+			if s, err := c.Kube().CoreV1().Secrets(ns).Get(ctx, setup.DefaultExchangeSecretName, metav1.GetOptions{}); err == nil && s.DeletionTimestamp == nil {
+				t.Fatal("teardown left the exchange client Secret")
 			}
 		})
 	}

@@ -106,7 +106,7 @@ authorizer accepts).`,
 	fl.StringVar(&a.DomainPrefix, "domain-prefix", "", "cognito-machine: user-pool domain prefix to create when the pool has none (default: from the pool's name and id)")
 	fl.StringVar(&a.ExchangeDiscoveryURL, "exchange-discovery-url", "", "exchange: the token service's discovery URL (default --discovery-url)")
 	fl.StringVar(&a.ExchangeClientID, "exchange-client-id", "", "exchange: the gateway's client at the token service")
-	fl.StringVar(&a.ExchangeClientSecretFrom, "exchange-client-secret-from", "", "exchange: the client's secret from env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt (never an argument)")
+	fl.StringVar(&a.ExchangeClientSecretFrom, "exchange-client-secret-from", "", "exchange: the client's secret from env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt (never an argument)")
 	fl.StringVar(&a.ExchangeAudience, "exchange-audience", "", "exchange: the audience asked for, which the runtime's authorizer allows (default: the one --audience)")
 	fl.StringArrayVar(&a.ExchangeScopes, "exchange-scope", nil, "exchange: a scope to ask for (repeatable)")
 	fl.StringVar(&a.ExchangeAuthMethod, "exchange-auth-method", "", "exchange: client authentication basic or post (default: what discovery accepts, basic first)")
