@@ -128,6 +128,8 @@ type Model struct {
 	scopes        string // the Cognito machine client's scope names, comma-separated
 	ccClientID    string // external IdP by client credentials: the client id
 	ccSecret      string // …and its secret typed (hidden)
+	xSecret       string // mode exchange: the token service client's secret typed (hidden)
+	xScopes       string // …and the scopes asked for, comma-separated
 	poolName      string // as shown when the identity page opened (a changed name drops a recorded pool id)
 	poolID        string
 	clientID      string
@@ -165,6 +167,7 @@ func New(ctx context.Context, a wz.Answers, theme style.Theme, l Loaders) *Model
 	}
 	m.poolID, m.clientID, m.poolName = a.UserPoolID, a.ClientID, a.UserPoolName
 	m.scopes = strings.Join(a.Scopes, ", ")
+	m.xScopes = strings.Join(a.ExchangeScopes, ", ")
 	switch {
 	case a.Identity == wz.IdentityExternal:
 		m.idChoice = idExternal

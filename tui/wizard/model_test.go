@@ -428,3 +428,67 @@ func TestRuntimeListsAgentCoreGateways(t *testing.T) {
 		t.Fatalf("planned target: runtime %q, gateway %q", fl.planned.RuntimeARN, fl.planned.AgentCoreGateway)
 	}
 }
+
+// TestCallerModesPages: the mode list offers passthrough and exchange; the identity page then asks for the
+// callers' identity provider (and, for exchange, the token service and the gateway's client there, its secret
+// typed hidden) instead of a Cognito or service identity, and the plan gets those answers.
+func TestCallerModesPages(t *testing.T) {
+	walk := func(t *testing.T, downs int) (*fakeLoaders, *teatest.TestModel) {
+		fl := &fakeLoaders{}
+		m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn}, style.New(false, false), fl.loaders())
+		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+		waitFor(t, tm, "team/edge")
+		enter(tm)
+		waitFor(t, tm, "payments_agent")
+		enter(tm)
+		waitFor(t, tm, "Invocation path", "the caller's own token", "exchanged at a token service")
+		for range downs {
+			press(tm, tea.KeyDown)
+		}
+		enter(tm)
+		waitFor(t, tm, "Callers bring their own tokens", "Discovery URL")
+		tm.Type("https://idp.example.com/.well-known/openid-configuration")
+		waitFor(t, tm, "issuer https://idp.example.com")
+		nextField(t, tm)
+		tm.Type("web, mobile")
+		return fl, tm
+	}
+	finish := func(t *testing.T, fl *fakeLoaders, tm *teatest.TestModel, mode string) wz.Answers {
+		enterUntil(t, tm, "Plan · "+mode)
+		tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+		tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+		fl.mu.Lock()
+		defer fl.mu.Unlock()
+		return fl.planned
+	}
+	t.Run("passthrough", func(t *testing.T) {
+		fl, tm := walk(t, 3)
+		a := finish(t, fl, tm, "passthrough")
+		if a.Mode != "passthrough" || a.DiscoveryURL != "https://idp.example.com/.well-known/openid-configuration" || strings.Join(a.Audience, ",") != "web,mobile" ||
+			a.Identity != "" || a.UserPoolName != "" || a.Username != "" {
+			t.Fatalf("answers %+v", a)
+		}
+	})
+	t.Run("exchange", func(t *testing.T) {
+		fl, tm := walk(t, 4)
+		enter(tm)
+		waitFor(t, tm, "token service", "Client id")
+		nextField(t, tm) // token service discovery URL: the callers'
+		enter(tm)
+		waitFor(t, tm, "the gateway's client id")
+		tm.Type("agentgateway")
+		nextField(t, tm)
+		tm.Type("s3cret")
+		nextField(t, tm)
+		enter(tm) // where the secret is: typed above
+		waitFor(t, tm, "the one audience above")
+		tm.Type("agentcore")
+		nextField(t, tm)
+		tm.Type("invoke")
+		a := finish(t, fl, tm, "exchange")
+		if a.Mode != "exchange" || a.ExchangeClientID != "agentgateway" || a.ExchangeClientSecret != "s3cret" || a.ExchangeClientSecretFrom != "" ||
+			a.ExchangeAudience != "agentcore" || strings.Join(a.ExchangeScopes, ",") != "invoke" || strings.Join(a.Audience, ",") != "web,mobile" {
+			t.Fatalf("answers %+v", a)
+		}
+	})
+}

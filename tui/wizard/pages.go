@@ -138,6 +138,8 @@ func (m *Model) runtimePage() []*huh.Group {
 				huh.NewOption("rewrite — static backend + URL rewrite (published recipe)", string(setup.ModeRewrite)),
 				huh.NewOption("native — aws.agentCore backend with a bearer token", string(setup.ModeNative)),
 				huh.NewOption("sigv4 — aws.agentCore backend signed by the proxy's IRSA role", string(setup.ModeSigV4)),
+				huh.NewOption("passthrough — the caller's own token, validated at the gateway and sent on", string(setup.ModePassthrough)),
+				huh.NewOption("exchange — the caller's token, validated, then exchanged at a token service (RFC 8693)", string(setup.ModeExchange)),
 			).Value(&a.Mode),
 		),
 	}
@@ -207,6 +209,9 @@ func (m *Model) identityPage() []*huh.Group {
 	}
 	if a.Mode == string(setup.ModeSigV4) {
 		return []*huh.Group{huh.NewGroup(huh.NewNote().Title(title).Description("sigv4: no Cognito, no token Secret. The proxy signs with its own AWS credentials."))}
+	}
+	if m.callerMode() {
+		return m.callerIdentityPage(title)
 	}
 	if a.UserPoolName == "" && a.UserPoolID == "" {
 		a.UserPoolName = setup.DefaultUserPoolName
@@ -287,9 +292,79 @@ func (m *Model) identityPage() []*huh.Group {
 	}
 }
 
+// callerMode reports whether the chosen mode carries the callers' own tokens (passthrough, exchange).
+func (m *Model) callerMode() bool {
+	md, err := setup.ParseMode(m.Answers.Mode)
+	return err == nil && md.CallerToken()
+}
+
+// callerIdentityPage asks, in the caller-token modes, for the callers' identity provider (discovery URL and the
+// audiences of their tokens) and, for exchange, the token service: its discovery URL (default: the callers'), the
+// gateway's client there (id, secret typed hidden or where it is), the audience and scopes asked for.
+func (m *Model) callerIdentityPage(title string) []*huh.Group {
+	a := m.Answers
+	exchange := a.Mode == string(setup.ModeExchange)
+	desc := "Callers bring their own tokens. The gateway validates them (traffic.jwtAuthentication: this IdP's issuer, keys and the audiences below) and sends them on (backend.auth.passthrough); the runtime's authorizer trusts the same IdP. No token Secret, nothing to rotate."
+	if exchange {
+		desc = "Callers bring their own tokens. The gateway validates them (traffic.jwtAuthentication: this IdP's issuer, keys and the audiences below), then exchanges each at the token service (RFC 8693, backend.auth.oauthTokenExchange) for a token the runtime's authorizer accepts."
+	}
+	groups := []*huh.Group{huh.NewGroup(
+		huh.NewNote().Title(title+" · callers' identity provider").Description(esc(desc)),
+		huh.NewInput().Title("Discovery URL").Placeholder("https://idp.example.com"+wz.DiscoverySuffix).Accessor(m.acc(&a.DiscoveryURL)).
+			DescriptionFunc(func() string { return m.discoveryStatus(m.get(&a.DiscoveryURL)) }, &a.DiscoveryURL).
+			Validate(wz.CheckDiscoveryURL),
+		huh.NewInput().Title("Audience of the callers' tokens (comma-separated)").Value(&m.audience).Validate(func(s string) error {
+			if len(splitList(s)) == 0 {
+				return fmt.Errorf("at least one audience (what the callers' tokens carry in aud)")
+			}
+			return nil
+		}),
+	)}
+	if !exchange {
+		return groups
+	}
+	return append(groups, huh.NewGroup(
+		huh.NewNote().Title(title+" · token service").Description(esc("Where the gateway exchanges the callers' tokens, as its own client. The client's secret goes into a Secret the gateway reads, never on screen.")),
+		huh.NewInput().Title("Token service discovery URL (optional)").Placeholder("the callers' identity provider").Value(&a.ExchangeDiscoveryURL).
+			Validate(func(s string) error {
+				if strings.TrimSpace(s) == "" {
+					return nil
+				}
+				return wz.CheckDiscoveryURL(s)
+			}),
+		huh.NewInput().Title("Client id").Value(&a.ExchangeClientID).Validate(nonEmpty("the gateway's client id at the token service")),
+		huh.NewInput().Title("Client secret (hidden)").EchoMode(huh.EchoModePassword).Value(&m.xSecret),
+		huh.NewInput().Title("…or where the secret is").Placeholder("env:VAR, file:PATH or secret:[NAMESPACE/]NAME/KEY").Value(&a.ExchangeClientSecretFrom).
+			Validate(func(s string) error {
+				s = strings.TrimSpace(s)
+				switch {
+				case s == "" && strings.TrimSpace(m.xSecret) == "":
+					return errors.New("type the client secret above, or say where it is")
+				case s == "":
+					return nil
+				case s == secretsource.Prompt:
+					return errors.New("type the secret in the hidden field above instead of prompt")
+				}
+				return secretsource.Validate("exchange-client-secret-from", s)
+			}),
+		huh.NewInput().Title("Audience to ask for (optional)").Placeholder("the one audience above").Value(&a.ExchangeAudience),
+		huh.NewInput().Title("Scopes (comma-separated, optional)").Value(&m.xScopes),
+	))
+}
+
 func (m *Model) collectIdentity() {
 	a := m.Answers
 	if a.Mode == string(setup.ModeSigV4) {
+		return
+	}
+	if m.callerMode() {
+		a.Identity, a.Token, a.TokenFile, a.ClientID, a.ClientSecret, a.ClientSecretFrom = "", "", "", "", "", ""
+		a.UserPoolName, a.UserPoolID, a.Username, a.ClientName, a.TokenUse = "", "", "", "", ""
+		a.Audience = splitList(m.audience)
+		if a.Mode == string(setup.ModeExchange) {
+			a.ExchangeClientSecret = strings.TrimSpace(m.xSecret)
+			a.ExchangeScopes = splitList(m.xScopes)
+		}
 		return
 	}
 	switch m.idChoice {

@@ -44,6 +44,16 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 			if err := o.mintExternal(ctx, f, cfg); err != nil {
 				return nil, err
 			}
+			// The caller-token modes: the token service's client, its secret and the discovery documents.
+			if err := wz.CheckExchangeClient(cfg, false); err != nil {
+				return nil, err
+			}
+			if err := o.readExchangeSecret(ctx, f, cfg); err != nil {
+				return nil, err
+			}
+			if err := wz.Discover(ctx, cfg, env.HTTP); err != nil {
+				return nil, err
+			}
 			applyRegion(env, f, cfg)
 			s, err := wz.Prepare(ctx, env, cfg)
 			if err != nil {

@@ -177,10 +177,6 @@ func (o *Options) Run(ctx context.Context) error {
 		return o.render(ctx, f, a)
 	}
 
-	if m, err := setup.ParseMode(a.Mode); err == nil && m.CallerToken() {
-		// The screens do not ask for the caller's identity provider yet: the flags' plan, confirmed on the terminal.
-		interactive = false
-	}
 	var cfg *wz.Config
 	if !interactive {
 		// Bad answers are usage errors before any cluster or AWS client is made.
