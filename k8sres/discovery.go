@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -464,6 +465,50 @@ func DescribeGateway(ctx context.Context, kube kubernetes.Interface, g *unstruct
 }
 
 func gatewayInfo(ctx context.Context, kube kubernetes.Interface, g *unstructured.Unstructured, class, ctrl string) GatewayInfo {
+	info := gatewayStatus(g, class, ctrl)
+	if kube == nil {
+		return info
+	}
+	svcs := kube.CoreV1().Services(info.Namespace)
+	svc, err := svcs.Get(ctx, info.Name, metav1.GetOptions{})
+	if err != nil {
+		l, lerr := svcs.List(ctx, metav1.ListOptions{LabelSelector: LabelGatewayName + "=" + info.Name})
+		if lerr != nil || len(l.Items) == 0 {
+			return info
+		}
+		svc = &l.Items[0]
+	}
+	info.addService(svc)
+	return info
+}
+
+// DescribeGatewayFrom is DescribeGateway with the Gateway's Service picked from svcs (a LIST of Services) by the
+// same rule: the Service named as the Gateway in its namespace, else the first labelled with its name.
+func DescribeGatewayFrom(g *unstructured.Unstructured, svcs []corev1.Service) GatewayInfo {
+	class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName")
+	info := gatewayStatus(g, class, "")
+	var byLabel *corev1.Service
+	for i := range svcs {
+		s := &svcs[i]
+		if s.Namespace != info.Namespace {
+			continue
+		}
+		if s.Name == info.Name {
+			info.addService(s)
+			return info
+		}
+		if byLabel == nil && s.Labels[LabelGatewayName] == info.Name {
+			byLabel = s
+		}
+	}
+	if byLabel != nil {
+		info.addService(byLabel)
+	}
+	return info
+}
+
+// gatewayStatus is what the Gateway object itself says: class, listeners, status addresses, Programmed.
+func gatewayStatus(g *unstructured.Unstructured, class, ctrl string) GatewayInfo {
 	info := GatewayInfo{
 		Namespace: g.GetNamespace(), Name: g.GetName(), Class: class, Controller: ctrl,
 		Enterprise: IsEnterpriseController(ctrl),
@@ -501,18 +546,10 @@ func gatewayInfo(ctx context.Context, kube kubernetes.Interface, g *unstructured
 			info.Programmed = true
 		}
 	}
-	if kube == nil {
-		return info
-	}
-	svcs := kube.CoreV1().Services(info.Namespace)
-	svc, err := svcs.Get(ctx, info.Name, metav1.GetOptions{})
-	if err != nil {
-		l, lerr := svcs.List(ctx, metav1.ListOptions{LabelSelector: "gateway.networking.k8s.io/gateway-name=" + info.Name})
-		if lerr != nil || len(l.Items) == 0 {
-			return info
-		}
-		svc = &l.Items[0]
-	}
+	return info
+}
+
+func (info *GatewayInfo) addService(svc *corev1.Service) {
 	info.Service = svc.Name
 	info.ServiceType = string(svc.Spec.Type)
 	for _, in := range svc.Status.LoadBalancer.Ingress {
@@ -529,5 +566,4 @@ func gatewayInfo(ctx context.Context, kube kubernetes.Interface, g *unstructured
 	for _, p := range svc.Spec.Ports {
 		info.ServicePorts = append(info.ServicePorts, ServicePort{Name: p.Name, Port: p.Port, NodePort: p.NodePort})
 	}
-	return info
 }

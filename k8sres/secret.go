@@ -77,9 +77,14 @@ func UpdateSecret(ctx context.Context, kc kubernetes.Interface, namespace, name 
 func GetSecret(ctx context.Context, kc kubernetes.Interface, namespace, name string) (*corev1.Secret, error) {
 	s, err := kc.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return nil, explainSecret("reading Secret "+Ref(namespace, name), err)
+		return nil, SecretReadError(namespace, name, err)
 	}
 	return s, nil
+}
+
+// SecretReadError is GetSecret's error for err, for callers that read the Secret another way (from a LIST).
+func SecretReadError(namespace, name string, err error) error {
+	return explainSecret("reading Secret "+Ref(namespace, name), err)
 }
 
 // SecretValue returns key's value from Data, falling back to StringData (set on objects not yet stored).

@@ -110,6 +110,11 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if f := d.deps.fleet; f != nil {
+				ok, err := f.allowed(ctx, d.deps, a)
+				answers[i] = answer{a: a, err: err, allowed: ok}
+				return
+			}
 			r, err := d.deps.Kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
 				Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authzv1.ResourceAttributes{
 					Verb: a.verb, Group: a.group, Resource: a.resource, Namespace: a.namespace}},
@@ -120,6 +125,10 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		if f := d.deps.fleet; f != nil {
+			user, _ = f.user.get(ctx)
+			return
+		}
 		r, err := d.deps.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
 		if err == nil {
 			user = r.Status.UserInfo.Username

@@ -69,7 +69,7 @@ func newSigState(st *state) *sigState {
 		if u == "" {
 			return nil, errors.New("no discovery URL: the runtime has no JWT authorizer and the token has no iss")
 		}
-		return tokencheck.FetchDiscovery(ctx, d.deps.HTTP, u)
+		return st.fetchDiscovery(ctx, u)
 	})
 	s.jwks = newLazy(func(ctx context.Context) ([]byte, error) {
 		if d.opts.JWKS != nil {
@@ -79,7 +79,7 @@ func newSigState(st *state) *sigState {
 		if err != nil {
 			return nil, err
 		}
-		return tokencheck.FetchJWKS(ctx, d.deps.HTTP, doc.JWKSURI)
+		return st.fetchJWKS(ctx, doc.JWKSURI)
 	})
 	return s
 }

@@ -111,6 +111,9 @@ type Deps struct {
 	// HTTP fetches discovery documents and JWKS and sends the probes.
 	HTTP *http.Client
 	Now  func() time.Time
+
+	// fleet is what doctor --all's runs share (RunFleet sets it); nil for one setup.
+	fleet *fleetShare
 }
 
 // Doctor is one configured run: call Checks for the plan, then Run.

@@ -49,9 +49,10 @@ func (s SetupReport) FirstFailure() *Result {
 	return nil
 }
 
-// RunFleet checks every setup record in o.Namespace concurrently (bounded), sharing the clients: one cached
-// discovery of the API server's kinds and version, one AWS client, one caller-identity lookup. The reports come
-// in the records' order.
+// RunFleet checks every setup record in o.Namespace concurrently (bounded), sharing the clients and what they
+// read (fleetShare): one cached discovery of the API server's kinds and version, one LIST per kind instead of a
+// GET per object, one access review per question, one GetAgentRuntime / GetGateway per ARN, one discovery
+// document and JWKS per URL, one caller-identity lookup. The reports come in the records' order.
 func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, error) {
 	recs, err := setup.List(ctx, deps.Kube, o.Namespace)
 	if err != nil {
@@ -64,6 +65,8 @@ func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, er
 	if deps.Discovery != nil {
 		deps.Discovery = &sharedDiscovery{CachedDiscoveryInterface: memory.NewMemCacheClient(deps.Discovery)}
 	}
+	deps.fleet = newFleetShare(o.Namespace, deps)
+	deps.fleet.prefetch(ctx, deps, recs)
 	if deps.CallerAccount != nil {
 		deps.CallerAccount = onceAccount(deps.CallerAccount)
 	}

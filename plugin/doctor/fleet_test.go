@@ -39,26 +39,36 @@ func (e *env) another(withToken bool) *env {
 type countingRT struct {
 	rt        http.RoundTripper
 	discovery *atomic.Int64
+	// gets counts GETs of one namespaced object (.../namespaces/NS/RESOURCE/NAME), reviews the access reviews.
+	gets, reviews *atomic.Int64
 }
 
 func (c countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
-	if p := r.URL.Path; p == "/api" || p == "/apis" || strings.HasPrefix(p, "/apis/") && strings.Count(strings.Trim(p, "/"), "/") == 2 || p == "/version" {
+	p := r.URL.Path
+	if p == "/api" || p == "/apis" || strings.HasPrefix(p, "/apis/") && strings.Count(strings.Trim(p, "/"), "/") == 2 || p == "/version" {
 		c.discovery.Add(1)
+	}
+	if _, obj, ok := strings.Cut(p, "/namespaces/"); ok && r.Method == http.MethodGet && strings.Count(obj, "/") == 2 {
+		c.gets.Add(1)
+	}
+	if strings.HasSuffix(p, "/selfsubjectaccessreviews") {
+		c.reviews.Add(1)
 	}
 	return c.rt.RoundTrip(r)
 }
 
 // TestRunFleet: doctor --all's use case checks every setup record: healthy setups pass, a setup without its
-// token Secret fails with its first failing check named, the documents are the single-setup ones, and the
-// cluster's discovery is fetched once for all of them.
+// token Secret fails with its first failing check named, the documents are the single-setup ones, the
+// cluster's discovery is fetched once for all of them, the objects come from shared LISTs (no GET per object)
+// and each access question is asked once.
 func TestRunFleet(t *testing.T) {
 	e := newEnv(t)
 	e.saveRecord()
 	ok2 := e.another(true)
 	broken := e.another(false)
-	var disc atomic.Int64
+	var disc, gets, reviews atomic.Int64
 	cfg := rest.CopyConfig(e.restCfg)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return countingRT{rt, &disc} }
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return countingRT{rt, &disc, &gets, &reviews} }
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	reps, err := RunFleet(ctx, FleetOptions{}, e.deps(cfg))
@@ -82,6 +92,12 @@ func TestRunFleet(t *testing.T) {
 	}
 	if n := disc.Load(); n > 3 { // /api, /apis, /version once
 		t.Fatalf("%d discovery requests for %d setups: discovery is not shared", n, len(reps))
+	}
+	if n := gets.Load(); n > 0 {
+		t.Fatalf("%d GETs of single objects for %d setups: the objects must come from one LIST per kind", n, len(reps))
+	}
+	if n := reviews.Load(); n > 8 { // the 8 questions of one setup, each asked for every namespace at once
+		t.Fatalf("%d access reviews for %d setups: each question must be asked once", n, len(reps))
 	}
 	b, err := json.Marshal(r)
 	if err != nil || !strings.Contains(string(b), `"setup":"`+broken.ns+`/agentcore-setup"`) || !strings.Contains(string(b), `"checks":[`) ||
@@ -122,6 +138,8 @@ func TestDoctorFleetBench(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("DOCTOR_CONCURRENCY")); err == nil && v > 0 {
 		conc = v
 	}
+	var kubeCalls atomic.Int64
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return latencyRT{rt, 0, &kubeCalls} }
 	start := time.Now()
 	reps, err := RunFleet(ctx, FleetOptions{Concurrency: conc}, e.deps(cfg))
 	all := time.Since(start)
@@ -140,6 +158,6 @@ func TestDoctorFleetBench(t *testing.T) {
 	if checked != n {
 		t.Fatalf("checked %d of %d setups", checked, n)
 	}
-	t.Logf("FIGURES doctor one setup %s; doctor --all %d setups (%d records in the cluster, concurrency %d) %s; ratio %.2f (target <= 3)",
-		one.Round(time.Millisecond), n, len(reps), conc, all.Round(time.Millisecond), float64(all)/float64(one))
+	t.Logf("FIGURES doctor one setup %s; doctor --all %d setups (%d records in the cluster, concurrency %d) %s, %d API server requests; ratio %.2f (target <= 3)",
+		one.Round(time.Millisecond), n, len(reps), conc, all.Round(time.Millisecond), kubeCalls.Load(), float64(all)/float64(one))
 }

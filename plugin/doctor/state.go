@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
@@ -50,9 +51,15 @@ type state struct {
 func newState(d *Doctor) *state {
 	st := &state{d: d}
 	st.version = newLazy(func(ctx context.Context) (*version.Info, error) {
+		if f := d.deps.fleet; f != nil {
+			return f.version.get(ctx)
+		}
 		return d.deps.Discovery.ServerVersion()
 	})
 	st.kinds = newLazy(func(ctx context.Context) (k8sres.Kinds, error) {
+		if f := d.deps.fleet; f != nil {
+			return f.kinds.get(ctx)
+		}
 		return k8sres.DiscoverKinds(d.deps.Discovery)
 	})
 	st.target = newLazy(st.resolveTarget)
@@ -63,6 +70,9 @@ func newState(d *Doctor) *state {
 		}
 		if t.secretRef.IsZero() {
 			return nil, errNoSecret
+		}
+		if f := d.deps.fleet; f != nil {
+			return f.secret(ctx, d.deps, t.secretRef.Namespace, t.secretRef.Name)
 		}
 		return k8sres.GetSecret(ctx, d.deps.Kube, t.secretRef.Namespace, t.secretRef.Name)
 	})
@@ -99,18 +109,29 @@ func newState(d *Doctor) *state {
 		if err != nil {
 			return nil, err
 		}
-		out, err := d.deps.AgentCore.GetAgentRuntime(ctx, &bedrockagentcorecontrol.GetAgentRuntimeInput{AgentRuntimeId: aws.String(arn.RuntimeID)},
-			func(o *bedrockagentcorecontrol.Options) {
-				if arn.Region != "" && d.deps.Region != "" && arn.Region != d.deps.Region {
-					o.Region = arn.Region // the runtime lives in the ARN's region
-				}
-			})
-		if err != nil {
-			return nil, awsops.Explain(err)
+		get := func(ctx context.Context) (*bedrockagentcorecontrol.GetAgentRuntimeOutput, error) {
+			out, err := d.deps.AgentCore.GetAgentRuntime(ctx, &bedrockagentcorecontrol.GetAgentRuntimeInput{AgentRuntimeId: aws.String(arn.RuntimeID)},
+				func(o *bedrockagentcorecontrol.Options) {
+					if arn.Region != "" && d.deps.Region != "" && arn.Region != d.deps.Region {
+						o.Region = arn.Region // the runtime lives in the ARN's region
+					}
+				})
+			if err != nil {
+				return nil, awsops.Explain(err)
+			}
+			return out, nil
 		}
-		return out, nil
+		if f := d.deps.fleet; f != nil {
+			return f.runtimes.get(ctx, arn.Region+"/"+arn.RuntimeID, get) // one GetAgentRuntime per runtime
+		}
+		return get(ctx)
 	})
-	st.agentCoreGateway = newLazy(d.readAgentCoreGateway)
+	st.agentCoreGateway = newLazy(func(ctx context.Context) (*bedrockagentcorecontrol.GetGatewayOutput, error) {
+		if f := d.deps.fleet; f != nil {
+			return f.gateways.get(ctx, d.opts.AgentCoreGateway, d.readAgentCoreGateway) // one GetGateway per gateway
+		}
+		return d.readAgentCoreGateway(ctx)
+	})
 	st.authorizer = newLazy(func(ctx context.Context) (*tokencheck.Authorizer, error) {
 		if d.opts.AuthorizerSet {
 			return d.opts.Authorizer, nil
@@ -120,13 +141,13 @@ func newState(d *Doctor) *state {
 			if err != nil {
 				return nil, err
 			}
-			return tokencheck.AuthorizerFromSDK(g.AuthorizerConfiguration), nil
+			return st.authorizerOf(ctx, g, g.AuthorizerConfiguration)
 		}
 		rt, err := st.runtime.get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return tokencheck.AuthorizerFromSDK(rt.AuthorizerConfiguration), nil
+		return st.authorizerOf(ctx, rt, rt.AuthorizerConfiguration)
 	})
 	st.settings = newLazy(func(ctx context.Context) (*tokencheck.RuntimeSettings, error) {
 		if d.opts.AuthorizerSet {
@@ -177,14 +198,14 @@ func newState(d *Doctor) *state {
 		if u == "" {
 			return nil, errors.New("no discovery URL for the caller's identity provider: no setup record names one and the gateway's policy has no issuer")
 		}
-		return tokencheck.FetchDiscovery(ctx, d.deps.HTTP, u)
+		return st.fetchDiscovery(ctx, u)
 	})
 	st.callerJWKS = newLazy(func(ctx context.Context) ([]byte, error) {
 		doc, err := st.callerDiscovery.get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return tokencheck.FetchJWKS(ctx, d.deps.HTTP, doc.JWKSURI)
+		return st.fetchJWKS(ctx, doc.JWKSURI)
 	})
 	st.exchangeDiscovery = newLazy(func(ctx context.Context) (*tokencheck.Discovery, error) {
 		c, err := st.caller.get(ctx)
@@ -198,7 +219,7 @@ func newState(d *Doctor) *state {
 		if u == c.discoveryURL() {
 			return st.callerDiscovery.get(ctx)
 		}
-		return tokencheck.FetchDiscovery(ctx, d.deps.HTTP, u)
+		return st.fetchDiscovery(ctx, u)
 	})
 	st.initExchange()
 	return st
@@ -212,6 +233,35 @@ func (st *state) mode(ctx context.Context) string {
 	}
 	s, _ := st.tokenSource.get(ctx)
 	return s
+}
+
+// fetchDiscovery fetches the discovery document at u: once per URL for all of doctor --all's setups.
+func (st *state) fetchDiscovery(ctx context.Context, u string) (*tokencheck.Discovery, error) {
+	get := func(ctx context.Context) (*tokencheck.Discovery, error) { return tokencheck.FetchDiscovery(ctx, st.d.deps.HTTP, u) }
+	if f := st.d.deps.fleet; f != nil {
+		return f.discovery.get(ctx, u, get)
+	}
+	return get(ctx)
+}
+
+// fetchJWKS fetches the JWKS at u: once per URL for all of doctor --all's setups.
+func (st *state) fetchJWKS(ctx context.Context, u string) ([]byte, error) {
+	get := func(ctx context.Context) ([]byte, error) { return tokencheck.FetchJWKS(ctx, st.d.deps.HTTP, u) }
+	if f := st.d.deps.fleet; f != nil {
+		return f.jwks.get(ctx, u, get)
+	}
+	return get(ctx)
+}
+
+// authorizerOf reads the authorizer of owner (a GetAgentRuntime or GetGateway output), once per owner for all of
+// doctor --all's setups.
+func (st *state) authorizerOf(ctx context.Context, owner any, cfg types.AuthorizerConfiguration) (*tokencheck.Authorizer, error) {
+	if f := st.d.deps.fleet; f != nil {
+		return f.authorizers.get(ctx, owner, func(context.Context) (*tokencheck.Authorizer, error) {
+			return tokencheck.AuthorizerFromSDK(cfg), nil
+		})
+	}
+	return tokencheck.AuthorizerFromSDK(cfg), nil
 }
 
 var errNoSecret = errors.New("the setup sends no bearer token (no Secret)")

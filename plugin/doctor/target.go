@@ -118,7 +118,7 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 		t.mode = string(rec2.Mode)
 	}
 
-	route, err := d.deps.Dynamic.Resource(k8sres.GVRHTTPRoute).Namespace(t.routeRef.Namespace).Get(ctx, t.routeRef.Name, metav1.GetOptions{})
+	route, err := st.getObject(ctx, k8sres.GVRHTTPRoute, t.routeRef.Namespace, t.routeRef.Name)
 	if err != nil {
 		return nil, k8sres.Explain("reading HTTPRoute "+t.routeRef.String(), err)
 	}
@@ -137,9 +137,13 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g, err := d.deps.Dynamic.Resource(k8sres.GVRGateway).Namespace(t.gatewayRef.Namespace).Get(ctx, t.gatewayRef.Name, metav1.GetOptions{})
+			g, err := st.getObject(ctx, k8sres.GVRGateway, t.gatewayRef.Namespace, t.gatewayRef.Name)
 			var info k8sres.GatewayInfo
-			if err == nil {
+			switch {
+			case err != nil:
+			case d.deps.fleet != nil:
+				info = d.deps.fleet.describeGateway(ctx, d.deps, g)
+			default:
 				info = k8sres.DescribeGateway(ctx, d.deps.Kube, g)
 			}
 			mu.Lock()
@@ -165,16 +169,14 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l, err := d.deps.Dynamic.Resource(gvr).Namespace(t.routeRef.Namespace).List(ctx, metav1.ListOptions{})
+			l, err := st.listObjects(ctx, gvr, t.routeRef.Namespace)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				t.policyErr = k8sres.Explain("listing "+gvr.Resource+" in "+t.routeRef.Namespace, err)
 				return
 			}
-			for i := range l.Items {
-				t.policies = append(t.policies, &l.Items[i])
-			}
+			t.policies = append(t.policies, l...)
 		}()
 	}
 	wg.Wait()
@@ -236,10 +238,34 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 	return t, nil
 }
 
+// getObject is a GET of one object (from doctor --all's shared LIST of its kind when there is one).
+func (st *state) getObject(ctx context.Context, gvr schema.GroupVersionResource, ns, name string) (*unstructured.Unstructured, error) {
+	if f := st.d.deps.fleet; f != nil {
+		return f.object(ctx, st.d.deps, gvr, ns, name)
+	}
+	return st.d.deps.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+// listObjects is a LIST of gvr in ns (from doctor --all's shared LIST of the kind when there is one).
+func (st *state) listObjects(ctx context.Context, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
+	if f := st.d.deps.fleet; f != nil {
+		return f.list(ctx, st.d.deps, gvr, ns)
+	}
+	l, err := st.d.deps.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*unstructured.Unstructured, len(l.Items))
+	for i := range l.Items {
+		out[i] = &l.Items[i]
+	}
+	return out, nil
+}
+
 func getBackend(ctx context.Context, st *state, br Ref, kinds k8sres.Kinds) (*unstructured.Unstructured, error) {
 	var lastErr error
 	for _, gvr := range backendGVRs(kinds) {
-		b, err := st.d.deps.Dynamic.Resource(gvr).Namespace(br.Namespace).Get(ctx, br.Name, metav1.GetOptions{})
+		b, err := st.getObject(ctx, gvr, br.Namespace, br.Name)
 		if err == nil {
 			return b, nil
 		}

@@ -1,0 +1,253 @@
+package doctor
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/version"
+)
+
+// fleetShare is what every setup's run of doctor --all shares, so that a hundred setups cost about as many
+// requests as one: one LIST per kind per namespace (one across namespaces with -A) instead of a GET per object
+// and setup, one access review per question, one GetAgentRuntime / GetGateway per ARN, one discovery document
+// and JWKS per URL, and the cluster's version and kinds once. A single setup's doctor has none (nil) and reads
+// each object with its own GET, as before.
+type fleetShare struct {
+	// scope is the namespace the setups were listed in ("" = every namespace): the LISTs cover it.
+	scope string
+
+	version *lazy[*version.Info]
+	kinds   *lazy[k8sres.Kinds]
+	user    *lazy[string]
+
+	objects  memo[listKey, map[string]*unstructured.Unstructured]
+	secrets  memo[string, map[string]*corev1.Secret]
+	services memo[string, []corev1.Service]
+	access   memo[accessKey, bool]
+
+	runtimes memo[string, *bedrockagentcorecontrol.GetAgentRuntimeOutput]
+	gateways memo[string, *bedrockagentcorecontrol.GetGatewayOutput]
+	// authorizers are read from each runtime's or gateway's output (keyed by the output) once.
+	authorizers memo[any, *tokencheck.Authorizer]
+	discovery   memo[string, *tokencheck.Discovery]
+	jwks        memo[string, []byte]
+}
+
+type accessKey struct{ verb, group, resource, namespace string }
+
+type listKey struct {
+	gvr schema.GroupVersionResource
+	ns  string
+}
+
+func newFleetShare(scope string, deps Deps) *fleetShare {
+	f := &fleetShare{scope: scope}
+	f.version = newLazy(func(context.Context) (*version.Info, error) { return deps.Discovery.ServerVersion() })
+	f.kinds = newLazy(func(context.Context) (k8sres.Kinds, error) { return k8sres.DiscoverKinds(deps.Discovery) })
+	f.user = newLazy(func(ctx context.Context) (string, error) {
+		r, err := deps.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			return "", err
+		}
+		return r.Status.UserInfo.Username, nil
+	})
+	return f
+}
+
+// prefetch starts, all at once, the LISTs the records' runs will need (routes and policies in the records'
+// namespaces, Gateways and their Services where the records' Gateways are, backends, Secrets) and the cluster's
+// kinds, so the first setups do not wait for them one after another. Failures are left for the runs to meet
+// (and explain) as they would.
+func (f *fleetShare) prefetch(ctx context.Context, deps Deps, recs []*setup.Record) {
+	if deps.Kube == nil || deps.Dynamic == nil || deps.Discovery == nil {
+		return
+	}
+	nss, gwNSs := map[string]bool{}, map[string]bool{}
+	for _, r := range recs {
+		r := r.WithDefaults()
+		nss[f.listNS(r.Namespace)] = true
+		gwNSs[f.listNS(r.GatewayNamespace)] = true
+	}
+	go func() { _, _ = f.version.get(ctx) }()
+	go func() { _, _ = f.user.get(ctx) }()
+	for ns := range nss {
+		go func() { _, _ = f.index(ctx, deps, k8sres.GVRHTTPRoute, ns) }()
+		go func() { _, _ = f.secret(ctx, deps, ns, "") }()
+	}
+	for ns := range gwNSs {
+		go func() { _, _ = f.index(ctx, deps, k8sres.GVRGateway, ns) }()
+		go func() { _, _ = f.serviceList(ctx, deps, ns) }()
+	}
+	go func() {
+		kinds, err := f.kinds.get(ctx)
+		if err != nil {
+			return
+		}
+		for ns := range nss {
+			for _, gvr := range append(policyGVRs(kinds), backendGVRs(kinds)...) {
+				go func() { _, _ = f.index(ctx, deps, gvr, ns) }()
+			}
+		}
+	}()
+}
+
+// listNS is the namespace a LIST covering namespace ns is made in: every namespace with -A, else ns itself.
+func (f *fleetShare) listNS(ns string) string {
+	if f.scope == "" {
+		return ""
+	}
+	return ns
+}
+
+// index is the one LIST of gvr covering namespace ns, by namespace/name.
+func (f *fleetShare) index(ctx context.Context, deps Deps, gvr schema.GroupVersionResource, ns string) (map[string]*unstructured.Unstructured, error) {
+	key := listKey{gvr, f.listNS(ns)}
+	return f.objects.get(ctx, key, func(ctx context.Context) (map[string]*unstructured.Unstructured, error) {
+		l, err := deps.Dynamic.Resource(gvr).Namespace(key.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]*unstructured.Unstructured, len(l.Items))
+		for i := range l.Items {
+			m[k8sres.Ref(l.Items[i].GetNamespace(), l.Items[i].GetName())] = &l.Items[i]
+		}
+		return m, nil
+	})
+}
+
+// object is a GET of gvr ns/name answered from one LIST of its kind. When the LIST fails (e.g. the user may get
+// but not list) it falls back to the GET, so the answer and its error are a single setup's.
+func (f *fleetShare) object(ctx context.Context, deps Deps, gvr schema.GroupVersionResource, ns, name string) (*unstructured.Unstructured, error) {
+	idx, err := f.index(ctx, deps, gvr, ns)
+	if err != nil {
+		return deps.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	}
+	if o, ok := idx[k8sres.Ref(ns, name)]; ok {
+		return o, nil // shared: doctor only reads objects
+	}
+	return nil, apierrors.NewNotFound(gvr.GroupResource(), name)
+}
+
+// list is a LIST of gvr in ns, answered from the one LIST of its kind (filtered to ns with -A), in a LIST's
+// order (by name).
+func (f *fleetShare) list(ctx context.Context, deps Deps, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
+	idx, err := f.index(ctx, deps, gvr, ns)
+	if err != nil {
+		l, err := deps.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*unstructured.Unstructured, len(l.Items))
+		for i := range l.Items {
+			out[i] = &l.Items[i]
+		}
+		return out, nil
+	}
+	var out []*unstructured.Unstructured
+	for _, o := range idx {
+		if o.GetNamespace() == ns {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
+	return out, nil
+}
+
+// secret is k8sres.GetSecret answered from one LIST of Secrets (falling back to the GET when it fails).
+func (f *fleetShare) secret(ctx context.Context, deps Deps, ns, name string) (*corev1.Secret, error) {
+	lns := f.listNS(ns)
+	idx, err := f.secrets.get(ctx, lns, func(ctx context.Context) (map[string]*corev1.Secret, error) {
+		l, err := deps.Kube.CoreV1().Secrets(lns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]*corev1.Secret, len(l.Items))
+		for i := range l.Items {
+			m[k8sres.Ref(l.Items[i].Namespace, l.Items[i].Name)] = &l.Items[i]
+		}
+		return m, nil
+	})
+	if err != nil {
+		return k8sres.GetSecret(ctx, deps.Kube, ns, name)
+	}
+	if s, ok := idx[k8sres.Ref(ns, name)]; ok {
+		return s, nil
+	}
+	return nil, k8sres.SecretReadError(ns, name, apierrors.NewNotFound(corev1.Resource("secrets"), name))
+}
+
+// describeGateway is k8sres.DescribeGateway with the Gateway's Service from one LIST of Services.
+func (f *fleetShare) describeGateway(ctx context.Context, deps Deps, g *unstructured.Unstructured) k8sres.GatewayInfo {
+	svcs, err := f.serviceList(ctx, deps, g.GetNamespace())
+	if err != nil {
+		return k8sres.DescribeGateway(ctx, deps.Kube, g)
+	}
+	return k8sres.DescribeGatewayFrom(g, svcs)
+}
+
+// serviceList is the one LIST of Services covering namespace ns.
+func (f *fleetShare) serviceList(ctx context.Context, deps Deps, ns string) ([]corev1.Service, error) {
+	lns := f.listNS(ns)
+	return f.services.get(ctx, lns, func(ctx context.Context) ([]corev1.Service, error) {
+		l, err := deps.Kube.CoreV1().Services(lns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return l.Items, nil
+	})
+}
+
+// allowed is one SelfSubjectAccessReview per question for all setups. Access to every namespace (asked once
+// per verb and resource) answers for each namespace without asking again.
+func (f *fleetShare) allowed(ctx context.Context, deps Deps, a access) (bool, error) {
+	ask := func(a accessKey) (bool, error) {
+		return f.access.get(ctx, a, func(ctx context.Context) (bool, error) {
+			r, err := deps.Kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
+				Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authzv1.ResourceAttributes{
+					Verb: a.verb, Group: a.group, Resource: a.resource, Namespace: a.namespace}},
+			}, metav1.CreateOptions{})
+			return err == nil && r.Status.Allowed, err
+		})
+	}
+	k := accessKey{a.verb, a.group, a.resource, a.namespace}
+	if k.namespace != "" {
+		all := k
+		all.namespace = ""
+		if ok, err := ask(all); err == nil && ok {
+			return true, nil
+		}
+	}
+	return ask(k)
+}
+
+// memo is lazy per key: the first get of a key computes it, every later one (concurrent or not) shares it.
+type memo[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]*lazy[V]
+}
+
+func (m *memo[K, V]) get(ctx context.Context, k K, f func(ctx context.Context) (V, error)) (V, error) {
+	m.mu.Lock()
+	l, ok := m.m[k]
+	if !ok {
+		if m.m == nil {
+			m.m = map[K]*lazy[V]{}
+		}
+		l = newLazy(f)
+		m.m[k] = l
+	}
+	m.mu.Unlock()
+	return l.get(ctx)
+}
