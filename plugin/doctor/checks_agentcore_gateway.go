@@ -41,7 +41,10 @@ func RecordTarget(ctx context.Context, kube kubernetes.Interface, o Options) Opt
 	if o.Offline || kube == nil || o.AgentCoreGateway != "" || o.RuntimeARN != "" || !o.Route.IsZero() {
 		return o
 	}
-	rec, err := setup.Resolve(ctx, kube, o.Namespace)
+	rec, err := o.Record, error(nil)
+	if rec == nil {
+		rec, err = setup.Resolve(ctx, kube, o.Namespace)
+	}
 	if err == nil {
 		o.AgentCoreGateway = rec.GatewayTarget()
 		o.Record = rec // read once; its mode also plans the caller and exchange checks

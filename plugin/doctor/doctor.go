@@ -197,6 +197,8 @@ func (d *Doctor) Header() string {
 	var parts []string
 	if !d.opts.Route.IsZero() {
 		parts = append(parts, d.opts.Route.String())
+	} else if d.opts.Record != nil {
+		parts = append(parts, "setup "+d.opts.Record.Ref())
 	} else if d.opts.Namespace != "" {
 		parts = append(parts, "setup in "+d.opts.Namespace)
 	}

@@ -237,7 +237,9 @@ func (st *state) mode(ctx context.Context) string {
 
 // fetchDiscovery fetches the discovery document at u: once per URL for all of doctor --all's setups.
 func (st *state) fetchDiscovery(ctx context.Context, u string) (*tokencheck.Discovery, error) {
-	get := func(ctx context.Context) (*tokencheck.Discovery, error) { return tokencheck.FetchDiscovery(ctx, st.d.deps.HTTP, u) }
+	get := func(ctx context.Context) (*tokencheck.Discovery, error) {
+		return tokencheck.FetchDiscovery(ctx, st.d.deps.HTTP, u)
+	}
 	if f := st.d.deps.fleet; f != nil {
 		return f.discovery.get(ctx, u, get)
 	}

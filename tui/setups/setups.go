@@ -57,6 +57,12 @@ type Loaders struct {
 // OpenDoctorMsg asks for the doctor of one setup; the screen quits with Open set to it.
 type OpenDoctorMsg struct{ Row setups.Row }
 
+// DoctorArgs are the doctor command's arguments that check exactly the setup of r: its record by
+// namespace/name (a namespace can hold several records), with -n set to the record's namespace.
+func DoctorArgs(r setups.Row) []string {
+	return []string{"-n", r.Namespace, "--setup", r.Namespace + "/" + r.Name}
+}
+
 type (
 	rowsMsg struct {
 		gen  int

@@ -136,3 +136,44 @@ func TestLoadError(t *testing.T) {
 		t.Errorf("error frame:\n%s", out)
 	}
 }
+
+// Two records in one namespace: enter on the second asks for that record's doctor, by name, not for whichever
+// record the namespace has.
+func TestEnterTargetsTheSelectedRecord(t *testing.T) {
+	two := []setups.Row{
+		{Setup: "team/agentcore-setup", Namespace: "team", Name: "agentcore-setup", Mode: "rewrite", Target: "runtime"},
+		{Setup: "team/payments", Namespace: "team", Name: "payments", Mode: "native", Target: "runtime"},
+	}
+	l := Loaders{Rows: func(context.Context) ([]setups.Row, error) { return two, nil }}
+	m := New(context.Background(), style.New(false, false), l, func() time.Time { return now })
+	m, _ = drive(t, m, m.Init())
+	for _, tc := range []struct {
+		moves int
+		want  []string
+	}{
+		{0, []string{"-n", "team", "--setup", "team/agentcore-setup"}},
+		{1, []string{"-n", "team", "--setup", "team/payments"}},
+	} {
+		mm := m
+		for range tc.moves {
+			nm, _ := mm.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+			mm = nm.(Model)
+		}
+		_, cmd := mm.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+		if cmd == nil {
+			t.Fatal("enter emitted nothing")
+		}
+		od, ok := cmd().(OpenDoctorMsg)
+		if !ok {
+			t.Fatalf("enter emitted no OpenDoctorMsg")
+		}
+		nm, _ := mm.Update(od)
+		open := nm.(Model).Open
+		if open == nil {
+			t.Fatal("Open not set")
+		}
+		if got := DoctorArgs(*open); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("after %d moves: doctor %q, want %q", tc.moves, got, tc.want)
+		}
+	}
+}

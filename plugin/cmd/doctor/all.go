@@ -21,7 +21,7 @@ func (o *Options) validateAll() error {
 	for _, f := range []struct {
 		flag string
 		set  bool
-	}{{"--route", o.Route != ""}, {"--secret", o.Secret != ""}, {"--gateway", o.Gateway != ""}, {"--runtime-arn", o.RuntimeARN != ""},
+	}{{"--setup", o.Setup != ""}, {"--route", o.Route != ""}, {"--secret", o.Secret != ""}, {"--gateway", o.Gateway != ""}, {"--runtime-arn", o.RuntimeARN != ""},
 		{"--agentcore-gateway", o.AgentCoreGateway != ""}, {"--token-file", o.TokenFile != ""}, {"--authorizer-file", o.AuthorizerFile != ""},
 		{"--discovery-file", o.DiscoveryFile != ""}, {"--jwks-file", o.JWKSFile != ""}, {"--gateway-url", o.GatewayURL != ""}} {
 		if f.set {

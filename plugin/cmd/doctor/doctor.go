@@ -16,6 +16,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	tuidoctor "github.com/kubectl-agentcore/kubectl-agentcore/tui/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -31,19 +32,21 @@ type Options struct {
 	f *cmdutil.Factory
 
 	Route, Secret, Gateway string
-	RuntimeARN             string
-	AgentCoreGateway       string
-	TokenFile              string
-	AuthorizerFile         string
-	ManifestsFile          string
-	TokenSource            string
-	DiscoveryFile          string
-	JWKSFile               string
-	Probe                  bool
-	GatewayURL             string
-	Timeout                time.Duration
-	Output                 string
-	NoTUI                  bool
+	// Setup names the setup record to check, NAMESPACE/NAME or NAME in -n (default: the record in -n).
+	Setup            string
+	RuntimeARN       string
+	AgentCoreGateway string
+	TokenFile        string
+	AuthorizerFile   string
+	ManifestsFile    string
+	TokenSource      string
+	DiscoveryFile    string
+	JWKSFile         string
+	Probe            bool
+	GatewayURL       string
+	Timeout          time.Duration
+	Output           string
+	NoTUI            bool
 	// All checks every setup record in -n (or the kubeconfig's namespace), or in every namespace with
 	// AllNamespaces; Concurrency bounds the setups checked at once.
 	All           bool
@@ -53,8 +56,11 @@ type Options struct {
 	// Set by Complete: -n as given ("" when not) and whether -o was given (a terminal then gets no screen).
 	Namespace string
 	OutputSet bool
-	// Doctor is what the checks run with; Validate fills it from the flags and Run adds the files' contents.
+	// Doctor is what the checks run with; Validate fills it from the flags and Run adds the files' contents
+	// (and the record --setup names).
 	Doctor dr.Options
+	// setupRef is --setup, parsed.
+	setupRef dr.Ref
 }
 
 // NewCmd builds the doctor command. runF, when not nil, receives the completed and validated Options instead of
@@ -68,8 +74,8 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 token Secret, the token itself, the runtime's JWT authorizer and the runtime. Each problem is named with its
 check id (see docs/checks.md) and, where one exists, the exact fix command.
 
-The setup is the one the wizard recorded (its ConfigMap), or the objects named by --route, --secret,
---gateway and --runtime-arn. --agentcore-gateway ID|ARN names an AgentCore Gateway (MCP) instead of a runtime:
+The setup is the one the wizard recorded (its ConfigMap; --setup NAMESPACE/NAME picks one of several), or the
+objects named by --route, --secret, --gateway and --runtime-arn. --agentcore-gateway ID|ARN names an AgentCore Gateway (MCP) instead of a runtime:
 doctor reads its authorizer type and customJWTAuthorizer with GetGateway. Offline (no cluster, no AWS), only the token and authorizer are checked:
 
   kubectl agentcore doctor --token-file token.jwt --authorizer-file authorizer.json \
@@ -90,6 +96,7 @@ failure in detail; -o json is an array of the single-setup documents.
 Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.`,
 		Example: `  kubectl agentcore doctor
   kubectl agentcore doctor -n agentcore -o json
+  kubectl agentcore doctor --setup agentcore/payments-setup
   kubectl agentcore doctor --all -A
   kubectl agentcore doctor --route agentcore/agentcore --runtime-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef
   kubectl agentcore doctor --probe --gateway-url http://localhost:8080
@@ -98,6 +105,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 		RunE: cmdutil.RunE(o, runF),
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&o.Setup, "setup", "", "the setup record to check, NAMESPACE/NAME or NAME in -n, as doctor --all and the setups view name it (default: "+setup.DefaultRecordName+" in -n, else the only record)")
 	fl.StringVar(&o.Route, "route", "", "the HTTPRoute to check, NAMESPACE/NAME (default: from the setup record)")
 	fl.StringVar(&o.Secret, "secret", "", "the token Secret, NAMESPACE/NAME (default: from the record or the route's policy)")
 	fl.StringVar(&o.Gateway, "gateway", "", "the Gateway, NAMESPACE/NAME (default: the route's parent)")
@@ -123,7 +131,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 // Offline reports whether doctor runs without a cluster and AWS: the token and authorizer, and with
 // --manifests-file the rendered policies.
 func (o *Options) Offline() bool {
-	return (o.TokenFile != "" || o.ManifestsFile != "") && o.AuthorizerFile != "" && o.Route == "" && o.Secret == "" && o.Gateway == "" &&
+	return (o.TokenFile != "" || o.ManifestsFile != "") && o.AuthorizerFile != "" && o.Setup == "" && o.Route == "" && o.Secret == "" && o.Gateway == "" &&
 		o.RuntimeARN == "" && o.AgentCoreGateway == "" && !o.Probe
 }
 
@@ -172,6 +180,20 @@ func (o *Options) Validate() error {
 			return cmdutil.UsageErrorf("--agentcore-gateway: %v", err)
 		}
 		do.AgentCoreGateway = gw
+	}
+	if o.Setup != "" {
+		if o.Route != "" {
+			return cmdutil.UsageErrorf("--setup and --route both name the setup: --setup checks the record's objects, --route names them by hand. Pass one of them")
+		}
+		ref, err := dr.ParseRef(o.Setup, defNS)
+		if err != nil {
+			return cmdutil.UsageErrorf("--setup: %v", err)
+		}
+		if o.Namespace != "" && ref.Namespace != o.Namespace {
+			return cmdutil.UsageErrorf("--setup %s is in namespace %s but -n says %s: drop -n or name the record as NAME", o.Setup, ref.Namespace, o.Namespace)
+		}
+		o.setupRef = ref
+		do.Namespace = ref.Namespace
 	}
 	if o.GatewayURL != "" && !strings.HasPrefix(o.GatewayURL, "http://") && !strings.HasPrefix(o.GatewayURL, "https://") {
 		return cmdutil.UsageErrorf("--gateway-url %q must start with http:// or https://", o.GatewayURL)
@@ -315,6 +337,15 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	if o.All {
 		return o.runAll(ctx, deps)
+	}
+	if !o.setupRef.IsZero() { // the record --setup names, read once for every check
+		lctx, lcancel := context.WithTimeout(ctx, o.Timeout)
+		rec, err := setup.LoadNamed(lctx, deps.Kube, o.setupRef.Namespace, o.setupRef.Name)
+		lcancel()
+		if err != nil {
+			return cmdutil.Fail("reading the setup record --setup "+o.setupRef.String(), err, "List the setups with kubectl agentcore doctor --all -A")
+		}
+		o.Doctor.Record = rec
 	}
 	// A setup whose record names an AgentCore Gateway is checked as one, without flags.
 	rctx, rcancel := context.WithTimeout(ctx, o.Timeout)

@@ -150,15 +150,29 @@ func runHome(cmd *cobra.Command, f *cmdutil.Factory) error {
 				continue
 			}
 			chosen, args = "doctor", dargs
-			if ns := f.KubeFlags.Namespace; ns != nil { // -n is for this doctor run only: home keeps its own
-				prev := *ns
-				restore = func() { *ns = prev }
-			}
 		}
 		sub, _, ferr := cmd.Find([]string{chosen})
 		if ferr != nil || sub == cmd {
 			status = "no command " + chosen
 			continue
+		}
+		if args != nil && chosen == "doctor" {
+			// -n and --setup are for this doctor run only: home keeps its own -n, and the Doctor item checks
+			// without --setup.
+			prev := f.KubeFlags.Namespace
+			var prevNS string
+			if prev != nil {
+				prevNS = *prev
+			}
+			restore = func() {
+				if prev != nil {
+					*prev = prevNS
+				}
+				if fl := sub.Flags().Lookup("setup"); fl != nil {
+					_ = fl.Value.Set(fl.DefValue)
+					fl.Changed = false
+				}
+			}
 		}
 		sub.SetContext(ctx)
 		for _, it := range final.Items {

@@ -19,7 +19,8 @@ const homeSetupsKey = "setups"
 // doctorStatusTimeout bounds the doctor run that fills the setups view's status column.
 const doctorStatusTimeout = 60 * time.Second
 
-// runSetups shows the setups view; it returns the doctor arguments of the setup picked with enter (nil: back).
+// runSetups shows the setups view; it returns the doctor arguments of the setup picked with enter (nil: back):
+// that one record, not whichever record its namespace has.
 func runSetups(ctx context.Context, f *cmdutil.Factory) ([]string, error) {
 	// Every namespace when the user may list them, else the kubeconfig's namespace (as setup.Find does); the
 	// doctor status covers the same scope.
@@ -62,5 +63,5 @@ func runSetups(ctx context.Context, f *cmdutil.Factory) ([]string, error) {
 	if err != nil || final.Open == nil {
 		return nil, err
 	}
-	return []string{"-n", final.Open.Namespace}, nil
+	return tuisetups.DoctorArgs(*final.Open), nil
 }
