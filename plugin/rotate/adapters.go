@@ -111,6 +111,16 @@ func (v *AuthorizerValidator) keys(ctx context.Context, refresh bool) (*tokenche
 	return d, jwks, nil
 }
 
+// CheckedAgainst is the issuer and jwks_uri of the discovery document the last token was checked with.
+func (v *AuthorizerValidator) CheckedAgainst() (issuer, jwksURI string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.disc == nil {
+		return "", ""
+	}
+	return v.disc.Issuer, v.disc.JWKSURI
+}
+
 // Validate returns the token's expiry, or why the runtime would refuse it.
 func (v *AuthorizerValidator) Validate(ctx context.Context, token string) (time.Time, error) {
 	of := cmp.Or(v.Of, "the runtime")

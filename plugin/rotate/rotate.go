@@ -84,6 +84,12 @@ type Validator interface {
 	Validate(ctx context.Context, token string) (time.Time, error)
 }
 
+// KeySource is implemented by a Validator that can say whose keys the last token was checked against: the
+// issuer and the jwks_uri of its discovery document.
+type KeySource interface {
+	CheckedAgainst() (issuer, jwksURI string)
+}
+
 // Stored is what the token Secret holds now.
 type Stored struct {
 	Ref string // namespace/name
@@ -217,6 +223,10 @@ type Result struct {
 	Conflicts           int        `json:"conflicts,omitempty"`
 	// Note says why nothing was written (fresh, kept) or what fell back (password after a refused refresh token).
 	Note string `json:"note,omitempty"`
+	// Issuer and JWKSURI are whose keys the new token's signature was checked against (the discovery
+	// document's issuer and jwks_uri), when the validator knows.
+	Issuer  string `json:"issuer,omitempty"`
+	JWKSURI string `json:"jwksUri,omitempty"`
 	// Annotations are the annotations written (or that would be, in a dry run).
 	Annotations map[string]string `json:"annotations,omitempty"`
 	// Changes are the Secrets written (or that would be, in a dry run) in the plan vocabulary of the wizard and
@@ -335,6 +345,9 @@ func (e *Engine) once(ctx context.Context, o Options) (*Result, error) {
 	if minv := e.minValidity(); exp.Sub(now) < minv-expSlack {
 		return fail(StageValidate, fmt.Errorf("the new token was refused and not written: it expires in %s, less than the minimum validity %s. Raise the app client's IdTokenValidity/AccessTokenValidity (or, for a short-lived test pool only, lower --min-validity). %s",
 			humantime.Short(exp.Sub(now)), humantime.Short(minv), keepNote(cur, now)))
+	}
+	if ks, ok := e.Validator.(KeySource); ok {
+		res.Issuer, res.JWKSURI = ks.CheckedAgainst()
 	}
 	t := exp.UTC()
 	res.NewExpiry = &t

@@ -2,6 +2,7 @@ package rotate_test
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -90,6 +91,14 @@ func TestRotateClientCredentials(t *testing.T) {
 	r := e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns)
 	if r.code != 0 || !strings.Contains(r.out, "claims against runtime "+rt.ARN) {
 		t.Fatalf("rotation by client credentials: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	// The signature was checked against the IdP's JWKS, named by its discovery document, not a Cognito pool.
+	doc, err := tokencheck.FetchDiscovery(ctx, http.DefaultClient, idp.DiscoveryURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "signature against the identity provider's JWKS " + doc.JWKSURI + " (issuer " + idp.Issuer + ")"; !strings.Contains(r.out, want) || strings.Contains(r.out, "pool") {
+		t.Fatalf("the checked line must name the IdP's JWKS (%s):\n%s", want, r.out)
 	}
 	good := e.secret("agentcore-jwt")
 	value := string(good.Data["Authorization"])

@@ -301,7 +301,7 @@ func RenderText(w io.Writer, th style.Theme, r *rotate.Result, authorizerSource 
 		fmt.Fprintf(w, "  %s", r.Token)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  checked     signature against the pool's keys, expiry, claims against %s\n", authorizerSource)
+	fmt.Fprintf(w, "  checked     signature against %s, expiry, claims against %s\n", keysWords(r), authorizerSource)
 	if r.RefreshTokenRotated {
 		if r.Action == rotate.ActionDryRun {
 			fmt.Fprintln(w, "  refresh     Cognito issued a new refresh token (would be stored)")
@@ -323,6 +323,24 @@ func RenderText(w io.Writer, th style.Theme, r *rotate.Result, authorizerSource 
 			}
 		}
 	}
+}
+
+// keysWords names whose keys the new token's signature was checked against: the Cognito pool's, or an external
+// identity provider's JWKS by its jwks_uri and issuer (from its discovery document).
+func keysWords(r *rotate.Result) string {
+	if r.Method != rotate.MethodClientCredentials {
+		if r.JWKSURI != "" {
+			return "the pool's keys (" + r.JWKSURI + ")"
+		}
+		return "the pool's keys"
+	}
+	switch {
+	case r.JWKSURI != "" && r.Issuer != "":
+		return "the identity provider's JWKS " + r.JWKSURI + " (issuer " + r.Issuer + ")"
+	case r.JWKSURI != "":
+		return "the identity provider's JWKS " + r.JWKSURI
+	}
+	return "the identity provider's JWKS"
 }
 
 func methodWords(m string) string { return strings.ReplaceAll(m, "-", " ") }
