@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -31,7 +33,9 @@ const (
 	GatewayClassName = "agentgateway"
 	// ControllerName is the controllerName of that GatewayClass.
 	ControllerName = "agentgateway.dev/agentgateway"
-	// ControllerNamespace is the controller's POD_NAMESPACE (need not exist with leader election off).
+	// ControllerNamespace is the controller's POD_NAMESPACE. Leader election is off, but StartController creates
+	// it: the controller keeps the JWKS it fetches for traffic.jwtAuthentication (jwks.remote) as ConfigMaps there,
+	// and without it such a policy stays Accepted=PartiallyValid "jwks keyset … isn't available".
 	ControllerNamespace = "agentgateway-system"
 )
 
@@ -56,6 +60,10 @@ func (c *Cluster) StartController(ctx context.Context, binDir string) error {
 	}
 	if c.Kubeconfig == "" {
 		return fmt.Errorf("the cluster has no kubeconfig file for the controller")
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ControllerNamespace}}
+	if _, err := c.Kube().CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating the controller's namespace %s: %w", ControllerNamespace, err)
 	}
 	env := []string{
 		"KUBECONFIG=" + c.Kubeconfig,

@@ -23,7 +23,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -204,13 +203,6 @@ func liveCallerModes(t *testing.T, c *clustertest.Cluster, gwClass string, contr
 	verifyTimeout := "100ms"
 	if controller {
 		verifyTimeout = "60s"
-		// The controller keeps the JWKS it fetched in ConfigMaps of its own namespace (POD_NAMESPACE), which a
-		// real installation has; until then a jwtAuthentication policy stays PartiallyValid ("keyset isn't
-		// available").
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: testcluster.ControllerNamespace}}
-		if _, err := c.Kube().CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatal(err)
-		}
 	}
 	modes := []string{"passthrough", "exchange"}
 	if controller {
