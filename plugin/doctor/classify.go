@@ -28,6 +28,9 @@ type Answer struct {
 	// Direct is true for a call sent straight to AgentCore without a token (invoke --direct, doctor's
 	// probe.direct): a 401 is then expected, not a broken gateway.
 	Direct bool
+	// CallerToken is true when the request carried the caller's own token (invoke --bearer-from): an AgentCore
+	// refusal then concerns the caller's token the gateway let through (passthrough) or the one it exchanged it for.
+	CallerToken bool
 }
 
 // Explanation is the one explanation of an answer that doctor's probe, invoke and the wizard's test call render:
@@ -111,10 +114,49 @@ var notFoundCands = []candidate{
 // classes, in the order they are tried. Messages are matched as substrings (bodies vary; docs/checks.md).
 var classes = []answerClass{
 	{name: "ok", match: func(a Answer, _ string) bool { return a.Code >= 200 && a.Code < 300 }, status: Pass},
+	// Refused at the gateway: its jwtAuthentication answers 401 "authentication failure: <TokenError>" (access-log
+	// reason JwtAuth; docs/agentgateway-controller.md#the-callers-token). The kind of TokenError names the check.
+	{name: "gateway-jwt-audience", match: func(a Answer, l string) bool {
+		return gatewayJWT(a, l) && has(l, "invalidaudience", `missingrequiredclaim("aud")`)
+	}, status: Fail, summary: "401 refused at the gateway (JwtAuth): the caller's token has no audience the gateway accepts",
+		cands: []candidate{{IDCallerAudience, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: none of its aud values is among the provider's audiences", "send a token for an audience the gateway accepts (kubectl agentcore token inspect shows its aud), or fix the provider's audiences (the fix doctor prints for caller.audience)"}}},
+	{name: "gateway-jwt-issuer", match: func(a Answer, l string) bool { return gatewayJWT(a, l) && has(l, "invalidissuer") },
+		status: Fail, summary: "401 refused at the gateway (JwtAuth): the caller's token is from another issuer",
+		cands: []candidate{{IDCallerIssuer, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: its iss is not the provider's issuer (byte for byte, a trailing / counts)", "send a token of the identity provider the gateway trusts, or fix the provider's issuer (the fix doctor prints for caller.issuer)"}}},
+	{name: "gateway-jwt-token", match: func(a Answer, l string) bool {
+		return gatewayJWT(a, l) && has(l, "expiredsignature", "immaturesignature", "invalidsignature", "unknown key", "does not specify a `kid`", "malformed", "missingrequiredclaim")
+	}, status: Fail, summary: "401 refused at the gateway (JwtAuth): the caller's token does not verify",
+		cands: []candidate{{IDCallerToken, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: it is expired or not yet valid, not a JWT, or not signed by a key of the provider's JWKS", "inspect it (kubectl agentcore token inspect --verify) and send a fresh token of the identity provider the gateway trusts; " + runDoctor + " --token-file F"}}},
 	{name: "gateway-jwt", match: func(a Answer, l string) bool {
 		return is401(a) && has(l, "authentication failure", "no bearer token found", "jwtauth")
 	}, status: Fail, summary: "401 from the gateway's own JWT check (client leg)",
-		cands: []candidate{{IDResourcesPolicy, "the gateway's own JWT check refused the request: a policy's traffic.jwtAuthentication requires a client token", "send a token the gateway accepts (invoke --header-file), or remove that policy"}}},
+		cands: []candidate{{IDResourcesPolicy, "the gateway's own JWT check refused the request: a policy's traffic.jwtAuthentication requires the caller's token", "send the caller's token (kubectl agentcore invoke --bearer-from file:F|env:VAR|prompt) when the setup passes or exchanges callers' tokens, else remove that policy"}}},
+	// Refused at the gateway's token exchange (backend.auth.oauthTokenExchange): Agent Gateway answers 500
+	// "backend authentication failed: token exchange returned status <s>: <the token service's body>".
+	{name: "exchange-client", match: func(a Answer, l string) bool { return exchangeFailed(a, l) && has(l, "invalid_client") },
+		status: Fail, summary: "500 refused at the gateway's token exchange: the token service refused the gateway's client (invalid_client)",
+		cands: []candidate{{IDExchangeClientAuth, "refused at the gateway's token exchange: the token service refused the client the gateway exchanges with: the client secret in the policy's Secret is wrong, or the client id or authentication method", "put the right secret in the token-service Secret (kubectl agentcore wizard --mode exchange --exchange-client-secret-from …); check it with kubectl agentcore token exchange"}}},
+	{name: "exchange-subject", match: func(a Answer, l string) bool { return exchangeFailed(a, l) && has(l, "invalid_grant") },
+		status: Fail, summary: "500 refused at the gateway's token exchange: the token service refused the caller's token (invalid_grant)",
+		cands: []candidate{{IDExchangeToken, "refused at the gateway's token exchange: the token service does not accept the caller's token as the subject of an exchange (another issuer, expired)", "check with kubectl agentcore token exchange --subject-token-from file:F; " + runDoctor + " --token-file F"}}},
+	{name: "exchange-failed", match: exchangeFailed, status: Fail, summary: "500 refused at the gateway's token exchange",
+		cands: []candidate{{IDExchangeDiscovery, "refused at the gateway's token exchange: the token service is unreachable, does not serve the token-exchange grant for this client, or does not know the audience", "check the token service with kubectl agentcore token exchange and " + runDoctor}}},
+	// The gateway let the caller's token through (or the token it exchanged it for) and AgentCore refused it.
+	{name: "caller-no-token", match: func(a Answer, l string) bool { return a.CallerToken && is401(a) && noToken(a, l) }, status: Fail,
+		summary: "401 refused by AgentCore: no token reached it",
+		cands:   []candidate{{IDCallerJWTPolicy, "refused by AgentCore, which got no token: the gateway took the caller's token and sent none on: backend.auth.passthrough (or oauthTokenExchange) is missing, or has no validating jwtAuthentication policy beside it", "fix the route's policies (kubectl agentcore wizard --mode passthrough|exchange)"}}},
+	{name: "caller-audience", match: func(a Answer, l string) bool {
+		return a.CallerToken && is401(a) && has(l, "claim 'aud'", "claim 'client_id'")
+	},
+		status: Fail, summary: "401 refused by AgentCore: the gateway let the token through, the runtime's authorizer refused its audience",
+		cands: []candidate{{IDCallerAudience, "refused by AgentCore: the gateway accepted the caller's token (or exchanged it) but AgentCore's authorizer refused its aud/client_id: the gateway accepts audiences the runtime's allowedAudience (or allowedClients) does not", "make them agree (the fix doctor prints for caller.audience)"}}},
+	{name: "caller-issuer", match: func(a Answer, l string) bool {
+		return a.CallerToken && is401(a) && has(l, "claim 'iss'", "issuer", "signature", "signing keys", "openid configuration")
+	}, status: Fail, summary: "401 refused by AgentCore: the gateway let the token through, the runtime trusts another issuer",
+		cands: []candidate{{IDCallerIssuer, "refused by AgentCore: the gateway accepted the caller's token (or exchanged it) but AgentCore's authorizer refused it: its iss is not the issuer of the runtime's discoveryUrl, or its signature does not verify with that issuer's keys — the gateway and the runtime trust different issuers", "make the runtime's discoveryUrl and the gateway's provider name the same issuer (the fix doctor prints for caller.issuer)"}}},
+	{name: "caller-401", match: func(a Answer, _ string) bool { return a.CallerToken && is401(a) }, status: Fail,
+		summary: "401 refused by AgentCore: the gateway let the token through",
+		cands:   []candidate{{IDCallerToken, "refused by AgentCore: the gateway accepted the caller's token (or exchanged it) but AgentCore's authorizer refused it", runDoctor + " --token-file F with the caller's token to see which rule fails"}}},
 	{name: "aud", match: func(a Answer, l string) bool { return is401(a) && has(l, "claim 'aud'") }, status: Fail,
 		cands: []candidate{{IDAuthorizerAudience, "AgentCore's JWT authorizer found no allowed audience in the token: typically a Cognito access token (no aud) where the runtime checks allowedAudience", "put the ID token in the Secret (kubectl agentcore rotate --token-use id) or allow clients instead"}}},
 	{name: "client", match: func(a Answer, l string) bool { return is401(a) && has(l, "claim 'client_id'") }, status: Fail,
@@ -173,6 +215,16 @@ var classes = []answerClass{
 		cause: "server error", next: "retry; if it persists look at kubectl agentcore logs --status 5xx"},
 	{name: "400", match: func(a Answer, _ string) bool { return a.Code == http.StatusBadRequest }, status: Fail,
 		cause: "the request was rejected as malformed (payload, session id or headers)", next: "check --data and --session-id"},
+}
+
+// gatewayJWT: the gateway's own jwtAuthentication refused the request (401 "authentication failure: …").
+func gatewayJWT(a Answer, low string) bool {
+	return is401(a) && has(low, "authentication failure")
+}
+
+// exchangeFailed: the gateway's token exchange failed (500 "backend authentication failed: token exchange …").
+func exchangeFailed(a Answer, low string) bool {
+	return a.Code == http.StatusInternalServerError && has(low, "backend authentication failed") && has(low, "token exchange")
 }
 
 // noToken: AgentCore's 401 to a request without a token carries WWW-Authenticate with resource_metadata and no

@@ -182,7 +182,8 @@ func Do(ctx context.Context, client *http.Client, req Request, sink Sink) (*Resu
 	res.DurationMS = res.Duration.Milliseconds()
 	if !res.OK() {
 		// doctor's classifier explains the answer; invoke only renders it.
-		a := doctor.Answer{Code: res.Status, Header: resp.Header, Body: []byte(res.Body), Direct: req.Via == "direct"}
+		a := doctor.Answer{Code: res.Status, Header: resp.Header, Body: []byte(res.Body), Direct: req.Via == "direct",
+			CallerToken: req.Header.Get("Authorization") != ""}
 		var v doctor.Verdicts
 		if req.Known != nil && len(doctor.Candidates(a)) > 0 {
 			v = req.Known(ctx, a)

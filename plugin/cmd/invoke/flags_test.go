@@ -47,6 +47,10 @@ func TestFlagsToOptions(t *testing.T) {
 			defaults(func(o *Options) {
 				o.MCP, o.Tool, o.Args, o.args = true, "add", `{"a":1}`, map[string]any{"a": float64(1)}
 			})},
+		{"caller token", "", []string{"hi", "--bearer-from", "file:caller.jwt"},
+			defaults(func(o *Options) { o.Prompt, o.payload, o.BearerFrom = "hi", uc.DefaultPayload("hi"), "file:caller.jwt" })},
+		{"caller token as a value", "", []string{"hi", "--bearer-from", "eyJhbGciOiJub25lIn0.e30.x"}, nil},
+		{"caller token with --direct", "", []string{"hi", "--direct", "--bearer-from", "env:T"}, nil},
 		{"two arguments", "", []string{"a", "b"}, nil},
 		{"unknown flag", "", []string{"hi", "--frobnicate"}, nil},
 		{"duration that does not parse", "", []string{"hi", "--timeout", "soon"}, nil},

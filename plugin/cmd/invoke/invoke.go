@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	uc "github.com/kubectl-agentcore/kubectl-agentcore/plugin/invoke"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/spf13/cobra"
 )
@@ -37,6 +38,9 @@ type Options struct {
 	Qualifier  string
 	SessionID  string
 	Stream     bool
+	// BearerFrom is where the caller's own token comes from (env:, file:, secret:, prompt; never argv): it is
+	// sent as Authorization: Bearer to a gateway that validates callers (--mode passthrough|exchange).
+	BearerFrom string
 	Timeout    time.Duration
 	Output     string
 	// MCP speaks MCP to an AgentCore Gateway behind the route: initialize, tools/list, and tools/call of Tool
@@ -71,6 +75,7 @@ answer is explained (which link is broken, which doctor check looks at it) and e
   kubectl agentcore invoke --data-file payload.json --stream
   kubectl agentcore invoke --gateway-url http://127.0.0.1:8080/agentcore "hello"
   kubectl agentcore invoke --direct "hello"        # expect 401: no token
+  kubectl agentcore invoke --bearer-from file:caller.jwt "hello"   # as the caller (passthrough / exchange)
   kubectl agentcore invoke --direct                # AgentCore Gateway setup: MCP to its URL, expect 401
   kubectl agentcore invoke --mcp                   # AgentCore Gateway: initialize + tools/list
   kubectl agentcore invoke --mcp --tool add --args '{"a":1,"b":2}'`,
@@ -88,6 +93,10 @@ answer is explained (which link is broken, which doctor check looks at it) and e
 	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the runtime ARN for --direct (default: the setup record's)")
 	fl.StringVar(&o.Qualifier, "qualifier", "", "the runtime endpoint qualifier for --direct (e.g. DEFAULT)")
 	fl.StringVar(&o.SessionID, "session-id", "", "the runtime session id to send (33–256 characters; default: a new one)")
+	fl.StringVar(&o.BearerFrom, "bearer-from", "", "send a caller's token as Authorization: Bearer: env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt")
+	_ = cmd.RegisterFlagCompletionFunc("bearer-from", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"env:", "file:", "secret:", "prompt"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
 	fl.BoolVar(&o.Stream, "stream", false, "ask for a text/event-stream reply (Accept: text/event-stream)")
 	fl.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "give up after this long")
 	fl.BoolVar(&o.MCP, "mcp", false, "speak MCP to an AgentCore Gateway behind the route: initialize and tools/list (and tools/call with --tool)")
@@ -111,6 +120,12 @@ func (o *Options) Complete(_ *cobra.Command, args []string) error {
 func (o *Options) Validate() error {
 	if err := cmdutil.ValidateOutput(o.Output); err != nil {
 		return err
+	}
+	if err := secretsource.Validate("bearer-from", o.BearerFrom); err != nil {
+		return cmdutil.UsageErrorf("%s", err)
+	}
+	if o.BearerFrom != "" && (o.Direct || o.MCP) {
+		return cmdutil.UsageErrorf("--bearer-from sends the caller's token through the gateway: it does not combine with --direct or --mcp")
 	}
 	if o.MCP || o.Tool != "" || o.Args != "" {
 		return o.validateMCP()
@@ -233,6 +248,13 @@ func (o *Options) Run(ctx context.Context) error {
 		return cmdutil.UsageErrorf("nothing to send: give a PROMPT, --data JSON or --data-file FILE")
 	}
 	req := uc.Request{URL: target.URL, Payload: o.payload, SessionID: o.SessionID, Via: "gateway"}
+	if o.BearerFrom != "" {
+		tok, err := cmdutil.ReadSecretFrom(ctx, f, "bearer-from", o.BearerFrom, "token", "caller's token")
+		if err != nil {
+			return cmdutil.Fail("reading the caller's token", err, "")
+		}
+		req.Header = http.Header{"Authorization": {"Bearer " + strings.TrimPrefix(tok, "Bearer ")}}
+	}
 	if o.Direct {
 		req.Via = "direct"
 	}

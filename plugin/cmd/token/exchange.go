@@ -170,10 +170,10 @@ func (o *ExchangeOptions) Run(ctx context.Context) error {
 	}
 	f := o.f
 	var err error
-	if o.secret, err = readFrom(ctx, f, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret"); err != nil {
+	if o.secret, err = cmdutil.ReadSecretFrom(ctx, f, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret"); err != nil {
 		return cmdutil.Fail("reading the client secret", err, "")
 	}
-	if o.subject, err = readFrom(ctx, f, "subject-token-from", o.SubjectTokenFrom, "token", "caller's token"); err != nil {
+	if o.subject, err = cmdutil.ReadSecretFrom(ctx, f, "subject-token-from", o.SubjectTokenFrom, "token", "caller's token"); err != nil {
 		return cmdutil.Fail("reading the caller's token", err, "")
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)

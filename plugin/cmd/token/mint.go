@@ -229,22 +229,5 @@ func printIssued(ctx context.Context, f *cmdutil.Factory, is issued) error {
 }
 
 func (o *MintOptions) readSecret(ctx context.Context) (string, error) {
-	return readFrom(ctx, o.f, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret")
-}
-
-// readFrom reads a --*-from source (a Kubernetes Secret through the kubeconfig, prompt on the terminal).
-func readFrom(ctx context.Context, f *cmdutil.Factory, flag, from, defaultKey, label string) (string, error) {
-	prompt := cmdutil.SecretPrompt(f.IO)
-	if strings.HasPrefix(from, secretsource.Secret) {
-		ns, err := f.Namespace()
-		if err != nil {
-			return "", err
-		}
-		kc, err := f.KubeClient()
-		if err != nil {
-			return "", err
-		}
-		return secretsource.Read(ctx, kc, ns, flag, from, defaultKey, label, prompt)
-	}
-	return secretsource.Read(ctx, nil, "", flag, from, defaultKey, label, prompt)
+	return cmdutil.ReadSecretFrom(ctx, o.f, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret")
 }
