@@ -12,12 +12,15 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 const (
 	callerAPI   = "https://agents.example.test/"
 	callerOther = "https://other-api.example.test/"
+	// agentcoreAPI is the audience the token service issues exchanged tokens for (exchange mode).
+	agentcoreAPI = "https://agentcore.example.test/"
 )
 
 // callerEnv is a passthrough setup on the real apiserver: the route, backend and Gateway of env, the auth policy
@@ -27,14 +30,17 @@ type callerEnv struct {
 	*env
 	idp       *oidcserver.Server
 	appSecret string
+	// gwSecret is the gateway's client secret at the token service (exchange mode; the same oidc-provider).
+	gwSecret string
 }
 
 func newCallerEnv(t *testing.T, mode setup.Mode) *callerEnv {
 	t.Helper()
-	ce := &callerEnv{env: newEnvOn(t, clustertest.Shared(t), false), appSecret: oidcserver.NewSecret()}
+	ce := &callerEnv{env: newEnvOn(t, clustertest.Shared(t), false), appSecret: oidcserver.NewSecret(), gwSecret: oidcserver.NewSecret()}
 	ce.idp = oidcservertest.Start(t, oidcserver.Options{
-		Resources: map[string]string{callerAPI: "agents.invoke", callerOther: "other.read"},
-		Clients:   []oidcserver.Client{{ID: "web-app", Secret: ce.appSecret, AuthMethod: oidcserver.Basic}},
+		Resources: map[string]string{callerAPI: "agents.invoke", callerOther: "other.read", agentcoreAPI: "invoke"},
+		Clients: []oidcserver.Client{{ID: "web-app", Secret: ce.appSecret, AuthMethod: oidcserver.Basic},
+			{ID: "gateway", Secret: ce.gwSecret, AuthMethod: oidcserver.Basic, GrantTypes: []string{oidcserver.TokenExchange}}},
 	})
 	ce.apply(false)
 	ctx := context.Background()
@@ -43,16 +49,35 @@ func newCallerEnv(t *testing.T, mode setup.Mode) *callerEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Object["spec"].(map[string]any)["backend"] = map[string]any{"tls": map[string]any{}, "auth": map[string]any{"passthrough": map[string]any{}}}
+	auth := map[string]any{"passthrough": map[string]any{}}
+	if mode == setup.ModeExchange {
+		auth = map[string]any{"oauthTokenExchange": map[string]any{
+			"backendRef": map[string]any{"group": "agentgateway.dev", "kind": "AgentgatewayBackend", "name": "agentcore-token-service"},
+			"path":       "/token", "grantType": "TokenExchange", "audiences": []any{agentcoreAPI},
+			"clientAuth": map[string]any{"clientId": "gateway", "method": "ClientSecretBasic",
+				"secretRef": map[string]any{"name": "agentcore-token-service", "key": "client_secret"}},
+		}}
+		ce.putExchangeSecret(ce.gwSecret)
+	}
+	p.Object["spec"].(map[string]any)["backend"] = map[string]any{"tls": map[string]any{}, "auth": auth}
 	if _, err := ri.Update(ctx, p, metav1.UpdateOptions{FieldValidation: "Strict"}); err != nil {
 		t.Fatal(err)
 	}
 	ce.putJWTPolicy(ce.idp.Issuer, []string{callerAPI})
-	ce.setAuthorizer(ce.idp.DiscoveryURL(), callerAPI)
+	runtimeAud := callerAPI
+	if mode == setup.ModeExchange {
+		runtimeAud = agentcoreAPI // the runtime trusts the exchanged token
+	}
+	ce.setAuthorizer(ce.idp.DiscoveryURL(), runtimeAud)
 	rec := setup.Record{Namespace: ce.ns, Mode: mode, RuntimeARN: ce.rt.ARN, GatewayNamespace: ce.ns, GatewayName: "agw",
 		RouteName: "agentcore", BackendName: "agentcore", PolicyName: "agentcore", JWTPolicyName: "agentcore-jwt-auth",
 		CallerDiscoveryURL: ce.idp.DiscoveryURL(), CallerIssuer: ce.idp.Issuer, CallerAudiences: []string{callerAPI},
-		DiscoveryURL: ce.idp.DiscoveryURL(), Audience: []string{callerAPI}}.WithDefaults()
+		DiscoveryURL: ce.idp.DiscoveryURL(), Audience: []string{runtimeAud}}
+	if mode == setup.ModeExchange {
+		rec.ExchangeDiscoveryURL, rec.ExchangeTokenURL, rec.ExchangeClientID, rec.ExchangeAuthMethod = ce.idp.DiscoveryURL(), ce.idp.TokenURL(), "gateway", "basic"
+		rec.ExchangeAudience, rec.ExchangeSecretName, rec.ExchangeBackendName = agentcoreAPI, "agentcore-token-service", "agentcore-token-service"
+	}
+	rec = rec.WithDefaults()
 	if err := setup.Save(ctx, ce.kube, &rec, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +99,17 @@ func (ce *callerEnv) putJWTPolicy(issuer string, audiences []string) {
 			"traffic":    map[string]any{"jwtAuthentication": map[string]any{"providers": []any{prov}}},
 		},
 	}, policyStatus(nil))
+}
+
+// putExchangeSecret (re)writes the gateway's client secret at the token service.
+func (ce *callerEnv) putExchangeSecret(v string) {
+	ce.t.Helper()
+	ctx := context.Background()
+	_ = ce.kube.CoreV1().Secrets(ce.ns).Delete(ctx, "agentcore-token-service", metav1.DeleteOptions{})
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "agentcore-token-service", Namespace: ce.ns}, Data: map[string][]byte{"client_secret": []byte(v)}}
+	if _, err := ce.kube.CoreV1().Secrets(ce.ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+		ce.t.Fatal(err)
+	}
 }
 
 func (ce *callerEnv) setAuthorizer(discoveryURL, audience string) {
@@ -173,5 +209,66 @@ func TestClusterPassthroughMismatches(t *testing.T) {
 		expect(t, got, map[string]want{
 			IDCallerJWTPolicy: {Fail, "no traffic.jwtAuthentication policy targets HTTPRoute " + ce.ns + "/agentcore", "wizard --mode passthrough"},
 		})
+	})
+}
+
+func TestClusterExchange(t *testing.T) {
+	t.Run("healthy: one exchange with the configured client, the result fits the runtime", func(t *testing.T) {
+		ce := newCallerEnv(t, setup.ModeExchange)
+		got, rep := ce.runRecord(ce.callerToken(callerAPI))
+		if rep.Failed() {
+			t.Fatalf("a healthy exchange setup must pass:\n%s", strings.Join(failures(rep), "\n"))
+		}
+		expect(t, got, map[string]want{
+			IDSecretPresent:      {Skip, "exchange: the gateway sends a token exchanged for the caller's", ""},
+			IDCallerIssuer:       {Pass, "the runtime trusts the token service's issuer", ""},
+			IDCallerAudience:     {Pass, "the gateway asks for audience [" + agentcoreAPI + "]", ""},
+			IDCallerToken:        {Pass, "the gateway accepts it", ""},
+			IDTokenSignature:     {Pass, "verified", ""},
+			IDAuthorizerAudience: {Skip, "exchange: AgentCore sees the token exchanged for the caller's", ""},
+			IDExchangeDiscovery:  {Pass, "offers token exchange at " + ce.idp.TokenURL(), ""},
+			IDExchangeClientAuth: {Pass, "client gateway authenticates with the secret in " + ce.ns + "/agentcore-token-service", ""},
+			IDExchangeToken:      {Pass, "aud [" + agentcoreAPI + "], client_id gateway, act.sub gateway: the runtime's authorizer accepts it", ""},
+		})
+		// Doctor performed exactly one exchange of the caller's token (sub web-app) with the gateway's client; the
+		// client-auth probe's subject never verified, so the server logged no exchange for it.
+		var subjects []string
+		for _, ev := range ce.idp.Events() {
+			if ev.Kind == oidcserver.EventExchange {
+				subjects = append(subjects, ev.ClientID+":"+ev.Subject)
+			}
+		}
+		if len(subjects) != 1 || subjects[0] != "gateway:web-app" {
+			t.Errorf("want one exchange by client gateway for subject web-app, got %v", subjects)
+		}
+	})
+	t.Run("wrong client secret", func(t *testing.T) {
+		ce := newCallerEnv(t, setup.ModeExchange)
+		ce.putExchangeSecret("not-the-secret")
+		got, rep := ce.runRecord(ce.callerToken(callerAPI))
+		expect(t, got, map[string]want{
+			IDExchangeDiscovery:  {Pass, "", ""},
+			IDExchangeClientAuth: {Fail, "the token service refused client gateway (invalid_client): the client id or the secret in " + ce.ns + "/agentcore-token-service is wrong", "kubectl create secret generic -n " + ce.ns + " agentcore-token-service"},
+			IDExchangeToken:      {Skip, "exchange.client-auth failed", ""},
+		})
+		for _, r := range rep.Checks {
+			if strings.Contains(r.Detail+r.Hint+r.Fix, "not-the-secret") || strings.Contains(r.Detail+r.Hint+r.Fix, ce.gwSecret) {
+				t.Errorf("%s shows a client secret", r.ID)
+			}
+		}
+	})
+	t.Run("runtime accepts another audience than the exchange asks for", func(t *testing.T) {
+		ce := newCallerEnv(t, setup.ModeExchange)
+		ce.setAuthorizer(ce.idp.DiscoveryURL(), callerOther)
+		got, _ := ce.runRecord(ce.callerToken(callerAPI))
+		expect(t, got, map[string]want{
+			IDCallerAudience: {Fail, "the gateway asks the token service for audience [" + agentcoreAPI + "], but the runtime's allowedAudience is [" + callerOther + "]", ""},
+			IDExchangeToken:  {Fail, "AgentCore refuses it", ""},
+		})
+	})
+	t.Run("without a caller token the client is still checked", func(t *testing.T) {
+		ce := newCallerEnv(t, setup.ModeExchange)
+		got, _ := ce.runRecord("")
+		expect(t, got, map[string]want{IDExchangeClientAuth: {Pass, "invalid_grant", ""}, IDExchangeToken: {Skip, "caller.token was skipped", ""}})
 	})
 }

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -247,4 +248,82 @@ func TestParseManifestsErrors(t *testing.T) {
 			t.Errorf("%q: err = %v, want ~%q", tc.in, err, tc.want)
 		}
 	}
+}
+
+func TestOfflineExchange(t *testing.T) {
+	key := tokentest.RSA(t, "k1")
+	idp := tokentest.NewIssuer(t, key) // the caller's identity provider
+	sts := tokentest.NewIssuer(t, key) // the token service
+	serve := func(is *tokentest.Issuer, grants []string) {
+		is.Handle("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			doc := map[string]any{"issuer": is.Issuer, "jwks_uri": is.URL + "/.well-known/jwks.json", "token_endpoint": is.URL + "/oauth2/token",
+				"token_endpoint_auth_methods_supported": []string{"client_secret_basic"}}
+			if grants != nil {
+				doc["grant_types_supported"] = grants
+			}
+			_ = json.NewEncoder(w).Encode(doc)
+		})
+	}
+	const te = "urn:ietf:params:oauth:grant-type:token-exchange"
+	serve(sts, []string{"client_credentials", te})
+	const callerAud, agentcoreAud = "web-app", "https://agentcore.example.com"
+	az := &tokencheck.Authorizer{DiscoveryURL: sts.DiscoveryURL(), AllowedAudience: []string{agentcoreAud}}
+	good := rendered{mode: setup.ModeExchange, issuer: idp.Issuer, audiences: []string{callerAud}, jwksPath: ".well-known/jwks.json",
+		exAudiences: []string{agentcoreAud}, exPath: "/oauth2/token", exMethod: "ClientSecretBasic",
+		rec: setup.Record{CallerDiscoveryURL: idp.DiscoveryURL(), CallerIssuer: idp.Issuer, CallerAudiences: []string{callerAud},
+			ExchangeDiscoveryURL: sts.DiscoveryURL(), ExchangeClientID: "gateway-client", ExchangeAudience: agentcoreAud}}
+	callerTok := key.Mint(t, tokentest.Auth0(idp.Issuer, callerAud, "web", testNow, time.Hour))
+
+	t.Run("healthy", func(t *testing.T) {
+		got := runRendered(t, good.yaml(t), az, callerTok)
+		expect(t, got, map[string]want{
+			IDCallerJWTPolicy:    {Pass, "has backend.auth.oauthTokenExchange", ""},
+			IDCallerIssuer:       {Pass, "the runtime trusts the token service's issuer \"" + sts.Issuer + "\"", ""},
+			IDCallerAudience:     {Pass, "the gateway asks for audience [" + agentcoreAud + "]", ""},
+			IDCallerToken:        {Pass, "AgentCore sees the token exchanged for it (exchange.token)", ""},
+			IDTokenSignature:     {Pass, "verified with kid k1 (RS256) from " + idp.URL, ""},
+			IDAuthorizerAudience: {Skip, "exchange: AgentCore sees the token exchanged", ""},
+			IDExchangeDiscovery:  {Pass, "offers token exchange at " + sts.URL + "/oauth2/token; the gateway posts to /oauth2/token", ""},
+			IDExchangeClientAuth: {Skip, "offline: the client secret is in the cluster", ""},
+			IDExchangeToken:      {Skip, "exchange.client-auth was skipped", ""},
+		})
+	})
+	t.Run("token service without the token-exchange grant", func(t *testing.T) {
+		bare := tokentest.NewIssuer(t, key)
+		serve(bare, []string{"client_credentials"})
+		r := good
+		r.rec.ExchangeDiscoveryURL = bare.DiscoveryURL()
+		got := runRendered(t, r.yaml(t), &tokencheck.Authorizer{DiscoveryURL: bare.DiscoveryURL(), AllowedAudience: []string{agentcoreAud}}, "")
+		expect(t, got, map[string]want{IDExchangeDiscovery: {Fail, "does not offer token exchange: grant_types_supported is [client_credentials], without " + te, "--exchange-discovery-url"}})
+	})
+	t.Run("discovery without grant_types_supported warns", func(t *testing.T) {
+		quiet := tokentest.NewIssuer(t, key)
+		serve(quiet, nil)
+		r := good
+		r.rec.ExchangeDiscoveryURL = quiet.DiscoveryURL()
+		got := runRendered(t, r.yaml(t), &tokencheck.Authorizer{DiscoveryURL: quiet.DiscoveryURL(), AllowedAudience: []string{agentcoreAud}}, "")
+		expect(t, got, map[string]want{IDExchangeDiscovery: {Warn, "has no grant_types_supported", ""}})
+	})
+	t.Run("the gateway posts to another path than the token endpoint", func(t *testing.T) {
+		r := good
+		r.exPath = "/token"
+		got := runRendered(t, r.yaml(t), az, "")
+		expect(t, got, map[string]want{IDExchangeDiscovery: {Fail, "posts token exchanges to path /token of AgentgatewayBackend agentcore-token-service, but the token endpoint is " + sts.URL + "/oauth2/token", ""}})
+	})
+	t.Run("runtime trusts another issuer than the token service's", func(t *testing.T) {
+		got := runRendered(t, good.yaml(t), &tokencheck.Authorizer{DiscoveryURL: idp.DiscoveryURL(), AllowedAudience: []string{agentcoreAud}}, "")
+		expect(t, got, map[string]want{IDCallerIssuer: {Fail, "the token service (" + sts.DiscoveryURL() + ") issues tokens as \"" + sts.Issuer + "\", but the runtime's authorizer trusts \"" + idp.Issuer + "\"", "update-agent-runtime"}})
+	})
+	t.Run("the gateway asks for an audience the runtime refuses", func(t *testing.T) {
+		r := good
+		r.exAudiences = []string{"https://elsewhere.example.com"}
+		got := runRendered(t, r.yaml(t), az, "")
+		expect(t, got, map[string]want{IDCallerAudience: {Fail, "asks the token service for audience [https://elsewhere.example.com], but the runtime's allowedAudience is [" + agentcoreAud + "]", "--exchange-audience " + agentcoreAud}})
+	})
+	t.Run("caller token from another identity provider", func(t *testing.T) {
+		tok := key.Mint(t, tokentest.Auth0(sts.Issuer, callerAud, "web", testNow, time.Hour))
+		got := runRendered(t, good.yaml(t), az, tok)
+		expect(t, got, map[string]want{IDCallerToken: {Fail, "the gateway refuses this token (401 JwtAuth): iss \"" + sts.Issuer + "\" is not the gateway's issuer", ""}})
+	})
 }

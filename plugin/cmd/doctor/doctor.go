@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	tuidoctor "github.com/kubectl-agentcore/kubectl-agentcore/tui/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -37,6 +38,7 @@ type Options struct {
 	RuntimeARN       string
 	AgentCoreGateway string
 	TokenFile        string
+	TokenFrom        string
 	AuthorizerFile   string
 	ManifestsFile    string
 	TokenSource      string
@@ -85,7 +87,7 @@ doctor reads its authorizer type and customJWTAuthorizer with GetGateway. Offlin
 
 Passthrough and exchange setups send the caller's own token: there is no token Secret, and the caller checks
 compare the gateway's jwtAuthentication with the runtime's authorizer (give a caller's token with --token-file to
-check it against both). Offline, read the policies from the wizard's rendered manifests:
+check it against both, or --token-from env:VAR|file:PATH|prompt). Offline, read the policies from the wizard's rendered manifests:
 
   kubectl agentcore doctor --manifests-file setup.yaml --authorizer-file authorizer.json [--token-file caller.jwt]
 
@@ -112,6 +114,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the AgentCore runtime ARN (default: from the record, backend or route rewrite)")
 	fl.StringVar(&o.AgentCoreGateway, "agentcore-gateway", "", "the AgentCore Gateway (MCP), ID or ARN, instead of a runtime")
 	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin) instead of the Secret")
+	fl.StringVar(&o.TokenFrom, "token-from", "", "read the token (a caller's, in passthrough and exchange setups) from env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt instead of the Secret")
 	fl.StringVar(&o.AuthorizerFile, "authorizer-file", "", "read the authorizerConfiguration JSON from this file instead of GetAgentRuntime")
 	fl.StringVar(&o.ManifestsFile, "manifests-file", "", "offline: the setup's manifests (the wizard's --dry-run -o yaml); its policies are checked against --authorizer-file (passthrough and exchange modes)")
 	fl.StringVar(&o.TokenSource, "token-source", "", "where the token AgentCore sees comes from: secret, passthrough (the caller's) or exchange (default: from the gateway's policies; secret offline)")
@@ -131,7 +134,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 // Offline reports whether doctor runs without a cluster and AWS: the token and authorizer, and with
 // --manifests-file the rendered policies.
 func (o *Options) Offline() bool {
-	return (o.TokenFile != "" || o.ManifestsFile != "") && o.AuthorizerFile != "" && o.Setup == "" && o.Route == "" && o.Secret == "" && o.Gateway == "" &&
+	return (o.TokenFile != "" || o.TokenFrom != "" || o.ManifestsFile != "") && o.AuthorizerFile != "" && o.Setup == "" && o.Route == "" && o.Secret == "" && o.Gateway == "" &&
 		o.RuntimeARN == "" && o.AgentCoreGateway == "" && !o.Probe
 }
 
@@ -203,6 +206,12 @@ func (o *Options) Validate() error {
 			return cmdutil.UsageErrorf("--token-source: %v", err)
 		}
 	}
+	if o.TokenFile != "" && o.TokenFrom != "" {
+		return cmdutil.UsageErrorf("--token-file and --token-from both name the token: give one")
+	}
+	if err := secretsource.Validate("token-from", o.TokenFrom); err != nil {
+		return cmdutil.UsageErrorf("%v", err)
+	}
 	if n := countStdin(o.TokenFile, o.AuthorizerFile, o.ManifestsFile); n > 1 {
 		return cmdutil.UsageErrorf("only one of --token-file, --authorizer-file and --manifests-file can be stdin (-)")
 	}
@@ -214,7 +223,7 @@ func (o *Options) Validate() error {
 }
 
 // readFiles adds the contents of --token-file, --authorizer-file, --discovery-file and --jwks-file to Doctor.
-func (o *Options) readFiles() error {
+func (o *Options) readFiles(ctx context.Context) error {
 	do := &o.Doctor
 	var err error
 	if o.TokenFile != "" {
@@ -226,6 +235,22 @@ func (o *Options) readFiles() error {
 		do.Token = string(b)
 		if strings.TrimSpace(do.Token) == "" {
 			return cmdutil.Fail("reading --token-file "+o.TokenFile, errors.New("the file is empty"), "Put the JWT (or Bearer <jwt>) in it")
+		}
+	}
+	if o.TokenFrom != "" {
+		var kube kubernetes.Interface
+		ns := ""
+		if strings.HasPrefix(o.TokenFrom, secretsource.Secret) {
+			if kube, err = o.f.KubeClient(); err != nil {
+				return err
+			}
+			if ns, err = o.f.Namespace(); err != nil {
+				return err
+			}
+		}
+		// The value is read as it is (file: trims only the surrounding white space): doctor names the slips.
+		if do.Token, err = secretsource.Read(ctx, kube, ns, "token-from", o.TokenFrom, "token", "token", cmdutil.SecretPrompt(o.f.IO)); err != nil {
+			return cmdutil.Fail("reading --token-from "+o.TokenFrom, err, "Check the source")
 		}
 	}
 	if o.AuthorizerFile != "" {
@@ -327,7 +352,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := o.readFiles(); err != nil {
+	if err := o.readFiles(ctx); err != nil {
 		return err
 	}
 	f := o.f

@@ -3,6 +3,7 @@ package doctor_test
 import (
 	"encoding/json"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -164,6 +165,9 @@ func TestDoctorCouldNotRun(t *testing.T) {
 			"error: reading --manifests-file " + dir + "/m: not a YAML or JSON manifest stream"},
 		{"manifests with a cluster flag", []string{"doctor", "--manifests-file", write(t, dir, "m2", "kind: ConfigMap"), "--authorizer-file", write(t, dir, "a3", "null"), "--route", "ns/r"}, 2,
 			"error: --manifests-file is for offline checks"},
+		{"token file and token from", []string{"doctor", "--token-file", "t", "--token-from", "env:T"}, 2, "error: --token-file and --token-from both name the token: give one"},
+		{"token from a literal", []string{"doctor", "--token-from", "eyJhbGciOi.x.y"}, 2, "error: --token-from: the value is not a source"},
+		{"token from an unset variable", []string{"doctor", "--token-from", "env:DOCTOR_TEST_UNSET_TOKEN", "--authorizer-file", write(t, dir, "a4", "null")}, 1, "error: reading --token-from env:DOCTOR_TEST_UNSET_TOKEN"},
 		{"two stdins", []string{"doctor", "--manifests-file", "-", "--authorizer-file", "-"}, 2, "only one of --token-file, --authorizer-file and --manifests-file can be stdin"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,5 +285,67 @@ spec:
 	}
 	if _, ok := got["secret.present"]; ok {
 		t.Error("offline plans no Secret checks")
+	}
+	// The caller's token from --token-from env:VAR: the gateway accepts it (aud web), AgentCore too.
+	t.Setenv("CALLER_TOKEN", key.Mint(t, tokentest.Auth0(idp.Issuer, "web", "web-app", time.Now(), time.Hour)))
+	code, out, errOut = run(t, false, "doctor", "--manifests-file", manifests, "--authorizer-file", az, "--token-from", "env:CALLER_TOKEN", "-o", "json")
+	if code != cmdutil.ExitFindings || !strings.Contains(out, `"the gateway accepts it (iss \"`+idp.Issuer+`\", aud [web, `) || !strings.Contains(out, "and so does the runtime's authorizer") {
+		t.Fatalf("exit %d (stderr %s), want caller.token passing:\n%s", code, errOut, out)
+	}
+}
+
+// The wizard's own offline render of an exchange setup, read back by doctor --manifests-file: the policies the
+// wizard writes are the ones doctor checks (issuer, audiences, the token service's grant and path); a runtime
+// authorizer that trusts the caller's audience instead of the exchanged one fails caller.audience (exit 3).
+func TestOfflineDoctorReadsTheWizardsExchangeRender(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	idp := tokentest.NewIssuer(t, tokentest.RSA(t, "k1"))
+	idp.Handle("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": idp.Issuer, "jwks_uri": idp.URL + "/.well-known/jwks.json",
+			"token_endpoint": idp.URL + "/oauth2/token", "token_endpoint_auth_methods_supported": []string{"client_secret_basic"},
+			"grant_types_supported": []string{"urn:ietf:params:oauth:grant-type:token-exchange"}})
+	})
+	const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef"
+	code, render, errOut := run(t, false, "wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--offline", "--mode", "exchange", "--runtime-arn", arn,
+		"--discovery-url", idp.DiscoveryURL(), "--audience", "web-app", "--exchange-client-id", "gateway", "--exchange-audience", "agentcore")
+	if code != 0 {
+		t.Fatalf("wizard render: exit %d: %s", code, errOut)
+	}
+	dir := t.TempDir()
+	manifests := write(t, dir, "setup.yaml", render)
+	check := func(allowed string) (int, map[string]string) {
+		az := write(t, dir, "az-"+allowed+".json", `{"customJWTAuthorizer":{"discoveryUrl":"`+idp.DiscoveryURL()+`","allowedAudience":["`+allowed+`"]}}`)
+		code, out, errOut := run(t, false, "doctor", "--manifests-file", manifests, "--authorizer-file", az, "-o", "json")
+		var doc struct {
+			Checks []struct{ ID, Status, Detail string }
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("not JSON (exit %d, stderr %s): %v\n%s", code, errOut, err, out)
+		}
+		got := map[string]string{}
+		for _, c := range doc.Checks {
+			got[c.ID] = c.Status + " " + c.Detail
+		}
+		return code, got
+	}
+	code, got := check("agentcore")
+	if code != 0 {
+		t.Fatalf("the wizard's render must pass offline, exit %d: %v", code, got)
+	}
+	for id, want := range map[string]string{
+		"caller.jwt-policy":    "pass AgentgatewayPolicy agentcore/agentcore-jwt (Strict) validates the caller: issuer \"" + idp.Issuer + "\", [web-app]",
+		"caller.issuer":        "pass the runtime trusts the token service's issuer",
+		"caller.audience":      "pass the gateway asks for audience [agentcore]",
+		"exchange.discovery":   "pass " + idp.Issuer + " offers token exchange at " + idp.URL + "/oauth2/token; the gateway posts to /oauth2/token",
+		"exchange.client-auth": "skip offline",
+	} {
+		if !strings.HasPrefix(got[id], want) {
+			t.Errorf("%s = %q, want prefix %q", id, got[id], want)
+		}
+	}
+	code, got = check("web-app")
+	if code != cmdutil.ExitFindings || !strings.HasPrefix(got["caller.audience"], "fail the gateway asks the token service for audience [agentcore], but the runtime's allowedAudience is [web-app]") {
+		t.Fatalf("exit %d, caller.audience = %q", code, got["caller.audience"])
 	}
 }
