@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,19 +23,20 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// sbx runs the agentcore-sandbox binary with its state folder named by $AGENTCORE_SANDBOX_DIR.
+// sbx runs the agentcore-sandbox binary with its state folder named by $AGENTCORE_SANDBOX_DIR. The test process
+// is the owner ($AGENTCORE_SANDBOX_OWNER_PID): a sandbox it starts stops by itself when the test is killed.
 func sbx(t *testing.T, dir string, args ...string) result {
 	t.Helper()
 	e := append(baseEnv(), goEnv...)
-	e = append(e, "HOME="+homeDir, "NO_COLOR=1", sandbox.DirEnv+"="+dir)
+	e = append(e, "HOME="+homeDir, "NO_COLOR=1", sandbox.DirEnv+"="+dir, sandbox.OwnerEnv+"="+strconv.Itoa(os.Getpid()))
 	return runBin(t, sandboxBin, e, args...)
 }
 
 // upJSON starts (or reuses) the sandbox in dir and returns its state.
-func upJSON(t *testing.T, dir string) sandbox.State {
+func upJSON(t *testing.T, dir string, args ...string) sandbox.State {
 	t.Helper()
 	t0 := time.Now()
-	r := sbx(t, dir, "up", "-o", "json")
+	r := sbx(t, dir, append([]string{"up", "-o", "json"}, args...)...)
 	if r.code != 0 {
 		t.Fatalf("agentcore-sandbox up: %s", r)
 	}
@@ -65,8 +67,9 @@ func serverVersion(kubeconfig string) (string, error) {
 }
 
 // `agentcore-sandbox up` starts a daemon with its PIDs recorded, a second `up` reuses it, `env` prints the same
-// environment, a second folder ($AGENTCORE_SANDBOX_DIR) runs a second sandbox beside the first, and `down` stops
-// every process one sandbox started while the other keeps running.
+// environment, a second folder ($AGENTCORE_SANDBOX_DIR) runs a second sandbox beside the first, owned by a
+// process that is then killed (as a killed go test): it stops every process it started by itself, while the
+// first keeps running; `down` stops the first.
 func TestSandboxUpReuseDown(t *testing.T) {
 	need(t)
 	dirA, dirB := filepath.Join(t.TempDir(), "sbx-a"), filepath.Join(t.TempDir(), "sbx-b")
@@ -91,6 +94,9 @@ func TestSandboxUpReuseDown(t *testing.T) {
 	}
 	if g := st.AgentCoreGateways[sandbox.ToolsGateway]; g.ARN == "" || !strings.HasPrefix(g.MCPURL, st.Env["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"]+"/") {
 		t.Errorf("the AgentCore Gateway %s is not in the state: %+v", sandbox.ToolsGateway, st.AgentCoreGateways)
+	}
+	if st.OwnerPID != os.Getpid() {
+		t.Errorf("the sandbox's owner is %d, want this test (%d, from $%s)", st.OwnerPID, os.Getpid(), sandbox.OwnerEnv)
 	}
 	if st.PID <= 0 || st.PIDs["cognito-local"] <= 0 || st.PIDs["agentgateway-controller"] <= 0 || st.PIDs["kube-apiserver"] <= 0 || !proc.Alive(st.PID) {
 		t.Fatalf("PIDs not recorded: %+v", st.PIDs)
@@ -135,9 +141,17 @@ func TestSandboxUpReuseDown(t *testing.T) {
 		t.Fatalf("env differs from up:\n%s\nvs\n%s", r3.stdout, r2.stdout)
 	}
 
-	// A second sandbox beside the first: its own processes, ports and kubeconfig.
-	stB := upJSON(t, dirB)
+	// A second sandbox beside the first: its own processes, ports and kubeconfig, owned by a child process.
+	owner := exec.Command("sleep", "600")
+	if err := owner.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = owner.Process.Kill(); _ = owner.Wait() }()
+	stB := upJSON(t, dirB, "--owner-pid", strconv.Itoa(owner.Process.Pid))
 	defer sbx(t, dirB, "down")
+	if stB.OwnerPID != owner.Process.Pid {
+		t.Fatalf("owner of B: %d, want %d", stB.OwnerPID, owner.Process.Pid)
+	}
 	if stB.PID == st.PID || stB.GatewayURL == st.GatewayURL || stB.Env["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"] == st.Env["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"] ||
 		!strings.HasPrefix(stB.Kubeconfig, dirB) {
 		t.Fatalf("the second sandbox shares the first one's parts:\nA %+v\nB %+v", st, stB)
@@ -147,10 +161,24 @@ func TestSandboxUpReuseDown(t *testing.T) {
 			t.Fatalf("apiserver of %s with both sandboxes up: %q %v", kc, v, err)
 		}
 	}
-	if r := sbx(t, dirB, "down"); r.code != 0 || !strings.Contains(r.stderr, "sandbox stopped") {
-		t.Fatalf("down B: %s", r)
+	// The owner dies (not reaped: a zombie, as a killed go test whose parent has not waited yet): B stops
+	// everything it started by itself.
+	if err := owner.Process.Kill(); err != nil {
+		t.Fatal(err)
 	}
-	gone(t, stB)
+	t0 := time.Now()
+	eventually(t, 60*time.Second, func() string {
+		for name, pid := range stB.PIDs {
+			if proc.Alive(pid) && !zombie(pid) {
+				return fmt.Sprintf("%s (pid %d) still runs after its owner was killed", name, pid)
+			}
+		}
+		return ""
+	})
+	t.Logf("sandbox B stopped %s after its owner was killed", time.Since(t0).Round(100*time.Millisecond))
+	if r := sbx(t, dirB, "down"); r.code != 0 || !strings.Contains(r.stderr, "no sandbox was running") {
+		t.Fatalf("down B after its owner died: %s", r)
+	}
 	// A is untouched by B's down.
 	if r := sbx(t, dirA, "env"); r.code != 0 || r.stdout != r2.stdout {
 		t.Fatalf("env A after down B: %s", r)

@@ -15,10 +15,12 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/proc"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
@@ -104,16 +106,33 @@ Needs the project folder with the test binaries built (make testbin) and cognito
 	var output string
 	var timeout time.Duration
 	var enterprise bool
+	var owner int
+	ownerFlag := func(c *cobra.Command) {
+		c.Flags().IntVar(&owner, "owner-pid", 0, "stop the sandbox cleanly once this process has exited (a test run; default: $"+sandbox.OwnerEnv+", else never)")
+	}
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Start the sandbox (or reuse the running one) and print its environment",
 		Example: `  eval "$(agentcore-sandbox up)"                         # start, then use it in this shell
   AGENTCORE_SANDBOX_DIR=/tmp/sbx2 agentcore-sandbox up   # a second sandbox beside the first
-  agentcore-sandbox up -o json`,
+  agentcore-sandbox up -o json
+  agentcore-sandbox up --owner-pid $$                    # stops by itself when this shell exits`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cmdutil.ValidateOutput(output, cmdutil.OutputText, cmdutil.OutputJSON); err != nil {
 				return err
+			}
+			if !cmd.Flags().Changed("owner-pid") {
+				if v := os.Getenv(sandbox.OwnerEnv); v != "" {
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						return cmdutil.UsageErrorf("bad $%s %q: give a process id", sandbox.OwnerEnv, v)
+					}
+					owner = n
+				}
+			}
+			if owner < 0 || owner > 0 && !proc.Alive(owner) {
+				return cmdutil.UsageErrorf("bad --owner-pid %d: no such process", owner)
 			}
 			exe, err := os.Executable()
 			if err != nil {
@@ -121,7 +140,7 @@ Needs the project folder with the test binaries built (make testbin) and cognito
 			}
 			t0 := time.Now()
 			fmt.Fprintf(errOut, "starting the sandbox in %s …\n", resolve())
-			st, reused, err := sandbox.Up(cmd.Context(), resolve(), exe, timeout, enterprise)
+			st, reused, err := sandbox.Up(cmd.Context(), resolve(), exe, timeout, enterprise, owner)
 			if err != nil {
 				return cmdutil.Fail("starting the sandbox", err, "Run make testbin cognito-local, then retry; agentcore-sandbox down cleans up")
 			}
@@ -130,7 +149,11 @@ Needs the project folder with the test binaries built (make testbin) and cognito
 					"Stop it with agentcore-sandbox down, then rerun up")
 			}
 			if reused {
-				fmt.Fprintf(errOut, "reusing the sandbox running since %s (pid %d)\n", st.StartedAt.Local().Format("15:04:05"), st.PID)
+				owned := ""
+				if st.OwnerPID != 0 {
+					owned = fmt.Sprintf("; it stops when process %d exits", st.OwnerPID)
+				}
+				fmt.Fprintf(errOut, "reusing the sandbox running since %s (pid %d%s)\n", st.StartedAt.Local().Format("15:04:05"), st.PID, owned)
 			} else {
 				fmt.Fprintf(errOut, "sandbox ready in %s (pid %d); the Agent Gateway controller is the real one, the proxy a demo stand-in at %s\n", time.Since(t0).Round(100*time.Millisecond), st.PID, st.GatewayURL)
 			}
@@ -138,6 +161,7 @@ Needs the project folder with the test binaries built (make testbin) and cognito
 		},
 	}
 	cmdutil.AddOutputFlag(up, &output, cmdutil.OutputText, cmdutil.OutputJSON)
+	ownerFlag(up)
 	up.Flags().DurationVar(&timeout, "timeout", 3*time.Minute, "give up when not ready after this long")
 	up.Flags().BoolVar(&enterprise, "enterprise", false, "also serve the Solo Enterprise kinds (the wizard then writes EnterpriseAgentgatewayPolicy; the stand-in writes its status)")
 
@@ -186,10 +210,11 @@ Needs the project folder with the test binaries built (make testbin) and cognito
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 			defer stop()
 			log := slog.New(slog.NewTextHandler(errOut, nil))
-			return sandbox.Serve(ctx, sandbox.Options{Dir: resolve(), Logger: log, Enterprise: enterprise})
+			return sandbox.Serve(ctx, sandbox.Options{Dir: resolve(), Logger: log, Enterprise: enterprise, OwnerPID: owner})
 		},
 	}
 	serve.Flags().BoolVar(&enterprise, "enterprise", false, "also serve the Solo Enterprise kinds")
+	ownerFlag(serve)
 	cmd.AddCommand(up, env, down, serve)
 	return cmd
 }

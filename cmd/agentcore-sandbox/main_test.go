@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,5 +85,32 @@ func TestPrintEnvNamesOAuthServer(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("env output lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// An owner that is no process, or a $AGENTCORE_SANDBOX_OWNER_PID that is no number, is a usage error before
+// anything starts.
+func TestUpOwnerPIDUsage(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sbx")
+	t.Setenv(sandbox.DirEnv, dir)
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want string
+	}{
+		{args: []string{"up", "--owner-pid", "-3"}, want: "error: bad --owner-pid -3: no such process"},
+		{args: []string{"up", "--owner-pid", "999999999"}, want: "error: bad --owner-pid 999999999: no such process"},
+		{env: "me", args: []string{"up"}, want: `error: bad $` + sandbox.OwnerEnv + ` "me": give a process id`},
+		{env: "999999999", args: []string{"up"}, want: "error: bad --owner-pid 999999999: no such process"},
+	} {
+		t.Setenv(sandbox.OwnerEnv, tc.env)
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), tc.args, &out, &errOut)
+		if code != 2 || strings.TrimSpace(errOut.String()) != tc.want || out.Len() != 0 {
+			t.Errorf("%v (env %q): exit %d stdout %q stderr %q, want %q", tc.args, tc.env, code, out.String(), errOut.String(), tc.want)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the state folder was created (%v)", err)
 	}
 }

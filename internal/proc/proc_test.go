@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"context"
 	"os/exec"
 	"testing"
 	"time"
@@ -56,5 +57,36 @@ func TestProcessStartStop(t *testing.T) {
 	}
 	if port, err := FreePort(); err != nil || port <= 0 {
 		t.Fatalf("FreePort = %d, %v", port, err)
+	}
+}
+
+// Exited closes once the process has exited, even before its parent reaps it (a zombie), and at once for a pid
+// that names no process; it stays open while the process runs.
+func TestExited(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no sleep binary: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := Exited(ctx, cmd.Process.Pid)
+	select {
+	case <-ch:
+		t.Fatal("Exited closed while the process runs")
+	case <-time.After(2 * ExitPoll):
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select { // not reaped yet: a zombie
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Exited did not close within 10s of the kill")
+	}
+	_ = cmd.Wait()
+	select {
+	case <-Exited(ctx, cmd.Process.Pid):
+	case <-time.After(10 * time.Second):
+		t.Fatal("Exited of a reaped pid did not close")
 	}
 }

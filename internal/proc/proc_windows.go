@@ -3,6 +3,7 @@
 package proc
 
 import (
+	"context"
 	"os"
 	"os/exec"
 )
@@ -42,3 +43,8 @@ func Alive(pid int) bool {
 	_ = p.Release()
 	return true
 }
+
+// waitExit polls.
+func waitExit(ctx context.Context, pid int) bool { return pollExit(ctx, pid) }
+
+func gone(pid int) bool { return !Alive(pid) }

@@ -112,6 +112,8 @@ type State struct {
 	Env               map[string]string           `json:"env"`
 	// Enterprise: the Solo Enterprise kinds are served too (Options.Enterprise).
 	Enterprise bool `json:"enterprise,omitempty"`
+	// OwnerPID is the process whose exit stops the sandbox (Options.OwnerPID; 0 = none).
+	OwnerPID int `json:"ownerPid,omitempty"`
 }
 
 // AgentCoreGateway names one AgentCore Gateway the sandbox created.
@@ -163,7 +165,14 @@ type Options struct {
 	// EnterpriseAgentgatewayPolicy, whose status the stand-in writes (the open-source controller does not know
 	// the kind). Without it only open-source kinds are served and the real controller writes every status.
 	Enterprise bool
+	// OwnerPID, when not 0, is a process the sandbox belongs to (a test run): Serve stops everything cleanly once
+	// that process has exited, so a killed `go test` leaves nothing running (its cleanup never runs). 0 = the
+	// sandbox runs until down or a signal (make demo).
+	OwnerPID int
 }
+
+// OwnerEnv names the owner pid for `agentcore-sandbox up` when --owner-pid is not given (the test rigs set it).
+const OwnerEnv = "AGENTCORE_SANDBOX_OWNER_PID"
 
 // Missing says what is not built/installed ("" when the sandbox can start).
 func Missing() string {
@@ -198,7 +207,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		return nil, err
 	}
 	sb = &Sandbox{State: State{Dir: dir, PID: os.Getpid(), PIDs: map[string]int{"sandbox": os.Getpid()}, StartedAt: time.Now().UTC(), Runtimes: map[string]string{},
-		AgentCoreGateways: map[string]AgentCoreGateway{}, Enterprise: o.Enterprise}}
+		AgentCoreGateways: map[string]AgentCoreGateway{}, Enterprise: o.Enterprise, OwnerPID: o.OwnerPID}}
 	self := sb // the named result is nil on an error return: stop what was started through self
 	defer func() {
 		if err != nil {
@@ -597,15 +606,41 @@ func Load(dir string) (*State, error) {
 	return &s, nil
 }
 
+// alive: the process runs (an exited one that nobody reaped yet, a zombie, does not: a serve whose `up` has
+// exited may wait for a reaper that never comes in a container).
 func alive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}
-	return proc.Alive(pid)
+	return proc.Alive(pid) && !zombie(pid)
 }
 
-// Serve runs Start, then waits for ctx (SIGTERM/SIGINT in the daemon) and stops everything.
+// Serve runs Start, then waits for ctx (SIGTERM/SIGINT in the daemon) or, with Options.OwnerPID, the owner's
+// exit, and stops everything. An owner that is gone before the start is an error (nothing is started).
 func Serve(ctx context.Context, o Options) error {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.OwnerPID != 0 {
+		if o.OwnerPID < 0 || !alive(o.OwnerPID) {
+			err := fmt.Errorf("the owner process %d is not running", o.OwnerPID)
+			_ = os.WriteFile(filepath.Join(o.Dir, "error.txt"), []byte(err.Error()), 0o600)
+			return err
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		gone := proc.Exited(ctx, o.OwnerPID)
+		go func() {
+			select {
+			case <-gone:
+				log.Info("the owner process has exited: stopping the sandbox", "ownerPid", o.OwnerPID)
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	sb, err := Start(ctx, o)
 	if err != nil {
 		_ = os.WriteFile(filepath.Join(o.Dir, "error.txt"), []byte(err.Error()), 0o600)
@@ -613,13 +648,20 @@ func Serve(ctx context.Context, o Options) error {
 	}
 	<-ctx.Done()
 	sb.Stop()
+	// Nothing runs any more: down and env say so.
+	_ = os.Remove(filepath.Join(o.Dir, stateFile))
+	if readPID(o.Dir) == os.Getpid() {
+		_ = os.Remove(filepath.Join(o.Dir, "sandbox.pid"))
+	}
 	return nil
 }
 
 // Up starts the sandbox daemon (exe serve --dir dir [--enterprise], exe being agentcore-sandbox) unless one is
 // already running there, and waits until it is ready. reused is true when a running sandbox was found (whatever
 // its Enterprise setting: the caller compares State.Enterprise).
-func Up(ctx context.Context, dir, exe string, timeout time.Duration, enterprise bool) (st *State, reused bool, err error) {
+// owner, when not 0, is the process whose exit stops the sandbox (Options.OwnerPID); a reused sandbox keeps its
+// own (State.OwnerPID).
+func Up(ctx context.Context, dir, exe string, timeout time.Duration, enterprise bool, owner int) (st *State, reused bool, err error) {
 	dir, err = filepath.Abs(dir)
 	if err != nil {
 		return nil, false, err
@@ -647,6 +689,9 @@ func Up(ctx context.Context, dir, exe string, timeout time.Duration, enterprise 
 	args := []string{"serve", "--dir", dir}
 	if enterprise {
 		args = append(args, "--enterprise")
+	}
+	if owner != 0 {
+		args = append(args, "--owner-pid", strconv.Itoa(owner))
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
