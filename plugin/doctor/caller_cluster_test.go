@@ -272,3 +272,45 @@ func TestClusterExchange(t *testing.T) {
 		expect(t, got, map[string]want{IDExchangeClientAuth: {Pass, "invalid_grant", ""}, IDExchangeToken: {Skip, "caller.token was skipped", ""}})
 	})
 }
+
+// doctor --all (RunFleet) over passthrough and exchange records: they are planned from the record like a single
+// run (no Secret, the caller and exchange checks), and pass without a caller token.
+func TestRunFleetCallerTokenSetups(t *testing.T) {
+	for _, mode := range []setup.Mode{setup.ModePassthrough, setup.ModeExchange} {
+		t.Run(string(mode), func(t *testing.T) {
+			ce := newCallerEnv(t, mode)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			reps, err := RunFleet(ctx, FleetOptions{}, ce.deps(ce.restCfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range reps {
+				if r.Namespace != ce.ns {
+					continue
+				}
+				if r.Failed() || r.Mode != string(mode) {
+					t.Fatalf("mode %q, failures:\n%s", r.Mode, strings.Join(failures(r.Report), "\n"))
+				}
+				got := map[string]Result{}
+				for _, c := range r.Checks {
+					got[c.ID] = c
+				}
+				w := map[string]want{
+					IDSecretPresent:   {Skip, callerReason(string(mode)), ""},
+					IDCallerJWTPolicy: {Pass, "validates the caller", ""},
+					IDCallerIssuer:    {Pass, "", ""},
+					IDCallerAudience:  {Pass, "", ""},
+					IDTokenMalformed:  {Skip, "no caller token given", ""},
+				}
+				if mode == setup.ModeExchange {
+					w[IDExchangeDiscovery] = want{Pass, "offers token exchange", ""}
+					w[IDExchangeClientAuth] = want{Pass, "client gateway authenticates", ""}
+				}
+				expect(t, got, w)
+				return
+			}
+			t.Fatalf("no report for %s", ce.ns)
+		})
+	}
+}

@@ -308,6 +308,12 @@ func (st *state) prefetch(ctx context.Context) {
 		}
 	}
 	fs = append(fs, func() { _, _ = st.sig.jwks.get(ctx) })
+	if m := d.planMode(); m != "" && (!d.opts.Offline || d.opts.Rendered != nil) {
+		fs = append(fs, func() { _, _ = st.callerJWKS.get(ctx) })
+		if m == tokencheck.SourceExchange {
+			fs = append(fs, func() { _, _ = st.exchangeDiscovery.get(ctx) })
+		}
+	}
 	for _, f := range fs {
 		go f()
 	}

@@ -238,18 +238,8 @@ func (o *Options) readFiles(ctx context.Context) error {
 		}
 	}
 	if o.TokenFrom != "" {
-		var kube kubernetes.Interface
-		ns := ""
-		if strings.HasPrefix(o.TokenFrom, secretsource.Secret) {
-			if kube, err = o.f.KubeClient(); err != nil {
-				return err
-			}
-			if ns, err = o.f.Namespace(); err != nil {
-				return err
-			}
-		}
 		// The value is read as it is (file: trims only the surrounding white space): doctor names the slips.
-		if do.Token, err = secretsource.Read(ctx, kube, ns, "token-from", o.TokenFrom, "token", "token", cmdutil.SecretPrompt(o.f.IO)); err != nil {
+		if do.Token, err = cmdutil.ReadSecretFrom(ctx, o.f, "token-from", o.TokenFrom, "token", "token"); err != nil {
 			return cmdutil.Fail("reading --token-from "+o.TokenFrom, err, "Check the source")
 		}
 	}
