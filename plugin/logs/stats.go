@@ -12,6 +12,9 @@ type Stats struct {
 	status    [600]int
 	reasons   map[string]*int
 	routes    map[string]*int
+	// unauth counts the 401s by where they happened: the gateway's reason (JwtAuth, …) or "" for AgentCore.
+	unauth  map[string]*int
+	callers map[string]*int
 }
 
 // Count is one bucket of a Stats report.
@@ -22,19 +25,24 @@ type Count struct {
 
 // StatsReport is what --stats prints.
 type StatsReport struct {
-	Lines     int     `json:"lines"`
-	Access    int     `json:"access"`
-	Other     int     `json:"other"`
-	ByClass   []Count `json:"byClass"`
-	ByStatus  []Count `json:"byStatus"`
-	ByReason  []Count `json:"byReason"`
-	ByRoute   []Count `json:"byRoute"`
+	Lines    int     `json:"lines"`
+	Access   int     `json:"access"`
+	Other    int     `json:"other"`
+	ByClass  []Count `json:"byClass"`
+	ByStatus []Count `json:"byStatus"`
+	ByReason []Count `json:"byReason"`
+	ByRoute  []Count `json:"byRoute"`
+	// Unauthorized splits the 401s by where they happened: "gateway <reason>" (the gateway refused the caller,
+	// e.g. JwtAuth) or "AgentCore" (no reason: the upstream refused the token the gateway sent).
+	Unauthorized []Count `json:"unauthorized"`
+	// ByCaller counts the access lines by the caller's jwt.sub (lines without one are not counted).
+	ByCaller  []Count `json:"byCaller"`
 	ParseSkip int     `json:"-"`
 }
 
 // NewStats returns empty counters.
 func NewStats() *Stats {
-	return &Stats{reasons: map[string]*int{}, routes: map[string]*int{}}
+	return &Stats{reasons: map[string]*int{}, routes: map[string]*int{}, unauth: map[string]*int{}, callers: map[string]*int{}}
 }
 
 // Add counts a parsed line (no allocation once a reason/route has been seen).
@@ -50,12 +58,18 @@ func (s *Stats) Add(v *View) {
 	}
 	bump(s.reasons, v.Reason)
 	bump(s.routes, v.Route)
+	if v.Status == 401 {
+		bump(s.unauth, v.Reason)
+	}
+	if len(v.JWTSubject) > 0 {
+		bump(s.callers, v.JWTSubject)
+	}
 }
 
 // AddEntry counts an Entry.
 func (s *Stats) AddEntry(e *Entry) {
 	var v View
-	v.Access, v.Status, v.Reason, v.Route = e.Access, e.Status, []byte(e.Reason), []byte(e.Route)
+	v.Access, v.Status, v.Reason, v.Route, v.JWTSubject = e.Access, e.Status, []byte(e.Reason), []byte(e.Route), []byte(e.JWTSubject)
 	s.Add(&v)
 }
 
@@ -85,7 +99,7 @@ func (s *Stats) Class(c int) int {
 // Report sorts the counters for printing: classes in order, the rest by count (descending) then key.
 func (s *Stats) Report() StatsReport {
 	r := StatsReport{Lines: s.Lines, Access: s.Access, Other: s.NonAccess,
-		ByClass: []Count{}, ByStatus: []Count{}, ByReason: []Count{}, ByRoute: []Count{}}
+		ByClass: []Count{}, ByStatus: []Count{}, ByReason: []Count{}, ByRoute: []Count{}, Unauthorized: []Count{}, ByCaller: []Count{}}
 	for c := 1; c <= 5; c++ {
 		if n := s.Class(c); n > 0 {
 			r.ByClass = append(r.ByClass, Count{StatusClass(c * 100), n})
@@ -105,6 +119,18 @@ func (s *Stats) Report() StatsReport {
 		r.ByRoute = append(r.ByRoute, Count{k, *n})
 	}
 	sortCounts(r.ByRoute)
+	for k, n := range s.unauth {
+		where := "AgentCore"
+		if k != string(noneKey) {
+			where = "gateway " + k
+		}
+		r.Unauthorized = append(r.Unauthorized, Count{where, *n})
+	}
+	sortCounts(r.Unauthorized)
+	for k, n := range s.callers {
+		r.ByCaller = append(r.ByCaller, Count{k, *n})
+	}
+	sortCounts(r.ByCaller)
 	return r
 }
 

@@ -485,7 +485,7 @@ func (m Model) renderTable(b *strings.Builder, w, bodyH int) {
 	t := m.cfg.Theme
 	hdr := " " + pad("TIME", colTime) + " " + pad("POD", colPod) + " " + pad("STATUS", colStatus) + " " +
 		pad("METHOD", colMethod) + " " + pad("ROUTE", colRoute) + " " + pad("REASON", colReason) + " " +
-		pad("DURATION", colDur) + " ERROR / PATH"
+		pad("DURATION", colDur) + " [caller=SUB] ERROR / PATH"
 	b.WriteString(t.Faint.Render(ansi.Truncate(hdr, w, "")))
 	b.WriteByte('\n')
 	rows := bodyH - 1
@@ -549,6 +549,9 @@ func (m Model) row(e *pl.Entry, w int) string {
 		tail := e.Error
 		if tail == "" {
 			tail = e.Path
+		}
+		if e.JWTSubject != "" {
+			tail = "caller=" + e.JWTSubject + " " + tail
 		}
 		s = " " + pad(ts, colTime) + " " + pod + " " + status + " " + pad(e.Method, colMethod) + " " +
 			pad(e.Route, colRoute) + " " + pad(e.Reason, colReason) + " " + pad(e.Duration, colDur) + " " + sanitize(tail)

@@ -83,7 +83,7 @@ entry is printed and flushed (-o text aligned columns, -o json one object per li
 	fl.StringSliceVar(&o.Reasons, "reason", nil, "reasons to keep, e.g. JwtAuth,RateLimit (none = answered upstream)")
 	fl.StringVar(&o.Grep, "grep", "", "regular expression the raw line must match")
 	cmdutil.AddOutputFlag(cmd, &o.Output, OutputText, OutputJSON, OutputRaw)
-	fl.BoolVar(&o.Stats, "stats", false, "print counts by status, reason and route at the end (also on ctrl+c)")
+	fl.BoolVar(&o.Stats, "stats", false, "print counts by status, reason, route, where the 401s happened (gateway reason or AgentCore) and caller (jwt.sub) at the end (also on ctrl+c)")
 	fl.StringVar(&o.File, "file", "", "read a saved log from PATH (- = stdin) instead of the cluster")
 	fl.IntVar(&o.Buffer, "buffer", pl.DefaultBuffer, "lines the screen keeps (a bounded ring)")
 	return cmd

@@ -35,7 +35,7 @@ func textHeader(pods bool) string {
 	b = padTo(b, "ROUTE", wRoute)
 	b = padTo(b, "REASON", wReason)
 	b = padTo(b, "DURATION", wDur)
-	b = append(b, "ERROR / PATH"...)
+	b = append(b, "[caller=SUB] ERROR / PATH"...)
 	return string(b)
 }
 
@@ -98,6 +98,11 @@ func appendText(b []byte, v *pl.View, pod string, p *printer) []byte {
 	b = padBytes(b, v.Route, wRoute)
 	b = padBytes(b, v.Reason, wReason)
 	b = padBytes(b, v.Duration, wDur)
+	if len(v.JWTSubject) > 0 {
+		b = append(b, "caller="...)
+		b = appendClean(b, v.JWTSubject)
+		b = append(b, ' ')
+	}
 	if len(v.Error) > 0 {
 		b = appendClean(b, []byte(v.ErrorText()))
 	} else {
@@ -161,5 +166,7 @@ func writeStatsText(w io.Writer, r pl.StatsReport) {
 	row("status", r.ByStatus)
 	row("reason", r.ByReason)
 	row("route", r.ByRoute)
+	row("401 at", r.Unauthorized)
+	row("caller", r.ByCaller)
 	_, _ = io.WriteString(w, b.String())
 }
