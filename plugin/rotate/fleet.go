@@ -298,42 +298,17 @@ func (f *Fleet) process(ctx context.Context, queue workqueue.TypedDelayingInterf
 		return // stopping: the next leader looks again
 	}
 	if err != nil {
-		var re *Error
-		reason, exp := string(StageMint), time.Time{}
-		if errors.As(err, &re) {
-			reason, exp = string(re.Stage), re.OldExpiry
-		}
-		if reason == string(StageMint) {
+		out.settle(nil, err, f.o.RenewBefore, st.lifetime)
+		if out.Reason == string(StageMint) {
 			st.built = nil // re-read the credentials Secret next time (it may have been fixed)
 		}
-		due := time.Time{}
-		if !exp.IsZero() {
-			due = exp.Add(-f.o.RenewBefore.For(st.lifetime))
-		}
-		fail(reason, err, exp, due)
+		fail(out.Reason, err, out.Expiry, out.Due)
 		return
 	}
 	st.failures = 0
-	out.Action, out.Result = res.Action, res
-	var exp, iat time.Time
-	if res.NewExpiry != nil && res.Action != ActionFresh {
-		exp = *res.NewExpiry
-		if res.IssuedAt != nil {
-			iat = *res.IssuedAt
-		}
-	} else if res.OldExpiry != nil {
-		exp = *res.OldExpiry
-		if res.OldIssuedAt != nil {
-			iat = *res.OldIssuedAt
-		}
-	}
-	life := time.Duration(0)
-	if !iat.IsZero() {
-		life = exp.Sub(iat)
-	}
+	life := out.settle(res, nil, f.o.RenewBefore, 0)
+	exp := out.Expiry
 	st.lifetime = life
-	out.Expiry = exp
-	out.Due = exp.Add(-f.o.RenewBefore.For(life))
 	out.Next = f.o.RenewBefore.NextRenewal(exp, life, f.o.Rand)
 	if wait := out.Next.Sub(now); wait < time.Second {
 		out.Next = now.Add(time.Second)

@@ -66,7 +66,9 @@ func Manifests(o ManifestOptions) []runtime.Object {
 	}
 	rules := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: secrets, Verbs: []string{"get", "update"}}}
 	if o.RecordName != "" {
-		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps"}, ResourceNames: []string{o.RecordName}, Verbs: []string{"get"}})
+		// get: the record; patch and events: the rotation status and Events it writes on it, as the service does.
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps"}, ResourceNames: []string{o.RecordName}, Verbs: []string{"get", "patch"}},
+			rbacv1.PolicyRule{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create"}})
 	}
 	role := &rbacv1.Role{TypeMeta: metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"}, ObjectMeta: meta(), Rules: rules}
 	rb := &rbacv1.RoleBinding{

@@ -3,6 +3,7 @@ package rotate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,9 +11,14 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/reference"
 )
 
 // Status annotations the rotation service keeps on each setup record ConfigMap (docs/rotation-service.md).
@@ -159,4 +165,117 @@ func methodWordsOf(r *Result) string {
 		return "configured method"
 	}
 	return strings.ReplaceAll(r.Method, "-", " ")
+}
+
+// SyncRecorder is an events.EventRecorder that creates each Event before Eventf returns, for a process that ends
+// right after its one rotation (one-shot rotate), where the rotation service's buffered broadcaster could drop
+// it. The Event is the one the broadcaster makes (events.k8s.io/v1, reporting controller EventController).
+type SyncRecorder struct {
+	Kube     kubernetes.Interface
+	Instance string // reportingInstance
+	Now      func() time.Time
+}
+
+// Eventf records one Event about regarding (a typed object known to client-go's scheme). Failures cost only
+// the Event.
+func (r *SyncRecorder) Eventf(regarding runtime.Object, related runtime.Object, eventtype, reason, action, note string, args ...any) {
+	ref, err := reference.GetReference(scheme.Scheme, regarding)
+	if err != nil {
+		return
+	}
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	t := now()
+	ev := &eventsv1.Event{
+		ObjectMeta:          metav1.ObjectMeta{Name: fmt.Sprintf("%v.%x", ref.Name, t.UnixNano()), Namespace: ref.Namespace},
+		EventTime:           metav1.NewMicroTime(t),
+		ReportingController: EventController,
+		ReportingInstance:   clipTo(r.Instance, 128),
+		Action:              action,
+		Reason:              reason,
+		Regarding:           *ref,
+		Note:                clip(fmt.Sprintf(note, args...)),
+		Type:                eventtype,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _ = r.Kube.EventsV1().Events(ref.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+}
+
+func clipTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// ReportSingle records one rotation of a single setup — one-shot rotate, or one round of rotate --watch without
+// --all — as the rotation service records each of its setups, through the same Reporter: the record's status
+// annotations and an Event on the record. A setup named only by flags (no record) records nothing. res and err
+// are Engine.Once's answer; failures counts failures in a row including this one (negative: one more than the
+// record says); next is when the setup is looked at again (zero: when rb makes its token due).
+func ReportSingle(ctx context.Context, rep *Reporter, t *Target, res *Result, err error, failures int, next time.Time, rb RenewBefore, now time.Time) {
+	if t == nil || t.Record == nil || t.RecordName == "" {
+		return
+	}
+	cm, gerr := rep.Kube.CoreV1().ConfigMaps(t.Namespace).Get(ctx, t.RecordName, metav1.GetOptions{})
+	if gerr != nil {
+		return
+	}
+	out := Outcome{Setup: SetupRef{Namespace: t.Namespace, Name: t.RecordName, Secret: t.SecretName}, Record: cm, Time: now}
+	out.settle(res, err, rb, 0)
+	switch {
+	case err == nil:
+		out.Failures = 0
+	case failures < 0:
+		out.Failures = ReadStatus(cm).Failures + 1
+	default:
+		out.Failures = failures
+	}
+	out.Next = next
+	if next.IsZero() {
+		out.Next = out.Due
+	}
+	rep.Report(ctx, out)
+}
+
+// settle fills out from one Engine.Once answer, as the rotation service reads it: on failure the reason (the
+// failed stage) and the stored token's expiry; on success the action, the result and the expiry of the token
+// the Secret holds now. Due is when rb makes that token due (for a failure, with the lifetime known from before:
+// failed answers carry no iat). It returns the token's lifetime (0 when unknown).
+func (out *Outcome) settle(res *Result, err error, rb RenewBefore, lifetime time.Duration) time.Duration {
+	if err != nil {
+		var re *Error
+		reason, exp := string(StageMint), time.Time{}
+		if errors.As(err, &re) {
+			reason, exp = string(re.Stage), re.OldExpiry
+		}
+		out.Action, out.Err, out.Reason, out.Expiry, out.Due = "", err, reason, exp, time.Time{}
+		if !exp.IsZero() {
+			out.Due = exp.Add(-rb.For(lifetime))
+		}
+		return 0
+	}
+	out.Action, out.Result = res.Action, res
+	var exp, iat time.Time
+	if res.NewExpiry != nil && res.Action != ActionFresh {
+		exp = *res.NewExpiry
+		if res.IssuedAt != nil {
+			iat = *res.IssuedAt
+		}
+	} else if res.OldExpiry != nil {
+		exp = *res.OldExpiry
+		if res.OldIssuedAt != nil {
+			iat = *res.OldIssuedAt
+		}
+	}
+	life := time.Duration(0)
+	if !iat.IsZero() {
+		life = exp.Sub(iat)
+	}
+	out.Expiry = exp
+	out.Due = exp.Add(-rb.For(life))
+	return life
 }

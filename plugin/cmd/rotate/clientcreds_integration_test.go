@@ -20,6 +20,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -102,6 +103,15 @@ func TestRotateClientCredentials(t *testing.T) {
 	}
 	good := e.secret("agentcore-jwt")
 	value := string(good.Data["Authorization"])
+	// The record says so, as the rotation service writes it: status annotations and a Rotated Event.
+	st := recordStatus(t, e, e.ns)
+	if st.LastRotation.IsZero() || time.Since(st.LastRotation) > time.Minute || st.TokenExpires.IsZero() || st.Next.IsZero() ||
+		!st.Next.Before(st.TokenExpires) || st.LastError != "" || !strings.Contains(st.By, "(once)") {
+		t.Fatalf("record status after a one-shot rotation: %+v", st)
+	}
+	if n := recordEvents(t, e, e.ns, rotate.EventReasonRotated); n != 1 {
+		t.Fatalf("%d Rotated events on the record, want 1", n)
+	}
 	minted = append(minted, strings.TrimPrefix(value, "Bearer "))
 	check(r)
 	tok, err := tokencheck.Parse(strings.TrimPrefix(value, "Bearer "))
@@ -134,6 +144,13 @@ func TestRotateClientCredentials(t *testing.T) {
 	}
 	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
 		t.Fatal("a refused token changed the Secret")
+	}
+	if st2 := recordStatus(t, e, e.ns); !st2.LastRotation.Equal(st.LastRotation) || st2.Failures != 1 ||
+		!strings.Contains(st2.LastError, "validate") || !strings.Contains(st2.LastError, "authorizer.audience") {
+		t.Fatalf("record status after a refused token: %+v (before %+v)", st2, st)
+	}
+	if n := recordEvents(t, e, e.ns, rotate.EventReasonFailed); n != 1 {
+		t.Fatalf("%d RotationFailed events on the record, want 1", n)
 	}
 	setAuthorizer(api)
 
@@ -246,4 +263,42 @@ func TestRotateWatchClientCredentialsShortLifetime(t *testing.T) {
 	if n := len(idp.Events()); n != 3 {
 		t.Fatalf("the IdP minted %d tokens, want 3", n)
 	}
+	// Each round is on the record, as the rotation service writes it.
+	last, _ := tokencheck.Parse(strings.TrimPrefix(rotated[2], "Bearer "))
+	st := recordStatus(t, e, e.ns)
+	if st.LastRotation.IsZero() || !strings.Contains(st.By, "(watch)") || last.ExpiresAt == nil || !st.TokenExpires.Equal(last.ExpiresAt.Truncate(time.Second)) ||
+		st.Next.IsZero() || st.LastError != "" {
+		t.Fatalf("record status after the watch: %+v (last token expires %v)", st, last.ExpiresAt)
+	}
+	if n := recordEvents(t, e, e.ns, rotate.EventReasonRotated); n != 3 {
+		t.Fatalf("%d Rotated events on the record, want 3", n)
+	}
+}
+
+// recordStatus reads the rotation status annotations of the namespace's setup record.
+func recordStatus(t *testing.T, e *env, ns string) rotate.RecordStatus {
+	t.Helper()
+	cm, err := e.kube.CoreV1().ConfigMaps(ns).Get(context.Background(), setup.DefaultRecordName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rotate.ReadStatus(cm)
+}
+
+// recordEvents counts the events.k8s.io Events with reason about the namespace's setup record (written before
+// rotate returns).
+func recordEvents(t *testing.T, e *env, ns, reason string) int {
+	t.Helper()
+	l, err := e.kube.EventsV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range l.Items {
+		if ev.Regarding.Kind == "ConfigMap" && ev.Regarding.Name == setup.DefaultRecordName && ev.Reason == reason &&
+			ev.ReportingController == rotate.EventController {
+			n++
+		}
+	}
+	return n
 }

@@ -56,7 +56,10 @@ func TestPrintManifestsOfflineWhenFlagsNameEverything(t *testing.T) {
 			if role.Namespace != "team-a" || len(role.Rules) == 0 || !slices.Equal(role.Rules[0].ResourceNames, c.secrets) {
 				t.Fatalf("role %s/%s rules %+v, want get+update on %v", role.Namespace, role.Name, role.Rules, c.secrets)
 			}
-			if got := len(role.Rules) == 2 && role.Rules[1].ResourceNames[0] == "agentcore-setup"; got != c.recordRule {
+			// The record: get, and patch for the rotation status; Events about it (as the service writes them).
+			got := len(role.Rules) == 3 && role.Rules[1].ResourceNames[0] == "agentcore-setup" && slices.Equal(role.Rules[1].Verbs, []string{"get", "patch"}) &&
+				role.Rules[2].APIGroups[0] == "events.k8s.io" && slices.Equal(role.Rules[2].Verbs, []string{"create"})
+			if got != c.recordRule {
 				t.Fatalf("record rule %v, want %v: %+v", got, c.recordRule, role.Rules)
 			}
 			for _, a := range c.args0 {

@@ -28,6 +28,8 @@ import (
 // and test hooks.
 type Options struct {
 	f *cmdutil.Factory
+	// reporter writes the record's rotation status and Events (set by Run).
+	reporter *rotate.Reporter
 
 	Flags          rotate.Flags
 	Force          bool
@@ -224,6 +226,10 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.Watch {
 		mode = "watch"
 	}
+	identity := fmt.Sprintf("kubectl-agentcore/%s (%s)", cmdutil.Version, mode)
+	// The record's rotation status and Events, as the rotation service writes them (docs/rotation-service.md).
+	o.reporter = &rotate.Reporter{Kube: kube, Recorder: &rotate.SyncRecorder{Kube: kube, Instance: identity, Now: o.clock().Now},
+		Identity: identity}
 	s, err := rotate.Build(ctx, rotate.Deps{
 		Kube: kube,
 		AWSConfig: func(ctx context.Context, region string) (aws.Config, error) {
@@ -234,7 +240,7 @@ func (o *Options) Run(ctx context.Context) error {
 		},
 		Clock:       o.clock(),
 		Prompt:      prompt,
-		Identity:    fmt.Sprintf("kubectl-agentcore/%s (%s)", cmdutil.Version, mode),
+		Identity:    identity,
 		MinValidity: o.MinValidity,
 	}, fl)
 	if err != nil {
@@ -244,6 +250,9 @@ func (o *Options) Run(ctx context.Context) error {
 		return o.runWatch(ctx, s)
 	}
 	res, err := s.Engine.Once(ctx, rotate.Options{Force: o.Force, DryRun: o.DryRun, MinRemaining: o.MinRemaining})
+	if !o.DryRun && ctx.Err() == nil {
+		rotate.ReportSingle(ctx, o.reporter, s.Target, res, err, -1, time.Time{}, rotate.RenewBefore{}, o.clock().Now())
+	}
 	if err != nil {
 		return rotationError(s.Target, err)
 	}
@@ -357,11 +366,25 @@ func (o *Options) runWatch(ctx context.Context, s *rotate.Setup) error {
 		"tokenUse", s.Target.TokenUse)
 	err := s.Engine.Watch(ctx, rotate.WatchOptions{OnEvent: func(ev rotate.Event) {
 		LogEvent(log, ev)
+		o.recordEvent(ctx, s, ev)
 		if o.WatchHook != nil {
 			o.WatchHook(ev)
 		}
 	}})
 	return err
+}
+
+// recordEvent writes a watch round's rotation (or failure) on the setup record, as the rotation service does.
+func (o *Options) recordEvent(ctx context.Context, s *rotate.Setup, ev rotate.Event) {
+	if o.reporter == nil || ctx.Err() != nil {
+		return
+	}
+	switch ev.Kind {
+	case rotate.EventRotated, rotate.EventKept:
+		rotate.ReportSingle(ctx, o.reporter, s.Target, ev.Result, nil, 0, ev.Next, rotate.RenewBefore{}, ev.Time)
+	case rotate.EventFailed:
+		rotate.ReportSingle(ctx, o.reporter, s.Target, nil, ev.Err, ev.Failures, ev.Next, rotate.RenewBefore{}, ev.Time)
+	}
 }
 
 // NewLogger is the watch loop's structured logger (text or json), one line per event.

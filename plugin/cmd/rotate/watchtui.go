@@ -19,6 +19,7 @@ func (o *Options) runWatchTUI(ctx context.Context, s *rotate.Setup) error {
 	go func() {
 		defer close(events)
 		done <- s.Engine.Watch(ctx, rotate.WatchOptions{Trigger: trigger, OnEvent: func(ev rotate.Event) {
+			o.recordEvent(ctx, s, ev)
 			if o.WatchHook != nil {
 				o.WatchHook(ev)
 			}
