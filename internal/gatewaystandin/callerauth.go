@@ -55,6 +55,9 @@ type exchangeSpec struct {
 	scopes             []string
 	requestedTokenType string
 	subjectTokenType   string
+	// subjectFromJWT: subjectToken.source is the CEL expression of the validated token (jwt.rawToken); otherwise
+	// the subject is read from the request's Authorization header, which a jwtAuthentication policy has removed.
+	subjectFromJWT bool
 }
 
 // Auth modes of a route entry's backend auth.
@@ -145,6 +148,9 @@ func (s *StandIn) parseExchange(p *unstructured.Unstructured) *exchangeSpec {
 	if t, _, _ := unstructured.NestedString(ox, "requestedTokenType"); t != "" {
 		ex.requestedTokenType = map[string]string{"AccessToken": clientcreds.TokenTypeAccess, "Jwt": clientcreds.TokenTypeJWT, "IdToken": clientcreds.TokenTypeID}[t]
 	}
+	if x, _, _ := unstructured.NestedString(ox, "subjectToken", "source", "expression"); strings.Contains(x, "jwt.rawToken") {
+		ex.subjectFromJWT = true
+	}
 	if t, _, _ := unstructured.NestedString(ox, "subjectToken", "tokenType"); t != "" {
 		ex.subjectTokenType = map[string]string{"AccessToken": clientcreds.TokenTypeAccess, "Jwt": clientcreds.TokenTypeJWT, "IdToken": clientcreds.TokenTypeID}[t]
 		if ex.subjectTokenType == "" {
@@ -182,8 +188,8 @@ func (s *StandIn) backendURL(ns string, ref map[string]any) (string, error) {
 	if p == 0 {
 		p = 80
 	}
-	if p == 443 {
-		return "https://" + host, nil
+	if _, tls, _ := unstructured.NestedMap(b.Object, "spec", "policies", "tls"); tls || p == 443 {
+		return "https://" + host + ":" + strconv.FormatInt(p, 10), nil
 	}
 	return "http://" + host + ":" + strconv.FormatInt(p, 10), nil
 }

@@ -185,7 +185,8 @@ func TestExchangeTradesTheCallerTokenAtTheTokenService(t *testing.T) {
         backendRef: {group: agentgateway.dev, kind: AgentgatewayBackend, name: idp}
         path: /token
         clientAuth: {clientId: gateway-exchanger, method: ClientSecretPost, secretRef: {name: token-service, key: client_secret}}
-        audiences: [`+runtimeAPI+`]`)
+        audiences: [`+runtimeAPI+`]
+        subjectToken: {source: {expression: jwt.rawToken.unredacted()}}`)
 	e.waitTable("the exchange policy", func(tb *table) bool {
 		return len(tb.routes) == 1 && tb.routes[0].jwt != nil && tb.routes[0].authMode == authExchange
 	})

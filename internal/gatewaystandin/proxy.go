@@ -141,8 +141,12 @@ func (s *StandIn) serve(w http.ResponseWriter, r *http.Request, a *access) int {
 			out.Header.Set("Authorization", r.Header.Get("Authorization"))
 		}
 	case authExchange:
-		subject := caller
-		if subject == "" && e.jwt == nil {
+		// The subject: the validated token (subjectToken.source jwt.rawToken), else the request's Authorization
+		// header — which jwtAuthentication removed (Agent Gateway v1.4.1 does not fall back to the validated token).
+		subject := ""
+		if e.exchange.subjectFromJWT {
+			subject = caller
+		} else if e.jwt == nil {
 			subject = (&jwtSpec{header: "Authorization", prefix: "Bearer "}).callerToken(r)
 		}
 		if subject == "" {
