@@ -73,6 +73,18 @@ const (
 	DemoSecretNamespace = "sandbox-idp"
 	DemoSecretName      = "sandbox-m2m-client"
 	DemoSecretFrom      = "secret:" + DemoSecretNamespace + "/" + DemoSecretName + "/clientSecret"
+	// The caller-token modes (wizard --mode passthrough|exchange) on the same OAuth server: a caller client whose
+	// client-credentials tokens stand for an application's caller token (sub = its id, aud = CallerAudience), and
+	// an exchange client allowed the token-exchange grant (RFC 8693), which the gateway uses to trade a caller's
+	// token for one for DemoAudience. Their secrets are in Secrets of DemoSecretNamespace, key clientSecret.
+	CallerClientID     = "sandbox-caller"
+	CallerAudience     = "https://app.sandbox.local/"
+	CallerScope        = "app.use"
+	CallerSecretName   = "sandbox-caller-client"
+	CallerSecretFrom   = "secret:" + DemoSecretNamespace + "/" + CallerSecretName + "/clientSecret"
+	ExchangeClientID   = "sandbox-exchanger"
+	ExchangeSecretName = "sandbox-exchange-client"
+	ExchangeSecretFrom = "secret:" + DemoSecretNamespace + "/" + ExchangeSecretName + "/clientSecret"
 	// DirEnv names the state folder when set (two sandboxes run side by side in two folders).
 	DirEnv = "AGENTCORE_SANDBOX_DIR"
 )
@@ -130,6 +142,13 @@ type OIDCDemo struct {
 	ClientID     string `json:"clientId"`
 	SecretFrom   string `json:"clientSecretFrom"`
 	Audience     string `json:"audience"`
+	// The caller-token modes: the caller client (its tokens are the callers' tokens, for CallerAudience) and the
+	// exchange client (token-exchange grant); secrets only in the cluster.
+	CallerClientID     string `json:"callerClientId,omitempty"`
+	CallerSecretFrom   string `json:"callerClientSecretFrom,omitempty"`
+	CallerAudience     string `json:"callerAudience,omitempty"`
+	ExchangeClientID   string `json:"exchangeClientId,omitempty"`
+	ExchangeSecretFrom string `json:"exchangeClientSecretFrom,omitempty"`
 }
 
 // EnvList is Env as sorted KEY=VALUE lines.
@@ -807,9 +826,11 @@ func (sb *Sandbox) startOIDC(ctx context.Context, log *slog.Logger) error {
 		log.Warn("no OAuth server for identity (c): " + why)
 		return nil
 	}
-	secret := oidcserver.NewSecret()
+	secret, callerSecret, exchangeSecret := oidcserver.NewSecret(), oidcserver.NewSecret(), oidcserver.NewSecret()
 	s, err := oidcserver.Run(ctx, oidcserver.Options{TrailingSlash: true, AccessTokenTTL: time.Hour,
-		Resources: map[string]string{DemoAudience: DemoScope}, Clients: []oidcserver.Client{{ID: DemoClientID, Secret: secret}}})
+		Resources: map[string]string{DemoAudience: DemoScope, CallerAudience: CallerScope}, DefaultResource: DemoAudience,
+		Clients: []oidcserver.Client{{ID: DemoClientID, Secret: secret}, {ID: CallerClientID, Secret: callerSecret},
+			{ID: ExchangeClientID, Secret: exchangeSecret, GrantTypes: []string{oidcserver.TokenExchange}}}})
 	if err != nil {
 		return fmt.Errorf("starting the OAuth server: %w", err)
 	}
@@ -822,10 +843,14 @@ func (sb *Sandbox) startOIDC(ctx context.Context, log *slog.Logger) error {
 	if _, err := kc.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating namespace %s: %w", DemoSecretNamespace, err)
 	}
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: DemoSecretName, Namespace: DemoSecretNamespace}, StringData: map[string]string{"clientSecret": secret}}
-	if _, err := kc.CoreV1().Secrets(DemoSecretNamespace).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("storing the demo client's secret: %w", err)
+	for name, value := range map[string]string{DemoSecretName: secret, CallerSecretName: callerSecret, ExchangeSecretName: exchangeSecret} {
+		sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: DemoSecretNamespace}, StringData: map[string]string{"clientSecret": value}}
+		if _, err := kc.CoreV1().Secrets(DemoSecretNamespace).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("storing the secret of OAuth client %s: %w", name, err)
+		}
 	}
-	sb.State.OIDC = &OIDCDemo{DiscoveryURL: s.DiscoveryURL(), ClientID: DemoClientID, SecretFrom: DemoSecretFrom, Audience: DemoAudience}
+	sb.State.OIDC = &OIDCDemo{DiscoveryURL: s.DiscoveryURL(), ClientID: DemoClientID, SecretFrom: DemoSecretFrom, Audience: DemoAudience,
+		CallerClientID: CallerClientID, CallerSecretFrom: CallerSecretFrom, CallerAudience: CallerAudience,
+		ExchangeClientID: ExchangeClientID, ExchangeSecretFrom: ExchangeSecretFrom}
 	return nil
 }
