@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -427,7 +428,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		s.list(w, r)
 	case p == "/runtimes/" && r.Method == http.MethodPut:
 		s.count("CreateAgentRuntime")
-		s.create(w, r)
+		create(s, w, r, s.runtimeKind())
 	case strings.HasPrefix(p, "/runtimes/") && strings.Count(p, "/") == 3 && strings.HasSuffix(p, "/"):
 		id := strings.TrimSuffix(strings.TrimPrefix(p, "/runtimes/"), "/")
 		switch r.Method {
@@ -436,7 +437,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			s.get(w, id)
 		case http.MethodPut:
 			s.count("UpdateAgentRuntime")
-			s.update(w, r, id)
+			update(s, w, r, id, s.runtimeKind())
 		default:
 			writeAWSError(w, &apiError{405, "UnknownOperationException", "method not supported by the fake", nil})
 		}
@@ -634,61 +635,37 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]js
 	return spec, true
 }
 
-func (s *Server) create(w http.ResponseWriter, r *http.Request) {
-	spec, ok := s.readBody(w, r)
-	if !ok {
-		return
+// runtimeKind is the runtimes' part in the shared Create/Update flow; Update counts a new version.
+func (s *Server) runtimeKind() kind[*runtime] {
+	return kind[*runtime]{
+		validate:    validateSpec,
+		nameKey:     "agentRuntimeName",
+		conflictf:   "An agent runtime named %s already exists",
+		busyf:       "Agent runtime %s is %s; wait until the current operation finishes",
+		requestOnly: []string{"clientToken", "agentRuntimeId"},
+		named: func(name string) bool {
+			return slices.ContainsFunc(s.order, func(id string) bool { return s.runtimes[id].Name == name })
+		},
+		add: s.newRuntimeLocked,
+		find: func(id string) (*runtime, *apiError) {
+			if rt, ok := s.runtimes[id]; ok {
+				return rt, nil
+			}
+			return nil, &apiError{404, "ResourceNotFoundException", fmt.Sprintf("Resource not found: agent runtime %s does not exist", id), nil}
+		},
+		state:    func(rt *runtime) (string, *lifecycle) { return rt.ID, &rt.lifecycle },
+		onUpdate: func(rt *runtime, _ map[string]json.RawMessage) *apiError { rt.version++; return nil },
+		answer: func(_ *http.Request, rt *runtime, create bool) map[string]any {
+			out := map[string]any{
+				"agentRuntimeArn": rt.ARN, "agentRuntimeId": rt.ID, "agentRuntimeVersion": strconv.Itoa(rt.version),
+				"createdAt": rt.createdAt.Format(time.RFC3339Nano), "status": rt.status,
+			}
+			if !create {
+				out["lastUpdatedAt"] = rt.updatedAt.Format(time.RFC3339Nano)
+			}
+			return out
+		},
 	}
-	if e := validateSpec(spec, true); e != nil {
-		writeAWSError(w, e)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var name string
-	_ = json.Unmarshal(spec["agentRuntimeName"], &name)
-	for _, id := range s.order {
-		if s.runtimes[id].Name == name {
-			writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf("An agent runtime named %s already exists", name), nil})
-			return
-		}
-	}
-	rt := s.newRuntimeLocked(spec)
-	rt.begin(s.o.Now(), s.o.UpdateDelay)
-	writeJSON(w, 202, map[string]any{
-		"agentRuntimeArn": rt.ARN, "agentRuntimeId": rt.ID, "agentRuntimeVersion": strconv.Itoa(rt.version),
-		"createdAt": rt.createdAt.Format(time.RFC3339Nano), "status": rt.status,
-	})
-}
-
-func (s *Server) update(w http.ResponseWriter, r *http.Request, id string) {
-	spec, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rt, found := s.runtimes[id]
-	if !found {
-		writeAWSError(w, &apiError{404, "ResourceNotFoundException", fmt.Sprintf("Resource not found: agent runtime %s does not exist", id), nil})
-		return
-	}
-	if e := validateSpec(spec, false); e != nil {
-		writeAWSError(w, e)
-		return
-	}
-	s.advanceLocked(rt)
-	if rt.busy() {
-		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf("Agent runtime %s is %s; wait until the current operation finishes", id, rt.status), nil})
-		return
-	}
-	rt.replace(spec, s.o.Now(), s.o.UpdateDelay, "clientToken", "agentRuntimeId")
-	rt.version++
-	writeJSON(w, 202, map[string]any{
-		"agentRuntimeArn": rt.ARN, "agentRuntimeId": rt.ID, "agentRuntimeVersion": strconv.Itoa(rt.version),
-		"createdAt": rt.createdAt.Format(time.RFC3339Nano), "lastUpdatedAt": rt.updatedAt.Format(time.RFC3339Nano),
-		"status": rt.status,
-	})
 }
 
 // ---- helpers ----

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,7 +155,7 @@ func (s *Server) serveGateways(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rest == "" && r.Method == http.MethodPost:
 		s.count("CreateGateway")
-		s.createGateway(w, r)
+		create(s, w, r, s.gatewayKind())
 	case rest == "" && r.Method == http.MethodGet:
 		s.count("ListGateways")
 		s.listGateways(w, r)
@@ -166,7 +167,7 @@ func (s *Server) serveGateways(w http.ResponseWriter, r *http.Request) {
 			s.getGateway(w, r, ident)
 		case http.MethodPut:
 			s.count("UpdateGateway")
-			s.updateGateway(w, r, ident)
+			update(s, w, r, ident, s.gatewayKind())
 		default:
 			writeAWSError(w, &apiError{405, "UnknownOperationException", "method not supported by the fake", nil})
 		}
@@ -235,59 +236,35 @@ func validateGatewaySpec(spec map[string]json.RawMessage, create bool) *apiError
 	return nil
 }
 
-func (s *Server) createGateway(w http.ResponseWriter, r *http.Request) {
-	spec, ok := s.readBody(w, r)
-	if !ok {
-		return
+// gatewayKind is the gateways' part in the shared Create/Update flow; Update may not rename a gateway.
+func (s *Server) gatewayKind() kind[*gateway] {
+	return kind[*gateway]{
+		validate:    validateGatewaySpec,
+		nameKey:     "name",
+		conflictf:   "A gateway named %s already exists",
+		busyf:       "Gateway %s is %s; wait until the current operation finishes",
+		requestOnly: []string{"clientToken", "gatewayIdentifier"},
+		named: func(name string) bool {
+			return slices.ContainsFunc(s.gatewayOrder, func(id string) bool { return s.gateways[id].Name == name })
+		},
+		add: s.newGatewayLocked,
+		find: func(ident string) (*gateway, *apiError) {
+			if g := s.gatewayLocked(ident); g != nil {
+				return g, nil
+			}
+			return nil, gatewayNotFound(ident)
+		},
+		state: func(g *gateway) (string, *lifecycle) { return g.ID, &g.lifecycle },
+		onUpdate: func(g *gateway, spec map[string]json.RawMessage) *apiError {
+			var name string
+			_ = json.Unmarshal(spec["name"], &name)
+			if name != g.Name {
+				return &apiError{400, "ValidationException", fmt.Sprintf("The gateway name cannot be changed (is %s, request says %s)", g.Name, name), map[string]any{"reason": "FieldValidationFailed"}}
+			}
+			return nil
+		},
+		answer: func(r *http.Request, g *gateway, _ bool) map[string]any { return s.gatewayJSONLocked(r, g) },
 	}
-	if e := validateGatewaySpec(spec, true); e != nil {
-		writeAWSError(w, e)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var name string
-	_ = json.Unmarshal(spec["name"], &name)
-	for _, id := range s.gatewayOrder {
-		if s.gateways[id].Name == name {
-			writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf("A gateway named %s already exists", name), nil})
-			return
-		}
-	}
-	g := s.newGatewayLocked(spec)
-	g.begin(s.o.Now(), s.o.UpdateDelay)
-	writeJSON(w, 202, s.gatewayJSONLocked(r, g))
-}
-
-func (s *Server) updateGateway(w http.ResponseWriter, r *http.Request, ident string) {
-	spec, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g := s.gatewayLocked(ident)
-	if g == nil {
-		writeAWSError(w, gatewayNotFound(ident))
-		return
-	}
-	if e := validateGatewaySpec(spec, false); e != nil {
-		writeAWSError(w, e)
-		return
-	}
-	s.advanceGatewayLocked(g)
-	if g.busy() {
-		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf("Gateway %s is %s; wait until the current operation finishes", g.ID, g.status), nil})
-		return
-	}
-	var name string
-	_ = json.Unmarshal(spec["name"], &name)
-	if name != g.Name {
-		writeAWSError(w, &apiError{400, "ValidationException", fmt.Sprintf("The gateway name cannot be changed (is %s, request says %s)", g.Name, name), map[string]any{"reason": "FieldValidationFailed"}})
-		return
-	}
-	g.replace(spec, s.o.Now(), s.o.UpdateDelay, "clientToken", "gatewayIdentifier")
-	writeJSON(w, 202, s.gatewayJSONLocked(r, g))
 }
 
 // GatewayUpdates is how many UpdateGateway calls changed the gateway.

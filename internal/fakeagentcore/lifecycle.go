@@ -2,6 +2,8 @@ package fakeagentcore
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -61,4 +63,77 @@ func (l *lifecycle) replace(spec map[string]json.RawMessage, now time.Time, dela
 	l.updatedAt = now.UTC()
 	l.readyAt = now.Add(delay)
 	l.failWith, l.failNext = l.failNext, ""
+}
+
+// kind is one resource type's part in the Create/Update flow that runtimes and gateways share (create, update).
+// Its functions run with s.mu held.
+type kind[R any] struct {
+	validate    func(spec map[string]json.RawMessage, create bool) *apiError
+	nameKey     string                                                 // the spec member that names the resource
+	conflictf   string                                                 // the 409 when the name is taken (%s: the name)
+	busyf       string                                                 // the 409 when an operation is in flight (%s: the id, the status)
+	requestOnly []string                                               // the Update request's own members, not stored
+	named       func(name string) bool                                 // a resource with this name exists
+	add         func(spec map[string]json.RawMessage) R                // stores a new resource
+	find        func(ident string) (R, *apiError)                      // the resource, or the 404
+	state       func(R) (id string, l *lifecycle)                      // its id and lifecycle
+	onUpdate    func(R, map[string]json.RawMessage) *apiError          // Update's own refusal or bookkeeping before the spec is replaced
+	answer      func(r *http.Request, x R, create bool) map[string]any // the 202 body
+}
+
+// create serves CreateX: validate, refuse a taken name, store it CREATING, answer 202.
+func create[R any](s *Server, w http.ResponseWriter, r *http.Request, k kind[R]) {
+	spec, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	if e := k.validate(spec, true); e != nil {
+		writeAWSError(w, e)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var name string
+	_ = json.Unmarshal(spec[k.nameKey], &name)
+	if k.named(name) {
+		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf(k.conflictf, name), nil})
+		return
+	}
+	x := k.add(spec)
+	_, l := k.state(x)
+	l.begin(s.o.Now(), s.o.UpdateDelay)
+	writeJSON(w, 202, k.answer(r, x, true))
+}
+
+// update serves UpdateX: find it, validate, refuse while an operation is in flight, replace the spec, answer 202.
+func update[R any](s *Server, w http.ResponseWriter, r *http.Request, ident string, k kind[R]) {
+	spec, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, e := k.find(ident)
+	if e != nil {
+		writeAWSError(w, e)
+		return
+	}
+	if e := k.validate(spec, false); e != nil {
+		writeAWSError(w, e)
+		return
+	}
+	id, l := k.state(x)
+	l.advance(s.o.Now())
+	if l.busy() {
+		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf(k.busyf, id, l.status), nil})
+		return
+	}
+	if k.onUpdate != nil {
+		if e := k.onUpdate(x, spec); e != nil {
+			writeAWSError(w, e)
+			return
+		}
+	}
+	l.replace(spec, s.o.Now(), s.o.UpdateDelay, k.requestOnly...)
+	writeJSON(w, 202, k.answer(r, x, false))
 }
