@@ -21,7 +21,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -248,39 +247,17 @@ func (s *Server) SetAuthorizerJSON(id string, authorizer []byte) error {
 
 // Spec returns a copy of the runtime's stored spec (the fields of the last Create/Update, as JSON), for tests.
 func (s *Server) Spec(id string) map[string]json.RawMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.runtimes[id]
-	if !ok {
-		return nil
-	}
-	out := make(map[string]json.RawMessage, len(r.spec))
-	for k, v := range r.spec {
-		out[k] = append(json.RawMessage(nil), v...)
-	}
-	return out
+	return lookup(s, s.runtimes, id, (*runtime).specCopy)
 }
 
 // Updates is how many UpdateAgentRuntime calls this runtime accepted.
 func (s *Server) Updates(id string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r, ok := s.runtimes[id]; ok {
-		return r.updates
-	}
-	return 0
+	return lookup(s, s.runtimes, id, func(r *runtime) int { return r.updates })
 }
 
 // Status is the runtime's current status ("" when unknown).
 func (s *Server) Status(id string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.runtimes[id]
-	if !ok {
-		return ""
-	}
-	s.advanceLocked(r)
-	return r.status
+	return lookup(s, s.runtimes, id, func(r *runtime) string { s.advanceLocked(r); return r.status })
 }
 
 // FailInvocations makes the next n invocations of the runtime answer status with an AWS-style error body
@@ -638,22 +615,16 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (map[string]js
 // runtimeKind is the runtimes' part in the shared Create/Update flow; Update counts a new version.
 func (s *Server) runtimeKind() kind[*runtime] {
 	return kind[*runtime]{
-		validate:    validateSpec,
-		nameKey:     "agentRuntimeName",
-		conflictf:   "An agent runtime named %s already exists",
-		busyf:       "Agent runtime %s is %s; wait until the current operation finishes",
-		requestOnly: []string{"clientToken", "agentRuntimeId"},
-		named: func(name string) bool {
-			return slices.ContainsFunc(s.order, func(id string) bool { return s.runtimes[id].Name == name })
-		},
-		add: s.newRuntimeLocked,
+		validate: validateSpec, nameKey: "agentRuntimeName", requestOnly: []string{"clientToken", "agentRuntimeId"},
+		conflictf: "An agent runtime named %s already exists", busyf: "Agent runtime %s is %s",
+		all: s.runtimes, order: &s.order, add: s.newRuntimeLocked,
 		find: func(id string) (*runtime, *apiError) {
 			if rt, ok := s.runtimes[id]; ok {
 				return rt, nil
 			}
 			return nil, &apiError{404, "ResourceNotFoundException", fmt.Sprintf("Resource not found: agent runtime %s does not exist", id), nil}
 		},
-		state:    func(rt *runtime) (string, *lifecycle) { return rt.ID, &rt.lifecycle },
+		state:    func(rt *runtime) (string, string, *lifecycle) { return rt.ID, rt.Name, &rt.lifecycle },
 		onUpdate: func(rt *runtime, _ map[string]json.RawMessage) *apiError { rt.version++; return nil },
 		answer: func(_ *http.Request, rt *runtime, create bool) map[string]any {
 			out := map[string]any{
@@ -708,11 +679,5 @@ func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 // Runtimes lists the seeded and created runtimes in creation order.
 func (s *Server) Runtimes() []Runtime {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Runtime, 0, len(s.order))
-	for _, id := range s.order {
-		out = append(out, s.runtimes[id].Runtime)
-	}
-	return out
+	return inOrder(s, s.runtimes, &s.order, func(r *runtime) Runtime { return r.Runtime })
 }

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,28 +64,12 @@ func (s *Server) AddGatewayJSON(body []byte) (Gateway, error) {
 
 // Gateways lists the gateways in creation order.
 func (s *Server) Gateways() []Gateway {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Gateway, 0, len(s.gatewayOrder))
-	for _, id := range s.gatewayOrder {
-		out = append(out, s.gateways[id].Gateway)
-	}
-	return out
+	return inOrder(s, s.gateways, &s.gatewayOrder, func(g *gateway) Gateway { return g.Gateway })
 }
 
 // GatewaySpec is a copy of the gateway's stored spec (nil when there is no such gateway).
 func (s *Server) GatewaySpec(id string) map[string]json.RawMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, ok := s.gateways[id]
-	if !ok {
-		return nil
-	}
-	out := make(map[string]json.RawMessage, len(g.spec))
-	for k, v := range g.spec {
-		out[k] = v
-	}
-	return out
+	return lookup(s, s.gateways, id, (*gateway).specCopy)
 }
 
 // SetGatewayAuthorizer replaces a gateway's authorizer type and configuration (JSON; nil = none), as an
@@ -239,22 +222,16 @@ func validateGatewaySpec(spec map[string]json.RawMessage, create bool) *apiError
 // gatewayKind is the gateways' part in the shared Create/Update flow; Update may not rename a gateway.
 func (s *Server) gatewayKind() kind[*gateway] {
 	return kind[*gateway]{
-		validate:    validateGatewaySpec,
-		nameKey:     "name",
-		conflictf:   "A gateway named %s already exists",
-		busyf:       "Gateway %s is %s; wait until the current operation finishes",
-		requestOnly: []string{"clientToken", "gatewayIdentifier"},
-		named: func(name string) bool {
-			return slices.ContainsFunc(s.gatewayOrder, func(id string) bool { return s.gateways[id].Name == name })
-		},
-		add: s.newGatewayLocked,
+		validate: validateGatewaySpec, nameKey: "name", requestOnly: []string{"clientToken", "gatewayIdentifier"},
+		conflictf: "A gateway named %s already exists", busyf: "Gateway %s is %s",
+		all: s.gateways, order: &s.gatewayOrder, add: s.newGatewayLocked,
 		find: func(ident string) (*gateway, *apiError) {
 			if g := s.gatewayLocked(ident); g != nil {
 				return g, nil
 			}
 			return nil, gatewayNotFound(ident)
 		},
-		state: func(g *gateway) (string, *lifecycle) { return g.ID, &g.lifecycle },
+		state: func(g *gateway) (string, string, *lifecycle) { return g.ID, g.Name, &g.lifecycle },
 		onUpdate: func(g *gateway, spec map[string]json.RawMessage) *apiError {
 			var name string
 			_ = json.Unmarshal(spec["name"], &name)
@@ -269,12 +246,7 @@ func (s *Server) gatewayKind() kind[*gateway] {
 
 // GatewayUpdates is how many UpdateGateway calls changed the gateway.
 func (s *Server) GatewayUpdates(id string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if g, ok := s.gateways[id]; ok {
-		return g.updates
-	}
-	return 0
+	return lookup(s, s.gateways, id, func(g *gateway) int { return g.updates })
 }
 
 // GatewayURL is the fake's MCP URL of a gateway, for a base URL (scheme://host).

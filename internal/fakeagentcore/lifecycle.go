@@ -26,6 +26,37 @@ func newLifecycle(spec map[string]json.RawMessage, now time.Time) lifecycle {
 	return lifecycle{spec: spec, createdAt: now, updatedAt: now}
 }
 
+// specCopy is a deep copy of the stored spec, for tests.
+func (l *lifecycle) specCopy() map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(l.spec))
+	for k, v := range l.spec {
+		out[k] = append(json.RawMessage(nil), v...)
+	}
+	return out
+}
+
+// lookup is f of the resource with this id in m, under s.mu; the zero value when there is none.
+func lookup[R, T any](s *Server, m map[string]R, id string, f func(R) T) T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if x, ok := m[id]; ok {
+		return f(x)
+	}
+	var zero T
+	return zero
+}
+
+// inOrder is f of every resource in m, in creation order (*order), under s.mu.
+func inOrder[R, T any](s *Server, m map[string]R, order *[]string, f func(R) T) []T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]T, 0, len(*order))
+	for _, id := range *order {
+		out = append(out, f(m[id]))
+	}
+	return out
+}
+
 // busy reports an operation in flight (a second one is a 409 ConflictException).
 func (l *lifecycle) busy() bool { return l.status == "UPDATING" || l.status == "CREATING" }
 
@@ -69,14 +100,15 @@ func (l *lifecycle) replace(spec map[string]json.RawMessage, now time.Time, dela
 // Its functions run with s.mu held.
 type kind[R any] struct {
 	validate    func(spec map[string]json.RawMessage, create bool) *apiError
-	nameKey     string                                                 // the spec member that names the resource
-	conflictf   string                                                 // the 409 when the name is taken (%s: the name)
-	busyf       string                                                 // the 409 when an operation is in flight (%s: the id, the status)
-	requestOnly []string                                               // the Update request's own members, not stored
-	named       func(name string) bool                                 // a resource with this name exists
+	nameKey     string   // the spec member that names the resource
+	requestOnly []string // the Update request's own members, not stored
+	conflictf   string   // the 409 when the name is taken (%s: the name)
+	busyf       string   // the 409 when an operation is in flight (%s: the id, the status)
+	all         map[string]R
+	order       *[]string                                              // the ids of all in creation order
 	add         func(spec map[string]json.RawMessage) R                // stores a new resource
 	find        func(ident string) (R, *apiError)                      // the resource, or the 404
-	state       func(R) (id string, l *lifecycle)                      // its id and lifecycle
+	state       func(R) (id, name string, l *lifecycle)                // what the flow reads and changes
 	onUpdate    func(R, map[string]json.RawMessage) *apiError          // Update's own refusal or bookkeeping before the spec is replaced
 	answer      func(r *http.Request, x R, create bool) map[string]any // the 202 body
 }
@@ -95,12 +127,14 @@ func create[R any](s *Server, w http.ResponseWriter, r *http.Request, k kind[R])
 	defer s.mu.Unlock()
 	var name string
 	_ = json.Unmarshal(spec[k.nameKey], &name)
-	if k.named(name) {
-		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf(k.conflictf, name), nil})
-		return
+	for _, id := range *k.order {
+		if _, taken, _ := k.state(k.all[id]); taken == name {
+			writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf(k.conflictf, name), nil})
+			return
+		}
 	}
 	x := k.add(spec)
-	_, l := k.state(x)
+	_, _, l := k.state(x)
 	l.begin(s.o.Now(), s.o.UpdateDelay)
 	writeJSON(w, 202, k.answer(r, x, true))
 }
@@ -122,10 +156,10 @@ func update[R any](s *Server, w http.ResponseWriter, r *http.Request, ident stri
 		writeAWSError(w, e)
 		return
 	}
-	id, l := k.state(x)
+	id, _, l := k.state(x)
 	l.advance(s.o.Now())
 	if l.busy() {
-		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf(k.busyf, id, l.status), nil})
+		writeAWSError(w, &apiError{409, "ConflictException", fmt.Sprintf(k.busyf, id, l.status) + "; wait until the current operation finishes", nil})
 		return
 	}
 	if k.onUpdate != nil {
