@@ -483,12 +483,20 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, out)
 }
 
+// runtimeLocked is the runtime with this id, or AgentCore's 404.
+func (s *Server) runtimeLocked(id string) (*runtime, *apiError) {
+	if rt, ok := s.runtimes[id]; ok {
+		return rt, nil
+	}
+	return nil, &apiError{404, "ResourceNotFoundException", fmt.Sprintf("Resource not found: agent runtime %s does not exist", id), nil}
+}
+
 func (s *Server) get(w http.ResponseWriter, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rt, ok := s.runtimes[id]
-	if !ok {
-		writeAWSError(w, &apiError{404, "ResourceNotFoundException", fmt.Sprintf("Resource not found: agent runtime %s does not exist", id), nil})
+	rt, e := s.runtimeLocked(id)
+	if e != nil {
+		writeAWSError(w, e)
 		return
 	}
 	s.advanceLocked(rt)
@@ -618,12 +626,7 @@ func (s *Server) runtimeKind() kind[*runtime] {
 		validate: validateSpec, nameKey: "agentRuntimeName", requestOnly: []string{"clientToken", "agentRuntimeId"},
 		conflictf: "An agent runtime named %s already exists", busyf: "Agent runtime %s is %s",
 		all: s.runtimes, order: &s.order, add: s.newRuntimeLocked,
-		find: func(id string) (*runtime, *apiError) {
-			if rt, ok := s.runtimes[id]; ok {
-				return rt, nil
-			}
-			return nil, &apiError{404, "ResourceNotFoundException", fmt.Sprintf("Resource not found: agent runtime %s does not exist", id), nil}
-		},
+		find:     s.runtimeLocked,
 		state:    func(rt *runtime) (string, string, *lifecycle) { return rt.ID, rt.Name, &rt.lifecycle },
 		onUpdate: func(rt *runtime, _ map[string]json.RawMessage) *apiError { rt.version++; return nil },
 		answer: func(_ *http.Request, rt *runtime, create bool) map[string]any {

@@ -148,11 +148,10 @@ func update[R any](s *Server, w http.ResponseWriter, r *http.Request, ident stri
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x, e := k.find(ident)
-	if e != nil {
-		writeAWSError(w, e)
-		return
+	if e == nil {
+		e = k.validate(spec, false)
 	}
-	if e := k.validate(spec, false); e != nil {
+	if e != nil {
 		writeAWSError(w, e)
 		return
 	}
