@@ -289,37 +289,64 @@ func (a *AgentCore) SetAuthorizer(ctx context.Context, idOrARN string, newAuth t
 	if err != nil {
 		return SetResult{}, err
 	}
-	g, err := a.GetRuntime(ctx, id)
+	var res SetResult
+	res.Runtime, res.Changed, err = changeAuthorizer(ctx, authorizerChange[*bedrockagentcorecontrol.GetAgentRuntimeOutput]{
+		kind: "runtime", id: id, o: o, get: a.GetRuntime, wait: a.WaitReady,
+		status: func(g *bedrockagentcorecontrol.GetAgentRuntimeOutput) string { return string(g.Status) },
+		update: func(ctx context.Context, g *bedrockagentcorecontrol.GetAgentRuntimeOutput) (bool, error) {
+			res.Previous = g.AuthorizerConfiguration
+			if AuthorizerEqual(g.AuthorizerConfiguration, newAuth) {
+				return false, nil
+			}
+			in := UpdateInputFromGet(g)
+			in.AuthorizerConfiguration = newAuth
+			if _, err := a.API.UpdateAgentRuntime(ctx, in); err != nil {
+				return false, fmt.Errorf("updating the authorizer of runtime %s: %w", id, ExplainAgentCore(err))
+			}
+			return true, nil
+		},
+	})
+	return res, err
+}
+
+// authorizerChange is what changeAuthorizer needs of a runtime or a gateway (G: its Get output).
+type authorizerChange[G any] struct {
+	kind, id string // "runtime" or "gateway", and its id
+	o        SetOptions
+	get      func(ctx context.Context, id string) (G, error)
+	wait     func(ctx context.Context, id string, progress func(string, time.Duration)) (G, error)
+	status   func(G) string
+	// update sees the current state (READY or failed) and sends the change; false without sending when there
+	// is nothing to change.
+	update func(ctx context.Context, current G) (sent bool, err error)
+}
+
+// changeAuthorizer is the flow SetAuthorizer and SetGatewayAuthorizer share: Get; wait while an operation is in
+// flight; refuse one being deleted; update; wait until READY unless o.NoWait. It returns the latest state it
+// read (zero when it read none) and whether an update was sent.
+func changeAuthorizer[G any](ctx context.Context, c authorizerChange[G]) (G, bool, error) {
+	var none G
+	g, err := c.get(ctx, c.id)
 	if err != nil {
-		return SetResult{}, err
+		return none, false, err
 	}
-	switch string(g.Status) {
+	switch c.status(g) {
 	case StatusCreating, StatusUpdating:
-		if g, err = a.WaitReady(ctx, id, o.Progress); err != nil {
-			return SetResult{}, err
+		if g, err = c.wait(ctx, c.id, c.o.Progress); err != nil {
+			return none, false, err
 		}
 	case StatusDeleting:
-		return SetResult{}, fmt.Errorf("runtime %s is being deleted. Pick another runtime", id)
+		return none, false, fmt.Errorf("%s %s is being deleted. Pick another %s", c.kind, c.id, c.kind)
 	}
-	res := SetResult{Previous: g.AuthorizerConfiguration, Runtime: g}
-	if AuthorizerEqual(g.AuthorizerConfiguration, newAuth) {
-		return res, nil
+	sent, err := c.update(ctx, g)
+	if err != nil || !sent || c.o.NoWait {
+		return g, sent, err
 	}
-	in := UpdateInputFromGet(g)
-	in.AuthorizerConfiguration = newAuth
-	if _, err := a.API.UpdateAgentRuntime(ctx, in); err != nil {
-		return res, fmt.Errorf("updating the authorizer of runtime %s: %w", id, ExplainAgentCore(err))
-	}
-	res.Changed = true
-	if o.NoWait {
-		return res, nil
-	}
-	final, err := a.WaitReady(ctx, id, o.Progress)
+	final, err := c.wait(ctx, c.id, c.o.Progress)
 	if err != nil {
-		return res, err
+		return g, true, err
 	}
-	res.Runtime = final
-	return res, nil
+	return final, true, nil
 }
 
 // UpdateFailedError is returned when a runtime ends in UPDATE_FAILED or CREATE_FAILED, or a gateway in FAILED or

@@ -153,19 +153,6 @@ func (a *AgentCore) SetGatewayAuthorizer(ctx context.Context, idOrARN string, ne
 	if err != nil {
 		return SetGatewayResult{}, err
 	}
-	g, err := a.GetGateway(ctx, id)
-	if err != nil {
-		return SetGatewayResult{}, err
-	}
-	switch g.Status {
-	case types.GatewayStatusCreating, types.GatewayStatusUpdating:
-		if g, err = a.WaitGatewayReady(ctx, id, o.Progress); err != nil {
-			return SetGatewayResult{}, err
-		}
-	case types.GatewayStatusDeleting:
-		return SetGatewayResult{}, fmt.Errorf("gateway %s is being deleted. Pick another gateway", id)
-	}
-	res := SetGatewayResult{PreviousType: g.AuthorizerType, Previous: g.AuthorizerConfiguration, Gateway: g}
 	want := o.Type
 	if want == "" {
 		want = types.AuthorizerTypeCustomJwt
@@ -173,32 +160,32 @@ func (a *AgentCore) SetGatewayAuthorizer(ctx context.Context, idOrARN string, ne
 	if want != types.AuthorizerTypeCustomJwt && want != types.AuthorizerTypeAuthenticateOnly {
 		newAuth = nil
 	}
-	if g.AuthorizerType == want && AuthorizerEqual(g.AuthorizerConfiguration, newAuth) {
-		return res, nil
-	}
-	if g.AuthorizerType != want && (g.AuthorizerType == types.AuthorizerTypeAwsIam || g.AuthorizerType == types.AuthorizerTypeNone) && !o.ConfirmTypeChange {
-		return res, &GatewayTypeChangeError{GatewayID: id, Name: aws.ToString(g.Name), From: string(g.AuthorizerType)}
-	}
-	in := UpdateGatewayInputFromGet(g)
-	in.AuthorizerType = want
-	in.AuthorizerConfiguration = newAuth
-	api, err := a.gateways()
-	if err != nil {
-		return res, err
-	}
-	if _, err := api.UpdateGateway(ctx, in); err != nil {
-		return res, fmt.Errorf("updating the authorizer of gateway %s: %w", id, ExplainAgentCore(err))
-	}
-	res.Changed = true
-	if o.NoWait {
-		return res, nil
-	}
-	final, err := a.WaitGatewayReady(ctx, id, o.Progress)
-	if err != nil {
-		return res, err
-	}
-	res.Gateway = final
-	return res, nil
+	var res SetGatewayResult
+	res.Gateway, res.Changed, err = changeAuthorizer(ctx, authorizerChange[*bedrockagentcorecontrol.GetGatewayOutput]{
+		kind: "gateway", id: id, o: SetOptions{Progress: o.Progress, NoWait: o.NoWait}, get: a.GetGateway, wait: a.WaitGatewayReady,
+		status: func(g *bedrockagentcorecontrol.GetGatewayOutput) string { return string(g.Status) },
+		update: func(ctx context.Context, g *bedrockagentcorecontrol.GetGatewayOutput) (bool, error) {
+			res.PreviousType, res.Previous = g.AuthorizerType, g.AuthorizerConfiguration
+			if g.AuthorizerType == want && AuthorizerEqual(g.AuthorizerConfiguration, newAuth) {
+				return false, nil
+			}
+			if g.AuthorizerType != want && (g.AuthorizerType == types.AuthorizerTypeAwsIam || g.AuthorizerType == types.AuthorizerTypeNone) && !o.ConfirmTypeChange {
+				return false, &GatewayTypeChangeError{GatewayID: id, Name: aws.ToString(g.Name), From: string(g.AuthorizerType)}
+			}
+			in := UpdateGatewayInputFromGet(g)
+			in.AuthorizerType = want
+			in.AuthorizerConfiguration = newAuth
+			api, err := a.gateways()
+			if err != nil {
+				return false, err
+			}
+			if _, err := api.UpdateGateway(ctx, in); err != nil {
+				return false, fmt.Errorf("updating the authorizer of gateway %s: %w", id, ExplainAgentCore(err))
+			}
+			return true, nil
+		},
+	})
+	return res, err
 }
 
 // WaitGatewayReady polls GetGateway until READY; FAILED / UPDATE_UNSUCCESSFUL return an *UpdateFailedError with
