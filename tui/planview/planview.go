@@ -21,12 +21,15 @@ type Doc struct {
 	StepLabel func(step string) string
 	// Nothing is said when no item changes anything ("Nothing to remove."); else "N change(s).".
 	Nothing string
+	// Width, when not 0, wraps lines wider than it at spaces, continuations indented under the line's text
+	// (style.WrapHanging): a screen shows every word instead of cutting lines at its edge.
+	Width int
 }
 
 // Write prints d: the header, a line per item (with its diff below, indented), the warnings and the count.
 func Write(w io.Writer, t style.Theme, d Doc) {
 	if d.Header != "" {
-		fmt.Fprintln(w, d.Header)
+		d.println(w, d.Header)
 	}
 	last := ""
 	for _, it := range d.Items {
@@ -34,20 +37,31 @@ func Write(w io.Writer, t style.Theme, d Doc) {
 			fmt.Fprintf(w, " %s\n", d.StepLabel(it.Step))
 			last = it.Step
 		}
-		fmt.Fprintln(w, Line(t, "   ", it))
+		d.println(w, Line(t, "   ", it))
 		if it.Diff != "" {
 			for _, l := range strings.Split(strings.TrimRight(it.Diff, "\n"), "\n") {
-				fmt.Fprintln(w, "       "+l)
+				d.println(w, "       "+l)
 			}
 		}
 	}
 	for _, warn := range d.Warnings {
-		fmt.Fprintf(w, " %s %s\n", t.Symbol(style.Warn), warn)
+		d.println(w, fmt.Sprintf(" %s %s", t.Symbol(style.Warn), warn))
 	}
 	if n := plan.Changes(d.Items); n == 0 {
 		fmt.Fprintln(w, " "+d.Nothing)
 	} else {
 		fmt.Fprintf(w, " %d change(s).\n", n)
+	}
+}
+
+// println writes line, wrapped at d.Width when set.
+func (d Doc) println(w io.Writer, line string) {
+	if d.Width <= 0 {
+		fmt.Fprintln(w, line)
+		return
+	}
+	for _, l := range style.WrapHanging(line, d.Width) {
+		fmt.Fprintln(w, strings.TrimRight(l, " "))
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
@@ -274,58 +273,10 @@ func (m *Model) refresh() {
 	if m.report != nil {
 		var lines []string
 		for _, l := range Lines(m.report, m.now, m.o.Theme) {
-			lines = append(lines, wrapHanging(l, m.vp.Width())...)
+			lines = append(lines, style.WrapHanging(l, m.vp.Width())...)
 		}
 		m.vp.SetContentLines(lines)
 	}
-}
-
-// wrapHanging wraps a line wider than width at spaces, the continuations indented under the line's text. Only a
-// word longer than a whole line is broken (a JWT, a long URL); runs of spaces inside a line are kept (columns).
-func wrapHanging(line string, width int) []string {
-	if ansi.StringWidth(line) <= width || width < 20 {
-		return []string{line}
-	}
-	plain := ansi.Strip(line)
-	lead := len(plain) - len(strings.TrimLeft(plain, " "))
-	indent := min(lead+2, width/3)
-	cont := strings.Repeat(" ", indent)
-	var out []string
-	cur, curW, hasWord := "", 0, false
-	newLine := func() { out = append(out, cur); cur, curW, hasWord = cont, indent, false }
-	for i, w := range strings.Split(line, " ") { // escape sequences hold no spaces: each piece keeps its own
-		ww := ansi.StringWidth(w)
-		if ww == 0 && !hasWord && len(out) > 0 {
-			continue // no spaces at the start of a continuation
-		}
-		sep := 0
-		if i > 0 && (hasWord || len(out) == 0) {
-			sep = 1
-		}
-		if curW+sep+ww > width && hasWord && indent+ww <= width { // a word too long for any line is broken here
-			newLine()
-			if ww == 0 {
-				continue
-			}
-			sep = 0
-		}
-		if sep == 1 {
-			cur += " "
-			curW++
-		}
-		for curW+ww > width { // longer than the room on a line of its own: break it
-			room := width - curW
-			if room > 0 {
-				cur += ansi.Cut(w, 0, room)
-				w, ww = ansi.Cut(w, room, ww), ww-room
-			}
-			newLine()
-		}
-		cur += w
-		curW += ww
-		hasWord = hasWord || ww > 0
-	}
-	return append(out, cur)
 }
 
 // View renders the screen in the alternate buffer.

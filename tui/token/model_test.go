@@ -221,7 +221,7 @@ func TestVerifyKey(t *testing.T) {
 
 func TestWrapHanging(t *testing.T) {
 	line := "   iss=" + strings.Repeat("abcdefghij", 8)
-	got := wrapHanging(line, 30)
+	got := style.WrapHanging(line, 30)
 	if len(got) < 3 {
 		t.Fatalf("not wrapped: %q", got)
 	}
@@ -240,7 +240,7 @@ func TestWrapHanging(t *testing.T) {
 	if joined != line {
 		t.Errorf("text lost in wrapping:\n%q\n%q", joined, line)
 	}
-	if got := wrapHanging("short", 30); len(got) != 1 || got[0] != "short" {
+	if got := style.WrapHanging("short", 30); len(got) != 1 || got[0] != "short" {
 		t.Errorf("%q", got)
 	}
 }
@@ -251,7 +251,7 @@ func TestWrapHangingAtSpaces(t *testing.T) {
 	th := style.New(true, false)
 	line := "   " + th.Faint.Render("region") + "     the issuer is in eu-west-3 but the runtime's authorizer is in us-east-1; compared byte for byte"
 	for _, width := range []int{20, 27, 33, 41, 58} {
-		got := wrapHanging(line, width)
+		got := style.WrapHanging(line, width)
 		if len(got) < 2 {
 			t.Fatalf("width %d: not wrapped: %q", width, got)
 		}

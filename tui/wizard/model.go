@@ -216,6 +216,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width - 2)
+		if m.page < pagePlan {
+			return m, m.updateForm(tea.WindowSizeMsg{Width: msg.Width, Height: m.formHeight()})
+		}
+		return m, nil
 	case discoveredMsg:
 		m.mu.Lock()
 		m.kinds = msg.kinds
@@ -315,7 +319,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (done bool, cmd tea.Cmd) {
 func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 	fm, cmd := m.form.Update(msg)
 	if f, ok := fm.(*huh.Form); ok {
-		m.form = f
+		m.form = fitForm(f, m.formHeight())
 	}
 	switch m.form.State {
 	case huh.StateCompleted:

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
@@ -277,11 +278,16 @@ func TestIdentityByIDAndExternal(t *testing.T) {
 		waitFor(t, tm, "at least one audience")
 		tm.Type("https://api.example.com")
 		nextField(t, tm)
+		// Minting comes before the file and pasting, the last resort: client id, secret, its source, the file
+		// are left empty; the paste field is the last one.
+		for range 4 {
+			enter(tm)
+		}
+		waitFor(t, tm, "submit") // the last field (pasting) has the focus: enter submits the page
 		tok := testJWT(t, `{"iss":"https://idp.example.com","aud":"https://api.example.com","exp":4102444800}`)
 		tm.Type(tok)
 		waitFor(t, tm, "✔ iss https://idp.example.com")
 		enter(tm)
-		enter(tm) // token file (empty)
 		a := finish(t, fl, tm)
 		if a.Identity != "external" || a.DiscoveryURL != "https://idp.example.com/.well-known/openid-configuration" ||
 			len(a.Audience) != 1 || a.Audience[0] != "https://api.example.com" || a.Token != tok {
@@ -491,4 +497,98 @@ func TestCallerModesPages(t *testing.T) {
 			t.Fatalf("answers %+v", a)
 		}
 	})
+}
+
+// TestOneHelpLine: a step page has one help line (the wizard's, the focused field's keys first), one separator
+// (" · ", none of huh's "•"), and on the tall ③ external IdP page it stays on screen: the form scrolls inside the
+// room the header and the help line leave. Pasting the token is the last field (the last resort).
+func TestOneHelpLine(t *testing.T) {
+	const height = 24
+	check := func(t *testing.T, tm *teatest.TestModel, what string) string {
+		t.Helper()
+		tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+		v := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model).View().Content
+		lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
+		help := lines[len(lines)-1]
+		if len(lines) > height || !strings.Contains(help, "esc previous step · ctrl+c quit") || strings.Contains(v, "•") ||
+			strings.Count(v, "ctrl+c quit") != 1 {
+			t.Fatalf("%s: want %d lines at most, ending in the one help line, no •:\n%s", what, height, v)
+		}
+		return v
+	}
+	start := func(t *testing.T) *teatest.TestModel {
+		fl := &fakeLoaders{}
+		m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Identity: wz.IdentityExternal}, style.New(false, false), fl.loaders())
+		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, height))
+		waitFor(t, tm, "team/edge")
+		return tm
+	}
+	t.Run("gateway", func(t *testing.T) { check(t, start(t), "① Gateway") })
+	t.Run("identity select", func(t *testing.T) {
+		tm := start(t)
+		enter(tm)
+		waitFor(t, tm, "payments_agent")
+		enter(tm)
+		waitFor(t, tm, "Invocation path", "Mode")
+		enter(tm)
+		waitFor(t, tm, "External IdP")
+		if v := check(t, tm, "③ Identity"); !strings.Contains(v, "↑ up · ↓ down") {
+			t.Fatalf("the select's keys are not in the help line:\n%s", v)
+		}
+	})
+	t.Run("external IdP, last field", func(t *testing.T) {
+		tm := start(t)
+		enter(tm)
+		waitFor(t, tm, "payments_agent")
+		enter(tm)
+		waitFor(t, tm, "Invocation path", "Mode")
+		enter(tm)
+		waitFor(t, tm, "External IdP")
+		enter(tm)
+		waitFor(t, tm, "Discovery URL")
+		tm.Type("https://idp.example.com/.well-known/openid-configuration")
+		waitFor(t, tm, "✔ issuer")
+		enter(tm)
+		tm.Type("https://api.example.com")
+		for range 5 {
+			enter(tm)
+		}
+		waitFor(t, tm, "submit") // the last field has the focus
+		v := check(t, tm, "③ external IdP")
+		if !strings.Contains(v, "┃ …or paste the token") {
+			t.Fatalf("the last field is not the paste field:\n%s", v)
+		}
+		if i, j := strings.Index(v, "Client id"), strings.Index(v, "paste the token"); i >= 0 && i > j {
+			t.Fatalf("pasting is not after minting:\n%s", v)
+		}
+	})
+}
+
+// TestPlanPageWraps: a plan line longer than the screen is wrapped at spaces, every word on screen.
+func TestPlanPageWraps(t *testing.T) {
+	fl := &fakeLoaders{}
+	l := fl.loaders()
+	long := "password: setup team-b/agentcore-setup signs in as the same service user agentcore-gateway (pool us-east-1_AbCdEf123) and gets its new password"
+	l.Plan = func(_ context.Context, a wz.Answers) (*wz.Plan, error) {
+		return &wz.Plan{Mode: a.Mode, Gateway: a.Gateway, RuntimeARN: a.RuntimeARN, Flavor: "oss", Changes: 1, Items: []plan.Item{
+			{Step: wz.StepIdentity, Kind: "kubernetes", Action: plan.Update, Target: "Secret team-b/agentcore-setup-credentials", Detail: long},
+		}}, nil
+	}
+	m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "sigv4"}, style.New(false, false), l)
+	const width = 90
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, 30))
+	waitFor(t, tm, "team/edge")
+	enterUntil(t, tm, "Plan · sigv4")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	v := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model).View().Content
+	var joined []string
+	for _, l := range strings.Split(v, "\n") {
+		if w := ansi.StringWidth(l); w > width {
+			t.Errorf("line of %d cells (screen %d): %q", w, width, l)
+		}
+		joined = append(joined, strings.TrimSpace(l))
+	}
+	if !strings.Contains(strings.Join(joined, " "), long) {
+		t.Fatalf("the plan line lost words:\n%s", v)
+	}
 }

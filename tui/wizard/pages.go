@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
@@ -39,9 +40,22 @@ func (m *Model) buildForm() *huh.Form {
 	if m.page < pagePlan {
 		groups = steps[m.page].build(m)
 	}
-	f := huh.NewForm(groups...).WithShowHelp(true).WithWidth(min(m.width-4, 96))
+	// huh's own help line is off: its keys are in the wizard's one help line (keyMap).
+	f := huh.NewForm(groups...).WithShowHelp(false).WithWidth(min(m.width-4, 96))
 	if !m.theme.Color {
 		f = f.WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	}
+	return fitForm(f, m.formHeight())
+}
+
+// formHeight is the room the form has: the screen less the header (3 lines) and the help line (2).
+func (m *Model) formHeight() int { return max(8, m.height-5) }
+
+// fitForm gives f a fixed height when it is taller than the room it has, so a long page (③ with an external IdP)
+// scrolls inside it instead of pushing the help line off the screen; a page that fits keeps its own height.
+func fitForm(f *huh.Form, room int) *huh.Form {
+	if lipgloss.Height(f.View()) > room {
+		return f.WithHeight(room)
 	}
 	return f
 }
@@ -254,7 +268,7 @@ func (m *Model) identityPage() []*huh.Group {
 			huh.NewInput().Title("Domain prefix (optional)").Placeholder("derived from the pool").Value(&a.DomainPrefix),
 		).WithHideFunc(shownUnless(idCognitoMachine)),
 		huh.NewGroup(
-			huh.NewNote().Title(title+" · external IdP").Description(esc("The runtime will trust this IdP's tokens (discovery URL + audience). Get a machine token from your IdP, e.g. a client-credentials call (curl -d grant_type=client_credentials -d client_id=… -d client_secret=… -d audience=… https://<idp>/oauth/token), then paste its access_token below (hidden) or give a file holding it. Without a token the Secret gets a placeholder; kubectl agentcore rotate or kubectl can fill it later.")),
+			huh.NewNote().Title(title+" · external IdP").Description(esc("The runtime will trust this IdP's tokens (discovery URL + audience). The gateway's token: best minted by the plugin by client credentials (rotate renews it), else read from a file; pasting it is the last resort (nothing renews a pasted token). Without any, the Secret gets a placeholder that kubectl agentcore rotate or kubectl can fill later.")),
 			huh.NewInput().Title("Discovery URL").Placeholder("https://idp.example.com"+wz.DiscoverySuffix).Accessor(m.acc(&a.DiscoveryURL)).
 				DescriptionFunc(func() string { return m.discoveryStatus(m.get(&a.DiscoveryURL)) }, &a.DiscoveryURL).
 				Validate(onlyFor(m, idExternal, wz.CheckDiscoveryURL)),
@@ -264,18 +278,8 @@ func (m *Model) identityPage() []*huh.Group {
 				}
 				return nil
 			})),
-			huh.NewInput().Title("Paste the token (hidden, optional)").EchoMode(huh.EchoModePassword).Accessor(m.acc(&m.token)).
-				DescriptionFunc(func() string { return m.tokenStatus(m.get(&m.token)) }, []any{&m.token, &a.DiscoveryURL}).
-				Validate(func(s string) error {
-					if strings.TrimSpace(s) == "" {
-						return nil
-					}
-					_, err := wz.PastedToken(s)
-					return err
-				}),
-			huh.NewInput().Title("…or a token file (optional)").Value(&a.TokenFile),
-			huh.NewNote().Title("…or let the plugin mint it (client credentials)").Description(esc("With a client id the wizard mints the token itself before anything changes (audience above = the one audience to ask for) and rotate renews it; the secret goes to the setup's credentials Secret, never on screen.")),
-			huh.NewInput().Title("Client id (optional)").Value(&m.ccClientID),
+			huh.NewNote().Title("Let the plugin mint the token (client credentials)").Description(esc("With a client id the wizard mints the token itself before anything changes (audience above = the one audience to ask for) and rotate renews it; the secret goes to the setup's credentials Secret, never on screen.")),
+			huh.NewInput().Title("Client id").Value(&m.ccClientID),
 			huh.NewInput().Title("Client secret (hidden)").EchoMode(huh.EchoModePassword).Value(&m.ccSecret),
 			huh.NewInput().Title("…or where the secret is").Placeholder("env:VAR or secret:[NAMESPACE/]NAME/KEY").Value(&a.ClientSecretFrom).
 				Validate(onlyFor(m, idExternal, func(s string) error {
@@ -288,6 +292,16 @@ func (m *Model) identityPage() []*huh.Group {
 					}
 					return secretsource.Validate("client-secret-from", s)
 				})),
+			huh.NewInput().Title("…or a token file (no client id)").Value(&a.TokenFile),
+			huh.NewInput().Title("…or paste the token (hidden; last resort: not renewed)").EchoMode(huh.EchoModePassword).Accessor(m.acc(&m.token)).
+				DescriptionFunc(func() string { return m.tokenStatus(m.get(&m.token)) }, []any{&m.token, &a.DiscoveryURL}).
+				Validate(func(s string) error {
+					if strings.TrimSpace(s) == "" {
+						return nil
+					}
+					_, err := wz.PastedToken(s)
+					return err
+				}),
 		).WithHideFunc(shownUnless(idExternal)),
 	}
 }

@@ -26,15 +26,16 @@ func StepLabel(step string) string {
 	return step
 }
 
-// PrintPlan writes the plan as text (the plain output and the TUI's plan page), with the one plan printer.
-func PrintPlan(w io.Writer, t style.Theme, p *wz.Plan) {
+// PrintPlan writes the plan as text (the plain output and the TUI's plan page), with the one plan printer; width
+// (not 0) wraps its lines at spaces (the TUI's page width).
+func PrintPlan(w io.Writer, t style.Theme, p *wz.Plan, width int) {
 	header := fmt.Sprintf("%s · %s · %s", t.Title.Render("Plan"), p.Mode, p.Gateway)
 	if p.Endpoint != "" {
 		header += fmt.Sprintf(" (%s)", p.Endpoint)
 	}
 	header += fmt.Sprintf(" → %s · %s kinds", p.RuntimeARN, p.Flavor)
 	planview.Write(w, t, planview.Doc{Header: header, Items: p.Items, Warnings: p.Warnings, StepLabel: StepLabel,
-		Nothing: "Nothing to change: the setup already matches."})
+		Nothing: "Nothing to change: the setup already matches.", Width: width})
 }
 
 // PrintResult writes what the run did, the verify findings and the test call.

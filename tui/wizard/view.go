@@ -15,20 +15,20 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
-// keyMap is the wizard's keys. On the step pages the form's own keys (huh's help line) come first; these are
-// the wizard's around them.
+// keyMap is the wizard's keys, shown in the one help line (the bubbles help model in the theme, tui/keys). On the
+// step pages the focused field's own keys (huh's, whose own help line is off) come first, then the wizard's.
 type keyMap struct {
-	Next, Back, Interrupt   key.Binding // step pages
+	Back, Interrupt         key.Binding // step pages
 	Apply, Quit, Help       key.Binding // plan page
 	TestCall, Close         key.Binding // result page
 	page                    page
+	field                   []key.Binding // the focused field's keys (step pages)
 	changes, canTest, again bool
 }
 
 func newKeyMap() keyMap {
 	return keyMap{
-		Next:      keys.With(keys.Enter, "enter", "next"),
-		Back:      keys.Back,
+		Back:      keys.With(keys.Back, "esc", "previous step"),
 		Interrupt: keys.Interrupt,
 		Apply:     key.NewBinding(key.WithKeys("enter", "y"), key.WithHelp("enter", "apply")),
 		Quit:      keys.Quit,
@@ -58,7 +58,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 		test.SetEnabled(k.canTest)
 		return []key.Binding{test, k.Quit}
 	}
-	return []key.Binding{k.Next, k.Back, k.Interrupt}
+	return append(append([]key.Binding(nil), k.field...), k.Back, k.Interrupt)
 }
 
 // FullHelp is every key of the page shown.
@@ -87,6 +87,9 @@ func (m *Model) View() tea.View {
 		km.changes = m.plan != nil && m.plan.Changes > 0
 		km.canTest = m.canTestCall() && !m.calling
 		km.again = m.result != nil && m.result.Call != nil
+		if m.page < pagePlan {
+			km.field = m.form.KeyBinds()
+		}
 		if m.page == pagePlan && m.planErr != nil {
 			km.page = pageVerify // only back and quit make sense
 		}
@@ -106,7 +109,7 @@ func (m *Model) viewPlan(b *bytes.Buffer) {
 	case m.plan == nil:
 		b.WriteString(" " + m.spin.View() + " computing the plan (dry run against the cluster and AWS)…\n")
 	default:
-		PrintPlan(b, t, m.plan)
+		PrintPlan(b, t, m.plan, m.width-1)
 	}
 }
 
@@ -144,7 +147,10 @@ func (m *Model) viewDone(b *bytes.Buffer) {
 		if m.result.Call != nil {
 			PrintTestCall(&c, t, m.result.Call)
 		}
-		lines := strings.Split(strings.TrimRight(r.String(), "\n"), "\n")
+		var lines []string
+		for _, l := range strings.Split(strings.TrimRight(r.String(), "\n"), "\n") {
+			lines = append(lines, style.WrapHanging(l, m.width-1)...)
+		}
 		callLines := strings.Count(c.String(), "\n")
 		if room := m.height - 6 - callLines; room > 3 && len(lines) > room {
 			lines = append(lines[:room-1], t.Faint.Render(fmt.Sprintf(" … %d more line(s): the whole report is printed when you quit", len(lines)-room+1)))

@@ -218,11 +218,11 @@ func (o *Options) Run(ctx context.Context) error {
 		if o.Output != cmdutil.OutputText {
 			return cmdutil.PrintStructured(f.IO.Out, o.Output, plan)
 		}
-		tw.PrintPlan(f.IO.Out, theme, plan)
+		tw.PrintPlan(f.IO.Out, theme, plan, 0)
 		return nil
 	}
 	if o.Output == cmdutil.OutputText {
-		tw.PrintPlan(f.IO.Out, theme, plan)
+		tw.PrintPlan(f.IO.Out, theme, plan, 0)
 	}
 	if plan.Changes > 0 && !o.Yes {
 		if !f.IO.CanPrompt() || o.NonInteractive {
