@@ -408,19 +408,28 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		create(s, w, r, s.runtimeKind())
 	case strings.HasPrefix(p, "/runtimes/") && strings.Count(p, "/") == 3 && strings.HasSuffix(p, "/"):
 		id := strings.TrimSuffix(strings.TrimPrefix(p, "/runtimes/"), "/")
-		switch r.Method {
-		case http.MethodGet:
-			s.count("GetAgentRuntime")
-			s.get(w, id)
-		case http.MethodPut:
-			s.count("UpdateAgentRuntime")
-			update(s, w, r, id, s.runtimeKind())
-		default:
-			writeAWSError(w, &apiError{405, "UnknownOperationException", "method not supported by the fake", nil})
-		}
+		s.serveItem(w, r, "GetAgentRuntime", func() { s.get(w, id) }, "UpdateAgentRuntime", func() { update(s, w, r, id, s.runtimeKind()) })
 	default:
-		writeAWSError(w, &apiError{404, "UnknownOperationException", "the fake does not implement " + r.Method + " " + p, nil})
+		notImplemented(w, r)
 	}
+}
+
+// serveItem serves GET (counted as getOp) and PUT (updateOp) on one resource, and a 405 to any other method.
+func (s *Server) serveItem(w http.ResponseWriter, r *http.Request, getOp string, get func(), updateOp string, update func()) {
+	switch r.Method {
+	case http.MethodGet:
+		s.count(getOp)
+		get()
+	case http.MethodPut:
+		s.count(updateOp)
+		update()
+	default:
+		writeAWSError(w, &apiError{405, "UnknownOperationException", "method not supported by the fake", nil})
+	}
+}
+
+func notImplemented(w http.ResponseWriter, r *http.Request) {
+	writeAWSError(w, &apiError{404, "UnknownOperationException", "the fake does not implement " + r.Method + " " + r.URL.Path, nil})
 }
 
 // page reads a List call's maxResults (1..maxLimit, default Options.DefaultPageSize) and nextToken (base64 of

@@ -144,18 +144,9 @@ func (s *Server) serveGateways(w http.ResponseWriter, r *http.Request) {
 		s.listGateways(w, r)
 	case strings.Count(rest, "/") == 1 && strings.HasSuffix(rest, "/"):
 		ident, _ := url.PathUnescape(strings.TrimSuffix(rest, "/"))
-		switch r.Method {
-		case http.MethodGet:
-			s.count("GetGateway")
-			s.getGateway(w, r, ident)
-		case http.MethodPut:
-			s.count("UpdateGateway")
-			update(s, w, r, ident, s.gatewayKind())
-		default:
-			writeAWSError(w, &apiError{405, "UnknownOperationException", "method not supported by the fake", nil})
-		}
+		s.serveItem(w, r, "GetGateway", func() { s.getGateway(w, r, ident) }, "UpdateGateway", func() { update(s, w, r, ident, s.gatewayKind()) })
 	default:
-		writeAWSError(w, &apiError{404, "UnknownOperationException", "the fake does not implement " + r.Method + " " + r.URL.Path, nil})
+		notImplemented(w, r)
 	}
 }
 
