@@ -1,0 +1,233 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+)
+
+// The caller's own token through the sandbox, for each mode (wizard --mode passthrough|exchange): the gateway
+// stand-in validates the caller's JWT (the sandbox's oidc-provider is the callers' IdP and the token service) and
+// passes it on or exchanges it. Per mode: a caller token → invoke 200 with the caller's sub reaching the agent; a
+// token with the wrong audience → 401 at the gateway, named by invoke's classifier and by doctor; a runtime that
+// trusts another issuer → the gateway lets the token through, AgentCore refuses it, named by both; exchange with a
+// wrong client secret → named. No secret and no token appears in any output.
+func TestCallerTokenModesThroughSandbox(t *testing.T) {
+	need(t)
+	o := sb.State.OIDC
+	if o == nil || o.CallerClientID == "" {
+		t.Fatal("the sandbox has no OAuth server with the caller and exchange clients (make oidc-provider)")
+	}
+	ctx := context.Background()
+	kube := sb.Cluster.Kube()
+	var secrets []string
+	for _, name := range []string{sandbox.CallerSecretName, sandbox.ExchangeSecretName} {
+		s, err := kube.CoreV1().Secrets(sandbox.DemoSecretNamespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, string(s.Data["clientSecret"]))
+	}
+	// Another issuer, for the runtime that trusts someone else.
+	other, err := oidcserver.Run(ctx, oidcserver.Options{TrailingSlash: true, Resources: map[string]string{o.CallerAudience: "x", o.Audience: "y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Stop()
+
+	var outputs []string
+	step := func(args ...string) result {
+		t.Helper()
+		r := kac(t, args...)
+		outputs = append(outputs, strings.Join(args, " ")+"\n"+r.stdout+r.stderr)
+		return r
+	}
+	dir := t.TempDir()
+	callerToken := func(name, aud string) string {
+		t.Helper()
+		r := kac(t, "token", "mint", "--discovery-url", o.DiscoveryURL, "--client-id", o.CallerClientID,
+			"--client-secret-from", o.CallerSecretFrom, "--audience", aud, "-o", "raw")
+		if r.code != 0 {
+			t.Fatalf("minting a caller token: %s", r)
+		}
+		tok := strings.TrimSpace(r.stdout)
+		secrets = append(secrets, tok, strings.Split(tok, ".")[2])
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(tok+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := callerToken("caller.jwt", o.CallerAudience)
+	wrongAud := callerToken("wrong-aud.jwt", o.Audience)
+
+	invokeAs := func(t *testing.T, ns, file, prompt string, ok func(result) bool, what string) result {
+		t.Helper()
+		var last result
+		eventually(t, 45*time.Second, func() string {
+			last = step("invoke", "-n", ns, "--bearer-from", "file:"+file, prompt)
+			if ok(last) {
+				return ""
+			}
+			return what + ": " + last.String()
+		})
+		return last
+	}
+	doctorFails := func(t *testing.T, ns, file, id, says string) {
+		t.Helper()
+		eventually(t, 45*time.Second, func() string {
+			checks, r := doctorChecks(t, "-n", ns, "--token-file", file)
+			outputs = append(outputs, "doctor\n"+r.stdout+r.stderr)
+			c, ok := checks[id]
+			if ok && c.Status == "fail" && strings.Contains(strings.ToLower(c.Detail+" "+c.Hint), strings.ToLower(says)) {
+				return ""
+			}
+			return "doctor should fail " + id + " saying " + says + ": " + c.Status + " " + c.Detail
+		})
+	}
+	trustOther := func(t *testing.T, aud string) func() {
+		t.Helper()
+		id := runtimeID(echoARN())
+		saved := sb.Fake.Spec(id)["authorizerConfiguration"]
+		az, _ := json.Marshal(map[string]any{"customJWTAuthorizer": map[string]any{"discoveryUrl": other.DiscoveryURL(), "allowedAudience": []string{aud}}})
+		if err := sb.Fake.SetAuthorizerJSON(id, az); err != nil {
+			t.Fatal(err)
+		}
+		return func() {
+			if err := sb.Fake.SetAuthorizerJSON(id, saved); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	echoed := func(r result) map[string]any {
+		var out struct {
+			Caller map[string]any `json:"caller"`
+		}
+		_ = json.Unmarshal([]byte(strings.TrimSpace(r.stdout)), &out)
+		return out.Caller
+	}
+
+	t.Run("passthrough", func(t *testing.T) {
+		ns := "agentcore-pass"
+		r := step("wizard", "--non-interactive", "--yes", "--mode", "passthrough", "--runtime-arn", echoARN(),
+			"--route-namespace", ns, "--path-prefix", "/pass", "--discovery-url", o.DiscoveryURL, "--audience", o.CallerAudience)
+		if r.code != 0 {
+			t.Fatalf("wizard: %s", r)
+		}
+		if rec, err := setup.Load(ctx, kube, ns); err != nil || rec.Mode != setup.ModePassthrough {
+			t.Fatalf("record: %+v %v", rec, err)
+		}
+		r = invokeAs(t, ns, good, "hello as the caller", func(r result) bool {
+			return r.code == 0 && strings.Contains(r.stdout, "echo: hello as the caller")
+		}, "invoke with the caller's token")
+		if c := echoed(r); c["sub"] != o.CallerClientID || c["act"] != nil {
+			t.Fatalf("the agent saw caller %v, want sub %s and no act", c, o.CallerClientID)
+		}
+
+		r = invokeAs(t, ns, wrongAud, "wrong audience", func(r result) bool {
+			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
+		}, "a wrong-audience token")
+		for _, w := range []string{"refused at the gateway (JwtAuth)", "caller.audience"} {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("invoke: %q lacks %q", r.stderr, w)
+			}
+		}
+		doctorFails(t, ns, wrongAud, "caller.token", "JwtAuth")
+
+		restore := trustOther(t, o.CallerAudience)
+		r = invokeAs(t, ns, good, "other issuer", func(r result) bool {
+			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
+		}, "a runtime that trusts another issuer")
+		for _, w := range []string{"refused by AgentCore", "caller.issuer"} {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("invoke: %q lacks %q", r.stderr, w)
+			}
+		}
+		doctorFails(t, ns, good, "caller.issuer", "issuer")
+		restore()
+
+		if r := step("teardown", "-n", ns, "--yes"); r.code != 0 {
+			t.Fatalf("teardown: %s", r)
+		}
+		waitNamespaceGone(t, ns)
+	})
+
+	t.Run("exchange", func(t *testing.T) {
+		ns := "agentcore-exch"
+		r := step("wizard", "--non-interactive", "--yes", "--mode", "exchange", "--runtime-arn", echoARN(),
+			"--route-namespace", ns, "--path-prefix", "/exch", "--discovery-url", o.DiscoveryURL, "--audience", o.CallerAudience,
+			"--exchange-client-id", o.ExchangeClientID, "--exchange-client-secret-from", o.ExchangeSecretFrom, "--exchange-audience", o.Audience)
+		if r.code != 0 {
+			t.Fatalf("wizard: %s", r)
+		}
+		r = invokeAs(t, ns, good, "hello on behalf", func(r result) bool {
+			return r.code == 0 && strings.Contains(r.stdout, "echo: hello on behalf")
+		}, "invoke with the caller's token (exchanged)")
+		c := echoed(r)
+		act, _ := c["act"].(map[string]any)
+		if c["sub"] != o.CallerClientID || act["sub"] != o.ExchangeClientID {
+			t.Fatalf("the agent saw caller %v, want sub %s acted for by %s", c, o.CallerClientID, o.ExchangeClientID)
+		}
+
+		r = invokeAs(t, ns, wrongAud, "wrong audience", func(r result) bool {
+			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
+		}, "a wrong-audience token")
+		if !strings.Contains(r.stderr, "refused at the gateway (JwtAuth)") || !strings.Contains(r.stderr, "caller.audience") {
+			t.Errorf("invoke: %s", r.stderr)
+		}
+		doctorFails(t, ns, wrongAud, "caller.token", "JwtAuth")
+
+		restore := trustOther(t, o.Audience)
+		r = invokeAs(t, ns, good, "other issuer", func(r result) bool {
+			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
+		}, "a runtime that trusts another issuer")
+		if !strings.Contains(r.stderr, "refused by AgentCore") || !strings.Contains(r.stderr, "caller.issuer") {
+			t.Errorf("invoke: %s", r.stderr)
+		}
+		doctorFails(t, ns, good, "caller.issuer", "AgentCore refuses")
+		restore()
+
+		// A wrong client secret in the token-service Secret the wizard wrote.
+		wrong := oidcserver.NewSecret()
+		secrets = append(secrets, wrong)
+		sec, err := kube.CoreV1().Secrets(ns).Get(ctx, setup.DefaultExchangeSecretName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec.Data[setup.ExchangeSecretKey] = []byte(wrong)
+		if _, err := kube.CoreV1().Secrets(ns).Update(ctx, sec, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		r = invokeAs(t, ns, good, "wrong client secret", func(r result) bool {
+			return r.code == 1 && strings.Contains(r.stderr, "HTTP 500")
+		}, "the exchange with a wrong client secret")
+		if !strings.Contains(r.stderr, "refused at the gateway's token exchange") || !strings.Contains(r.stderr, "exchange.client-auth") {
+			t.Errorf("invoke: %s", r.stderr)
+		}
+		doctorFails(t, ns, good, "exchange.client-auth", "invalid_client")
+
+		if r := step("teardown", "-n", ns, "--yes"); r.code != 0 {
+			t.Fatalf("teardown: %s", r)
+		}
+		waitNamespaceGone(t, ns)
+	})
+
+	for _, out := range outputs {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(out, s) {
+				t.Fatalf("a client secret or a caller token is in an output:\n%s", out)
+			}
+		}
+	}
+	t.Logf("%d outputs scanned for %d secrets and tokens", len(outputs), len(secrets))
+}
