@@ -458,18 +458,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, maxLimit int, pref
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	start, size, ok := s.page(w, r, 100, "offset:")
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var items []map[string]any
-	end := min(start+size, len(s.order))
-	for _, id := range s.order[min(start, len(s.order)):end] {
-		rt := s.runtimes[id]
-		s.advanceLocked(rt)
-		item := map[string]any{
+	listPage(s, w, r, 100, "offset:", "agentRuntimes", s.runtimes, &s.order, func(rt *runtime) map[string]any {
+		return map[string]any{
 			"agentRuntimeArn":     rt.ARN,
 			"agentRuntimeId":      rt.ID,
 			"agentRuntimeName":    rt.Name,
@@ -477,17 +467,32 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 			"lastUpdatedAt":       rt.updatedAt.Format(time.RFC3339Nano),
 			"status":              rt.status,
 		}
-		if d, ok := rt.spec["description"]; ok {
+	})
+}
+
+// listPage answers a List call with one page of all in creation order (*order), under key: each resource brought
+// up to date, summarised, with its stored description; nextToken (prefix + the next offset) when more follow.
+func listPage[R interface{ life() *lifecycle }](s *Server, w http.ResponseWriter, r *http.Request, maxLimit int, prefix, key string, all map[string]R, order *[]string, summary func(R) map[string]any) {
+	start, size, ok := s.page(w, r, maxLimit, prefix)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := []map[string]any{}
+	end := min(start+size, len(*order))
+	for _, id := range (*order)[min(start, len(*order)):end] {
+		l := all[id].life()
+		l.advance(s.o.Now())
+		item := summary(all[id])
+		if d, ok := l.spec["description"]; ok {
 			item["description"] = d
 		}
 		items = append(items, item)
 	}
-	out := map[string]any{"agentRuntimes": items}
-	if items == nil {
-		out["agentRuntimes"] = []any{}
-	}
-	if end < len(s.order) {
-		out["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(end)))
+	out := map[string]any{key: items}
+	if end < len(*order) {
+		out["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.Itoa(end)))
 	}
 	writeJSON(w, 200, out)
 }

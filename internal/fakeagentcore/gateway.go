@@ -10,13 +10,11 @@ package fakeagentcore
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -280,30 +278,11 @@ func (s *Server) getGateway(w http.ResponseWriter, r *http.Request, ident string
 }
 
 func (s *Server) listGateways(w http.ResponseWriter, r *http.Request) {
-	start, size, ok := s.page(w, r, 1000, "gateways:")
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	items := []map[string]any{}
-	end := min(start+size, len(s.gatewayOrder))
-	for _, id := range s.gatewayOrder[min(start, len(s.gatewayOrder)):end] {
-		g := s.gateways[id]
-		s.advanceGatewayLocked(g)
-		item := map[string]any{"gatewayId": g.ID, "name": g.Name, "status": g.status,
+	listPage(s, w, r, 1000, "gateways:", "items", s.gateways, &s.gatewayOrder, func(g *gateway) map[string]any {
+		return map[string]any{"gatewayId": g.ID, "name": g.Name, "status": g.status,
 			"authorizerType": g.spec["authorizerType"], "protocolType": "MCP",
 			"createdAt": g.createdAt.Format(time.RFC3339Nano), "updatedAt": g.updatedAt.Format(time.RFC3339Nano)}
-		if d, ok := g.spec["description"]; ok {
-			item["description"] = d
-		}
-		items = append(items, item)
-	}
-	out := map[string]any{"items": items}
-	if end < len(s.gatewayOrder) {
-		out["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte("gateways:" + strconv.Itoa(end)))
-	}
-	writeJSON(w, 200, out)
+	})
 }
 
 // serveGatewayMCP is the gateway's MCP endpoint: inbound authorization by the gateway's authorizer type

@@ -26,6 +26,9 @@ func newLifecycle(spec map[string]json.RawMessage, now time.Time) lifecycle {
 	return lifecycle{spec: spec, createdAt: now, updatedAt: now}
 }
 
+// life is the lifecycle itself, for code shared by runtimes and gateways.
+func (l *lifecycle) life() *lifecycle { return l }
+
 // specCopy is a deep copy of the stored spec, for tests.
 func (l *lifecycle) specCopy() map[string]json.RawMessage {
 	out := make(map[string]json.RawMessage, len(l.spec))
