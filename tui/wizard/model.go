@@ -17,6 +17,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
@@ -144,6 +145,7 @@ type Model struct {
 
 	plan    *wz.Plan
 	planErr error
+	vp      viewport.Model // the plan page: the plan, scrolled when taller than the screen
 	events  chan wz.Event
 	last    map[string]wz.Event
 	result  *wz.Result
@@ -159,6 +161,7 @@ func New(ctx context.Context, a wz.Answers, theme style.Theme, l Loaders) *Model
 	m.keys = newKeyMap()
 	m.help = keys.NewHelp(theme)
 	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	m.vp = viewport.New(viewport.WithWidth(m.width-1), viewport.WithHeight(m.height-5))
 	m.corsOrigins = strings.Join(a.CORSOrigins, ", ")
 	m.audience = strings.Join(a.Audience, ", ")
 	m.rateLimit = a.RateLimit
@@ -219,6 +222,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.page < pagePlan {
 			return m, m.updateForm(tea.WindowSizeMsg{Width: msg.Width, Height: m.formHeight()})
 		}
+		m.layoutPlan()
 		return m, nil
 	case discoveredMsg:
 		m.mu.Lock()
@@ -242,6 +246,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.rebuildIfOn(pageRuntime)
 	case planMsg:
 		m.plan, m.planErr = msg.plan, msg.err
+		m.layoutPlan()
+		m.vp.GotoTop()
 		return m, nil
 	case eventMsg:
 		m.last[msg.Step] = wz.Event(msg)
@@ -296,6 +302,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (done bool, cmd tea.Cmd) {
 			return true, m.startApply()
 		case key.Matches(msg, k.Help):
 			m.help.ShowAll = !m.help.ShowAll
+			m.layoutPlan()
+		case m.plan != nil:
+			m.scrollPlan(msg)
 		}
 		return true, nil
 	case pageRunning:

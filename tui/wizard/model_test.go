@@ -592,3 +592,109 @@ func TestPlanPageWraps(t *testing.T) {
 		t.Fatalf("the plan line lost words:\n%s", v)
 	}
 }
+
+// cognitoPlan is an 11-change Cognito plan whose lines (the authorizer's diff among them) are taller than a 30-row
+// screen, as the planner prints it for a first setup in rewrite mode.
+func cognitoPlan(a wz.Answers) *wz.Plan {
+	diff := strings.Join([]string{"--- current", "+++ proposed", "@@ -1,3 +1,9 @@", " {", "-  \"AuthorizerType\": \"AWS_IAM\"",
+		"+  \"CustomJWTAuthorizer\": {", "+    \"AllowedAudience\": [", "+      \"4e0kq2oj5m5hfkq3r3u5b7a9c1\"", "+    ],",
+		"+    \"DiscoveryUrl\": \"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/openid-configuration\"",
+		"+  }", " }"}, "\n")
+	items := []plan.Item{
+		{Step: wz.StepIdentity, Kind: "aws", Action: plan.Create, Target: "user-pool agentcore", Call: "CreateUserPool"},
+		{Step: wz.StepIdentity, Kind: "aws", Action: plan.Create, Target: "user-pool-domain agentcore-123456789012", Call: "CreateUserPoolDomain"},
+		{Step: wz.StepIdentity, Kind: "aws", Action: plan.Create, Target: "resource-server agentcore", Call: "CreateResourceServer"},
+		{Step: wz.StepIdentity, Kind: "aws", Action: plan.Create, Target: "app-client agentcore-gateway", Call: "CreateUserPoolClient"},
+		{Step: wz.StepIdentity, Kind: "aws", Action: plan.Create, Target: "user agentcore-gateway", Call: "AdminCreateUser", Detail: "the service user the gateway signs in as"},
+		{Step: wz.StepIdentity, Kind: "kubernetes", Action: plan.Create, Target: "Secret agentcore/agentcore-setup-credentials", Detail: "the service user's password and the app client's secret"},
+		{Step: wz.StepAuthorizer, Kind: "aws", Action: plan.Update, Target: "runtime payments_agent", Call: "UpdateAgentRuntime", Detail: "AWS_IAM → CUSTOM_JWT", Diff: diff},
+		{Step: wz.StepResources, Kind: "kubernetes", Action: plan.Create, Target: "Namespace agentcore"},
+		{Step: wz.StepResources, Kind: "kubernetes", Action: plan.Create, Target: "AgentgatewayBackend agentcore/agentcore"},
+		{Step: wz.StepResources, Kind: "kubernetes", Action: plan.Create, Target: "HTTPRoute agentcore/agentcore"},
+		{Step: wz.StepResources, Kind: "kubernetes", Action: plan.Create, Target: "ConfigMap agentcore/agentcore-setup", Detail: "setup record for doctor, rotate and teardown"},
+	}
+	return &wz.Plan{Mode: a.Mode, Gateway: a.Gateway, RuntimeARN: a.RuntimeARN, Flavor: "oss", Changes: plan.Changes(items), Items: items}
+}
+
+// planScreen checks a plan page frame of a plan taller than the screen: height lines, the last one (the screen's last
+// row) the help line with the scroll keys.
+func planScreen(t *testing.T, v string, height int) []string {
+	t.Helper()
+	lines := strings.Split(v, "\n")
+	help := lines[len(lines)-1]
+	if len(lines) != height || !strings.Contains(help, "enter apply · esc previous step · q quit · ↑/↓ scroll · pgup/pgdn page · home/end top/bottom") {
+		t.Fatalf("want %d lines ending in the help line with the scroll keys, got %d:\n%s", height, len(lines), v)
+	}
+	return lines
+}
+
+// TestPlanPageScrolls walks to the plan page of an 11-change Cognito plan on a 100x30 screen: the plan is taller
+// than the room above the help line, so it shows its first lines with the help line on the last row; end brings
+// its last line ("11 change(s).") into view and the help line stays put; enter still applies.
+func TestPlanPageScrolls(t *testing.T) {
+	const width, height = 100, 30
+	fl := &fakeLoaders{}
+	l := fl.loaders()
+	l.Plan = func(_ context.Context, a wz.Answers) (*wz.Plan, error) { return cognitoPlan(a), nil }
+	m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "rewrite"}, style.New(false, false), l)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height))
+	waitFor(t, tm, "team/edge")
+	enterUntil(t, tm, "home/end top/bottom")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnd})
+	waitFor(t, tm, "11 change(s).")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	lines := planScreen(t, final.View().Content, height)
+	if !strings.Contains(lines[len(lines)-3], "11 change(s).") {
+		t.Fatalf("after end the plan's last line is not right above the help line:\n%s", strings.Join(lines, "\n"))
+	}
+	if !final.Quit {
+		t.Fatal("q on the plan page did not quit")
+	}
+}
+
+// TestPlanPageScrollKeys drives the model directly through the plan page's keys on a 100x30 screen: the first
+// frame shows the plan's top and not its last line, ↓ and pgdn move down, end reaches the last line, home goes
+// back, the help line is the last row of every frame, and enter (the page's confirm key) still applies.
+func TestPlanPageScrollKeys(t *testing.T) {
+	const width, height = 100, 30
+	fl := &fakeLoaders{}
+	l := fl.loaders()
+	l.Plan = func(_ context.Context, a wz.Answers) (*wz.Plan, error) { return cognitoPlan(a), nil }
+	m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "rewrite"}, style.New(false, false), l)
+	m.Update(tea.WindowSizeMsg{Width: width, Height: height})
+	m.page = pagePlan
+	m.Update(m.computePlan()())
+	frame := func() string { return m.View().Content }
+	first := planScreen(t, frame(), height)
+	if !strings.Contains(first[3], "Plan · rewrite") || strings.Contains(frame(), "11 change(s).") {
+		t.Fatalf("the first frame is not the plan's top without its last line:\n%s", frame())
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	if v := planScreen(t, frame(), height); strings.Contains(v[3], "Plan · rewrite") {
+		t.Fatalf("↓ did not scroll:\n%s", frame())
+	}
+	for i := 0; i < 5 && !strings.Contains(frame(), "11 change(s)."); i++ {
+		m.Update(tea.KeyPressMsg{Code: tea.KeyPgDown})
+		planScreen(t, frame(), height)
+	}
+	if !strings.Contains(frame(), "11 change(s).") {
+		t.Fatalf("pgdn never reached the plan's last line:\n%s", frame())
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+	if v := planScreen(t, frame(), height); !strings.Contains(v[3], "Plan · rewrite") {
+		t.Fatalf("home did not go back to the top:\n%s", frame())
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
+	if v := planScreen(t, frame(), height); !strings.Contains(v[len(v)-3], "11 change(s).") {
+		t.Fatalf("end did not show the last line above the help line:\n%s", frame())
+	}
+	for _, l := range strings.Split(frame(), "\n") {
+		if w := ansi.StringWidth(l); w > width {
+			t.Errorf("line of %d cells (screen %d): %q", w, width, l)
+		}
+	}
+	if _, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter}); m.page != pageRunning || cmd == nil {
+		t.Fatalf("enter on the scrolled plan page did not apply (page %d)", m.page)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -20,10 +21,14 @@ import (
 type keyMap struct {
 	Back, Interrupt         key.Binding // step pages
 	Apply, Quit, Help       key.Binding // plan page
+	Up, Down, PageUp        key.Binding // plan page, scrolling the plan (Scroll, Page and Ends are their help)
+	PageDown, Top, Bottom   key.Binding
+	Scroll, Page, Ends      key.Binding
 	TestCall, Close         key.Binding // result page
 	page                    page
 	field                   []key.Binding // the focused field's keys (step pages)
 	changes, canTest, again bool
+	scroll                  bool // the plan is taller than its room: the scroll keys are shown
 }
 
 func newKeyMap() keyMap {
@@ -33,6 +38,15 @@ func newKeyMap() keyMap {
 		Apply:     key.NewBinding(key.WithKeys("enter", "y"), key.WithHelp("enter", "apply")),
 		Quit:      keys.Quit,
 		Help:      keys.Help,
+		Up:        keys.Up,
+		Down:      keys.Down,
+		PageUp:    key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown:  key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Top:       keys.Top,
+		Bottom:    keys.Bottom,
+		Scroll:    keys.With(keys.Move, "↑/↓", "scroll"),
+		Page:      key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "page")),
+		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "top/bottom")),
 		TestCall:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "send a test call through the gateway")),
 		Close:     keys.With(keys.Enter, "enter", "close"),
 	}
@@ -47,7 +61,11 @@ func (k keyMap) ShortHelp() []key.Binding {
 			apply.SetHelp("enter", "run verify")
 		}
 		quit := keys.With(k.Quit, "q", "quit (nothing changed yet)")
-		return []key.Binding{apply, k.Back, quit}
+		if !k.scroll {
+			return []key.Binding{apply, k.Back, quit}
+		}
+		// The scroll keys take the room of "(nothing changed yet)": the line fits 100 columns.
+		return []key.Binding{apply, k.Back, k.Quit, k.Scroll, k.Page, k.Ends}
 	case pageRunning:
 		return []key.Binding{keys.With(k.Interrupt, "ctrl+c", "stop")}
 	case pageDone:
@@ -82,23 +100,71 @@ func (m *Model) View() tea.View {
 		b.WriteString(m.form.View())
 	}
 	if !(m.page == pagePlan && m.plan == nil && m.planErr == nil) {
-		km := m.keys
-		km.page = m.page
-		km.changes = m.plan != nil && m.plan.Changes > 0
-		km.canTest = m.canTestCall() && !m.calling
-		km.again = m.result != nil && m.result.Call != nil
-		if m.page < pagePlan {
-			km.field = m.form.KeyBinds()
-		}
-		if m.page == pagePlan && m.planErr != nil {
-			km.page = pageVerify // only back and quit make sense
-		}
-		b.WriteString("\n " + m.help.View(km))
+		b.WriteString("\n " + strings.ReplaceAll(m.helpView(m.planOverflows()), "\n", "\n "))
 	}
 	v := tea.NewView(b.String())
 	v.AltScreen = true
 	v.WindowTitle = "kubectl agentcore · wizard"
 	return v
+}
+
+// helpView is the help line (or, after ?, the full help) of the page shown; scroll says the plan page offers its
+// scroll keys.
+func (m *Model) helpView(scroll bool) string {
+	km := m.keys
+	km.page = m.page
+	km.changes = m.plan != nil && m.plan.Changes > 0
+	km.canTest = m.canTestCall() && !m.calling
+	km.again = m.result != nil && m.result.Call != nil
+	km.scroll = scroll
+	if m.page < pagePlan {
+		km.field = m.form.KeyBinds()
+	}
+	if m.page == pagePlan && m.planErr != nil {
+		km.page = pageVerify // only back and quit make sense
+	}
+	return m.help.View(km)
+}
+
+// planOverflows reports whether the plan is taller than the viewport it is shown in.
+func (m *Model) planOverflows() bool {
+	return m.page == pagePlan && m.plan != nil && m.vp.TotalLineCount() > m.vp.Height()
+}
+
+// layoutPlan prints the plan at the screen's width into the plan page's viewport, sized to the screen less the
+// header (3 lines), the blank line and the help (counted with the scroll keys shown), and no taller than the
+// plan: a plan that fits looks as printed, a taller one scrolls (↑/↓, pgup/pgdn, home/end) and the help line
+// stays on the last row.
+func (m *Model) layoutPlan() {
+	if m.plan == nil {
+		return
+	}
+	var b bytes.Buffer
+	PrintPlan(&b, m.theme, m.plan, m.width-1)
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	room := max(3, m.height-3-1-lipgloss.Height(m.helpView(true)))
+	m.vp.SetWidth(max(10, m.width-1))
+	m.vp.SetHeight(min(room, len(lines)))
+	m.vp.SetContentLines(lines)
+}
+
+// scrollPlan moves the plan page's viewport when msg is one of its scroll keys.
+func (m *Model) scrollPlan(msg tea.KeyPressMsg) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.vp.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		m.vp.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		m.vp.PageUp()
+	case key.Matches(msg, k.PageDown):
+		m.vp.PageDown()
+	case key.Matches(msg, k.Top):
+		m.vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		m.vp.GotoBottom()
+	}
 }
 
 func (m *Model) viewPlan(b *bytes.Buffer) {
@@ -109,7 +175,7 @@ func (m *Model) viewPlan(b *bytes.Buffer) {
 	case m.plan == nil:
 		b.WriteString(" " + m.spin.View() + " computing the plan (dry run against the cluster and AWS)…\n")
 	default:
-		PrintPlan(b, t, m.plan, m.width-1)
+		b.WriteString(m.vp.View() + "\n")
 	}
 }
 
