@@ -241,6 +241,18 @@ func printEnv(w io.Writer, st *sandbox.State, output string) error {
 			", secret from " + o.SecretFrom + ", audience " + o.Audience + "\n")
 		b.WriteString("#   kubectl agentcore wizard --identity external --runtime-arn " + st.Runtimes[sandbox.EchoRuntime] + " --discovery-url " + o.DiscoveryURL +
 			" --client-id " + o.ClientID + " --client-secret-from " + o.SecretFrom + " --audience " + o.Audience + "\n")
+		if o.CallerClientID != "" {
+			b.WriteString("# the caller's own token (wizard --mode passthrough|exchange): a caller's token stands in as client " + o.CallerClientID +
+				"'s, audience " + o.CallerAudience + "; the gateway's exchange client is " + o.ExchangeClientID + "\n")
+			b.WriteString("#   kubectl agentcore wizard --mode passthrough --runtime-arn " + st.Runtimes[sandbox.EchoRuntime] + " --discovery-url " + o.DiscoveryURL +
+				" --audience " + o.CallerAudience + "\n")
+			b.WriteString("#   kubectl agentcore wizard --mode exchange --runtime-arn " + st.Runtimes[sandbox.EchoRuntime] + " --discovery-url " + o.DiscoveryURL +
+				" --audience " + o.CallerAudience + " --exchange-client-id " + o.ExchangeClientID + " --exchange-client-secret-from " + o.ExchangeSecretFrom +
+				" --exchange-audience " + o.Audience + "\n")
+			b.WriteString("#   export CALLER_TOKEN=$(kubectl agentcore token mint --discovery-url " + o.DiscoveryURL + " --client-id " + o.CallerClientID +
+				" --client-secret-from " + o.CallerSecretFrom + " --audience " + o.CallerAudience + " -o raw)\n")
+			b.WriteString("#   kubectl agentcore invoke --bearer-from env:CALLER_TOKEN 'hello'\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -88,6 +88,27 @@ func TestPrintEnvNamesOAuthServer(t *testing.T) {
 	}
 }
 
+// env gives the caller-token recipes: both wizard modes, how to get a caller's token, how to send it; secrets only
+// by where they are.
+func TestPrintEnvCallerModes(t *testing.T) {
+	st := &sandbox.State{Dir: "/tmp/s", Runtimes: map[string]string{sandbox.EchoRuntime: "arn:rt"},
+		OIDC: &sandbox.OIDCDemo{DiscoveryURL: "http://127.0.0.1:9/.well-known/openid-configuration", ClientID: sandbox.DemoClientID,
+			SecretFrom: sandbox.DemoSecretFrom, Audience: sandbox.DemoAudience, CallerClientID: "caller", CallerSecretFrom: "secret:idp/caller/s",
+			CallerAudience: "https://app/", ExchangeClientID: "exch", ExchangeSecretFrom: "secret:idp/exch/s"}}
+	var b bytes.Buffer
+	if err := printEnv(&b, st, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"wizard --mode passthrough --runtime-arn arn:rt", "--audience https://app/\n",
+		"wizard --mode exchange --runtime-arn arn:rt", "--exchange-client-id exch --exchange-client-secret-from secret:idp/exch/s --exchange-audience " + sandbox.DemoAudience,
+		"token mint --discovery-url http://127.0.0.1:9/.well-known/openid-configuration --client-id caller --client-secret-from secret:idp/caller/s --audience https://app/ -o raw",
+		"invoke --bearer-from env:CALLER_TOKEN"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("env output lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
 // An owner that is no process, or a $AGENTCORE_SANDBOX_OWNER_PID that is no number, is a usage error before
 // anything starts.
 func TestUpOwnerPIDUsage(t *testing.T) {
