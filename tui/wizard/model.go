@@ -357,8 +357,10 @@ func (m *Model) rebuildIfOn(p page) tea.Cmd {
 	return m.form.Init()
 }
 
+// canTestCall: the test call sends the gateway's own token, so a setup where callers bring theirs (passthrough,
+// exchange) is not offered one (the done page says how to send a caller's token instead).
 func (m *Model) canTestCall() bool {
-	return m.loaders.TestCall != nil && m.result != nil && m.err == nil
+	return m.loaders.TestCall != nil && m.result != nil && m.err == nil && !m.result.Record.Mode.CallerToken()
 }
 
 func (m *Model) sendTestCall() tea.Cmd {

@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
@@ -696,5 +697,28 @@ func TestPlanPageScrollKeys(t *testing.T) {
 	}
 	if _, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter}); m.page != pageRunning || cmd == nil {
 		t.Fatalf("enter on the scrolled plan page did not apply (page %d)", m.page)
+	}
+}
+
+// A setup where callers bring their own token (passthrough, exchange) is not offered the test call, which sends the
+// gateway's own token; the done page says how to send a caller's token instead.
+func TestNoTestCallForCallerModes(t *testing.T) {
+	fl := &fakeLoaders{}
+	m := New(context.Background(), wz.Answers{}, style.New(false, false), fl.loaders())
+	m.width, m.height = 110, 35
+	for _, mode := range []setup.Mode{setup.ModePassthrough, setup.ModeExchange} {
+		m.result = &wz.Result{Changed: 1, Record: setup.Record{Mode: mode}}
+		if m.canTestCall() {
+			t.Fatalf("%s: the test call is offered", mode)
+		}
+		var b bytes.Buffer
+		m.viewDone(&b)
+		if !strings.Contains(b.String(), "invoke --bearer-from") {
+			t.Fatalf("%s: the done page does not say how to send a caller's token:\n%s", mode, b.String())
+		}
+	}
+	m.result = &wz.Result{Changed: 1, Record: setup.Record{Mode: setup.ModeRewrite}}
+	if !m.canTestCall() {
+		t.Fatal("rewrite: the test call is not offered")
 	}
 }

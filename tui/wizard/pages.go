@@ -432,8 +432,17 @@ func (m *Model) resourcesPage() []*huh.Group {
 	if a.PathPrefix == "" {
 		a.PathPrefix = setup.DefaultPathPrefix
 	}
+	what := "Backend, policy, HTTPRoute and token Secret"
+	switch setup.Mode(a.Mode) {
+	case setup.ModeSigV4:
+		what = "Backend, policy and HTTPRoute (no token Secret: the proxy signs with its AWS role)"
+	case setup.ModePassthrough:
+		what = "Backends, policies (the callers' JWT check, passthrough) and HTTPRoute; no token Secret"
+	case setup.ModeExchange:
+		what = "Backends, policies (the callers' JWT check, token exchange), HTTPRoute and the token service's client Secret"
+	}
 	return []*huh.Group{huh.NewGroup(
-		huh.NewNote().Title(StepLabel(wz.StepResources)).Description("Backend, policy, HTTPRoute and token Secret: server-side applied, labelled managed-by=kubectl-agentcore."),
+		huh.NewNote().Title(StepLabel(wz.StepResources)).Description(what + ": server-side applied, labelled managed-by=kubectl-agentcore."),
 		huh.NewInput().Title("Namespace").Value(&a.RouteNamespace).Validate(wz.CheckNamespace),
 		huh.NewInput().Title("Path prefix on the gateway").Value(&a.PathPrefix).Validate(wz.CheckPathPrefix),
 	)}

@@ -213,6 +213,9 @@ func (m *Model) viewDone(b *bytes.Buffer) {
 		if m.result.Call != nil {
 			PrintTestCall(&c, t, m.result.Call)
 		}
+		if m.result.Record.Mode.CallerToken() {
+			c.WriteString(" " + t.Faint.Render("callers bring their own token: send one with kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt") + "\n")
+		}
 		var lines []string
 		for _, l := range strings.Split(strings.TrimRight(r.String(), "\n"), "\n") {
 			lines = append(lines, style.WrapHanging(l, m.width-1)...)
