@@ -442,7 +442,7 @@ func (m *Model) resourcesPage() []*huh.Group {
 		what = "Backends, policies (the callers' JWT check, token exchange), HTTPRoute and the token service's client Secret"
 	}
 	return []*huh.Group{huh.NewGroup(
-		huh.NewNote().Title(StepLabel(wz.StepResources)).Description(what + ": server-side applied, labelled managed-by=kubectl-agentcore."),
+		huh.NewNote().Title(StepLabel(wz.StepResources)).Description(what+": server-side applied, labelled managed-by=kubectl-agentcore."),
 		huh.NewInput().Title("Namespace").Value(&a.RouteNamespace).Validate(wz.CheckNamespace),
 		huh.NewInput().Title("Path prefix on the gateway").Value(&a.PathPrefix).Validate(wz.CheckPathPrefix),
 	)}
