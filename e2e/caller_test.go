@@ -137,7 +137,8 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		r = invokeAs(t, ns, wrongAud, "wrong audience", func(r result) bool {
 			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
 		}, "a wrong-audience token")
-		for _, w := range []string{"refused at the gateway (JwtAuth)", "caller.audience"} {
+		// invoke and doctor name the same check: the gateway's audiences are right, the token is not
+		for _, w := range []string{"refused at the gateway (JwtAuth)", "[doctor check caller.token]"} {
 			if !strings.Contains(r.stderr, w) {
 				t.Errorf("invoke: %q lacks %q", r.stderr, w)
 			}
@@ -182,7 +183,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		r = invokeAs(t, ns, wrongAud, "wrong audience", func(r result) bool {
 			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
 		}, "a wrong-audience token")
-		if !strings.Contains(r.stderr, "refused at the gateway (JwtAuth)") || !strings.Contains(r.stderr, "caller.audience") {
+		if !strings.Contains(r.stderr, "refused at the gateway (JwtAuth)") || !strings.Contains(r.stderr, "[doctor check caller.token]") {
 			t.Errorf("invoke: %s", r.stderr)
 		}
 		doctorFails(t, ns, wrongAud, "caller.token", "JwtAuth")

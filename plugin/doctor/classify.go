@@ -119,10 +119,20 @@ var classes = []answerClass{
 	{name: "gateway-jwt-audience", match: func(a Answer, l string) bool {
 		return gatewayJWT(a, l) && has(l, "invalidaudience", `missingrequiredclaim("aud")`)
 	}, status: Fail, summary: "401 refused at the gateway (JwtAuth): the caller's token has no audience the gateway accepts",
-		cands: []candidate{{IDCallerAudience, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: none of its aud values is among the provider's audiences", "send a token for an audience the gateway accepts (kubectl agentcore token inspect shows its aud), or fix the provider's audiences (the fix doctor prints for caller.audience)"}}},
+		// The gateway's audiences (caller.audience) or this token (caller.token): when doctor finds the audiences
+		// right, the token is what is wrong.
+		cands: []candidate{
+			{IDCallerAudience, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: its provider's audiences are not the ones the callers' tokens carry", "fix the provider's audiences (the fix doctor prints for caller.audience)"},
+			{IDCallerToken, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: none of its aud values is among the provider's audiences", "send a token for an audience the gateway accepts (kubectl agentcore token inspect shows its aud); " + runDoctor + " --token-file F names it"}},
+		cause: "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: none of its aud values is among the provider's audiences",
+		next:  "send a token for an audience the gateway accepts (kubectl agentcore token inspect shows its aud), or fix the provider's audiences; " + runDoctor + " --token-file F tells which"},
 	{name: "gateway-jwt-issuer", match: func(a Answer, l string) bool { return gatewayJWT(a, l) && has(l, "invalidissuer") },
 		status: Fail, summary: "401 refused at the gateway (JwtAuth): the caller's token is from another issuer",
-		cands: []candidate{{IDCallerIssuer, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: its iss is not the provider's issuer (byte for byte, a trailing / counts)", "send a token of the identity provider the gateway trusts, or fix the provider's issuer (the fix doctor prints for caller.issuer)"}}},
+		cands: []candidate{
+			{IDCallerIssuer, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: the provider's issuer is not the identity provider's (byte for byte, a trailing / counts)", "fix the provider's issuer (the fix doctor prints for caller.issuer)"},
+			{IDCallerToken, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: its iss is not the provider's issuer (byte for byte, a trailing / counts)", "send a token of the identity provider the gateway trusts; " + runDoctor + " --token-file F names it"}},
+		cause: "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: its iss is not the provider's issuer (byte for byte, a trailing / counts)",
+		next:  "send a token of the identity provider the gateway trusts, or fix the provider's issuer; " + runDoctor + " --token-file F tells which"},
 	{name: "gateway-jwt-token", match: func(a Answer, l string) bool {
 		return gatewayJWT(a, l) && has(l, "expiredsignature", "immaturesignature", "invalidsignature", "unknown key", "does not specify a `kid`", "malformed", "missingrequiredclaim")
 	}, status: Fail, summary: "401 refused at the gateway (JwtAuth): the caller's token does not verify",

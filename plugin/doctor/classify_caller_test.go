@@ -20,50 +20,61 @@ func TestExplainCallerToken(t *testing.T) {
 		where  string // substring of Summary: at the gateway / by AgentCore
 		cause  string
 		notSay string
+		v      Verdicts // doctor's verdicts (nil: the answer alone)
 	}{
-		{"gateway: wrong audience", Answer{Code: 401, Header: plain, CallerToken: true,
+		// An audience or issuer refusal is the gateway's settings or this token: doctor's verdicts decide.
+		{"gateway: wrong audience, audiences right", Answer{Code: 401, Header: plain, CallerToken: true,
 			Body: []byte("authentication failure: the token is invalid or malformed: Error(InvalidAudience)")},
-			IDCallerAudience, "refused at the gateway (JwtAuth)", "before AgentCore saw it", ""},
+			IDCallerToken, "refused at the gateway (JwtAuth)", "before AgentCore saw it", "", Verdicts{IDCallerAudience: {Status: Pass}}},
+		{"gateway: wrong audience, audiences wrong", Answer{Code: 401, Header: plain, CallerToken: true,
+			Body: []byte("authentication failure: the token is invalid or malformed: Error(InvalidAudience)")},
+			IDCallerAudience, "refused at the gateway (JwtAuth)", "provider's audiences", "", Verdicts{IDCallerAudience: {Status: Fail}}},
+		{"gateway: wrong audience, nothing known", Answer{Code: 401, Header: plain, CallerToken: true,
+			Body: []byte("authentication failure: the token is invalid or malformed: Error(InvalidAudience)")},
+			"", "refused at the gateway (JwtAuth)", "none of its aud values", "", nil},
 		{"gateway: no aud at all", Answer{Code: 401, Header: plain, CallerToken: true,
 			Body: []byte(`authentication failure: the token is invalid or malformed: Error(MissingRequiredClaim("aud"))`)},
-			IDCallerAudience, "refused at the gateway", "aud", ""},
+			IDCallerToken, "refused at the gateway", "aud", "", Verdicts{IDCallerAudience: {Status: Pass}}},
 		{"gateway: another issuer", Answer{Code: 401, Header: plain, CallerToken: true,
 			Body: []byte("authentication failure: the token is invalid or malformed: Error(InvalidIssuer)")},
-			IDCallerIssuer, "refused at the gateway", "iss is not the provider's issuer", ""},
+			IDCallerToken, "refused at the gateway", "iss is not the provider's issuer", "", Verdicts{IDCallerIssuer: {Status: Pass}}},
+		{"gateway: issuer wrong", Answer{Code: 401, Header: plain, CallerToken: true,
+			Body: []byte("authentication failure: the token is invalid or malformed: Error(InvalidIssuer)")},
+			IDCallerIssuer, "refused at the gateway", "provider's issuer is not", "", Verdicts{IDCallerIssuer: {Status: Fail}}},
 		{"gateway: expired", Answer{Code: 401, Header: plain, CallerToken: true,
 			Body: []byte("authentication failure: the token is invalid or malformed: Error(ExpiredSignature)")},
-			IDCallerToken, "refused at the gateway", "expired", ""},
+			IDCallerToken, "refused at the gateway", "expired", "", nil},
 		{"gateway: unknown key", Answer{Code: 401, Header: plain, CallerToken: true,
 			Body: []byte(`authentication failure: token uses the unknown key "k2"`)},
-			IDCallerToken, "refused at the gateway", "signed", ""},
+			IDCallerToken, "refused at the gateway", "signed", "", nil},
 		{"gateway: not a JWT", Answer{Code: 401, Header: plain, CallerToken: true,
 			Body: []byte("authentication failure: the token header is malformed: Error(InvalidToken)")},
-			IDCallerToken, "refused at the gateway", "not a JWT", ""},
+			IDCallerToken, "refused at the gateway", "not a JWT", "", nil},
 		{"gateway: no token sent", Answer{Code: 401, Header: plain, Body: []byte("authentication failure: no bearer token found")},
-			IDResourcesPolicy, "client leg", "requires the caller's token", ""},
+			IDResourcesPolicy, "client leg", "requires the caller's token", "", nil},
 		{"exchange: wrong client secret", Answer{Code: 500, Header: plain, CallerToken: true,
 			Body: []byte(`backend authentication failed: token exchange returned status 401 Unauthorized: {"error":"invalid_client","error_description":"client authentication failed"}`)},
-			IDExchangeClientAuth, "refused at the gateway's token exchange", "client secret", ""},
+			IDExchangeClientAuth, "refused at the gateway's token exchange", "client secret", "", nil},
 		{"exchange: subject refused", Answer{Code: 500, Header: plain, CallerToken: true,
 			Body: []byte(`backend authentication failed: token exchange returned status 400 Bad Request: {"error":"invalid_grant","error_description":"subject_token is invalid"}`)},
-			IDExchangeToken, "token exchange", "subject", ""},
+			IDExchangeToken, "token exchange", "subject", "", nil},
 		{"exchange: token service down", Answer{Code: 500, Header: plain, CallerToken: true,
 			Body: []byte(`backend authentication failed: token exchange request failed: dial tcp 127.0.0.1:1: connect: connection refused`)},
-			IDExchangeDiscovery, "token exchange", "unreachable", ""},
+			IDExchangeDiscovery, "token exchange", "unreachable", "", nil},
 		{"AgentCore: audience", Answer{Code: 401, CallerToken: true, Body: agentcore("Claim 'aud' value mismatch with configuration.")},
-			IDCallerAudience, "refused by AgentCore", "gateway accepted the caller's token", "before AgentCore"},
+			IDCallerAudience, "refused by AgentCore", "gateway accepted the caller's token", "before AgentCore", nil},
 		{"AgentCore: issuer", Answer{Code: 401, CallerToken: true, Body: agentcore("Claim 'iss' value mismatch with configuration.")},
-			IDCallerIssuer, "refused by AgentCore", "different issuers", "before AgentCore"},
+			IDCallerIssuer, "refused by AgentCore", "different issuers", "before AgentCore", nil},
 		{"AgentCore: signature", Answer{Code: 401, CallerToken: true, Body: agentcore("Token signature is invalid.")},
-			IDCallerIssuer, "refused by AgentCore", "different issuers", ""},
+			IDCallerIssuer, "refused by AgentCore", "different issuers", "", nil},
 		{"AgentCore: no token arrived", Answer{Code: 401, CallerToken: true, Header: http.Header{"Www-Authenticate": {`Bearer resource_metadata="https://x"`}},
 			Body: agentcore("Missing or malformed Authorization header; a Bearer token is required.")},
-			IDCallerJWTPolicy, "refused by AgentCore", "sent none on", ""},
+			IDCallerJWTPolicy, "refused by AgentCore", "sent none on", "", nil},
 		{"AgentCore: other", Answer{Code: 401, CallerToken: true, Body: agentcore("Token has expired.")},
-			IDCallerToken, "refused by AgentCore", "gateway accepted", ""},
+			IDCallerToken, "refused by AgentCore", "gateway accepted", "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := Explain(tc.a, nil)
+			e := Explain(tc.a, tc.v)
 			where := "refused by AgentCore"
 			if strings.Contains(tc.where, "gateway") || tc.where == "client leg" || strings.Contains(tc.where, "token exchange") {
 				where = "refused at the gateway"
@@ -77,8 +88,9 @@ func TestExplainCallerToken(t *testing.T) {
 			if tc.notSay != "" && strings.Contains(e.Cause+e.Summary, tc.notSay) {
 				t.Fatalf("%+v says %q", e, tc.notSay)
 			}
-			if Candidates(tc.a) != nil {
-				t.Fatalf("one candidate decides: Candidates = %v", Candidates(tc.a))
+			if multi := strings.Contains(tc.name, "audience") && strings.HasPrefix(tc.name, "gateway") || strings.HasPrefix(tc.name, "gateway: no aud") ||
+				strings.Contains(tc.name, "issuer") && strings.HasPrefix(tc.name, "gateway"); multi != (Candidates(tc.a) != nil) {
+				t.Fatalf("Candidates = %v (want several only for the gateway's audience and issuer refusals)", Candidates(tc.a))
 			}
 		})
 	}
