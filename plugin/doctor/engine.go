@@ -77,14 +77,16 @@ type Check struct {
 
 // Result is a finished (or running) check as every renderer shows it.
 type Result struct {
-	ID       string        `json:"id"`
-	Category string        `json:"category"`
-	Status   Status        `json:"status"`
-	Title    string        `json:"title"`
-	Detail   string        `json:"detail"`
-	Hint     string        `json:"hint"`
-	Fix      string        `json:"fix"`
-	Duration time.Duration `json:"-"`
+	ID       string `json:"id"`
+	Category string `json:"category"`
+	Status   Status `json:"status"`
+	Title    string `json:"title"`
+	Detail   string `json:"detail"`
+	Hint     string `json:"hint"`
+	Fix      string `json:"fix"`
+	// BlockedBy names the prerequisites that failed or were skipped when this check was skipped for them.
+	BlockedBy []string      `json:"blockedBy,omitempty"`
+	Duration  time.Duration `json:"-"`
 	// Started and Ended are offsets from the start of the run (for the benchmark's critical path).
 	Started time.Duration `json:"-"`
 	Ended   time.Duration `json:"-"`
@@ -207,6 +209,7 @@ func Run(ctx context.Context, checks []Check) <-chan Result {
 				}
 				if dr := results[d]; !dr.Status.OK() {
 					blocked = append(blocked, d+" "+pastTense(dr.Status))
+					r.BlockedBy = append(r.BlockedBy, d)
 				}
 			}
 			r.Started = time.Since(start)

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -73,10 +74,10 @@ func TestEngineSkipsDependantsAndRunsIndependentOnesConcurrently(t *testing.T) {
 	if got["b.after-one"].Status != Pass {
 		t.Errorf("b.after-one = %+v, want pass (deps passed and warned)", got["b.after-one"])
 	}
-	if r := got["b.after-two"]; r.Status != Skip || r.Detail != "skipped: a.two failed" {
+	if r := got["b.after-two"]; r.Status != Skip || r.Detail != "skipped: a.two failed" || !slices.Equal(r.BlockedBy, []string{"a.two"}) {
 		t.Errorf("b.after-two = %+v", r)
 	}
-	if r := got["b.after-skip"]; r.Status != Skip || !strings.Contains(r.Detail, "b.after-two was skipped") {
+	if r := got["b.after-skip"]; r.Status != Skip || !strings.Contains(r.Detail, "b.after-two was skipped") || !slices.Contains(r.BlockedBy, "b.after-two") {
 		t.Errorf("b.after-skip = %+v", r)
 	}
 	if r := got["b.panics"]; r.Status != Fail || !strings.Contains(r.Detail, "boom") {

@@ -569,6 +569,9 @@ func testCall(s *Session, r *setup.Record) string {
 	if r.IsAgentCoreGateway() {
 		return fmt.Sprintf("kubectl agentcore invoke -n %s --mcp   # initialize + tools/list through http://%s%s; doctor -n %s --probe checks every link", r.Namespace, ep, r.PathPrefix, r.Namespace)
 	}
+	if r.Mode.CallerToken() {
+		return fmt.Sprintf("kubectl agentcore invoke -n %s --bearer-from env:CALLER_TOKEN 'hello'   # a caller's token through http://%s%s; doctor -n %s --token-from env:CALLER_TOKEN checks it against the gateway and the runtime", r.Namespace, ep, r.PathPrefix, r.Namespace)
+	}
 	return fmt.Sprintf("kubectl agentcore doctor -n %s --probe   # or: curl -X POST http://%s%s -H 'Content-Type: application/json' -d '{\"prompt\":\"hello\"}'", r.Namespace, ep, r.PathPrefix)
 }
 

@@ -460,14 +460,35 @@ func doctorChecks(ctx context.Context, f *cmdutil.Factory, env *wz.Env, rec *set
 	d := doctor.New(opts, deps)
 	checks := d.Checks()
 	rep := doctor.Collect(checks, doctor.Run(ctx, checks), nil)
+	status := make(map[string]doctor.Status, len(rep.Checks))
+	for _, r := range rep.Checks {
+		status[r.ID] = r.Status
+	}
 	var out []wz.VerifyCheck
 	for _, r := range rep.Checks {
 		if r.Category == doctor.CatResources || r.Category == doctor.CatCluster {
 			continue // the status wait above covers these
 		}
+		if skippedForSkips(r, status) {
+			continue // e.g. every token check when the mode has no token Secret: the first skip says why
+		}
 		out = append(out, wz.VerifyCheck{ID: r.ID, Status: string(r.Status), Detail: r.Title + ": " + r.Detail, Hint: r.Hint})
 	}
 	return out, nil
+}
+
+// skippedForSkips: r was skipped only because checks it needs were skipped (not failed) — nothing to say after
+// the skip that started it.
+func skippedForSkips(r doctor.Result, status map[string]doctor.Status) bool {
+	if r.Status != doctor.Skip || len(r.BlockedBy) == 0 {
+		return false
+	}
+	for _, id := range r.BlockedBy {
+		if status[id] != doctor.Skip {
+			return false
+		}
+	}
+	return true
 }
 
 func confirm(in io.Reader, out io.Writer, prompt string) bool {
