@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -197,4 +198,17 @@ func withPrefix(names []string, prefix string) []cobra.Completion {
 		}
 	}
 	return out
+}
+
+// SecretSourceFlag declares a --*-from flag: what it reads (e.g. "the client secret"), the sources it accepts
+// (secretsource.Forms, the same for every such flag), then more (e.g. its default; "" for none), and completion.
+func SecretSourceFlag(cmd *cobra.Command, p *string, name, what, more string) {
+	usage := what + " from " + secretsource.Forms
+	if more != "" {
+		usage += " " + more
+	}
+	cmd.Flags().StringVar(p, name, "", usage)
+	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return secretsource.Kinds, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
 }

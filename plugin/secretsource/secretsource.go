@@ -23,6 +23,12 @@ const (
 	Prompt = "prompt"
 )
 
+// Forms is how flag help names the sources, the same for every --*-from flag.
+const Forms = "env:VAR, file:PATH, secret:[NAMESPACE/]NAME[/KEY] or prompt"
+
+// Kinds are the source prefixes, for shell completion.
+var Kinds = []string{Env, File, Secret, Prompt}
+
 // Validate checks a --*-from value without reading it.
 func Validate(flag, v string) error {
 	switch {

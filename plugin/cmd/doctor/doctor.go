@@ -114,7 +114,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the AgentCore runtime ARN (default: from the record, backend or route rewrite)")
 	fl.StringVar(&o.AgentCoreGateway, "agentcore-gateway", "", "the AgentCore Gateway (MCP), ID or ARN, instead of a runtime")
 	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin) instead of the Secret")
-	fl.StringVar(&o.TokenFrom, "token-from", "", "read the token (a caller's, in passthrough and exchange setups) from env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt instead of the Secret")
+	cmdutil.SecretSourceFlag(cmd, &o.TokenFrom, "token-from", "read the token (a caller's, in passthrough and exchange setups)", "instead of the Secret")
 	fl.StringVar(&o.AuthorizerFile, "authorizer-file", "", "read the authorizerConfiguration JSON from this file instead of GetAgentRuntime")
 	fl.StringVar(&o.ManifestsFile, "manifests-file", "", "offline: the setup's manifests (the wizard's --dry-run -o yaml); its policies are checked against --authorizer-file (passthrough and exchange modes)")
 	fl.StringVar(&o.TokenSource, "token-source", "", "where the token AgentCore sees comes from: secret, passthrough (the caller's) or exchange (default: from the gateway's policies; secret offline)")

@@ -93,10 +93,7 @@ answer is explained (which link is broken, which doctor check looks at it) and e
 	fl.StringVar(&o.RuntimeARN, "runtime-arn", "", "the runtime ARN for --direct (default: the setup record's)")
 	fl.StringVar(&o.Qualifier, "qualifier", "", "the runtime endpoint qualifier for --direct (e.g. DEFAULT)")
 	fl.StringVar(&o.SessionID, "session-id", "", "the runtime session id to send (33–256 characters; default: a new one)")
-	fl.StringVar(&o.BearerFrom, "bearer-from", "", "send a caller's token as Authorization: Bearer: env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt")
-	_ = cmd.RegisterFlagCompletionFunc("bearer-from", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"env:", "file:", "secret:", "prompt"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
-	})
+	cmdutil.SecretSourceFlag(cmd, &o.BearerFrom, "bearer-from", "send a caller's token (Authorization: Bearer)", "")
 	fl.BoolVar(&o.Stream, "stream", false, "ask for a text/event-stream reply (Accept: text/event-stream)")
 	fl.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "give up after this long")
 	fl.BoolVar(&o.MCP, "mcp", false, "speak MCP to an AgentCore Gateway behind the route: initialize and tools/list (and tools/call with --tool)")

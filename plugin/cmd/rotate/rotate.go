@@ -75,7 +75,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Mint a new token, verify it against the pool's keys and the runtime's authorizer, and only then write it to
 the Secret (only the Authorization key changes; a token that fails is never written). With the wizard's setup
 record no flags are needed; without it, name the pool, client, user and Secret, and where the client secret and
-password come from (env:VAR, secret:NAME/KEY or prompt — never the value itself).
+password come from (env:VAR, file:PATH, secret:NAME/KEY or prompt — never the value itself).
 
 --watch keeps doing so before each expiry: when less than max(5m, 20% of the lifetime) is left, and for short-lived
 tokens no later than halfway through the part of the lifetime AgentCore accepts (it refuses a token in its last
@@ -106,9 +106,9 @@ only for short-lived test or sandbox pools.`,
 	fs.StringVar(&o.Flags.UserPoolID, "user-pool-id", "", "Cognito user pool id (default: the setup record's)")
 	fs.StringVar(&o.Flags.ClientID, "client-id", "", "Cognito app client id (default: the setup record's)")
 	fs.StringVar(&o.Flags.Username, "username", "", "Cognito user the gateway signs in as (default: the setup record's)")
-	fs.StringVar(&o.Flags.ClientSecretFrom, "client-secret-from", "", "where the client secret comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvClientSecret+")")
-	fs.StringVar(&o.Flags.PasswordFrom, "password-from", "", "where the password comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvPassword+")")
-	fs.StringVar(&o.Flags.RefreshTokenFrom, "refresh-token-from", "", "where a refresh token comes from: env:VAR, secret:NAME[/KEY] or prompt (default: the credentials Secret, else $"+rotate.EnvRefreshToken+")")
+	cmdutil.SecretSourceFlag(cmd, &o.Flags.ClientSecretFrom, "client-secret-from", "the client secret", "(default: the credentials Secret, else $"+rotate.EnvClientSecret+")")
+	cmdutil.SecretSourceFlag(cmd, &o.Flags.PasswordFrom, "password-from", "the password", "(default: the credentials Secret, else $"+rotate.EnvPassword+")")
+	cmdutil.SecretSourceFlag(cmd, &o.Flags.RefreshTokenFrom, "refresh-token-from", "a refresh token", "(default: the credentials Secret, else $"+rotate.EnvRefreshToken+")")
 	fs.StringVar(&o.Flags.RuntimeARN, "runtime-arn", "", "AgentCore runtime whose authorizer the token must satisfy (default: the setup record's)")
 	fs.StringVar(&o.Flags.DiscoveryURL, "discovery-url", "", "the pool's OpenID discovery URL (default: the setup record's, else derived from the pool)")
 	fs.StringVar(&o.Flags.TokenUse, "token-use", "", "which Cognito token goes into the Secret: id or access (default: the setup record's, else id)")

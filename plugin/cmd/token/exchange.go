@@ -73,8 +73,8 @@ Exit codes: 0 ok · 1 the token could not be exchanged · 2 bad flags · 3 the t
 	fl.StringVar(&o.DiscoveryURL, "discovery-url", "", "the token service's discovery document (…/.well-known/openid-configuration)")
 	fl.StringVar(&o.TokenURL, "token-url", "", "the token endpoint, instead of --discovery-url")
 	fl.StringVar(&o.ClientID, "client-id", "", "the OAuth client that exchanges (the gateway's client at the token service)")
-	fl.StringVar(&o.ClientSecretFrom, "client-secret-from", "", "where the client secret comes from: env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt")
-	fl.StringVar(&o.SubjectTokenFrom, "subject-token-from", "", "where the caller's token comes from: env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt")
+	cmdutil.SecretSourceFlag(cmd, &o.ClientSecretFrom, "client-secret-from", "the client secret", "")
+	cmdutil.SecretSourceFlag(cmd, &o.SubjectTokenFrom, "subject-token-from", "the caller's token", "")
 	fl.StringVar(&o.SubjectTokenType, "subject-token-type", "access_token", "the caller token's type: access_token, jwt, id_token or a URN")
 	fl.StringVar(&o.Audience, "audience", "", "the audience the issued token is for (sent as audience)")
 	fl.StringVar(&o.Resource, "resource", "", "a resource indicator the issued token is for (sent as resource)")
@@ -87,11 +87,6 @@ Exit codes: 0 ok · 1 the token could not be exchanged · 2 bad flags · 3 the t
 	_ = cmd.RegisterFlagCompletionFunc("auth-method", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{clientcreds.AuthBasic, clientcreds.AuthPost}, cobra.ShellCompDirectiveNoFileComp
 	})
-	for _, name := range []string{"client-secret-from", "subject-token-from"} {
-		_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return []string{"env:", "file:", "secret:", "prompt"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
-		})
-	}
 	_ = cmd.RegisterFlagCompletionFunc("subject-token-type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"access_token", "jwt", "id_token"}, cobra.ShellCompDirectiveNoFileComp
 	})

@@ -57,8 +57,8 @@ first). --audience is sent as audience (Auth0) and, when the discovery document 
 as resource (RFC 8707). --scope may repeat (Okta needs one unless its server has default scopes; Entra wants
 <application id URI>/.default).
 
-The client secret is read from --client-secret-from env:VAR, secret:NAMESPACE/NAME/KEY (or secret:NAME/KEY in -n)
-or prompt — never from the command line. The token is masked unless --show-token or -o raw.
+The client secret is read from --client-secret-from env:VAR, file:PATH, secret:NAMESPACE/NAME/KEY (or secret:NAME/KEY
+in -n) or prompt — never from the command line. The token is masked unless --show-token or -o raw.
 
 Exit codes: 0 ok · 1 the token could not be minted · 2 bad flags · 3 the token fails a check (signature, expiry).`,
 		Example: `  kubectl agentcore token mint --discovery-url https://tenant.auth0.com/.well-known/openid-configuration \
@@ -73,7 +73,7 @@ Exit codes: 0 ok · 1 the token could not be minted · 2 bad flags · 3 the toke
 	fl.StringVar(&o.DiscoveryURL, "discovery-url", "", "the identity provider's discovery document (…/.well-known/openid-configuration)")
 	fl.StringVar(&o.TokenURL, "token-url", "", "the token endpoint, instead of --discovery-url")
 	fl.StringVar(&o.ClientID, "client-id", "", "the OAuth client (application) id")
-	fl.StringVar(&o.ClientSecretFrom, "client-secret-from", "", "where the client secret comes from: env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt")
+	cmdutil.SecretSourceFlag(cmd, &o.ClientSecretFrom, "client-secret-from", "the client secret", "")
 	fl.StringVar(&o.Audience, "audience", "", "the API the token is for (its aud): Auth0's API identifier, a resource indicator")
 	fl.StringArrayVar(&o.Scopes, "scope", nil, "a scope to ask for (repeatable)")
 	fl.StringVar(&o.AuthMethod, "auth-method", "", "client authentication: basic (HTTP Basic) or post (form); default: what discovery accepts, basic first")
@@ -82,9 +82,6 @@ Exit codes: 0 ok · 1 the token could not be minted · 2 bad flags · 3 the toke
 	cmdutil.AddOutputFlag(cmd, &o.Output, cmdutil.OutputText, cmdutil.OutputJSON, cmdutil.OutputYAML, OutputRaw)
 	_ = cmd.RegisterFlagCompletionFunc("auth-method", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{clientcreds.AuthBasic, clientcreds.AuthPost}, cobra.ShellCompDirectiveNoFileComp
-	})
-	_ = cmd.RegisterFlagCompletionFunc("client-secret-from", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"env:", "secret:", "prompt"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
 	return cmd
 }
@@ -106,7 +103,7 @@ func (o *MintOptions) Validate() error {
 		return cmdutil.UsageErrorf("%s", err)
 	}
 	if o.ClientSecretFrom == "" {
-		return cmdutil.UsageErrorf("--client-secret-from is required: env:VAR, secret:[NAMESPACE/]NAME/KEY or prompt (a secret is never an argument)")
+		return cmdutil.UsageErrorf("--client-secret-from is required: " + secretsource.Forms + " (a secret is never an argument)")
 	}
 	if err := secretsource.Validate("client-secret-from", o.ClientSecretFrom); err != nil {
 		return cmdutil.UsageErrorf("%s", err)
