@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -12,33 +11,20 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 )
 
 // ExchangeOptions are the flags of `token exchange`.
 type ExchangeOptions struct {
-	DiscoveryURL       string
-	TokenURL           string
-	ClientID           string
-	ClientSecretFrom   string
+	clientFlags
+
 	SubjectTokenFrom   string
 	SubjectTokenType   string
-	Audience           string
 	Resource           string
-	Scopes             []string
 	RequestedTokenType string
-	AuthMethod         string
-	ShowToken          bool
-	Output             string
-	Timeout            time.Duration
 
-	// HTTP is the client for discovery, the token request and the JWKS (tests may replace it).
-	HTTP *http.Client
-
-	f               *cmdutil.Factory
-	secret, subject string
+	f       *cmdutil.Factory
+	subject string
 }
 
 // NewCmdExchange builds `token exchange`. runF, when not nil, receives the completed and validated Options instead
@@ -69,24 +55,17 @@ Exit codes: 0 ok · 1 the token could not be exchanged · 2 bad flags · 3 the t
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunE(o, runF),
 	}
+	o.add(cmd, clientHelp{
+		discoveryURL: "the token service's discovery document (…/.well-known/openid-configuration)",
+		clientID:     "the OAuth client that exchanges (the gateway's client at the token service)",
+		audience:     "the audience the issued token is for (sent as audience)",
+		showToken:    "print the issued token itself (it is masked otherwise)",
+	})
 	fl := cmd.Flags()
-	fl.StringVar(&o.DiscoveryURL, "discovery-url", "", "the token service's discovery document (…/.well-known/openid-configuration)")
-	fl.StringVar(&o.TokenURL, "token-url", "", "the token endpoint, instead of --discovery-url")
-	fl.StringVar(&o.ClientID, "client-id", "", "the OAuth client that exchanges (the gateway's client at the token service)")
-	cmdutil.SecretSourceFlag(cmd, &o.ClientSecretFrom, "client-secret-from", "the client secret", "")
 	cmdutil.SecretSourceFlag(cmd, &o.SubjectTokenFrom, "subject-token-from", "the caller's token", "")
 	fl.StringVar(&o.SubjectTokenType, "subject-token-type", "access_token", "the caller token's type: access_token, jwt, id_token or a URN")
-	fl.StringVar(&o.Audience, "audience", "", "the audience the issued token is for (sent as audience)")
 	fl.StringVar(&o.Resource, "resource", "", "a resource indicator the issued token is for (sent as resource)")
-	fl.StringArrayVar(&o.Scopes, "scope", nil, "a scope to ask for (repeatable)")
 	fl.StringVar(&o.RequestedTokenType, "requested-token-type", "", "the token type to ask for: access_token, jwt or a URN (default: the server's choice)")
-	fl.StringVar(&o.AuthMethod, "auth-method", "", "client authentication: basic (HTTP Basic) or post (form); default: what discovery accepts, basic first")
-	fl.BoolVar(&o.ShowToken, "show-token", false, "print the issued token itself (it is masked otherwise)")
-	fl.DurationVar(&o.Timeout, "timeout", 30*time.Second, "give up after this long")
-	cmdutil.AddOutputFlag(cmd, &o.Output, cmdutil.OutputText, cmdutil.OutputJSON, cmdutil.OutputYAML, OutputRaw)
-	_ = cmd.RegisterFlagCompletionFunc("auth-method", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{clientcreds.AuthBasic, clientcreds.AuthPost}, cobra.ShellCompDirectiveNoFileComp
-	})
 	_ = cmd.RegisterFlagCompletionFunc("subject-token-type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"access_token", "jwt", "id_token"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -95,43 +74,17 @@ Exit codes: 0 ok · 1 the token could not be exchanged · 2 bad flags · 3 the t
 
 // Complete trims the scopes (nothing is read yet).
 func (o *ExchangeOptions) Complete(*cobra.Command, []string) error {
-	for i, s := range o.Scopes {
-		o.Scopes[i] = strings.TrimSpace(s)
-	}
+	o.complete()
 	return nil
 }
 
 // Validate checks the flags (usage errors, exit 2).
 func (o *ExchangeOptions) Validate() error {
-	if err := cmdutil.ValidateOutput(o.Output, cmdutil.OutputText, cmdutil.OutputJSON, cmdutil.OutputYAML, OutputRaw); err != nil {
-		return err
-	}
-	if err := o.request().Validate(); err != nil {
-		return cmdutil.UsageErrorf("%s", err)
-	}
-	for _, fv := range [][2]string{{"client-secret-from", o.ClientSecretFrom}, {"subject-token-from", o.SubjectTokenFrom}} {
-		flag, v := fv[0], fv[1]
-		if v == "" {
-			return cmdutil.UsageErrorf("--%s is required: env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt (a secret is never an argument)", flag)
-		}
-		if err := secretsource.Validate(flag, v); err != nil {
-			return cmdutil.UsageErrorf("%s", err)
-		}
-	}
-	for _, s := range o.Scopes {
-		if s == "" {
-			return cmdutil.UsageErrorf("--scope is empty")
-		}
-	}
-	if o.Timeout <= 0 {
-		return cmdutil.UsageErrorf("--timeout must be positive")
-	}
-	return nil
+	return o.validate(o.request(), "env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt", source{"subject-token-from", o.SubjectTokenFrom})
 }
 
 func (o *ExchangeOptions) request() clientcreds.ExchangeRequest {
-	return clientcreds.ExchangeRequest{Request: clientcreds.Request{DiscoveryURL: o.DiscoveryURL, TokenURL: o.TokenURL,
-		ClientID: o.ClientID, ClientSecret: o.secret, Audience: o.Audience, Scopes: o.Scopes, AuthMethod: o.AuthMethod, HTTP: o.HTTP},
+	return clientcreds.ExchangeRequest{Request: o.clientFlags.request(),
 		SubjectToken: o.subject, SubjectTokenType: o.SubjectTokenType, Resource: o.Resource, RequestedTokenType: o.RequestedTokenType}
 }
 
@@ -163,28 +116,19 @@ func (o *ExchangeOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	f := o.f
-	var err error
-	if o.secret, err = cmdutil.ReadSecretFrom(ctx, f, "client-secret-from", o.ClientSecretFrom, setup.KeyClientSecret, "client secret"); err != nil {
-		return cmdutil.Fail("reading the client secret", err, "")
+	if err := o.readSecret(ctx, o.f); err != nil {
+		return err
 	}
-	if o.subject, err = cmdutil.ReadSecretFrom(ctx, f, "subject-token-from", o.SubjectTokenFrom, "token", "caller's token"); err != nil {
+	var err error
+	if o.subject, err = cmdutil.ReadSecretFrom(ctx, o.f, "subject-token-from", o.SubjectTokenFrom, "token", "caller's token"); err != nil {
 		return cmdutil.Fail("reading the caller's token", err, "")
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	client := o.HTTP
-	if client == nil {
-		client = &http.Client{Timeout: o.Timeout}
-		o.HTTP = client
-	}
+	o.httpClient() // one client for discovery, the token request and the JWKS
 	res, err := clientcreds.Exchange(ctx, o.request())
 	if err != nil {
 		return cmdutil.Fail("exchanging the caller's token with client "+o.ClientID, err, "")
-	}
-	if o.Output == OutputRaw {
-		_, err := fmt.Fprintln(f.IO.Out, res.Token)
-		return err
 	}
 	info := ExchangeInfo{TokenURL: res.TokenURL, DiscoveryURL: o.DiscoveryURL, ClientID: res.ClientID, AuthMethod: res.AuthMethod,
 		Audience: res.Audience, Resource: res.Resource, Scopes: o.Scopes, GrantedScope: res.Scope, SubjectTokenType: res.SubjectTokenType,
@@ -206,8 +150,7 @@ func (o *ExchangeOptions) Run(ctx context.Context) error {
 			head += ", no act claim (the token service does not record the delegation)"
 		}
 	}
-	return printIssued(ctx, f, issued{token: res.Token, discoveryURL: o.DiscoveryURL, client: client, output: o.Output,
-		showToken: o.ShowToken, head: head, structured: func(rep *tokencheck.Report) any { return ExchangeOutput{Exchange: info, Report: rep} }})
+	return o.printIssued(ctx, o.f, res.Token, head, func(rep *tokencheck.Report) any { return ExchangeOutput{Exchange: info, Report: rep} })
 }
 
 func nonEmpty(s ...string) []string {

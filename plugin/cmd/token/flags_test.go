@@ -55,7 +55,7 @@ func TestInspectFlagsToOptions(t *testing.T) {
 func TestMintFlagsToOptions(t *testing.T) {
 	const disc = "https://idp.example/.well-known/openid-configuration"
 	defaults := func(edit func(o *MintOptions)) *MintOptions {
-		o := &MintOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second}
+		o := &MintOptions{clientFlags: clientFlags{Output: cmdutil.OutputText, Timeout: 30 * time.Second}}
 		edit(o)
 		return o
 	}
@@ -114,7 +114,7 @@ func TestGroupFlags(t *testing.T) {
 func TestExchangeFlagsToOptions(t *testing.T) {
 	const disc = "https://sts.example/.well-known/openid-configuration"
 	defaults := func(edit func(o *ExchangeOptions)) *ExchangeOptions {
-		o := &ExchangeOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second, SubjectTokenType: "access_token"}
+		o := &ExchangeOptions{clientFlags: clientFlags{Output: cmdutil.OutputText, Timeout: 30 * time.Second}, SubjectTokenType: "access_token"}
 		edit(o)
 		return o
 	}
