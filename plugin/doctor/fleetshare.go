@@ -115,15 +115,11 @@ func (f *fleetShare) listNS(ns string) string {
 func (f *fleetShare) index(ctx context.Context, deps Deps, gvr schema.GroupVersionResource, ns string) (map[string]*unstructured.Unstructured, error) {
 	key := listKey{gvr, f.listNS(ns)}
 	return f.objects.get(ctx, key, func(ctx context.Context) (map[string]*unstructured.Unstructured, error) {
-		l, err := deps.Dynamic.Resource(gvr).Namespace(key.ns).List(ctx, metav1.ListOptions{})
+		items, err := listCustom(ctx, deps, gvr, key.ns)
 		if err != nil {
 			return nil, err
 		}
-		m := make(map[string]*unstructured.Unstructured, len(l.Items))
-		for i := range l.Items {
-			m[k8sres.Ref(l.Items[i].GetNamespace(), l.Items[i].GetName())] = &l.Items[i]
-		}
-		return m, nil
+		return leanIndex(items), nil
 	})
 }
 
