@@ -48,24 +48,14 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 			if err := wz.CheckExchangeClient(cfg, false); err != nil {
 				return nil, err
 			}
-			if err := o.readExchangeSecret(ctx, f, cfg); err != nil {
-				return nil, err
-			}
-			if err := wz.Discover(ctx, cfg, env.HTTP); err != nil {
-				return nil, err
-			}
-			applyRegion(env, f, cfg)
-			s, err := wz.Prepare(ctx, env, cfg)
+			s, p, err := o.plan(ctx, f, env, cfg)
 			if err != nil {
 				return nil, err
 			}
-			p, err := wz.BuildPlan(ctx, env, s)
-			if err == nil {
-				mu.Lock()
-				sess = s
-				mu.Unlock()
-			}
-			return p, err
+			mu.Lock()
+			sess = s
+			mu.Unlock()
+			return p, nil
 		},
 		Apply: func(ctx context.Context, progress func(wz.Event)) (*wz.Result, error) {
 			mu.Lock()

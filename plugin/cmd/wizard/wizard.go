@@ -18,13 +18,11 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	tw "github.com/kubectl-agentcore/kubectl-agentcore/tui/wizard"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
@@ -198,18 +196,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.mintExternal(ctx, f, cfg); err != nil {
 		return err
 	}
-	if err := o.readExchangeSecret(ctx, f, cfg); err != nil {
-		return err
-	}
-	if err := wz.Discover(ctx, cfg, env.HTTP); err != nil {
-		return err
-	}
-	applyRegion(env, f, cfg)
-	s, err := wz.Prepare(ctx, env, cfg)
-	if err != nil {
-		return err
-	}
-	plan, err := wz.BuildPlan(ctx, env, s)
+	s, plan, err := o.plan(ctx, f, env, cfg)
 	if err != nil {
 		return err
 	}
@@ -264,6 +251,27 @@ func (o *Options) Run(ctx context.Context) error {
 	return nil
 }
 
+// plan reads the token service client's secret, fetches the caller-token modes' discovery documents, then
+// prepares the session and builds its plan. The answers are checked and the external token minted before.
+func (o *Options) plan(ctx context.Context, f *cmdutil.Factory, env *wz.Env, cfg *wz.Config) (*wz.Session, *wz.Plan, error) {
+	if err := o.readExchangeSecret(ctx, f, cfg); err != nil {
+		return nil, nil, err
+	}
+	if err := wz.Discover(ctx, cfg, env.HTTP); err != nil {
+		return nil, nil, err
+	}
+	applyRegion(env, f, cfg)
+	s, err := wz.Prepare(ctx, env, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := wz.BuildPlan(ctx, env, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, plan, nil
+}
+
 // awsRegion is the AWS configuration's region when the answers name an AgentCore Gateway by id (its ARN carries
 // the region); "" otherwise.
 func (o *Options) awsRegion(ctx context.Context, a wz.Answers) string {
@@ -293,14 +301,8 @@ func (o *Options) render(ctx context.Context, f *cmdutil.Factory, a wz.Answers) 
 		}
 		offline, why = true, reason
 	}
-	cfg, err := wz.Normalize(a, "")
+	cfg, err := o.renderConfig(ctx, f, a, o.HTTP)
 	if err != nil {
-		return usage(err)
-	}
-	if err := o.mintExternal(ctx, f, cfg); err != nil {
-		return err
-	}
-	if err := wz.Discover(ctx, cfg, o.HTTP); err != nil {
 		return err
 	}
 	s, err := wz.OfflineSession(cfg, o.Flavor)
@@ -325,14 +327,8 @@ func (o *Options) renderLive(ctx context.Context, f *cmdutil.Factory, env *wz.En
 	if rec != nil {
 		a = a.Merge(wz.FromRecord(rec))
 	}
-	cfg, err := wz.Normalize(a, "")
+	cfg, err := o.renderConfig(ctx, f, a, env.HTTP)
 	if err != nil {
-		return usage(err)
-	}
-	if err := o.mintExternal(ctx, f, cfg); err != nil {
-		return err
-	}
-	if err := wz.Discover(ctx, cfg, env.HTTP); err != nil {
 		return err
 	}
 	s, err := wz.LiveSession(ctx, env, cfg)
@@ -343,6 +339,23 @@ func (o *Options) renderLive(ctx context.Context, f *cmdutil.Factory, env *wz.En
 		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
 	}
 	return writeManifests(f, s, s.Existing == nil)
+}
+
+// renderConfig makes the answers a render's Config (without a default region) and does what comes before the
+// manifests: the external identity provider's token by client credentials, and in the caller-token modes the
+// discovery documents, fetched with client.
+func (o *Options) renderConfig(ctx context.Context, f *cmdutil.Factory, a wz.Answers, client *http.Client) (*wz.Config, error) {
+	cfg, err := wz.Normalize(a, "")
+	if err != nil {
+		return nil, usage(err)
+	}
+	if err := o.mintExternal(ctx, f, cfg); err != nil {
+		return nil, err
+	}
+	if err := wz.Discover(ctx, cfg, client); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 func writeManifests(f *cmdutil.Factory, s *wz.Session, placeholder bool) error {
@@ -386,11 +399,8 @@ func (o *Options) liveEnv(ctx context.Context, f *cmdutil.Factory) (*wz.Env, str
 
 func trimDot(s string) string { return strings.TrimRight(strings.TrimSpace(s), ".") }
 
+// usage makes err (bad or missing answers) a usage error, exit 2.
 func usage(err error) error {
-	var me *wz.MissingError
-	if errors.As(err, &me) {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
-	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 }
 
@@ -510,17 +520,7 @@ func (o *Options) mintExternal(ctx context.Context, f *cmdutil.Factory, cfg *wz.
 	if s := cfg.Answers.ClientSecret; s != "" {
 		return wz.MintExternal(ctx, cfg, s) // typed (hidden) in the TUI
 	}
-	prompt := cmdutil.SecretPrompt(f.IO)
-	from := cfg.Answers.ClientSecretFrom
-	var kube kubernetes.Interface
-	if strings.HasPrefix(from, secretsource.Secret) {
-		kc, err := f.KubeClient()
-		if err != nil {
-			return err
-		}
-		kube = kc
-	}
-	secret, err := secretsource.Read(ctx, kube, cfg.Namespace, "client-secret-from", from, setup.KeyClientSecret, "client secret", prompt)
+	secret, err := cmdutil.ReadSecretFromIn(ctx, f, cfg.Namespace, "client-secret-from", cfg.Answers.ClientSecretFrom, setup.KeyClientSecret, "client secret")
 	if err != nil {
 		return cmdutil.Fail("③ identity: reading the client secret", err, "Nothing was changed")
 	}
@@ -541,15 +541,7 @@ func (o *Options) readExchangeSecret(ctx context.Context, f *cmdutil.Factory, cf
 	if a.ExchangeClientSecretFrom == "" {
 		return nil // planning only (CheckExchangeClient let it through)
 	}
-	var kube kubernetes.Interface
-	if strings.HasPrefix(a.ExchangeClientSecretFrom, secretsource.Secret) {
-		kc, err := f.KubeClient()
-		if err != nil {
-			return err
-		}
-		kube = kc
-	}
-	secret, err := secretsource.Read(ctx, kube, cfg.Namespace, "exchange-client-secret-from", a.ExchangeClientSecretFrom, setup.ExchangeSecretKey, "token service client secret", cmdutil.SecretPrompt(f.IO))
+	secret, err := cmdutil.ReadSecretFromIn(ctx, f, cfg.Namespace, "exchange-client-secret-from", a.ExchangeClientSecretFrom, setup.ExchangeSecretKey, "token service client secret")
 	if err != nil {
 		return cmdutil.Fail("③ identity: reading the token service client's secret", err, "Nothing was changed")
 	}
