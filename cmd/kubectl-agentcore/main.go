@@ -4,7 +4,11 @@ package main
 import (
 	"os"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/startgc"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/root"
 )
 
-func main() { os.Exit(root.Execute()) }
+func main() {
+	startgc.Restore()
+	os.Exit(root.Execute())
+}
