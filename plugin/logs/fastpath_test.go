@@ -20,12 +20,12 @@ import (
 
 // refParse is Parse with encoding/json for JSON lines and no fast path.
 func refParse(line []byte, v *View) {
-	*v = View{Line: line}
+	v.viewFields = viewFields{Line: line}
 	if len(line) > 0 && line[0] == '{' {
 		if parseJSONStd(line, v) {
 			return
 		}
-		*v = View{Line: line}
+		v.viewFields = viewFields{Line: line}
 	}
 	parseText(line, v)
 }
@@ -81,6 +81,9 @@ func diffFilters(t testing.TB) []*Filter {
 		{Routes: []string{"agentcore"}},
 		{Routes: []string{"other/route", "b"}},
 		{Statuses: st("401"), Reasons: []string{"JwtAuth"}},
+		{Reasons: []string{"SK"}},            // its needles are k, K and the Kelvin sign
+		{Reasons: []string{"jwtAUTH", "Sk"}}, // two reasons: the needles of both
+		{Routes: []string{"a/b/c"}},
 		{Statuses: st("4xx"), Routes: []string{"agentcore"}, Reasons: []string{"none", "RateLimit"}},
 		{Grep: regexp.MustCompile(`no bearer`)},
 		{Statuses: st("401"), Grep: regexp.MustCompile(`alice|bob`)},
@@ -113,7 +116,8 @@ func checkLine(t testing.TB, line []byte, filters []*Filter) {
 func mixedLine(r *rand.Rand) []byte {
 	pick := func(s ...string) string { return s[r.IntN(len(s))] }
 	statuses := []string{"200", "401", "403", "429", "503", "404", "0401", "4010", "99"}
-	reasons := []string{"JwtAuth", "jwtauth", "RateLimit", "UpstreamFailure", "", "Authorization"}
+	reasons := []string{"JwtAuth", "jwtauth", "RateLimit", "UpstreamFailure", "", "Authorization", "JWTAUTH",
+		"\u017f\u212a", "Sk"} // ſ and K (Kelvin sign) fold to s and k
 	routes := []string{"agentcore/agentcore", "other/agentcore", "agentcore", "b", "other/route", "a/b/c"}
 	if r.IntN(2) == 0 { // text
 		var b strings.Builder
