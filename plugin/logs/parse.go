@@ -17,6 +17,13 @@ import (
 // View is one parsed line whose fields point into the line's bytes: parsing and filtering allocate nothing
 // for text lines. Call Entry for a copy that outlives the line's buffer.
 type View struct {
+	viewFields
+	// kv holds every key=value of a text access line in order (values still quoted/escaped when quoted), the
+	// first nkv set; apart from viewFields so that Parse clears only what it sets.
+	kv [maxFields]field
+}
+
+type viewFields struct {
 	// Line is the log line as the proxy wrote it (without a CRI or timestamp prefix).
 	Line []byte
 	// Access is true for an access log line (text "request …" or JSON scope "request" / with http.status).
@@ -32,8 +39,6 @@ type View struct {
 	Reason, Error, Duration, JWTSubject         []byte
 	Status                                      int
 
-	// Fields are every key=value of the line in order (values still quoted/escaped when quoted[i]).
-	kv     [maxFields]field
 	nkv    int
 	jsonKV map[string]any
 }
@@ -60,12 +65,12 @@ var (
 // Parse parses line into v (reusing v). It never fails: a line that is not an access line is a plain message.
 // The line must stay unchanged while v is used.
 func Parse(line []byte, v *View) {
-	*v = View{Line: line}
+	v.viewFields = viewFields{Line: line}
 	if len(line) > 0 && line[0] == '{' {
 		if parseJSON(line, v) {
 			return
 		}
-		*v = View{Line: line}
+		v.viewFields = viewFields{Line: line}
 	}
 	parseText(line, v)
 }
@@ -384,20 +389,19 @@ func parseJSON(line []byte, v *View) bool {
 		}
 		return true
 	}
-	for i, k := range jsonAccessKeyBytes {
-		if b := str(vals[jkAccess+i]); b != nil {
-			v.set(k, b, false)
+	// the fields in jsonAccessKeys order; Fields reads JSON lines again, so nothing goes to kv
+	acc := vals[jkAccess:]
+	v.Gateway, v.Listener, v.Route, v.Endpoint, v.SrcAddr = str(acc[0]), str(acc[1]), str(acc[2]), str(acc[3]), str(acc[4])
+	v.Method, v.Host, v.Path, v.Version = str(acc[5]), str(acc[6]), str(acc[7]), str(acc[8])
+	v.Status = atoi(str(acc[9]))
+	v.Protocol, v.Error, v.Reason, v.Duration = str(acc[10]), str(acc[11]), str(acc[12]), str(acc[13])
+	for _, sub := range acc[14:18] { // jwt.sub, jwt.subject, jwt_sub, jwt.claims.sub: the last one present wins
+		if b := str(sub); b != nil {
+			v.JWTSubject = b
 		}
 	}
 	return true
 }
-
-var jsonAccessKeyBytes = func() (out [len(jsonAccessKeys)][]byte) {
-	for i, k := range jsonAccessKeys {
-		out[i] = []byte(k)
-	}
-	return out
-}()
 
 // parseJSONStd is parseJSON with encoding/json: the reference the scanner is tested against, and the path for
 // the lines the scanner leaves to it.

@@ -21,7 +21,10 @@ var maxHeld = 1 << 18
 // time: the worker of the first part emits as it goes; a later part notes where its passing lines are (up to
 // maxHeld, then it waits) and, once every part before it is done, reads them again and emits them. Lines are never
 // split between parts, so counts are exact. With one worker, or a file smaller than parallelMin, it is ScanReader.
-func ScanFile(r io.ReaderAt, size int64, workers int, newPipeline func() *Pipeline, emit func(*View) error) error {
+//
+// lineOnly says emit reads nothing of a View but Line (raw output, a tail kept for later): held lines are then
+// handed over as they are, not parsed a second time.
+func ScanFile(r io.ReaderAt, size int64, workers int, newPipeline func() *Pipeline, lineOnly bool, emit func(*View) error) error {
 	if workers < 2 || size < parallelMin {
 		return newPipeline().ScanReader(io.NewSectionReader(r, 0, size), emit, nil)
 	}
@@ -56,6 +59,7 @@ func ScanFile(r io.ReaderAt, size int64, workers int, newPipeline func() *Pipeli
 			defer wg.Done()
 			var held []span // file offsets of passing lines not yet emitted
 			var win window
+			var bare View           // what lineOnly hands over: Line (and the stream's time), nothing parsed
 			flush := func() error { // mu held, turn == k
 				for _, sp := range held {
 					raw, err := win.read(r, sp)
@@ -63,7 +67,13 @@ func ScanFile(r io.ReaderAt, size int64, workers int, newPipeline func() *Pipeli
 						fail = err
 						return err
 					}
-					v, _ := reparse.Process(lineOf(raw))
+					var v *View
+					if line, ts := lineOf(raw); lineOnly {
+						bare.Line, bare.Time = line, ts
+						v = &bare
+					} else {
+						v, _ = reparse.Process(line, ts)
+					}
 					if err := emitLocked(v); err != nil {
 						return err
 					}

@@ -9,14 +9,19 @@ import (
 	"time"
 )
 
-// scanAll returns the lines (and stream times) ScanFile emits with the given number of workers.
-func scanAll(t *testing.T, data []byte, workers int, f *Filter, since time.Time) (string, error) {
+// scanAll returns the lines (and stream times) ScanFile emits with the given number of workers, and each line's
+// parsed status and reason unless lineOnly.
+func scanAll(t *testing.T, data []byte, workers int, f *Filter, since time.Time, lineOnly bool) (string, error) {
 	t.Helper()
 	var out strings.Builder
 	err := ScanFile(bytes.NewReader(data), int64(len(data)), workers, func() *Pipeline {
 		return &Pipeline{Filter: f, Since: since}
-	}, func(v *View) error {
-		fmt.Fprintf(&out, "%s|%s\n", v.Line, v.Time.Format(time.RFC3339Nano))
+	}, lineOnly, func(v *View) error {
+		fmt.Fprintf(&out, "%s|%s", v.Line, v.Time.Format(time.RFC3339Nano))
+		if !lineOnly {
+			fmt.Fprintf(&out, "|%d|%s", v.Status, v.Reason)
+		}
+		out.WriteByte('\n')
 		return nil
 	})
 	return out.String(), err
@@ -45,24 +50,26 @@ func TestScanFileMatchesOneReaderInOrder(t *testing.T) {
 		{"4xx JwtAuth", &Filter{Statuses: st4xx, Reasons: []string{"JwtAuth"}}},
 		{"no filter", nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			want, err := scanAll(t, data, 1, tc.f, time.Time{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Count(want, "\n") < 100 {
-				t.Fatalf("reference scan found %d lines", strings.Count(want, "\n"))
-			}
-			for _, w := range []int{2, 3, 7} {
-				got, err := scanAll(t, data, w, tc.f, time.Time{})
+		for _, lineOnly := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/lineOnly=%v", tc.name, lineOnly), func(t *testing.T) {
+				want, err := scanAll(t, data, 1, tc.f, time.Time{}, lineOnly)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got != want {
-					t.Fatalf("%d workers: %d bytes of output, one reader %d; first difference %.300q", w, len(got), len(want), firstDiff(strings.Split(got, "\n"), strings.Split(want, "\n")))
+				if strings.Count(want, "\n") < 100 {
+					t.Fatalf("reference scan found %d lines", strings.Count(want, "\n"))
 				}
-			}
-		})
+				for _, w := range []int{2, 3, 7} {
+					got, err := scanAll(t, data, w, tc.f, time.Time{}, lineOnly)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got != want {
+						t.Fatalf("%d workers: %d bytes of output, one reader %d; first difference %.300q", w, len(got), len(want), firstDiff(strings.Split(got, "\n"), strings.Split(want, "\n")))
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -74,15 +81,15 @@ func TestScanFileHoldsLittleAndStopsOnError(t *testing.T) {
 	var buf bytes.Buffer
 	GenerateMixed(&buf, 4000)
 	data := buf.Bytes()
-	want, _ := scanAll(t, data, 1, nil, time.Time{})
-	got, err := scanAll(t, data, 4, nil, time.Time{})
+	want, _ := scanAll(t, data, 1, nil, time.Time{}, false)
+	got, err := scanAll(t, data, 4, nil, time.Time{}, false)
 	if err != nil || got != want {
 		t.Fatalf("holding 16 lines: err %v, equal %v", err, got == want)
 	}
 
 	stop := errors.New("closed pipe")
 	n := 0
-	err = ScanFile(bytes.NewReader(data), int64(len(data)), 4, func() *Pipeline { return &Pipeline{} }, func(*View) error {
+	err = ScanFile(bytes.NewReader(data), int64(len(data)), 4, func() *Pipeline { return &Pipeline{} }, false, func(*View) error {
 		n++
 		if n == 1000 {
 			return stop

@@ -206,9 +206,11 @@ func (o *Options) runFile(ctx context.Context, f *cmdutil.Factory) error {
 		// come, flushing the output whenever the next read may wait.
 		if fh, ok := r.(*os.File); ok && o.File != "-" {
 			if st, err := fh.Stat(); err == nil && st.Mode().IsRegular() {
+				// raw output and a tail read only each line's bytes (a tail is parsed again as it is printed)
+				lineOnly := tail != nil || o.Output == OutputRaw && p.stats == nil
 				done <- pl.ScanFile(fh, st.Size(), runtime.GOMAXPROCS(0), func() *pl.Pipeline {
 					return &pl.Pipeline{Filter: o.filter, Since: pipe.Since}
-				}, emit)
+				}, lineOnly, emit)
 				return
 			}
 		}
