@@ -195,18 +195,10 @@ func RuntimeFromGet(g *bedrockagentcorecontrol.GetAgentRuntimeOutput) Runtime {
 
 // RuntimeIDFrom accepts a runtime id or a runtime ARN and returns the id.
 func RuntimeIDFrom(idOrARN string) (string, error) {
-	s := strings.TrimSpace(idOrARN)
-	if strings.HasPrefix(s, "arn:") {
+	return idFrom(idOrARN, "runtime", runtimeIDRe(), "<name>-<10 alphanumerics>", func(s string) (string, error) {
 		a, err := ParseRuntimeARN(s)
-		if err != nil {
-			return "", err
-		}
-		return a.RuntimeID, nil
-	}
-	if !runtimeIDRe().MatchString(s) {
-		return "", fmt.Errorf("invalid runtime id %q: want <name>-<10 alphanumerics> or a runtime ARN", s)
-	}
-	return s, nil
+		return a.RuntimeID, err
+	})
 }
 
 // GetRuntime reads one runtime's full description (id or ARN).

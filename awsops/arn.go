@@ -67,6 +67,19 @@ func parseAgentCoreARN(s, resource string, idRe *regexp.Regexp, idWhy string) (a
 	return agentCoreARN{partition: parts[1], region: parts[3], account: parts[4], id: id}, nil
 }
 
+// idFrom is the one id-or-ARN rule of AgentCore resources (RuntimeIDFrom, GatewayIDFrom): an ARN goes to arnID,
+// which parses it and returns its id; an id must match idRe, whose shape want names.
+func idFrom(idOrARN, resource string, idRe *regexp.Regexp, want string, arnID func(string) (string, error)) (string, error) {
+	s := strings.TrimSpace(idOrARN)
+	if strings.HasPrefix(s, "arn:") {
+		return arnID(s)
+	}
+	if !idRe.MatchString(s) {
+		return "", fmt.Errorf("invalid %s id %q: want %s or a %s ARN", resource, s, want, resource)
+	}
+	return s, nil
+}
+
 // String is the ARN again.
 func (a RuntimeARN) String() string {
 	return fmt.Sprintf("arn:%s:bedrock-agentcore:%s:%s:runtime/%s", a.Partition, a.Region, a.Account, a.RuntimeID)

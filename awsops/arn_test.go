@@ -35,3 +35,39 @@ func TestParseRuntimeARN(t *testing.T) {
 		}
 	}
 }
+
+// TestIDFromRuntimeAndGateway: runtimes and gateways take an id or an ARN by one rule (idFrom): surrounding space
+// is dropped, an ARN gives its id or its parse error, a bad id is named with the shape wanted.
+func TestIDFromRuntimeAndGateway(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		idFrom  func(string) (string, error)
+		in      string
+		want    string // the id, or the error
+		wantErr bool
+	}{
+		{"runtime id", RuntimeIDFrom, " payments_agent-Ab12Cd34Ef\n", "payments_agent-Ab12Cd34Ef", false},
+		{"runtime ARN", RuntimeIDFrom, "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/payments_agent-Ab12Cd34Ef", "payments_agent-Ab12Cd34Ef", false},
+		{"runtime bad id", RuntimeIDFrom, "payments-agent", `invalid runtime id "payments-agent": want <name>-<10 alphanumerics> or a runtime ARN`, true},
+		{"runtime gateway ARN", RuntimeIDFrom, "arn:aws:bedrock-agentcore:eu-west-1:123456789012:gateway/tools-gw-abcdef0123",
+			`invalid runtime ARN "arn:aws:bedrock-agentcore:eu-west-1:123456789012:gateway/tools-gw-abcdef0123": resource is not runtime/<id> (want arn:aws:bedrock-agentcore:<region>:<account>:runtime/<runtime id>)`, true},
+		{"gateway id", GatewayIDFrom, "tools-gw-abcdef0123 ", "tools-gw-abcdef0123", false},
+		{"gateway ARN", GatewayIDFrom, "arn:aws:bedrock-agentcore:eu-west-1:123456789012:gateway/tools-gw-abcdef0123", "tools-gw-abcdef0123", false},
+		{"gateway bad id", GatewayIDFrom, "Tools", `invalid gateway id "Tools": want <name>-<10 lowercase alphanumerics> or a gateway ARN`, true},
+		{"gateway bad account", GatewayIDFrom, "arn:aws:bedrock-agentcore:eu-west-1:1234:gateway/tools-gw-abcdef0123",
+			`invalid gateway ARN "arn:aws:bedrock-agentcore:eu-west-1:1234:gateway/tools-gw-abcdef0123": account must be 12 digits (want arn:aws:bedrock-agentcore:<region>:<account>:gateway/<gateway id>)`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.idFrom(tc.in)
+			if tc.wantErr {
+				if err == nil || err.Error() != tc.want || got != "" {
+					t.Fatalf("got %q, %v; want the error %q", got, err, tc.want)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}

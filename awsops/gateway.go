@@ -43,18 +43,10 @@ func (a GatewayARN) String() string {
 
 // GatewayIDFrom accepts a gateway id or ARN and returns the id.
 func GatewayIDFrom(idOrARN string) (string, error) {
-	s := strings.TrimSpace(idOrARN)
-	if strings.HasPrefix(s, "arn:") {
+	return idFrom(idOrARN, "gateway", gatewayIDRe(), "<name>-<10 lowercase alphanumerics>", func(s string) (string, error) {
 		a, err := ParseGatewayARN(s)
-		if err != nil {
-			return "", err
-		}
-		return a.GatewayID, nil
-	}
-	if !gatewayIDRe().MatchString(s) {
-		return "", fmt.Errorf("invalid gateway id %q: want <name>-<10 lowercase alphanumerics> or a gateway ARN", s)
-	}
-	return s, nil
+		return a.GatewayID, err
+	})
 }
 
 // GatewayMCPURL is the gateway's MCP endpoint as AgentCore publishes it
