@@ -557,27 +557,21 @@ type PlanStep struct {
 
 // PlanIdentity says what EnsureIdentity would do, with read-only calls only (for --dry-run and the plan page).
 func (c *Cognito) PlanIdentity(ctx context.Context, s IdentitySpec) ([]PlanStep, error) {
-	var steps []PlanStep
-	poolID := s.PoolID
-	if poolID == "" {
-		p, err := c.FindUserPool(ctx, s.PoolName)
-		if err != nil {
-			return nil, err
-		}
-		if p == nil {
-			return append(steps,
-				PlanStep{Resource: "user-pool", Name: s.PoolName, Action: plan.Create, Call: "CreateUserPool"},
-				PlanStep{Resource: "app-client", Name: s.Client.Name, Action: plan.Create, Call: "CreateUserPoolClient", Detail: "with secret; ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH"},
-				PlanStep{Resource: "user", Name: s.Username, Action: plan.Create, Call: "AdminCreateUser, AdminSetUserPassword", Detail: "generated password, permanent"},
-			), nil
-		}
-		poolID = p.ID
+	poolID, err := c.plannedPool(ctx, s.PoolID, s.PoolName)
+	if err != nil {
+		return nil, err
 	}
-	steps = append(steps, PlanStep{Resource: "user-pool", Name: s.PoolName, ID: poolID, Action: plan.Unchanged})
+	if poolID == "" {
+		return []PlanStep{
+			{Resource: "user-pool", Name: s.PoolName, Action: plan.Create, Call: "CreateUserPool"},
+			{Resource: "app-client", Name: s.Client.Name, Action: plan.Create, Call: "CreateUserPoolClient", Detail: "with secret; ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH"},
+			{Resource: "user", Name: s.Username, Action: plan.Create, Call: "AdminCreateUser, AdminSetUserPassword", Detail: "generated password, permanent"},
+		}, nil
+	}
+	steps := []PlanStep{{Resource: "user-pool", Name: s.PoolName, ID: poolID, Action: plan.Unchanged}}
 	var (
 		ac   *AppClient
 		desc *ciptypes.UserPoolClientType
-		err  error
 	)
 	if s.ClientID != "" {
 		ac, desc, err = c.DescribeAppClient(ctx, poolID, s.ClientID)
@@ -659,21 +653,11 @@ type CognitoIdentity struct {
 // actions. An interrupted run is finished by running it again.
 func (c *Cognito) EnsureIdentity(ctx context.Context, s IdentitySpec) (CognitoIdentity, error) {
 	var id CognitoIdentity
-	if s.PoolID != "" {
-		out, err := c.API.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(s.PoolID)})
-		if err != nil {
-			return id, fmt.Errorf("reading user pool %s: %w", s.PoolID, ExplainCognito(err))
-		}
-		id.Pool = UserPool{ID: s.PoolID, Name: aws.ToString(out.UserPool.Name), ARN: aws.ToString(out.UserPool.Arn)}
-		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: id.Pool.Name, ID: s.PoolID, Action: plan.Unchanged})
-	} else {
-		p, act, err := c.EnsureUserPool(ctx, s.PoolName, s.Pool)
-		if err != nil {
-			return id, err
-		}
-		id.Pool = p
-		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: p.Name, ID: p.ID, Action: act})
+	pool, step, err := c.ensurePool(ctx, s.PoolID, s.PoolName, s.Pool)
+	if err != nil {
+		return id, err
 	}
+	id.Pool, id.Steps = pool, append(id.Steps, step)
 	id.Issuer = c.Issuer(id.Pool.ID)
 	if s.ClientID != "" {
 		found, desc, err := c.DescribeAppClient(ctx, id.Pool.ID, s.ClientID)
@@ -702,6 +686,37 @@ func (c *Cognito) EnsureIdentity(ctx context.Context, s IdentitySpec) (CognitoId
 	id.User = u
 	id.Steps = append(id.Steps, PlanStep{Resource: "user", Name: u.Username, ID: u.PoolUsername, Action: act, PasswordReset: act == plan.Update && u.PasswordSet})
 	return id, nil
+}
+
+// ensurePool is the pool step EnsureIdentity and EnsureMachine share: the pool poolID names (read, unchanged),
+// else the pool named name, found or created with o; and its plan step.
+func (c *Cognito) ensurePool(ctx context.Context, poolID, name string, o PoolOptions) (UserPool, PlanStep, error) {
+	if poolID != "" {
+		out, err := c.API.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(poolID)})
+		if err != nil {
+			return UserPool{}, PlanStep{}, fmt.Errorf("reading user pool %s: %w", poolID, ExplainCognito(err))
+		}
+		p := UserPool{ID: poolID, Name: aws.ToString(out.UserPool.Name), ARN: aws.ToString(out.UserPool.Arn)}
+		return p, PlanStep{Resource: "user-pool", Name: p.Name, ID: poolID, Action: plan.Unchanged}, nil
+	}
+	p, act, err := c.EnsureUserPool(ctx, name, o)
+	if err != nil {
+		return UserPool{}, PlanStep{}, err
+	}
+	return p, PlanStep{Resource: "user-pool", Name: p.Name, ID: p.ID, Action: act}, nil
+}
+
+// plannedPool is the pool PlanIdentity and PlanMachine start from: poolID, else the id of the pool named name; ""
+// when there is none yet (everything is to be created).
+func (c *Cognito) plannedPool(ctx context.Context, poolID, name string) (string, error) {
+	if poolID != "" {
+		return poolID, nil
+	}
+	p, err := c.FindUserPool(ctx, name)
+	if err != nil || p == nil {
+		return "", err
+	}
+	return p.ID, nil
 }
 
 func isCode(err error, codes ...string) bool {

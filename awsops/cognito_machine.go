@@ -181,25 +181,21 @@ func (c *Cognito) PlanMachine(ctx context.Context, s MachineSpec) ([]PlanStep, e
 	}
 	scopes := strings.Join(s.FullScopes(), " ")
 	clientDetail := "with secret; client_credentials, scopes " + scopes
-	poolID := s.PoolID
+	poolID, err := c.plannedPool(ctx, s.PoolID, s.PoolName)
+	if err != nil {
+		return nil, err
+	}
 	if poolID == "" {
-		p, err := c.FindUserPool(ctx, s.PoolName)
-		if err != nil {
-			return nil, err
+		d := s.DomainPrefix
+		if d == "" {
+			d = DomainPrefix(s.PoolName, "<new pool id>")
 		}
-		if p == nil {
-			d := s.DomainPrefix
-			if d == "" {
-				d = DomainPrefix(s.PoolName, "<new pool id>")
-			}
-			return []PlanStep{
-				{Resource: "user-pool", Name: s.PoolName, Action: plan.Create, Call: "CreateUserPool"},
-				{Resource: "resource-server", Name: s.ResourceServer, Action: plan.Create, Call: "CreateResourceServer", Detail: "scopes " + scopes},
-				{Resource: "domain", Name: d, Action: plan.Create, Call: "DescribeUserPoolDomain, CreateUserPoolDomain", Detail: "token endpoint " + c.DomainTokenURL(d)},
-				{Resource: "app-client", Name: s.ClientName, Action: plan.Create, Call: "CreateUserPoolClient", Detail: clientDetail},
-			}, nil
-		}
-		poolID = p.ID
+		return []PlanStep{
+			{Resource: "user-pool", Name: s.PoolName, Action: plan.Create, Call: "CreateUserPool"},
+			{Resource: "resource-server", Name: s.ResourceServer, Action: plan.Create, Call: "CreateResourceServer", Detail: "scopes " + scopes},
+			{Resource: "domain", Name: d, Action: plan.Create, Call: "DescribeUserPoolDomain, CreateUserPoolDomain", Detail: "token endpoint " + c.DomainTokenURL(d)},
+			{Resource: "app-client", Name: s.ClientName, Action: plan.Create, Call: "CreateUserPoolClient", Detail: clientDetail},
+		}, nil
 	}
 	steps := []PlanStep{{Resource: "user-pool", Name: s.PoolName, ID: poolID, Action: plan.Unchanged}}
 	rs, err := m.DescribeResourceServer(ctx, &cip.DescribeResourceServerInput{UserPoolId: aws.String(poolID), Identifier: aws.String(s.ResourceServer)})
@@ -300,21 +296,11 @@ func (c *Cognito) EnsureMachine(ctx context.Context, s MachineSpec) (MachineIden
 	if err != nil {
 		return id, err
 	}
-	if s.PoolID != "" {
-		out, err := c.API.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(s.PoolID)})
-		if err != nil {
-			return id, fmt.Errorf("reading user pool %s: %w", s.PoolID, ExplainCognito(err))
-		}
-		id.Pool = UserPool{ID: s.PoolID, Name: aws.ToString(out.UserPool.Name), ARN: aws.ToString(out.UserPool.Arn)}
-		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: id.Pool.Name, ID: s.PoolID, Action: plan.Unchanged})
-	} else {
-		p, act, err := c.EnsureUserPool(ctx, s.PoolName, s.Pool)
-		if err != nil {
-			return id, err
-		}
-		id.Pool, id.CreatedPool = p, act == plan.Create
-		id.Steps = append(id.Steps, PlanStep{Resource: "user-pool", Name: p.Name, ID: p.ID, Action: act})
+	p, step, err := c.ensurePool(ctx, s.PoolID, s.PoolName, s.Pool)
+	if err != nil {
+		return id, err
 	}
+	id.Pool, id.CreatedPool, id.Steps = p, step.Action == plan.Create, append(id.Steps, step)
 	pool := aws.String(id.Pool.ID)
 	id.Issuer = c.Issuer(id.Pool.ID)
 	id.ResourceServer, id.Scopes = s.ResourceServer, s.FullScopes()
