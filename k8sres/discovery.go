@@ -513,7 +513,7 @@ func gatewayStatus(g *unstructured.Unstructured, class, ctrl string) GatewayInfo
 		Namespace: g.GetNamespace(), Name: g.GetName(), Class: class, Controller: ctrl,
 		Enterprise: IsEnterpriseController(ctrl),
 	}
-	addrs, _, _ := unstructured.NestedSlice(g.Object, "status", "addresses")
+	addrs := SliceAt(g.Object, "status", "addresses")
 	for _, a := range addrs {
 		if m, ok := a.(map[string]any); ok {
 			if v, _ := m["value"].(string); v != "" {
@@ -521,7 +521,7 @@ func gatewayStatus(g *unstructured.Unstructured, class, ctrl string) GatewayInfo
 			}
 		}
 	}
-	ls, _, _ := unstructured.NestedSlice(g.Object, "spec", "listeners")
+	ls := SliceAt(g.Object, "spec", "listeners")
 	for _, l := range ls {
 		m, ok := l.(map[string]any)
 		if !ok {
@@ -540,7 +540,7 @@ func gatewayStatus(g *unstructured.Unstructured, class, ctrl string) GatewayInfo
 		}
 		info.Listeners = append(info.Listeners, li)
 	}
-	conds, _, _ := unstructured.NestedSlice(g.Object, "status", "conditions")
+	conds := SliceAt(g.Object, "status", "conditions")
 	for _, c := range conds {
 		if m, ok := c.(map[string]any); ok && m["type"] == "Programmed" && m["status"] == "True" {
 			info.Programmed = true

@@ -64,7 +64,7 @@ func (p ParentStatus) Condition(t string) (Condition, bool) { return FindConditi
 
 // Conditions reads a conditions list at path (e.g. "status", "conditions").
 func Conditions(obj map[string]any, path ...string) []Condition {
-	raw, _, _ := unstructured.NestedSlice(obj, path...)
+	raw := SliceAt(obj, path...)
 	out := make([]Condition, 0, len(raw))
 	for _, r := range raw {
 		m, ok := r.(map[string]any)
@@ -108,7 +108,7 @@ func PolicyAncestors(policy *unstructured.Unstructured) []ParentStatus {
 }
 
 func parentStatuses(obj *unstructured.Unstructured, list, refKey string) []ParentStatus {
-	raw, _, _ := unstructured.NestedSlice(obj.Object, "status", list)
+	raw := SliceAt(obj.Object, "status", list)
 	out := make([]ParentStatus, 0, len(raw))
 	for _, r := range raw {
 		m, ok := r.(map[string]any)
@@ -174,6 +174,14 @@ func StaleConditions(obj *unstructured.Unstructured) []string {
 // HasStatus reports whether a controller has written any status to obj.
 func HasStatus(obj *unstructured.Unstructured) bool {
 	return len(ObjectConditions(obj)) > 0 || len(RouteParents(obj)) > 0 || len(PolicyAncestors(obj)) > 0
+}
+
+// SliceAt is the list at path in obj (nil when there is none or it is not a list), without the deep copy
+// unstructured.NestedSlice makes: for reading only. doctor --all's setups share the objects they read.
+func SliceAt(obj map[string]any, path ...string) []any {
+	v, _, _ := unstructured.NestedFieldNoCopy(obj, path...)
+	s, _ := v.([]any)
+	return s
 }
 
 func statusNested(m map[string]any, path ...string) any {

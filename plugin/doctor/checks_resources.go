@@ -325,7 +325,7 @@ func checkRewrite(t *target) Outcome {
 	}
 	// rewrite mode: URLRewrite with hostname and ReplaceFullPath /runtimes/<encoded ARN>/invocations.
 	wantPath, wantHost := arn.InvocationPath(), arn.DataPlaneHost()
-	rules, _, _ := unstructured.NestedSlice(t.route.Object, "spec", "rules")
+	rules := k8sres.SliceAt(t.route.Object, "spec", "rules")
 	var problems []string
 	fix := ""
 	found := false

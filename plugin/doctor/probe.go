@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -128,7 +129,7 @@ func (d *Doctor) probeChecks() []Check {
 // HTTP(S) listener; the path is the route's first path match, the Host header its first hostname.
 func gatewayAddress(override string, t *target) (base, host, path string, err error) {
 	path = "/"
-	rules, _, _ := unstructured.NestedSlice(t.route.Object, "spec", "rules")
+	rules := k8sres.SliceAt(t.route.Object, "spec", "rules")
 	for _, r := range rules {
 		rm, _ := r.(map[string]any)
 		ms, _ := rm["matches"].([]any)
@@ -159,7 +160,7 @@ func gatewayAddress(override string, t *target) (base, host, path string, err er
 		return "", "", "", fmt.Errorf("Gateway %s has no address in its status and no Service with an address: run %s and pass --gateway-url http://127.0.0.1:%d",
 			t.gatewayRef, t.gatewayInfo.PortForward(), portOr80(t.gatewayInfo.Port()))
 	}
-	listeners, _, _ := unstructured.NestedSlice(t.gateway.Object, "spec", "listeners")
+	listeners := k8sres.SliceAt(t.gateway.Object, "spec", "listeners")
 	for _, l := range listeners {
 		lm, _ := l.(map[string]any)
 		proto, _ := lm["protocol"].(string)

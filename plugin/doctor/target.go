@@ -304,7 +304,7 @@ func policyGVRs(k k8sres.Kinds) []schema.GroupVersionResource {
 
 // routeParents are the route's parentRefs that are Gateways.
 func routeParents(route *unstructured.Unstructured) []Ref {
-	raw, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs")
+	raw := k8sres.SliceAt(route.Object, "spec", "parentRefs")
 	var out []Ref
 	for _, r := range raw {
 		m, _ := r.(map[string]any)
@@ -323,7 +323,7 @@ func routeParents(route *unstructured.Unstructured) []Ref {
 
 // routeBackends are the route's backendRefs of Agent Gateway backend kinds.
 func routeBackends(route *unstructured.Unstructured) []Ref {
-	rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
+	rules := k8sres.SliceAt(route.Object, "spec", "rules")
 	seen := map[Ref]bool{}
 	var out []Ref
 	for _, r := range rules {
@@ -359,7 +359,7 @@ type rewrite struct {
 
 // routeRewrites are the URLRewrite filters of the route's rules.
 func routeRewrites(route *unstructured.Unstructured) []rewrite {
-	rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
+	rules := k8sres.SliceAt(route.Object, "spec", "rules")
 	var out []rewrite
 	for _, r := range rules {
 		rm, _ := r.(map[string]any)
@@ -401,7 +401,7 @@ func arnFromPath(p string) (string, bool) {
 func relevantPolicies(t *target) []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
 	for _, p := range t.policies {
-		refs, _, _ := unstructured.NestedSlice(p.Object, "spec", "targetRefs")
+		refs := k8sres.SliceAt(p.Object, "spec", "targetRefs")
 		for _, r := range refs {
 			m, _ := r.(map[string]any)
 			kind, _ := m["kind"].(string)

@@ -2,6 +2,7 @@ package tokencheck_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -150,5 +151,30 @@ func TestAuthorizerNewestSettingsRoundTrip(t *testing.T) {
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {
 		t.Fatalf("SDK round trip differs:\n%s\n%s", ja, jb)
+	}
+}
+
+// TestDiscoveryURLValidIsThePattern: DiscoveryURLValid answers as AgentCore's pattern does, on the edges of it.
+func TestDiscoveryURLValidIsThePattern(t *testing.T) {
+	pattern := regexp.MustCompile(`^.+/\.well-known/openid-configuration$`)
+	for _, u := range []string{
+		"https://idp.example.com/.well-known/openid-configuration",
+		"https://idp.example.com/pool/.well-known/openid-configuration",
+		"/.well-known/openid-configuration",
+		"x/.well-known/openid-configuration",
+		"https://idp.example.com/.well-known/openid-configuration/",
+		"https://idp.example.com/.well-known/openid-configuration\n",
+		"https://idp.example.com\n/.well-known/openid-configuration",
+		"\n/.well-known/openid-configuration",
+		"https://idp.example.com/.well-known/jwks.json",
+		"https://idp.example.com",
+		"https://idp.example.com/.well-known/openid-configurationX",
+		"https://idp.example.com/.well-known/openid-configuration/.well-known/openid-configuration",
+		"https://idp.example.com/\xff/.well-known/openid-configuration",
+		"",
+	} {
+		if got, want := tokencheck.DiscoveryURLValid(u), pattern.MatchString(u); got != want {
+			t.Errorf("DiscoveryURLValid(%q) = %v, the pattern says %v", u, got, want)
+		}
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/MicahParks/jwkset"
@@ -272,6 +274,46 @@ func parseJWKS(b []byte) (jwkset.JWKSMarshal, error) {
 	return set, nil
 }
 
+// parsedJWKS is a JWKS as VerifySignature reads it: the set (or why it is not one) and each key's public key
+// (or why it is unusable), made once.
+type parsedJWKS struct {
+	raw  string
+	set  jwkset.JWKSMarshal
+	err  error
+	once []sync.Once
+	keys []any
+	errs []error
+}
+
+// key is the public key of set.Keys[i].
+func (p *parsedJWKS) key(i int) (any, error) {
+	p.once[i].Do(func() {
+		jwk, err := jwkset.NewJWKFromMarshal(p.set.Keys[i], jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
+		if err != nil {
+			p.errs[i] = err
+			return
+		}
+		p.keys[i] = jwk.Key()
+	})
+	return p.keys[i], p.errs[i]
+}
+
+// lastJWKS is the JWKS parsed last. doctor --all verifies a hundred setups' tokens against the same JWKS and the
+// rotation service renews against a few: the same bytes are not parsed again (the answer is the same).
+var lastJWKS atomic.Pointer[parsedJWKS]
+
+func parsedJWKSFor(b []byte) *parsedJWKS {
+	if p := lastJWKS.Load(); p != nil && p.raw == string(b) {
+		return p
+	}
+	p := &parsedJWKS{raw: string(b)}
+	p.set, p.err = parseJWKS(b)
+	n := len(p.set.Keys)
+	p.once, p.keys, p.errs = make([]sync.Once, n), make([]any, n), make([]error, n)
+	lastJWKS.Store(p)
+	return p
+}
+
 // ErrSignature is matched (errors.Is) by every VerifySignature failure.
 var ErrSignature = errors.New("signature not verified")
 
@@ -286,7 +328,8 @@ func sigErr(format string, a ...any) error { return &sigError{fmt.Sprintf(format
 // that fits the alg). Only asymmetric algs (RS*, PS*, ES*) are accepted, as the runtime does.
 func VerifySignature(ctx context.Context, tok *Token, jwks []byte) error {
 	_ = ctx
-	set, err := parseJWKS(jwks)
+	p := parsedJWKSFor(jwks)
+	set, err := p.set, p.err
 	if err != nil {
 		return sigErr("JWKS: %v", err)
 	}
@@ -301,12 +344,12 @@ func VerifySignature(ctx context.Context, tok *Token, jwks []byte) error {
 	if method == nil || fam == "" {
 		return sigErr("alg %s is not supported: the runtime verifies RS256/384/512, PS256/384/512 and ES256/384/512 signatures", tok.Alg)
 	}
-	var candidates []jwkset.JWKMarshal
+	var candidates []int
 	var kids []string
-	for _, k := range set.Keys {
+	for i, k := range set.Keys {
 		kids = append(kids, k.KID)
 		if tok.KeyID == "" || k.KID == tok.KeyID {
-			candidates = append(candidates, k)
+			candidates = append(candidates, i)
 		}
 	}
 	if len(candidates) == 0 {
@@ -317,7 +360,8 @@ func VerifySignature(ctx context.Context, tok *Token, jwks []byte) error {
 		return sigErr("unknown kid %q: the JWKS has %s (was the token issued by another issuer, or the key rotated?)", tok.KeyID, have)
 	}
 	var lastErr error
-	for _, k := range candidates {
+	for _, i := range candidates {
+		k := set.Keys[i]
 		if k.USE != "" && k.USE != jwkset.UseSig {
 			lastErr = sigErr("key %q is for %q, not signatures", k.KID, k.USE)
 			continue
@@ -326,12 +370,11 @@ func VerifySignature(ctx context.Context, tok *Token, jwks []byte) error {
 			lastErr = sigErr("key %q is for alg %s, the token says %s", k.KID, k.ALG, tok.Alg)
 			continue
 		}
-		jwk, err := jwkset.NewJWKFromMarshal(k, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
+		key, err := p.key(i)
 		if err != nil {
 			lastErr = sigErr("key %q in the JWKS is unusable: %v", k.KID, err)
 			continue
 		}
-		key := jwk.Key()
 		switch key.(type) {
 		case *rsa.PublicKey:
 			if fam != "RSA" {

@@ -3,6 +3,7 @@ package tokencheck_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -180,5 +181,40 @@ func TestInspectReport(t *testing.T) {
 	}
 	if r2 := tokencheck.Inspect(tok, time.Now(), nil, true); r2.Token != raw || r2.Signature != nil || r2.Failed() {
 		t.Errorf("show-token report %+v", r2)
+	}
+}
+
+// TestVerifySignatureJWKSReuse: a parsed JWKS is reused only for the same bytes — verifying against another JWKS
+// (a rotated key under the same kid) and back answers for the JWKS given each time, also concurrently.
+func TestVerifySignatureJWKSReuse(t *testing.T) {
+	a, rotated := tokentest.RSA(t, "k"), tokentest.NewRSA(t, "k")
+	jwksA, jwksRotated := tokentest.JWKS(t, a), tokentest.JWKS(t, rotated)
+	tok, err := tokencheck.Parse(a.Mint(t, tokentest.CognitoID("https://idp.example", "c", time.Now(), time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	errs := make(chan error, 60)
+	for i := range 60 {
+		go func() {
+			jwks, ok := jwksA, i%3 != 1
+			if !ok {
+				jwks = jwksRotated
+			}
+			err := tokencheck.VerifySignature(ctx, tok, jwks)
+			switch {
+			case ok && err != nil:
+				errs <- fmt.Errorf("round %d, the signing key's JWKS: %v", i, err)
+			case !ok && !errors.Is(err, tokencheck.ErrSignature):
+				errs <- fmt.Errorf("round %d, the rotated JWKS: %v, want a signature error", i, err)
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	for range 60 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
