@@ -308,6 +308,7 @@ func TestRunFleetCallerTokenSetups(t *testing.T) {
 					w[IDExchangeClientAuth] = want{Pass, "client gateway authenticates", ""}
 				}
 				expect(t, got, w)
+				sameAsSingle(t, ce.deps(ce.restCfg), Options{}, r)
 				return
 			}
 			t.Fatalf("no report for %s", ce.ns)

@@ -177,6 +177,9 @@ func (d *Doctor) Checks() []Check {
 func (d *Doctor) Start(ctx context.Context) ([]Check, <-chan Result) {
 	cs := d.Checks()
 	d.st.prefetch(ctx)
+	if d.deps.fleet != nil {
+		return cs, runInOrder(ctx, cs)
+	}
 	return cs, Run(ctx, cs)
 }
 
