@@ -18,9 +18,6 @@ type Pipeline struct {
 	Since time.Time
 	// Stats, when set, counts every line that passed.
 	Stats *Stats
-	// LineStart and LineEnd are, during ScanReader's call of emit, where the line lies in the stream (LineEnd
-	// after its newline): ScanFile re-reads held lines from there.
-	LineStart, LineEnd int64
 
 	v View
 }
@@ -56,7 +53,6 @@ func (p *Pipeline) ScanReader(r io.Reader, emit func(*View) error, idle func() e
 	br := bufio.NewReaderSize(r, 256<<10)
 	skip := newLineSkipper(p.Filter)
 	var long []byte
-	var pos int64 // stream offset of the first unread byte
 	for {
 		if idle != nil && !hasLine(br) {
 			if err := idle(); err != nil {
@@ -68,16 +64,10 @@ func (p *Pipeline) ScanReader(r io.Reader, emit func(*View) error, idle func() e
 			if n := skip.skip(buf); n > 0 {
 				_, _ = br.Discard(n)
 				skip.consumed(n)
-				pos += int64(n)
 				continue
 			}
 		}
-		if long == nil {
-			p.LineStart = pos
-		}
 		chunk, err := br.ReadSlice('\n')
-		pos += int64(len(chunk))
-		p.LineEnd = pos
 		if skip != nil {
 			skip.consumed(len(chunk))
 		}

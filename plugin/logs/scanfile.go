@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,18 +13,18 @@ import (
 // for tests.
 var parallelMin int64 = 8 << 20
 
-// maxHeld is how many passing lines a worker that is not yet emitting may hold (16 bytes each: where they are in
-// the file) before it waits for its turn, so memory stays small whatever the filter passes. A variable for tests.
-var maxHeld = 1 << 18
+// maxHeld is how many bytes of passing lines a worker that is not yet emitting may hold before it waits for its
+// turn, so memory stays small whatever the filter passes. A variable for tests.
+var maxHeld = 4 << 20
 
 // ScanFile scans a saved log like ScanReader, splitting it at line starts into one part per worker, each scanned
 // by its own Pipeline from newPipeline (same filter and Since). emit sees the passing lines in file order, one at a
-// time: the worker of the first part emits as it goes; a later part notes where its passing lines are (up to
-// maxHeld, then it waits) and, once every part before it is done, reads them again and emits them. Lines are never
-// split between parts, so counts are exact. With one worker, or a file smaller than parallelMin, it is ScanReader.
+// time: the worker of the first part emits as it goes; a later part keeps a copy of its passing lines (up to
+// maxHeld bytes, then it waits) and emits them once every part before it is done. Lines are never split between
+// parts, so counts are exact. With one worker, or a file smaller than parallelMin, it is ScanReader.
 //
-// lineOnly says emit reads nothing of a View but Line (raw output, a tail kept for later): held lines are then
-// handed over as they are, not parsed a second time.
+// lineOnly says emit reads nothing of a View but Line and Time (raw output, a tail kept for later): held lines are
+// then handed over as they are, not parsed a second time.
 func ScanFile(r io.ReaderAt, size int64, workers int, newPipeline func() *Pipeline, lineOnly bool, emit func(*View) error) error {
 	if workers < 2 || size < parallelMin {
 		return newPipeline().ScanReader(io.NewSectionReader(r, 0, size), emit, nil)
@@ -36,41 +37,44 @@ func ScanFile(r io.ReaderAt, size int64, workers int, newPipeline func() *Pipeli
 	var (
 		mu   sync.Mutex
 		cond = sync.NewCond(&mu)
-		turn int   // the part whose lines are being emitted
-		fail error // the first error: every worker stops
+		// turn is the part whose lines are being emitted: written with mu held, read without it by a part that is
+		// only keeping its lines (it only grows, and reaches a part only when that part is next)
+		turn   atomic.Int64
+		fail   error       // the first error: every worker stops
+		failed atomic.Bool // fail is set (readable without mu)
 	)
-	reparse := &Pipeline{} // parses held lines again when they are emitted (no filter: they passed already)
-	// emitLocked emits one held or fresh line; mu is held.
-	emitLocked := func(v *View) error {
-		if fail != nil {
-			return fail
-		}
-		if err := emit(v); err != nil {
+	setFail := func(err error) { // mu held
+		if fail == nil {
 			fail = err
-			cond.Broadcast()
-			return err
+			failed.Store(true)
 		}
-		return nil
+		cond.Broadcast()
 	}
+	reparse := &Pipeline{} // parses held lines again when they are emitted (no filter: they passed already)
 	var wg sync.WaitGroup
 	for k := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var held []span // file offsets of passing lines not yet emitted
-			var win window
-			var bare View           // what lineOnly hands over: Line (and the stream's time), nothing parsed
+			var h held
+			var bare View // what lineOnly hands over: Line and the stream's time, nothing parsed
+			// emitLocked emits one line; mu is held and it is this part's turn.
+			emitLocked := func(v *View) error {
+				if fail != nil {
+					return fail
+				}
+				if err := emit(v); err != nil {
+					setFail(err)
+					return err
+				}
+				return nil
+			}
 			flush := func() error { // mu held, turn == k
-				for _, sp := range held {
-					raw, err := win.read(r, sp)
-					if err != nil {
-						fail = err
-						return err
-					}
-					var v *View
-					if line, ts := lineOf(raw); lineOnly {
+				for _, hl := range h.lines {
+					line, ts := hl.line, hl.ts
+					v := &bare
+					if lineOnly {
 						bare.Line, bare.Time = line, ts
-						v = &bare
 					} else {
 						v, _ = reparse.Process(line, ts)
 					}
@@ -78,55 +82,97 @@ func ScanFile(r io.ReaderAt, size int64, workers int, newPipeline func() *Pipeli
 						return err
 					}
 				}
-				held = held[:0]
+				h.reset()
 				return nil
 			}
 			waitTurn := func() error { // mu held
-				for turn != k && fail == nil {
+				for turn.Load() != int64(k) && fail == nil {
 					cond.Wait()
 				}
 				return fail
 			}
-			pipe := newPipeline()
-			err := pipe.ScanReader(io.NewSectionReader(r, bounds[k], bounds[k+1]-bounds[k]), func(v *View) error {
+			err := newPipeline().ScanReader(io.NewSectionReader(r, bounds[k], bounds[k+1]-bounds[k]), func(v *View) error {
+				if turn.Load() != int64(k) && h.size+len(v.Line) < maxHeld { // not yet this part's turn: keep it
+					if failed.Load() {
+						return errStopped
+					}
+					h.add(v)
+					return nil
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if fail != nil {
 					return fail
 				}
-				if turn == k {
-					if err := flush(); err != nil {
+				if turn.Load() != int64(k) { // holding all it may: wait for its turn
+					if err := waitTurn(); err != nil {
 						return err
 					}
-					return emitLocked(v)
 				}
-				held = append(held, span{bounds[k] + pipe.LineStart, bounds[k] + pipe.LineEnd})
-				if len(held) < maxHeld {
-					return nil
-				}
-				if err := waitTurn(); err != nil {
+				if err := flush(); err != nil {
 					return err
 				}
-				return flush()
+				return emitLocked(v)
 			}, nil)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				if fail == nil {
-					fail = err
-				}
-				cond.Broadcast()
+				setFail(err)
 				return
 			}
 			if waitTurn() != nil || flush() != nil {
 				return
 			}
-			turn++
+			turn.Add(1)
 			cond.Broadcast()
 		}()
 	}
 	wg.Wait()
 	return fail
+}
+
+// errStopped ends a worker's scan after another worker failed (the first error is what ScanFile returns).
+var errStopped = errors.New("stopped")
+
+// held is a copy of the passing lines a part keeps until its turn, in blocks of heldBlock bytes (a longer line gets
+// a block of its own) so that holding more never copies what is held; blocks are reused after a flush.
+type held struct {
+	blocks [][]byte
+	cur    int // the block being filled
+	size   int // bytes held
+	lines  []heldLine
+}
+
+const heldBlock = 256 << 10
+
+type heldLine struct {
+	line []byte
+	ts   time.Time
+}
+
+func (h *held) add(v *View) {
+	n := len(v.Line)
+	for h.cur < len(h.blocks) && cap(h.blocks[h.cur])-len(h.blocks[h.cur]) < n {
+		h.cur++
+	}
+	if h.cur == len(h.blocks) {
+		h.blocks = append(h.blocks, make([]byte, 0, max(heldBlock, n)))
+	}
+	b := h.blocks[h.cur]
+	start := len(b)
+	b = append(b, v.Line...)
+	h.blocks[h.cur] = b
+	h.size += n
+	h.lines = append(h.lines, heldLine{line: b[start:len(b):len(b)], ts: v.Time})
+}
+
+func (h *held) reset() {
+	for i := range h.blocks {
+		h.blocks[i] = h.blocks[i][:0]
+	}
+	h.cur, h.size = 0, 0
+	clear(h.lines)
+	h.lines = h.lines[:0]
 }
 
 // splitAtLines returns part boundaries b[0]=0 < b[1] < … < b[len-1]=size, each inner one just after a newline
@@ -158,46 +204,4 @@ func splitAtLines(r io.ReaderAt, size int64, workers int) ([]int64, error) {
 		}
 	}
 	return append(bounds, size), nil
-}
-
-// span is where a line lies in the file: [start, end), end after its newline.
-type span struct{ start, end int64 }
-
-// window re-reads held lines: one read fetches the lines near each other.
-type window struct {
-	buf []byte
-	off int64 // file offset of buf[0]
-}
-
-func (w *window) read(r io.ReaderAt, sp span) ([]byte, error) {
-	if sp.start >= w.off && sp.end <= w.off+int64(len(w.buf)) {
-		return w.buf[sp.start-w.off : sp.end-w.off], nil
-	}
-	n := max(int(sp.end-sp.start), 64<<10)
-	if cap(w.buf) < n {
-		w.buf = make([]byte, n)
-	}
-	m, err := r.ReadAt(w.buf[:n], sp.start)
-	if m < int(sp.end-sp.start) {
-		if err == nil || errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	w.buf, w.off = w.buf[:m], sp.start
-	return w.buf[:sp.end-sp.start], nil
-}
-
-// lineOf is what ScanReader hands Process for a raw line: cut at MaxLine, without its line ending, CRI prefix
-// stripped.
-func lineOf(raw []byte) ([]byte, time.Time) {
-	line := raw[:min(len(raw), MaxLine)]
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line = line[:n-1]
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
-		}
-	}
-	content, ts, _ := StripCRI(line)
-	return content, ts
 }

@@ -76,7 +76,7 @@ func TestScanFileMatchesOneReaderInOrder(t *testing.T) {
 func TestScanFileHoldsLittleAndStopsOnError(t *testing.T) {
 	defer lowerParallelMin()()
 	old := maxHeld
-	maxHeld = 16 // later parts wait for their turn almost at once
+	maxHeld = 600 // bytes: later parts wait for their turn after a line or two
 	defer func() { maxHeld = old }()
 	var buf bytes.Buffer
 	GenerateMixed(&buf, 4000)
@@ -84,7 +84,7 @@ func TestScanFileHoldsLittleAndStopsOnError(t *testing.T) {
 	want, _ := scanAll(t, data, 1, nil, time.Time{}, false)
 	got, err := scanAll(t, data, 4, nil, time.Time{}, false)
 	if err != nil || got != want {
-		t.Fatalf("holding 16 lines: err %v, equal %v", err, got == want)
+		t.Fatalf("holding 600 bytes: err %v, equal %v", err, got == want)
 	}
 
 	stop := errors.New("closed pipe")
