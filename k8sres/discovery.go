@@ -31,22 +31,23 @@ const (
 
 // Kinds of objects the plugin reads or writes.
 var (
-	GVKGateway                 = schema.GroupVersionKind{Group: GroupGatewayAPI, Version: "v1", Kind: "Gateway"}
-	GVKGatewayClass            = schema.GroupVersionKind{Group: GroupGatewayAPI, Version: "v1", Kind: "GatewayClass"}
-	GVKHTTPRoute               = schema.GroupVersionKind{Group: GroupGatewayAPI, Version: "v1", Kind: "HTTPRoute"}
-	GVKBackend                 = schema.GroupVersionKind{Group: GroupOSS, Version: VersionAlpha1, Kind: "AgentgatewayBackend"}
-	GVKPolicy                  = schema.GroupVersionKind{Group: GroupOSS, Version: VersionAlpha1, Kind: "AgentgatewayPolicy"}
-	GVKEnterpriseBackend       = schema.GroupVersionKind{Group: GroupEnterprise, Version: VersionAlpha1, Kind: "EnterpriseAgentgatewayBackend"}
-	GVKEnterprisePolicy        = schema.GroupVersionKind{Group: GroupEnterprise, Version: VersionAlpha1, Kind: "EnterpriseAgentgatewayPolicy"}
-	GVKRateLimitConfig         = schema.GroupVersionKind{Group: GroupRateLimit, Version: VersionAlpha1, Kind: "RateLimitConfig"}
-	GVRGateway                 = schema.GroupVersionResource{Group: GroupGatewayAPI, Version: "v1", Resource: "gateways"}
-	GVRGatewayClass            = schema.GroupVersionResource{Group: GroupGatewayAPI, Version: "v1", Resource: "gatewayclasses"}
-	GVRHTTPRoute               = schema.GroupVersionResource{Group: GroupGatewayAPI, Version: "v1", Resource: "httproutes"}
-	GVRBackend                 = schema.GroupVersionResource{Group: GroupOSS, Version: VersionAlpha1, Resource: "agentgatewaybackends"}
-	GVRPolicy                  = schema.GroupVersionResource{Group: GroupOSS, Version: VersionAlpha1, Resource: "agentgatewaypolicies"}
-	GVREnterpriseBackend       = schema.GroupVersionResource{Group: GroupEnterprise, Version: VersionAlpha1, Resource: "enterpriseagentgatewaybackends"}
-	GVREnterprisePolicy        = schema.GroupVersionResource{Group: GroupEnterprise, Version: VersionAlpha1, Resource: "enterpriseagentgatewaypolicies"}
-	GVRRateLimitConfig         = schema.GroupVersionResource{Group: GroupRateLimit, Version: VersionAlpha1, Resource: "ratelimitconfigs"}
+	GVKGateway           = schema.GroupVersionKind{Group: GroupGatewayAPI, Version: "v1", Kind: "Gateway"}
+	GVKGatewayClass      = schema.GroupVersionKind{Group: GroupGatewayAPI, Version: "v1", Kind: "GatewayClass"}
+	GVKHTTPRoute         = schema.GroupVersionKind{Group: GroupGatewayAPI, Version: "v1", Kind: "HTTPRoute"}
+	GVKBackend           = schema.GroupVersionKind{Group: GroupOSS, Version: VersionAlpha1, Kind: "AgentgatewayBackend"}
+	GVKPolicy            = schema.GroupVersionKind{Group: GroupOSS, Version: VersionAlpha1, Kind: "AgentgatewayPolicy"}
+	GVKEnterpriseBackend = schema.GroupVersionKind{Group: GroupEnterprise, Version: VersionAlpha1, Kind: "EnterpriseAgentgatewayBackend"}
+	GVKEnterprisePolicy  = schema.GroupVersionKind{Group: GroupEnterprise, Version: VersionAlpha1, Kind: "EnterpriseAgentgatewayPolicy"}
+	GVKRateLimitConfig   = schema.GroupVersionKind{Group: GroupRateLimit, Version: VersionAlpha1, Kind: "RateLimitConfig"}
+	// Each resource is its kind's group and version with the plural the CRD declares.
+	GVRGateway                 = GVKGateway.GroupVersion().WithResource("gateways")
+	GVRGatewayClass            = GVKGatewayClass.GroupVersion().WithResource("gatewayclasses")
+	GVRHTTPRoute               = GVKHTTPRoute.GroupVersion().WithResource("httproutes")
+	GVRBackend                 = GVKBackend.GroupVersion().WithResource("agentgatewaybackends")
+	GVRPolicy                  = GVKPolicy.GroupVersion().WithResource("agentgatewaypolicies")
+	GVREnterpriseBackend       = GVKEnterpriseBackend.GroupVersion().WithResource("enterpriseagentgatewaybackends")
+	GVREnterprisePolicy        = GVKEnterprisePolicy.GroupVersion().WithResource("enterpriseagentgatewaypolicies")
+	GVRRateLimitConfig         = GVKRateLimitConfig.GroupVersion().WithResource("ratelimitconfigs")
 	gvrByKind                  = map[string]schema.GroupVersionResource{}
 	agentGatewayControllerHint = "agentgateway"
 )

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/status"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 )
 
 // Status of a check: the shared vocabulary (internal/status). The values are the JSON values.
@@ -34,8 +35,8 @@ const (
 	CatCluster    = "cluster"
 	CatResources  = "resources"
 	CatSecret     = "secret"
-	CatToken      = "token"
-	CatAuthorizer = "authorizer"
+	CatToken      = tokencheck.CategoryToken // the same category as token inspect's findings
+	CatAuthorizer = tokencheck.CategoryAuthorizer
 	CatCaller     = "caller"
 	CatExchange   = "exchange"
 	CatRuntime    = "runtime"

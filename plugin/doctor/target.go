@@ -281,23 +281,23 @@ func getBackend(ctx context.Context, st *state, br Ref, kinds k8sres.Kinds) (*un
 }
 
 func backendGVRs(k k8sres.Kinds) []schema.GroupVersionResource {
-	var out []schema.GroupVersionResource
-	if k.Backend || !k.EnterpriseBackend {
-		out = append(out, k8sres.GVRBackend)
-	}
-	if k.EnterpriseBackend {
-		out = append(out, k8sres.GVREnterpriseBackend)
-	}
-	return out
+	return flavourGVRs(k.Backend, k.EnterpriseBackend, k8sres.GVRBackend, k8sres.GVREnterpriseBackend)
 }
 
 func policyGVRs(k k8sres.Kinds) []schema.GroupVersionResource {
+	return flavourGVRs(k.Policy, k.EnterprisePolicy, k8sres.GVRPolicy, k8sres.GVREnterprisePolicy)
+}
+
+// flavourGVRs are where to look for an object of a kind with an OSS and an Enterprise flavour, in order: the OSS
+// resource when served, or when the Enterprise one is not (its NotFound then names the object); then the
+// Enterprise resource when served.
+func flavourGVRs(ossServed, entServed bool, oss, ent schema.GroupVersionResource) []schema.GroupVersionResource {
 	var out []schema.GroupVersionResource
-	if k.Policy || !k.EnterprisePolicy {
-		out = append(out, k8sres.GVRPolicy)
+	if ossServed || !entServed {
+		out = append(out, oss)
 	}
-	if k.EnterprisePolicy {
-		out = append(out, k8sres.GVREnterprisePolicy)
+	if entServed {
+		out = append(out, ent)
 	}
 	return out
 }
