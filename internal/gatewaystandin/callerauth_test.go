@@ -77,7 +77,8 @@ kind: AgentgatewayBackend
 metadata: {name: idp, namespace: %s}
 spec: {static: {host: %q, port: %s}}
 `, e.ns, p.host, p.port))
-	e.rewriteSetupWithoutAuth()
+	e.staticBackend()
+	e.rewriteRoute()
 	e.apply(fmt.Sprintf(`
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
@@ -94,30 +95,6 @@ spec:
   backend:
     auth: %s
 `, e.ns, p.srv.Issuer, appAPI, jwks, backendAuth))
-}
-
-func (e *env) rewriteSetupWithoutAuth() {
-	e.apply(fmt.Sprintf(`
-apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: {name: agentcore, namespace: %[1]s}
-spec: {static: {host: bedrock-agentcore.us-east-1.amazonaws.com, port: 443}}
-`, e.ns))
-	e.apply(fmt.Sprintf(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: agentcore, namespace: %[1]s}
-spec:
-  parentRefs: [{name: proxy, namespace: %[2]s}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /agentcore}}]
-    filters:
-    - type: URLRewrite
-      urlRewrite:
-        hostname: bedrock-agentcore.us-east-1.amazonaws.com
-        path: {type: ReplaceFullPath, replaceFullPath: %[3]q}
-    backendRefs: [{group: agentgateway.dev, kind: AgentgatewayBackend, name: agentcore}]
-`, e.ns, e.gwNS, mustARN(testARN).InvocationPath()))
 }
 
 func (e *env) accessLines() []string {

@@ -223,13 +223,10 @@ func firstConds(o *unstructured.Unstructured, list string) map[string]map[string
 	return conds(&unstructured.Unstructured{Object: items[0].(map[string]any)}, "conditions")
 }
 
+// rewriteSetup is the published recipe: the static backend, a policy on it sending the token Secret
+// agentcore-jwt, and the route rewriting to the runtime's invocation path.
 func (e *env) rewriteSetup() {
-	e.apply(fmt.Sprintf(`
-apiVersion: agentgateway.dev/v1alpha1
-kind: AgentgatewayBackend
-metadata: {name: agentcore, namespace: %[1]s}
-spec: {static: {host: bedrock-agentcore.us-east-1.amazonaws.com, port: 443}}
-`, e.ns))
+	e.staticBackend()
 	e.apply(fmt.Sprintf(`
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
@@ -240,6 +237,22 @@ spec:
     tls: {}
     auth: {secretRef: {name: agentcore-jwt}}
 `, e.ns))
+	e.rewriteRoute()
+}
+
+// staticBackend is the AgentgatewayBackend agentcore: AgentCore's data-plane host, port 443.
+func (e *env) staticBackend() {
+	e.apply(fmt.Sprintf(`
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayBackend
+metadata: {name: agentcore, namespace: %[1]s}
+spec: {static: {host: bedrock-agentcore.us-east-1.amazonaws.com, port: 443}}
+`, e.ns))
+}
+
+// rewriteRoute is the HTTPRoute agentcore on the Gateway proxy: /agentcore rewritten to the runtime's invocation
+// path, to the backend agentcore.
+func (e *env) rewriteRoute() {
 	e.apply(fmt.Sprintf(`
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
