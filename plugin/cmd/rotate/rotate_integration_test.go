@@ -93,6 +93,38 @@ func (e *env) secret(name string) *corev1.Secret {
 	return s
 }
 
+// tokenSecret is the token Secret agentcore-jwt, its Authorization checked to hold a valid token for min more.
+func (e *env) tokenSecret(min time.Duration) *corev1.Secret {
+	e.t.Helper()
+	s := e.secret("agentcore-jwt")
+	if err := e.checkValid(string(s.Data["Authorization"]), min); err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// keptSecret fails when the token Secret changed since was (a refused token is never written).
+func (e *env) keptSecret(was *corev1.Secret) {
+	e.t.Helper()
+	if after := e.secret("agentcore-jwt"); after.ResourceVersion != was.ResourceVersion {
+		e.t.Fatal("a refused token changed the Secret")
+	}
+}
+
+// saveCognitoRecord saves the record of a rewrite setup whose identity is e's Cognito service user (its token in
+// agentcore-jwt; client secret and password in the record's Secret); target sets what the setup fronts.
+func (e *env) saveCognitoRecord(ctx context.Context, target func(*setup.Record)) {
+	e.t.Helper()
+	rec := &setup.Record{Namespace: e.ns, Name: setup.DefaultRecordName, Region: "us-east-1", Mode: setup.ModeRewrite,
+		IdentityProvider: setup.IdPCognito, UserPoolID: e.id.Pool.ID, ClientID: e.id.Client.ID, Username: "gateway-svc",
+		DiscoveryURL: e.cog.DiscoveryURL(e.id.Pool.ID), TokenUse: setup.TokenUseID, GatewayNamespace: "agentgateway-system",
+		GatewayName: "agentgateway-proxy", SecretName: "agentcore-jwt"}
+	target(rec)
+	if err := setup.Save(ctx, e.kube, rec, &setup.Credentials{ClientSecret: e.id.Client.Secret, Password: e.id.User.Password}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // flags are the no-record flags for this env.
 func (e *env) flags(extra ...string) []string {
 	return append([]string{"rotate", "--user-pool-id", e.id.Pool.ID, "--client-id", e.id.Client.ID, "--username", "gateway-svc",
@@ -279,9 +311,7 @@ func testMinValidity(t *testing.T, cog *cognitolocal.Server) {
 	if life := res.NewExpiry.Sub(*res.IssuedAt); life != 2*time.Minute {
 		t.Fatalf("the written token lives %s, want the client's 2m", life)
 	}
-	if err := e.checkValid(string(e.secret("agentcore-jwt").Data["Authorization"]), 90*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	e.tokenSecret(90 * time.Second)
 
 	for _, bad := range []string{"60s", "89s", "0s"} {
 		r = e.run(ctx, e.kubeconfig, nil, e.flags("--min-validity", bad)...)
@@ -388,13 +418,7 @@ func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
 		}
 	}
 	setAuthorizer(e.id.Client.ID)
-	rec := &setup.Record{Namespace: e.ns, Name: setup.DefaultRecordName, Region: "us-east-1", RuntimeARN: rt.ARN, Mode: setup.ModeRewrite,
-		IdentityProvider: setup.IdPCognito, UserPoolID: e.id.Pool.ID, ClientID: e.id.Client.ID, Username: "gateway-svc",
-		DiscoveryURL: cog.DiscoveryURL(e.id.Pool.ID), TokenUse: setup.TokenUseID, GatewayNamespace: "agentgateway-system",
-		GatewayName: "agentgateway-proxy", SecretName: "agentcore-jwt"}
-	if err := setup.Save(ctx, e.kube, rec, &setup.Credentials{ClientSecret: e.id.Client.Secret, Password: e.id.User.Password}); err != nil {
-		t.Fatal(err)
-	}
+	e.saveCognitoRecord(ctx, func(r *setup.Record) { r.RuntimeARN = rt.ARN })
 
 	r := e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns)
 	if r.code != 0 || !strings.Contains(r.out, "claims against runtime "+rt.ARN) {
@@ -403,10 +427,7 @@ func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
 	if fake.Calls("GetAgentRuntime") == 0 {
 		t.Fatal("the runtime's authorizer was not read")
 	}
-	good := e.secret("agentcore-jwt")
-	if err := e.checkValid(string(good.Data["Authorization"]), 50*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	good := e.tokenSecret(50 * time.Minute)
 	if len(e.secret(setup.DefaultRecordName + setup.CredentialsSuffix).Data["refreshToken"]) == 0 {
 		t.Fatal("the refresh token was not stored in the record's Secret")
 	}
@@ -417,9 +438,7 @@ func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
 		!strings.Contains(r.err, "keeps the old token") || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
 		t.Fatalf("wrong audience: code %d\n%s%s", r.code, r.out, r.err)
 	}
-	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
-		t.Fatal("a refused token changed the Secret")
-	}
+	e.keptSecret(good)
 }
 
 // testGatewayAuthorizer: a setup whose route leads to an AgentCore Gateway has no runtime ARN; rotate reads the
@@ -438,14 +457,9 @@ func testGatewayAuthorizer(t *testing.T, cog *cognitolocal.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &setup.Record{Namespace: e.ns, Name: setup.DefaultRecordName, Region: "us-east-1", Target: setup.TargetAgentCoreGateway,
-		AgentCoreGateway: g.ARN, MCPURL: fakeagentcore.GatewayURL(fake.URL, g.ID), Mode: setup.ModeRewrite,
-		IdentityProvider: setup.IdPCognito, UserPoolID: e.id.Pool.ID, ClientID: e.id.Client.ID, Username: "gateway-svc",
-		DiscoveryURL: cog.DiscoveryURL(e.id.Pool.ID), TokenUse: setup.TokenUseID, GatewayNamespace: "agentgateway-system",
-		GatewayName: "agentgateway-proxy", SecretName: "agentcore-jwt"}
-	if err := setup.Save(ctx, e.kube, rec, &setup.Credentials{ClientSecret: e.id.Client.Secret, Password: e.id.User.Password}); err != nil {
-		t.Fatal(err)
-	}
+	e.saveCognitoRecord(ctx, func(r *setup.Record) {
+		r.Target, r.AgentCoreGateway, r.MCPURL = setup.TargetAgentCoreGateway, g.ARN, fakeagentcore.GatewayURL(fake.URL, g.ID)
+	})
 
 	r := e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns)
 	if r.code != 0 || !strings.Contains(r.out, "claims against AgentCore Gateway "+g.ARN) {
@@ -454,10 +468,7 @@ func testGatewayAuthorizer(t *testing.T, cog *cognitolocal.Server) {
 	if fake.Calls("GetGateway") == 0 {
 		t.Fatal("the gateway's authorizer was not read")
 	}
-	good := e.secret("agentcore-jwt")
-	if err := e.checkValid(string(good.Data["Authorization"]), 50*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	good := e.tokenSecret(50 * time.Minute)
 
 	if err := fake.SetGatewayAuthorizer(g.ID, fakeagentcore.GatewayAuthCustomJWT, jwt("someone-else")); err != nil {
 		t.Fatal(err)
@@ -467,9 +478,7 @@ func testGatewayAuthorizer(t *testing.T, cog *cognitolocal.Server) {
 		!strings.Contains(r.err, "authorizer.audience") || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
 		t.Fatalf("a token the gateway's audience does not take: code %d\n%s%s", r.code, r.out, r.err)
 	}
-	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
-		t.Fatal("a refused token changed the Secret")
-	}
+	e.keptSecret(good)
 }
 
 // testConcurrent: ten rotators at once plus another writer adding keys; a watch on the Secret sees only valid
@@ -724,7 +733,5 @@ func testWatchJSON(t *testing.T, cog *cognitolocal.Server) {
 	if strings.Join(msgs, "|") != strings.Join(want, "|") {
 		t.Fatalf("log lines %v, want %v", msgs, want)
 	}
-	if err := e.checkValid(string(e.secret("agentcore-jwt").Data["Authorization"]), 50*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	e.tokenSecret(50 * time.Minute)
 }
