@@ -13,18 +13,8 @@ import (
 // file read, no cluster, no AWS), and every bad value or combination is a usage error (exit 2).
 func TestFlagsToOptions(t *testing.T) {
 	const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-Ab12Cd34Ef"
-	defaults := func(edit func(o *Options)) *Options {
-		o := &Options{Timeout: 60 * time.Second, Output: cmdutil.OutputText, Concurrency: dr.DefaultFleetConcurrency}
-		if edit != nil {
-			edit(o)
-		}
-		return o
-	}
-	for _, tc := range []struct {
-		name string
-		args []string
-		want *Options // nil: a usage error
-	}{
+	defaults := cmdtest.Defaults(&Options{Timeout: 60 * time.Second, Output: cmdutil.OutputText, Concurrency: dr.DefaultFleetConcurrency})
+	cmdtest.Table(t, NewCmd, func(o *Options) { o.f = nil }, []cmdtest.Case[Options]{
 		{"no flags", nil, defaults(nil)},
 		{"objects named, in -n", []string{"-n", "team-a", "--route", "agentcore", "--secret", "other/jwt", "--gateway", "gw-ns/gw",
 			"--runtime-arn", " " + arn + " ", "--token-source", "Passthrough", "-o", "json"},
@@ -77,10 +67,5 @@ func TestFlagsToOptions(t *testing.T) {
 		{"gateway url without scheme", []string{"--probe", "--gateway-url", "localhost:8080"}, nil},
 		{"bad token source", []string{"--token-source", "cookie"}, nil},
 		{"two files on stdin", []string{"--token-file", "-", "--authorizer-file", "-"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, res := cmdtest.Parse(NewCmd, tc.args...)
-			cmdtest.Expect(t, got, res, tc.want, func(o *Options) { o.f = nil })
-		})
-	}
+	})
 }

@@ -12,19 +12,9 @@ import (
 // TestFlagsToOptions: the command line becomes Options (through the runF seam: nothing runs, no cluster), and
 // every bad value or combination is a usage error (exit 2) before anything is read.
 func TestFlagsToOptions(t *testing.T) {
-	defaults := func(edit func(o *Options)) *Options {
-		o := &Options{MinRemaining: rotate.DefaultMinRemaining, MinValidity: rotate.DefaultMinValidity, LogFormat: "text", Output: cmdutil.OutputText,
-			Workers: rotate.DefaultFleetWorkers}
-		if edit != nil {
-			edit(o)
-		}
-		return o
-	}
-	for _, tc := range []struct {
-		name string
-		args []string
-		want *Options // nil: a usage error
-	}{
+	defaults := cmdtest.Defaults(&Options{MinRemaining: rotate.DefaultMinRemaining, MinValidity: rotate.DefaultMinValidity, LogFormat: "text", Output: cmdutil.OutputText,
+		Workers: rotate.DefaultFleetWorkers})
+	cmdtest.Table(t, NewCmd, func(o *Options) { o.f = nil }, []cmdtest.Case[Options]{
 		{"no flags", nil, defaults(nil)},
 		{"names everything", []string{"-n", "team-a", "--secret", "gw-token", "--credentials-secret", "gw-creds", "--user-pool-id", "us-east-1_AbC",
 			"--client-id", "cid", "--username", "gw", "--client-secret-from", "env:CS", "--password-from", "secret:creds/pw",
@@ -78,10 +68,5 @@ func TestFlagsToOptions(t *testing.T) {
 		{"watch and dry run", []string{"--watch", "--dry-run"}, nil},
 		{"print manifests and force", []string{"--print-manifests", "--force"}, nil},
 		{"print manifests as json", []string{"--print-manifests", "-o", "json"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, res := cmdtest.Parse(NewCmd, tc.args...)
-			cmdtest.Expect(t, got, res, tc.want, func(o *Options) { o.f = nil })
-		})
-	}
+	})
 }

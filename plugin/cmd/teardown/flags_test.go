@@ -13,11 +13,7 @@ import (
 // value, an argument or an unknown flag is a usage error (exit 2).
 func TestFlagsToOptions(t *testing.T) {
 	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "missing-kubeconfig"))
-	for _, tc := range []struct {
-		name string
-		args []string
-		want *Options // nil: a usage error
-	}{
+	cmdtest.Table(t, NewCmd, func(o *Options) { o.f = nil }, []cmdtest.Case[Options]{
 		{"no flags: the only setup record", nil, &Options{Output: cmdutil.OutputText}},
 		{"everything", []string{"-n", "agentcore", "--delete-user-pool", "--keep-authorizer", "-y", "--dry-run", "-o", "json"},
 			&Options{Teardown: td.Options{DeleteUserPool: true, KeepAuthorizer: true}, Yes: true, DryRun: true, Output: cmdutil.OutputJSON, Namespace: "agentcore"}},
@@ -25,10 +21,5 @@ func TestFlagsToOptions(t *testing.T) {
 		{"unknown flag", []string{"--all"}, nil},
 		{"bool with a value that does not parse", []string{"--yes=maybe"}, nil},
 		{"bad output", []string{"-o", "xml"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, res := cmdtest.Parse(NewCmd, tc.args...)
-			cmdtest.Expect(t, got, res, tc.want, func(o *Options) { o.f = nil })
-		})
-	}
+	})
 }

@@ -12,16 +12,8 @@ import (
 // TestInspectFlagsToOptions: `token inspect`'s command line becomes Options through the runF seam (no token
 // read, no network), and every bad value or combination is a usage error (exit 2).
 func TestInspectFlagsToOptions(t *testing.T) {
-	defaults := func(edit func(o *InspectOptions)) *InspectOptions {
-		o := &InspectOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second}
-		edit(o)
-		return o
-	}
-	for _, tc := range []struct {
-		name string
-		args []string
-		want *InspectOptions // nil: a usage error
-	}{
+	defaults := cmdtest.Defaults(&InspectOptions{Output: cmdutil.OutputText, Timeout: 30 * time.Second})
+	cmdtest.Table(t, NewCmdInspect, func(o *InspectOptions) { o.f = nil }, []cmdtest.Case[InspectOptions]{
 		{"stdin", []string{"-"}, defaults(func(o *InspectOptions) { o.Arg = "-" })},
 		{"file, verify online", []string{"--token-file", "t.jwt", "--verify", "--discovery-url", "https://idp.example/.well-known/openid-configuration",
 			"--show-token", "--no-tui", "--timeout", "5s", "-o", "json"},
@@ -42,28 +34,15 @@ func TestInspectFlagsToOptions(t *testing.T) {
 		{"discovery url without scheme", []string{"-", "--discovery-url", "idp.example"}, nil},
 		{"stdin twice", []string{"-", "--jwks-file", "-"}, nil},
 		{"timeout zero", []string{"-", "--timeout", "0s"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, res := cmdtest.Parse(NewCmdInspect, tc.args...)
-			cmdtest.Expect(t, got, res, tc.want, func(o *InspectOptions) { o.f = nil })
-		})
-	}
+	})
 }
 
 // TestMintFlagsToOptions: `token mint`'s command line becomes Options through the runF seam (no secret read,
 // no request), and every bad value or combination is a usage error (exit 2).
 func TestMintFlagsToOptions(t *testing.T) {
 	const disc = "https://idp.example/.well-known/openid-configuration"
-	defaults := func(edit func(o *MintOptions)) *MintOptions {
-		o := &MintOptions{clientFlags: clientFlags{Output: cmdutil.OutputText, Timeout: 30 * time.Second}}
-		edit(o)
-		return o
-	}
-	for _, tc := range []struct {
-		name string
-		args []string
-		want *MintOptions // nil: a usage error
-	}{
+	defaults := cmdtest.Defaults(&MintOptions{clientFlags: clientFlags{Output: cmdutil.OutputText, Timeout: 30 * time.Second}})
+	cmdtest.Table(t, NewCmdMint, func(o *MintOptions) { o.f = nil }, []cmdtest.Case[MintOptions]{
 		{"discovery", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "env:CS", "--audience", "https://api",
 			"--scope", " a ", "--scope", "b", "--auth-method", "post", "--show-token", "--timeout", "5s", "-o", "raw"},
 			defaults(func(o *MintOptions) {
@@ -85,12 +64,7 @@ func TestMintFlagsToOptions(t *testing.T) {
 		{"empty scope", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "prompt", "--scope", " "}, nil},
 		{"timeout zero", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "prompt", "--timeout", "0s"}, nil},
 		{"bad output", []string{"--discovery-url", disc, "--client-id", "cid", "--client-secret-from", "prompt", "-o", "yml"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, res := cmdtest.Parse(NewCmdMint, tc.args...)
-			cmdtest.Expect(t, got, res, tc.want, func(o *MintOptions) { o.f = nil })
-		})
-	}
+	})
 }
 
 // TestGroupFlags: `token` alone opens the screen on a terminal (its Options: no token) and prints help
@@ -113,18 +87,10 @@ func TestGroupFlags(t *testing.T) {
 // read, no request), and every bad value or combination is a usage error (exit 2).
 func TestExchangeFlagsToOptions(t *testing.T) {
 	const disc = "https://sts.example/.well-known/openid-configuration"
-	defaults := func(edit func(o *ExchangeOptions)) *ExchangeOptions {
-		o := &ExchangeOptions{clientFlags: clientFlags{Output: cmdutil.OutputText, Timeout: 30 * time.Second}, SubjectTokenType: "access_token"}
-		edit(o)
-		return o
-	}
+	defaults := cmdtest.Defaults(&ExchangeOptions{clientFlags: clientFlags{Output: cmdutil.OutputText, Timeout: 30 * time.Second}, SubjectTokenType: "access_token"})
 	req := []string{"--discovery-url", disc, "--client-id", "gw", "--client-secret-from", "env:CS"}
 	with := func(extra ...string) []string { return append(append([]string{}, req...), extra...) }
-	for _, tc := range []struct {
-		name string
-		args []string
-		want *ExchangeOptions // nil: a usage error
-	}{
+	cmdtest.Table(t, NewCmdExchange, func(o *ExchangeOptions) { o.f = nil }, []cmdtest.Case[ExchangeOptions]{
 		{"everything", with("--subject-token-from", "file:caller.jwt", "--subject-token-type", "jwt", "--audience", "https://rt",
 			"--resource", "https://rt/api", "--scope", " invoke ", "--requested-token-type", "access_token", "--auth-method", "post",
 			"--show-token", "--timeout", "5s", "-o", "json"),
@@ -151,10 +117,5 @@ func TestExchangeFlagsToOptions(t *testing.T) {
 		{"timeout zero", with("--subject-token-from", "env:T", "--timeout", "0s"), nil},
 		{"bad output", with("--subject-token-from", "env:T", "-o", "wide"), nil},
 		{"argument", with("--subject-token-from", "env:T", "extra"), nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, res := cmdtest.Parse(NewCmdExchange, tc.args...)
-			cmdtest.Expect(t, got, res, tc.want, func(o *ExchangeOptions) { o.f = nil })
-		})
-	}
+	})
 }

@@ -32,18 +32,8 @@ func TestFlagsToOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/payments_agent-Ab12Cd34Ef"
-	defaults := func(edit func(o *Options)) *Options {
-		o := &Options{Output: cmdutil.OutputText, VerifyTimeout: 60 * time.Second}
-		if edit != nil {
-			edit(o)
-		}
-		return o
-	}
-	for _, tc := range []struct {
-		name string
-		args []string
-		want *Options // nil: a usage error
-	}{
+	defaults := cmdtest.Defaults(&Options{Output: cmdutil.OutputText, VerifyTimeout: 60 * time.Second})
+	cmdtest.Table(t, NewCmd, func(o *Options) { o.f = nil }, []cmdtest.Case[Options]{
 		{"no flags", nil, defaults(nil)},
 		{"every answer", []string{"--gateway", "gw-ns/gw", "--runtime-arn", arn, "--mode", "native", "--identity", "external",
 			"--user-pool-name", "pool", "--user-pool-id", "us-east-1_AbC", "--client-name", "cn", "--client-id", "cid", "--username", "svc",
@@ -97,10 +87,5 @@ func TestFlagsToOptions(t *testing.T) {
 		{"test call with dry run", []string{"--dry-run", "--test-call"}, nil},
 		{"offline without a yaml render", []string{"--dry-run", "--offline"}, nil},
 		{"flavor without dry run", []string{"-o", "yaml", "--flavor", "oss"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, res := cmdtest.Parse(NewCmd, tc.args...)
-			cmdtest.Expect(t, got, res, tc.want, func(o *Options) { o.f = nil })
-		})
-	}
+	})
 }

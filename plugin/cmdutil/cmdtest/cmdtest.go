@@ -88,3 +88,35 @@ func Expect[O any](t testing.TB, got *O, res Result, want *O, clear func(*O)) {
 		t.Fatalf("options\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// Case is one row of a flag table: the arguments after the command's name and the Options runF must receive
+// (nil: a usage error, exit 2, before runF). An alias of a plain struct, so rows stay {name, args, want}.
+type Case[O any] = struct {
+	Name string
+	Args []string
+	Want *O
+}
+
+// Table runs each case as a subtest: Parse newCmd with the case's arguments, then Expect its Options (clear as
+// for Expect).
+func Table[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, clear func(*O), cases []Case[O]) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			got, res := Parse(newCmd, tc.Args...)
+			Expect(t, got, res, tc.Want, clear)
+		})
+	}
+}
+
+// Defaults makes a flag table's wanted Options: each call returns a new copy of *base (a shallow copy) changed by
+// edit (nil: as it is).
+func Defaults[O any](base *O) func(edit func(*O)) *O {
+	return func(edit func(*O)) *O {
+		o := *base
+		if edit != nil {
+			edit(&o)
+		}
+		return &o
+	}
+}
