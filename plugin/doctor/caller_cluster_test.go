@@ -106,7 +106,7 @@ func (ce *callerEnv) putExchangeSecret(v string) {
 	ce.t.Helper()
 	ctx := context.Background()
 	_ = ce.kube.CoreV1().Secrets(ce.ns).Delete(ctx, "agentcore-token-service", metav1.DeleteOptions{})
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "agentcore-token-service", Namespace: ce.ns}, Data: map[string][]byte{"client_secret": []byte(v)}}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "agentcore-token-service", Namespace: ce.ns, Labels: wizardLabels}, Data: map[string][]byte{"client_secret": []byte(v)}}
 	if _, err := ce.kube.CoreV1().Secrets(ce.ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
 		ce.t.Fatal(err)
 	}

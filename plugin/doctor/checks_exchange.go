@@ -11,6 +11,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // Exchange check ids: the token service the gateway exchanges the caller's token at (RFC 8693). docs/checks.md
@@ -44,7 +45,12 @@ func (st *state) initExchange() {
 		if ref.IsZero() {
 			return "", errors.New("no client secret: the policy's oauthTokenExchange.clientAuth has no secretRef and the setup record names no Secret")
 		}
-		s, err := k8sres.GetSecret(ctx, d.deps.Kube, ref.Namespace, ref.Name)
+		var s *corev1.Secret
+		if f := d.deps.fleet; f != nil {
+			s, err = f.secret(ctx, d.deps, ref.Namespace, ref.Name)
+		} else {
+			s, err = k8sres.GetSecret(ctx, d.deps.Kube, ref.Namespace, ref.Name)
+		}
 		if err != nil {
 			return "", err
 		}

@@ -194,10 +194,13 @@ func (e *env) putToken(v string) {
 	e.putSecret("Authorization", v)
 }
 
+// wizardLabels are the labels the wizard puts on the Secrets it writes (doctor --all lists Secrets by them).
+var wizardLabels = map[string]string{k8sres.LabelManagedBy: k8sres.ManagedByValue}
+
 func (e *env) putSecret(key, v string) {
 	e.t.Helper()
 	ctx := context.Background()
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "agentcore-jwt", Namespace: e.ns}, Data: map[string][]byte{key: []byte(v)}}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "agentcore-jwt", Namespace: e.ns, Labels: wizardLabels}, Data: map[string][]byte{key: []byte(v)}}
 	_ = e.kube.CoreV1().Secrets(e.ns).Delete(ctx, s.Name, metav1.DeleteOptions{})
 	if _, err := e.kube.CoreV1().Secrets(e.ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
 		e.t.Fatal(err)

@@ -2,6 +2,8 @@ package doctor
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
@@ -26,6 +28,35 @@ func listCustom(ctx context.Context, deps Deps, gvr schema.GroupVersionResource,
 		}
 		return l.Items, nil
 	}
+	raw, err := rc.Get().AbsPath(listPath(gvr, ns)...).SetHeader("Accept", "application/json").DoRaw(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return decodeLeanList(raw)
+}
+
+// listMetadata is a LIST of gvr in ns ("" = every namespace) as metadata only (names, labels; no data or spec),
+// for doctor --all to know which objects exist without reading them. It needs the raw REST client (it is an
+// error without one, e.g. with a fake clientset).
+func listMetadata(ctx context.Context, deps Deps, gvr schema.GroupVersionResource, ns string) (*metav1.PartialObjectMetadataList, error) {
+	rc := deps.Kube.Discovery().RESTClient()
+	if rc == nil {
+		return nil, errors.New("no REST client for a metadata LIST")
+	}
+	raw, err := rc.Get().AbsPath(listPath(gvr, ns)...).
+		SetHeader("Accept", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json").DoRaw(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var l metav1.PartialObjectMetadataList
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// listPath are the path segments of a LIST of gvr in ns ("" = every namespace).
+func listPath(gvr schema.GroupVersionResource, ns string) []string {
 	segs := []string{"/apis", gvr.Group, gvr.Version}
 	if gvr.Group == "" {
 		segs = []string{"/api", gvr.Version}
@@ -33,11 +64,7 @@ func listCustom(ctx context.Context, deps Deps, gvr schema.GroupVersionResource,
 	if ns != "" {
 		segs = append(segs, "namespaces", ns)
 	}
-	raw, err := rc.Get().AbsPath(append(segs, gvr.Resource)...).SetHeader("Accept", "application/json").DoRaw(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return decodeLeanList(raw)
+	return append(segs, gvr.Resource)
 }
 
 // leanList is a LIST response as doctor reads it: the list's kind and its items.
