@@ -141,33 +141,45 @@ func TestUpdateInputFromGetCopiesEveryField(t *testing.T) {
 	g.AllowedPorts = []types.AllowedPort{&types.AllowedPortMemberPort{Value: 8080}}
 	g.FilesystemConfigurations = []types.FilesystemConfiguration{&types.FilesystemConfigurationMemberSessionStorage{}}
 	in := UpdateInputFromGet(g)
-	iv, gv := reflect.ValueOf(in).Elem(), reflect.ValueOf(g).Elem()
+	checkCopiesEveryField(t, in, g, UpdateFieldsNotFromGet, "UpdateFieldsNotFromGet", "AgentRuntimeId")
+	if aws.ToString(in.AgentRuntimeId) != "x" {
+		t.Errorf("AgentRuntimeId = %q", aws.ToString(in.AgentRuntimeId))
+	}
+}
+
+// checkCopiesEveryField is the rule of both update inputs (runtimes and gateways): every exported field of in,
+// made from get, is listed in skip (named skipName) with a reason, or has a same-named, same-typed field in get and
+// holds get's value. A field get has is skipped only when it is label, the path label set from the id.
+func checkCopiesEveryField(t *testing.T, in, get any, skip map[string]string, skipName, label string) {
+	t.Helper()
+	iv, gv := reflect.ValueOf(in).Elem(), reflect.ValueOf(get).Elem()
+	inName, getName := iv.Type().Name(), gv.Type().Name()
 	for i := 0; i < iv.NumField(); i++ {
 		f := iv.Type().Field(i)
 		if !f.IsExported() {
 			continue
 		}
-		if why, ok := UpdateFieldsNotFromGet[f.Name]; ok {
+		if why, ok := skip[f.Name]; ok {
 			if why == "" {
 				t.Errorf("%s is excluded without a reason", f.Name)
+			}
+			if _, has := gv.Type().FieldByName(f.Name); has && f.Name != label {
+				t.Errorf("%s is excluded (%s) but %s has it now: copy it", f.Name, why, getName)
 			}
 			continue
 		}
 		gf, ok := gv.Type().FieldByName(f.Name)
 		if !ok || !gf.Type.AssignableTo(f.Type) {
-			t.Errorf("UpdateAgentRuntimeInput.%s has no same-typed field in GetAgentRuntimeOutput: copy it by hand or list it in UpdateFieldsNotFromGet", f.Name)
+			t.Errorf("%s.%s has no same-typed field in %s: copy it by hand or list it in %s", inName, f.Name, getName, skipName)
 			continue
 		}
 		if iv.Field(i).IsZero() {
-			t.Errorf("UpdateAgentRuntimeInput.%s was not copied (is it an interface without a sample value in this test?)", f.Name)
+			t.Errorf("%s.%s was not copied (is it an interface without a sample value in this test?)", inName, f.Name)
 			continue
 		}
 		if !reflect.DeepEqual(iv.Field(i).Interface(), gv.FieldByIndex(gf.Index).Interface()) {
-			t.Errorf("UpdateAgentRuntimeInput.%s differs from the Get value", f.Name)
+			t.Errorf("%s.%s differs from the Get value", inName, f.Name)
 		}
-	}
-	if aws.ToString(in.AgentRuntimeId) != "x" {
-		t.Errorf("AgentRuntimeId = %q", aws.ToString(in.AgentRuntimeId))
 	}
 }
 
