@@ -3,8 +3,6 @@ package wizard_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +12,8 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
-	wizardcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
@@ -42,19 +38,7 @@ func TestOfflineRenderAgentCoreGateway(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}
-	golden := filepath.Join("testdata", "offline-agentcore-gateway.golden.yaml")
-	if *update {
-		if err := os.WriteFile(golden, []byte(r.out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if r.out != string(want) {
-		t.Fatalf("offline render differs from %s:\n%s", golden, r.out)
-	}
+	matchGolden(t, "agentcore-gateway", r.out)
 	host := offlineGatewayID + ".gateway.bedrock-agentcore.eu-west-1.amazonaws.com"
 	for _, s := range []string{
 		"host: " + host, "port: 443", "hostname: " + host, "replaceFullPath: /mcp", "type: ReplaceFullPath", "tls: {}",
@@ -122,23 +106,9 @@ func TestAgentCoreGatewayLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gwNS := c.Namespace(t, "mcpgw")
-	gw := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": gwNS},
-		"spec": map[string]any{"gatewayClassName": "agentgateway", "listeners": []any{map[string]any{
-			"name": "http", "protocol": "HTTP", "port": int64(8080), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
-	}}
-	if _, err := c.Dynamic().Resource(k8sres.GVRGateway).Namespace(gwNS).Create(context.Background(), gw, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := c.WriteKubeconfig(kc, testcluster.AdminToken, "default"); err != nil {
-		t.Fatal(err)
-	}
+	gwNS, kc, hook := liveGateway(t, c, "mcpgw", "agentgateway", 8080)
 	ns := "mcp-" + gwNS
 	t.Setenv("MCP_SECRET", secret)
-	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }}
 	args := []string{"wizard", "--non-interactive", "--agentcore-gateway", g.ARN, "--gateway", gwNS + "/agentgateway-proxy",
 		"--route-namespace", ns, "--identity", "external", "--discovery-url", idp.DiscoveryURL(), "--client-id", "gateway-mcp",
 		"--audience", api, "--client-secret-from", "env:MCP_SECRET", "--verify-timeout", "100ms"}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +20,6 @@ import (
 	wizardcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
-	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -86,19 +83,7 @@ func TestCallerModesOfflineRenderGolden(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.err)
 			}
-			golden := filepath.Join("testdata", "offline-"+name+".golden.yaml")
-			if *update {
-				if err := os.WriteFile(golden, []byte(r.out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if r.out != string(want) {
-				t.Fatalf("offline render differs from %s:\n%s", golden, r.out)
-			}
+			matchGolden(t, name, r.out)
 			for _, w := range tc.want {
 				if !strings.Contains(r.out, w) {
 					t.Fatalf("render lacks %q:\n%s", w, r.out)
@@ -184,22 +169,8 @@ func liveCallerModes(t *testing.T, c *clustertest.Cluster, gwClass string, contr
 	fake := agentcoretest.StartForAWS(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
 	t.Setenv("EXCHANGE_SECRET", "exchange-s3cret")
 
-	gwNS := c.Namespace(t, "callergw")
+	gwNS, kc, hook := liveGateway(t, c, "callergw", gwClass, 8080)
 	dyn := c.Dynamic()
-	gw := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": gwNS},
-		"spec": map[string]any{"gatewayClassName": gwClass, "listeners": []any{map[string]any{
-			"name": "http", "protocol": "HTTP", "port": int64(8080), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
-	}}
-	if _, err := dyn.Resource(k8sres.GVRGateway).Namespace(gwNS).Create(ctx, gw, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := c.WriteKubeconfig(kc, testcluster.AdminToken, "default"); err != nil {
-		t.Fatal(err)
-	}
-	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }}
 	verifyTimeout := "100ms"
 	if controller {
 		verifyTimeout = "60s"

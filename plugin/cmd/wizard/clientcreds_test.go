@@ -2,7 +2,6 @@ package wizard_test
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,16 +11,11 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
-	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
-	wizardcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
-	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 var wholeJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`)
@@ -103,22 +97,8 @@ func TestExternalClientCredentialsLive(t *testing.T) {
 		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
 	fake := agentcoretest.StartForAWS(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
 	rt := agentcoretest.AddRuntime(t, fake, "m2m_agent")
-	gwNS := c.Namespace(t, "m2mgw")
-	gw := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": gwNS},
-		"spec": map[string]any{"gatewayClassName": "agentgateway", "listeners": []any{map[string]any{
-			"name": "http", "protocol": "HTTP", "port": int64(8080), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
-	}}
-	if _, err := c.Dynamic().Resource(k8sres.GVRGateway).Namespace(gwNS).Create(context.Background(), gw, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := c.WriteKubeconfig(kc, testcluster.AdminToken, "default"); err != nil {
-		t.Fatal(err)
-	}
+	gwNS, kc, hook := liveGateway(t, c, "m2mgw", "agentgateway", 8080)
 	ns := "m2m-" + gwNS
-	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }}
 	args := []string{"wizard", "--non-interactive", "--yes", "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
 		"--route-namespace", ns, "--identity", "external", "--discovery-url", idp.DiscoveryURL(), "--client-id", "gateway-m2m",
 		"--audience", api, "--verify-timeout", "100ms"}

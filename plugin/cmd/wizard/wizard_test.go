@@ -105,19 +105,7 @@ func TestOfflineRenderGolden(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.err)
 			}
-			golden := filepath.Join("testdata", "offline-"+name+".golden.yaml")
-			if *update {
-				if err := os.WriteFile(golden, []byte(r.out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if r.out != string(want) {
-				t.Fatalf("offline render differs from %s:\n%s", golden, r.out)
-			}
+			matchGolden(t, name, r.out)
 			if name != "sigv4" && !strings.Contains(r.out, "PLACEHOLDER") || strings.Contains(r.out, "eyJ") {
 				t.Fatal("the token must be a clearly marked placeholder, never a made-up token")
 			}
@@ -138,24 +126,70 @@ func TestOfflineRenderGolden(t *testing.T) {
 	}
 }
 
-func applyAll(t *testing.T, c *clustertest.Cluster, stream string) {
+// matchGolden compares a render with testdata/offline-<name>.golden.yaml (written first with -update).
+func matchGolden(t *testing.T, name, out string) {
 	t.Helper()
-	clustertest.NeedAgentGatewayCRDs(t)
-	a := k8sres.NewApplier(c.Dynamic(), discovery.NewDiscoveryClientForConfigOrDie(c.Config))
+	golden := filepath.Join("testdata", "offline-"+name+".golden.yaml")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if out != string(want) {
+		t.Fatalf("offline render differs from %s:\n%s", golden, out)
+	}
+}
+
+// documents decodes a rendered YAML stream (empty documents dropped).
+func documents(t *testing.T, stream string) []*unstructured.Unstructured {
+	t.Helper()
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader([]byte(stream)), 4096)
-	n := 0
+	var out []*unstructured.Unstructured
 	for {
 		var obj map[string]any
 		if err := dec.Decode(&obj); err != nil {
 			if err == io.EOF {
-				break
+				return out
 			}
 			t.Fatal(err)
 		}
-		if obj == nil {
-			continue
+		if obj != nil {
+			out = append(out, &unstructured.Unstructured{Object: obj})
 		}
-		u := &unstructured.Unstructured{Object: obj}
+	}
+}
+
+// liveGateway creates the Gateway agentgateway-proxy of class on port in a new namespace named after prefix, and
+// writes an admin kubeconfig (namespace default). hook makes the wizard poll AgentCore every 20 ms.
+func liveGateway(t *testing.T, c *clustertest.Cluster, prefix, class string, port int64) (gwNS, kubeconfig string, hook *wizardcmd.Options) {
+	t.Helper()
+	gwNS = c.Namespace(t, prefix)
+	gw := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": gwNS},
+		"spec": map[string]any{"gatewayClassName": class, "listeners": []any{map[string]any{
+			"name": "http", "protocol": "HTTP", "port": port, "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
+	}}
+	if _, err := c.Dynamic().Resource(k8sres.GVRGateway).Namespace(gwNS).Create(context.Background(), gw, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig = filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.WriteKubeconfig(kubeconfig, testcluster.AdminToken, "default"); err != nil {
+		t.Fatal(err)
+	}
+	return gwNS, kubeconfig, &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }}
+}
+
+func applyAll(t *testing.T, c *clustertest.Cluster, stream string) {
+	t.Helper()
+	clustertest.NeedAgentGatewayCRDs(t)
+	a := k8sres.NewApplier(c.Dynamic(), discovery.NewDiscoveryClientForConfigOrDie(c.Config))
+	n := 0
+	for _, u := range documents(t, stream) {
 		if _, err := a.Apply(context.Background(), u, false); err != nil {
 			t.Fatalf("%s %s not accepted: %v", u.GetKind(), u.GetName(), err)
 		}
@@ -260,23 +294,9 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 	t.Cleanup(gwSrv.Close)
 	gwPort, _ := strconv.Atoi(gwSrv.URL[strings.LastIndex(gwSrv.URL, ":")+1:])
 
-	gwNS := c.Namespace(t, "cmdgw")
+	gwNS, kc, hook := liveGateway(t, c, "cmdgw", "agentgateway", int64(gwPort))
 	dyn := c.Dynamic()
-	gw := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-		"metadata": map[string]any{"name": "agentgateway-proxy", "namespace": gwNS},
-		"spec": map[string]any{"gatewayClassName": "agentgateway", "listeners": []any{map[string]any{
-			"name": "http", "protocol": "HTTP", "port": int64(gwPort), "allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}},
-	}}
-	if _, err := dyn.Resource(k8sres.GVRGateway).Namespace(gwNS).Create(context.Background(), gw, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := c.WriteKubeconfig(kc, testcluster.AdminToken, "default"); err != nil {
-		t.Fatal(err)
-	}
 	ns := "cmd-" + gwNS
-	hook := &wizardcmd.Options{EnvHook: func(e *wz.Env) { e.AgentCore.PollInterval = 20 * time.Millisecond }}
 	args := []string{"wizard", "--non-interactive", "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
 		"--route-namespace", ns, "--user-pool-name", "cmd-pool", "--verify-timeout", "100ms", "--rate-limit", "5/minute"}
 
@@ -383,20 +403,8 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 func sameAsLive(t *testing.T, c *clustertest.Cluster, stream string) {
 	t.Helper()
 	a := k8sres.NewApplier(c.Dynamic(), discovery.NewDiscoveryClientForConfigOrDie(c.Config))
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader([]byte(stream)), 4096)
 	compared := 0
-	for {
-		var obj map[string]any
-		if err := dec.Decode(&obj); err != nil {
-			if err == io.EOF {
-				break
-			}
-			t.Fatal(err)
-		}
-		if obj == nil {
-			continue
-		}
-		u := &unstructured.Unstructured{Object: obj}
+	for _, u := range documents(t, stream) {
 		dry, err := a.Apply(context.Background(), u, true)
 		if err != nil {
 			t.Fatalf("%s %s not accepted: %v", u.GetKind(), u.GetName(), err)
