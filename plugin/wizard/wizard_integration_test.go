@@ -172,6 +172,24 @@ func (w *world) pools(t *testing.T, name string) []string {
 	return ids
 }
 
+// teardownWithPool undoes the setup recorded in ns as `teardown --delete-user-pool` does.
+func teardownWithPool(t *testing.T, env *wz.Env, ns string) {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := setup.Load(ctx, env.Kube, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
+	tp, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{DeleteUserPool: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := teardown.Run(ctx, tenv, tp); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func specWithout(m map[string]json.RawMessage, keys ...string) string {
 	c := map[string]any{}
 	for k, v := range m {
@@ -275,18 +293,7 @@ func TestWizardTwiceThenTeardown(t *testing.T) {
 	}
 
 	// Teardown with --delete-user-pool: cluster, pool and runtime back to before.
-	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
-	live, err := setup.Load(context.Background(), env.Kube, ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp, err := teardown.BuildPlan(context.Background(), tenv, live, teardown.Options{DeleteUserPool: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := teardown.Run(context.Background(), tenv, tp); err != nil {
-		t.Fatal(err)
-	}
+	teardownWithPool(t, env, ns)
 	n, err := w.c.Kube().CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
 	if err == nil && n.DeletionTimestamp == nil {
 		t.Fatal("the namespace the wizard created is still there")
@@ -390,14 +397,7 @@ func TestInterruptedPoolCreation(t *testing.T) {
 		if !rec.CreatedUserPool || rec.CreatingUserPool != "" || rec.UserPoolID != w.pools(t, pool)[0] {
 			t.Fatalf("rerun: created=%v creating=%q id=%q", rec.CreatedUserPool, rec.CreatingUserPool, rec.UserPoolID)
 		}
-		tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
-		tp, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{DeleteUserPool: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := teardown.Run(ctx, tenv, tp); err != nil {
-			t.Fatal(err)
-		}
+		teardownWithPool(t, env, ns)
 		if ids := w.pools(t, pool); len(ids) != 0 {
 			t.Fatalf("teardown --delete-user-pool left the wizard's pool: %v", ids)
 		}
@@ -412,18 +412,7 @@ func TestInterruptedPoolCreation(t *testing.T) {
 		if !errors.Is(err, wz.ErrInjected) {
 			t.Fatal(err)
 		}
-		rec, err := setup.Load(ctx, env.Kube, ns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
-		tp, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{DeleteUserPool: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := teardown.Run(ctx, tenv, tp); err != nil {
-			t.Fatal(err)
-		}
+		teardownWithPool(t, env, ns)
 		if ids := w.pools(t, pool); len(ids) != 0 {
 			t.Fatalf("teardown did not find the interrupted run's pool: %v", ids)
 		}
@@ -688,18 +677,7 @@ func TestNativeVerifyWithRealController(t *testing.T) {
 	}
 
 	// Teardown: the setup goes, the controller's objects for the Gateway stay (same UIDs).
-	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
-	live, err := setup.Load(ctx, env.Kube, ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp, err := teardown.BuildPlan(ctx, tenv, live, teardown.Options{DeleteUserPool: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := teardown.Run(ctx, tenv, tp); err != nil {
-		t.Fatal(err)
-	}
+	teardownWithPool(t, env, ns)
 	if n, err := kc.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil && n.DeletionTimestamp == nil {
 		t.Fatal("teardown left the setup's namespace")
 	}
