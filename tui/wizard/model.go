@@ -145,7 +145,7 @@ type Model struct {
 
 	plan    *wz.Plan
 	planErr error
-	vp      viewport.Model // the plan page: the plan, scrolled when taller than the screen
+	vp      viewport.Model // the plan and result pages' text, scrolled when taller than the screen
 	events  chan wz.Event
 	last    map[string]wz.Event
 	result  *wz.Result
@@ -222,7 +222,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.page < pagePlan {
 			return m, m.updateForm(tea.WindowSizeMsg{Width: msg.Width, Height: m.formHeight()})
 		}
-		m.layoutPlan()
+		m.layout()
 		return m, nil
 	case discoveredMsg:
 		m.mu.Lock()
@@ -246,7 +246,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.rebuildIfOn(pageRuntime)
 	case planMsg:
 		m.plan, m.planErr = msg.plan, msg.err
-		m.layoutPlan()
+		m.layout()
 		m.vp.GotoTop()
 		return m, nil
 	case eventMsg:
@@ -255,6 +255,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case resultMsg:
 		m.result, m.err = msg.res, msg.err
 		m.page = pageDone
+		m.layout()
+		m.vp.GotoTop()
 		return m, nil
 	case testCallMsg:
 		m.calling = false
@@ -262,6 +264,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.result != nil && msg.call != nil {
 			m.result.Call = msg.call
 		}
+		// The answer is the text's last lines: brought into view.
+		m.layout()
+		m.vp.GotoBottom()
 		return m, nil
 	case spinner.TickMsg:
 		var cmd tea.Cmd
@@ -302,9 +307,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (done bool, cmd tea.Cmd) {
 			return true, m.startApply()
 		case key.Matches(msg, k.Help):
 			m.help.ShowAll = !m.help.ShowAll
-			m.layoutPlan()
-		case m.plan != nil:
-			m.scrollPlan(msg)
+			m.layout()
+		case m.plan != nil || m.planErr != nil:
+			m.scroll(msg)
 		}
 		return true, nil
 	case pageRunning:
@@ -315,9 +320,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (done bool, cmd tea.Cmd) {
 			return true, tea.Quit
 		case key.Matches(msg, k.TestCall) && m.canTestCall() && !m.calling:
 			m.calling, m.callErr = true, nil
+			m.layout() // the status line takes a row
 			return true, m.sendTestCall()
 		case key.Matches(msg, k.Help):
 			m.help.ShowAll = !m.help.ShowAll
+			m.layout()
+		default:
+			m.scroll(msg)
 		}
 		return true, nil
 	}

@@ -1,19 +1,17 @@
 package wizard
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
@@ -68,70 +66,55 @@ func (f *fakeLoaders) loaders() Loaders {
 	}
 }
 
-func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		for _, w := range what {
-			if !bytes.Contains(b, []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-}
-
-func enter(tm *teatest.TestModel) { tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) }
-
 // TestWizardPages walks every page at a fixed size: discovered defaults pre-filled (the default gateway is
 // chosen over the first one listed), the rail, validation, the plan page before anything runs, then apply.
 func TestWizardPages(t *testing.T) {
-	fl := &fakeLoaders{}
-	m := New(context.Background(), wz.Answers{}, style.New(false, false), fl.loaders())
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(110, 35))
-
-	waitFor(t, tm, "① Gateway", "② Runtime", "⑦ Verify", "agentgateway-system/agentgateway-proxy", "lb.example.com:8080", "oss Agent Gateway kinds")
-	enter(tm) // gateway select (default pre-selected)
-	waitFor(t, tm, "runtime(s) in the region", "payments_agent", "READY")
-	enter(tm) // runtime
-	waitFor(t, tm, "Invocation path", "Mode")
-	enter(tm) // mode
-	waitFor(t, tm, "reuse an existing pool / app client / user by id")
-	enter(tm) // identity = cognito by name
-	waitFor(t, tm, "pool name")
-	enter(tm)
-	enter(tm)
-	waitFor(t, tm, "runtime's authorizer?")
-	enter(tm)
-	waitFor(t, tm, "prefix on the gateway")
-	enter(tm)
-	enter(tm)
-	waitFor(t, tm, "(requests/unit)")
-	tm.Type("3/day")
-	enter(tm)
-	waitFor(t, tm, "unit must be second, minute or hour")
+	d := start(t, wz.Answers{}, 110, 35)
+	fl := d.fl
+	d.waitFor("① Gateway", "② Runtime", "⑦ Verify", "agentgateway-system/agentgateway-proxy", "lb.example.com:8080", "oss Agent Gateway kinds")
+	d.enter() // gateway select (default pre-selected)
+	d.waitFor("runtime(s) in the region", "payments_agent", "READY")
+	d.enter() // runtime
+	d.waitFor("Invocation path", "Mode")
+	d.enter() // mode
+	d.waitFor("reuse an existing pool / app client / user by id")
+	d.enter() // identity = cognito by name
+	d.waitFor("pool name")
+	d.next() // pool name
+	d.next() // service user
+	d.waitFor("runtime's authorizer?")
+	d.enter()
+	d.waitFor("prefix on the gateway")
+	d.next() // namespace
+	d.next() // path prefix
+	d.waitFor("(requests/unit)")
+	d.typ("3/day")
+	d.enter()
+	d.waitFor("unit must be second, minute or hour")
 	for range 3 {
-		tm.Send(tea.KeyPressMsg{Code: tea.KeyBackspace})
+		d.key(tea.KeyBackspace)
 	}
-	tm.Type("minute")
-	enter(tm)
-	waitFor(t, tm, "┃")
-	tm.Type("4")
-	waitFor(t, tm, "up to 4 extra requests in a burst")
-	enter(tm) // burst
-	enter(tm) // CORS origins (empty)
-	waitFor(t, tm, "nothing is changed before it")
-	enter(tm)
-	waitFor(t, tm, "Plan · rewrite", "+ create    user-pool agentcore", "(nothing changed yet)")
-	if fl.applied {
+	d.typ("minute")
+	d.next()
+	d.typ("4")
+	d.waitFor("up to 4 extra requests in a burst")
+	d.next() // burst
+	d.next() // CORS origins (empty)
+	d.waitFor("nothing is changed before it")
+	d.enter()
+	d.waitFor("Plan · rewrite", "+ create    user-pool agentcore", "(nothing changed yet)")
+	fl.mu.Lock()
+	applied := fl.applied
+	fl.mu.Unlock()
+	if applied {
 		t.Fatal("nothing may be applied before the plan is confirmed")
 	}
-	enter(tm)
-	waitFor(t, tm, "2 change(s) applied", "t send a test call through the gateway")
+	d.enter()
+	d.waitFor("2 change(s) applied", "t send a test call through the gateway")
 	// ⑦ t sends one real request (through the loader) and shows the classified answer.
-	tm.Send(tea.KeyPressMsg{Code: 't', Text: "t"})
-	waitFor(t, tm, "401 Claim 'aud' value mismatch", "authorizer.audience", "t send it again")
-	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	d.letter('t')
+	d.waitFor("401 Claim 'aud' value mismatch", "authorizer.audience", "t send it again")
+	final := d.quit(keyQ)
 	a := fl.planned
 	if a.Gateway != "agentgateway-system/agentgateway-proxy" || a.RuntimeARN != arn || a.Mode != "rewrite" || a.Identity != "cognito" ||
 		a.UserPoolName != "agentcore" || a.RouteNamespace != "agentcore" || a.RateLimit != "3/minute" || a.RateLimitBurst != 4 || a.SkipAuthorizer {
@@ -145,151 +128,88 @@ func TestWizardPages(t *testing.T) {
 	}
 }
 
-func press(tm *teatest.TestModel, c rune) { tm.Send(tea.KeyPressMsg{Code: c}) }
-
-// enterUntil presses enter one at a time, each after the screen has had time to change, until want shows (the
-// plan page: pressing on past it would apply).
-func enterUntil(t *testing.T, tm *teatest.TestModel, want string) {
-	t.Helper()
-	var seen []byte
-	buf := make([]byte, 64*1024)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		enter(tm)
-		step := time.Now().Add(250 * time.Millisecond)
-		for time.Now().Before(step) {
-			n, _ := tm.Output().Read(buf)
-			seen = append(seen, buf[:n]...)
-			if bytes.Contains(seen, []byte(want)) {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	t.Fatalf("%q never showed", want)
-}
-
-// nextField submits the focused field and waits until the focus bar is drawn on the next one (huh moves focus
-// through a command, so keys typed right after enter could land in the old field).
-func nextField(t *testing.T, tm *teatest.TestModel) {
-	t.Helper()
-	enter(tm)
-	waitFor(t, tm, "┃")
-}
-
-func clearField(tm *teatest.TestModel) { tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) }
-
 // TestRuntimePasteARN: the runtime list always offers "paste an ARN…"; the pasted ARN is checked as you type
 // (shape, then region against --region) and the url-encoded invocation path is shown.
 func TestRuntimePasteARN(t *testing.T) {
-	fl := &fakeLoaders{}
-	l := fl.loaders()
-	l.Region = "us-east-1"
-	m := New(context.Background(), wz.Answers{Gateway: "team/edge", Region: "us-east-1", Mode: "sigv4"}, style.New(false, false), l)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 35))
-	waitFor(t, tm, "team/edge")
-	enter(tm)
-	waitFor(t, tm, "payments_agent", "paste an ARN…")
-	press(tm, tea.KeyDown)
-	enter(tm)
-	waitFor(t, tm, "it is checked as you type")
-	tm.Type("arn:aws:bedrock-agentcore:us-east-1:12345:runtime/x")
-	waitFor(t, tm, "✖", "12 digits")
-	clearField(tm)
-	tm.Type("arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/other_agent-Zz99Yy88Xx")
-	waitFor(t, tm, "region eu-west-1 but --region is")
-	enter(tm) // refused: stays on the field (huh shows the Validate error as well)
-	waitFor(t, tm, "* the runtime ARN is in region")
-	clearField(tm)
+	d := start(t, wz.Answers{Gateway: "team/edge", Region: "us-east-1", Mode: "sigv4"}, 120, 35, func(l *Loaders) { l.Region = "us-east-1" })
+	d.enter()
+	d.waitFor("payments_agent", "paste an ARN…")
+	d.down()
+	d.enter()
+	d.waitFor("it is checked as you type")
+	d.typ("arn:aws:bedrock-agentcore:us-east-1:12345:runtime/x")
+	d.waitFor("✖", "12 digits")
+	d.clear()
+	d.typ("arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/other_agent-Zz99Yy88Xx")
+	d.waitFor("region eu-west-1 but --region is")
+	d.enter() // refused: stays on the field (huh shows the Validate error as well)
+	d.waitFor("* the runtime ARN is in region")
+	d.clear()
 	pasted := "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/other_agent-Zz99Yy88Xx"
-	tm.Type(pasted)
-	waitFor(t, tm, "✔ region us-east-1", "invocation path /runtimes/arn%3Aaws%3A", "Zz99Yy88Xx/invocations")
-	enter(tm)
-	waitFor(t, tm, "Mode")
-	enterUntil(t, tm, "Plan · sigv4")
-	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
-	fl.mu.Lock()
-	defer fl.mu.Unlock()
-	if fl.planned.RuntimeARN != pasted {
-		t.Fatalf("planned ARN %q", fl.planned.RuntimeARN)
+	d.typ(pasted)
+	d.waitFor("✔ region us-east-1", "invocation path /runtimes/arn%3Aaws%3A", "Zz99Yy88Xx/invocations")
+	d.enter()
+	d.waitFor("Mode")
+	if a := d.planned("Plan · sigv4"); a.RuntimeARN != pasted {
+		t.Fatalf("planned ARN %q", a.RuntimeARN)
 	}
 }
 
 // TestIdentityByIDAndExternal: the identity page offers an existing pool/client/user by id (checked as typed)
 // and an external IdP with discovery URL, audience and a pasted token (hidden).
 func TestIdentityByIDAndExternal(t *testing.T) {
-	toIdentity := func(t *testing.T) (*fakeLoaders, *teatest.TestModel) {
-		fl := &fakeLoaders{}
-		m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn}, style.New(false, false), fl.loaders())
-		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-		waitFor(t, tm, "team/edge")
-		enter(tm)
-		waitFor(t, tm, "payments_agent")
-		enter(tm)
-		waitFor(t, tm, "Invocation path", "Mode")
-		enter(tm)
-		waitFor(t, tm, "reuse an existing pool / app client / user by id")
-		return fl, tm
-	}
-	finish := func(t *testing.T, fl *fakeLoaders, tm *teatest.TestModel) wz.Answers {
-		enterUntil(t, tm, "Plan · rewrite")
-		tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-		tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
-		fl.mu.Lock()
-		defer fl.mu.Unlock()
-		return fl.planned
+	toIdentity := func(t *testing.T) *driver {
+		d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn}, 120, 40)
+		d.toIdentity("reuse an existing pool / app client / user by id")
+		return d
 	}
 
 	t.Run("by id", func(t *testing.T) {
-		fl, tm := toIdentity(t)
-		press(tm, tea.KeyDown)
-		enter(tm)
-		waitFor(t, tm, "pool id", "Nothing is created in Cognito")
-		tm.Type("nope")
-		waitFor(t, tm, "✖ not a user pool id: want region_id")
-		enter(tm)
-		waitFor(t, tm, "not a user pool id")
-		clearField(tm)
-		tm.Type("us-east-1_AbCdEf123")
-		waitFor(t, tm, "✔")
-		nextField(t, tm)
-		tm.Type("5pk1q2abcdefgh")
-		waitFor(t, tm, "✔")
-		nextField(t, tm)
-		enter(tm) // service user (default)
-		a := finish(t, fl, tm)
+		d := toIdentity(t)
+		d.down()
+		d.enter()
+		d.waitFor("pool id", "Nothing is created in Cognito")
+		d.typ("nope")
+		d.waitFor("✖ not a user pool id: want region_id")
+		d.enter()
+		d.waitFor("* not a user pool id")
+		d.clear()
+		d.typ("us-east-1_AbCdEf123")
+		d.waitFor("✔")
+		d.next()
+		d.typ("5pk1q2abcdefgh")
+		d.waitUntil("✔ under both ids", func(f frame) bool { return strings.Count(f.screen, "✔") == 2 })
+		d.next()
+		a := d.planned("Plan · rewrite") // service user: the default
 		if a.Identity != "cognito" || a.UserPoolID != "us-east-1_AbCdEf123" || a.ClientID != "5pk1q2abcdefgh" || a.UserPoolName != "" || a.Username != "agentcore-gateway" {
 			t.Fatalf("answers %+v", a)
 		}
 	})
 
 	t.Run("external IdP", func(t *testing.T) {
-		fl, tm := toIdentity(t)
-		press(tm, tea.KeyDown)
-		press(tm, tea.KeyDown)
-		enter(tm)
-		waitFor(t, tm, "Discovery URL")
-		tm.Type("https://idp.example.com/")
-		waitFor(t, tm, "✖ want https://<issuer>/.well-known/openid-configuration")
-		tm.Type(".well-known/openid-configuration")
-		waitFor(t, tm, "✔ issuer https://idp.example.com")
-		nextField(t, tm)
-		enter(tm)
-		waitFor(t, tm, "at least one audience")
-		tm.Type("https://api.example.com")
-		nextField(t, tm)
+		d := toIdentity(t)
+		d.downs(2)
+		d.enter()
+		d.waitFor("Discovery URL")
+		d.typ("https://idp.example.com/")
+		d.waitFor("✖ want https://<issuer>/.well-known/openid-configuration")
+		d.typ(".well-known/openid-configuration")
+		d.waitFor("✔ issuer https://idp.example.com")
+		d.next()
+		d.enter()
+		d.waitFor("at least one audience")
+		d.typ("https://api.example.com")
+		d.next()
 		// Minting comes before the file and pasting, the last resort: client id, secret, its source, the file
 		// are left empty; the paste field is the last one.
 		for range 4 {
-			enter(tm)
+			d.next()
 		}
-		waitFor(t, tm, "submit") // the last field (pasting) has the focus: enter submits the page
+		d.waitFor("┃ …or paste the token", "enter submit") // the last field has the focus: enter submits the page
 		tok := testJWT(t, `{"iss":"https://idp.example.com","aud":"https://api.example.com","exp":4102444800}`)
-		tm.Type(tok)
-		waitFor(t, tm, "✔ iss https://idp.example.com")
-		enter(tm)
-		a := finish(t, fl, tm)
+		d.typ(tok)
+		d.waitFor("✔ iss https://idp.example.com")
+		a := d.planned("Plan · rewrite")
 		if a.Identity != "external" || a.DiscoveryURL != "https://idp.example.com/.well-known/openid-configuration" ||
 			len(a.Audience) != 1 || a.Audience[0] != "https://api.example.com" || a.Token != tok {
 			t.Fatalf("answers %+v", a)
@@ -301,30 +221,15 @@ func TestIdentityByIDAndExternal(t *testing.T) {
 // defaults go to the plan; answers given beforehand (flags, a record) come back unchanged.
 func TestIdentityCognitoMachine(t *testing.T) {
 	walk := func(t *testing.T, a wz.Answers, choose bool) wz.Answers {
-		fl := &fakeLoaders{}
 		a.Gateway, a.RuntimeARN = "team/edge", arn
-		m := New(context.Background(), a, style.New(false, false), fl.loaders())
-		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-		waitFor(t, tm, "team/edge")
-		enter(tm)
-		waitFor(t, tm, "payments_agent")
-		enter(tm)
-		waitFor(t, tm, "Invocation path", "Mode")
-		enter(tm)
-		waitFor(t, tm, "Cognito machine client: client credentials")
+		d := start(t, a, 120, 40)
+		d.toIdentity("Cognito machine client: client credentials")
 		if choose {
-			press(tm, tea.KeyDown)
-			press(tm, tea.KeyDown)
-			press(tm, tea.KeyDown)
+			d.downs(3)
 		}
-		enter(tm)
-		waitFor(t, tm, "Resource server identifier")
-		enterUntil(t, tm, "Plan · rewrite")
-		tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-		tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
-		fl.mu.Lock()
-		defer fl.mu.Unlock()
-		return fl.planned
+		d.enter()
+		d.waitFor("Resource server identifier")
+		return d.planned("Plan · rewrite")
 	}
 	t.Run("chosen", func(t *testing.T) {
 		a := walk(t, wz.Answers{}, true)
@@ -346,26 +251,12 @@ func TestIdentityCognitoMachine(t *testing.T) {
 // beforehand (flags, a record) and sends them to the plan (where the token is minted); prompt is refused as a
 // source inside the screen (the hidden field takes the secret instead).
 func TestIdentityExternalClientCredentials(t *testing.T) {
-	fl := &fakeLoaders{}
-	a := wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Identity: wz.IdentityExternal, DiscoveryURL: "https://idp.example.com/.well-known/openid-configuration",
-		Audience: []string{"https://api.example.com"}, ClientID: "m2m-client", ClientSecretFrom: "env:M2M_SECRET"}
-	m := New(context.Background(), a, style.New(false, false), fl.loaders())
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 50))
-	waitFor(t, tm, "team/edge")
-	enter(tm)
-	waitFor(t, tm, "payments_agent")
-	enter(tm)
-	waitFor(t, tm, "Invocation path", "Mode")
-	enter(tm)
-	waitFor(t, tm, "External IdP")
-	enter(tm)
-	waitFor(t, tm, "Discovery URL")
-	enterUntil(t, tm, "Plan · rewrite")
-	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
-	fl.mu.Lock()
-	got := fl.planned
-	fl.mu.Unlock()
+	d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Identity: wz.IdentityExternal, DiscoveryURL: "https://idp.example.com/.well-known/openid-configuration",
+		Audience: []string{"https://api.example.com"}, ClientID: "m2m-client", ClientSecretFrom: "env:M2M_SECRET"}, 120, 50)
+	d.toIdentity("External IdP")
+	d.enter()
+	d.waitFor("Discovery URL")
+	got := d.planned("Plan · rewrite")
 	if got.Identity != wz.IdentityExternal || got.ClientID != "m2m-client" || got.ClientSecretFrom != "env:M2M_SECRET" || got.Token != "" ||
 		strings.Join(got.Audience, ",") != "https://api.example.com" {
 		t.Fatalf("answers %+v", got)
@@ -380,59 +271,41 @@ func testJWT(t *testing.T, claims string) string {
 
 // TestWizardQuitOnPlanChangesNothing: q on the plan page leaves without applying; esc goes back a page.
 func TestWizardQuitOnPlanChangesNothing(t *testing.T) {
-	fl := &fakeLoaders{}
-	m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "sigv4"}, style.New(false, false), fl.loaders())
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
-	waitFor(t, tm, "team/edge")
-	enter(tm)
-	waitFor(t, tm, "payments_agent")
-	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
-	waitFor(t, tm, "Cluster serves")
-	enter(tm)
-	waitFor(t, tm, "payments_agent")
-	enter(tm)
-	waitFor(t, tm, "Invocation path", "Mode")
-	enter(tm)
-	waitFor(t, tm, "sigv4: no Cognito")
-	for range 8 {
-		enter(tm)
+	d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "sigv4"}, 100, 30)
+	d.enter()
+	d.waitFor("payments_agent")
+	d.key(tea.KeyEscape)
+	d.waitFor("Cluster serves")
+	d.toIdentity("sigv4: no Cognito")
+	d.enterUntil("Plan · sigv4")
+	final := d.quit(keyQ)
+	d.fl.mu.Lock()
+	defer d.fl.mu.Unlock()
+	if !final.Quit || d.fl.applied {
+		t.Fatalf("quit %v applied %v", final.Quit, d.fl.applied)
 	}
-	waitFor(t, tm, "Plan · sigv4")
-	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-	if !final.Quit || fl.applied {
-		t.Fatalf("quit %v applied %v", final.Quit, fl.applied)
-	}
-	if !strings.HasPrefix(fl.planned.Gateway, "team/edge") {
-		t.Fatalf("flag default must win over discovery: %q", fl.planned.Gateway)
+	if !strings.HasPrefix(d.fl.planned.Gateway, "team/edge") {
+		t.Fatalf("flag default must win over discovery: %q", d.fl.planned.Gateway)
 	}
 }
 
 // TestRuntimeListsAgentCoreGateways: the ② page lists the region's AgentCore Gateways after the runtimes; picking
 // one makes it the target (no runtime ARN) and shows the MCP URL the route will rewrite to.
 func TestRuntimeListsAgentCoreGateways(t *testing.T) {
-	fl := &fakeLoaders{}
-	l := fl.loaders()
-	l.Region = "us-east-1"
 	const gwID = "tools-gw-abcdef0123"
-	l.AgentCoreGateways = func(context.Context) ([]types.GatewaySummary, error) {
-		return []types.GatewaySummary{{GatewayId: aws.String(gwID), Name: aws.String("tools-gw"), Status: types.GatewayStatusReady, AuthorizerType: types.AuthorizerTypeAwsIam}}, nil
-	}
-	m := New(context.Background(), wz.Answers{Gateway: "team/edge", Region: "us-east-1", Mode: "rewrite"}, style.New(false, false), l)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(140, 35))
-	waitFor(t, tm, "team/edge")
-	enter(tm)
-	waitFor(t, tm, "payments_agent", "tools-gw", "AWS_IAM (AgentCore Gateway, MCP)", "1 runtime(s) and 1 AgentCore Gateway(s)")
-	press(tm, tea.KeyDown)
-	enter(tm)
-	waitFor(t, tm, "its MCP URL https://"+gwID+".gateway.", "bedrock-agentcore.us-east-1.amazonaws.com/mcp")
-	enterUntil(t, tm, "Plan · rewrite")
-	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
-	fl.mu.Lock()
-	defer fl.mu.Unlock()
-	if fl.planned.AgentCoreGateway != gwID || fl.planned.RuntimeARN != "" {
-		t.Fatalf("planned target: runtime %q, gateway %q", fl.planned.RuntimeARN, fl.planned.AgentCoreGateway)
+	d := start(t, wz.Answers{Gateway: "team/edge", Region: "us-east-1", Mode: "rewrite"}, 140, 35, func(l *Loaders) {
+		l.Region = "us-east-1"
+		l.AgentCoreGateways = func(context.Context) ([]types.GatewaySummary, error) {
+			return []types.GatewaySummary{{GatewayId: aws.String(gwID), Name: aws.String("tools-gw"), Status: types.GatewayStatusReady, AuthorizerType: types.AuthorizerTypeAwsIam}}, nil
+		}
+	})
+	d.enter()
+	d.waitFor("payments_agent", "tools-gw", "AWS_IAM (AgentCore Gateway, MCP)", "1 runtime(s) and 1 AgentCore Gateway(s)")
+	d.down()
+	d.enter()
+	d.waitFor("its MCP URL https://"+gwID+".gateway.", "bedrock-agentcore.us-east-1.amazonaws.com/mcp")
+	if a := d.planned("Plan · rewrite"); a.AgentCoreGateway != gwID || a.RuntimeARN != "" {
+		t.Fatalf("planned target: runtime %q, gateway %q", a.RuntimeARN, a.AgentCoreGateway)
 	}
 }
 
@@ -440,59 +313,45 @@ func TestRuntimeListsAgentCoreGateways(t *testing.T) {
 // callers' identity provider (and, for exchange, the token service and the gateway's client there, its secret
 // typed hidden) instead of a Cognito or service identity, and the plan gets those answers.
 func TestCallerModesPages(t *testing.T) {
-	walk := func(t *testing.T, downs int) (*fakeLoaders, *teatest.TestModel) {
-		fl := &fakeLoaders{}
-		m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn}, style.New(false, false), fl.loaders())
-		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-		waitFor(t, tm, "team/edge")
-		enter(tm)
-		waitFor(t, tm, "payments_agent")
-		enter(tm)
-		waitFor(t, tm, "Invocation path", "the caller's own token", "exchanged at a token service")
-		for range downs {
-			press(tm, tea.KeyDown)
-		}
-		enter(tm)
-		waitFor(t, tm, "Callers bring their own tokens", "Discovery URL")
-		tm.Type("https://idp.example.com/.well-known/openid-configuration")
-		waitFor(t, tm, "issuer https://idp.example.com")
-		nextField(t, tm)
-		tm.Type("web, mobile")
-		return fl, tm
-	}
-	finish := func(t *testing.T, fl *fakeLoaders, tm *teatest.TestModel, mode string) wz.Answers {
-		enterUntil(t, tm, "Plan · "+mode)
-		tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-		tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
-		fl.mu.Lock()
-		defer fl.mu.Unlock()
-		return fl.planned
+	walk := func(t *testing.T, downs int) *driver {
+		d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn}, 120, 40)
+		d.enter()
+		d.waitFor("payments_agent")
+		d.enter()
+		d.waitFor("Invocation path", "the caller's own token", "exchanged at a token service")
+		d.downs(downs)
+		d.enter()
+		d.waitFor("Callers bring their own tokens", "Discovery URL")
+		d.typ("https://idp.example.com/.well-known/openid-configuration")
+		d.waitFor("issuer https://idp.example.com")
+		d.next()
+		d.typ("web, mobile")
+		return d
 	}
 	t.Run("passthrough", func(t *testing.T) {
-		fl, tm := walk(t, 3)
-		a := finish(t, fl, tm, "passthrough")
+		a := walk(t, 3).planned("Plan · passthrough")
 		if a.Mode != "passthrough" || a.DiscoveryURL != "https://idp.example.com/.well-known/openid-configuration" || strings.Join(a.Audience, ",") != "web,mobile" ||
 			a.Identity != "" || a.UserPoolName != "" || a.Username != "" {
 			t.Fatalf("answers %+v", a)
 		}
 	})
 	t.Run("exchange", func(t *testing.T) {
-		fl, tm := walk(t, 4)
-		enter(tm)
-		waitFor(t, tm, "token service", "Client id")
-		nextField(t, tm) // token service discovery URL: the callers'
-		enter(tm)
-		waitFor(t, tm, "the gateway's client id")
-		tm.Type("agentgateway")
-		nextField(t, tm)
-		tm.Type("s3cret")
-		nextField(t, tm)
-		enter(tm) // where the secret is: typed above
-		waitFor(t, tm, "the one audience above")
-		tm.Type("agentcore")
-		nextField(t, tm)
-		tm.Type("invoke")
-		a := finish(t, fl, tm, "exchange")
+		d := walk(t, 4)
+		d.next()
+		d.waitFor("┃ Token service discovery URL")
+		d.next() // token service discovery URL: the callers'
+		d.enter()
+		d.waitFor("the gateway's client id")
+		d.typ("agentgateway")
+		d.next()
+		d.typ("s3cret")
+		d.next()
+		d.next() // where the secret is: typed above
+		d.waitFor("┃ Audience to ask for")
+		d.typ("agentcore")
+		d.next()
+		d.typ("invoke")
+		a := d.planned("Plan · exchange")
 		if a.Mode != "exchange" || a.ExchangeClientID != "agentgateway" || a.ExchangeClientSecret != "s3cret" || a.ExchangeClientSecretFrom != "" ||
 			a.ExchangeAudience != "agentcore" || strings.Join(a.ExchangeScopes, ",") != "invoke" || strings.Join(a.Audience, ",") != "web,mobile" {
 			t.Fatalf("answers %+v", a)
@@ -505,10 +364,9 @@ func TestCallerModesPages(t *testing.T) {
 // room the header and the help line leave. Pasting the token is the last field (the last resort).
 func TestOneHelpLine(t *testing.T) {
 	const height = 24
-	check := func(t *testing.T, tm *teatest.TestModel, what string) string {
+	check := func(t *testing.T, d *driver, what string) string {
 		t.Helper()
-		tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-		v := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model).View().Content
+		v := d.quit(keyCtrlC).View().Content
 		lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
 		help := lines[len(lines)-1]
 		if len(lines) > height || !strings.Contains(help, "esc previous step · ctrl+c quit") || strings.Contains(v, "•") ||
@@ -517,45 +375,31 @@ func TestOneHelpLine(t *testing.T) {
 		}
 		return v
 	}
-	start := func(t *testing.T) *teatest.TestModel {
-		fl := &fakeLoaders{}
-		m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Identity: wz.IdentityExternal}, style.New(false, false), fl.loaders())
-		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, height))
-		waitFor(t, tm, "team/edge")
-		return tm
+	start := func(t *testing.T) *driver {
+		return start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Identity: wz.IdentityExternal}, 100, height)
 	}
 	t.Run("gateway", func(t *testing.T) { check(t, start(t), "① Gateway") })
 	t.Run("identity select", func(t *testing.T) {
-		tm := start(t)
-		enter(tm)
-		waitFor(t, tm, "payments_agent")
-		enter(tm)
-		waitFor(t, tm, "Invocation path", "Mode")
-		enter(tm)
-		waitFor(t, tm, "External IdP")
-		if v := check(t, tm, "③ Identity"); !strings.Contains(v, "↑ up · ↓ down") {
+		d := start(t)
+		d.toIdentity("External IdP")
+		if v := check(t, d, "③ Identity"); !strings.Contains(v, "↑ up · ↓ down") {
 			t.Fatalf("the select's keys are not in the help line:\n%s", v)
 		}
 	})
 	t.Run("external IdP, last field", func(t *testing.T) {
-		tm := start(t)
-		enter(tm)
-		waitFor(t, tm, "payments_agent")
-		enter(tm)
-		waitFor(t, tm, "Invocation path", "Mode")
-		enter(tm)
-		waitFor(t, tm, "External IdP")
-		enter(tm)
-		waitFor(t, tm, "Discovery URL")
-		tm.Type("https://idp.example.com/.well-known/openid-configuration")
-		waitFor(t, tm, "✔ issuer")
-		enter(tm)
-		tm.Type("https://api.example.com")
+		d := start(t)
+		d.toIdentity("External IdP")
+		d.enter()
+		d.waitFor("Discovery URL")
+		d.typ("https://idp.example.com/.well-known/openid-configuration")
+		d.waitFor("✔ issuer")
+		d.next()
+		d.typ("https://api.example.com")
 		for range 5 {
-			enter(tm)
+			d.next()
 		}
-		waitFor(t, tm, "submit") // the last field has the focus
-		v := check(t, tm, "③ external IdP")
+		d.waitFor("enter submit") // the last field has the focus
+		v := check(t, d, "③ external IdP")
 		if !strings.Contains(v, "┃ …or paste the token") {
 			t.Fatalf("the last field is not the paste field:\n%s", v)
 		}
@@ -567,21 +411,17 @@ func TestOneHelpLine(t *testing.T) {
 
 // TestPlanPageWraps: a plan line longer than the screen is wrapped at spaces, every word on screen.
 func TestPlanPageWraps(t *testing.T) {
-	fl := &fakeLoaders{}
-	l := fl.loaders()
 	long := "password: setup team-b/agentcore-setup signs in as the same service user agentcore-gateway (pool us-east-1_AbCdEf123) and gets its new password"
-	l.Plan = func(_ context.Context, a wz.Answers) (*wz.Plan, error) {
-		return &wz.Plan{Mode: a.Mode, Gateway: a.Gateway, RuntimeARN: a.RuntimeARN, Flavor: "oss", Changes: 1, Items: []plan.Item{
-			{Step: wz.StepIdentity, Kind: "kubernetes", Action: plan.Update, Target: "Secret team-b/agentcore-setup-credentials", Detail: long},
-		}}, nil
-	}
-	m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "sigv4"}, style.New(false, false), l)
 	const width = 90
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, 30))
-	waitFor(t, tm, "team/edge")
-	enterUntil(t, tm, "Plan · sigv4")
-	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	v := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model).View().Content
+	d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "sigv4"}, width, 30, func(l *Loaders) {
+		l.Plan = func(_ context.Context, a wz.Answers) (*wz.Plan, error) {
+			return &wz.Plan{Mode: a.Mode, Gateway: a.Gateway, RuntimeARN: a.RuntimeARN, Flavor: "oss", Changes: 1, Items: []plan.Item{
+				{Step: wz.StepIdentity, Kind: "kubernetes", Action: plan.Update, Target: "Secret team-b/agentcore-setup-credentials", Detail: long},
+			}}, nil
+		}
+	})
+	d.enterUntil("Plan · sigv4")
+	v := d.quit(keyQ).View().Content
 	var joined []string
 	for _, l := range strings.Split(v, "\n") {
 		if w := ansi.StringWidth(l); w > width {
@@ -634,17 +474,13 @@ func planScreen(t *testing.T, v string, height int) []string {
 // its last line ("11 change(s).") into view and the help line stays put; enter still applies.
 func TestPlanPageScrolls(t *testing.T) {
 	const width, height = 100, 30
-	fl := &fakeLoaders{}
-	l := fl.loaders()
-	l.Plan = func(_ context.Context, a wz.Answers) (*wz.Plan, error) { return cognitoPlan(a), nil }
-	m := New(context.Background(), wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "rewrite"}, style.New(false, false), l)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height))
-	waitFor(t, tm, "team/edge")
-	enterUntil(t, tm, "home/end top/bottom")
-	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnd})
-	waitFor(t, tm, "11 change(s).")
-	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "rewrite"}, width, height, func(l *Loaders) {
+		l.Plan = func(_ context.Context, a wz.Answers) (*wz.Plan, error) { return cognitoPlan(a), nil }
+	})
+	d.enterUntil("home/end top/bottom")
+	d.key(tea.KeyEnd)
+	d.waitFor("11 change(s).")
+	final := d.quit(keyQ)
 	lines := planScreen(t, final.View().Content, height)
 	if !strings.Contains(lines[len(lines)-3], "11 change(s).") {
 		t.Fatalf("after end the plan's last line is not right above the help line:\n%s", strings.Join(lines, "\n"))
@@ -711,14 +547,82 @@ func TestNoTestCallForCallerModes(t *testing.T) {
 		if m.canTestCall() {
 			t.Fatalf("%s: the test call is offered", mode)
 		}
-		var b bytes.Buffer
-		m.viewDone(&b)
-		if !strings.Contains(b.String(), "invoke --bearer-from") {
-			t.Fatalf("%s: the done page does not say how to send a caller's token:\n%s", mode, b.String())
+		m.page = pageDone
+		if txt := strings.Join(m.text(), "\n"); !strings.Contains(txt, "invoke --bearer-from") {
+			t.Fatalf("%s: the done page does not say how to send a caller's token:\n%s", mode, txt)
 		}
 	}
 	m.result = &wz.Result{Changed: 1, Record: setup.Record{Mode: setup.ModeRewrite}}
 	if !m.canTestCall() {
 		t.Fatal("rewrite: the test call is not offered")
 	}
+}
+
+// longResult is what a first Cognito setup's run reports: its 11 changes, the line that counts them and 30 verify findings, taller than a
+// short screen; its first line is the first change, its last the last finding.
+func longResult() *wz.Result {
+	res := &wz.Result{Record: setup.Record{Namespace: "agentcore", Name: "agentcore-setup", Mode: setup.ModeRewrite}}
+	for _, it := range cognitoPlan(wz.Answers{}).Items {
+		res.Changes = append(res.Changes, plan.Item{Step: it.Step, Action: it.Action, Target: it.Target})
+		res.Changed++
+	}
+	for i := 1; i <= 30; i++ {
+		res.Verify = append(res.Verify, wz.VerifyCheck{Status: "pass", Detail: fmt.Sprintf("finding %02d", i)})
+	}
+	res.Verify[29].Detail = "finding 30, the last line"
+	return res
+}
+
+// resultScreen checks a result page frame of a text taller than the screen: height lines, the scroll position on
+// the row above the last one, the help line with the scroll keys on the last row; it returns the lines.
+func resultScreen(t *testing.T, v string, height int, pos string) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
+	help := lines[len(lines)-1]
+	if len(lines) != height || !strings.Contains(help, "q quit · ↑/↓ scroll · pgup/pgdn page · home/end top/bottom") ||
+		!strings.Contains(lines[len(lines)-2], pos) {
+		t.Fatalf("want %d lines ending in the position %q and the help line with the scroll keys, got %d:\n%s", height, pos, len(lines), v)
+	}
+	return lines
+}
+
+// TestResultPageScrolls: on an 80x16 screen the result page of a long run shows its first lines in a viewport with
+// the position and the scroll keys; end brings the last line into view, home the first one back, pgdn and ↓ move
+// down; the test call's answer (the text's end) is brought into view when it comes.
+func TestResultPageScrolls(t *testing.T) {
+	const width, height = 80, 16
+	const first, last = "+ create    user-pool agentcore", "✔ finding 30, the last line"
+	d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "sigv4"}, width, height, func(l *Loaders) {
+		l.Apply = func(context.Context, func(wz.Event)) (*wz.Result, error) { return longResult(), nil }
+	})
+	d.enterUntil("Plan · sigv4")
+	d.enter()
+	top := "lines 1–11 of 43 (top)"
+	v := d.waitFor(first, top)
+	if resultScreen(t, v, height, top); strings.Contains(v, last) {
+		t.Fatalf("the first frame shows the last line:\n%s", v)
+	}
+	d.key(tea.KeyEnd)
+	lines := resultScreen(t, d.waitFor(last, "(end)"), height, "lines 33–43 of 43 (end)")
+	if !strings.Contains(lines[len(lines)-3], last) || strings.Contains(strings.Join(lines, "\n"), first) {
+		t.Fatalf("after end the last line is not right above the position:\n%s", strings.Join(lines, "\n"))
+	}
+	d.key(tea.KeyHome)
+	lines = resultScreen(t, d.waitFor(first, "(top)"), height, top)
+	if !strings.Contains(lines[3], first) {
+		t.Fatalf("after home the first line is not the first one under the header:\n%s", strings.Join(lines, "\n"))
+	}
+	d.key(tea.KeyPgDown)
+	resultScreen(t, d.waitFor("lines 12–22 of 43"), height, "lines 12–22 of 43 (34%)")
+	d.key(tea.KeyDown)
+	resultScreen(t, d.waitFor("lines 13–23 of 43"), height, "lines 13–23 of 43 (38%)")
+	d.letter('t')
+	v = d.waitFor("401 Claim 'aud' value mismatch", "authorizer.audience", "t test call again", "(end)")
+	resultScreen(t, v, height, "lines 37–47 of 47 (end)")
+	for _, l := range strings.Split(v, "\n") {
+		if w := ansi.StringWidth(l); w > width {
+			t.Errorf("line of %d cells (screen %d): %q", w, width, l)
+		}
+	}
+	d.quit(keyQ)
 }

@@ -21,14 +21,16 @@ import (
 type keyMap struct {
 	Back, Interrupt         key.Binding // step pages
 	Apply, Quit, Help       key.Binding // plan page
-	Up, Down, PageUp        key.Binding // plan page, scrolling the plan (Scroll, Page and Ends are their help)
+	Up, Down, PageUp        key.Binding // plan and result pages, scrolling their text (Scroll, Page and Ends are their help)
 	PageDown, Top, Bottom   key.Binding
 	Scroll, Page, Ends      key.Binding
+	ScrollAll               key.Binding // the scroll keys as one entry, where the three do not fit the line
 	TestCall, Close         key.Binding // result page
 	page                    page
 	field                   []key.Binding // the focused field's keys (step pages)
 	changes, canTest, again bool
-	scroll                  bool // the plan is taller than its room: the scroll keys are shown
+	scroll                  bool // the page's text is taller than its room: the scroll keys are shown
+	narrow                  bool // …as one entry, and the other keys' help shortened
 }
 
 func newKeyMap() keyMap {
@@ -47,9 +49,18 @@ func newKeyMap() keyMap {
 		Scroll:    keys.With(keys.Move, "↑/↓", "scroll"),
 		Page:      key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "page")),
 		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "top/bottom")),
+		ScrollAll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown", "home", "end"), key.WithHelp("↑↓ pgup/pgdn home/end", "scroll")),
 		TestCall:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "send a test call through the gateway")),
 		Close:     keys.With(keys.Enter, "enter", "close"),
 	}
+}
+
+// scrollKeys are the scroll keys' entries of the help line.
+func (k keyMap) scrollKeys() []key.Binding {
+	if k.narrow {
+		return []key.Binding{k.ScrollAll}
+	}
+	return []key.Binding{k.Scroll, k.Page, k.Ends}
 }
 
 // ShortHelp is the keys of the page shown.
@@ -65,16 +76,28 @@ func (k keyMap) ShortHelp() []key.Binding {
 			return []key.Binding{apply, k.Back, quit}
 		}
 		// The scroll keys take the room of "(nothing changed yet)": the line fits 100 columns.
-		return []key.Binding{apply, k.Back, k.Quit, k.Scroll, k.Page, k.Ends}
+		back := k.Back
+		if k.narrow {
+			back.SetHelp("esc", "back")
+		}
+		return append([]key.Binding{apply, back, k.Quit}, k.scrollKeys()...)
 	case pageRunning:
 		return []key.Binding{keys.With(k.Interrupt, "ctrl+c", "stop")}
 	case pageDone:
 		test := k.TestCall
-		if k.again {
+		switch {
+		case k.scroll && k.again:
+			test.SetHelp("t", "test call again")
+		case k.scroll:
+			test.SetHelp("t", "test call")
+		case k.again:
 			test.SetHelp("t", "send it again")
 		}
 		test.SetEnabled(k.canTest)
-		return []key.Binding{test, k.Quit}
+		if !k.scroll {
+			return []key.Binding{test, k.Quit}
+		}
+		return append([]key.Binding{test, k.Quit}, k.scrollKeys()...)
 	}
 	return append(append([]key.Binding(nil), k.field...), k.Back, k.Interrupt)
 }
@@ -85,22 +108,19 @@ func (k keyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp(
 // View renders header, rail, page and key help.
 func (m *Model) View() tea.View {
 	var b bytes.Buffer
-	t := m.theme
-	b.WriteString(" " + t.Title.Render("kubectl agentcore · wizard") + "\n")
+	b.WriteString(" " + m.theme.Title.Render("kubectl agentcore · wizard") + "\n")
 	b.WriteString(" " + m.rail() + "\n")
 	b.WriteString(" " + strings.Repeat("─", max(10, min(m.width-2, 96))) + "\n")
 	switch m.page {
-	case pagePlan:
-		m.viewPlan(&b)
+	case pagePlan, pageDone:
+		m.viewText(&b)
 	case pageRunning:
 		m.viewRunning(&b)
-	case pageDone:
-		m.viewDone(&b)
 	default:
-		b.WriteString(m.form.View())
+		b.WriteString(m.form.View() + "\n")
 	}
 	if !(m.page == pagePlan && m.plan == nil && m.planErr == nil) {
-		b.WriteString("\n " + strings.ReplaceAll(m.helpView(m.planOverflows()), "\n", "\n "))
+		b.WriteString(" " + strings.ReplaceAll(m.helpView(m.overflows()), "\n", "\n "))
 	}
 	v := tea.NewView(b.String())
 	v.AltScreen = true
@@ -108,8 +128,8 @@ func (m *Model) View() tea.View {
 	return v
 }
 
-// helpView is the help line (or, after ?, the full help) of the page shown; scroll says the plan page offers its
-// scroll keys.
+// helpView is the help line (or, after ?, the full help) of the page shown; scroll says the page offers its scroll
+// keys. Where the three scroll entries do not fit the screen's width they are one entry.
 func (m *Model) helpView(scroll bool) string {
 	km := m.keys
 	km.page = m.page
@@ -123,33 +143,88 @@ func (m *Model) helpView(scroll bool) string {
 	if m.page == pagePlan && m.planErr != nil {
 		km.page = pageVerify // only back and quit make sense
 	}
+	if scroll && !m.help.ShowAll {
+		wide := m.help
+		wide.SetWidth(0) // not cut: measured
+		if s := wide.ShortHelpView(km.ShortHelp()); lipgloss.Width(s) <= m.width-2 {
+			return s
+		}
+		km.narrow = true
+	}
 	return m.help.View(km)
 }
 
-// planOverflows reports whether the plan is taller than the viewport it is shown in.
-func (m *Model) planOverflows() bool {
-	return m.page == pagePlan && m.plan != nil && m.vp.TotalLineCount() > m.vp.Height()
+// overflows reports whether the plan or result page's text is taller than the viewport it is shown in.
+func (m *Model) overflows() bool {
+	return (m.page == pagePlan || m.page == pageDone) && m.vp.TotalLineCount() > m.vp.Height()
 }
 
-// layoutPlan prints the plan at the screen's width into the plan page's viewport, sized to the screen less the
-// header (3 lines), the blank line and the help (counted with the scroll keys shown), and no taller than the
-// plan: a plan that fits looks as printed, a taller one scrolls (↑/↓, pgup/pgdn, home/end) and the help line
-// stays on the last row.
-func (m *Model) layoutPlan() {
-	if m.plan == nil {
+// text is the plan page's or the result page's text, wrapped at the screen's width (nil while the plan is
+// computed): the plan (or why there is none); what the run did, the verify findings, the test call's answer and,
+// where callers bring their own token, how to send one.
+func (m *Model) text() []string {
+	t := m.theme
+	var b bytes.Buffer
+	switch {
+	case m.page == pagePlan && m.planErr != nil:
+		b.WriteString(" " + t.Symbol(style.Fail) + " " + m.planErr.Error() + "\n")
+	case m.page == pagePlan && m.plan != nil:
+		PrintPlan(&b, t, m.plan, m.width-1)
+	case m.page != pageDone:
+		return nil
+	case m.err != nil:
+		b.WriteString(" " + t.Symbol(style.Fail) + " " + m.err.Error() + "\n")
+	case m.result != nil:
+		PrintResult(&b, t, m.result)
+		if m.result.Record.Mode.CallerToken() {
+			b.WriteString(" " + t.Faint.Render("callers bring their own token: send one with kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt") + "\n")
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+		lines = append(lines, style.WrapHanging(l, m.width-1)...)
+	}
+	return lines
+}
+
+// status is the result page's line under its text, always in view: the test call under way, or why it failed
+// to be sent ("" for none).
+func (m *Model) status() string {
+	t := m.theme
+	switch {
+	case m.page != pageDone:
+		return ""
+	case m.calling:
+		return " " + m.spin.View() + " sending a test call through the gateway…"
+	case m.callErr != nil:
+		return strings.Join(style.WrapHanging(" "+t.Symbol(style.Fail)+" test call: "+m.callErr.Error(), m.width-1), "\n")
+	}
+	return ""
+}
+
+// layout puts the plan or result page's text into the viewport, sized to the screen less the header (3 lines),
+// the status line, the scroll position line and the help (counted with the scroll keys shown), and no taller than
+// the text: a text that fits looks as printed, a taller one scrolls (↑/↓, pgup/pgdn, home/end) with its position
+// on the row above the help line, which stays on the last row.
+func (m *Model) layout() {
+	lines := m.text()
+	if lines == nil {
 		return
 	}
-	var b bytes.Buffer
-	PrintPlan(&b, m.theme, m.plan, m.width-1)
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	room := max(3, m.height-3-1-lipgloss.Height(m.helpView(true)))
+	room := m.height - 3 - 1 - lipgloss.Height(m.helpView(true))
+	if s := m.status(); s != "" {
+		room -= lipgloss.Height(s)
+	}
 	m.vp.SetWidth(max(10, m.width-1))
-	m.vp.SetHeight(min(room, len(lines)))
+	m.vp.SetHeight(min(max(3, room), len(lines)))
 	m.vp.SetContentLines(lines)
+	if m.vp.PastBottom() {
+		m.vp.GotoBottom() // a taller screen shows the end instead of blank rows
+	}
 }
 
-// scrollPlan moves the plan page's viewport when msg is one of its scroll keys.
-func (m *Model) scrollPlan(msg tea.KeyPressMsg) {
+// scroll moves the viewport when msg is one of the scroll keys.
+func (m *Model) scroll(msg tea.KeyPressMsg) {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Up):
@@ -167,16 +242,37 @@ func (m *Model) scrollPlan(msg tea.KeyPressMsg) {
 	}
 }
 
-func (m *Model) viewPlan(b *bytes.Buffer) {
-	t := m.theme
-	switch {
-	case m.planErr != nil:
-		b.WriteString(" " + t.Symbol(style.Fail) + " " + m.planErr.Error() + "\n")
-	case m.plan == nil:
-		b.WriteString(" " + m.spin.View() + " computing the plan (dry run against the cluster and AWS)…\n")
-	default:
-		b.WriteString(m.vp.View() + "\n")
+// position is where the viewport is in the text: "lines 12–25 of 53 (40%)", or "" when the text fits.
+func (m *Model) position() string {
+	if !m.overflows() {
+		return ""
 	}
+	first := m.vp.YOffset() + 1
+	where := fmt.Sprintf("%d%%", int(m.vp.ScrollPercent()*100+0.5))
+	switch {
+	case m.vp.AtTop():
+		where = "top"
+	case m.vp.AtBottom():
+		where = "end"
+	}
+	return fmt.Sprintf("lines %d–%d of %d (%s)", first, first+m.vp.VisibleLineCount()-1, m.vp.TotalLineCount(), where)
+}
+
+// viewText is the plan or result page: the spinner while the plan is computed, else the viewport, the status
+// line, and the scroll position (or a blank line) above the help line.
+func (m *Model) viewText(b *bytes.Buffer) {
+	if m.page == pagePlan && m.plan == nil && m.planErr == nil {
+		b.WriteString(" " + m.spin.View() + " computing the plan (dry run against the cluster and AWS)…\n")
+		return
+	}
+	b.WriteString(m.vp.View() + "\n")
+	if s := m.status(); s != "" {
+		b.WriteString(s + "\n")
+	}
+	if p := m.position(); p != "" {
+		b.WriteString(" " + m.theme.Faint.Render(p))
+	}
+	b.WriteString("\n")
 }
 
 func (m *Model) viewRunning(b *bytes.Buffer) {
@@ -196,42 +292,7 @@ func (m *Model) viewRunning(b *bytes.Buffer) {
 		}
 		fmt.Fprintf(b, " %s %-14s %s\n", sym, StepLabel(s.Name), t.Faint.Render(e.Detail))
 	}
-}
-
-func (m *Model) viewDone(b *bytes.Buffer) {
-	t := m.theme
-	if m.err != nil {
-		b.WriteString(" " + t.Symbol(style.Fail) + " " + m.err.Error() + "\n")
-	} else if m.result != nil {
-		// The test call's answer comes first when room is short: it is what the user just asked for.
-		var r, c bytes.Buffer
-		res := *m.result
-		if res.Call != nil {
-			res.Call, res.TestCall = nil, ""
-		}
-		PrintResult(&r, t, &res)
-		if m.result.Call != nil {
-			PrintTestCall(&c, t, m.result.Call)
-		}
-		if m.result.Record.Mode.CallerToken() {
-			c.WriteString(" " + t.Faint.Render("callers bring their own token: send one with kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt") + "\n")
-		}
-		var lines []string
-		for _, l := range strings.Split(strings.TrimRight(r.String(), "\n"), "\n") {
-			lines = append(lines, style.WrapHanging(l, m.width-1)...)
-		}
-		callLines := strings.Count(c.String(), "\n")
-		if room := m.height - 6 - callLines; room > 3 && len(lines) > room {
-			lines = append(lines[:room-1], t.Faint.Render(fmt.Sprintf(" … %d more line(s): the whole report is printed when you quit", len(lines)-room+1)))
-		}
-		b.WriteString(strings.Join(lines, "\n") + "\n" + c.String())
-	}
-	switch {
-	case m.calling:
-		b.WriteString(" " + m.spin.View() + " sending a test call through the gateway…\n")
-	case m.callErr != nil:
-		b.WriteString(" " + t.Symbol(style.Fail) + " test call: " + m.callErr.Error() + "\n")
-	}
+	b.WriteString("\n")
 }
 
 // rail is "① Gateway ② Runtime … Plan" with the current page highlighted and the done ones green.
