@@ -104,6 +104,9 @@ type Model struct {
 
 	page          page
 	form          *huh.Form
+	formWidth     int      // the form's width, set when it is built
+	formRoom      int      // the height the form was given (fitForm; 0: not yet)
+	headers       []header // the form's page headers, fitted to the screen's height
 	width, height int
 	spin          spinner.Model
 
@@ -182,7 +185,7 @@ func New(ctx context.Context, a wz.Answers, theme style.Theme, l Loaders) *Model
 	default:
 		m.idChoice = idCognitoByName
 	}
-	m.form = m.buildForm()
+	m.buildForm()
 	return m
 }
 
@@ -220,6 +223,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width - 2)
 		if m.page < pagePlan {
+			m.fitHeaders()
 			return m, m.updateForm(tea.WindowSizeMsg{Width: msg.Width, Height: m.formHeight()})
 		}
 		m.layout()
@@ -293,7 +297,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (done bool, cmd tea.Cmd) {
 	case key.Matches(msg, k.Back) && m.page > pageGateway && m.page <= pagePlan:
 		m.page--
 		m.plan, m.planErr = nil, nil
-		m.form = m.buildForm()
+		m.buildForm()
 		return true, m.form.Init()
 	}
 	switch m.page {
@@ -337,7 +341,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (done bool, cmd tea.Cmd) {
 func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 	fm, cmd := m.form.Update(msg)
 	if f, ok := fm.(*huh.Form); ok {
-		m.form = fitForm(f, m.formHeight())
+		m.form = f
+		m.fitForm()
 	}
 	switch m.form.State {
 	case huh.StateCompleted:
@@ -348,7 +353,7 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 		if m.page == pagePlan {
 			return m.computePlan()
 		}
-		m.form = m.buildForm()
+		m.buildForm()
 		return m.form.Init()
 	case huh.StateAborted:
 		m.Quit = true
@@ -362,7 +367,7 @@ func (m *Model) rebuildIfOn(p page) tea.Cmd {
 	if m.page != p {
 		return nil
 	}
-	m.form = m.buildForm()
+	m.buildForm()
 	return m.form.Init()
 }
 

@@ -626,3 +626,46 @@ func TestResultPageScrolls(t *testing.T) {
 	}
 	d.quit(keyQ)
 }
+
+// TestPageIntroStaysInView: a page's intro (what the page is, what to enter) is its form's header. On an 80x20
+// screen the ② mode page keeps "Invocation path" above the path its live line shows, and the ③ external IdP page
+// keeps its whole intro above the fields while the focus goes down to the last one; on an 80x14 screen the intro
+// is cut to its first line, ending in "…", so that the focused field keeps its rows. The help line is the last one.
+func TestPageIntroStaysInView(t *testing.T) {
+	const intro, introEnd = "③ Identity · external IdP", "kubectl agentcore rotate or kubectl can fill later."
+	toLastField := func(t *testing.T, height int) string {
+		d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Identity: wz.IdentityExternal, DiscoveryURL: "https://idp.example.com/.well-known/openid-configuration",
+			Audience: []string{"https://api.example.com"}}, 80, height)
+		d.enter()
+		d.waitFor("payments_agent")
+		d.enter()
+		d.waitFor("┃ Mode")
+		if height >= 20 {
+			d.waitFor("Invocation path", "Ab12Cd34Ef/invocations")
+		}
+		d.enter()
+		d.waitFor("External IdP")
+		d.enter()
+		d.waitFor("┃ Discovery URL")
+		for range 6 { // discovery URL and audience (given), client id, secret, where the secret is, token file
+			d.next()
+		}
+		v := d.waitFor("┃ …or paste the token", "┃ >")
+		lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
+		if len(lines) > height || !strings.Contains(lines[len(lines)-1], "ctrl+c quit") || !strings.Contains(v, intro) ||
+			!strings.Contains(v, "The runtime will trust this IdP's tokens") {
+			t.Fatalf("want at most %d lines with the intro on top and the help line last:\n%s", height, v)
+		}
+		return v
+	}
+	t.Run("80x20", func(t *testing.T) {
+		if v := toLastField(t, 20); !strings.Contains(v, introEnd) {
+			t.Fatalf("the intro is not whole:\n%s", v)
+		}
+	})
+	t.Run("80x14", func(t *testing.T) {
+		if v := toLastField(t, 14); strings.Contains(v, introEnd) || !strings.Contains(v, "The…") {
+			t.Fatalf("the intro is not cut to one line ending in …:\n%s", v)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
@@ -34,30 +35,83 @@ var steps = [pagePlan]struct {
 	pageVerify:     {(*Model).verifyPage, nil},
 }
 
-// buildForm is the huh form of the current step page.
-func (m *Model) buildForm() *huh.Form {
+// intro is a page's group whose title and description (what the page is and what to enter) are the group's
+// header: huh keeps it above the fields, which scroll in the room left below it when the page is taller than the
+// screen (a note as the first field would scroll out of view with them). A page with nothing to ask is one note.
+func (m *Model) intro(title, desc string, fields ...huh.Field) *huh.Group {
+	if len(fields) == 0 {
+		return huh.NewGroup(huh.NewNote().Title(title).Description(esc(desc)))
+	}
+	g := huh.NewGroup(fields...).Title(title)
+	m.headers = append(m.headers, header{g, desc})
+	return g
+}
+
+// header is a page group's description as written, fitted to the screen by fitHeaders.
+type header struct {
+	g    *huh.Group
+	desc string
+}
+
+// minFieldRows is the room the fields keep under a page's header: a field's title, its live line and its input.
+const minFieldRows = 6
+
+// fitHeaders gives each page group's description the rows the screen can spare: all of it while the fields keep
+// minFieldRows rows, else its first lines ending in "…" (one at least), so a short screen still shows the field
+// being filled in.
+func (m *Model) fitHeaders() {
+	spare := max(1, m.formHeight()-minFieldRows-3) // less the title and the blank lines after it and the description
+	for _, h := range m.headers {
+		lines := strings.Split(lipgloss.Wrap(h.desc, m.formWidth, ",.-; "), "\n") // as huh wraps it
+		if len(lines) > spare {
+			lines = lines[:spare]
+			lines[spare-1] = ansi.Truncate(strings.TrimRight(lines[spare-1], " "), m.formWidth-1, "") + "…"
+		}
+		h.g.Description(strings.Join(lines, "\n"))
+	}
+}
+
+// formTheme is huh's theme (Charm's in colour, the base one without) with the group header drawn as a note is:
+// indented as the fields, the note's title style, a blank line before the fields.
+func formTheme(color bool) huh.Theme {
+	base := huh.ThemeCharm
+	if !color {
+		base = huh.ThemeBase
+	}
+	return huh.ThemeFunc(func(dark bool) *huh.Styles {
+		s := base(dark)
+		indent := s.Blurred.Card.GetHorizontalFrameSize()
+		s.Group.Title = s.Blurred.NoteTitle.PaddingLeft(indent)
+		s.Group.Description = lipgloss.NewStyle().PaddingLeft(indent).MarginBottom(1)
+		return s
+	})
+}
+
+// buildForm makes the huh form of the current step page the one shown, with all the room it has.
+func (m *Model) buildForm() {
 	var groups []*huh.Group
+	m.headers, m.formWidth, m.formRoom = nil, min(m.width-4, 96), 0
 	if m.page < pagePlan {
 		groups = steps[m.page].build(m)
 	}
+	m.fitHeaders()
 	// huh's own help line is off: its keys are in the wizard's one help line (keyMap).
-	f := huh.NewForm(groups...).WithShowHelp(false).WithWidth(min(m.width-4, 96))
-	if !m.theme.Color {
-		f = f.WithTheme(huh.ThemeFunc(huh.ThemeBase))
-	}
-	return fitForm(f, m.formHeight())
+	m.form = huh.NewForm(groups...).WithShowHelp(false).WithWidth(m.formWidth).WithTheme(formTheme(m.theme.Color))
+	m.fitForm()
 }
 
 // formHeight is the room the form has: the screen less the header (3 lines) and the help line (2).
 func (m *Model) formHeight() int { return max(8, m.height-5) }
 
-// fitForm gives f a fixed height when it is taller than the room it has, so a long page (③ with an external IdP)
-// scrolls inside it instead of pushing the help line off the screen; a page that fits keeps its own height.
-func fitForm(f *huh.Form, room int) *huh.Form {
-	if lipgloss.Height(f.View()) > room {
-		return f.WithHeight(room)
+// fitForm gives the form all the room it has (formHeight): its groups' fields scroll inside it when taller than
+// that, under the page's header, and a field whose live line grows as the user types (an ARN's invocation path, a
+// discovery URL's issuer) keeps the rows it needs instead of pushing the page's first lines out of view (huh sizes
+// a group to the tallest one as drawn when the form opens).
+func (m *Model) fitForm() {
+	if room := m.formHeight(); m.formRoom != room {
+		m.form.WithHeight(room)
+		m.formRoom = room
 	}
-	return f
 }
 
 // ① Gateway: the discovered Agent Gateway Gateways to pick from (the default one pre-selected), or a
@@ -74,7 +128,7 @@ func (m *Model) gatewayPage() []*huh.Group {
 			note = "Discovery failed: " + m.discoverErr.Error()
 		}
 	}
-	fields := []huh.Field{huh.NewNote().Title(StepLabel(wz.StepGateway)).Description(esc(note))}
+	var fields []huh.Field
 	if len(m.gateways) > 0 {
 		var opts []huh.Option[string]
 		for _, g := range m.gateways {
@@ -90,7 +144,7 @@ func (m *Model) gatewayPage() []*huh.Group {
 			Placeholder(setup.DefaultGatewayNamespace+"/"+setup.DefaultGatewayName).
 			Value(&a.Gateway).Validate(optional(wz.CheckGateway)))
 	}
-	return []*huh.Group{huh.NewGroup(fields...)}
+	return []*huh.Group{m.intro(StepLabel(wz.StepGateway), note, fields...)}
 }
 
 // ② Runtime: the region's runtimes to pick from, or "paste an ARN…" (checked as typed, region included); then
@@ -115,7 +169,7 @@ func (m *Model) runtimePage() []*huh.Group {
 		}
 	}
 	hasList := len(m.runtimes)+len(m.agentCoreGateways) > 0
-	pick := []huh.Field{huh.NewNote().Title(title).Description(esc(desc))}
+	var pick []huh.Field
 	if hasList {
 		pick = append(pick, m.runtimeSelect())
 	} else if m.get(&m.pastedARN) == "" {
@@ -126,9 +180,8 @@ func (m *Model) runtimePage() []*huh.Group {
 		pasteDesc = title
 	}
 	return []*huh.Group{
-		huh.NewGroup(pick...).WithHideFunc(func() bool { return !hasList }),
-		huh.NewGroup(
-			huh.NewNote().Title(title+" · paste an ARN").Description(esc(pasteDesc)),
+		m.intro(title, desc, pick...).WithHideFunc(func() bool { return !hasList }),
+		m.intro(title+" · paste an ARN", pasteDesc,
 			huh.NewInput().Title("Runtime ARN or AgentCore Gateway").Placeholder("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/name-XXXXXXXXXX").
 				Accessor(m.acc(&m.pastedARN)).
 				DescriptionFunc(func() string { return m.arnStatus(m.get(&m.pastedARN)) }, &m.pastedARN).
@@ -222,7 +275,7 @@ func (m *Model) identityPage() []*huh.Group {
 		a.Identity = wz.IdentityCognito
 	}
 	if a.Mode == string(setup.ModeSigV4) {
-		return []*huh.Group{huh.NewGroup(huh.NewNote().Title(title).Description("sigv4: no Cognito, no token Secret. The proxy signs with its own AWS credentials."))}
+		return []*huh.Group{m.intro(title, "sigv4: no Cognito, no token Secret. The proxy signs with its own AWS credentials.")}
 	}
 	if m.callerMode() {
 		return m.callerIdentityPage(title)
@@ -235,21 +288,18 @@ func (m *Model) identityPage() []*huh.Group {
 	}
 	shownUnless := func(choice string) func() bool { return func() bool { return m.idChoice != choice } }
 	return []*huh.Group{
-		huh.NewGroup(
-			huh.NewNote().Title(title).Description("Who mints the token the gateway sends. Cognito objects are found by name or id and reused, or created: never duplicated."),
+		m.intro(title, "Who mints the token the gateway sends. Cognito objects are found by name or id and reused, or created: never duplicated.",
 			huh.NewSelect[string]().Title("Identity").Options(
 				huh.NewOption("Cognito: create new, or reuse by name (pool, app client, service user)", idCognitoByName),
 				huh.NewOption("Cognito: reuse an existing pool / app client / user by id", idCognitoByID),
 				huh.NewOption("External IdP (Auth0, Okta, Entra): discovery URL + audience", idExternal),
 				huh.NewOption("Cognito machine client: client credentials (resource server, scopes, domain, app client)", idCognitoMachine),
 			).Value(&m.idChoice)),
-		huh.NewGroup(
-			huh.NewNote().Title(title+" · Cognito").Description(esc("Pool found by name or created; app client with a secret, ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH; the service user gets a generated strong password (stored in a Secret, never shown).")),
+		m.intro(title+" · Cognito", "Pool found by name or created; app client with a secret, ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH; the service user gets a generated strong password (stored in a Secret, never shown).",
 			huh.NewInput().Title("User pool name").Value(&a.UserPoolName).Validate(nonEmpty("a user pool name")),
 			huh.NewInput().Title("Service user").Value(&a.Username).Validate(nonEmpty("a user name")),
 		).WithHideFunc(shownUnless(idCognitoByName)),
-		huh.NewGroup(
-			huh.NewNote().Title(title+" · existing Cognito by id").Description(esc("Nothing is created in Cognito. The app client needs a secret and the flows ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH. The service user gets a new generated password unless the one stored by an earlier run still works.")),
+		m.intro(title+" · existing Cognito by id", "Nothing is created in Cognito. The app client needs a secret and the flows ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH. The service user gets a new generated password unless the one stored by an earlier run still works.",
 			huh.NewInput().Title("User pool id").Placeholder("us-east-1_AbCdEf123").Accessor(m.acc(&m.poolID)).
 				DescriptionFunc(func() string {
 					return m.checkStatus(m.get(&m.poolID), wz.CheckUserPoolID, "region_id, e.g. us-east-1_AbCdEf123")
@@ -260,15 +310,13 @@ func (m *Model) identityPage() []*huh.Group {
 				Validate(onlyFor(m, idCognitoByID, wz.CheckClientID)),
 			huh.NewInput().Title("Service user").Value(&a.Username).Validate(nonEmpty("a user name")),
 		).WithHideFunc(shownUnless(idCognitoByID)),
-		huh.NewGroup(
-			huh.NewNote().Title(title+" · Cognito machine client").Description(esc("No user: an app client with a secret for the client-credentials grant. The resource server and its scopes, a user-pool domain (its /oauth2/token mints the token; prefix from the pool unless given, availability checked) and the app client are found or created. The runtime then allows this client and these scopes.")),
+		m.intro(title+" · Cognito machine client", "No user: an app client with a secret for the client-credentials grant. The resource server and its scopes, a user-pool domain (its /oauth2/token mints the token; prefix from the pool unless given, availability checked) and the app client are found or created. The runtime then allows this client and these scopes.",
 			huh.NewInput().Title("User pool name").Value(&a.UserPoolName).Validate(onlyFor(m, idCognitoMachine, nonEmpty("a user pool name"))),
 			huh.NewInput().Title("Resource server identifier").Placeholder(wz.DefaultMachineResourceServer).Value(&a.ResourceServer),
 			huh.NewInput().Title("Scopes (comma-separated)").Placeholder(wz.DefaultMachineScope).Value(&m.scopes),
 			huh.NewInput().Title("Domain prefix (optional)").Placeholder("derived from the pool").Value(&a.DomainPrefix),
 		).WithHideFunc(shownUnless(idCognitoMachine)),
-		huh.NewGroup(
-			huh.NewNote().Title(title+" · external IdP").Description(esc("The runtime will trust this IdP's tokens (discovery URL + audience). The gateway's token: best minted by the plugin by client credentials (rotate renews it), else read from a file; pasting it is the last resort (nothing renews a pasted token). Without any, the Secret gets a placeholder that kubectl agentcore rotate or kubectl can fill later.")),
+		m.intro(title+" · external IdP", "The runtime will trust this IdP's tokens (discovery URL + audience). The gateway's token: best minted by the plugin by client credentials (rotate renews it), else read from a file; pasting it is the last resort (nothing renews a pasted token). Without any, the Secret gets a placeholder that kubectl agentcore rotate or kubectl can fill later.",
 			huh.NewInput().Title("Discovery URL").Placeholder("https://idp.example.com"+wz.DiscoverySuffix).Accessor(m.acc(&a.DiscoveryURL)).
 				DescriptionFunc(func() string { return m.discoveryStatus(m.get(&a.DiscoveryURL)) }, &a.DiscoveryURL).
 				Validate(onlyFor(m, idExternal, wz.CheckDiscoveryURL)),
@@ -322,8 +370,7 @@ func (m *Model) callerIdentityPage(title string) []*huh.Group {
 	if exchange {
 		desc = "Callers bring their own tokens. The gateway validates them (traffic.jwtAuthentication: this IdP's issuer, keys and the audiences below), then exchanges each at the token service (RFC 8693, backend.auth.oauthTokenExchange) for a token the runtime's authorizer accepts."
 	}
-	groups := []*huh.Group{huh.NewGroup(
-		huh.NewNote().Title(title+" · callers' identity provider").Description(esc(desc)),
+	groups := []*huh.Group{m.intro(title+" · callers' identity provider", desc,
 		huh.NewInput().Title("Discovery URL").Placeholder("https://idp.example.com"+wz.DiscoverySuffix).Accessor(m.acc(&a.DiscoveryURL)).
 			DescriptionFunc(func() string { return m.discoveryStatus(m.get(&a.DiscoveryURL)) }, &a.DiscoveryURL).
 			Validate(wz.CheckDiscoveryURL),
@@ -337,8 +384,7 @@ func (m *Model) callerIdentityPage(title string) []*huh.Group {
 	if !exchange {
 		return groups
 	}
-	return append(groups, huh.NewGroup(
-		huh.NewNote().Title(title+" · token service").Description(esc("Where the gateway exchanges the callers' tokens, as its own client. The client's secret goes into a Secret the gateway reads, never on screen.")),
+	return append(groups, m.intro(title+" · token service", "Where the gateway exchanges the callers' tokens, as its own client. The client's secret goes into a Secret the gateway reads, never on screen.",
 		huh.NewInput().Title("Token service discovery URL (optional)").Placeholder("the callers' identity provider").Value(&a.ExchangeDiscoveryURL).
 			Validate(func(s string) error {
 				if strings.TrimSpace(s) == "" {
@@ -413,10 +459,9 @@ func (m *Model) collectIdentity() {
 // ④ Authorizer: whether to point the runtime's JWT authorizer at the identity (the plan shows the change).
 func (m *Model) authorizerPage() []*huh.Group {
 	m.applyNow = !m.Answers.SkipAuthorizer
-	return []*huh.Group{huh.NewGroup(
-		huh.NewNote().Title(StepLabel(wz.StepAuthorizer)).Description(
-			"The runtime's JWT authorizer will point at the identity's discovery URL (the plan shows current → proposed).\n"+
-				"Only the authorizer changes; every other runtime field is kept. Skipped when already equal."),
+	return []*huh.Group{m.intro(StepLabel(wz.StepAuthorizer),
+		"The runtime's JWT authorizer will point at the identity's discovery URL (the plan shows current → proposed).\n"+
+			"Only the authorizer changes; every other runtime field is kept. Skipped when already equal.",
 		huh.NewConfirm().Title("Update the runtime's authorizer?").Affirmative("Yes").Negative("Leave it").Value(&m.applyNow),
 	)}
 }
@@ -441,8 +486,7 @@ func (m *Model) resourcesPage() []*huh.Group {
 	case setup.ModeExchange:
 		what = "Backends, policies (the callers' JWT check, token exchange), HTTPRoute and the token service's client Secret"
 	}
-	return []*huh.Group{huh.NewGroup(
-		huh.NewNote().Title(StepLabel(wz.StepResources)).Description(what+": server-side applied, labelled managed-by=kubectl-agentcore."),
+	return []*huh.Group{m.intro(StepLabel(wz.StepResources), what+": server-side applied, labelled managed-by=kubectl-agentcore.",
 		huh.NewInput().Title("Namespace").Value(&a.RouteNamespace).Validate(wz.CheckNamespace),
 		huh.NewInput().Title("Path prefix on the gateway").Value(&a.PathPrefix).Validate(wz.CheckPathPrefix),
 	)}
@@ -450,8 +494,7 @@ func (m *Model) resourcesPage() []*huh.Group {
 
 // ⑥ Options: rate limit (and its burst) and CORS, all optional.
 func (m *Model) optionsPage() []*huh.Group {
-	return []*huh.Group{huh.NewGroup(
-		huh.NewNote().Title(StepLabel(wz.StepOptions)).Description("Leave empty for none."),
+	return []*huh.Group{m.intro(StepLabel(wz.StepOptions), "Leave empty for none.",
 		huh.NewInput().Title("Rate limit (requests/unit)").Placeholder("3/minute").Accessor(m.acc(&m.rateLimit)).Validate(func(s string) error {
 			_, err := k8sres.ParseRateLimit(s)
 			return err
@@ -475,8 +518,8 @@ func (m *Model) collectOptions() {
 
 // ⑦ Verify: what happens after applying; the plan comes next.
 func (m *Model) verifyPage() []*huh.Group {
-	return []*huh.Group{huh.NewGroup(huh.NewNote().Title(StepLabel(wz.StepVerify)).Description(
-		"After applying: wait for backend Accepted, route Accepted/ResolvedRefs, policy Accepted/Attached,\n" +
-			"run the doctor checks that apply; then press t to send one real test call through the gateway.\n" +
-			"Next: the plan — nothing is changed before it."))}
+	return []*huh.Group{m.intro(StepLabel(wz.StepVerify),
+		"After applying: wait for backend Accepted, route Accepted/ResolvedRefs, policy Accepted/Attached, "+
+			"run the doctor checks that apply; then press t to send one real test call through the gateway.\n"+
+			"Next: the plan — nothing is changed before it.")}
 }

@@ -30,7 +30,7 @@ type keyMap struct {
 	field                   []key.Binding // the focused field's keys (step pages)
 	changes, canTest, again bool
 	scroll                  bool // the page's text is taller than its room: the scroll keys are shown
-	narrow                  bool // …as one entry, and the other keys' help shortened
+	narrow                  bool // the line is wider than the screen: the scroll keys as one entry, "esc back"
 }
 
 func newKeyMap() keyMap {
@@ -99,7 +99,11 @@ func (k keyMap) ShortHelp() []key.Binding {
 		}
 		return append([]key.Binding{test, k.Quit}, k.scrollKeys()...)
 	}
-	return append(append([]key.Binding(nil), k.field...), k.Back, k.Interrupt)
+	back := k.Back
+	if k.narrow {
+		back.SetHelp("esc", "back")
+	}
+	return append(append([]key.Binding(nil), k.field...), back, k.Interrupt)
 }
 
 // FullHelp is every key of the page shown.
@@ -129,7 +133,7 @@ func (m *Model) View() tea.View {
 }
 
 // helpView is the help line (or, after ?, the full help) of the page shown; scroll says the page offers its scroll
-// keys. Where the three scroll entries do not fit the screen's width they are one entry.
+// keys. A line wider than the screen is said shorter (narrow) before the help model cuts what still does not fit.
 func (m *Model) helpView(scroll bool) string {
 	km := m.keys
 	km.page = m.page
@@ -143,7 +147,7 @@ func (m *Model) helpView(scroll bool) string {
 	if m.page == pagePlan && m.planErr != nil {
 		km.page = pageVerify // only back and quit make sense
 	}
-	if scroll && !m.help.ShowAll {
+	if !m.help.ShowAll {
 		wide := m.help
 		wide.SetWidth(0) // not cut: measured
 		if s := wide.ShortHelpView(km.ShortHelp()); lipgloss.Width(s) <= m.width-2 {
