@@ -109,6 +109,43 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 			}
 		}
 	}
+	// Both modes: a token for another audience is refused at the gateway, and invoke and doctor name the same
+	// check (the gateway's audiences are right, the token is not).
+	wrongAudience := func(t *testing.T, ns string) {
+		t.Helper()
+		r := invokeAs(t, ns, wrongAud, "wrong audience", func(r result) bool {
+			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
+		}, "a wrong-audience token")
+		for _, w := range []string{"refused at the gateway (JwtAuth)", "[doctor check caller.token]"} {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("invoke: %q lacks %q", r.stderr, w)
+			}
+		}
+		doctorFails(t, ns, wrongAud, "caller.token", "JwtAuth")
+	}
+	// Both modes: a runtime trusting another issuer (for aud) lets the gateway pass the token and AgentCore refuse
+	// it; invoke names caller.issuer, doctor fails it saying doctorSays. The runtime's authorizer is restored.
+	otherIssuer := func(t *testing.T, ns, aud, doctorSays string) {
+		t.Helper()
+		restore := trustOther(t, aud)
+		r := invokeAs(t, ns, good, "other issuer", func(r result) bool {
+			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
+		}, "a runtime that trusts another issuer")
+		for _, w := range []string{"refused by AgentCore", "caller.issuer"} {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("invoke: %q lacks %q", r.stderr, w)
+			}
+		}
+		doctorFails(t, ns, good, "caller.issuer", doctorSays)
+		restore()
+	}
+	teardown := func(t *testing.T, ns string) {
+		t.Helper()
+		if r := step("teardown", "-n", ns, "--yes"); r.code != 0 {
+			t.Fatalf("teardown: %s", r)
+		}
+		waitNamespaceGone(t, ns)
+	}
 	echoed := func(r result) map[string]any {
 		var out struct {
 			Caller map[string]any `json:"caller"`
@@ -134,33 +171,9 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 			t.Fatalf("the agent saw caller %v, want sub %s and no act", c, o.CallerClientID)
 		}
 
-		r = invokeAs(t, ns, wrongAud, "wrong audience", func(r result) bool {
-			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
-		}, "a wrong-audience token")
-		// invoke and doctor name the same check: the gateway's audiences are right, the token is not
-		for _, w := range []string{"refused at the gateway (JwtAuth)", "[doctor check caller.token]"} {
-			if !strings.Contains(r.stderr, w) {
-				t.Errorf("invoke: %q lacks %q", r.stderr, w)
-			}
-		}
-		doctorFails(t, ns, wrongAud, "caller.token", "JwtAuth")
-
-		restore := trustOther(t, o.CallerAudience)
-		r = invokeAs(t, ns, good, "other issuer", func(r result) bool {
-			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
-		}, "a runtime that trusts another issuer")
-		for _, w := range []string{"refused by AgentCore", "caller.issuer"} {
-			if !strings.Contains(r.stderr, w) {
-				t.Errorf("invoke: %q lacks %q", r.stderr, w)
-			}
-		}
-		doctorFails(t, ns, good, "caller.issuer", "issuer")
-		restore()
-
-		if r := step("teardown", "-n", ns, "--yes"); r.code != 0 {
-			t.Fatalf("teardown: %s", r)
-		}
-		waitNamespaceGone(t, ns)
+		wrongAudience(t, ns)
+		otherIssuer(t, ns, o.CallerAudience, "issuer")
+		teardown(t, ns)
 	})
 
 	t.Run("exchange", func(t *testing.T) {
@@ -180,23 +193,8 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 			t.Fatalf("the agent saw caller %v, want sub %s acted for by %s", c, o.CallerClientID, o.ExchangeClientID)
 		}
 
-		r = invokeAs(t, ns, wrongAud, "wrong audience", func(r result) bool {
-			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
-		}, "a wrong-audience token")
-		if !strings.Contains(r.stderr, "refused at the gateway (JwtAuth)") || !strings.Contains(r.stderr, "[doctor check caller.token]") {
-			t.Errorf("invoke: %s", r.stderr)
-		}
-		doctorFails(t, ns, wrongAud, "caller.token", "JwtAuth")
-
-		restore := trustOther(t, o.Audience)
-		r = invokeAs(t, ns, good, "other issuer", func(r result) bool {
-			return r.code == 1 && strings.Contains(r.stderr, "HTTP 401")
-		}, "a runtime that trusts another issuer")
-		if !strings.Contains(r.stderr, "refused by AgentCore") || !strings.Contains(r.stderr, "caller.issuer") {
-			t.Errorf("invoke: %s", r.stderr)
-		}
-		doctorFails(t, ns, good, "caller.issuer", "AgentCore refuses")
-		restore()
+		wrongAudience(t, ns)
+		otherIssuer(t, ns, o.Audience, "AgentCore refuses")
 
 		// A wrong client secret in the token-service Secret the wizard wrote.
 		wrong := oidcserver.NewSecret()
@@ -216,11 +214,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 			t.Errorf("invoke: %s", r.stderr)
 		}
 		doctorFails(t, ns, good, "exchange.client-auth", "invalid_client")
-
-		if r := step("teardown", "-n", ns, "--yes"); r.code != 0 {
-			t.Fatalf("teardown: %s", r)
-		}
-		waitNamespaceGone(t, ns)
+		teardown(t, ns)
 	})
 
 	for _, out := range outputs {
