@@ -199,36 +199,12 @@ func Run(ctx context.Context, checks []Check) <-chan Result {
 			defer wg.Done()
 			r := results[c.ID]
 			defer close(done[c.ID])
-			var blocked []string
-			for _, d := range c.Deps {
+			settle(ctx, &c, r, results, func(d string) {
 				select {
 				case <-done[d]:
 				case <-ctx.Done():
 				}
-				if ctx.Err() != nil {
-					break
-				}
-				if dr := results[d]; !dr.Status.OK() {
-					blocked = append(blocked, d+" "+pastTense(dr.Status))
-					r.BlockedBy = append(r.BlockedBy, d)
-				}
-			}
-			r.Started = time.Since(start)
-			switch {
-			case ctx.Err() != nil:
-				r.Status, r.Detail = Skip, "skipped: doctor was interrupted or timed out"
-			case len(blocked) > 0:
-				r.Status, r.Detail = Skip, "skipped: "+strings.Join(blocked, ", ")
-			default:
-				out <- Result{ID: c.ID, Category: c.Category, Title: c.Title, Status: Running, Started: r.Started}
-				o := safeRun(ctx, c)
-				r.Status, r.Detail, r.Hint, r.Fix = o.Status, o.Detail, o.Hint, o.Fix
-				if r.Status == "" {
-					r.Status = Pass
-				}
-			}
-			r.Ended = time.Since(start)
-			r.Duration = r.Ended - r.Started
+			}, start, out)
 			out <- *r
 		}()
 	}
@@ -257,33 +233,7 @@ func runInOrder(ctx context.Context, checks []Check) <-chan Result {
 			return
 		}
 		r := &Result{ID: c.ID, Category: c.Category, Title: c.Title}
-		var blocked []string
-		for _, d := range c.Deps {
-			run(byID[d])
-			if ctx.Err() != nil {
-				break
-			}
-			if dr := results[d]; !dr.Status.OK() {
-				blocked = append(blocked, d+" "+pastTense(dr.Status))
-				r.BlockedBy = append(r.BlockedBy, d)
-			}
-		}
-		r.Started = time.Since(start)
-		switch {
-		case ctx.Err() != nil:
-			r.Status, r.Detail = Skip, "skipped: doctor was interrupted or timed out"
-		case len(blocked) > 0:
-			r.Status, r.Detail = Skip, "skipped: "+strings.Join(blocked, ", ")
-		default:
-			out <- Result{ID: c.ID, Category: c.Category, Title: c.Title, Status: Running, Started: r.Started}
-			o := safeRun(ctx, *c)
-			r.Status, r.Detail, r.Hint, r.Fix = o.Status, o.Detail, o.Hint, o.Fix
-			if r.Status == "" {
-				r.Status = Pass
-			}
-		}
-		r.Ended = time.Since(start)
-		r.Duration = r.Ended - r.Started
+		settle(ctx, c, r, results, func(d string) { run(byID[d]) }, start, out)
 		results[c.ID] = r
 		out <- *r
 	}
@@ -294,6 +244,40 @@ func runInOrder(ctx context.Context, checks []Check) <-chan Result {
 		close(out)
 	}()
 	return out
+}
+
+// settle decides check c's result r, the rule Run and runInOrder share: it waits for each prerequisite (wait
+// returns once that check's result is in results, or the run ended), notes those that did not pass, then skips c
+// (the run ended, or a prerequisite did not pass: BlockedBy names them) or runs it, sending a Running result to
+// out first.
+func settle(ctx context.Context, c *Check, r *Result, results map[string]*Result, wait func(id string), start time.Time, out chan<- Result) {
+	var blocked []string
+	for _, d := range c.Deps {
+		wait(d)
+		if ctx.Err() != nil {
+			break
+		}
+		if dr := results[d]; !dr.Status.OK() {
+			blocked = append(blocked, d+" "+pastTense(dr.Status))
+			r.BlockedBy = append(r.BlockedBy, d)
+		}
+	}
+	r.Started = time.Since(start)
+	switch {
+	case ctx.Err() != nil:
+		r.Status, r.Detail = Skip, "skipped: doctor was interrupted or timed out"
+	case len(blocked) > 0:
+		r.Status, r.Detail = Skip, "skipped: "+strings.Join(blocked, ", ")
+	default:
+		out <- Result{ID: c.ID, Category: c.Category, Title: c.Title, Status: Running, Started: r.Started}
+		o := safeRun(ctx, *c)
+		r.Status, r.Detail, r.Hint, r.Fix = o.Status, o.Detail, o.Hint, o.Fix
+		if r.Status == "" {
+			r.Status = Pass
+		}
+	}
+	r.Ended = time.Since(start)
+	r.Duration = r.Ended - r.Started
 }
 
 func pastTense(s Status) string {
