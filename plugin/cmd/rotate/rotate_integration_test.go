@@ -103,10 +103,20 @@ func (e *env) tokenSecret(min time.Duration) *corev1.Secret {
 	return s
 }
 
-// keptSecret fails when the token Secret changed since was (a refused token is never written).
-func (e *env) keptSecret(was *corev1.Secret) {
+// refused runs rotate --force from the record and wants the new token refused: exit 1, one error line saying
+// "refused and not written" and each of want, and the token Secret as it was (good).
+func (e *env) refused(ctx context.Context, good *corev1.Secret, want ...string) {
 	e.t.Helper()
-	if after := e.secret("agentcore-jwt"); after.ResourceVersion != was.ResourceVersion {
+	r := e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns, "--force")
+	if r.code != 1 || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
+		e.t.Fatalf("want one error line and exit 1: code %d\n%s%s", r.code, r.out, r.err)
+	}
+	for _, w := range append([]string{"refused and not written"}, want...) {
+		if !strings.Contains(r.err, w) {
+			e.t.Fatalf("the refusal lacks %q:\n%s", w, r.err)
+		}
+	}
+	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
 		e.t.Fatal("a refused token changed the Secret")
 	}
 }
@@ -433,12 +443,7 @@ func testRecordAndWrongAudience(t *testing.T, cog *cognitolocal.Server) {
 	}
 
 	setAuthorizer("someone-else")
-	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns, "--force")
-	if r.code != 1 || !strings.Contains(r.err, "refused and not written") || !strings.Contains(r.err, "authorizer.audience") ||
-		!strings.Contains(r.err, "keeps the old token") || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
-		t.Fatalf("wrong audience: code %d\n%s%s", r.code, r.out, r.err)
-	}
-	e.keptSecret(good)
+	e.refused(ctx, good, "authorizer.audience", "keeps the old token")
 }
 
 // testGatewayAuthorizer: a setup whose route leads to an AgentCore Gateway has no runtime ARN; rotate reads the
@@ -473,12 +478,7 @@ func testGatewayAuthorizer(t *testing.T, cog *cognitolocal.Server) {
 	if err := fake.SetGatewayAuthorizer(g.ID, fakeagentcore.GatewayAuthCustomJWT, jwt("someone-else")); err != nil {
 		t.Fatal(err)
 	}
-	r = e.run(ctx, e.kubeconfig, nil, "rotate", "-n", e.ns, "--force")
-	if r.code != 1 || !strings.Contains(r.err, "refused and not written") || !strings.Contains(r.err, "AgentCore Gateway's authorizer would refuse it") ||
-		!strings.Contains(r.err, "authorizer.audience") || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
-		t.Fatalf("a token the gateway's audience does not take: code %d\n%s%s", r.code, r.out, r.err)
-	}
-	e.keptSecret(good)
+	e.refused(ctx, good, "AgentCore Gateway's authorizer would refuse it", "authorizer.audience")
 }
 
 // testConcurrent: ten rotators at once plus another writer adding keys; a watch on the Secret sees only valid
