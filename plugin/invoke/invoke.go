@@ -6,8 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,16 +14,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 )
 
 // SessionHeader carries the runtime session id (33–256 characters).
-const SessionHeader = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+const SessionHeader = agentproto.RuntimeSessionHeader
 
-// Session id length limits (docs/facts.md#agentcore-data-plane).
+// Session id length limits (docs/facts.md#agentcore-data-plane), agentproto's.
 const (
-	MinSessionID = 33
-	MaxSessionID = 256
+	MinSessionID = agentproto.MinSessionID
+	MaxSessionID = agentproto.MaxSessionID
 )
 
 // MaxBody is how much of a non-streamed reply is kept in the result (the rest is still written to the output).
@@ -78,26 +77,23 @@ func DefaultPayload(prompt string) []byte {
 	return b
 }
 
-// NewSessionID returns a random session id of 49 characters ("kubectl-agentcore-" + 32 hex digits … ).
-func NewSessionID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return "kubectl-agentcore-" + hex.EncodeToString(b[:])
+// NewSessionID returns a random session id of 50 characters ("kubectl-agentcore-" + 32 hex digits).
+func NewSessionID() string { return agentproto.NewSessionID("kubectl-agentcore-") }
+
+// ValidateSessionID checks the documented length and that the value is a safe header value (agentproto's rule).
+func ValidateSessionID(s string) error { return agentproto.ValidateSessionID(s) }
+
+// HostTransport sets the Host header of every request (the route's hostname) and sends it with RT.
+type HostTransport struct {
+	Host string
+	RT   http.RoundTripper
 }
 
-// ValidateSessionID checks the documented length and that the value is a safe header value.
-func ValidateSessionID(s string) error {
-	if len(s) < MinSessionID || len(s) > MaxSessionID {
-		return fmt.Errorf("session id must be %d–%d characters, got %d", MinSessionID, MaxSessionID, len(s))
-	}
-	for _, r := range s {
-		if r < 0x21 || r > 0x7e {
-			return errors.New("session id must be printable ASCII without spaces")
-		}
-	}
-	return nil
+// RoundTrip sends a copy of r with Host set.
+func (h HostTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Host = h.Host
+	return h.RT.RoundTrip(r2)
 }
 
 // ValidatePayload checks that a payload is JSON.

@@ -74,7 +74,7 @@ func SendTestCall(ctx context.Context, env *Env, rec *setup.Record) (*TestCall, 
 		if base == nil {
 			base = http.DefaultTransport
 		}
-		c.Transport = hostTransport{host: target.Host, rt: base}
+		c.Transport = invoke.HostTransport{Host: target.Host, RT: base}
 		client = &c
 	}
 	// doctor's classifier explains the answer, with doctor's verdicts on this setup where the answer alone
@@ -150,16 +150,4 @@ func (t *TestCall) Line() string {
 		return t.Summary
 	}
 	return fmt.Sprintf("%s (%dms) from %s", t.Summary, t.DurationMS, t.URL)
-}
-
-// hostTransport sets the Host header of every request (the route's hostname).
-type hostTransport struct {
-	host string
-	rt   http.RoundTripper
-}
-
-func (h hostTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r2 := r.Clone(r.Context())
-	r2.Host = h.host
-	return h.rt.RoundTrip(r2)
 }

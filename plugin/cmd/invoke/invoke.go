@@ -263,7 +263,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	client := &http.Client{}
 	if target.Host != "" {
-		client.Transport = hostTransport{host: target.Host, rt: http.DefaultTransport}
+		client.Transport = uc.HostTransport{Host: target.Host, RT: http.DefaultTransport}
 	}
 	var sink uc.Sink
 	text := o.Output == cmdutil.OutputText
@@ -538,18 +538,6 @@ func (o *Options) record(ctx context.Context, f *cmdutil.Factory) (*setup.Record
 		return nil, err
 	}
 	return r, nil
-}
-
-// hostTransport sets the Host header of every request (the route's hostname).
-type hostTransport struct {
-	host string
-	rt   http.RoundTripper
-}
-
-func (h hostTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r2 := r.Clone(r.Context())
-	r2.Host = h.host
-	return h.rt.RoundTrip(r2)
 }
 
 // textSink writes the reply to stdout as it arrives: body chunks as they come, one line per SSE event.
