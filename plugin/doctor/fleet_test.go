@@ -321,6 +321,10 @@ func TestDoctorFleetBench(t *testing.T) {
 		}
 		calls, received, records = kubeCalls.Load(), kubeBytes.Load(), len(reps)
 	}
+	load, _ := os.ReadFile("/proc/loadavg") // the machine's load: the ratio depends on it
+	if f := strings.Fields(string(load)); len(f) >= 3 {
+		t.Logf("FIGURES load average %s %s %s", f[0], f[1], f[2])
+	}
 	t.Logf("FIGURES doctor one setup %s (best of %s); doctor --all %d setups (%d records in the cluster, concurrency %d) %s (best of %s), %d API server requests, %d KiB received; ratio %.2f (target <= 3)",
 		one.Round(time.Millisecond), strings.Join(ones, ", "), n, records, conc, all.Round(time.Millisecond), strings.Join(alls, "; "), calls, received>>10, float64(all)/float64(one))
 }
