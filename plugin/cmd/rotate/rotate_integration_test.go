@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
@@ -135,6 +136,23 @@ func (e *env) saveCognitoRecord(ctx context.Context, target func(*setup.Record))
 	}
 }
 
+// updateClient changes e's app client in cognito-local: every setting it has, as edit leaves them. It returns the
+// Cognito client it used.
+func (e *env) updateClient(ctx context.Context, edit func(*cip.UpdateUserPoolClientInput)) *awsops.Cognito {
+	e.t.Helper()
+	c := awsops.NewCognito(e.cog.AWSConfig())
+	_, desc, err := c.DescribeAppClient(ctx, e.id.Pool.ID, e.id.Client.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	in := awsops.UpdateClientInputFromDescribe(desc)
+	edit(in)
+	if _, err := c.API.UpdateUserPoolClient(ctx, in); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
 // flags are the no-record flags for this env.
 func (e *env) flags(extra ...string) []string {
 	return append([]string{"rotate", "--user-pool-id", e.id.Pool.ID, "--client-id", e.id.Client.ID, "--username", "gateway-svc",
@@ -230,16 +248,9 @@ func TestRotate(t *testing.T) {
 func testRefreshTokenRotation(t *testing.T, cog *cognitolocal.Server) {
 	e := newEnv(t, cog, t.Name())
 	ctx := context.Background()
-	c := awsops.NewCognito(cog.AWSConfig())
-	_, desc, err := c.DescribeAppClient(ctx, e.id.Pool.ID, e.id.Client.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := awsops.UpdateClientInputFromDescribe(desc)
-	in.RefreshTokenRotation = &ciptypes.RefreshTokenRotationType{Feature: ciptypes.FeatureTypeEnabled, RetryGracePeriodSeconds: aws.Int32(0)}
-	if _, err := c.API.UpdateUserPoolClient(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	c := e.updateClient(ctx, func(in *cip.UpdateUserPoolClientInput) {
+		in.RefreshTokenRotation = &ciptypes.RefreshTokenRotationType{Feature: ciptypes.FeatureTypeEnabled, RetryGracePeriodSeconds: aws.Int32(0)}
+	})
 	// The first rotation signs in with the password and stores Cognito's refresh token.
 	if r := e.run(ctx, e.kubeconfig, nil, e.flags()...); r.code != 0 {
 		t.Fatalf("first rotation: code %d\n%s%s", r.code, r.out, r.err)
@@ -288,17 +299,10 @@ func testRefreshTokenRotation(t *testing.T, cog *cognitolocal.Server) {
 func testMinValidity(t *testing.T, cog *cognitolocal.Server) {
 	e := newEnv(t, cog, t.Name())
 	ctx := context.Background()
-	c := awsops.NewCognito(cog.AWSConfig())
-	_, desc, err := c.DescribeAppClient(ctx, e.id.Pool.ID, e.id.Client.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := awsops.UpdateClientInputFromDescribe(desc)
-	in.IdTokenValidity, in.AccessTokenValidity = aws.Int32(2), aws.Int32(2)
-	in.TokenValidityUnits = &ciptypes.TokenValidityUnitsType{IdToken: ciptypes.TimeUnitsTypeMinutes, AccessToken: ciptypes.TimeUnitsTypeMinutes, RefreshToken: ciptypes.TimeUnitsTypeDays}
-	if _, err := c.API.UpdateUserPoolClient(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	e.updateClient(ctx, func(in *cip.UpdateUserPoolClientInput) {
+		in.IdTokenValidity, in.AccessTokenValidity = aws.Int32(2), aws.Int32(2)
+		in.TokenValidityUnits = &ciptypes.TokenValidityUnitsType{IdToken: ciptypes.TimeUnitsTypeMinutes, AccessToken: ciptypes.TimeUnitsTypeMinutes, RefreshToken: ciptypes.TimeUnitsTypeDays}
+	})
 	rv := e.secret("agentcore-jwt").ResourceVersion
 
 	r := e.run(ctx, e.kubeconfig, nil, e.flags()...)
