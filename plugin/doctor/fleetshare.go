@@ -33,6 +33,8 @@ type fleetShare struct {
 	user    *lazy[string]
 
 	objects memo[listKey, map[string]*unstructured.Unstructured]
+	// grouped are the objects of a LIST by namespace, each namespace's by name (for list: once, not per setup).
+	grouped memo[listKey, map[string][]*unstructured.Unstructured]
 	secrets memo[string, map[string]*corev1.Secret]
 	// secretNames are the namespace/names of every Secret, read only when a Secret is not in secrets.
 	secretNames memo[string, map[string]bool]
@@ -153,14 +155,17 @@ func (f *fleetShare) list(ctx context.Context, deps Deps, gvr schema.GroupVersio
 		}
 		return out, nil
 	}
-	var out []*unstructured.Unstructured
-	for _, o := range idx {
-		if o.GetNamespace() == ns {
-			out = append(out, o)
+	byNS, _ := f.grouped.get(ctx, listKey{gvr, f.listNS(ns)}, func(context.Context) (map[string][]*unstructured.Unstructured, error) {
+		m := map[string][]*unstructured.Unstructured{}
+		for _, o := range idx {
+			m[o.GetNamespace()] = append(m[o.GetNamespace()], o)
 		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
-	return out, nil
+		for _, l := range m {
+			sort.Slice(l, func(i, j int) bool { return l[i].GetName() < l[j].GetName() })
+		}
+		return m, nil
+	})
+	return byNS[ns], nil // shared: read only
 }
 
 // secret is k8sres.GetSecret answered from one LIST of the Secrets kubectl-agentcore labels (the wizard writes
