@@ -60,46 +60,70 @@ var strClass = func() (t [256]bool) {
 // scanJSONObject scans the object at the start of b (b[0] must be '{') and calls member for each top-level
 // key and value in order. key is raw (between the quotes) with keyEsc set when it must be unquoted to compare.
 func scanJSONObject(b []byte, member func(key []byte, keyEsc bool, val jsonVal)) jsonScanResult {
-	i := skipJSONSpace(b, 1)
+	_, res := scanJSONMembers(b, 0, 1, member)
+	return res
+}
+
+// scanJSONMembers scans the object opening at b[i], whose values are at nesting depth, calling member (unless
+// nil) for each key and value; end is just past its closing brace.
+func scanJSONMembers(b []byte, i, depth int, member func(key []byte, keyEsc bool, val jsonVal)) (end int, res jsonScanResult) {
+	i = skipJSONSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return jsonOK
+		return i + 1, jsonOK
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
-			return jsonInvalid
+			return 0, jsonInvalid
 		}
-		end, esc, ok := scanJSONString(b, i)
+		kend, esc, ok := scanJSONString(b, i)
 		if !ok {
-			return jsonInvalid
+			return 0, jsonInvalid
 		}
-		key := b[i+1 : end-1]
-		i = skipJSONSpace(b, end)
+		key := b[i+1 : kend-1]
+		i = skipJSONSpace(b, kend)
 		if i >= len(b) || b[i] != ':' {
-			return jsonInvalid
+			return 0, jsonInvalid
 		}
 		i = skipJSONSpace(b, i+1)
-		vend, kind, res := scanJSONValue(b, i, 1)
+		vend, kind, res := scanJSONValue(b, i, depth)
 		if res != jsonOK {
-			return res
+			return 0, res
 		}
-		val := jsonVal{raw: b[i:vend], kind: kind}
-		if kind == jString || kind == jStringEsc {
-			val.raw = b[i+1 : vend-1]
+		if member != nil {
+			val := jsonVal{raw: b[i:vend], kind: kind}
+			if kind == jString || kind == jStringEsc {
+				val.raw = b[i+1 : vend-1]
+			}
+			member(key, esc, val)
 		}
-		member(key, esc, val)
-		i = skipJSONSpace(b, vend)
-		if i >= len(b) {
-			return jsonInvalid
-		}
-		switch b[i] {
-		case ',':
-			i = skipJSONSpace(b, i+1)
-		case '}':
-			return jsonOK
-		default:
-			return jsonInvalid
+		var done bool
+		if i, done, ok = afterJSONValue(b, vend, '}'); !ok || done {
+			return i, resultOf(ok)
 		}
 	}
+}
+
+// afterJSONValue reads what follows an element of an object or array: a comma (next is where the next element
+// starts) or the closing bracket (done; next is just past it).
+func afterJSONValue(b []byte, i int, closing byte) (next int, done, ok bool) {
+	i = skipJSONSpace(b, i)
+	if i >= len(b) {
+		return 0, false, false
+	}
+	switch b[i] {
+	case ',':
+		return skipJSONSpace(b, i+1), false, true
+	case closing:
+		return i + 1, true, true
+	}
+	return 0, false, false
+}
+
+func resultOf(ok bool) jsonScanResult {
+	if ok {
+		return jsonOK
+	}
+	return jsonInvalid
 }
 
 func skipJSONSpace(b []byte, i int) int {
@@ -258,62 +282,23 @@ func scanJSONNumber(b []byte, i int) (int, bool) {
 
 // scanJSONComposite scans the object or array opening at b[i].
 func scanJSONComposite(b []byte, i, depth int) (int, jsonScanResult) {
-	if b[i] == '[' {
-		i = skipJSONSpace(b, i+1)
-		if i < len(b) && b[i] == ']' {
-			return i + 1, jsonOK
-		}
-		for {
-			end, _, res := scanJSONValue(b, i, depth)
-			if res != jsonOK {
-				return 0, res
-			}
-			i = skipJSONSpace(b, end)
-			if i >= len(b) {
-				return 0, jsonInvalid
-			}
-			switch b[i] {
-			case ',':
-				i = skipJSONSpace(b, i+1)
-			case ']':
-				return i + 1, jsonOK
-			default:
-				return 0, jsonInvalid
-			}
-		}
+	if b[i] == '{' {
+		return scanJSONMembers(b, i, depth, nil)
 	}
 	i = skipJSONSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
+	if i < len(b) && b[i] == ']' {
 		return i + 1, jsonOK
 	}
 	for {
-		if i >= len(b) || b[i] != '"' {
-			return 0, jsonInvalid
-		}
-		end, _, ok := scanJSONString(b, i)
-		if !ok {
-			return 0, jsonInvalid
-		}
-		i = skipJSONSpace(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return 0, jsonInvalid
-		}
-		end, _, res := scanJSONValue(b, skipJSONSpace(b, i+1), depth)
+		end, _, res := scanJSONValue(b, i, depth)
 		if res != jsonOK {
 			return 0, res
 		}
-		i = skipJSONSpace(b, end)
-		if i >= len(b) {
-			return 0, jsonInvalid
+		next, done, ok := afterJSONValue(b, end, ']')
+		if !ok || done {
+			return next, resultOf(ok)
 		}
-		switch b[i] {
-		case ',':
-			i = skipJSONSpace(b, i+1)
-		case '}':
-			return i + 1, jsonOK
-		default:
-			return 0, jsonInvalid
-		}
+		i = next
 	}
 }
 

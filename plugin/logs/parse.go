@@ -157,67 +157,167 @@ func (v *View) set(key, val []byte, quoted bool) {
 		v.kv[v.nkv] = field{key: key, val: val, quoted: quoted}
 		v.nkv++
 	}
-	// dispatch on length first: much cheaper than a string switch over every known key
+	if k := keySlot(key); k >= kAccess {
+		v.setAccess(k, val)
+	}
+}
+
+// The keys Parse reads (docs/facts.md), one slot each: text and JSON lines name them alike. The access keys come
+// last, in the order a JSON line applies them (the last one present wins where several name one field, e.g. the
+// JWT subject); a text line applies them in its own order.
+const (
+	kTime = iota
+	kTimestamp
+	kLevel
+	kMessage
+	kMsg
+	kScope
+	kGateway
+	kListener
+	kRoute
+	kEndpoint
+	kSrcAddr
+	kMethod
+	kHost
+	kPath
+	kVersion
+	kStatus
+	kProtocol
+	kError
+	kReason
+	kDuration
+	kJWTSub
+	kJWTSubject
+	kJWTUnderscoreSub
+	kJWTClaimsSub
+	keySlots
+
+	kAccess = kGateway // the first access key
+)
+
+var keyNames = [keySlots]string{
+	kTime: "time", kTimestamp: "timestamp", kLevel: "level", kMessage: "message", kMsg: "msg", kScope: "scope",
+	kGateway: "gateway", kListener: "listener", kRoute: "route", kEndpoint: "endpoint", kSrcAddr: "src.addr",
+	kMethod: "http.method", kHost: "http.host", kPath: "http.path", kVersion: "http.version", kStatus: "http.status",
+	kProtocol: "protocol", kError: "error", kReason: "reason", kDuration: "duration",
+	kJWTSub: "jwt.sub", kJWTSubject: "jwt.subject", kJWTUnderscoreSub: "jwt_sub", kJWTClaimsSub: "jwt.claims.sub",
+}
+
+// keySlot maps a key (decoded, for JSON) to its slot, -1 for keys Parse does not read. It is keyNames written as
+// a switch on the length (a few compares per key, in the hot path); TestTextAndJSONReadTheSameKeys holds the two
+// equal.
+func keySlot(key []byte) int {
 	switch len(key) {
 	case 3:
-		if string(key) == "sub" {
-			v.JWTSubject = val
+		if string(key) == "msg" {
+			return kMsg
+		}
+	case 4:
+		if string(key) == "time" {
+			return kTime
 		}
 	case 5:
 		switch string(key) {
+		case "level":
+			return kLevel
+		case "scope":
+			return kScope
 		case "route":
-			v.Route = val
+			return kRoute
 		case "error":
-			v.Error = val
+			return kError
 		}
 	case 6:
 		if string(key) == "reason" {
-			v.Reason = val
+			return kReason
 		}
 	case 7:
 		switch string(key) {
+		case "message":
+			return kMessage
 		case "gateway":
-			v.Gateway = val
-		case "jwt.sub", "jwt_sub":
-			v.JWTSubject = val
+			return kGateway
+		case "jwt.sub":
+			return kJWTSub
+		case "jwt_sub":
+			return kJWTUnderscoreSub
 		}
 	case 8:
 		switch string(key) {
 		case "listener":
-			v.Listener = val
+			return kListener
 		case "endpoint":
-			v.Endpoint = val
+			return kEndpoint
 		case "src.addr":
-			v.SrcAddr = val
-		case "duration":
-			v.Duration = val
+			return kSrcAddr
 		case "protocol":
-			v.Protocol = val
+			return kProtocol
+		case "duration":
+			return kDuration
 		}
 	case 9:
 		switch string(key) {
+		case "timestamp":
+			return kTimestamp
 		case "http.host":
-			v.Host = val
+			return kHost
 		case "http.path":
-			v.Path = val
+			return kPath
 		}
 	case 11:
 		switch string(key) {
 		case "http.method":
-			v.Method = val
+			return kMethod
 		case "http.status":
-			v.Status = atoi(val)
+			return kStatus
 		case "jwt.subject":
-			v.JWTSubject = val
+			return kJWTSubject
 		}
 	case 12:
 		if string(key) == "http.version" {
-			v.Version = val
+			return kVersion
 		}
 	case 14:
 		if string(key) == "jwt.claims.sub" {
-			v.JWTSubject = val
+			return kJWTClaimsSub
 		}
+	}
+	return -1
+}
+
+// setAccess sets the field of access key slot k.
+func (v *View) setAccess(k int, val []byte) {
+	switch k {
+	case kGateway:
+		v.Gateway = val
+	case kListener:
+		v.Listener = val
+	case kRoute:
+		v.Route = val
+	case kEndpoint:
+		v.Endpoint = val
+	case kSrcAddr:
+		v.SrcAddr = val
+	case kMethod:
+		v.Method = val
+	case kHost:
+		v.Host = val
+	case kPath:
+		v.Path = val
+	case kVersion:
+		v.Version = val
+	case kStatus:
+		v.Status = atoi(val)
+	case kProtocol:
+		v.Protocol = val
+	case kError:
+		v.Error = val
+	case kReason:
+		v.Reason = val
+	case kDuration:
+		v.Duration = val
+	case kJWTSub, kJWTSubject, kJWTUnderscoreSub, kJWTClaimsSub:
+		v.JWTSubject = val
 	}
 }
 
@@ -235,118 +335,18 @@ func atoi(b []byte) int {
 	return n
 }
 
-// JSON keys Parse reads, by slot; access keys are applied in jsonAccessKeys order (the last one present wins
-// where several name one field, e.g. the JWT subject).
-const (
-	jkTime = iota
-	jkTimestamp
-	jkLevel
-	jkMessage
-	jkMsg
-	jkScope
-	jkAccess // first of jsonAccessKeys
-)
-
-var jsonAccessKeys = [...]string{"gateway", "listener", "route", "endpoint", "src.addr", "http.method", "http.host",
-	"http.path", "http.version", "http.status", "protocol", "error", "reason", "duration",
-	"jwt.sub", "jwt.subject", "jwt_sub", "jwt.claims.sub"}
-
-const jkStatus = jkAccess + 9 // "http.status"
-
-const jsonSlots = jkAccess + len(jsonAccessKeys)
-
-// jsonSlot maps a decoded top-level key to its slot, -1 for keys Parse does not read.
-func jsonSlot(k []byte) int {
-	switch len(k) {
-	case 3:
-		if string(k) == "msg" {
-			return jkMsg
-		}
-	case 4:
-		if string(k) == "time" {
-			return jkTime
-		}
-	case 5:
-		switch string(k) {
-		case "level":
-			return jkLevel
-		case "scope":
-			return jkScope
-		case "route":
-			return jkAccess + 2
-		case "error":
-			return jkAccess + 11
-		}
-	case 6:
-		if string(k) == "reason" {
-			return jkAccess + 12
-		}
-	case 7:
-		switch string(k) {
-		case "message":
-			return jkMessage
-		case "gateway":
-			return jkAccess
-		case "jwt.sub":
-			return jkAccess + 14
-		case "jwt_sub":
-			return jkAccess + 16
-		}
-	case 8:
-		switch string(k) {
-		case "listener":
-			return jkAccess + 1
-		case "endpoint":
-			return jkAccess + 3
-		case "src.addr":
-			return jkAccess + 4
-		case "protocol":
-			return jkAccess + 10
-		case "duration":
-			return jkAccess + 13
-		}
-	case 9:
-		switch string(k) {
-		case "timestamp":
-			return jkTimestamp
-		case "http.host":
-			return jkAccess + 6
-		case "http.path":
-			return jkAccess + 7
-		}
-	case 11:
-		switch string(k) {
-		case "http.method":
-			return jkAccess + 5
-		case "http.status":
-			return jkStatus
-		case "jwt.subject":
-			return jkAccess + 15
-		}
-	case 12:
-		if string(k) == "http.version" {
-			return jkAccess + 8
-		}
-	case 14:
-		if string(k) == "jwt.claims.sub" {
-			return jkAccess + 17
-		}
-	}
-	return -1
-}
-
 // parseJSON reads a JSON access line (agentgateway with logging.format json, see docs/facts.md) with the
 // byte-level scanner of jsonscan.go: string values point into the line unless they have escapes. It gives
 // exactly what parseJSONStd (encoding/json) gives, and hands the rare lines it does not handle itself (a read
 // field holding an object or array, nesting deeper than jsonMaxDepth) to parseJSONStd.
 func parseJSON(line []byte, v *View) bool {
-	var vals [jsonSlots]jsonVal
+	var vals [keySlots]jsonVal
 	res := scanJSONObject(line, func(key []byte, keyEsc bool, val jsonVal) {
 		if keyEsc {
 			key = unquoteJSON(key)
 		}
-		if s := jsonSlot(key); s >= 0 {
-			vals[s] = val
+		if k := keySlot(key); k >= 0 {
+			vals[k] = val
 		}
 	})
 	switch res {
@@ -356,7 +356,7 @@ func parseJSON(line []byte, v *View) bool {
 		return parseJSONStd(line, v)
 	}
 	for i, val := range vals {
-		if val.kind == jComposite && i != jkScope {
+		if val.kind == jComposite && i != kScope {
 			return parseJSONStd(line, v)
 		}
 	}
@@ -370,17 +370,17 @@ func parseJSON(line []byte, v *View) bool {
 		}
 		return val.raw
 	}
-	v.TimeRaw = str(vals[jkTime])
+	v.TimeRaw = str(vals[kTime])
 	if v.TimeRaw == nil {
-		v.TimeRaw = str(vals[jkTimestamp])
+		v.TimeRaw = str(vals[kTimestamp])
 	}
-	v.Level = str(vals[jkLevel])
-	v.Message = str(vals[jkMessage])
+	v.Level = str(vals[kLevel])
+	v.Message = str(vals[kMessage])
 	if v.Message == nil {
-		v.Message = str(vals[jkMsg])
+		v.Message = str(vals[kMsg])
 	}
-	scope := vals[jkScope]
-	v.Access = vals[jkStatus].kind != jNone ||
+	scope := vals[kScope]
+	v.Access = vals[kStatus].kind != jNone ||
 		scope.kind == jString && string(scope.raw) == "request" ||
 		scope.kind == jStringEsc && string(unquoteJSON(scope.raw)) == "request"
 	if !v.Access {
@@ -389,15 +389,10 @@ func parseJSON(line []byte, v *View) bool {
 		}
 		return true
 	}
-	// the fields in jsonAccessKeys order; Fields reads JSON lines again, so nothing goes to kv
-	acc := vals[jkAccess:]
-	v.Gateway, v.Listener, v.Route, v.Endpoint, v.SrcAddr = str(acc[0]), str(acc[1]), str(acc[2]), str(acc[3]), str(acc[4])
-	v.Method, v.Host, v.Path, v.Version = str(acc[5]), str(acc[6]), str(acc[7]), str(acc[8])
-	v.Status = atoi(str(acc[9]))
-	v.Protocol, v.Error, v.Reason, v.Duration = str(acc[10]), str(acc[11]), str(acc[12]), str(acc[13])
-	for _, sub := range acc[14:18] { // jwt.sub, jwt.subject, jwt_sub, jwt.claims.sub: the last one present wins
-		if b := str(sub); b != nil {
-			v.JWTSubject = b
+	// in slot order; Fields reads JSON lines again, so nothing goes to kv
+	for k := kAccess; k < keySlots; k++ {
+		if b := str(vals[k]); b != nil {
+			v.setAccess(k, b)
 		}
 	}
 	return true
@@ -445,9 +440,9 @@ func parseJSONStd(line []byte, v *View) bool {
 		}
 		return true
 	}
-	for _, k := range jsonAccessKeys {
-		if b := str(k); b != nil {
-			v.set([]byte(k), b, false)
+	for k := kAccess; k < keySlots; k++ {
+		if b := str(keyNames[k]); b != nil {
+			v.set([]byte(keyNames[k]), b, false)
 		}
 	}
 	return true

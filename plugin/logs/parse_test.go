@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +208,33 @@ func TestCauseAndColour(t *testing.T) {
 	}
 	if PodColor("a-1", 6) != PodColor("a-1", 6) || PodColor("x", 0) != 0 {
 		t.Fatal("PodColor not stable")
+	}
+}
+
+// One table of keys (keyNames) serves text and JSON lines: each key reads into the same field in both formats.
+func TestTextAndJSONReadTheSameKeys(t *testing.T) {
+	for k, name := range keyNames {
+		if got := keySlot([]byte(name)); got != k {
+			t.Fatalf("keySlot(%q) = %d, want %d", name, got, k)
+		}
+	}
+	if keySlot([]byte("sub")) != -1 || keySlot([]byte("http.statuses")) != -1 {
+		t.Fatal("keySlot found a key Parse does not read")
+	}
+	access := func(v *View) []string {
+		return []string{string(v.Gateway), string(v.Listener), string(v.Route), string(v.Endpoint), string(v.SrcAddr),
+			string(v.Method), string(v.Host), string(v.Path), string(v.Version), string(v.Protocol), string(v.Error),
+			string(v.Reason), string(v.Duration), string(v.JWTSubject), strconv.Itoa(v.Status)}
+	}
+	for k := kAccess; k < keySlots; k++ {
+		var tv, jv View
+		Parse([]byte("2025-11-20T10:41:08Z\tinfo\trequest "+keyNames[k]+"=401"), &tv)
+		Parse([]byte(`{"scope":"request","`+keyNames[k]+`":"401"}`), &jv)
+		if !tv.Access || !jv.JSON {
+			t.Fatalf("%s: the lines did not parse as a text and a JSON access line", keyNames[k])
+		}
+		if a, b := access(&tv), access(&jv); !slices.Equal(a, b) || slices.Equal(a, access(&View{})) {
+			t.Fatalf("%s: text reads %q, JSON %q (both must read it, alike)", keyNames[k], a, b)
+		}
 	}
 }
