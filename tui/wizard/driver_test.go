@@ -121,7 +121,10 @@ func (d *driver) enter()        { d.key(tea.KeyEnter) }
 func (d *driver) down()         { d.key(tea.KeyDown) }
 func (d *driver) letter(c rune) { d.tm.Send(tea.KeyPressMsg{Code: c, Text: string(c)}) }
 func (d *driver) typ(s string)  { d.tm.Type(s) }
-func (d *driver) clear()        { d.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) }
+
+// paste pastes s (one message, as a terminal's bracketed paste).
+func (d *driver) paste(s string) { d.tm.Send(tea.PasteMsg{Content: s}) }
+func (d *driver) clear()         { d.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) }
 func (d *driver) downs(n int) {
 	for range n {
 		d.down()

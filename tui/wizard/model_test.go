@@ -207,7 +207,7 @@ func TestIdentityByIDAndExternal(t *testing.T) {
 		}
 		d.waitFor("┃ …or paste the token", "enter submit") // the last field has the focus: enter submits the page
 		tok := testJWT(t, `{"iss":"https://idp.example.com","aud":"https://api.example.com","exp":4102444800}`)
-		d.typ(tok)
+		d.paste(tok)
 		d.waitFor("✔ iss https://idp.example.com")
 		a := d.planned("Plan · rewrite")
 		if a.Identity != "external" || a.DiscoveryURL != "https://idp.example.com/.well-known/openid-configuration" ||
