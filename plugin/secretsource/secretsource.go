@@ -26,6 +26,11 @@ const (
 // Forms is how flag help names the sources, the same for every --*-from flag.
 const Forms = "env:VAR, file:PATH, secret:[NAMESPACE/]NAME[/KEY] or prompt"
 
+// Required is the error for a --*-from flag that must be given and was not (callers make it a usage error).
+func Required(flag string) error {
+	return fmt.Errorf("--%s is required: %s (a secret is never an argument)", flag, Forms)
+}
+
 // Kinds are the source prefixes, for shell completion.
 var Kinds = []string{Env, File, Secret, Prompt}
 

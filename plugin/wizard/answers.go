@@ -606,7 +606,7 @@ func CheckExchangeClient(cfg *Config, planOnly bool) error {
 		missing = append(missing, "--exchange-client-id")
 	}
 	if !planOnly && a.ExchangeClientSecretFrom == "" && a.ExchangeClientSecret == "" {
-		missing = append(missing, "--exchange-client-secret-from (env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt)")
+		missing = append(missing, "--exchange-client-secret-from ("+secretsource.Forms+")")
 	}
 	if len(missing) > 0 {
 		return &MissingError{Missing: missing}

@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/planview"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -75,7 +76,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Mint a new token, verify it against the pool's keys and the runtime's authorizer, and only then write it to
 the Secret (only the Authorization key changes; a token that fails is never written). With the wizard's setup
 record no flags are needed; without it, name the pool, client, user and Secret, and where the client secret and
-password come from (env:VAR, file:PATH, secret:NAME/KEY or prompt — never the value itself).
+password come from (` + secretsource.Forms + ` — never the value itself).
 
 --watch keeps doing so before each expiry: when less than max(5m, 20% of the lifetime) is left, and for short-lived
 tokens no later than halfway through the part of the lifetime AgentCore accepts (it refuses a token in its last

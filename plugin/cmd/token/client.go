@@ -73,8 +73,8 @@ func (c *clientFlags) complete() {
 type source struct{ flag, value string }
 
 // validate checks the shared flags, req (the command's request, built from them), --client-secret-from and then
-// the command's other sources (usage errors, exit 2). forms is how the "is required" error names the sources.
-func (c *clientFlags) validate(req interface{ Validate() error }, forms string, more ...source) error {
+// the command's other sources (usage errors, exit 2).
+func (c *clientFlags) validate(req interface{ Validate() error }, more ...source) error {
 	if err := cmdutil.ValidateOutput(c.Output, cmdutil.OutputText, cmdutil.OutputJSON, cmdutil.OutputYAML, OutputRaw); err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (c *clientFlags) validate(req interface{ Validate() error }, forms string, 
 	}
 	for _, s := range append([]source{{"client-secret-from", c.ClientSecretFrom}}, more...) {
 		if s.value == "" {
-			return cmdutil.UsageErrorf("--%s is required: %s (a secret is never an argument)", s.flag, forms)
+			return cmdutil.UsageErrorf("%s", secretsource.Required(s.flag))
 		}
 		if err := secretsource.Validate(s.flag, s.value); err != nil {
 			return cmdutil.UsageErrorf("%s", err)

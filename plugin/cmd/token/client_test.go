@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil/cmdtest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 )
 
 // probeOptions is a command made only of the shared client flags and one more required source, as `token
@@ -32,7 +33,7 @@ func newCmdProbe(_ *cmdutil.Factory, runF func(*probeOptions) error) *cobra.Comm
 
 func (o *probeOptions) Complete(*cobra.Command, []string) error { o.complete(); return nil }
 func (o *probeOptions) Validate() error {
-	return o.validate(o.request(), "FORMS", source{"extra-from", o.ExtraFrom})
+	return o.validate(o.request(), source{"extra-from", o.ExtraFrom})
 }
 func (o *probeOptions) Run(context.Context) error { return nil }
 
@@ -61,11 +62,11 @@ func TestClientFlags(t *testing.T) {
 		{"output first", []string{"-o", "wide"}, `unknown output format "wide": use text, json, yaml or raw`},
 		{"then the request", []string{"--client-id", "cid"}, "give the identity provider's --discovery-url or its --token-url"},
 		{"client secret before the others", []string{"--token-url", "https://idp.example/token", "--client-id", "cid"},
-			"--client-secret-from is required: FORMS (a secret is never an argument)"},
+			"--client-secret-from is required: " + secretsource.Forms + " (a secret is never an argument)"},
 		{"client secret not a source", []string{"--token-url", "https://idp.example/token", "--client-id", "cid", "--client-secret-from", "hunter2", "--extra-from", "env:X"},
 			"--client-secret-from: the value is not a source"},
 		{"the command's source", []string{"--token-url", "https://idp.example/token", "--client-id", "cid", "--client-secret-from", "env:CS"},
-			"--extra-from is required: FORMS (a secret is never an argument)"},
+			"--extra-from is required: " + secretsource.Forms + " (a secret is never an argument)"},
 		{"the command's source not a source", with("--extra-from", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), "--extra-from: the value is not a source"},
 		{"blank scope", with("--scope", " "), "--scope is empty"},
 		{"timeout", with("--timeout", "0s"), "--timeout must be positive"},

@@ -80,7 +80,7 @@ func (o *ExchangeOptions) Complete(*cobra.Command, []string) error {
 
 // Validate checks the flags (usage errors, exit 2).
 func (o *ExchangeOptions) Validate() error {
-	return o.validate(o.request(), "env:VAR, file:PATH, secret:[NAMESPACE/]NAME/KEY or prompt", source{"subject-token-from", o.SubjectTokenFrom})
+	return o.validate(o.request(), source{"subject-token-from", o.SubjectTokenFrom})
 }
 
 func (o *ExchangeOptions) request() clientcreds.ExchangeRequest {

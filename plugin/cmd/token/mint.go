@@ -7,7 +7,6 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"github.com/spf13/cobra"
 )
@@ -68,7 +67,7 @@ func (o *MintOptions) Complete(*cobra.Command, []string) error {
 
 // Validate checks the flags (usage errors, exit 2).
 func (o *MintOptions) Validate() error {
-	return o.validate(o.request(), secretsource.Forms)
+	return o.validate(o.request())
 }
 
 // MintOutput is `token mint -o json|yaml`: how the token was obtained, then the inspection of `token inspect`.
