@@ -181,7 +181,7 @@ func TestExchangeTradesTheCallerTokenAtTheTokenService(t *testing.T) {
 	if tok.Subject != "caller-app" || len(tok.Audience) != 1 || tok.Audience[0] != runtimeAPI || act["sub"] != "gateway-exchanger" {
 		t.Fatalf("exchanged token claims %v", tok.Claims)
 	}
-	ev := p.srv.Events()
+	ev := p.srv.WaitEvents(oidcserver.Exchanged("caller-app"))
 	if last := ev[len(ev)-1]; last.Kind != oidcserver.EventExchange || last.AuthMethod != oidcserver.Post || last.Subject != "caller-app" {
 		t.Fatalf("the token service saw %+v", last)
 	}

@@ -97,10 +97,11 @@ const (
 type Server struct {
 	Issuer string
 
-	proc   *proc.Process
-	stderr *bytes.Buffer
-	mu     sync.Mutex
-	events []Event
+	proc    *proc.Process
+	stderr  *bytes.Buffer
+	mu      sync.Mutex
+	events  []Event
+	changed chan struct{} // closed and replaced when an event is added
 }
 
 // DiscoveryURL is the issuer's openid-configuration.
@@ -111,11 +112,50 @@ func (s *Server) DiscoveryURL() string {
 // TokenURL is the token endpoint.
 func (s *Server) TokenURL() string { return strings.TrimSuffix(s.Issuer, "/") + "/token" }
 
-// Events returns the token requests seen so far.
+// Events returns the token requests seen so far. The server reports them on its stdout, apart from its HTTP
+// answers: a request just answered may not be among them yet (WaitEvents waits for it).
 func (s *Server) Events() []Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Event(nil), s.events...)
+}
+
+// EventWait is how long WaitEvents waits: far longer than the server takes to report a request, so it only
+// matters when what is waited for never happens.
+var EventWait = 30 * time.Second
+
+// WaitEvents returns the token requests seen so far once until holds for them, or what was seen when EventWait
+// ran out (the caller's check then fails on it).
+func (s *Server) WaitEvents(until func([]Event) bool) []Event {
+	deadline := time.After(EventWait)
+	for {
+		s.mu.Lock()
+		ev, changed := append([]Event(nil), s.events...), s.changed
+		s.mu.Unlock()
+		if until(ev) {
+			return ev
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return ev
+		}
+	}
+}
+
+// AtLeast is a WaitEvents condition: n requests or more.
+func AtLeast(n int) func([]Event) bool { return func(ev []Event) bool { return len(ev) >= n } }
+
+// Exchanged is a WaitEvents condition: a token exchange whose subject token's sub is subject.
+func Exchanged(subject string) func([]Event) bool {
+	return func(ev []Event) bool {
+		for _, e := range ev {
+			if e.Kind == EventExchange && e.Subject == subject {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // ServerJS is where `make oidc-provider` puts the server script: $AGENTCORE_OIDC_PROVIDER, else
@@ -212,7 +252,7 @@ func Run(ctx context.Context, o Options) (*Server, error) {
 	js := ServerJS()
 	cmd := exec.Command("node", js, cfgFile)
 	cmd.Dir = filepath.Dir(js)
-	s := &Server{stderr: &bytes.Buffer{}}
+	s := &Server{stderr: &bytes.Buffer{}, changed: make(chan struct{})}
 	cmd.Stderr = &lockedWriter{mu: &s.mu, w: s.stderr}
 	// stdout through a pipe of our own, closed when the process has exited, so reading it never races Wait.
 	out, stdout := io.Pipe()
@@ -239,6 +279,8 @@ func Run(ctx context.Context, o Options) (*Server, error) {
 			if json.Unmarshal(line, &ev) == nil && ev.ClientID != "" {
 				s.mu.Lock()
 				s.events = append(s.events, ev)
+				close(s.changed)
+				s.changed = make(chan struct{})
 				s.mu.Unlock()
 			}
 		}

@@ -62,7 +62,7 @@ func TestServerIssuesJWTAccessTokensByClientCredentials(t *testing.T) {
 		claims["scope"] != "invoke" {
 		t.Fatalf("claims %v", claims)
 	}
-	if ev := s.Events(); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Post || ev[0].ClientID != "svc" {
+	if ev := s.WaitEvents(oidcserver.AtLeast(1)); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Post || ev[0].ClientID != "svc" {
 		t.Fatalf("events %+v", ev)
 	}
 }

@@ -74,7 +74,7 @@ func TestMintBothAuthMethodsAgainstARealServer(t *testing.T) {
 			if res.AuthMethod != c.want || res.TokenURL != fx.srv.TokenURL() || !res.SentResource {
 				t.Fatalf("result %+v: want method %s at %s with resource sent", res, c.want, fx.srv.TokenURL())
 			}
-			ev := fx.srv.Events()
+			ev := fx.srv.WaitEvents(oidcserver.AtLeast(i + 1))
 			if len(ev) != i+1 || ev[i].AuthMethod != c.want || ev[i].ClientID != c.client || ev[i].Resource != api {
 				t.Fatalf("the server saw %+v; want request %d by %s with %s for %s", ev, i+1, c.client, c.want, api)
 			}

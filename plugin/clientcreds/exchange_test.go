@@ -76,7 +76,7 @@ func TestExchangeAgainstARealServer(t *testing.T) {
 		act["sub"] != "gateway-exchanger" || tok.Issuer != fx.srv.Issuer {
 		t.Fatalf("exchanged token claims %v: want sub caller-app, aud %s, client_id and act.sub gateway-exchanger, iss %s", tok.Claims, runtimeAPI, fx.srv.Issuer)
 	}
-	ev := fx.srv.Events()
+	ev := fx.srv.WaitEvents(oidcserver.Exchanged("caller-app"))
 	last := ev[len(ev)-1]
 	if last.Kind != oidcserver.EventExchange || last.Subject != "caller-app" || last.Resource != runtimeAPI {
 		t.Fatalf("the server saw %+v; want a token exchange of caller-app's token for %s", last, runtimeAPI)

@@ -233,7 +233,7 @@ func TestClusterExchange(t *testing.T) {
 		// Doctor performed exactly one exchange of the caller's token (sub web-app) with the gateway's client; the
 		// client-auth probe's subject never verified, so the server logged no exchange for it.
 		var subjects []string
-		for _, ev := range ce.idp.Events() {
+		for _, ev := range ce.idp.WaitEvents(oidcserver.Exchanged("web-app")) {
 			if ev.Kind == oidcserver.EventExchange {
 				subjects = append(subjects, ev.ClientID+":"+ev.Subject)
 			}

@@ -47,7 +47,7 @@ func TestResolveCognitoMachineRecord(t *testing.T) {
 	if err != nil || res.Token == "" {
 		t.Fatalf("minting with the resolved request: %v", err)
 	}
-	if ev := idp.Events(); len(ev) != 1 || ev[0].ClientID != "m2mclient" || ev[0].AuthMethod != oidcserver.Basic {
+	if ev := idp.WaitEvents(oidcserver.AtLeast(1)); len(ev) != 1 || ev[0].ClientID != "m2mclient" || ev[0].AuthMethod != oidcserver.Basic {
 		t.Fatalf("token requests %+v", ev)
 	}
 }

@@ -86,7 +86,7 @@ func TestCognitoMachineClientLive(t *testing.T) {
 		fmt.Sprint(desc.AllowedOAuthScopes) != "[agentcore/invoke]" {
 		t.Fatalf("the app client was not given client credentials: %v %+v", err, desc)
 	}
-	if ev := idp.Events(); len(ev) != 1 || ev[0].ClientID != clientID || ev[0].AuthMethod != oidcserver.Basic {
+	if ev := idp.WaitEvents(oidcserver.AtLeast(1)); len(ev) != 1 || ev[0].ClientID != clientID || ev[0].AuthMethod != oidcserver.Basic {
 		t.Fatalf("token requests %+v: want one by HTTP Basic for the client", ev)
 	}
 	sec, err := env.Kube.CoreV1().Secrets(ns).Get(ctx, setup.DefaultSecretName, metav1.GetOptions{})

@@ -124,7 +124,7 @@ func TestRotateClientCredentials(t *testing.T) {
 	if v := tokencheck.Verify(ctx, tok, tokencheck.Sources{DiscoveryURL: idp.DiscoveryURL()}); !v.Verified {
 		t.Fatalf("stored token signature: %v", v.Err)
 	}
-	if ev := idp.Events(); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Post || ev[0].Resource != api {
+	if ev := idp.WaitEvents(oidcserver.AtLeast(1)); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Post || ev[0].Resource != api {
 		t.Fatalf("the IdP saw %+v", ev)
 	}
 
@@ -260,7 +260,7 @@ func TestRotateWatchClientCredentialsShortLifetime(t *testing.T) {
 	if strings.Contains(r.out+r.err, secret) || wholeJWT.MatchString(r.out+r.err) {
 		t.Fatalf("a secret or token in the output:\n%s%s", r.out, r.err)
 	}
-	if n := len(idp.Events()); n != 3 {
+	if n := len(idp.WaitEvents(oidcserver.AtLeast(3))); n != 3 {
 		t.Fatalf("the IdP minted %d tokens, want 3", n)
 	}
 	// Each round is on the record, as the rotation service writes it.

@@ -120,7 +120,7 @@ func TestMintJSONPostAndRaw(t *testing.T) {
 	if len(got.Suggested.AllowedAudience) != 1 || got.Suggested.AllowedAudience[0] != mintAPI {
 		t.Fatalf("suggested authorizer %+v", got.Suggested)
 	}
-	if ev := p.srv.Events(); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Post {
+	if ev := p.srv.WaitEvents(oidcserver.AtLeast(1)); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Post {
 		t.Fatalf("server saw %+v", ev)
 	}
 

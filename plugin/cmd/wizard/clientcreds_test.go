@@ -56,7 +56,7 @@ func TestExternalClientCredentialsOfflineRender(t *testing.T) {
 		}
 	}
 	// The discovery document accepts both methods: basic is the default choice.
-	if len(idp.Events()) != 1 || idp.Events()[0].AuthMethod != oidcserver.Basic {
+	if ev := idp.WaitEvents(oidcserver.AtLeast(1)); len(ev) != 1 || ev[0].AuthMethod != oidcserver.Basic {
 		t.Fatalf("the IdP saw %+v: want one mint by client_secret_basic", idp.Events())
 	}
 
