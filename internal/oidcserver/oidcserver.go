@@ -120,14 +120,14 @@ func (s *Server) Events() []Event {
 	return append([]Event(nil), s.events...)
 }
 
-// EventWait is how long WaitEvents waits: far longer than the server takes to report a request, so it only
+// eventWait is how long WaitEvents waits: far longer than the server takes to report a request, so it only
 // matters when what is waited for never happens.
-var EventWait = 30 * time.Second
+const eventWait = 30 * time.Second
 
-// WaitEvents returns the token requests seen so far once until holds for them, or what was seen when EventWait
+// WaitEvents returns the token requests seen so far once until holds for them, or what was seen when eventWait
 // ran out (the caller's check then fails on it).
 func (s *Server) WaitEvents(until func([]Event) bool) []Event {
-	deadline := time.After(EventWait)
+	deadline := time.After(eventWait)
 	for {
 		s.mu.Lock()
 		ev, changed := append([]Event(nil), s.events...), s.changed

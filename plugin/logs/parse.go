@@ -442,7 +442,7 @@ func parseJSONStd(line []byte, v *View) bool {
 	}
 	for k := kAccess; k < keySlots; k++ {
 		if b := str(keyNames[k]); b != nil {
-			v.set([]byte(keyNames[k]), b, false)
+			v.setAccess(k, b)
 		}
 	}
 	return true

@@ -87,9 +87,9 @@ func reasonNeedles(reasons []string) [][]byte {
 			if c >= utf8.RuneSelf {
 				continue // a non-ASCII character may come from invalid UTF-8 in JSON (U+FFFD): never a needle
 			}
-			rank := strings.IndexByte(rareFirst, c|0x20)
-			if c < 'A' || c > 'Z' && c < 'a' || c > 'z' || rank < 0 {
-				rank = len(rareFirst)
+			rank := len(rareFirst)
+			if l := c | 0x20; l >= 'a' && l <= 'z' { // a letter, either case
+				rank = strings.IndexByte(rareFirst, l)
 			}
 			if rank < bestRank {
 				best, bestRank = i, rank
