@@ -103,6 +103,13 @@ compare() {
 nt=$(grep -c '' "$dir/text.log"); nj=$(grep -c '' "$dir/json.log")
 echo "file: $N lines ($nt text, $nj JSON), $(du -m "$mixed" | cut -f1) MiB; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 echo "target: logs ≤ 2× grep -ac for the same filter, peak RSS ≤ 50 MiB (best of $RUNS alternate runs each)"
+# what every row pays before reading a byte: the process start of each side (the plugin links client-go, the AWS
+# SDK and prometheus; on a machine where page faults are dear this is most of a small file's time)
+timeit "$BIN" version
+start_logs=$best
+echo x > "$dir/one"
+timeit grep -ac x "$dir/one"
+printf 'process start: plugin (`version`) %.3fs, grep (a one-line file) %.3fs\n' "$start_logs" "$best"
 compare text "$dir/text.log" "$nt" "$exp_text" -F 'http.status=401' -- --status 401
 compare json "$dir/json.log" "$nj" "$exp_json" -F '"http.status":401' -- --status 401
 compare mixed "$mixed" "$N" $((exp_text + exp_json)) -F -e 'http.status=401' -e '"http.status":401' -- --status 401

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
@@ -407,6 +408,48 @@ func TestOneHelpLine(t *testing.T) {
 			t.Fatalf("pasting is not after minting:\n%s", v)
 		}
 	})
+}
+
+// TestHelpLineAt80: on the mode page at 80 columns the select's keys and the wizard's do not fit as they are: the
+// line is said shorter (↑/↓ as one entry, shift+tab "prev" beside esc "back") and nothing is cut, quit included.
+func TestHelpLineAt80(t *testing.T) {
+	d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Identity: wz.IdentityExternal}, 80, 24)
+	d.toMode()
+	d.waitFor("passthrough")
+	v := d.quit(keyCtrlC).View().Content
+	lines := strings.Split(strings.TrimRight(ansi.Strip(v), "\n"), "\n")
+	help := strings.TrimSpace(lines[len(lines)-1])
+	if help != "↑/↓ move · / filter · shift+tab prev · enter submit · esc back · ctrl+c quit" {
+		t.Fatalf("help line at 80 columns: %q", help)
+	}
+}
+
+// TestNarrowField: only an enabled ↑ and ↓ side by side become one entry; shift+tab is "prev" whatever its help said.
+func TestNarrowField(t *testing.T) {
+	b := func(k, help string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, help)) }
+	off := b("up", "up")
+	off.SetEnabled(false)
+	say := func(bs []key.Binding) string {
+		var s []string
+		for _, x := range bs {
+			if x.Enabled() {
+				s = append(s, x.Help().Key+" "+x.Help().Desc)
+			}
+		}
+		return strings.Join(s, " · ")
+	}
+	for _, c := range []struct {
+		in   []key.Binding
+		want string
+	}{
+		{[]key.Binding{b("up", "up"), b("down", "down"), b("shift+tab", "back")}, "↑/↓ move · shift+tab prev"},
+		{[]key.Binding{off, b("down", "down"), b("enter", "next")}, "down down · enter next"},
+		{[]key.Binding{b("down", "down"), b("up", "up")}, "down down · up up"},
+	} {
+		if got := say(narrowField(c.in)); got != c.want {
+			t.Errorf("narrowField: %q, want %q", got, c.want)
+		}
+	}
 }
 
 // TestPlanPageWraps: a plan line longer than the screen is wrapped at spaces, every word on screen.

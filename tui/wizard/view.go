@@ -6,6 +6,7 @@ package wizard
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -30,7 +31,7 @@ type keyMap struct {
 	field                   []key.Binding // the focused field's keys (step pages)
 	changes, canTest, again bool
 	scroll                  bool // the page's text is taller than its room: the scroll keys are shown
-	narrow                  bool // the line is wider than the screen: the scroll keys as one entry, "esc back"
+	narrow                  bool // the line is wider than the screen: the scroll keys as one entry, "esc back", narrowField
 }
 
 func newKeyMap() keyMap {
@@ -100,10 +101,36 @@ func (k keyMap) ShortHelp() []key.Binding {
 		return append([]key.Binding{test, k.Quit}, k.scrollKeys()...)
 	}
 	back := k.Back
+	field := k.field
 	if k.narrow {
 		back.SetHelp("esc", "back")
+		field = narrowField(field)
 	}
-	return append(append([]key.Binding(nil), k.field...), back, k.Interrupt)
+	return append(append([]key.Binding(nil), field...), back, k.Interrupt)
+}
+
+// narrowField is the focused field's keys said shorter, for a line wider than the screen: a select's ↑ and ↓ as
+// one entry, and shift+tab (huh's "back", to the previous field) as "prev", so that it is not read as esc's back
+// to the previous step. Keys are recognised by what they bind, not by their help text.
+func narrowField(field []key.Binding) []key.Binding {
+	out := make([]key.Binding, 0, len(field))
+	up, down := -1, -1
+	for _, b := range field {
+		switch ks := b.Keys(); {
+		case slices.Contains(ks, "shift+tab"):
+			b.SetHelp(b.Help().Key, "prev")
+		case slices.Contains(ks, "up") && b.Enabled():
+			up = len(out)
+		case slices.Contains(ks, "down") && b.Enabled():
+			down = len(out)
+		}
+		out = append(out, b)
+	}
+	if up < 0 || down != up+1 {
+		return out
+	}
+	both := key.NewBinding(key.WithKeys(append(out[up].Keys(), out[down].Keys()...)...), key.WithHelp("↑/↓", "move"))
+	return slices.Concat(out[:up], []key.Binding{both}, out[down+1:])
 }
 
 // FullHelp is every key of the page shown.
