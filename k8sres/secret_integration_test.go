@@ -8,6 +8,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -101,6 +102,7 @@ func TestUpdateSecretErrorsNameVerbAndResource(t *testing.T) {
 		t.Fatal(err)
 	}
 	limited := kubernetes.NewForConfigOrDie(c.ConfigFor(testcluster.LimitedToken))
+	clustertest.WaitAllowed(t, limited, authorizationv1.ResourceAttributes{Namespace: ns, Verb: "get", Resource: "secrets"})
 	_, err = k8sres.UpdateSecret(ctx, limited, ns, "agentcore-jwt", 0, noop)
 	if err == nil || !strings.Contains(err.Error(), "updating Secret "+ns+"/agentcore-jwt: forbidden (cannot update resource secrets)") {
 		t.Fatalf("RBAC without update: %v", err)

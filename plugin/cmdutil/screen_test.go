@@ -34,7 +34,6 @@ func (s step) View() tea.View { return tea.NewView("") }
 type stop struct{}
 
 func TestRunScreenStopsTheSameWayEverywhere(t *testing.T) {
-	io, _, _, _ := Test()
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	cases := []struct {
@@ -51,6 +50,9 @@ func TestRunScreenStopsTheSameWayEverywhere(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			// streams of its own: a screen's input reader may still be reading when RunScreen returns (a bytes
+			// buffer, unlike a terminal, cannot be cancelled), so two screens on one buffer would race on it
+			io, _, _, _ := Test()
 			final, err := RunScreen(c.ctx, io, c.m)
 			if c.wantErr == "" && err != nil {
 				t.Fatalf("want a quiet stop, got %v", err)

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -369,5 +370,26 @@ func (lp *LogPod) AppendAt(t testing.TB, container string, ts time.Time, lines .
 	defer fh.Close()
 	if _, err := fh.Write(b.Bytes()); err != nil {
 		t.Fatalf("appending to %s: %v", f, err)
+	}
+}
+
+// WaitAllowed waits until the API server's authorizer lets the user of kc do what ra says (its RBAC cache follows
+// Role and binding writes a moment later, longer under load): a test that has just bound a Role and expects the
+// user to get past it waits here first. It fails the test after a minute.
+func WaitAllowed(t testing.TB, kc kubernetes.Interface, ra authorizationv1.ResourceAttributes) {
+	t.Helper()
+	var last string
+	err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		r, err := kc.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx,
+			&authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &ra}}, metav1.CreateOptions{})
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		last = r.Status.Reason
+		return r.Status.Allowed, nil
+	})
+	if err != nil {
+		t.Fatalf("%s %s in %q is still not allowed after a minute: %s", ra.Verb, ra.Resource, ra.Namespace, last)
 	}
 }

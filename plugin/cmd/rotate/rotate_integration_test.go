@@ -30,6 +30,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"github.com/spf13/cobra"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -628,6 +629,8 @@ func testBadInput(t *testing.T, cog *cognitolocal.Server) {
 		if _, err := e.kube.RbacV1().RoleBindings(e.ns).Create(ctx, rbacBinding(e.ns, role), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
+		clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(e.c.ConfigFor(testcluster.LimitedToken)),
+			authorizationv1.ResourceAttributes{Namespace: e.ns, Verb: "get", Resource: "secrets"})
 		kc := filepath.Join(t.TempDir(), "limited")
 		if err := e.c.WriteKubeconfig(kc, testcluster.LimitedToken, e.ns); err != nil {
 			t.Fatal(err)
