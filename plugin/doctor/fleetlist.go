@@ -1,16 +1,17 @@
 package doctor
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	segjson "github.com/segmentio/encoding/json"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
 // listCustom is the LIST of the custom resource gvr in ns ("" = every namespace) that doctor --all shares, as
@@ -126,7 +127,7 @@ func (m *leanMeta) object() map[string]any {
 // less metadata.managedFields. Items without a kind get the list's (as the unstructured decoding does).
 func decodeLeanList(raw []byte) ([]unstructured.Unstructured, error) {
 	var l leanList
-	if err := utiljson.Unmarshal(raw, &l); err != nil {
+	if err := unmarshalUnstructured(raw, &l); err != nil {
 		return nil, err
 	}
 	out := make([]unstructured.Unstructured, len(l.Items))
@@ -152,6 +153,22 @@ func decodeLeanList(raw []byte) ([]unstructured.Unstructured, error) {
 		out[i].Object = o
 	}
 	return out, nil
+}
+
+// unmarshalUnstructured decodes raw into v as apimachinery's JSON decoding for unstructured objects does
+// (k8s.io/apimachinery/pkg/util/json: field names matched case-sensitively, integers into an interface as int64,
+// other numbers and integers out of int64's range as float64), with segmentio/encoding's decoder (linked already,
+// by the MCP SDK): on doctor --all's LISTs of 100 setups' objects it took 4.5 ms where apimachinery's took 7.3 ms.
+// TestUnmarshalUnstructuredMatchesApimachinery and its fuzz target hold the two to the same results.
+func unmarshalUnstructured(raw []byte, v any) error {
+	rest, err := segjson.Parse(raw, v, segjson.DontMatchCaseInsensitiveStructFields|segjson.UseInt64)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimLeft(rest, " \t\r\n")) != 0 {
+		return errors.New("invalid JSON: data after the top-level value")
+	}
+	return nil
 }
 
 // leanIndex is items by namespace/name.
