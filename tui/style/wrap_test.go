@@ -1,0 +1,54 @@
+package style
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// TestWrapHangingKeepsCommandsWhole: a command in wrapped text is never split as prose is. One that fits on a
+// row moves to a row of its own; one longer than a row is broken between its arguments with " \" ("--flag
+// value" kept on one row), and the prose after it starts a row of its own; styles do not count as width.
+func TestWrapHangingKeepsCommandsWhole(t *testing.T) {
+	invoke := " callers bring their own token: send one with kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt"
+	for _, c := range []struct {
+		name  string
+		line  string
+		width int
+		want  []string
+	}{
+		{"a row of its own", invoke, 70, []string{
+			" callers bring their own token: send one with",
+			"   kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt",
+		}},
+		{"styled", " " + New(true, false).Faint.Render(invoke[1:]), 70, []string{
+			" callers bring their own token: send one with",
+			"   kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt",
+		}},
+		{"where it is, in parentheses", "   ✖ Secret team-b/jwt not found. Create it (kubectl agentcore wizard) or name another with --secret", 60, []string{
+			"   ✖ Secret team-b/jwt not found. Create it",
+			"     (kubectl agentcore wizard) or name another with",
+			"     --secret",
+		}},
+		{"longer than a row", "     Put a new one in with kubectl agentcore wizard -n team-a --identity external --discovery-url https://idp.example.com/openid --token-file FILE, or let the plugin mint and rotate it.", 60, []string{
+			"     Put a new one in with",
+			"       kubectl agentcore wizard -n team-a \\",
+			"         --identity external \\",
+			"         --discovery-url https://idp.example.com/openid \\",
+			"         --token-file FILE,",
+			"       or let the plugin mint and rotate it.",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, r := range WrapHanging(c.line, c.width) {
+				got = append(got, ansi.Strip(r))
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("wrapped at %d:\n%s\nwant\n%s", c.width, strings.Join(got, "|\n"), strings.Join(c.want, "|\n"))
+			}
+		})
+	}
+}
