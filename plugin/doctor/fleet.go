@@ -54,6 +54,15 @@ func (s SetupReport) FirstFailure() *Result {
 // GET per object, one access review per question, one GetAgentRuntime / GetGateway per ARN, one discovery
 // document and JWKS per URL, one caller-identity lookup. The reports come in the records' order.
 func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, error) {
+	if deps.Discovery != nil {
+		deps.Discovery = &sharedDiscovery{CachedDiscoveryInterface: memory.NewMemCacheClient(deps.Discovery)}
+	}
+	deps.fleet = newFleetShare(o.Namespace, deps)
+	// What the scope names is read alongside the records, not after them (their round trip was on the path of
+	// every setup); it is called off if there are no records to read.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	deps.fleet.prefetch(pctx, deps, nil)
 	recs, err := setup.List(ctx, deps.Kube, o.Namespace)
 	if err != nil {
 		where := "namespace " + o.Namespace
@@ -62,11 +71,7 @@ func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, er
 		}
 		return nil, k8sres.Explain("listing the setup records in "+where, err)
 	}
-	if deps.Discovery != nil {
-		deps.Discovery = &sharedDiscovery{CachedDiscoveryInterface: memory.NewMemCacheClient(deps.Discovery)}
-	}
-	deps.fleet = newFleetShare(o.Namespace, deps)
-	deps.fleet.prefetch(ctx, deps, recs)
+	deps.fleet.prefetch(pctx, deps, recs)
 	if deps.CallerAccount != nil {
 		deps.CallerAccount = onceAccount(deps.CallerAccount)
 	}

@@ -73,12 +73,18 @@ func newFleetShare(scope string, deps Deps) *fleetShare {
 // prefetch starts, all at once, the LISTs the records' runs will need (routes and policies in the records'
 // namespaces, Gateways and their Services where the records' Gateways are, backends, Secrets) and the cluster's
 // kinds, so the first setups do not wait for them one after another. Failures are left for the runs to meet
-// (and explain) as they would.
+// (and explain) as they would. Called before the records are read (recs nil), it starts what the scope alone
+// names; called again with them, only what is left (each LIST is made once).
 func (f *fleetShare) prefetch(ctx context.Context, deps Deps, recs []*setup.Record) {
 	if deps.Kube == nil || deps.Dynamic == nil || deps.Discovery == nil {
 		return
 	}
-	nss, gwNSs := map[string]bool{}, map[string]bool{}
+	// The scope alone names where the records' objects are, except Gateways in other namespaces than a
+	// namespaced scope's: those LISTs need the records.
+	nss, gwNSs := map[string]bool{f.listNS(f.scope): true}, map[string]bool{}
+	if f.scope == "" {
+		gwNSs[""] = true
+	}
 	for _, r := range recs {
 		r := r.WithDefaults()
 		nss[f.listNS(r.Namespace)] = true
