@@ -5,12 +5,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/tuitest"
 )
 
 // fakeRun streams a fixed plan: results are released one by one through the returned channel so the test
@@ -41,39 +41,33 @@ func TestDoctorScreenFillsInSelectsAndCopies(t *testing.T) {
 	release := make(chan dr.Result, 10)
 	var runs atomic.Int32
 	m := New("agentcore/agentcore → …:runtime/payments_agent-Ab12…", fakeRun(release, &runs), style.New(false, false))
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 20))
-	wait := func(what string, cond func(string) bool) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return cond(string(b)) }, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
-	}
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(100, 20))
 	// First frame: the plan, nothing finished.
-	wait("plan", func(s string) bool { return strings.Contains(s, "reachable") && strings.Contains(s, "audience") })
+	tuitest.WaitFor(t, tm, "reachable", "audience")
 
 	release <- dr.Result{ID: "cluster.reachable", Category: "cluster", Title: "reachable", Status: dr.Running}
-	wait("spinner", func(s string) bool { return strings.Contains(s, "checking…") })
+	tuitest.WaitFor(t, tm, "checking…") // the spinner
 	release <- dr.Result{ID: "cluster.reachable", Category: "cluster", Title: "reachable", Status: dr.Pass, Detail: "Kubernetes v1.36.4"}
 	release <- dr.Result{ID: "token.expiring", Category: "token", Title: "time left", Status: dr.Warn, Detail: "expires in 6m", Fix: "kubectl agentcore rotate --watch"}
 	release <- dr.Result{ID: "authorizer.audience", Category: "authorizer", Title: "audience", Status: dr.Fail,
 		Detail: "this is a Cognito access token (no aud)", Hint: "Use the ID token, or set allowedClients=[5pk1q2]", Fix: "kubectl agentcore rotate --token-use id"}
-	wait("done", func(s string) bool { return strings.Contains(s, "✖ audience") && strings.Contains(s, "done in") })
+	tuitest.WaitFor(t, tm, "✖ audience", "done in")
 
 	// select the failing check and open its detail
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	wait("detail", func(s string) bool {
-		return strings.Contains(s, "authorizer.audience") && strings.Contains(s, "Use the ID token") && strings.Contains(s, "esc back")
-	})
+	tuitest.WaitFor(t, tm, "authorizer.audience", "Use the ID token", "esc back") // the detail
 	tm.Send(tea.KeyPressMsg{Code: 'c', Text: "c"})
-	wait("copied", func(s string) bool { return strings.Contains(s, "fix copied to the clipboard") })
+	tuitest.WaitFor(t, tm, "fix copied to the clipboard")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape}) // back to the list
 	// r re-runs: a second run starts with the plan again
 	tm.Send(tea.KeyPressMsg{Code: 'r', Text: "r"})
-	wait("rerun", func(s string) bool { return runs.Load() == 2 })
+	tuitest.Wait(t, tm, "a second run", func(string) bool { return runs.Load() == 2 })
 	release <- dr.Result{ID: "authorizer.audience", Category: "authorizer", Title: "audience", Status: dr.Pass, Detail: "aud ok"}
-	wait("rerun done", func(s string) bool { return strings.Contains(s, "aud ok") })
+	tuitest.WaitFor(t, tm, "aud ok")
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	if final.cursor != 2 || final.detail {
 		t.Fatalf("cursor %d detail %v", final.cursor, final.detail)
 	}

@@ -1,17 +1,16 @@
 package home
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/tuitest"
 )
 
 // loaders whose AWS lookup blocks until release is closed: the first frame must not wait for it.
@@ -34,17 +33,13 @@ func slowLoaders(release <-chan struct{}) Loaders {
 func TestHomeGolden(t *testing.T) {
 	release := make(chan struct{})
 	m := New(context.Background(), DefaultItems(), style.New(false, false), slowLoaders(release))
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(90, 20))
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(90, 20))
 
 	// The first frame shows the menu while AWS is still loading.
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		return bytes.Contains(b, []byte("Wizard")) && bytes.Contains(b, []byte("aws …"))
-	}, teatest.WithDuration(5*time.Second))
+	tuitest.WaitFor(t, tm, "Wizard", "aws …")
 
 	close(release)
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		return bytes.Contains(b, []byte("(986…769)"))
-	}, teatest.WithDuration(5*time.Second))
+	tuitest.WaitFor(t, tm, "(986…769)")
 
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
@@ -52,7 +47,7 @@ func TestHomeGolden(t *testing.T) {
 	tm.Send(tea.WindowSizeMsg{Width: 100, Height: 24})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	if final.Chosen != "" {
 		t.Fatalf("q must quit without choosing, got %q", final.Chosen)
 	}
@@ -71,19 +66,19 @@ func TestHomeGolden(t *testing.T) {
 
 func TestHomeEnterChoosesAndLetterJumps(t *testing.T) {
 	m := New(context.Background(), DefaultItems(), style.New(false, false), Loaders{})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 20))
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(80, 20))
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyRight})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	if final.Chosen != "wizard" {
 		t.Fatalf("→ opens the selected item; got %q", final.Chosen)
 	}
 
 	m = New(context.Background(), DefaultItems(), style.New(false, false), Loaders{})
-	tm = teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 20))
+	tm = teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(80, 20))
 	tm.Send(tea.KeyPressMsg{Code: 'd', Text: "d"})
 	tm.Send(tea.KeyPressMsg{Code: 'l', Text: "l"}) // letters jump (l = Logs), they never open
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	final = tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final = tuitest.Final(t, tm).(Model)
 	if final.Chosen != "logs" {
 		t.Fatalf("d, l then enter should open logs, got %q", final.Chosen)
 	}
@@ -91,9 +86,9 @@ func TestHomeEnterChoosesAndLetterJumps(t *testing.T) {
 
 func TestHomeCtrlCQuits(t *testing.T) {
 	m := New(context.Background(), DefaultItems(), style.New(false, false), Loaders{})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 20))
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(80, 20))
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	if final.Chosen != "" {
 		t.Fatal("ctrl+c must not choose")
 	}
@@ -107,12 +102,10 @@ func TestHomeShowsLoaderFailuresInHeader(t *testing.T) {
 		},
 	}
 	m := New(context.Background(), DefaultItems(), style.New(false, true), l)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(90, 20))
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		return bytes.Contains(b, []byte("no kube context")) && bytes.Contains(b, []byte("(no credentials)"))
-	}, teatest.WithDuration(5*time.Second))
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(90, 20))
+	tuitest.WaitFor(t, tm, "no kube context", "(no credentials)")
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model).Render()
+	out := tuitest.Final(t, tm).(Model).Render()
 	if !strings.Contains(out, "> Wizard") {
 		t.Fatalf("ASCII marker missing:\n%s", out)
 	}

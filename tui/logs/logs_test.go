@@ -9,10 +9,10 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	pl "github.com/kubectl-agentcore/kubectl-agentcore/plugin/logs"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/tuitest"
 )
 
 func entry(pod, line string) pl.Entry {
@@ -46,42 +46,6 @@ func keyPress(s string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: r, Text: s}
 }
 
-// probed is the screen inside teatest, answering probes from inside the program's loop with what it shows now: a
-// wait reads the whole screen, not the renderer's output stream, which holds only the cells that changed (a row
-// whose time differs by one digit from the row drawn there before is written as that digit alone).
-type probed struct{ Model }
-
-type probeMsg chan string
-
-func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if ch, ok := msg.(probeMsg); ok {
-		ch <- ansi.Strip(p.Render())
-		return p, nil
-	}
-	m, cmd := p.Model.Update(msg)
-	p.Model = m.(Model)
-	return p, cmd
-}
-
-// waitScreen waits until the screen satisfies ok; only a broken screen makes it wait 90 s, however loaded the
-// machine.
-func waitScreen(t *testing.T, tm *teatest.TestModel, what string, ok func(screen string) bool) {
-	t.Helper()
-	last := ""
-	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
-		ch := make(probeMsg, 1)
-		tm.Send(ch)
-		select {
-		case last = <-ch:
-			if ok(last) {
-				return
-			}
-		case <-time.After(time.Second):
-		}
-	}
-	t.Fatalf("after 90 s the screen still does not show %s:\n%s", what, last)
-}
-
 func TestLogsScreen(t *testing.T) {
 	entries := make(chan pl.Entry, 16)
 	events := make(chan pl.Event, 4)
@@ -89,14 +53,14 @@ func TestLogsScreen(t *testing.T) {
 	defer cancel()
 	batches := pl.Batcher(ctx, entries, events, nil, 100, 10*time.Millisecond)
 	m := New(Config{Gateway: "agentgateway-system/gw", Theme: style.New(false, false), Buffer: 100, Batches: batches, Following: true, Doctor: true})
-	tm := teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(120, 16))
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(120, 16))
 
 	events <- pl.Event{Pods: []string{"gw-7c9d-x", "gw-5f2a-q"}}
 	for _, e := range []pl.Entry{entry("gw-7c9d-x", "agentgateway 1.4.1 starting"), entry("gw-7c9d-x", t200),
 		entry("gw-5f2a-q", t401), entry("gw-5f2a-q", t401up), entry("gw-7c9d-x", t429), entry("gw-7c9d-x", t503)} {
 		entries <- e
 	}
-	waitScreen(t, tm, "the 503 and its count", func(s string) bool {
+	tuitest.Wait(t, tm, "the 503 and its count", func(s string) bool {
 		return strings.Contains(s, "UpstreamFailure") && strings.Contains(s, "5xx 1")
 	})
 
@@ -104,7 +68,7 @@ func TestLogsScreen(t *testing.T) {
 	tm.Send(keyPress("up"))    // 429
 	tm.Send(keyPress("up"))    // the upstream 401
 	tm.Send(keyPress("enter")) // details
-	waitScreen(t, tm, "the details of the upstream 401", func(s string) bool {
+	tuitest.Wait(t, tm, "the details of the upstream 401", func(s string) bool {
 		return strings.Contains(s, "likely cause") && strings.Contains(s, "upstream leg")
 	})
 	tm.Send(keyPress("esc"))
@@ -113,9 +77,9 @@ func TestLogsScreen(t *testing.T) {
 	tm.Send(keyPress("enter"))
 	tm.Send(keyPress("space")) // resume following
 	entries <- entry("gw-5f2a-q", strings.Replace(t401, "10:41:08Z", "10:41:12Z", 1))
-	waitScreen(t, tm, "the 401 of 10:41:12", func(s string) bool { return strings.Contains(s, "10:41:12") })
+	tuitest.Wait(t, tm, "the 401 of 10:41:12", func(s string) bool { return strings.Contains(s, "10:41:12") })
 	tm.Send(keyPress("d"))
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(90*time.Second)).(probed).Model
+	final := tuitest.Final(t, tm).(Model)
 	if !final.OpenDoctor {
 		t.Fatal("d must quit and ask for the doctor")
 	}

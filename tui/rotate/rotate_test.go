@@ -1,7 +1,6 @@
 package rotate
 
 import (
-	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	rot "github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/tuitest"
 )
 
 func TestWatchScreen(t *testing.T) {
@@ -19,32 +19,26 @@ func TestWatchScreen(t *testing.T) {
 	events := make(chan rot.Event, 8)
 	trigger := make(chan struct{}, 1)
 	m := New(Info{Secret: "agentcore/agentcore-jwt", TokenUse: "id", Authorizer: "runtime arn:…"}, style.New(false, false), events, trigger, clock)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(100, 30))
 
 	exp := now.Add(41 * time.Minute)
 	iat := now.Add(-19 * time.Minute)
 	events <- rot.Event{Time: now, Kind: rot.EventRotated, Expiry: exp, Next: now.Add(10 * time.Minute), Threshold: 12 * time.Minute,
 		Lifetime: time.Hour, Result: &rot.Result{Method: rot.MethodRefresh, NewExpiry: &exp, IssuedAt: &iat, Conflicts: 2}}
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		return bytes.Contains(b, []byte("token expires in 41m00s")) && bytes.Contains(b, []byte("via refresh-token")) &&
-			bytes.Contains(b, []byte("2 conflict(s) retried")) && bytes.Contains(b, []byte("rotates when less than 12m is left"))
-	}, teatest.WithDuration(5*time.Second))
+	tuitest.WaitFor(t, tm, "token expires in 41m00s", "via refresh-token", "2 conflict(s) retried", "rotates when less than 12m is left")
 
 	events <- rot.Event{Time: now, Kind: rot.EventFailed, Expiry: now.Add(3 * time.Minute), Next: now.Add(20 * time.Second), Failures: 2,
 		Err: errors.New("minting a token: Cognito is unreachable (connection refused)")}
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		return bytes.Contains(b, []byte("ALERT: minting a token: Cognito is unreachable")) && bytes.Contains(b, []byte("2 failing")) &&
-			bytes.Contains(b, []byte("retry in 20s"))
-	}, teatest.WithDuration(5*time.Second))
+	tuitest.WaitFor(t, tm, "ALERT: minting a token: Cognito is unreachable", "2 failing", "retry in 20s")
 
 	tm.Send(tea.KeyPressMsg{Code: 'r', Text: "r"})
 	select {
 	case <-trigger:
-	case <-time.After(5 * time.Second):
+	case <-time.After(tuitest.Patience):
 		t.Fatal("r did not trigger a rotation")
 	}
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	if !final.stopping || final.rotations != 1 || len(final.history) != 2 {
 		t.Fatalf("final: stopping %v rotations %d history %d", final.stopping, final.rotations, len(final.history))
 	}

@@ -3,6 +3,7 @@ package token
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/tuitest"
 )
 
 const iss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
@@ -39,18 +41,6 @@ func inspectAt(clk *clock) InspectFunc {
 	}
 }
 
-func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		for _, w := range what {
-			if !bytes.Contains(b, []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-}
-
 func TestCountdownTicks(t *testing.T) {
 	clk := &clock{t: t0}
 	raw := tokentest.EC(t, "k").Mint(t, tokentest.CognitoID(iss, "5pk1q2", t0, 41*time.Minute))
@@ -59,19 +49,19 @@ func TestCountdownTicks(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := New(Options{Theme: style.New(false, false), Now: clk.Now, Report: tokencheck.Inspect(tok, t0, nil, false)})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(100, 40))
 
-	waitFor(t, tm, "cognito-id", "expires in 41m00s")
-	// The once-a-second tick reads the injected clock: under 10 minutes left the screen warns (‼ appears for the
-	// first time), under a minute it fails (✖ appears for the first time).
+	tuitest.WaitFor(t, tm, "cognito-id", "expires in 41m00s ✔")
+	// The once-a-second tick reads the injected clock: under 10 minutes left the header warns (‼), under a minute
+	// it fails (✖).
 	clk.Set(t0.Add(32 * time.Minute))
-	waitFor(t, tm, "‼")
+	tuitest.WaitFor(t, tm, "expires in 9m00s ‼")
 	clk.Set(t0.Add(40*time.Minute + 30*time.Second))
-	waitFor(t, tm, "✖")
+	tuitest.WaitFor(t, tm, "expires in 30s ✖")
 	clk.Set(t0.Add(43 * time.Minute))
 	tm.Send(tickMsg(time.Now())) // processed before the q below
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	out := final.Render()
 	if strings.Contains(out, raw) || strings.Contains(out, strings.Split(raw, ".")[2]) {
 		t.Fatal("the raw token is on screen")
@@ -94,45 +84,42 @@ func TestAsksForTokenMaskedThenShowsIt(t *testing.T) {
 	clk := &clock{t: t0}
 	raw := tokentest.RSA(t, "r").Mint(t, tokentest.Okta("https://dev.okta.com/oauth2/default", "api://default", "0oa1", t0, time.Hour))
 	m := New(Options{Theme: style.New(false, false), Now: clk.Now, Inspect: inspectAt(clk)})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
-	waitFor(t, tm, "Paste the token", "token ›")
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(100, 30))
+	tuitest.WaitFor(t, tm, "Paste the token", "token ›")
 
 	// Enter with nothing: a hint, still on the input page.
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	waitFor(t, tm, "nothing pasted yet")
+	tuitest.WaitFor(t, tm, "nothing pasted yet")
 
 	// A malformed paste: the reason, still on the input page.
 	tm.Send(tea.PasteMsg{Content: "not-a-jwt"})
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	waitFor(t, tm, "a JWT: one segment, a JWT has three")
+	tuitest.WaitFor(t, tm, "a JWT: one segment, a JWT has three")
 
 	tm.Send(tea.PasteMsg{Content: "Bearer " + raw})
-	waitFor(t, tm, "•••••")
+	parts := strings.Split(raw, ".")
+	if s := tuitest.WaitFor(t, tm, "•••••"); strings.Contains(s, parts[1]) || strings.Contains(s, parts[2]) {
+		t.Fatalf("the pasted token is on screen:\n%s", s)
+	}
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	waitFor(t, tm, "okta · Okta token", "expires in 1h00m00s", "n new token")
+	tuitest.WaitFor(t, tm, "okta · Okta token", "expires in 1h00m00s", "n new token")
 
 	// n asks for another token.
 	tm.Send(tea.KeyPressMsg{Code: 'n', Text: "n"})
-	waitFor(t, tm, "Paste the token")
+	tuitest.WaitFor(t, tm, "Paste the token")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	if final.Report() != nil {
 		t.Error("report kept after n")
 	}
-	// Nothing the terminal received may contain the token.
-	out, err := readAll(tm)
+	// Nothing the terminal received may contain the token (all of it: no wait reads the output stream).
+	out, err := io.ReadAll(tm.FinalOutput(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(out, []byte(strings.Split(raw, ".")[2])) || bytes.Contains(out, []byte(strings.Split(raw, ".")[1])) {
+	if bytes.Contains(out, []byte(parts[2])) || bytes.Contains(out, []byte(parts[1])) {
 		t.Fatal("the token was echoed to the terminal")
 	}
-}
-
-func readAll(tm *teatest.TestModel) ([]byte, error) {
-	var b bytes.Buffer
-	_, err := b.ReadFrom(tm.FinalOutput(nil, teatest.WithFinalTimeout(5*time.Second)))
-	return b.Bytes(), err
 }
 
 func TestScrollAndResize(t *testing.T) {
@@ -140,13 +127,13 @@ func TestScrollAndResize(t *testing.T) {
 	raw := tokentest.EC(t, "k").Mint(t, tokentest.Entra("https://login.microsoftonline.com/t/v2.0", "api://agent", "azp1", t0, time.Hour))
 	tok, _ := tokencheck.Parse(raw)
 	m := New(Options{Theme: style.New(false, true), Now: clk.Now, Report: tokencheck.Inspect(tok, t0, nil, false)})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 12))
-	waitFor(t, tm, "entra", "OK") // ASCII symbols
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(80, 12))
+	tuitest.WaitFor(t, tm, "entra", "OK") // ASCII symbols
 	tm.Send(tea.KeyPressMsg{Code: 'G', Text: "G"})
-	waitFor(t, tm, "ver") // the last claim (sorted) is visible after G
+	tuitest.WaitFor(t, tm, "ver  2.0") // the last claim (sorted) is visible after G
 	tm.Send(tea.WindowSizeMsg{Width: 120, Height: 50})
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	if final.width != 120 || final.vp.Height() != 46 {
 		t.Errorf("resize: width %d viewport height %d", final.width, final.vp.Height())
 	}
@@ -204,13 +191,13 @@ func TestVerifyKey(t *testing.T) {
 		return tokencheck.Inspect(tk, clk.Now(), &v, false), nil
 	}
 	m := New(Options{Theme: style.New(false, false), Now: clk.Now, Report: tokencheck.Inspect(tok, clk.Now(), nil, false), Verify: verify})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 40))
-	waitFor(t, tm, "v verify", "not checked (add --verify)")
+	tm := teatest.NewTestModel(t, tuitest.Probe(m), teatest.WithInitialTermSize(160, 40))
+	tuitest.WaitFor(t, tm, "v verify", "not checked (add --verify)")
 	tm.Send(tea.KeyPressMsg{Code: 'v', Text: "v"})
-	waitFor(t, tm, "verified (kid r, RS256) with "+is.URL+"/.well-known/jwks.json")
+	tuitest.WaitFor(t, tm, "verified (kid r, RS256) with "+is.URL+"/.well-known/jwks.json")
 	tm.Send(tea.KeyPressMsg{Code: 'v', Text: "v"}) // already verified: nothing to do
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	final := tuitest.Final(t, tm).(Model)
 	if calls != 1 || final.Report().Signature == nil || !final.Report().Signature.Verified {
 		t.Fatalf("calls %d signature %+v", calls, final.Report().Signature)
 	}

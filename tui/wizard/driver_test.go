@@ -1,59 +1,51 @@
 package wizard
 
-// This file: the test driver. The wizard runs in teatest (a real Bubble Tea program) wrapped in probed, which
-// answers probes from inside the program's loop: a test reads the screen the wizard shows now (its View, no data
-// race with Update) instead of scanning the renderer's output stream (which holds only the cells that changed, so a
-// text already on screen is not seen again). Every wait polls a condition with a deadline that only a broken
-// wizard reaches, however loaded the machine (-race, other builds).
+// This file: the test driver. The wizard runs in teatest (a real Bubble Tea program) wrapped by tuitest.Probe: a
+// test reads the screen the wizard shows now (its View, from inside the program's loop: no data race with Update)
+// instead of scanning the renderer's output stream (which holds only the cells that changed, so a text already on
+// screen is not seen again). Every wait polls a condition with tuitest's deadline, which only a broken wizard
+// reaches, however loaded the machine (-race, other builds).
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/tuitest"
 )
 
-// patience is how long a wait lasts before the test fails: far longer than any state takes under load.
-const patience = 90 * time.Second
+// enterBefore is the wizard inside teatest: it presses enter for an enterBeforeMsg only while the wizard has not
+// reached that page (checked and pressed in one Update: no race with the wizard moving on by itself).
+type enterBefore struct{ *Model }
 
-// poll is how often a wait looks at the screen again.
-const poll = 25 * time.Millisecond
+type enterBeforeMsg page
 
-// probed is the wizard inside teatest: it answers probes with the page and the screen, and presses enter for
-// enterBefore only while the wizard has not reached that page (checked and pressed in one Update: no race with
-// the wizard moving on by itself).
-type probed struct{ *Model }
-
-type (
-	frame struct {
-		page   page
-		screen string // the View without styling
-	}
-	probeMsg       chan frame
-	enterBeforeMsg page
-)
-
-func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	switch msg := msg.(type) {
-	case probeMsg:
-		msg <- frame{p.page, ansi.Strip(p.View().Content)}
-		return p, nil
-	case enterBeforeMsg:
-		if p.page >= page(msg) {
-			return p, nil
+func (e enterBefore) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if p, ok := msg.(enterBeforeMsg); ok {
+		if e.page >= page(p) {
+			return e, nil
 		}
-		_, cmd := p.Model.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
-		return p, cmd
+		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
 	}
-	_, cmd := p.Model.Update(msg)
-	return p, cmd
+	_, cmd := e.Model.Update(msg)
+	return e, cmd
+}
+
+// frame is what the wizard shows at one moment: its page and its screen.
+type frame struct {
+	page   page
+	screen string // the View without styling
+}
+
+// readFrame reads the frame of the wizard Probe wraps (inside the program's loop: page and screen agree).
+func readFrame(m tea.Model) frame {
+	w := m.(enterBefore)
+	return frame{w.page, tuitest.Text(w)}
 }
 
 // driver drives one wizard run: keys in, the screen out.
@@ -73,47 +65,28 @@ func start(t *testing.T, a wz.Answers, w, h int, edit ...func(*Loaders)) *driver
 		e(&l)
 	}
 	m := New(context.Background(), a, style.New(false, false), l)
-	d := &driver{t: t, tm: teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(w, h)), fl: fl}
+	d := &driver{t: t, tm: teatest.NewTestModel(t, tuitest.Probe(enterBefore{m}), teatest.WithInitialTermSize(w, h)), fl: fl}
 	d.waitFor("Cluster serves")
 	return d
 }
 
-// frame is what the wizard shows now (ok=false: the program did not answer, it has ended).
-func (d *driver) frame() (frame, bool) {
-	ch := make(probeMsg, 1)
-	d.tm.Send(ch)
-	select {
-	case f := <-ch:
-		return f, true
-	case <-time.After(patience):
-		return frame{}, false
-	}
+// frame is what the wizard shows now.
+func (d *driver) frame() frame {
+	d.t.Helper()
+	return tuitest.Read(d.t, d.tm, readFrame)
 }
 
-// waitUntil waits until the screen satisfies ok; what says what is awaited when it never does.
+// waitUntil waits until the frame satisfies ok, and returns its screen; what says what is awaited when it never
+// does.
 func (d *driver) waitUntil(what string, ok func(f frame) bool) string {
 	d.t.Helper()
-	deadline := time.Now().Add(patience)
-	var last frame
-	for {
-		if f, answered := d.frame(); answered {
-			if last = f; ok(f) {
-				return f.screen
-			}
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("after %s the screen still does not show %s; it shows:\n%s", patience, what, last.screen)
-		}
-		time.Sleep(poll)
-	}
+	return tuitest.WaitRead(d.t, d.tm, what, readFrame, ok).screen
 }
 
 // waitFor waits until the screen shows every one of what, and returns it.
 func (d *driver) waitFor(what ...string) string {
 	d.t.Helper()
-	return d.waitUntil(strings.Join(what, " and "), func(f frame) bool {
-		return !slices.ContainsFunc(what, func(w string) bool { return !strings.Contains(f.screen, w) })
-	})
+	return tuitest.WaitFor(d.t, d.tm, what...)
 }
 
 func (d *driver) key(code rune) { d.tm.Send(tea.KeyPressMsg{Code: code}) }
@@ -145,7 +118,7 @@ func focused(screen string) string {
 // through a command: keys typed before that would land in the old field).
 func (d *driver) next() {
 	d.t.Helper()
-	before, _ := d.frame()
+	before := d.frame()
 	d.enter()
 	d.waitUntil("the focus on the next field", func(f frame) bool {
 		return f.page != before.page || focused(f.screen) != focused(before.screen)
@@ -173,14 +146,14 @@ func (d *driver) toIdentity(what ...string) {
 // want; an enter is pressed only before the plan page (never one that would apply it).
 func (d *driver) enterUntil(want string) string {
 	d.t.Helper()
-	deadline := time.Now().Add(patience)
+	deadline := time.Now().Add(tuitest.Patience)
 	for {
-		before, ok := d.frame()
-		if ok && before.page >= pagePlan {
+		before := d.frame()
+		if before.page >= pagePlan {
 			return d.waitFor(want)
 		}
 		if time.Now().After(deadline) {
-			d.t.Fatalf("after %s of enter the plan page never came; the screen shows:\n%s", patience, before.screen)
+			d.t.Fatalf("after %s of enter the plan page never came; the screen shows:\n%s", tuitest.Patience, before.screen)
 		}
 		d.tm.Send(enterBeforeMsg(pagePlan))
 		d.waitUntil("the enter taken", func(f frame) bool { return f.page != before.page || f.screen != before.screen })
@@ -191,7 +164,7 @@ func (d *driver) enterUntil(want string) string {
 func (d *driver) quit(key tea.KeyPressMsg) *Model {
 	d.t.Helper()
 	d.tm.Send(key)
-	return d.tm.FinalModel(d.t, teatest.WithFinalTimeout(patience)).(probed).Model
+	return tuitest.Final(d.t, d.tm).(enterBefore).Model
 }
 
 var (
