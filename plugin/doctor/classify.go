@@ -31,6 +31,9 @@ type Answer struct {
 	// CallerToken is true when the request carried the caller's own token (invoke --bearer-from): an AgentCore
 	// refusal then concerns the caller's token the gateway let through (passthrough) or the one it exchanged it for.
 	CallerToken bool
+	// CallerMode is true when the setup passes or exchanges its callers' tokens (mode passthrough or exchange):
+	// the gateway's jwtAuthentication then refuses, as it should, a call that carries none.
+	CallerMode bool
 }
 
 // Explanation is the one explanation of an answer that doctor's probe, invoke and the wizard's test call render:
@@ -137,6 +140,11 @@ var classes = []answerClass{
 		return gatewayJWT(a, l) && has(l, "expiredsignature", "immaturesignature", "invalidsignature", "unknown key", "does not specify a `kid`", "malformed", "missingrequiredclaim")
 	}, status: Fail, summary: "401 refused at the gateway (JwtAuth): the caller's token does not verify",
 		cands: []candidate{{IDCallerToken, "refused at the gateway (JwtAuth), before AgentCore saw it: the gateway's traffic.jwtAuthentication refused the caller's token: it is expired or not yet valid, not a JWT, or not signed by a key of the provider's JWKS", "inspect it (kubectl agentcore token inspect --verify) and send a fresh token of the identity provider the gateway trusts; " + runDoctor + " --token-file F"}}},
+	{name: "gateway-no-caller-token", match: func(a Answer, l string) bool {
+		return a.CallerMode && !a.CallerToken && is401(a) && has(l, "no bearer token found")
+	}, status: Warn, summary: "401 refused at the gateway (JwtAuth): the call carried no token",
+		cause: "refused at the gateway (JwtAuth), before AgentCore saw it: this setup passes (or exchanges) its callers' tokens, and the gateway's traffic.jwtAuthentication refuses a call that carries none, as it should",
+		next:  "send the caller's token: kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt"},
 	{name: "gateway-jwt", match: func(a Answer, l string) bool {
 		return is401(a) && has(l, "authentication failure", "no bearer token found", "jwtauth")
 	}, status: Fail, summary: "401 from the gateway's own JWT check (client leg)",

@@ -52,6 +52,7 @@ func TestExplainCallerToken(t *testing.T) {
 			IDCallerToken, "refused at the gateway", "not a JWT", "", nil},
 		{"gateway: no token sent", Answer{Code: 401, Header: plain, Body: []byte("authentication failure: no bearer token found")},
 			IDResourcesPolicy, "client leg", "requires the caller's token", "", nil},
+
 		{"exchange: wrong client secret", Answer{Code: 500, Header: plain, CallerToken: true,
 			Body: []byte(`backend authentication failed: token exchange returned status 401 Unauthorized: {"error":"invalid_client","error_description":"client authentication failed"}`)},
 			IDExchangeClientAuth, "refused at the gateway's token exchange", "client secret", "", nil},
@@ -93,6 +94,13 @@ func TestExplainCallerToken(t *testing.T) {
 				t.Fatalf("Candidates = %v (want several only for the gateway's audience and issuer refusals)", Candidates(tc.a))
 			}
 		})
+	}
+	// In a caller-token setup a call without a token refused at the gateway is the policy working (a warning, no
+	// check to blame): the call is what lacks the token.
+	noToken := Answer{Code: 401, Header: plain, CallerMode: true, Body: []byte("authentication failure: no bearer token found")}
+	if e := Explain(noToken, nil); e.Status != Warn || e.Check != "" || !strings.Contains(e.Summary, "the call carried no token") ||
+		!strings.Contains(e.Cause, "passes (or exchanges) its callers' tokens") || !strings.Contains(e.Next, "--bearer-from") || Candidates(noToken) != nil {
+		t.Fatalf("caller-token setup, no token sent: %+v", e)
 	}
 	// Without the caller's token, an AgentCore audience refusal stays the authorizer's (the Secret's token).
 	if e := Explain(Answer{Code: 401, Body: agentcore("Claim 'aud' value mismatch with configuration.")}, nil); e.Check != IDAuthorizerAudience {

@@ -72,7 +72,7 @@ func (d *Doctor) probeChecks() []Check {
 	// outcome renders the one classifier's explanation, with doctor's own verdicts on the checks that can name
 	// the cause, so the check the probe names is the one doctor fails.
 	outcome := func(ctx context.Context, a probeAnswer, direct bool, where string) (Explanation, Outcome) {
-		ans := Answer{Code: a.code, Header: a.header, Body: a.body, Err: a.err, Direct: direct}
+		ans := Answer{Code: a.code, Header: a.header, Body: a.body, Err: a.err, Direct: direct, CallerMode: d.planMode() != ""}
 		var v Verdicts
 		if ids := Candidates(ans); len(ids) > 0 {
 			v = d.Verdicts(ctx, ids...)

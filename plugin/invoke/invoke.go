@@ -41,6 +41,8 @@ type Request struct {
 	Header http.Header
 	// Via says where the request goes: "gateway" or "direct" (used in explanations).
 	Via string
+	// CallerMode says the setup passes or exchanges its callers' tokens (doctor.Answer.CallerMode).
+	CallerMode bool
 	// Known, when set, is what doctor knows about the checks that can name the cause of a non-2xx answer
 	// (doctor.Doctor.Known): with it the explanation names the check doctor fails.
 	Known func(ctx context.Context, a doctor.Answer) doctor.Verdicts
@@ -179,7 +181,7 @@ func Do(ctx context.Context, client *http.Client, req Request, sink Sink) (*Resu
 	if !res.OK() {
 		// doctor's classifier explains the answer; invoke only renders it.
 		a := doctor.Answer{Code: res.Status, Header: resp.Header, Body: []byte(res.Body), Direct: req.Via == "direct",
-			CallerToken: req.Header.Get("Authorization") != ""}
+			CallerToken: req.Header.Get("Authorization") != "", CallerMode: req.CallerMode}
 		var v doctor.Verdicts
 		if req.Known != nil && len(doctor.Candidates(a)) > 0 {
 			v = req.Known(ctx, a)

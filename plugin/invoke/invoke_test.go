@@ -214,3 +214,30 @@ func TestDoTakesDoctorsVerdicts(t *testing.T) {
 		t.Fatalf("explanation %+v (asked %v)", e, asked)
 	}
 }
+
+// TestDoCallerModeWithoutToken: a call without a token to a setup that passes its callers' tokens, refused by the
+// gateway's JWT check, is explained as the call lacking the token (the policy working), not as a policy to fix;
+// the same answer for a setup that sends the gateway's own token still names the policy.
+func TestDoCallerModeWithoutToken(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(401)
+		fmt.Fprint(w, "authentication failure: no bearer token found")
+	}))
+	defer srv.Close()
+	for _, callerMode := range []bool{true, false} {
+		res, err := Do(context.Background(), srv.Client(), Request{URL: srv.URL, Payload: []byte(`{}`), Via: "gateway", CallerMode: callerMode}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := res.Explanation
+		switch {
+		case e == nil:
+			t.Fatalf("caller mode %v: no explanation", callerMode)
+		case callerMode && (e.Check != "" || !strings.Contains(e.Summary, "the call carried no token") || !strings.Contains(e.Next, "--bearer-from")):
+			t.Fatalf("caller mode: %+v", e)
+		case !callerMode && e.Check != "resources.policy":
+			t.Fatalf("the gateway's own token: %+v", e)
+		}
+	}
+}

@@ -244,7 +244,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.payload == nil {
 		return cmdutil.UsageErrorf("nothing to send: give a PROMPT, --data JSON or --data-file FILE")
 	}
-	req := uc.Request{URL: target.URL, Payload: o.payload, SessionID: o.SessionID, Via: "gateway"}
+	req := uc.Request{URL: target.URL, Payload: o.payload, SessionID: o.SessionID, Via: "gateway", CallerMode: o.rec != nil && o.rec.Mode.CallerToken()}
 	if o.BearerFrom != "" {
 		tok, err := cmdutil.ReadSecretFrom(ctx, f, "bearer-from", o.BearerFrom, "token", "caller's token")
 		if err != nil {
