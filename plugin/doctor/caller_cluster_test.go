@@ -2,7 +2,11 @@ package doctor
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,6 +172,62 @@ func TestClusterPassthroughHealthy(t *testing.T) {
 		IDCallerIssuer:   {Pass, "", ""},
 		IDCallerAudience: {Pass, "", ""},
 	})
+}
+
+// TestClusterPassthroughProbe: doctor --probe on a passthrough setup sends the caller's token it was given through
+// the gateway (and nowhere else: the direct probe goes without one); without a token, the gateway's refusal is
+// the policy working, a warning, not resources.policy failing. The gateway's data path is a stand-in answering
+// as Agent Gateway's jwtAuthentication does (401 text/plain "authentication failure: no bearer token found").
+func TestClusterPassthroughProbe(t *testing.T) {
+	ce := newCallerEnv(t, setup.ModePassthrough)
+	tok := ce.callerToken(callerAPI)
+	var mu sync.Mutex
+	var sent []string
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		mu.Lock()
+		sent = append(sent, auth)
+		mu.Unlock()
+		if auth != "Bearer "+tok {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, "authentication failure: no bearer token found")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"content":[{"text":"ok"}]}`)
+	}))
+	t.Cleanup(gw.Close)
+	for _, c := range []struct {
+		token  string
+		status Status
+		detail string
+	}{
+		{tok, Pass, "with the caller's token"},
+		{"", Warn, "the call carried no token"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		o := RecordTarget(ctx, ce.kube, Options{Namespace: ce.ns, Token: c.token})
+		cancel()
+		o.Probe, o.GatewayURL, o.DataPlaneURL = true, gw.URL, ce.fake.URL
+		mu.Lock()
+		sent = nil
+		mu.Unlock()
+		got, _ := ce.run(o, nil)
+		expect(t, got, map[string]want{IDProbeGateway: {c.status, c.detail, ""}})
+		mu.Lock()
+		want := ""
+		if c.token != "" {
+			want = "Bearer " + c.token
+		}
+		if len(sent) != 1 || sent[0] != want {
+			t.Errorf("token given %v: the gateway got %d calls (want 1, with Authorization %v)", c.token != "", len(sent), c.token != "")
+		}
+		mu.Unlock()
+		if r := got[IDProbeGateway]; strings.Contains(r.Detail+r.Hint, tok) {
+			t.Errorf("the probe's result shows the token: %+v", r)
+		}
+	}
 }
 
 func TestClusterPassthroughMismatches(t *testing.T) {

@@ -34,8 +34,8 @@ type probeAnswer struct {
 }
 
 // send posts the smallest request the runtime's protocol answers (agentproto.Probe: the agent payload for HTTP,
-// initialize with the MCP headers for MCP, message/send for A2A) to url.
-func (d *Doctor) send(ctx context.Context, url, host, protocol string) probeAnswer {
+// initialize with the MCP headers for MCP, message/send for A2A) to url, with bearer as its token when not "".
+func (d *Doctor) send(ctx context.Context, url, host, protocol, bearer string) probeAnswer {
 	body, h := agentproto.Probe(protocol, "kubectl agentcore doctor probe", agentproto.NewSessionID("agentcore-doctor-"))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -45,6 +45,9 @@ func (d *Doctor) send(ctx context.Context, url, host, protocol string) probeAnsw
 		req.Host = host
 	}
 	req.Header = h
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
 	start := time.Now()
 	resp, err := d.deps.HTTP.Do(req)
 	if err != nil {
@@ -71,8 +74,8 @@ func (d *Doctor) probeChecks() []Check {
 	st := d.st
 	// outcome renders the one classifier's explanation, with doctor's own verdicts on the checks that can name
 	// the cause, so the check the probe names is the one doctor fails.
-	outcome := func(ctx context.Context, a probeAnswer, direct bool, where string) (Explanation, Outcome) {
-		ans := Answer{Code: a.code, Header: a.header, Body: a.body, Err: a.err, Direct: direct, CallerMode: d.planMode() != ""}
+	outcome := func(ctx context.Context, a probeAnswer, direct, callerToken bool, where string) (Explanation, Outcome) {
+		ans := Answer{Code: a.code, Header: a.header, Body: a.body, Err: a.err, Direct: direct, CallerToken: callerToken, CallerMode: d.planMode() != ""}
 		var v Verdicts
 		if ids := Candidates(ans); len(ids) > 0 {
 			v = d.Verdicts(ctx, ids...)
@@ -87,8 +90,14 @@ func (d *Doctor) probeChecks() []Check {
 				return *bad
 			}
 			proto := st.protocol(ctx)
-			a := d.send(ctx, base+path, host, proto)
-			_, o := outcome(ctx, a, false, proto+" POST "+base+path)
+			// A setup that passes or exchanges its callers' tokens is probed with the caller's token when doctor
+			// has one (--token-file, --token-from): without it the gateway refuses the call, as it should.
+			var bearer, with string
+			if d.planMode() != "" && d.opts.Token != "" {
+				bearer, with = d.opts.Token, " with the caller's token"
+			}
+			a := d.send(ctx, base+path, host, proto, bearer)
+			_, o := outcome(ctx, a, false, bearer != "", proto+" POST "+base+path+with)
 			if o.Status == Pass {
 				o.Detail += fmt.Sprintf(" in %s", a.took.Round(time.Millisecond))
 			}
@@ -105,8 +114,8 @@ func (d *Doctor) probeChecks() []Check {
 			base := cmp.Or(d.opts.DataPlaneURL, os.Getenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"), "https://"+arn.DataPlaneHost())
 			url := strings.TrimSuffix(base, "/") + arn.InvocationPath() + "?qualifier=DEFAULT"
 			proto := st.protocol(ctx)
-			a := d.send(ctx, url, "", proto)
-			c, o := outcome(ctx, a, true, proto+" POST "+strings.TrimSuffix(base, "/")+"/runtimes/…/invocations")
+			a := d.send(ctx, url, "", proto, "")
+			c, o := outcome(ctx, a, true, false, proto+" POST "+strings.TrimSuffix(base, "/")+"/runtimes/…/invocations")
 			if a.err != nil {
 				return o
 			}

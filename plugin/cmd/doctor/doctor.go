@@ -120,7 +120,7 @@ Exit codes: 0 no failure, 3 a check failed, 1 doctor could not run, 2 bad flags.
 	fl.StringVar(&o.TokenSource, "token-source", "", "where the token AgentCore sees comes from: secret, passthrough (the caller's) or exchange (default: from the gateway's policies; secret offline)")
 	fl.StringVar(&o.DiscoveryFile, "discovery-file", "", "the issuer's openid-configuration document (instead of fetching it)")
 	fl.StringVar(&o.JWKSFile, "jwks-file", "", "the issuer's JWKS (instead of fetching it)")
-	fl.BoolVar(&o.Probe, "probe", false, "also send one request through the gateway and one straight to AgentCore (without a token)")
+	fl.BoolVar(&o.Probe, "probe", false, "also send one request through the gateway (with the caller's token given by --token-file or --token-from when callers bring theirs) and one straight to AgentCore (without a token)")
 	fl.StringVar(&o.GatewayURL, "gateway-url", "", "base URL of the gateway for --probe (default: the Gateway's address)")
 	fl.DurationVar(&o.Timeout, "timeout", 60*time.Second, "give up on checks still running after this long")
 	fl.BoolVar(&o.NoTUI, "no-tui", false, "print text even on a terminal")
