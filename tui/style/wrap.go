@@ -14,7 +14,8 @@ import (
 // comma, semicolon or full stop, two spaces, or the end of the line) is never split across lines as prose is, so
 // that copying a line never copies half of it: it moves to a line of its own when it does not fit where it is,
 // and one longer than a line is broken between its arguments with shell continuations (" \"), each "--flag value"
-// kept together, so that the lines copied together are still the one command.
+// kept together, so that the lines copied together are still the one command. The rows after a shell comment's
+// "#" each start with "# ".
 func WrapHanging(line string, width int) []string {
 	if ansi.StringWidth(line) <= width || width < 20 {
 		return []string{line}
@@ -62,6 +63,13 @@ func WrapHanging(line string, width int) []string {
 		}
 		if !startsCommand(w) {
 			put(w, ww, sep)
+			if ansi.Strip(w) == "#" { // a shell comment's rows stay comments when pasted: "# " under its "#"
+				col := curW - ww
+				if col+2 > width/2 {
+					col = max(indent-2, 0)
+				}
+				cont, indent = strings.Repeat(" ", col)+"# ", col+2
+			}
 			continue
 		}
 		end := commandEnd(words, i)

@@ -10,7 +10,8 @@ import (
 
 // TestWrapHangingKeepsCommandsWhole: a command in wrapped text is never split as prose is. One that fits on a
 // row moves to a row of its own; one longer than a row is broken between its arguments with " \" ("--flag
-// value" kept on one row), and the prose after it starts a row of its own; styles do not count as width.
+// value" kept on one row), and the prose after it starts a row of its own; a shell comment's rows stay comments;
+// styles do not count as width.
 func TestWrapHangingKeepsCommandsWhole(t *testing.T) {
 	invoke := " callers bring their own token: send one with kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt"
 	for _, c := range []struct {
@@ -31,6 +32,17 @@ func TestWrapHangingKeepsCommandsWhole(t *testing.T) {
 			"   ✖ Secret team-b/jwt not found. Create it",
 			"     (kubectl agentcore wizard) or name another with",
 			"     --secret",
+		}},
+		{"a shell comment", "   # a caller's token through http://127.0.0.1:43115/agentcore; doctor -n agentcore --token-from env:CALLER_TOKEN checks it", 60, []string{
+			"   # a caller's token through",
+			"   # http://127.0.0.1:43115/agentcore; doctor -n agentcore",
+			"   # --token-from env:CALLER_TOKEN checks it",
+		}},
+		{"a command and its comment", " test call: kubectl agentcore invoke -n agentcore --bearer-from env:CALLER_TOKEN 'hello'   # a caller's token through http://127.0.0.1:43115/agentcore; doctor checks it", 79, []string{
+			" test call:",
+			"   kubectl agentcore invoke -n agentcore --bearer-from env:CALLER_TOKEN 'hello'",
+			"   # a caller's token through http://127.0.0.1:43115/agentcore; doctor checks",
+			"   # it",
 		}},
 		{"longer than a row", "     Put a new one in with kubectl agentcore wizard -n team-a --identity external --discovery-url https://idp.example.com/openid --token-file FILE, or let the plugin mint and rotate it.", 60, []string{
 			"     Put a new one in with",
