@@ -214,7 +214,7 @@ func TestClusterPassthroughProbe(t *testing.T) {
 		sent = nil
 		mu.Unlock()
 		got, _ := ce.run(o, nil)
-		expect(t, got, map[string]want{IDProbeGateway: {c.status, c.detail, ""}})
+		expect(t, got, map[string]want{IDProbeGateway: {c.status, c.detail, ""}, IDProbeDirect: {Pass, "the caller's token, which the gateway passes on", ""}})
 		mu.Lock()
 		want := ""
 		if c.token != "" {

@@ -121,6 +121,8 @@ func (d *Doctor) probeChecks() []Check {
 			}
 			az, azErr := st.authorizer.get(ctx)
 			switch {
+			case a.code == 401 && azErr == nil && az != nil && d.planMode() != "":
+				return pass("without a token AgentCore answers 401 (the runtime expects a bearer token): the caller's token, which the gateway passes on or exchanges, is what makes calls work")
 			case a.code == 401 && azErr == nil && az != nil:
 				return pass("without a token AgentCore answers 401 (the runtime expects a bearer token): the gateway's token is what makes calls work")
 			case a.code == 403 && c.Check == IDAuthorizerMode && azErr == nil && az == nil:
