@@ -1,5 +1,6 @@
-// Package startgc keeps the garbage collector off while the binary's packages initialise, and Restore turns it
-// back on as main begins.
+// Package startgc sets the garbage collector for the plugin's start and for its one-shot commands: it keeps the
+// collector off while the binary's packages initialise, Restore turns it back on as main begins, and OneShot
+// (oneshot.go) makes collections rarer for a command that answers and exits.
 //
 // The plugin links client-go, the AWS SDK and prometheus; their package initialisers allocate about 5 MB (API
 // schemes, service schemas, default collectors) and, at the default GOGC, the collector ran twice during those few

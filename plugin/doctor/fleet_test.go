@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/startgc"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -241,6 +242,7 @@ func TestDoctorFleetBench(t *testing.T) {
 	}
 	cfg := rest.CopyConfig(e.restCfg)
 	cfg.QPS, cfg.Burst = FleetQPS, FleetBurst // as doctor --all sets them
+	defer startgc.OneShot()()                 // the collector as doctor sets it without its screen, and doctor --all
 	conc := DefaultFleetConcurrency
 	if v, err := strconv.Atoi(os.Getenv("DOCTOR_CONCURRENCY")); err == nil && v > 0 {
 		conc = v

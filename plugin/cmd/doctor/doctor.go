@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/startgc"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
@@ -342,10 +343,14 @@ func (o *Options) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	f := o.f
+	tui := !o.All && f.IO.CanPrompt() && !o.OutputSet && !o.NoTUI
+	if !tui { // reads, answers and exits
+		defer startgc.OneShot()()
+	}
 	if err := o.readFiles(ctx); err != nil {
 		return err
 	}
-	f := o.f
 	deps, err := o.Deps(ctx)
 	if err != nil {
 		return err
@@ -368,7 +373,7 @@ func (o *Options) Run(ctx context.Context) error {
 	rcancel()
 	theme := f.IO.Theme()
 
-	if f.IO.CanPrompt() && !o.OutputSet && !o.NoTUI {
+	if tui {
 		return o.runTUI(ctx, f, d, theme)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
