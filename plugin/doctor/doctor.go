@@ -177,16 +177,19 @@ func (d *Doctor) Checks() []Check {
 func (d *Doctor) Start(ctx context.Context) ([]Check, <-chan Result) {
 	cs := d.Checks()
 	d.st.prefetch(ctx)
-	if d.deps.fleet != nil {
-		return cs, runInOrder(ctx, cs)
-	}
 	return cs, Run(ctx, cs)
 }
 
-// RunAll runs every check and returns the report.
+// RunAll runs every check and returns the report; onResult (may be nil) sees each result as it comes. One of
+// doctor --all's setups runs its checks in order in this goroutine (runInOrder).
 func (d *Doctor) RunAll(ctx context.Context, onResult func(Result)) ([]Check, Report) {
-	cs, ch := d.Start(ctx)
-	return cs, Collect(cs, ch, onResult)
+	if d.deps.fleet == nil {
+		cs, ch := d.Start(ctx)
+		return cs, Collect(cs, ch, onResult)
+	}
+	cs := d.Checks()
+	d.st.prefetch(ctx)
+	return cs, runInOrder(ctx, cs, onResult)
 }
 
 // Header is what the doctor checks, for the TUI's and text output's first line.

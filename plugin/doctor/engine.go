@@ -215,41 +215,42 @@ func Run(ctx context.Context, checks []Check) <-chan Result {
 	return out
 }
 
-// runInOrder is Run for one of doctor --all's setups: the checks run one after another in dependency order, in
-// one goroutine, with the same results (a check still waits for what it reads, fetched once for every setup;
-// see fleetShare). A hundred setups times forty checks were as many goroutines, each growing its stack and
-// waiting on channels: a quarter of doctor --all's CPU, while the setups themselves already run concurrently.
-func runInOrder(ctx context.Context, checks []Check) <-chan Result {
-	out := make(chan Result, 2*len(checks)+1)
-	results := make(map[string]*Result, len(checks))
-	byID := make(map[string]*Check, len(checks))
+// runInOrder runs one of doctor --all's setups: its checks one after another in dependency order, in the
+// caller's goroutine, with the results Run would give (a check still waits for what it reads, fetched once for
+// every setup; see fleetShare), straight into the report in declared order. A hundred setups times forty checks
+// were as many goroutines, each growing its stack and waiting on channels: a quarter of doctor --all's CPU, while
+// the setups themselves already run concurrently. onResult (may be nil) sees each final result as it is decided.
+func runInOrder(ctx context.Context, checks []Check, onResult func(Result)) Report {
+	rs := make([]Result, len(checks))
+	results := make(map[string]*Result, len(checks)) // the decided ones
+	idx := make(map[string]int, len(checks))
 	for i := range checks {
-		byID[checks[i].ID] = &checks[i]
+		idx[checks[i].ID] = i
 	}
 	start := time.Now()
-	var run func(c *Check)
-	run = func(c *Check) {
+	var run func(i int)
+	run = func(i int) {
+		c, r := &checks[i], &rs[i]
 		if _, done := results[c.ID]; done {
 			return
 		}
-		r := &Result{ID: c.ID, Category: c.Category, Title: c.Title}
-		settle(ctx, c, r, results, func(d string) { run(byID[d]) }, start, out)
+		*r = Result{ID: c.ID, Category: c.Category, Title: c.Title}
+		settle(ctx, c, r, results, func(d string) { run(idx[d]) }, start, nil)
 		results[c.ID] = r
-		out <- *r
-	}
-	go func() {
-		for i := range checks {
-			run(&checks[i])
+		if onResult != nil {
+			onResult(*r)
 		}
-		close(out)
-	}()
-	return out
+	}
+	for i := range checks {
+		run(i)
+	}
+	return Report{Checks: rs, Summary: Summarize(rs)}
 }
 
 // settle decides check c's result r, the rule Run and runInOrder share: it waits for each prerequisite (wait
 // returns once that check's result is in results, or the run ended), notes those that did not pass, then skips c
 // (the run ended, or a prerequisite did not pass: BlockedBy names them) or runs it, sending a Running result to
-// out first.
+// out first (when out is not nil).
 func settle(ctx context.Context, c *Check, r *Result, results map[string]*Result, wait func(id string), start time.Time, out chan<- Result) {
 	var blocked []string
 	for _, d := range c.Deps {
@@ -269,7 +270,9 @@ func settle(ctx context.Context, c *Check, r *Result, results map[string]*Result
 	case len(blocked) > 0:
 		r.Status, r.Detail = Skip, "skipped: "+strings.Join(blocked, ", ")
 	default:
-		out <- Result{ID: c.ID, Category: c.Category, Title: c.Title, Status: Running, Started: r.Started}
+		if out != nil {
+			out <- Result{ID: c.ID, Category: c.Category, Title: c.Title, Status: Running, Started: r.Started}
+		}
 		o := safeRun(ctx, *c)
 		r.Status, r.Detail, r.Hint, r.Fix = o.Status, o.Detail, o.Hint, o.Fix
 		if r.Status == "" {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -213,6 +215,11 @@ func TestDoctorFleetBench(t *testing.T) {
 		t.Skip("bench: AGENTCORE_FLEET_BENCH=1 (make bench)")
 	}
 	const n = 100
+	if os.Getenv("AGENTCORE_FLEET_MEMPROFILE") != "" {
+		// a sample per 2 KiB allocated (the default, 512 KiB, is coarse for a 12 MB run), from the start: the base
+		// profile and the final one must be sampled alike
+		runtime.MemProfileRate = 2048
+	}
 	e := newBenchEnv(t)
 	e.saveRecord()
 	nss := map[string]bool{e.ns: true}
@@ -277,6 +284,9 @@ func TestDoctorFleetBench(t *testing.T) {
 	var oneNotes, allNotes []string
 	var calls, received int64
 	var records int
+	// what a doctor --all run allocates in this process (with the fake AgentCore and issuer it serves)
+	var allocs []string
+	ms := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	for range runs {
 		if err := waitIdle(server, 10*time.Second); err != nil {
 			t.Log(err)
@@ -298,10 +308,15 @@ func TestDoctorFleetBench(t *testing.T) {
 		kubeCalls.Store(0)
 		kubeBytes.Store(0)
 		self0, server0 = selfCPU(), server()
+		metrics.Read(ms)
+		a0, o0, g0 := ms[0].Value.Uint64(), ms[1].Value.Uint64(), ms[2].Value.Uint64()
 		start = time.Now()
 		reps, err := RunFleet(ctx, FleetOptions{Concurrency: conc}, fleetDeps)
 		d = time.Since(start)
 		selfUsed, serverUsed := selfCPU()-self0, server()-server0
+		metrics.Read(ms)
+		allocs = append(allocs, fmt.Sprintf("%.1f MiB in %dk objects, %d collections", float64(ms[0].Value.Uint64()-a0)/(1<<20),
+			(ms[1].Value.Uint64()-o0)/1000, ms[2].Value.Uint64()-g0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,6 +345,7 @@ func TestDoctorFleetBench(t *testing.T) {
 	t.Logf("FIGURES doctor one setup: %s", strings.Join(oneNotes, ", "))
 	t.Logf("FIGURES doctor --all %d setups (%d records in the cluster, concurrency %d): %s; %d API server requests, %d KiB received",
 		n, records, conc, strings.Join(allNotes, "; "), calls, received>>10)
+	t.Logf("FIGURES doctor --all allocations per run: %s", strings.Join(allocs, "; "))
 	t.Logf("FIGURES %d alternate runs: one setup best %s median %s; doctor --all best %s median %s; ratio of the bests %.2f, of the medians %.2f (target <= 3)",
 		runs, one.Round(time.Millisecond), median(ones).Round(time.Millisecond), all.Round(time.Millisecond), median(alls).Round(time.Millisecond),
 		float64(all)/float64(one), float64(median(alls))/float64(median(ones)))
