@@ -10,8 +10,9 @@ import (
 // word longer than a whole line is broken (a JWT, a long URL); runs of spaces inside a line are kept (columns). The
 // one wrapper of styled lines: the token report, the plans (tui/planview) and the wizard's result page.
 //
-// A command in the text (from a word "kubectl" to the end of its clause: a closing parenthesis or backquote, a
-// comma, semicolon or full stop, two spaces, or the end of the line) is never split across lines as prose is, so
+// A command in the text (from a word "kubectl" followed by one of kubectl's commands or a flag, to the end of its
+// clause: a closing parenthesis or backquote, a comma, semicolon or full stop, two spaces, or the end of the line;
+// "the kubectl helper" is prose) is never split across lines as prose is, so
 // that copying a line never copies half of it: it moves to a line of its own when it does not fit where it is,
 // and one longer than a line is broken between its arguments with shell continuations (" \"), each "--flag value"
 // kept together, so that the lines copied together are still the one command. The rows after a shell comment's
@@ -61,7 +62,7 @@ func WrapHanging(line string, width int) []string {
 		if i > 0 && (hasWord || len(out) == 0) {
 			sep = 1
 		}
-		if !startsCommand(w) {
+		if !startsCommand(words, i) {
 			put(w, ww, sep)
 			if ansi.Strip(w) == "#" { // a shell comment's rows stay comments when pasted: "# " under its "#"
 				col := curW - ww
@@ -107,9 +108,26 @@ func WrapHanging(line string, width int) []string {
 	return append(out, cur)
 }
 
-// startsCommand reports whether piece w (maybe styled, maybe after "(" or "`") is the word kubectl.
-func startsCommand(w string) bool {
-	return strings.TrimLeft(ansi.Strip(w), "(`'\"") == "kubectl"
+// startsCommand reports whether words[i] (maybe styled, maybe after "(" or "`") is the word kubectl, followed by
+// one of kubectl's commands (or a plugin's) or a flag: a command line, not the word in prose.
+func startsCommand(words []string, i int) bool {
+	if strings.TrimLeft(ansi.Strip(words[i]), "(`'\"") != "kubectl" || i+1 >= len(words) {
+		return false
+	}
+	next := ansi.Strip(words[i+1])
+	return strings.HasPrefix(next, "-") || kubectlCommands[strings.TrimRight(next, ",;.)`'\"")]
+}
+
+// kubectlCommands are kubectl's commands (`kubectl help`) and the plugins the plugin's text names.
+var kubectlCommands = map[string]bool{
+	"agentcore": true, "krew": true,
+	"annotate": true, "api-resources": true, "api-versions": true, "apply": true, "attach": true, "auth": true,
+	"autoscale": true, "certificate": true, "cluster-info": true, "completion": true, "config": true, "cordon": true,
+	"cp": true, "create": true, "debug": true, "delete": true, "describe": true, "diff": true, "drain": true,
+	"edit": true, "events": true, "exec": true, "explain": true, "expose": true, "get": true, "help": true, "kustomize": true,
+	"label": true, "logs": true, "patch": true, "plugin": true, "port-forward": true, "proxy": true, "replace": true,
+	"rollout": true, "run": true, "scale": true, "set": true, "taint": true, "top": true, "uncordon": true,
+	"version": true, "wait": true,
 }
 
 // commandEnd is the index after the last piece of the command starting at words[i]: the piece that closes its

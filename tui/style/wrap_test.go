@@ -11,7 +11,7 @@ import (
 // TestWrapHangingKeepsCommandsWhole: a command in wrapped text is never split as prose is. One that fits on a
 // row moves to a row of its own; one longer than a row is broken between its arguments with " \" ("--flag
 // value" kept on one row), and the prose after it starts a row of its own; a shell comment's rows stay comments;
-// styles do not count as width.
+// styles do not count as width. The word kubectl in prose (not followed by a command or a flag) wraps as prose.
 func TestWrapHangingKeepsCommandsWhole(t *testing.T) {
 	invoke := " callers bring their own token: send one with kubectl agentcore invoke --bearer-from env:VAR|file:F|prompt"
 	for _, c := range []struct {
@@ -43,6 +43,16 @@ func TestWrapHangingKeepsCommandsWhole(t *testing.T) {
 			"   kubectl agentcore invoke -n agentcore --bearer-from env:CALLER_TOKEN 'hello'",
 			"   # a caller's token through http://127.0.0.1:43115/agentcore; doctor checks",
 			"   # it",
+		}},
+		{"the word in prose", "   the kubectl helper on your PATH reads the kubeconfig kubectl uses, and nothing else", 40, []string{
+			"   the kubectl helper on your PATH reads",
+			"     the kubeconfig kubectl uses, and",
+			"     nothing else",
+		}},
+		{"a flag first", "   list them with kubectl -n team-a get secrets -l app.kubernetes.io/managed-by=kubectl-agentcore", 60, []string{
+			"   list them with",
+			"     kubectl -n team-a get secrets \\",
+			"       -l app.kubernetes.io/managed-by=kubectl-agentcore",
 		}},
 		{"longer than a row", "     Put a new one in with kubectl agentcore wizard -n team-a --identity external --discovery-url https://idp.example.com/openid --token-file FILE, or let the plugin mint and rotate it.", 60, []string{
 			"     Put a new one in with",
