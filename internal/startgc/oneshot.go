@@ -18,18 +18,26 @@ const (
 )
 
 // OneShot sets the collector for a command that reads a bounded amount, answers and exits (doctor without its
-// screen, doctor --all): collections less often (OneShotGOGC) under a soft memory limit (OneShotMemoryLimit).
-// GOGC or GOMEMLIMIT in the environment win over it, each for its own setting. restore puts back the setting in
-// force before; long-lived commands (screens, rotate --watch, logs -f) keep the default.
+// screen, doctor --all, logs without its screen or --follow): collections less often (OneShotGOGC) under a soft
+// memory limit (OneShotMemoryLimit). GOGC or GOMEMLIMIT in the environment win over it, each for its own setting.
+// restore puts back the setting in force before (the process's own, not Restore's start-up one); long-lived
+// commands (screens, rotate --watch, logs -f) keep the default.
 func OneShot() (restore func()) {
+	mu.Lock()
+	defer mu.Unlock()
 	gogc, limit := -2, int64(-1) // -2: left alone
 	if _, set := os.LookupEnv("GOGC"); !set {
 		gogc = debug.SetGCPercent(OneShotGOGC)
+		if starting { // Restore's start-up setting is not the one to go back to
+			gogc, starting = before, false
+		}
 	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		limit = debug.SetMemoryLimit(OneShotMemoryLimit)
 	}
 	return func() {
+		mu.Lock()
+		defer mu.Unlock()
 		if gogc != -2 {
 			debug.SetGCPercent(gogc)
 		}

@@ -59,3 +59,23 @@ func TestOneShotLeavesTheEnvironmentsSettings(t *testing.T) {
 		})
 	}
 }
+
+// OneShot during the start (Restore's GOGC until the first collection) puts back the process's own setting, and
+// the start's end (settle) no longer changes it.
+func TestOneShotDuringTheStart(t *testing.T) {
+	clearEnv(t, "GOGC", "GOMEMLIMIT")
+	prevGC, prevLimit := debug.SetGCPercent(startGOGC), debug.SetMemoryLimit(1<<40)
+	defer func() { debug.SetGCPercent(prevGC); debug.SetMemoryLimit(prevLimit) }()
+	mu.Lock()
+	starting = true
+	mu.Unlock()
+	restore := OneShot()
+	settle() // the first collection, while the command runs
+	if gogc, _ := gcSettings(); gogc != OneShotGOGC {
+		t.Fatalf("the start's end changed the one-shot setting: GOGC %d", gogc)
+	}
+	restore()
+	if gogc, _ := gcSettings(); gogc != uint64(before) {
+		t.Fatalf("after restore: GOGC %d, want the process's own %d (not the start's %d)", gogc, before, startGOGC)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/startgc"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	pl "github.com/kubectl-agentcore/kubectl-agentcore/plugin/logs"
 	tuilogs "github.com/kubectl-agentcore/kubectl-agentcore/tui/logs"
@@ -149,6 +150,9 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if !o.tui && !o.Follow { // reads what is there, prints, exits
+		defer startgc.OneShot()()
+	}
 	if o.File != "" {
 		return o.runFile(ctx, o.f)
 	}
