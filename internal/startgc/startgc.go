@@ -49,8 +49,10 @@ func Restore() {
 	}
 	debug.SetGCPercent(startGOGC)
 	starting = true
-	sentinel := new([16]byte) // a finalizer runs once a collection has found it unreachable
-	runtime.SetFinalizer(sentinel, func(*[16]byte) { settle() })
+	// a finalizer runs once a collection has found its object unreachable (64 bytes: the tiny allocator, which
+	// may keep a small object alive with its neighbours, serves only objects under 16 bytes)
+	sentinel := new([64]byte)
+	runtime.SetFinalizer(sentinel, func(*[64]byte) { settle() })
 }
 
 // settle ends the start: the setting the process started with, unless OneShot took over.
