@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/startgc"
+	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	pl "github.com/kubectl-agentcore/kubectl-agentcore/plugin/logs"
 	tuilogs "github.com/kubectl-agentcore/kubectl-agentcore/tui/logs"
