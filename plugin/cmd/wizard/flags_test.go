@@ -78,6 +78,16 @@ func TestFlagsToOptions(t *testing.T) {
 				o.ConfigFile = config
 				o.Answers = wz.Answers{RuntimeARN: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/from_file-Ab12Cd34Ef", Mode: "rewrite", RateLimit: "3/minute"}
 			})},
+		{"-n names the setup's namespace", []string{"-n", "team-a"},
+			defaults(func(o *Options) { o.Answers = wz.Answers{RouteNamespace: "team-a"} })},
+		{"-n over the config file", []string{"-n", "team-a", "--config", config},
+			defaults(func(o *Options) {
+				o.ConfigFile = config
+				o.Answers = wz.Answers{RuntimeARN: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/from_file-Ab12Cd34Ef", Mode: "native", RateLimit: "3/minute", RouteNamespace: "team-a"}
+			})},
+		{"-n and --route-namespace alike", []string{"-n", "team-a", "--route-namespace", "team-a"},
+			defaults(func(o *Options) { o.Answers = wz.Answers{RouteNamespace: "team-a"} })},
+		{"-n and --route-namespace apart", []string{"-n", "team-a", "--route-namespace", "team-b"}, nil},
 		{"argument", []string{"payments"}, nil},
 		{"unknown flag", []string{"--runtime"}, nil},
 		{"number that does not parse", []string{"--rate-limit-burst", "many"}, nil},

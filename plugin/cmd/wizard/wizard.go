@@ -109,7 +109,7 @@ authorizer accepts).`,
 	fl.StringArrayVar(&a.ExchangeScopes, "exchange-scope", nil, "exchange: a scope to ask for (repeatable)")
 	fl.StringVar(&a.ExchangeAuthMethod, "exchange-auth-method", "", "exchange: client authentication basic or post (default: what discovery accepts, basic first)")
 	fl.BoolVar(&a.SkipAuthorizer, "skip-authorizer", false, "④ leave the runtime's authorizer as it is")
-	fl.StringVar(&a.RouteNamespace, "route-namespace", "", "⑤ namespace of the route, backend, policy and Secrets (default agentcore)")
+	fl.StringVar(&a.RouteNamespace, "route-namespace", "", "⑤ namespace of the route, backend, policy and Secrets (default: -n, else agentcore)")
 	fl.StringVar(&a.PathPrefix, "path-prefix", "", "path the route matches on the gateway (default /agentcore)")
 	fl.StringVar(&a.RateLimit, "rate-limit", "", "⑥ requests per unit, e.g. 3/minute")
 	fl.StringVar(&a.RateLimitKind, "rate-limit-kind", "", "local (traffic.rateLimit.local) or global (Enterprise RateLimitConfig); default global when served")
@@ -135,6 +135,17 @@ authorizer accepts).`,
 // Complete adds to the flags' answers those of --config (a flag given wins) and --region. A file that cannot be
 // read or parsed is a usage error.
 func (o *Options) Complete(*cobra.Command, []string) error {
+	// -n names the setup's namespace as it does for doctor and rotate (doctor's fixes say wizard -n NS); the
+	// context's namespace does not: without either flag the setup goes in agentcore.
+	if ns := o.f.KubeFlags.Namespace; ns != nil && *ns != "" {
+		switch o.Answers.RouteNamespace {
+		case "":
+			o.Answers.RouteNamespace = *ns
+		case *ns:
+		default:
+			return cmdutil.UsageErrorf("-n %s and --route-namespace %s name two namespaces for one setup: drop one", *ns, o.Answers.RouteNamespace)
+		}
+	}
 	if o.ConfigFile != "" {
 		file, err := wz.LoadConfigFile(o.ConfigFile)
 		if err != nil {
