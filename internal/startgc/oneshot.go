@@ -1,9 +1,6 @@
 package startgc
 
-import (
-	"os"
-	"runtime/debug"
-)
+import "runtime/debug"
 
 // The collector's setting for a one-shot command (OneShot).
 const (
@@ -26,13 +23,13 @@ func OneShot() (restore func()) {
 	mu.Lock()
 	defer mu.Unlock()
 	gogc, limit := -2, int64(-1) // -2: left alone
-	if _, set := os.LookupEnv("GOGC"); !set {
+	if !fromEnv("GOGC") {
 		gogc = debug.SetGCPercent(OneShotGOGC)
 		if starting { // Restore's start-up setting is not the one to go back to
 			gogc, starting = before, false
 		}
 	}
-	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+	if !fromEnv("GOMEMLIMIT") {
 		limit = debug.SetMemoryLimit(OneShotMemoryLimit)
 	}
 	return func() {

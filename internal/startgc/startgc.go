@@ -43,7 +43,7 @@ var (
 func Restore() {
 	mu.Lock()
 	defer mu.Unlock()
-	if _, set := os.LookupEnv("GOGC"); set || before < 0 || before >= startGOGC {
+	if fromEnv("GOGC") || before < 0 || before >= startGOGC {
 		debug.SetGCPercent(before)
 		return
 	}
@@ -53,6 +53,12 @@ func Restore() {
 	// may keep a small object alive with its neighbours, serves only objects under 16 bytes)
 	sentinel := new([64]byte)
 	runtime.SetFinalizer(sentinel, func(*[64]byte) { settle() })
+}
+
+// fromEnv reports whether the user set the runtime setting k (GOGC, GOMEMLIMIT) in the environment: theirs wins.
+func fromEnv(k string) bool {
+	_, set := os.LookupEnv(k)
+	return set
 }
 
 // settle ends the start: the setting the process started with, unless OneShot took over.

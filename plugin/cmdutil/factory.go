@@ -93,6 +93,14 @@ func (f *Factory) Discovery() (discovery.DiscoveryInterface, error) {
 	return discovery.NewDiscoveryClientForConfig(cfg)
 }
 
+// NamespaceFlag is -n as given ("" when not given): for a command where only an explicit namespace counts.
+func (f *Factory) NamespaceFlag() string {
+	if f.KubeFlags.Namespace == nil {
+		return ""
+	}
+	return *f.KubeFlags.Namespace
+}
+
 // Namespace is -n, else the kubeconfig context's namespace, else "default".
 func (f *Factory) Namespace() (string, error) {
 	ns, _, err := f.KubeFlags.ToRawKubeConfigLoader().Namespace()

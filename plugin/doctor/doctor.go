@@ -175,9 +175,15 @@ func (d *Doctor) Checks() []Check {
 // Start runs a fresh set of checks and streams their results; it returns the checks (for the plan) and the
 // channel.
 func (d *Doctor) Start(ctx context.Context) ([]Check, <-chan Result) {
+	cs := d.begin(ctx)
+	return cs, Run(ctx, cs)
+}
+
+// begin makes a fresh set of checks and starts their remote reads.
+func (d *Doctor) begin(ctx context.Context) []Check {
 	cs := d.Checks()
 	d.st.prefetch(ctx)
-	return cs, Run(ctx, cs)
+	return cs
 }
 
 // RunAll runs every check and returns the report; onResult (may be nil) sees each result as it comes. One of
@@ -187,8 +193,7 @@ func (d *Doctor) RunAll(ctx context.Context, onResult func(Result)) ([]Check, Re
 		cs, ch := d.Start(ctx)
 		return cs, Collect(cs, ch, onResult)
 	}
-	cs := d.Checks()
-	d.st.prefetch(ctx)
+	cs := d.begin(ctx)
 	return cs, runInOrder(ctx, cs, onResult)
 }
 

@@ -142,10 +142,7 @@ func (o *Options) Offline() bool {
 // Complete takes -n (as given: the record is looked up in every namespace without it) and whether -o was given.
 func (o *Options) Complete(cmd *cobra.Command, _ []string) error {
 	o.OutputSet = cmd.Flags().Changed("output")
-	o.Namespace = ""
-	if ns := o.f.KubeFlags.Namespace; ns != nil {
-		o.Namespace = *ns
-	}
+	o.Namespace = o.f.NamespaceFlag()
 	return nil
 }
 

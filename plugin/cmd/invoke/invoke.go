@@ -355,9 +355,7 @@ func (o *Options) doctor(ctx context.Context, f *cmdutil.Factory) *doctor.Doctor
 	case o.rec != nil:
 		opts = opts.ForRecord(o.rec)
 	default:
-		if f.KubeFlags.Namespace != nil {
-			opts.Namespace = *f.KubeFlags.Namespace
-		}
+		opts.Namespace = f.NamespaceFlag()
 	}
 	return doctor.New(opts, deps)
 }
@@ -527,10 +525,7 @@ func (o *Options) record(ctx context.Context, f *cmdutil.Factory) (*setup.Record
 	if err != nil {
 		return nil, err
 	}
-	ns := ""
-	if f.KubeFlags.Namespace != nil {
-		ns = *f.KubeFlags.Namespace
-	}
+	ns := f.NamespaceFlag()
 	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	r, err := setup.Resolve(rctx, kube, ns)

@@ -27,11 +27,7 @@ func Hint(ctx context.Context, f *cmdutil.Factory) (home.Hint, bool) {
 	if err != nil {
 		return home.Hint{}, false
 	}
-	ns := ""
-	if f.KubeFlags.Namespace != nil {
-		ns = *f.KubeFlags.Namespace
-	}
-	return HintFor(ctx, kube, dyn, ns, f.Now())
+	return HintFor(ctx, kube, dyn, f.NamespaceFlag(), f.Now())
 }
 
 // HintFor computes the hint for the gateway of the setup in ns ("" = the only setup, else the only gateway).

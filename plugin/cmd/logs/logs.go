@@ -281,11 +281,7 @@ func (o *Options) runCluster(ctx context.Context, f *cmdutil.Factory) error {
 	if err != nil {
 		return err
 	}
-	explicitNS := ""
-	if f.KubeFlags.Namespace != nil {
-		explicitNS = *f.KubeFlags.Namespace
-	}
-	gw, err := pl.ResolveGateway(ctx, kube, dyn, o.Gateway, ns, explicitNS)
+	gw, err := pl.ResolveGateway(ctx, kube, dyn, o.Gateway, ns, f.NamespaceFlag())
 	if err != nil {
 		if o.Gateway != "" {
 			return cmdutil.UsageErrorf("%v", err)

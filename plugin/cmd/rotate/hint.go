@@ -23,11 +23,7 @@ func Hint(ctx context.Context, f *cmdutil.Factory) (home.Hint, bool) {
 	if err != nil {
 		return home.Hint{}, false
 	}
-	ns := ""
-	if f.KubeFlags.Namespace != nil {
-		ns = *f.KubeFlags.Namespace
-	}
-	return HintFor(ctx, kube, ns, f.Now())
+	return HintFor(ctx, kube, f.NamespaceFlag(), f.Now())
 }
 
 // HintFor computes the hint for the setup in ns ("" = the only setup in the cluster).

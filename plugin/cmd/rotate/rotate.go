@@ -141,8 +141,8 @@ func (o *Options) Complete(cmd *cobra.Command, _ []string) error {
 	o.LogFormatSet = cmd.Flags().Changed("log-format")
 	o.MinValiditySet = cmd.Flags().Changed("min-validity")
 	o.OutputSet = cmd.Flags().Changed("output")
-	if ns := o.f.KubeFlags.Namespace; ns != nil && *ns != "" {
-		o.Flags.Namespace = *ns
+	if ns := o.f.NamespaceFlag(); ns != "" {
+		o.Flags.Namespace = ns
 	}
 	o.Flags.Region = o.f.AWS.Region
 	return nil

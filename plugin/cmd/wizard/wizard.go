@@ -137,13 +137,13 @@ authorizer accepts).`,
 func (o *Options) Complete(*cobra.Command, []string) error {
 	// -n names the setup's namespace as it does for doctor and rotate (doctor's fixes say wizard -n NS); the
 	// context's namespace does not: without either flag the setup goes in agentcore.
-	if ns := o.f.KubeFlags.Namespace; ns != nil && *ns != "" {
+	if ns := o.f.NamespaceFlag(); ns != "" {
 		switch o.Answers.RouteNamespace {
 		case "":
-			o.Answers.RouteNamespace = *ns
-		case *ns:
+			o.Answers.RouteNamespace = ns
+		case ns:
 		default:
-			return cmdutil.UsageErrorf("-n %s and --route-namespace %s name two namespaces for one setup: drop one", *ns, o.Answers.RouteNamespace)
+			return cmdutil.UsageErrorf("-n %s and --route-namespace %s name two namespaces for one setup: drop one", ns, o.Answers.RouteNamespace)
 		}
 	}
 	if o.ConfigFile != "" {
