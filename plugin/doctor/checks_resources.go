@@ -17,6 +17,7 @@ const (
 	IDResourcesSetup      = "resources.setup"
 	IDResourcesGateway    = "resources.gateway"
 	IDResourcesRoute      = "resources.route"
+	IDResourcesPrecedence = "resources.route-precedence"
 	IDResourcesBackend    = "resources.backend"
 	IDResourcesPolicy     = "resources.policy"
 	IDResourcesGeneration = "resources.observed-generation"
@@ -54,6 +55,18 @@ func (d *Doctor) resourceChecks() []Check {
 			}},
 		{ID: IDResourcesGateway, Category: CatResources, Title: "Gateway Programmed", Deps: after, Run: withTarget(checkGateway)},
 		{ID: IDResourcesRoute, Category: CatResources, Title: "route Accepted, ResolvedRefs", Deps: after, Run: withTarget(checkRoute)},
+		{ID: IDResourcesPrecedence, Category: CatResources, Title: "no other route takes its path", Deps: []string{IDResourcesSetup, IDResourcesGateway},
+			Run: func(ctx context.Context) Outcome {
+				t, err := st.target.get(ctx)
+				if err != nil {
+					return fail(err.Error(), "", "")
+				}
+				routes, note, err := st.gatewayRoutes(ctx, t)
+				if err != nil {
+					return fail(err.Error(), "", "")
+				}
+				return checkPrecedence(t, routes, note)
+			}},
 		{ID: IDResourcesBackend, Category: CatResources, Title: "backend Accepted", Deps: after, Run: withTarget(checkBackend)},
 		{ID: IDResourcesPolicy, Category: CatResources, Title: "policy Accepted, Attached", Deps: after, Run: withTarget(checkPolicy)},
 		{ID: IDResourcesGeneration, Category: CatResources, Title: "statuses current", Deps: after, Run: withTarget(checkGenerations)},
@@ -401,4 +414,55 @@ func uniq(s []string) []string {
 		}
 	}
 	return out
+}
+
+// gatewayRoutes are the HTTPRoutes that may attach to the setup's Gateway (k8sres.GatewayRoutes), from doctor
+// --all's shared LISTs when there are.
+func (st *state) gatewayRoutes(ctx context.Context, t *target) ([]*unstructured.Unstructured, string, error) {
+	gw := t.gatewayInfo
+	gw.Namespace, gw.Name = t.gatewayRef.Namespace, t.gatewayRef.Name
+	return k8sres.GatewayRoutes(ctx, gw, t.routeRef.Namespace, func(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
+		return st.listObjects(ctx, k8sres.GVRHTTPRoute, ns)
+	})
+}
+
+// checkPrecedence: no other route the Gateway accepted takes the requests the setup's route was written for
+// (Gateway API precedence: hostname, path, method, headers, query, then the older route). Two setups with the
+// same path prefix on one Gateway are both Accepted, and the newer one's calls reach the older one's backend.
+func checkPrecedence(t *target, routes []*unstructured.Unstructured, note string) Outcome {
+	gw := t.gatewayRef.String()
+	p := k8sres.RouteShadows(t.route, gw, routes)
+	withNote := func(s string) string {
+		if note != "" {
+			return s + " (" + note + ")"
+		}
+		return s
+	}
+	if s, ok := p.Whole(); ok {
+		hint := fmt.Sprintf("Every call to %s through Gateway %s reaches HTTPRoute %s and its backend, not this setup's: both routes are Accepted, and Gateway API gives the path to one. Give one of the setups a path of its own.", s.Match, gw, s.Route)
+		fix := ""
+		if t.record != nil {
+			if free := k8sres.FreePathPrefix(t.route, gw, routes); free != "" {
+				fix = fmt.Sprintf("kubectl agentcore wizard -n %s --path-prefix %s", t.routeRef.Namespace, free)
+			}
+		}
+		return fail(withNote(s.String()), hint, fix)
+	}
+	if len(routes) == 0 && note != "" {
+		return warn("not compared with the Gateway's other routes: "+note,
+			"Another route on the Gateway with the same path would take this setup's calls unnoticed. Ask for list on httproutes (gateway.networking.k8s.io) across namespaces, or in the Gateway's namespace.", "")
+	}
+	if len(p.Shadows) > 0 {
+		var ss []string
+		for _, s := range p.Shadows {
+			ss = append(ss, s.String())
+		}
+		return warn(withNote(strings.Join(ss, "; ")),
+			"Those requests reach the other route's backend, not this setup's. If that is not meant, give the setup a path of its own or narrow the other route.", "")
+	}
+	msg := fmt.Sprintf("HTTPRoute %s is first for its path on Gateway %s (%d other routes compared)", t.routeRef, gw, p.Compared)
+	if len(p.Hides) > 0 {
+		msg += fmt.Sprintf("; it takes the same path from the newer %s, whose calls arrive here", strings.Join(p.Hides, ", "))
+	}
+	return pass("%s", withNote(msg))
 }

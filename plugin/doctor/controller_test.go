@@ -221,10 +221,30 @@ func TestRealControllerStatusesAndDoctor(t *testing.T) {
 		c, ok := k8sres.FindCondition(k8sres.ObjectConditions(e.get(gvrBackend, "native-bad")), "Accepted")
 		return ok && c.True() && c.Message == "Backend successfully accepted", c.String()
 	})
+	// The new route matches PathPrefix /agentcore on the same Gateway as the first: the controller accepts both,
+	// and Gateway API gives the path to the older route, so calls to this one reach the other's backend.
+	eventually(t, "the second route on /agentcore Accepted", 30*time.Second, func() (bool, string) {
+		for _, p := range k8sres.RouteParents(e.get(gvrRoute, "native")) {
+			if a, ok := p.Condition("Accepted"); ok && a.True() {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", k8sres.RouteParents(e.get(gvrRoute, "native")))
+	})
 	got, _ = e.run(Options{Route: Ref{e.ns, "native"}}, nil)
 	expect(t, got, map[string]want{
 		IDResourcesBackend: {Pass, "native-bad Accepted", ""},
 		IDResourcesRewrite: {Fail, "not-a-runtime", ""},
+		IDResourcesRoute:   {Pass, "Accepted", ""},
+		IDResourcesPrecedence: {Fail, "HTTPRoute " + e.ns + "/agentcore takes PathPrefix /agentcore for any host before this route's PathPrefix /agentcore: " +
+			"the same match, and the older route ranks first", ""},
+	})
+	if h := got[IDResourcesPrecedence].Hint; !strings.Contains(h, "reaches HTTPRoute "+e.ns+"/agentcore and its backend") {
+		t.Errorf("precedence hint: %q", h)
+	}
+	got, _ = e.run(Options{}, nil)
+	expect(t, got, map[string]want{
+		IDResourcesPrecedence: {Pass, "it takes the same path from the newer " + e.ns + "/native, whose calls arrive here", ""},
 	})
 
 	// 7. What the controller creates per Gateway, in the Gateway's namespace (teardown must leave it: it carries

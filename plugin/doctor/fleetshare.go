@@ -145,8 +145,8 @@ func (f *fleetShare) object(ctx context.Context, deps Deps, gvr schema.GroupVers
 	return nil, apierrors.NewNotFound(gvr.GroupResource(), name)
 }
 
-// list is a LIST of gvr in ns, answered from the one LIST of its kind (filtered to ns with -A), in a LIST's
-// order (by name).
+// list is a LIST of gvr in ns ("" = every namespace), answered from the one LIST of its kind (filtered to ns with
+// -A), in a LIST's order (by namespace, then name).
 func (f *fleetShare) list(ctx context.Context, deps Deps, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
 	idx, err := f.index(ctx, deps, gvr, ns)
 	if err != nil {
@@ -160,13 +160,22 @@ func (f *fleetShare) list(ctx context.Context, deps Deps, gvr schema.GroupVersio
 		}
 		return out, nil
 	}
-	byNS, _ := f.grouped.get(ctx, listKey{gvr, f.listNS(ns)}, func(context.Context) (map[string][]*unstructured.Unstructured, error) {
+	key := listKey{gvr, f.listNS(ns)}
+	byNS, _ := f.grouped.get(ctx, key, func(context.Context) (map[string][]*unstructured.Unstructured, error) {
 		m := map[string][]*unstructured.Unstructured{}
 		for _, o := range idx {
 			m[o.GetNamespace()] = append(m[o.GetNamespace()], o)
+			if key.ns == metav1.NamespaceAll { // a LIST across namespaces also answers for all of them
+				m[key.ns] = append(m[key.ns], o)
+			}
 		}
 		for _, l := range m {
-			sort.Slice(l, func(i, j int) bool { return l[i].GetName() < l[j].GetName() })
+			sort.Slice(l, func(i, j int) bool {
+				if l[i].GetNamespace() != l[j].GetNamespace() {
+					return l[i].GetNamespace() < l[j].GetNamespace()
+				}
+				return l[i].GetName() < l[j].GetName()
+			})
 		}
 		return m, nil
 	})

@@ -225,6 +225,9 @@ func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 		cfg.ExternalToken = b
 	}
 	s.Record = s.desiredRecord()
+	if err := s.checkRoutePath(ctx, env); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -679,6 +679,40 @@ func TestNativeVerifyWithRealController(t *testing.T) {
 		}
 	}
 
+	// A second setup on the same Gateway with the default path prefix: the controller would accept its route, and
+	// Gateway API would give /agentcore to the first (older) route, so every call to it would reach the first
+	// setup's runtime. The wizard refuses before changing anything, naming a free prefix; with it, it works.
+	ns2 := "wiz-second-" + w.gwNS
+	rt2 := w.runtime(t, "second_agent")
+	a2 := w.answers(rt2, ns2, "pool-second")
+	a2.Mode, a2.RateLimitKind = "native", "local"
+	_, err = run(t, env, a2)
+	want := "HTTPRoute " + ns + "/agentcore on Gateway " + w.gwNS + "/agentgateway-proxy would take every call to this setup's PathPrefix /agentcore " +
+		"(the same match, and the older route ranks first (created "
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "this route not yet)): they would reach its backend. Nothing was changed. Give this setup a path of its own: --path-prefix /"+ns2+"/agentcore") ||
+		strings.Contains(err.Error(), "\n") {
+		t.Fatalf("a second setup on /agentcore: got %v, want one line with %q", err, want)
+	}
+	if _, err := kc.CoreV1().Namespaces().Get(ctx, ns2, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("namespace %s exists after the refused run (%v)", ns2, err)
+	}
+	if ids := w.pools(t, "pool-second"); len(ids) != 0 || w.fake.Updates(rt2.ID) != 0 {
+		t.Fatalf("the refused run changed AWS: pools %v, runtime updates %d", ids, w.fake.Updates(rt2.ID))
+	}
+	a2.PathPrefix = "/" + ns2 + "/agentcore"
+	out2, err := run(t, env, a2)
+	if err != nil {
+		t.Fatalf("wizard with the free prefix: %v", err)
+	}
+	if out2.plan != nil && len(out2.plan.Warnings) > 0 {
+		for _, wn := range out2.plan.Warnings {
+			if strings.Contains(wn, "HTTPRoute") {
+				t.Errorf("a free prefix must not warn of another route: %q", wn)
+			}
+		}
+	}
+	teardownWithPool(t, env, ns2)
+
 	// Teardown: the setup goes, the controller's objects for the Gateway stay (same UIDs).
 	teardownWithPool(t, env, ns)
 	if n, err := kc.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil && n.DeletionTimestamp == nil {
