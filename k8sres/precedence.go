@@ -246,7 +246,7 @@ func (m routeMatch) ranksBefore(o routeMatch, older bool, mine, theirs *unstruct
 func created(o *unstructured.Unstructured) string {
 	t := o.GetCreationTimestamp()
 	if t.IsZero() {
-		return "not yet"
+		return "not yet created"
 	}
 	return t.UTC().Format(time.RFC3339)
 }

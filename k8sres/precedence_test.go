@@ -85,7 +85,7 @@ func TestRouteShadows(t *testing.T) {
 		{name: "same time: by namespace/name", route: mine(), other: testRoute("a-team", "x", 30, []any{prefix("/agentcore/")}), whole: true, shadow: []string{"a-team/x"}, compared: 1},
 		{name: "same time, after by name", route: mine(), other: testRoute("team-b", "x", 30, []any{prefix("/agentcore")}), hides: true, compared: 1},
 		{name: "route not created yet", route: testRoute("team-a", "agentcore", -1, []any{prefix("/agentcore")}), other: testRoute("team-b", "agentcore", 59, []any{prefix("/agentcore")}),
-			whole: true, shadow: []string{"this route not yet"}, compared: 1},
+			whole: true, shadow: []string{"this route not yet created)"}, compared: 1},
 		{name: "itself (a rerun)", route: mine(), other: testRoute("team-a", "agentcore", 1, []any{prefix("/agentcore")})},
 		{name: "not accepted by the Gateway", route: mine(), other: testRoute("b", "r", 1, []any{prefix("/agentcore")}, notAccepted)},
 		{name: "another Gateway", route: mine(), other: testRoute("b", "r", 1, []any{prefix("/agentcore")}, otherGateway)},

@@ -460,7 +460,11 @@ func checkPrecedence(t *target, routes []*unstructured.Unstructured, note string
 		return warn(withNote(strings.Join(ss, "; ")),
 			"Those requests reach the other route's backend, not this setup's. If that is not meant, give the setup a path of its own or narrow the other route.", "")
 	}
-	msg := fmt.Sprintf("HTTPRoute %s is first for its path on Gateway %s (%d other routes compared)", t.routeRef, gw, p.Compared)
+	others := fmt.Sprintf("%d other routes", p.Compared)
+	if p.Compared == 1 {
+		others = "1 other route"
+	}
+	msg := fmt.Sprintf("HTTPRoute %s is first for its path on Gateway %s (compared with %s)", t.routeRef, gw, others)
 	if len(p.Hides) > 0 {
 		msg += fmt.Sprintf("; it takes the same path from the newer %s, whose calls arrive here", strings.Join(p.Hides, ", "))
 	}

@@ -54,7 +54,7 @@ func (s *Session) checkRoutePath(ctx context.Context, env *Env) error {
 	gw := s.Gateway.Ref()
 	p := k8sres.RouteShadows(route, gw, routes)
 	if sh, ok := p.Whole(); ok {
-		msg := fmt.Sprintf("HTTPRoute %s on Gateway %s would take every call to this setup's %s (%s): they would reach its backend. Nothing was changed", sh.Route, gw, sh.Match, sh.Why)
+		msg := fmt.Sprintf("HTTPRoute %s on Gateway %s would take every call to this setup's %s, to its own backend: %s. Nothing was changed", sh.Route, gw, sh.Match, sh.Why)
 		if free := k8sres.FreePathPrefix(route, gw, routes); free != "" {
 			return fmt.Errorf("%s. Give this setup a path of its own: --path-prefix %s", msg, free)
 		}

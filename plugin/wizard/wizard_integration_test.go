@@ -687,9 +687,9 @@ func TestNativeVerifyWithRealController(t *testing.T) {
 	a2 := w.answers(rt2, ns2, "pool-second")
 	a2.Mode, a2.RateLimitKind = "native", "local"
 	_, err = run(t, env, a2)
-	want := "HTTPRoute " + ns + "/agentcore on Gateway " + w.gwNS + "/agentgateway-proxy would take every call to this setup's PathPrefix /agentcore " +
-		"(the same match, and the older route ranks first (created "
-	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "this route not yet)): they would reach its backend. Nothing was changed. Give this setup a path of its own: --path-prefix /"+ns2+"/agentcore") ||
+	want := "HTTPRoute " + ns + "/agentcore on Gateway " + w.gwNS + "/agentgateway-proxy would take every call to this setup's PathPrefix /agentcore, " +
+		"to its own backend: the same match, and the older route ranks first (created "
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "this route not yet created). Nothing was changed. Give this setup a path of its own: --path-prefix /"+ns2+"/agentcore") ||
 		strings.Contains(err.Error(), "\n") {
 		t.Fatalf("a second setup on /agentcore: got %v, want one line with %q", err, want)
 	}

@@ -17,9 +17,7 @@ import (
 // runTUI runs the wizard's pages on a terminal. Defaults come from the flags, --config and an earlier setup
 // record; the plan page comes before any change.
 func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a wz.Answers) error {
-	if recs, err := setup.Find(ctx, env.Kube); err == nil && len(recs) == 1 {
-		a = a.Merge(wz.FromRecord(recs[0]))
-	}
+	a = withEarlierRecord(ctx, env.Kube, a)
 	defaultRegion := a.Region
 	if defaultRegion == "" {
 		if cfg, err := f.AWSConfig(ctx); err == nil {

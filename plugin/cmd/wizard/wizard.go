@@ -23,6 +23,7 @@ import (
 	tw "github.com/kubectl-agentcore/kubectl-agentcore/tui/wizard"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
@@ -187,8 +188,15 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 
 	var cfg *wz.Config
+	if !interactive && a.RuntimeARN == "" && a.AgentCoreGateway == "" {
+		// No target: a rerun of the setup in -n (or the cluster's only one), its answers filling what the flags do
+		// not give, as on a terminal. With no cluster or no record, the missing answers are the usage error below.
+		if kube, err := f.KubeClient(); err == nil {
+			a = withEarlierRecord(ctx, kube, a)
+		}
+	}
 	if !interactive {
-		// Bad answers are usage errors before any cluster or AWS client is made.
+		// Bad answers are usage errors before any AWS client is made (and, given a target, any cluster client).
 		var err error
 		if cfg, err = wz.Normalize(a, o.awsRegion(ctx, a)); err != nil {
 			return usage(err)
@@ -327,17 +335,7 @@ func (o *Options) render(ctx context.Context, f *cmdutil.Factory, a wz.Answers) 
 }
 
 func (o *Options) renderLive(ctx context.Context, f *cmdutil.Factory, env *wz.Env, a wz.Answers) error {
-	var rec *setup.Record
-	if a.RouteNamespace != "" {
-		if r, err := setup.Load(ctx, env.Kube, a.RouteNamespace); err == nil {
-			rec = r
-		}
-	} else if recs, err := setup.Find(ctx, env.Kube); err == nil && len(recs) == 1 {
-		rec = recs[0]
-	}
-	if rec != nil {
-		a = a.Merge(wz.FromRecord(rec))
-	}
+	a = withEarlierRecord(ctx, env.Kube, a)
 	cfg, err := o.renderConfig(ctx, f, a, env.HTTP)
 	if err != nil {
 		return err
@@ -558,4 +556,21 @@ func (o *Options) readExchangeSecret(ctx context.Context, f *cmdutil.Factory, cf
 	}
 	cfg.ExchangeClientSecret = secret
 	return nil
+}
+
+// withEarlierRecord fills the answers the flags do not give from the setup a rerun repeats: the record in the
+// namespace the answers name (-n, --route-namespace), else the cluster's only record. Flags win.
+func withEarlierRecord(ctx context.Context, kube kubernetes.Interface, a wz.Answers) wz.Answers {
+	var rec *setup.Record
+	if a.RouteNamespace != "" {
+		if r, err := setup.Load(ctx, kube, a.RouteNamespace); err == nil {
+			rec = r
+		}
+	} else if recs, err := setup.Find(ctx, kube); err == nil && len(recs) == 1 {
+		rec = recs[0]
+	}
+	if rec == nil {
+		return a
+	}
+	return a.Merge(wz.FromRecord(rec))
 }

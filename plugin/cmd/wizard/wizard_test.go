@@ -372,6 +372,32 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 		t.Fatalf("--offline renders the OSS kinds without the cluster: %d %s\n%s", r.code, r.err, r.out)
 	}
 
+	// A rerun naming only the namespace and what changes: the record gives the rest (as on a terminal, and as the
+	// fix doctor prints for a route another one shadows). Where no record is, the missing answers are still a
+	// usage error.
+	r = run(t, kc, hook, "wizard", "--non-interactive", "-n", ns, "--path-prefix", "/moved", "--verify-timeout", "100ms", "--yes")
+	if r.code != 0 || !strings.Contains(r.out, "change(s) applied") {
+		t.Fatalf("rerun from the record: %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	moved, err := setup.Load(context.Background(), c.Kube(), ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.PathPrefix != "/moved" || moved.UserPoolID != rec.UserPoolID || moved.ClientID != rec.ClientID || moved.RuntimeARN != rt.ARN || moved.RateLimit != rec.RateLimit {
+		t.Fatalf("the rerun must change the path prefix only:\nbefore %+v\nafter  %+v", rec, moved)
+	}
+	route, err := dyn.Resource(k8sres.GVRHTTPRoute).Namespace(ns).Get(context.Background(), moved.RouteName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := k8sres.SliceAt(route.Object, "spec", "rules")[0].(map[string]any)["matches"].([]any)[0].(map[string]any)["path"].(map[string]any)["value"]; v != "/moved" {
+		t.Fatalf("the route matches %v after the rerun, want /moved", v)
+	}
+	r = run(t, kc, hook, "wizard", "--non-interactive", "-n", "no-setup-"+gwNS, "--yes")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.err, "--runtime-arn") || strings.Count(strings.TrimSpace(r.err), "\n") > 0 {
+		t.Fatalf("no record and no target: %d\n%s", r.code, r.err)
+	}
+
 	// Nothing listening at the gateway's address: no HTTP answer, explained.
 	gwSrv.Close()
 	r = run(t, kc, hook, append(args, "--yes", "--test-call")...)
