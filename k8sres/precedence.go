@@ -365,32 +365,12 @@ func (l listener) overlaps(o listener) bool {
 
 // parentSection finds route's parentRef to gateway ("namespace/name").
 func parentSection(route *unstructured.Unstructured, gateway string) (listener, bool) {
-	for _, raw := range SliceAt(route.Object, "spec", "parentRefs") {
-		m, _ := raw.(map[string]any)
-		if !isGatewayRef(m, route.GetNamespace(), gateway) {
-			continue
+	for _, p := range GatewayParents(route) {
+		if p.Ref() == gateway {
+			return listener{p.SectionName, p.Port}, true
 		}
-		l := listener{}
-		l.section, _ = m["sectionName"].(string)
-		l.port = statusInt64(m["port"])
-		return l, true
 	}
 	return listener{}, false
-}
-
-func isGatewayRef(m map[string]any, routeNS, gateway string) bool {
-	if k, _ := m["kind"].(string); k != "" && k != "Gateway" {
-		return false
-	}
-	if g, _ := m["group"].(string); g != "" && g != GroupGatewayAPI {
-		return false
-	}
-	ns, _ := m["namespace"].(string)
-	if ns == "" {
-		ns = routeNS
-	}
-	name, _ := m["name"].(string)
-	return Ref(ns, name) == gateway
 }
 
 // acceptedBy: the route's status has Accepted=True for gateway.
@@ -398,7 +378,7 @@ func acceptedBy(route *unstructured.Unstructured, gateway string) bool {
 	for _, raw := range SliceAt(route.Object, "status", "parents") {
 		m, _ := raw.(map[string]any)
 		ref, _ := m["parentRef"].(map[string]any)
-		if !isGatewayRef(ref, route.GetNamespace(), gateway) {
+		if p := parentRefFrom(ref, route.GetNamespace()); !p.IsGateway() || p.Ref() != gateway {
 			continue
 		}
 		if c, ok := FindCondition(Conditions(m, "conditions"), "Accepted"); ok && c.True() {

@@ -129,20 +129,55 @@ func parentStatuses(obj *unstructured.Unstructured, list, refKey string) []Paren
 }
 
 func formatRef(ref map[string]any, defaultNS string) string {
-	kind, _ := ref["kind"].(string)
+	p := parentRefFrom(ref, defaultNS)
+	kind := p.Kind
 	if kind == "" {
 		kind = "Gateway"
 	}
-	ns, _ := ref["namespace"].(string)
-	if ns == "" {
-		ns = defaultNS
-	}
-	name, _ := ref["name"].(string)
-	s := kind + " " + Ref(ns, name)
-	if sec, _ := ref["sectionName"].(string); sec != "" {
-		s += ":" + sec
+	s := kind + " " + p.Ref()
+	if p.SectionName != "" {
+		s += ":" + p.SectionName
 	}
 	return s
+}
+
+// ParentRef is a route's parentRef (in its spec, or a status parent's), its namespace defaulted to the route's.
+type ParentRef struct {
+	Group, Kind, Namespace, Name, SectionName string
+	Port                                      int64
+}
+
+// Ref is namespace/name.
+func (p ParentRef) Ref() string { return Ref(p.Namespace, p.Name) }
+
+// IsGateway: the parent is a Gateway API Gateway (group and kind default to it).
+func (p ParentRef) IsGateway() bool {
+	return (p.Kind == "" || p.Kind == "Gateway") && (p.Group == "" || p.Group == GroupGatewayAPI)
+}
+
+func parentRefFrom(m map[string]any, defaultNS string) ParentRef {
+	p := ParentRef{Port: statusInt64(m["port"])}
+	p.Group, _ = m["group"].(string)
+	p.Kind, _ = m["kind"].(string)
+	p.Namespace, _ = m["namespace"].(string)
+	p.Name, _ = m["name"].(string)
+	p.SectionName, _ = m["sectionName"].(string)
+	if p.Namespace == "" {
+		p.Namespace = defaultNS
+	}
+	return p
+}
+
+// GatewayParents are the route's spec.parentRefs that are Gateways.
+func GatewayParents(route *unstructured.Unstructured) []ParentRef {
+	var out []ParentRef
+	for _, raw := range SliceAt(route.Object, "spec", "parentRefs") {
+		m, _ := raw.(map[string]any)
+		if p := parentRefFrom(m, route.GetNamespace()); p.IsGateway() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // StaleConditions lists the conditions (anywhere in .status: top-level, parents, ancestors) whose

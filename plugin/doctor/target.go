@@ -304,19 +304,9 @@ func flavourGVRs(ossServed, entServed bool, oss, ent schema.GroupVersionResource
 
 // routeParents are the route's parentRefs that are Gateways.
 func routeParents(route *unstructured.Unstructured) []Ref {
-	raw := k8sres.SliceAt(route.Object, "spec", "parentRefs")
 	var out []Ref
-	for _, r := range raw {
-		m, _ := r.(map[string]any)
-		if k, _ := m["kind"].(string); k != "" && k != "Gateway" {
-			continue
-		}
-		ns, _ := m["namespace"].(string)
-		if ns == "" {
-			ns = route.GetNamespace()
-		}
-		name, _ := m["name"].(string)
-		out = append(out, Ref{ns, name})
+	for _, p := range k8sres.GatewayParents(route) {
+		out = append(out, Ref{p.Namespace, p.Name})
 	}
 	return out
 }

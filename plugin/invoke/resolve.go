@@ -148,16 +148,8 @@ func routePath(ctx context.Context, dyn dynamic.Interface, l Lookup) (path, host
 }
 
 func attachedTo(route *unstructured.Unstructured, gwNS, gwName string) bool {
-	parents, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs")
-	for _, p := range parents {
-		m, _ := p.(map[string]any)
-		name, _ := m["name"].(string)
-		ns, _ := m["namespace"].(string)
-		if ns == "" {
-			ns = route.GetNamespace()
-		}
-		kind, _ := m["kind"].(string)
-		if name == gwName && ns == gwNS && (kind == "" || kind == "Gateway") {
+	for _, p := range k8sres.GatewayParents(route) {
+		if p.Namespace == gwNS && p.Name == gwName {
 			return true
 		}
 	}
