@@ -511,3 +511,116 @@ func TestListCustomMatchesDynamic(t *testing.T) {
 		t.Fatalf("unserved kind: dynamic %v, listCustom %v", werr, gerr)
 	}
 }
+
+// TestRunFleetSharedGatewayPath: two setups whose routes match /agentcore on one Gateway (open to every
+// namespace), as the wizard's default path in two namespaces made them. The newer one fails
+// resources.route-precedence, the older one passes and names it; doctor --all across namespaces and in the newer
+// one's namespace say what the single-setup doctor says.
+func TestRunFleetSharedGatewayPath(t *testing.T) {
+	e := newEnv(t)
+	e.saveRecord()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	gw := e.get(gvrGateway, "agw")
+	if err := unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"name": "http", "port": int64(8080), "protocol": "HTTP",
+		"allowedRoutes": map[string]any{"namespaces": map[string]any{"from": "All"}}}}, "spec", "listeners"); err != nil {
+		t.Fatal(err)
+	}
+	gw, err := e.dyn.Resource(gvrGateway).Namespace(e.ns).Update(ctx, gw, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	observed(gw)
+	if _, err := e.dyn.Resource(gvrGateway).Namespace(e.ns).UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	first := e.get(gvrRoute, "agentcore").GetCreationTimestamp()
+	// The second route must be newer to the second (creation timestamps have no finer grain): wait for the clock.
+	eventually(t, "the next second", 2*time.Second, func() (bool, string) { return time.Now().Truncate(time.Second).After(first.Time), "" })
+
+	e2 := e.another(true)
+	parent := map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "agw", "namespace": e.ns}
+	r2 := e2.get(gvrRoute, "agentcore")
+	_ = unstructured.SetNestedSlice(r2.Object, []any{parent}, "spec", "parentRefs")
+	r2, err = e.dyn.Resource(gvrRoute).Namespace(e2.ns).Update(ctx, r2, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := e.routeStatus(nil)
+	st["parents"].([]any)[0].(map[string]any)["parentRef"] = parent
+	r2.Object["status"] = st
+	observed(r2)
+	if _, err := e.dyn.Resource(gvrRoute).Namespace(e2.ns).UpdateStatus(ctx, r2, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p2 := e2.get(gvrPolicy, "agentcore")
+	pst := policyStatus(nil)
+	pst["ancestors"].([]any)[0].(map[string]any)["ancestorRef"] = parent
+	p2.Object["status"] = pst
+	if _, err := e.dyn.Resource(gvrPolicy).Namespace(e2.ns).UpdateStatus(ctx, p2, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := setup.Load(ctx, e.kube, e2.ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.GatewayNamespace = e.ns
+	if err := setup.Save(ctx, e.kube, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, scope := range []string{"", e2.ns} {
+		reps, err := RunFleet(ctx, FleetOptions{Namespace: scope}, e.deps(e.restCfg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine := map[string]SetupReport{}
+		for _, r := range reps {
+			mine[r.Namespace] = r
+		}
+		newer := mine[e2.ns]
+		if fs := failures(newer.Report); len(fs) != 1 || !strings.Contains(fs[0], IDResourcesPrecedence) ||
+			!strings.Contains(fs[0], "HTTPRoute "+e.ns+"/agentcore takes PathPrefix /agentcore for any host before this route's PathPrefix /agentcore") {
+			t.Fatalf("scope %q: the newer setup must fail only %s:\n%s", scope, IDResourcesPrecedence, strings.Join(fs, "\n"))
+		}
+		if f := newer.FirstFailure(); f == nil || f.Fix != "kubectl agentcore wizard -n "+e2.ns+" --path-prefix /"+e2.ns+"/agentcore" {
+			t.Fatalf("scope %q: fix %+v", scope, f)
+		}
+		sameAsSingle(t, e.deps(e.restCfg), Options{}, newer)
+		if scope != "" {
+			continue
+		}
+		older := mine[e.ns]
+		if older.Failed() {
+			t.Fatalf("the older setup must pass:\n%s", strings.Join(failures(older.Report), "\n"))
+		}
+		for _, c := range older.Checks {
+			if c.ID == IDResourcesPrecedence && !strings.Contains(c.Detail, "it takes the same path from the newer "+e2.ns+"/agentcore") {
+				t.Fatalf("the older setup's precedence check must name the route it hides: %q", c.Detail)
+			}
+		}
+		sameAsSingle(t, e.deps(e.restCfg), Options{}, older)
+	}
+}
+
+// observed marks every condition in o's status as written for its current generation (as the controller does
+// once it has read a changed spec).
+func observed(o *unstructured.Unstructured) {
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, ok := x["observedGeneration"]; ok {
+				x["observedGeneration"] = o.GetGeneration()
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(o.Object["status"])
+}
