@@ -42,6 +42,9 @@ type Target struct {
 	// PortForward is set when URL is a Service's cluster IP (the Gateway's status has no address): reachable only
 	// from inside the cluster; the command reaches it from here.
 	PortForward string `json:"portForward,omitempty"`
+	// Shadowed says which other route on the Gateway takes this route's path first (Gateway API precedence), so
+	// that the call reaches that route's backend: "" when none does (or the routes could not be listed).
+	Shadowed string `json:"shadowed,omitempty"`
 }
 
 // Lookup names the objects that give the gateway's address.
@@ -83,25 +86,49 @@ func GatewayTarget(ctx context.Context, dyn dynamic.Interface, kube kubernetes.I
 	if port == 0 {
 		port = 80
 	}
-	path, hostname, err := routePath(ctx, dyn, l)
+	route, err := findRoute(ctx, dyn, l)
 	if err != nil {
 		return Target{}, err
 	}
+	path, hostname := routePath(route)
 	u := url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.FormatInt(port, 10)), Path: path}
-	return Target{URL: u.String(), Host: hostname, Source: source, PortForward: pf}, nil
+	return Target{URL: u.String(), Host: hostname, Source: source, PortForward: pf, Shadowed: shadowedBy(ctx, dyn, gw, route)}, nil
 }
 
-func routePath(ctx context.Context, dyn dynamic.Interface, l Lookup) (path, hostname string, err error) {
-	var route *unstructured.Unstructured
+// shadowedBy names the route on the Gateway that takes every request of route's path first (doctor's
+// resources.route-precedence, k8sres.RouteShadows), or "". Best effort: a LIST that fails says nothing.
+func shadowedBy(ctx context.Context, dyn dynamic.Interface, gw k8sres.GatewayInfo, route *unstructured.Unstructured) string {
+	routes, _, err := k8sres.GatewayRoutes(ctx, gw, route.GetNamespace(), func(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
+		l, err := dyn.Resource(HTTPRouteGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*unstructured.Unstructured, len(l.Items))
+		for i := range l.Items {
+			out[i] = &l.Items[i]
+		}
+		return out, nil
+	})
+	if err != nil {
+		return ""
+	}
+	if s, ok := k8sres.RouteShadows(route, gw.Ref(), routes).Whole(); ok {
+		return s.String()
+	}
+	return ""
+}
+
+// findRoute is the route Lookup names, else the only one attached to the Gateway (the wizard's preferred).
+func findRoute(ctx context.Context, dyn dynamic.Interface, l Lookup) (route *unstructured.Unstructured, err error) {
 	if l.RouteName != "" {
 		route, err = dyn.Resource(HTTPRouteGVR).Namespace(l.RouteNamespace).Get(ctx, l.RouteName, metav1.GetOptions{})
 		if err != nil {
-			return "", "", explain.Newf(err, "reading HTTPRoute %s/%s: %s", l.RouteNamespace, l.RouteName, apiReason(err))
+			return nil, explain.Newf(err, "reading HTTPRoute %s/%s: %s", l.RouteNamespace, l.RouteName, apiReason(err))
 		}
 	} else {
 		list, err := dyn.Resource(HTTPRouteGVR).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return "", "", explain.Newf(err, "listing HTTPRoutes: %s", apiReason(err))
+			return nil, explain.Newf(err, "listing HTTPRoutes: %s", apiReason(err))
 		}
 		var attached, managed []*unstructured.Unstructured
 		for i := range list.Items {
@@ -120,11 +147,16 @@ func routePath(ctx context.Context, dyn dynamic.Interface, l Lookup) (path, host
 		case len(attached) == 1:
 			route = attached[0]
 		case len(attached) == 0:
-			return "", "", fmt.Errorf("no HTTPRoute is attached to gateway %s/%s: run kubectl agentcore wizard, or pass --gateway URL", l.GatewayNamespace, l.GatewayName)
+			return nil, fmt.Errorf("no HTTPRoute is attached to gateway %s/%s: run kubectl agentcore wizard, or pass --gateway URL", l.GatewayNamespace, l.GatewayName)
 		default:
-			return "", "", fmt.Errorf("%d HTTPRoutes are attached to gateway %s/%s: pick one with --route NS/NAME", len(attached), l.GatewayNamespace, l.GatewayName)
+			return nil, fmt.Errorf("%d HTTPRoutes are attached to gateway %s/%s: pick one with --route NS/NAME", len(attached), l.GatewayNamespace, l.GatewayName)
 		}
 	}
+	return route, nil
+}
+
+// routePath is the route's first path match (else /) and first non-wildcard hostname.
+func routePath(route *unstructured.Unstructured) (path, hostname string) {
 	path = "/"
 	rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
 	if len(rules) > 0 {
@@ -144,7 +176,7 @@ func routePath(ctx context.Context, dyn dynamic.Interface, l Lookup) (path, host
 			break
 		}
 	}
-	return path, hostname, nil
+	return path, hostname
 }
 
 func attachedTo(route *unstructured.Unstructured, gwNS, gwName string) bool {

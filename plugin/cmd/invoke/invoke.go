@@ -238,6 +238,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if target.Shadowed != "" {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s: this call reaches that route's backend, not this setup's (doctor's resources.route-precedence names the fix)\n", target.Shadowed)
+	}
 	if o.MCP {
 		return o.runMCP(ctx, f, target)
 	}

@@ -238,8 +238,36 @@ func TestGatewayFromRecordAndStatus(t *testing.T) {
 		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
 	}
 	m := (*got)[0]
-	if m["_path"] != "/agentcore" || m["_host"] != "agents.example.com" {
-		t.Fatalf("request %v", m)
+	if m["_path"] != "/agentcore" || m["_host"] != "agents.example.com" || strings.Contains(errOut, "warning") {
+		t.Fatalf("request %v, stderr %q", m, errOut)
+	}
+	// Another route the Gateway accepted takes the setup's path first (an Exact match, same hostname): the call
+	// still goes, with a warning that it reaches that route's backend.
+	exact := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+		"metadata": map[string]any{"name": "exact", "namespace": gwNS},
+		"spec": map[string]any{
+			"parentRefs": []any{map[string]any{"name": "proxy"}},
+			"hostnames":  []any{"agents.example.com"},
+			"rules":      []any{map[string]any{"matches": []any{map[string]any{"path": map[string]any{"type": "Exact", "value": "/agentcore"}}}}},
+		},
+	}}
+	exact, err = dyn.Resource(uc.HTTPRouteGVR).Namespace(gwNS).Create(ctx, exact, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact.Object["status"] = map[string]any{"parents": []any{map[string]any{
+		"parentRef": map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "proxy"}, "controllerName": "agentgateway.dev/agentgateway",
+		"conditions": []any{map[string]any{"type": "Accepted", "status": "True", "reason": "Accepted", "message": "", "lastTransitionTime": "2026-12-03T00:00:00Z"}},
+	}}}
+	if _, err := dyn.Resource(uc.HTTPRouteGVR).Namespace(gwNS).UpdateStatus(ctx, exact, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "", "hi", "-n", ns)
+	want := "warning: HTTPRoute " + gwNS + "/exact takes Exact /agentcore for Host agents.example.com before this route's PathPrefix /agentcore: " +
+		"an Exact path match ranks before a PathPrefix: this call reaches that route's backend"
+	if code != 0 || out != "{\"ok\":true}\n" || !strings.Contains(errOut, want) {
+		t.Fatalf("exit %d stdout %q stderr %q, want %q", code, out, errOut, want)
 	}
 	// Without the record (and without -n) the only attached route is found too.
 	if err := c.Kube().CoreV1().ConfigMaps(ns).Delete(ctx, rec.Name, metav1.DeleteOptions{}); err != nil {
