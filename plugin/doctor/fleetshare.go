@@ -150,15 +150,7 @@ func (f *fleetShare) object(ctx context.Context, deps Deps, gvr schema.GroupVers
 func (f *fleetShare) list(ctx context.Context, deps Deps, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
 	idx, err := f.index(ctx, deps, gvr, ns)
 	if err != nil {
-		l, err := deps.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]*unstructured.Unstructured, len(l.Items))
-		for i := range l.Items {
-			out[i] = &l.Items[i]
-		}
-		return out, nil
+		return k8sres.ListObjects(ctx, deps.Dynamic, gvr, ns)
 	}
 	key := listKey{gvr, f.listNS(ns)}
 	byNS, _ := f.grouped.get(ctx, key, func(context.Context) (map[string][]*unstructured.Unstructured, error) {

@@ -251,15 +251,7 @@ func (st *state) listObjects(ctx context.Context, gvr schema.GroupVersionResourc
 	if f := st.d.deps.fleet; f != nil {
 		return f.list(ctx, st.d.deps, gvr, ns)
 	}
-	l, err := st.d.deps.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*unstructured.Unstructured, len(l.Items))
-	for i := range l.Items {
-		out[i] = &l.Items[i]
-	}
-	return out, nil
+	return k8sres.ListObjects(ctx, st.d.deps.Dynamic, gvr, ns)
 }
 
 func getBackend(ctx context.Context, st *state, br Ref, kinds k8sres.Kinds) (*unstructured.Unstructured, error) {

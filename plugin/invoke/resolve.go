@@ -99,15 +99,7 @@ func GatewayTarget(ctx context.Context, dyn dynamic.Interface, kube kubernetes.I
 // resources.route-precedence, k8sres.RouteShadows), or "". Best effort: a LIST that fails says nothing.
 func shadowedBy(ctx context.Context, dyn dynamic.Interface, gw k8sres.GatewayInfo, route *unstructured.Unstructured) string {
 	routes, _, err := k8sres.GatewayRoutes(ctx, gw, route.GetNamespace(), func(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
-		l, err := dyn.Resource(HTTPRouteGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]*unstructured.Unstructured, len(l.Items))
-		for i := range l.Items {
-			out[i] = &l.Items[i]
-		}
-		return out, nil
+		return k8sres.ListObjects(ctx, dyn, HTTPRouteGVR, ns)
 	})
 	if err != nil {
 		return ""

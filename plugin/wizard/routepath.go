@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -33,15 +32,7 @@ func (s *Session) checkRoutePath(ctx context.Context, env *Env) error {
 		return nil
 	}
 	routes, note, err := k8sres.GatewayRoutes(ctx, s.Gateway, route.GetNamespace(), func(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
-		l, err := env.Dynamic.Resource(k8sres.GVRHTTPRoute).Namespace(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]*unstructured.Unstructured, len(l.Items))
-		for i := range l.Items {
-			out[i] = &l.Items[i]
-		}
-		return out, nil
+		return k8sres.ListObjects(ctx, env.Dynamic, k8sres.GVRHTTPRoute, ns)
 	})
 	if err != nil {
 		return fmt.Errorf("%s; nothing was changed", trimDot(err.Error()))
