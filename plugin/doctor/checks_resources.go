@@ -55,7 +55,7 @@ func (d *Doctor) resourceChecks() []Check {
 			}},
 		{ID: IDResourcesGateway, Category: CatResources, Title: "Gateway Programmed", Deps: after, Run: withTarget(checkGateway)},
 		{ID: IDResourcesRoute, Category: CatResources, Title: "route Accepted, ResolvedRefs", Deps: after, Run: withTarget(checkRoute)},
-		{ID: IDResourcesPrecedence, Category: CatResources, Title: "no other route takes its path", Deps: []string{IDResourcesSetup, IDResourcesGateway},
+		{ID: IDResourcesPrecedence, Category: CatResources, Title: "no other route on its path", Deps: []string{IDResourcesSetup, IDResourcesGateway},
 			Run: func(ctx context.Context) Outcome {
 				t, err := st.target.get(ctx)
 				if err != nil {
