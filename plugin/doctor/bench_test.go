@@ -34,6 +34,31 @@ func (l latencyRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	return l.next.RoundTrip(r)
 }
 
+// remoteDeps are deps whose every Kubernetes, AWS, STS and HTTP call waits d first (a cluster and AWS across a
+// network) and is counted in calls. cfg's transport wrapper, if any, sees the delayed calls.
+func (e *env) remoteDeps(cfg *rest.Config, d time.Duration, calls *atomic.Int64) Deps {
+	cfg = rest.CopyConfig(cfg)
+	inner := cfg.WrapTransport
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		if inner != nil {
+			rt = inner(rt)
+		}
+		return latencyRT{rt, d, calls}
+	}
+	deps := e.deps(cfg)
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: latencyRT{http.DefaultTransport, d, calls}}
+	deps.HTTP = hc
+	awsCfg := e.fake.AWSConfig(e.fake.URL)
+	awsCfg.HTTPClient = hc
+	deps.AgentCore = bedrockagentcorecontrol.NewFromConfig(awsCfg)
+	deps.CallerAccount = func(ctx context.Context) (string, error) { // an STS call
+		calls.Add(1)
+		time.Sleep(d)
+		return e.fake.Account(), nil
+	}
+	return deps
+}
+
 // BenchmarkDoctorLatency runs the whole doctor (cluster, resources, secret, token with signature, authorizer
 // with discovery, runtime) with BenchLatency on every call, and reports the wall time against the slowest
 // chain of dependent checks (by their measured durations) and against the sum of all calls' latency.
@@ -43,18 +68,7 @@ func BenchmarkDoctorLatency(b *testing.B) {
 	var calls atomic.Int64
 	cfg := rest.CopyConfig(e.restCfg)
 	cfg.QPS, cfg.Burst = 100, 200
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return latencyRT{rt, BenchLatency, &calls} }
-	deps := e.deps(cfg)
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: latencyRT{http.DefaultTransport, BenchLatency, &calls}}
-	deps.HTTP = hc
-	awsCfg := e.fake.AWSConfig(e.fake.URL)
-	awsCfg.HTTPClient = hc
-	deps.AgentCore = bedrockagentcorecontrol.NewFromConfig(awsCfg)
-	deps.CallerAccount = func(ctx context.Context) (string, error) { // an STS call
-		calls.Add(1)
-		time.Sleep(BenchLatency)
-		return e.fake.Account(), nil
-	}
+	deps := e.remoteDeps(cfg, BenchLatency, &calls)
 	var wallSum, chainSum time.Duration
 	var lastChain []string
 	var callsPerRun int64
