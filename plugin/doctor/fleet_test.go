@@ -599,6 +599,11 @@ func TestRunFleetSharedGatewayPath(t *testing.T) {
 		}
 		sameAsSingle(t, e.deps(e.restCfg), Options{}, newer)
 		if scope != "" {
+			// A probe of the newer setup would be answered by the older one's backend: it is not sent.
+			got, _ := e2.run(Options{Namespace: e2.ns, Probe: true}, nil)
+			if p := got[IDProbeGateway]; p.Status != Skip || !slices.Contains(p.BlockedBy, IDResourcesPrecedence) {
+				t.Fatalf("probe of a shadowed route: %+v", p)
+			}
 			continue
 		}
 		older := mine[e.ns]

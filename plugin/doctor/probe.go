@@ -84,7 +84,7 @@ func (d *Doctor) probeChecks() []Check {
 		return e, explained(e, where)
 	}
 	return []Check{
-		{ID: IDProbeGateway, Category: CatProbe, Title: "call through the gateway", Deps: []string{IDResourcesGateway, IDResourcesRoute}, Run: func(ctx context.Context) Outcome {
+		{ID: IDProbeGateway, Category: CatProbe, Title: "call through the gateway", Deps: []string{IDResourcesGateway, IDResourcesRoute, IDResourcesPrecedence}, Run: func(ctx context.Context) Outcome {
 			t, base, host, path, bad := d.probeAddress(ctx)
 			if bad != nil {
 				return *bad
@@ -214,7 +214,7 @@ func (d *Doctor) mcpProbeChecks() []Check {
 		return explained(ExplainMCP(err, direct, v), where)
 	}
 	return []Check{
-		{ID: IDProbeGateway, Category: CatProbe, Title: "MCP through the gateway", Deps: []string{IDResourcesGateway, IDResourcesRoute}, Run: func(ctx context.Context) Outcome {
+		{ID: IDProbeGateway, Category: CatProbe, Title: "MCP through the gateway", Deps: []string{IDResourcesGateway, IDResourcesRoute, IDResourcesPrecedence}, Run: func(ctx context.Context) Outcome {
 			t, base, host, path, bad := d.probeAddress(ctx)
 			if bad != nil {
 				return *bad
