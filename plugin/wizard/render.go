@@ -56,9 +56,11 @@ func LiveSession(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 		return nil, explain.Newf(err, "%s. Or pass --offline to render for a cluster that has them", trimDot(err.Error()))
 	}
 	s := &Session{Cfg: cfg, Kinds: kinds}
-	if _, err := k8sres.GetGateway(ctx, env.Dynamic, nil, cfg.GatewayNS, cfg.GatewayN); err != nil {
-		s.Warnings = append(s.Warnings, trimDot(err.Error()))
+	gw, gwErr := k8sres.GetGateway(ctx, env.Dynamic, nil, cfg.GatewayNS, cfg.GatewayN)
+	if gwErr != nil {
+		s.Warnings = append(s.Warnings, trimDot(gwErr.Error()))
 	}
+	s.Gateway = gw
 	_, err = env.Kube.CoreV1().Namespaces().Get(ctx, cfg.Namespace, metav1.GetOptions{})
 	switch {
 	case err == nil:
@@ -84,6 +86,12 @@ func LiveSession(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 	s.Record = s.desiredRecord()
 	if s.Existing == nil {
 		s.Record.CreatedNamespace = false // the render does not create it; GitOps owns the namespace
+	}
+	if gwErr == nil {
+		// A path another route would keep is the wizard's error; rendered for GitOps, it is a warning.
+		if err := s.checkRoutePath(ctx, env); err != nil {
+			s.Warnings = append(s.Warnings, strings.Replace(trimDot(err.Error()), ". Nothing was changed", "", 1))
+		}
 	}
 	return s, nil
 }

@@ -699,6 +699,18 @@ func TestNativeVerifyWithRealController(t *testing.T) {
 	if ids := w.pools(t, "pool-second"); len(ids) != 0 || w.fake.Updates(rt2.ID) != 0 {
 		t.Fatalf("the refused run changed AWS: pools %v, runtime updates %d", ids, w.fake.Updates(rt2.ID))
 	}
+	// Rendered for GitOps (--dry-run -o yaml), the same finding is a warning and the manifests still come.
+	cfg2, err := wz.Normalize(a2, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := wz.LiveSession(ctx, env, cfg2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(ls.Warnings, "\n"), want) || strings.Contains(strings.Join(ls.Warnings, "\n"), "Nothing was changed") {
+		t.Fatalf("live render of a taken path: warnings %q", ls.Warnings)
+	}
 	a2.PathPrefix = "/" + ns2 + "/agentcore"
 	out2, err := run(t, env, a2)
 	if err != nil {
