@@ -45,13 +45,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 	}
 	defer other.Stop()
 
-	var outputs []string
-	step := func(args ...string) result {
-		t.Helper()
-		r := kac(t, args...)
-		outputs = append(outputs, strings.Join(args, " ")+"\n"+r.stdout+r.stderr)
-		return r
-	}
+	tr := &transcript{t: t}
 	dir := t.TempDir()
 	callerToken := func(name, aud string) string {
 		t.Helper()
@@ -61,7 +55,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 			t.Fatalf("minting a caller token: %s", r)
 		}
 		tok := strings.TrimSpace(r.stdout)
-		secrets = append(secrets, tok, strings.Split(tok, ".")[2])
+		secrets = append(secrets, tok)
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(tok+"\n"), 0o600); err != nil {
 			t.Fatal(err)
@@ -75,7 +69,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		t.Helper()
 		var last result
 		eventually(t, 45*time.Second, func() string {
-			last = step("invoke", "-n", ns, "--bearer-from", "file:"+file, prompt)
+			last = tr.run("invoke", "-n", ns, "--bearer-from", "file:"+file, prompt)
 			if ok(last) {
 				return ""
 			}
@@ -87,7 +81,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		t.Helper()
 		eventually(t, 45*time.Second, func() string {
 			checks, r := doctorChecks(t, "-n", ns, "--token-file", file)
-			outputs = append(outputs, "doctor\n"+r.stdout+r.stderr)
+			tr.add("doctor", r)
 			c, ok := checks[id]
 			if ok && c.Status == "fail" && strings.Contains(strings.ToLower(c.Detail+" "+c.Hint), strings.ToLower(says)) {
 				return ""
@@ -141,7 +135,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 	}
 	teardown := func(t *testing.T, ns string) {
 		t.Helper()
-		if r := step("teardown", "-n", ns, "--yes"); r.code != 0 {
+		if r := tr.run("teardown", "-n", ns, "--yes"); r.code != 0 {
 			t.Fatalf("teardown: %s", r)
 		}
 		waitNamespaceGone(t, ns)
@@ -156,7 +150,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 
 	t.Run("passthrough", func(t *testing.T) {
 		ns := "agentcore-pass"
-		r := step("wizard", "--non-interactive", "--yes", "--mode", "passthrough", "--runtime-arn", echoARN(),
+		r := tr.run("wizard", "--non-interactive", "--yes", "--mode", "passthrough", "--runtime-arn", echoARN(),
 			"--route-namespace", ns, "--path-prefix", "/pass", "--discovery-url", o.DiscoveryURL, "--audience", o.CallerAudience)
 		if r.code != 0 {
 			t.Fatalf("wizard: %s", r)
@@ -178,7 +172,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 
 	t.Run("exchange", func(t *testing.T) {
 		ns := "agentcore-exch"
-		r := step("wizard", "--non-interactive", "--yes", "--mode", "exchange", "--runtime-arn", echoARN(),
+		r := tr.run("wizard", "--non-interactive", "--yes", "--mode", "exchange", "--runtime-arn", echoARN(),
 			"--route-namespace", ns, "--path-prefix", "/exch", "--discovery-url", o.DiscoveryURL, "--audience", o.CallerAudience,
 			"--exchange-client-id", o.ExchangeClientID, "--exchange-client-secret-from", o.ExchangeSecretFrom, "--exchange-audience", o.Audience)
 		if r.code != 0 {
@@ -217,12 +211,5 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		teardown(t, ns)
 	})
 
-	for _, out := range outputs {
-		for _, s := range secrets {
-			if s != "" && strings.Contains(out, s) {
-				t.Fatalf("a client secret or a caller token is in an output:\n%s", out)
-			}
-		}
-	}
-	t.Logf("%d outputs scanned for %d secrets and tokens", len(outputs), len(secrets))
+	tr.scan(secrets...)
 }

@@ -17,9 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/sandbox"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 var (
@@ -235,4 +238,75 @@ func eventually(t *testing.T, timeout time.Duration, f func() string) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// transcript keeps the output of every plugin run of a test, to be scanned at its end for every secret it used.
+type transcript struct {
+	t       *testing.T
+	outputs []string
+}
+
+// run is kac, recorded.
+func (tr *transcript) run(args ...string) result {
+	tr.t.Helper()
+	r := kac(tr.t, args...)
+	tr.add(strings.Join(args, " "), r)
+	return r
+}
+
+// add records a run made another way (doctorChecks).
+func (tr *transcript) add(what string, r result) {
+	tr.outputs = append(tr.outputs, what+"\n"+r.stdout+r.stderr)
+}
+
+// scan fails the test when an output holds one of secrets (client secrets, tokens) or, for a JWT, its signature.
+func (tr *transcript) scan(secrets ...string) {
+	tr.t.Helper()
+	n := 0
+	for i, s := range secrets {
+		if s == "" {
+			continue
+		}
+		n++
+		probes := []string{s}
+		if parts := strings.Split(s, "."); len(parts) == 3 && parts[2] != "" {
+			probes = append(probes, parts[2])
+		}
+		for _, out := range tr.outputs {
+			for _, p := range probes {
+				if strings.Contains(out, p) {
+					tr.t.Fatalf("secret %d of %d (or its signature) is in an output:\n%s", i+1, len(secrets), out)
+				}
+			}
+		}
+	}
+	tr.t.Logf("%d outputs scanned for %d secrets and tokens", len(tr.outputs), n)
+}
+
+// gatewayToken is the JWT in the token Secret of the setup in ns.
+func gatewayToken(t *testing.T, ns string) string {
+	t.Helper()
+	s, err := sb.Cluster.Kube().CoreV1().Secrets(ns).Get(context.Background(), setup.DefaultSecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := bearer.Token(string(s.Data["Authorization"]))
+	if strings.Count(tok, ".") != 2 {
+		t.Fatalf("the gateway Secret in %s holds no JWT", ns)
+	}
+	return tok
+}
+
+// demoClientSecret is the sandbox OAuth server's demo client secret, read from the cluster.
+func demoClientSecret(t *testing.T) string {
+	t.Helper()
+	src, err := sb.Cluster.Kube().CoreV1().Secrets(sandbox.DemoSecretNamespace).Get(context.Background(), sandbox.DemoSecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := string(src.Data["clientSecret"])
+	if len(secret) < 20 {
+		t.Fatal("the demo client's secret is not in the cluster")
+	}
+	return secret
 }
