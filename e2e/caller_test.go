@@ -23,9 +23,8 @@ import (
 // trusts another issuer → the gateway lets the token through, AgentCore refuses it, named by both; exchange with a
 // wrong client secret → named. No secret and no token appears in any output.
 func TestCallerTokenModesThroughSandbox(t *testing.T) {
-	need(t)
-	o := sb.State.OIDC
-	if o == nil || o.CallerClientID == "" {
+	o := needOIDC(t)
+	if o.CallerClientID == "" {
 		t.Fatal("the sandbox has no OAuth server with the caller and exchange clients (make oidc-provider)")
 	}
 	ctx := context.Background()

@@ -15,11 +15,7 @@ import (
 // token minted appears in any output. The setup lives in its own namespace and path, and is torn down at the end
 // (the echo runtime's previous authorizer restored).
 func TestExternalClientCredentialsThroughSandbox(t *testing.T) {
-	need(t)
-	o := sb.State.OIDC
-	if o == nil {
-		t.Fatal("the sandbox has no OAuth server (oidc-provider not installed: make oidc-provider)")
-	}
+	o := needOIDC(t)
 	ns, prefix := "agentcore-m2m", "/m2m"
 	secret := demoClientSecret(t)
 	tr := &transcript{t: t}

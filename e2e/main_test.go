@@ -310,3 +310,13 @@ func demoClientSecret(t *testing.T) string {
 	}
 	return secret
 }
+
+// needOIDC is need, and the sandbox's OAuth server (oidc-provider) it brings.
+func needOIDC(t *testing.T) *sandbox.OIDCDemo {
+	t.Helper()
+	need(t)
+	if sb.State.OIDC == nil {
+		t.Fatal("the sandbox has no OAuth server (oidc-provider not installed: make oidc-provider)")
+	}
+	return sb.State.OIDC
+}

@@ -19,11 +19,7 @@ import (
 // controller, and then doctor fails resources.route-precedence with the wizard rerun as the fix, invoke warns
 // that its call reaches the other setup, and the fix as printed (a rerun from the record) puts it right.
 func TestTwoSetupsOnOnePath(t *testing.T) {
-	need(t)
-	o := sb.State.OIDC
-	if o == nil {
-		t.Fatal("the sandbox has no OAuth server (oidc-provider not installed: make oidc-provider)")
-	}
+	o := needOIDC(t)
 	ctx := context.Background()
 	kube := sb.Cluster.Kube()
 	first, second, prefix := "agentcore-path-a", "agentcore-path-b", "/shared"
