@@ -61,11 +61,14 @@ func (d *Doctor) resourceChecks() []Check {
 				if err != nil {
 					return fail(err.Error(), "", "")
 				}
-				routes, note, err := st.gatewayRoutes(ctx, t)
+				if t.routes == nil {
+					return fail(fmt.Sprintf("Gateway %s not read", t.gatewayRef), "", "")
+				}
+				r, err := t.routes.get(ctx)
 				if err != nil {
 					return fail(err.Error(), "", "")
 				}
-				return checkPrecedence(t, routes, note)
+				return checkPrecedence(t, r.routes, r.note)
 			}},
 		{ID: IDResourcesBackend, Category: CatResources, Title: "backend Accepted", Deps: after, Run: withTarget(checkBackend)},
 		{ID: IDResourcesPolicy, Category: CatResources, Title: "policy Accepted, Attached", Deps: after, Run: withTarget(checkPolicy)},
@@ -416,13 +419,21 @@ func uniq(s []string) []string {
 	return out
 }
 
-// gatewayRoutes are the HTTPRoutes that may attach to the setup's Gateway (k8sres.GatewayRoutes), from doctor
-// --all's shared LISTs when there are.
-func (st *state) gatewayRoutes(ctx context.Context, t *target) ([]*unstructured.Unstructured, string, error) {
-	gw := t.gatewayInfo
-	gw.Namespace, gw.Name = t.gatewayRef.Namespace, t.gatewayRef.Name
-	return k8sres.GatewayRoutes(ctx, gw, t.routeRef.Namespace, func(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
-		return st.listObjects(ctx, k8sres.GVRHTTPRoute, ns)
+// gatewayRoutes are the HTTPRoutes that may attach to the setup's Gateway, and what was left out of them
+// (k8sres.GatewayRoutes).
+type gatewayRoutes struct {
+	routes []*unstructured.Unstructured
+	note   string
+}
+
+// readGatewayRoutes lists the HTTPRoutes that may attach to Gateway gw (from doctor --all's shared LISTs when
+// there are), once.
+func (st *state) readGatewayRoutes(gw k8sres.GatewayInfo, routeNS string) *lazy[gatewayRoutes] {
+	return newLazy(func(ctx context.Context) (gatewayRoutes, error) {
+		routes, note, err := k8sres.GatewayRoutes(ctx, gw, routeNS, func(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
+			return st.listObjects(ctx, k8sres.GVRHTTPRoute, ns)
+		})
+		return gatewayRoutes{routes, note}, err
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/version"
@@ -21,8 +22,10 @@ type state struct {
 
 	version *lazy[*version.Info]
 	kinds   *lazy[k8sres.Kinds]
-	target  *lazy[*target]
-	secret  *lazy[*corev1.Secret]
+	// record is the setup record the run checks (nil when flags name the objects, or offline).
+	record *lazy[*setup.Record]
+	target *lazy[*target]
+	secret *lazy[*corev1.Secret]
 	// rawToken is the compact JWT (from the Secret, or Options.Token).
 	rawToken *lazy[string]
 	token    *lazy[*tokencheck.Token]
@@ -62,19 +65,33 @@ func newState(d *Doctor) *state {
 		}
 		return k8sres.DiscoverKinds(d.deps.Discovery)
 	})
+	st.record = newLazy(func(ctx context.Context) (*setup.Record, error) {
+		o := d.opts
+		if o.Offline || !o.Route.IsZero() {
+			return nil, nil
+		}
+		if o.Record != nil {
+			return o.Record, nil
+		}
+		return setup.Resolve(ctx, d.deps.Kube, o.Namespace)
+	})
 	st.target = newLazy(st.resolveTarget)
 	st.secret = newLazy(func(ctx context.Context) (*corev1.Secret, error) {
-		t, err := st.target.get(ctx)
-		if err != nil {
-			return nil, err
+		ref, _, ok := st.earlySecret(ctx)
+		if !ok {
+			t, err := st.target.get(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ref = t.secretRef
 		}
-		if t.secretRef.IsZero() {
+		if ref.IsZero() {
 			return nil, errNoSecret
 		}
 		if f := d.deps.fleet; f != nil {
-			return f.secret(ctx, d.deps, t.secretRef.Namespace, t.secretRef.Name)
+			return f.secret(ctx, d.deps, ref.Namespace, ref.Name)
 		}
-		return k8sres.GetSecret(ctx, d.deps.Kube, t.secretRef.Namespace, t.secretRef.Name)
+		return k8sres.GetSecret(ctx, d.deps.Kube, ref.Namespace, ref.Name)
 	})
 	st.rawToken = newLazy(func(ctx context.Context) (string, error) {
 		if d.opts.Token != "" {
@@ -87,8 +104,12 @@ func newState(d *Doctor) *state {
 		if err != nil {
 			return "", err
 		}
-		t, _ := st.target.get(ctx)
-		v, _ := k8sres.SecretValue(s, t.secretKey)
+		_, key, ok := st.earlySecret(ctx)
+		if !ok {
+			t, _ := st.target.get(ctx)
+			key = t.secretKey
+		}
+		v, _ := k8sres.SecretValue(s, key)
 		return strings.TrimSpace(v), nil
 	})
 	st.token = newLazy(func(ctx context.Context) (*tokencheck.Token, error) {
@@ -276,11 +297,44 @@ func (st *state) arn(ctx context.Context) (awsops.RuntimeARN, error) {
 	if st.d.opts.Offline {
 		return awsops.ParseRuntimeARN(st.d.opts.RuntimeARN)
 	}
+	if a := st.earlyARN(ctx); a != "" {
+		return awsops.ParseRuntimeARN(a)
+	}
 	t, err := st.target.get(ctx)
 	if err != nil {
 		return awsops.RuntimeARN{}, err
 	}
 	return t.parsedARN()
+}
+
+// earlyARN is the runtime ARN when --runtime-arn or the setup record names it, as resolveTarget takes it (before
+// the backends' and the route's), known without reading the route and its objects: the runtime's read, and the
+// discovery document and JWKS after it, do not wait for them. "" otherwise.
+func (st *state) earlyARN(ctx context.Context) string {
+	if a := st.d.opts.RuntimeARN; a != "" {
+		return a
+	}
+	if rec, err := st.record.get(ctx); err == nil && rec != nil {
+		return rec.WithDefaults().RuntimeARN
+	}
+	return ""
+}
+
+// earlySecret is the token Secret and its key when --secret or the setup record names the Secret, as
+// resolveTarget takes them (before the policy's and the backend's secretRef, so with the default key), known
+// without reading the route and its objects.
+func (st *state) earlySecret(ctx context.Context) (ref Ref, key string, ok bool) {
+	if o := st.d.opts; !o.Secret.IsZero() {
+		return o.Secret, setup.SecretKey, true
+	}
+	rec, err := st.record.get(ctx)
+	if err != nil || rec == nil {
+		return Ref{}, "", false
+	}
+	if r := rec.WithDefaults(); r.Mode.UsesToken() && r.SecretName != "" {
+		return Ref{r.Namespace, r.SecretName}, setup.SecretKey, true
+	}
+	return Ref{}, "", false
 }
 
 // prefetch starts every remote read at once, each waiting only for the data it needs (the route before the

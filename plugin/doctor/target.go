@@ -39,6 +39,9 @@ type target struct {
 	gatewayErr error
 	// gatewayInfo is where the Gateway can be reached (status address, else its Service's).
 	gatewayInfo k8sres.GatewayInfo
+	// routes are the HTTPRoutes that may attach to the Gateway (resources.route-precedence), read as soon as
+	// the Gateway is (its listeners say where): nil without a Gateway.
+	routes *lazy[gatewayRoutes]
 
 	// backends referenced by the route (Agent Gateway kinds), with a lookup error per missing one.
 	backendRefs []Ref
@@ -92,10 +95,7 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 	}
 	t.source = "flags"
 	if o.Route.IsZero() {
-		rec, err := o.Record, error(nil)
-		if rec == nil {
-			rec, err = setup.Resolve(ctx, d.deps.Kube, o.Namespace)
-		}
+		rec, err := st.record.get(ctx)
 		if err != nil {
 			if errors.Is(err, setup.ErrNotFound) {
 				return nil, explain.Newf(err, "%s. Or name the objects: --route NS/NAME [--secret NS/NAME] [--runtime-arn ARN]", strings.TrimSuffix(err.Error(), "."))
@@ -138,6 +138,13 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 		go func() {
 			defer wg.Done()
 			g, err := st.getObject(ctx, k8sres.GVRGateway, t.gatewayRef.Namespace, t.gatewayRef.Name)
+			if err == nil {
+				routes := st.readGatewayRoutes(k8sres.DescribeGateway(ctx, nil, g), t.routeRef.Namespace)
+				go func() { _, _ = routes.get(ctx) }()
+				mu.Lock()
+				t.routes = routes
+				mu.Unlock()
+			}
 			var info k8sres.GatewayInfo
 			switch {
 			case err != nil:
