@@ -76,27 +76,23 @@ func (p Precedence) Whole() (Shadow, bool) {
 // created has no creation timestamp: it is newer than every route that exists.
 func RouteShadows(route *unstructured.Unstructured, gateway string, others []*unstructured.Unstructured) Precedence {
 	var p Precedence
-	self := Ref(route.GetNamespace(), route.GetName())
 	sect, hasParent := parentSection(route, gateway)
 	if !hasParent {
 		return p
 	}
-	sorted := append([]*unstructured.Unstructured(nil), others...)
-	sort.Slice(sorted, func(i, j int) bool {
-		return Ref(sorted[i].GetNamespace(), sorted[i].GetName()) < Ref(sorted[j].GetNamespace(), sorted[j].GetName())
-	})
 	mine, myHosts := routeMatches(route), routeHosts(route)
 	hides := map[string]bool{}
-	for _, o := range sorted {
-		ref := Ref(o.GetNamespace(), o.GetName())
-		if ref == self || !acceptedBy(o, gateway) {
+	for _, o := range others {
+		// doctor --all ranks every setup's route against every route on a shared Gateway: the cheap tests first.
+		if (o.GetNamespace() == route.GetNamespace() && o.GetName() == route.GetName()) || !acceptedBy(o, gateway) {
 			continue
 		}
+		ref := Ref(o.GetNamespace(), o.GetName())
 		if os, ok := parentSection(o, gateway); !ok || !sect.overlaps(os) {
 			continue
 		}
 		p.Compared++
-		older := olderThan(o, route)
+		older := func() bool { return olderThan(o, route) } // creation timestamps are parsed: only on a tie
 		theirs, theirHosts := routeMatches(o), routeHosts(o)
 		for _, m := range mine {
 			for _, h := range myHosts {
@@ -137,6 +133,7 @@ func RouteShadows(route *unstructured.Unstructured, gateway string, others []*un
 		}
 	}
 	p.Shadows = uniqShadows(p.Shadows)
+	sort.SliceStable(p.Shadows, func(i, j int) bool { return p.Shadows[i].Route < p.Shadows[j].Route })
 	for r := range hides {
 		p.Hides = append(p.Hides, r)
 	}
@@ -212,7 +209,7 @@ func (m routeMatch) identical(o routeMatch) bool {
 
 // ranksBefore says whether m, of route mine, takes the requests it shares with o, of route theirs, first (older:
 // mine is the older route), and why.
-func (m routeMatch) ranksBefore(o routeMatch, older bool, mine, theirs *unstructured.Unstructured) (string, bool) {
+func (m routeMatch) ranksBefore(o routeMatch, older func() bool, mine, theirs *unstructured.Unstructured) (string, bool) {
 	switch {
 	case m.pathType == "Exact" && o.pathType != "Exact":
 		return "an Exact path match ranks before a PathPrefix", true
@@ -239,7 +236,7 @@ func (m routeMatch) ranksBefore(o routeMatch, older bool, mine, theirs *unstruct
 			return "", false
 		}
 	}
-	if older {
+	if older() {
 		return fmt.Sprintf("the same match, and the older route ranks first (created %s; this route %s)", created(mine), created(theirs)), true
 	}
 	return "", false
@@ -269,7 +266,7 @@ func olderThan(a, b *unstructured.Unstructured) bool {
 
 // pathWithin: every path under p is under q (path-element prefixes: /a/b is within /a, /ab is not).
 func pathWithin(p, q string) bool {
-	return q == "/" || p == q || strings.HasPrefix(p, q+"/")
+	return q == "/" || p == q || len(p) > len(q) && p[len(q)] == '/' && strings.HasPrefix(p, q)
 }
 
 func routeMatches(route *unstructured.Unstructured) []routeMatch {
@@ -308,6 +305,9 @@ func routeMatches(route *unstructured.Unstructured) []routeMatch {
 	return out
 }
 
+// anyHost is a route's hosts when it names none (read only).
+var anyHost = []string{""}
+
 // routeHosts is spec.hostnames, or one "" (any host) when it has none.
 func routeHosts(route *unstructured.Unstructured) []string {
 	var out []string
@@ -317,7 +317,7 @@ func routeHosts(route *unstructured.Unstructured) []string {
 		}
 	}
 	if len(out) == 0 {
-		return []string{""}
+		return anyHost
 	}
 	return out
 }
@@ -380,14 +380,21 @@ func acceptedBy(route *unstructured.Unstructured, gateway string) bool {
 	for _, raw := range SliceAt(route.Object, "status", "parents") {
 		m, _ := raw.(map[string]any)
 		ref, _ := m["parentRef"].(map[string]any)
-		if p := parentRefFrom(ref, route.GetNamespace()); !p.IsGateway() || p.Ref() != gateway {
+		if p := parentRefFrom(ref, route.GetNamespace()); !p.IsGateway() || !isRef(gateway, p.Namespace, p.Name) {
 			continue
 		}
-		if c, ok := FindCondition(Conditions(m, "conditions"), "Accepted"); ok && c.True() {
-			return true
+		for _, c := range SliceAt(m, "conditions") {
+			if cm, _ := c.(map[string]any); cm["type"] == "Accepted" && cm["status"] == "True" {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// isRef: ref is "namespace/name" (without building the string).
+func isRef(ref, namespace, name string) bool {
+	return len(ref) == len(namespace)+1+len(name) && strings.HasPrefix(ref, namespace) && ref[len(namespace)] == '/' && strings.HasSuffix(ref, name)
 }
 
 func uniqShadows(ss []Shadow) []Shadow {
