@@ -195,7 +195,7 @@ func RuntimeFromGet(g *bedrockagentcorecontrol.GetAgentRuntimeOutput) Runtime {
 
 // RuntimeIDFrom accepts a runtime id or a runtime ARN and returns the id.
 func RuntimeIDFrom(idOrARN string) (string, error) {
-	return idFrom(idOrARN, "runtime", runtimeIDRe(), "<name>-<10 alphanumerics>", func(s string) (string, error) {
+	return idFrom(idOrARN, "runtime", isRuntimeID, "<name>-<10 alphanumerics>", func(s string) (string, error) {
 		a, err := ParseRuntimeARN(s)
 		return a.RuntimeID, err
 	})

@@ -3,9 +3,7 @@ package awsops
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
-	"sync"
 )
 
 // RuntimeARN is a parsed AgentCore runtime ARN:
@@ -14,19 +12,72 @@ type RuntimeARN struct {
 	Partition, Region, Account, RuntimeID string
 }
 
-var (
-	// runtimeIDRe and gatewayIDRe compile on first use: their counted repeats cost ~0.1–0.2 ms at every start.
-	runtimeIDRe = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$`)
-	})
-	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
-	accountRe = regexp.MustCompile(`^\d{12}$`)
-)
+// The shapes of an ARN's parts are checked byte by byte, not with regular expressions: doctor --all parses every
+// setup's ARN several times, and three regexp matches an ARN were ~5% of its CPU. arn_test.go holds each
+// function's regular expression and checks that both agree.
+
+// isRuntimeID: <name>-<10 alphanumerics>, the name a letter then up to 47 letters, digits or underscores
+// (^[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$).
+func isRuntimeID(s string) bool {
+	n := len(s)
+	if n < 12 || n > 59 || s[n-11] != '-' || !isLetter(s[0]) {
+		return false
+	}
+	for i := 1; i < n-11; i++ {
+		if c := s[i]; !isLetter(c) && !isDigit(c) && c != '_' {
+			return false
+		}
+	}
+	for i := n - 10; i < n; i++ {
+		if c := s[i]; !isLetter(c) && !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// isRegion: two lowercase letters, "-gov" or not, "-", lowercase letters, "-", one digit (us-east-1,
+// us-gov-west-1; ^[a-z]{2}(-gov)?-[a-z]+-\d$).
+func isRegion(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) == 4 && parts[1] == "gov" {
+		parts = []string{parts[0], parts[2], parts[3]}
+	}
+	if len(parts) != 3 || len(parts[0]) != 2 || !isLower(parts[0]) || parts[1] == "" || !isLower(parts[1]) {
+		return false
+	}
+	return len(parts[2]) == 1 && isDigit(parts[2][0])
+}
+
+// isAccount: 12 digits (^\d{12}$).
+func isAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := range len(s) {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLower(s string) bool {
+	for i := range len(s) {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 
 // ParseRuntimeARN validates an AgentCore runtime ARN. The controller accepts malformed ARNs and the proxy fails
 // later, so every ARN the plugin writes goes through here first.
 func ParseRuntimeARN(s string) (RuntimeARN, error) {
-	a, err := parseAgentCoreARN(s, "runtime", runtimeIDRe(), "is not <name>-<10 alphanumerics> (names: letters, digits, underscores)")
+	a, err := parseAgentCoreARN(s, "runtime", isRuntimeID, "is not <name>-<10 alphanumerics> (names: letters, digits, underscores)")
 	return RuntimeARN{Partition: a.partition, Region: a.region, Account: a.account, RuntimeID: a.id}, err
 }
 
@@ -34,8 +85,8 @@ func ParseRuntimeARN(s string) (RuntimeARN, error) {
 type agentCoreARN struct{ partition, region, account, id string }
 
 // parseAgentCoreARN is the one ARN rule for AgentCore resources (runtimes, gateways): resource names the kind,
-// idRe the id's shape and idWhy what a bad id is told.
-func parseAgentCoreARN(s, resource string, idRe *regexp.Regexp, idWhy string) (agentCoreARN, error) {
+// isID the id's shape and idWhy what a bad id is told.
+func parseAgentCoreARN(s, resource string, isID func(string) bool, idWhy string) (agentCoreARN, error) {
 	bad := func(why string) (agentCoreARN, error) {
 		return agentCoreARN{}, fmt.Errorf("invalid %s ARN %q: %s (want arn:aws:bedrock-agentcore:<region>:<account>:%s/<%s id>)", resource, s, why, resource, resource)
 	}
@@ -51,30 +102,30 @@ func parseAgentCoreARN(s, resource string, idRe *regexp.Regexp, idWhy string) (a
 	if parts[2] != "bedrock-agentcore" {
 		return bad("service is " + parts[2] + ", not bedrock-agentcore")
 	}
-	if !regionRe.MatchString(parts[3]) {
+	if !isRegion(parts[3]) {
 		return bad("bad region " + parts[3])
 	}
-	if !accountRe.MatchString(parts[4]) {
+	if !isAccount(parts[4]) {
 		return bad("account must be 12 digits")
 	}
 	id, ok := strings.CutPrefix(parts[5], resource+"/")
 	if !ok {
 		return bad("resource is not " + resource + "/<id>")
 	}
-	if !idRe.MatchString(id) {
+	if !isID(id) {
 		return bad(resource + " id " + id + " " + idWhy)
 	}
 	return agentCoreARN{partition: parts[1], region: parts[3], account: parts[4], id: id}, nil
 }
 
 // idFrom is the one id-or-ARN rule of AgentCore resources (RuntimeIDFrom, GatewayIDFrom): an ARN goes to arnID,
-// which parses it and returns its id; an id must match idRe, whose shape want names.
-func idFrom(idOrARN, resource string, idRe *regexp.Regexp, want string, arnID func(string) (string, error)) (string, error) {
+// which parses it and returns its id; an id must pass isID, whose shape want names.
+func idFrom(idOrARN, resource string, isID func(string) bool, want string, arnID func(string) (string, error)) (string, error) {
 	s := strings.TrimSpace(idOrARN)
 	if strings.HasPrefix(s, "arn:") {
 		return arnID(s)
 	}
-	if !idRe.MatchString(s) {
+	if !isID(s) {
 		return "", fmt.Errorf("invalid %s id %q: want %s or a %s ARN", resource, s, want, resource)
 	}
 	return s, nil

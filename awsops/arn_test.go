@@ -1,6 +1,12 @@
 package awsops
 
-import "testing"
+import (
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestParseRuntimeARN(t *testing.T) {
 	good := "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/payments_agent-Ab12Cd34Ef"
@@ -69,5 +75,53 @@ func TestIDFromRuntimeAndGateway(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestARNPartShapes: the byte-by-byte checks of an ARN's parts accept exactly what their regular expressions
+// (the AWS documented shapes) accept, on hand-picked edges and on random strings over each part's alphabet.
+func TestARNPartShapes(t *testing.T) {
+	cases := []struct {
+		name  string
+		check func(string) bool
+		re    *regexp.Regexp
+		alpha string
+		edges []string
+	}{
+		{"runtime id", isRuntimeID, regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$`), "aZ9_-",
+			[]string{"payments_agent-Ab3dE5gH9k", "a-0123456789", "-0123456789", "a-012345678", "a-01234567890", "9a-0123456789",
+				"a_b-01234_6789", "a-b-0123456789", strings.Repeat("a", 48) + "-0123456789", strings.Repeat("a", 49) + "-0123456789", ""}},
+		{"region", isRegion, regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`), "aegov-19",
+			[]string{"us-east-1", "us-gov-west-1", "eu-central-1", "ap-southeast-12", "us-east-", "use-east-1", "u-east-1", "us--1",
+				"us-gov-1", "us-gov-gov-1", "US-east-1", "us-east-1a", ""}},
+		{"account", isAccount, regexp.MustCompile(`^\d{12}$`), "01a",
+			[]string{"123456789012", "12345678901", "1234567890123", "12345678901a", ""}},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range cases {
+		in := slices.Clone(c.edges)
+		for range 20000 { // random strings, and edges with one byte changed, added or removed
+			b := make([]byte, rng.IntN(16))
+			for i := range b {
+				b[i] = c.alpha[rng.IntN(len(c.alpha))]
+			}
+			e := []byte(c.edges[rng.IntN(len(c.edges))])
+			if i := rng.IntN(len(e) + 1); i < len(e) {
+				switch rng.IntN(3) {
+				case 0:
+					e[i] = c.alpha[rng.IntN(len(c.alpha))]
+				case 1:
+					e = slices.Delete(e, i, i+1)
+				default:
+					e = slices.Insert(e, i, c.alpha[rng.IntN(len(c.alpha))])
+				}
+			}
+			in = append(in, string(b), string(e))
+		}
+		for _, s := range in {
+			if got, want := c.check(s), c.re.MatchString(s); got != want {
+				t.Fatalf("%s %q: check says %v, the regular expression %v", c.name, s, got, want)
+			}
+		}
 	}
 }

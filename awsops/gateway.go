@@ -33,7 +33,7 @@ var gatewayIDRe = sync.OnceValue(func() *regexp.Regexp {
 
 // ParseGatewayARN validates an AgentCore Gateway ARN.
 func ParseGatewayARN(s string) (GatewayARN, error) {
-	a, err := parseAgentCoreARN(s, "gateway", gatewayIDRe(), "is not <name>-<10 lowercase alphanumerics>")
+	a, err := parseAgentCoreARN(s, "gateway", gatewayIDRe().MatchString, "is not <name>-<10 lowercase alphanumerics>")
 	return GatewayARN{Partition: a.partition, Region: a.region, Account: a.account, GatewayID: a.id}, err
 }
 
@@ -43,7 +43,7 @@ func (a GatewayARN) String() string {
 
 // GatewayIDFrom accepts a gateway id or ARN and returns the id.
 func GatewayIDFrom(idOrARN string) (string, error) {
-	return idFrom(idOrARN, "gateway", gatewayIDRe(), "<name>-<10 lowercase alphanumerics>", func(s string) (string, error) {
+	return idFrom(idOrARN, "gateway", gatewayIDRe().MatchString, "<name>-<10 lowercase alphanumerics>", func(s string) (string, error) {
 		a, err := ParseGatewayARN(s)
 		return a.GatewayID, err
 	})

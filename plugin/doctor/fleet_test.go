@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -272,8 +273,11 @@ func TestDoctorFleetBench(t *testing.T) {
 	}
 	var kubeCalls atomic.Int64
 	var kubeBytes, lastRead atomic.Int64
+	// AGENTCORE_FLEET_TRACE=1 prints the last fleet run's requests: when each was sent, its first byte and its
+	// last byte came (from the run's start), and its size.
+	trace := &reqTrace{on: os.Getenv("AGENTCORE_FLEET_TRACE") == "1"}
 	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
-		return bytesRT{latencyRT{rt, 0, &kubeCalls}, &kubeBytes, &lastRead}
+		return bytesRT{latencyRT{rt, 0, &kubeCalls}, &kubeBytes, &lastRead, trace}
 	}
 	fleetDeps := remote(cfg, &fleetCalls)
 	if f := os.Getenv("AGENTCORE_FLEET_CPUPROFILE"); f != "" {
@@ -320,11 +324,17 @@ func TestDoctorFleetBench(t *testing.T) {
 		}
 		kubeCalls.Store(0)
 		kubeBytes.Store(0)
+		trace.reset()
 		self0, server0, faults0 = selfCPU(), server(), serverFaults()
 		metrics.Read(ms)
 		a0, o0, g0 := ms[0].Value.Uint64(), ms[1].Value.Uint64(), ms[2].Value.Uint64()
 		start = time.Now()
-		reps, err := RunFleet(ctx, FleetOptions{Concurrency: conc}, fleetDeps)
+		var reps []SetupReport
+		var err error
+		// labelled, so that a CPU profile can be narrowed to doctor --all: pprof -tagfocus side=fleet
+		pprof.Do(ctx, pprof.Labels("side", "fleet"), func(ctx context.Context) {
+			reps, err = RunFleet(ctx, FleetOptions{Concurrency: conc}, fleetDeps)
+		})
 		d = time.Since(start)
 		selfUsed, serverUsed, faults := selfCPU()-self0, server()-server0, serverFaults()-faults0
 		metrics.Read(ms)
@@ -350,6 +360,7 @@ func TestDoctorFleetBench(t *testing.T) {
 			time.Unix(0, lastRead.Load()).Sub(start).Round(time.Millisecond), selfUsed.Round(time.Millisecond), serverUsed.Round(time.Millisecond), faults))
 		calls, received, records = kubeCalls.Load(), kubeBytes.Load(), len(reps)
 	}
+	trace.log(t)
 	load, _ := os.ReadFile("/proc/loadavg") // the machine's load: the ratio depends on it
 	if f := strings.Fields(string(load)); len(f) >= 3 {
 		t.Logf("FIGURES load average %s %s %s", f[0], f[1], f[2])
@@ -381,12 +392,18 @@ func median(ds []time.Duration) time.Duration {
 type bytesRT struct {
 	next    http.RoundTripper
 	n, last *atomic.Int64
+	trace   *reqTrace
 }
 
 func (b bytesRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	sent := time.Now()
 	resp, err := b.next.RoundTrip(r)
 	if err == nil {
-		resp.Body = countingBody{resp.Body, b.n, b.last}
+		var e *traceEntry
+		if b.trace.on {
+			e = b.trace.add(r, sent, time.Now())
+		}
+		resp.Body = &countingBody{resp.Body, b.n, b.last, e}
 	}
 	return resp, err
 }
@@ -394,17 +411,65 @@ func (b bytesRT) RoundTrip(r *http.Request) (*http.Response, error) {
 type countingBody struct {
 	io.ReadCloser
 	n, last *atomic.Int64
+	e       *traceEntry
 }
 
-func (c countingBody) Read(p []byte) (int, error) {
+func (c *countingBody) Read(p []byte) (int, error) {
 	n, err := c.ReadCloser.Read(p)
 	c.n.Add(int64(n))
+	if c.e != nil {
+		c.e.bytes.Add(int64(n))
+	}
 	if err != nil {
 		now := time.Now().UnixNano()
 		for l := c.last.Load(); l < now && !c.last.CompareAndSwap(l, now); l = c.last.Load() {
 		}
+		if c.e != nil {
+			c.e.done.CompareAndSwap(0, now)
+		}
 	}
 	return n, err
+}
+
+// reqTrace keeps a run's requests (bench diagnostics only).
+type reqTrace struct {
+	on      bool
+	mu      sync.Mutex
+	start   time.Time
+	entries []*traceEntry
+}
+
+type traceEntry struct {
+	what          string
+	sent, headers time.Time
+	done, bytes   atomic.Int64
+}
+
+func (tr *reqTrace) reset() {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.start, tr.entries = time.Now(), nil
+}
+
+func (tr *reqTrace) add(r *http.Request, sent, headers time.Time) *traceEntry {
+	e := &traceEntry{what: r.Method + " " + r.URL.RequestURI(), sent: sent, headers: headers}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.entries = append(tr.entries, e)
+	return e
+}
+
+func (tr *reqTrace) log(t *testing.T) {
+	if !tr.on {
+		return
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	ms := func(d time.Duration) string { return fmt.Sprintf("%5.1f", float64(d)/1e6) }
+	for _, e := range tr.entries {
+		t.Logf("TRACE sent %s first byte %s last %s ms %7d B  %s", ms(e.sent.Sub(tr.start)), ms(e.headers.Sub(tr.start)),
+			ms(time.Unix(0, e.done.Load()).Sub(tr.start)), e.bytes.Load(), e.what)
+	}
 }
 
 func writeHeap(t *testing.T, path string) {
