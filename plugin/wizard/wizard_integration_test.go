@@ -711,7 +711,16 @@ func TestNativeVerifyWithRealController(t *testing.T) {
 	if !strings.Contains(strings.Join(ls.Warnings, "\n"), want) || strings.Contains(strings.Join(ls.Warnings, "\n"), "Nothing was changed") {
 		t.Fatalf("live render of a taken path: warnings %q", ls.Warnings)
 	}
+	// The terminal wizard's ⑤ page asks the same before the plan, and proposes the free prefix there.
+	if v, err := wz.CheckPath(ctx, env, cfg2); err != nil || !strings.HasPrefix(v.Taken, want) || v.Free != "/"+ns2+"/agentcore" {
+		t.Fatalf("CheckPath of a taken path: %+v %v", v, err)
+	}
 	a2.PathPrefix = "/" + ns2 + "/agentcore"
+	if cfgFree, err := wz.Normalize(a2, ""); err != nil {
+		t.Fatal(err)
+	} else if v, err := wz.CheckPath(ctx, env, cfgFree); err != nil || v.Taken != "" || v.Free != "" {
+		t.Fatalf("CheckPath of the free path: %+v %v", v, err)
+	}
 	out2, err := run(t, env, a2)
 	if err != nil {
 		t.Fatalf("wizard with the free prefix: %v", err)

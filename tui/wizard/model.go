@@ -40,6 +40,9 @@ type Loaders struct {
 	Plan func(ctx context.Context, a wz.Answers) (*wz.Plan, error)
 	// Apply carries out the last plan, reporting progress.
 	Apply func(ctx context.Context, progress func(wz.Event)) (*wz.Result, error)
+	// CheckPath ranks the route the answers would apply among the Gateway's routes, when ⑤ is submitted: a path
+	// another route takes is named there, with a free one proposed (nil: only the plan checks it).
+	CheckPath func(ctx context.Context, a wz.Answers) (wz.PathVerdict, error)
 	// TestCall sends one real request through the gateway of the setup just applied (nil: not offered).
 	TestCall func(ctx context.Context) (*wz.TestCall, error)
 	// Region is the AWS region the runtimes are listed in ("" when unknown).
@@ -79,6 +82,11 @@ type (
 	planMsg struct {
 		plan *wz.Plan
 		err  error
+	}
+	pathMsg struct {
+		seq int
+		v   wz.PathVerdict
+		err error
 	}
 	eventMsg  wz.Event
 	resultMsg struct {
@@ -138,6 +146,11 @@ type Model struct {
 	poolID        string
 	clientID      string
 	token         string // pasted external IdP token (hidden)
+
+	// ⑤'s path check: under way (its sequence number, 0 for none; a later one or leaving the page drops an
+	// earlier answer), and what the last one found taken ("" when none)
+	pathSeq, checking int
+	pathNote          string
 
 	calling bool // the test call is on its way
 	callErr error
@@ -248,6 +261,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.agentCoreGateways = msg.gws
 		return m, m.rebuildIfOn(pageRuntime)
+	case pathMsg:
+		if m.page != pageResources || msg.seq != m.checking {
+			return m, nil // the user left the page, or submitted it again
+		}
+		m.checking = 0
+		if msg.err != nil || msg.v.Taken == "" {
+			m.pathNote = "" // the plan checks again (and says what could not be read)
+			return m, m.next()
+		}
+		m.pathNote = msg.v.Taken + "."
+		if msg.v.Free != "" {
+			m.pathNote += " Proposed instead: " + msg.v.Free + " (enter keeps it)."
+			m.Answers.PathPrefix = msg.v.Free
+		}
+		m.buildForm()
+		return m, m.form.Init()
 	case planMsg:
 		m.plan, m.planErr = msg.plan, msg.err
 		m.layout()
@@ -296,6 +325,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (done bool, cmd tea.Cmd) {
 		return true, tea.Quit
 	case key.Matches(msg, k.Back) && m.page > pageGateway && m.page <= pagePlan:
 		m.page--
+		m.checking, m.pathNote = 0, ""
 		m.plan, m.planErr = nil, nil
 		m.buildForm()
 		return true, m.form.Init()
@@ -349,17 +379,39 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 		if collect := steps[m.page].collect; collect != nil {
 			collect(m)
 		}
-		m.page++
-		if m.page == pagePlan {
-			return m.computePlan()
+		if m.page == pageResources && m.loaders.CheckPath != nil {
+			if m.checking != 0 {
+				return nil
+			}
+			return m.checkPath()
 		}
-		m.buildForm()
-		return m.form.Init()
+		return m.next()
 	case huh.StateAborted:
 		m.Quit = true
 		return tea.Quit
 	}
 	return cmd
+}
+
+// next opens the page after the one submitted (the plan is computed when it is next).
+func (m *Model) next() tea.Cmd {
+	m.page++
+	if m.page == pagePlan {
+		return m.computePlan()
+	}
+	m.buildForm()
+	return m.form.Init()
+}
+
+// checkPath asks whether another route on the Gateway takes ⑤'s path (pathMsg answers).
+func (m *Model) checkPath() tea.Cmd {
+	m.pathSeq++
+	m.checking = m.pathSeq
+	a, seq := *m.Answers, m.pathSeq
+	return func() tea.Msg {
+		v, err := m.loaders.CheckPath(m.ctx, a)
+		return pathMsg{seq, v, err}
+	}
 }
 
 // rebuildIfOn rebuilds the form when p is the page shown (a loader's answer changes its fields).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -711,4 +712,69 @@ func TestPageIntroStaysInView(t *testing.T) {
 			t.Fatalf("the intro is not cut to one line ending in …:\n%s", v)
 		}
 	})
+}
+
+// TestPathTakenOnResourcesPage: submitting ⑤ asks CheckPath; a path another route takes keeps the page open,
+// saying by what, with the free path proposed as the field's value; submitting that goes on to ⑥, and the plan
+// gets it. While the check is under way the page says so; esc leaves the page and its late answer is dropped.
+func TestPathTakenOnResourcesPage(t *testing.T) {
+	const taken = "HTTPRoute agentcore/agentcore on Gateway team/edge would take every call to this setup's PathPrefix /agentcore, to its own backend: the same match, and the older route ranks first"
+	var mu sync.Mutex
+	var asked []string
+	release := make(chan struct{})
+	hold := true
+	d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "sigv4", RouteNamespace: "team-b"}, 120, 35, func(l *Loaders) {
+		l.CheckPath = func(_ context.Context, a wz.Answers) (wz.PathVerdict, error) {
+			mu.Lock()
+			asked = append(asked, a.RouteNamespace+" "+a.PathPrefix)
+			wait := hold
+			mu.Unlock()
+			if wait {
+				<-release
+			}
+			if a.PathPrefix == "/agentcore" {
+				return wz.PathVerdict{Taken: taken, Free: "/team-b/agentcore"}, nil
+			}
+			return wz.PathVerdict{}, nil
+		}
+	})
+	toResources := func() {
+		for d.frame().page < pageResources {
+			before := d.frame()
+			d.tm.Send(enterBeforeMsg(pageResources))
+			d.waitUntil("the enter taken", func(f frame) bool { return f.page != before.page || f.screen != before.screen })
+		}
+		d.waitFor("prefix on the gateway")
+	}
+	toResources()
+	d.next()  // namespace
+	d.enter() // path prefix: the check starts and is held
+	d.waitFor("checking that no other route on Gateway team/edge takes /agentcore…")
+	d.key(tea.KeyEscape)
+	d.waitUntil("④ again", func(f frame) bool { return f.page == pageAuthorizer })
+	mu.Lock()
+	hold = false
+	mu.Unlock()
+	close(release) // the held answer comes late: dropped
+	toResources()
+	d.next()
+	d.enter()
+	v := d.waitFor("✖ "+taken[:60], "Proposed instead: /team-b/agentcore (enter keeps it).")
+	if f := d.frame(); f.page != pageResources || !strings.Contains(v, "/team-b/agentcore") {
+		t.Fatalf("page %d after a taken path:\n%s", f.page, v)
+	}
+	d.next()  // namespace
+	d.enter() // the proposed path
+	d.waitFor("(requests/unit)")
+	d.enterUntil("Plan · sigv4")
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"team-b /agentcore", "team-b /agentcore", "team-b /team-b/agentcore"}; !slices.Equal(asked, want) {
+		t.Fatalf("CheckPath asked %q, want %q", asked, want)
+	}
+	d.fl.mu.Lock()
+	defer d.fl.mu.Unlock()
+	if d.fl.planned.PathPrefix != "/team-b/agentcore" {
+		t.Fatalf("planned path %q", d.fl.planned.PathPrefix)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
 // steps are the step pages, indexed by page: what each shows and what it collects.
@@ -488,8 +489,18 @@ func (m *Model) resourcesPage() []*huh.Group {
 	}
 	return []*huh.Group{m.intro(StepLabel(wz.StepResources), what+": server-side applied, labelled managed-by=kubectl-agentcore.",
 		huh.NewInput().Title("Namespace").Value(&a.RouteNamespace).Validate(wz.CheckNamespace),
-		huh.NewInput().Title("Path prefix on the gateway").Value(&a.PathPrefix).Validate(wz.CheckPathPrefix),
+		m.pathInput(&a.PathPrefix),
 	)}
+}
+
+// pathInput is ⑤'s path field; after a path check found the path taken, it says by what, and the free path
+// proposed is its value.
+func (m *Model) pathInput(v *string) huh.Field {
+	in := huh.NewInput().Title("Path prefix on the gateway").Value(v).Validate(wz.CheckPathPrefix)
+	if m.pathNote != "" {
+		in.Description(m.theme.Symbol(style.Fail) + " " + m.pathNote)
+	}
+	return in
 }
 
 // ⑥ Options: rate limit (and its burst) and CORS, all optional.

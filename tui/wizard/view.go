@@ -147,6 +147,12 @@ func (m *Model) View() tea.View {
 		m.viewText(&b)
 	case pageRunning:
 		m.viewRunning(&b)
+	case pageResources:
+		if m.checking != 0 {
+			b.WriteString("\n " + m.spin.View() + " checking that no other route on Gateway " + m.Answers.Gateway + " takes " + m.Answers.PathPrefix + "…\n")
+			break
+		}
+		b.WriteString(m.form.View() + "\n")
 	default:
 		b.WriteString(m.form.View() + "\n")
 	}

@@ -55,6 +55,13 @@ func runTUI(ctx context.Context, f *cmdutil.Factory, o *Options, env *wz.Env, a 
 			mu.Unlock()
 			return p, nil
 		},
+		CheckPath: func(ctx context.Context, a wz.Answers) (wz.PathVerdict, error) {
+			cfg, err := wz.Normalize(a, defaultRegion)
+			if err != nil {
+				return wz.PathVerdict{}, err
+			}
+			return wz.CheckPath(ctx, env, cfg)
+		},
 		Apply: func(ctx context.Context, progress func(wz.Event)) (*wz.Result, error) {
 			mu.Lock()
 			s := sess
