@@ -70,42 +70,80 @@ func (p Precedence) Whole() (Shadow, bool) {
 	return Shadow{}, false
 }
 
-// RouteShadows ranks route against others on the Gateway gateway ("namespace/name"). Only others that the Gateway
-// accepted count (their status says Accepted for it) and that share a listener with route; route itself (same
-// namespace/name) is skipped, so a route about to be replaced can be ranked against the live list. A route not yet
-// created has no creation timestamp: it is newer than every route that exists.
+// RouteShadows ranks route against others on the Gateway gateway ("namespace/name"): RouteSet.Rank of a set built
+// for this one route. Ranking many routes against the same others, build the set once (NewRouteSet).
 func RouteShadows(route *unstructured.Unstructured, gateway string, others []*unstructured.Unstructured) Precedence {
+	return NewRouteSet(gateway, others).Rank(route)
+}
+
+// RouteSet is the HTTPRoutes on one Gateway, each parsed once for precedence: doctor --all ranks every setup's
+// route against the same Gateway's routes, and parsing each of them again for every setup made that quadratic.
+// It is only read after NewRouteSet, so concurrent setups may share it.
+type RouteSet struct {
+	gateway string
+	routes  []parsedRoute
+}
+
+// parsedRoute is a route of a RouteSet as precedence reads it.
+type parsedRoute struct {
+	obj           *unstructured.Unstructured // its creation timestamp is parsed only on a tie
+	ns, name, ref string
+	listener      listener
+	hosts         []string
+	matches       []routeMatch
+}
+
+// NewRouteSet parses routes for ranking on the Gateway gateway ("namespace/name"). Only the routes that the
+// Gateway accepted (their status says Accepted for it) count, so only those are kept.
+func NewRouteSet(gateway string, routes []*unstructured.Unstructured) *RouteSet {
+	rs := &RouteSet{gateway: gateway}
+	for _, o := range routes {
+		if !acceptedBy(o, gateway) {
+			continue
+		}
+		sect, ok := parentSection(o, gateway)
+		if !ok {
+			continue
+		}
+		ns, name := o.GetNamespace(), o.GetName()
+		rs.routes = append(rs.routes, parsedRoute{obj: o, ns: ns, name: name, ref: Ref(ns, name), listener: sect,
+			hosts: routeHosts(o), matches: routeMatches(o)})
+	}
+	return rs
+}
+
+// Rank ranks route against the routes of the set that share a listener with it. Route need not be in the set (the
+// wizard ranks a route it has yet to create); a route of the set with its namespace/name is skipped, so a route
+// about to be replaced can be ranked against the live list. A route not yet created has no creation timestamp:
+// it is newer than every route that exists.
+func (rs *RouteSet) Rank(route *unstructured.Unstructured) Precedence {
 	var p Precedence
-	sect, hasParent := parentSection(route, gateway)
+	sect, hasParent := parentSection(route, rs.gateway)
 	if !hasParent {
 		return p
 	}
+	ns, name := route.GetNamespace(), route.GetName()
 	mine, myHosts := routeMatches(route), routeHosts(route)
 	hides := map[string]bool{}
-	for _, o := range others {
-		// doctor --all ranks every setup's route against every route on a shared Gateway: the cheap tests first.
-		if (o.GetNamespace() == route.GetNamespace() && o.GetName() == route.GetName()) || !acceptedBy(o, gateway) {
-			continue
-		}
-		ref := Ref(o.GetNamespace(), o.GetName())
-		if os, ok := parentSection(o, gateway); !ok || !sect.overlaps(os) {
+	for i := range rs.routes {
+		o := &rs.routes[i]
+		if (o.ns == ns && o.name == name) || !sect.overlaps(o.listener) {
 			continue
 		}
 		p.Compared++
-		older := func() bool { return olderThan(o, route) } // creation timestamps are parsed: only on a tie
-		theirs, theirHosts := routeMatches(o), routeHosts(o)
+		older := func() bool { return olderThan(o.obj, route) } // creation timestamps are parsed: only on a tie
 		for _, m := range mine {
 			for _, h := range myHosts {
-				for _, oh := range theirHosts {
+				for _, oh := range o.hosts {
 					at, ok := intersectHost(h, oh)
 					if !ok {
 						continue
 					}
-					for _, om := range theirs {
+					for _, om := range o.matches {
 						if !m.overlaps(om) {
 							continue
 						}
-						s := Shadow{Route: ref, Match: m.String(), By: om.String(), Host: at}
+						s := Shadow{Route: o.ref, Match: m.String(), By: om.String(), Host: at}
 						switch c := compareHost(oh, h); {
 						case c > 0:
 							mh := h
@@ -118,14 +156,14 @@ func RouteShadows(route *unstructured.Unstructured, gateway string, others []*un
 						case c < 0:
 							continue
 						}
-						why, wins := om.ranksBefore(m, older, o, route)
+						why, wins := om.ranksBefore(m, older, o.obj, route)
 						switch {
 						case wins:
 							s.Why = why
 							s.Whole = at == h && om.conditions() == 0 && om.path == m.path
 							p.Shadows = append(p.Shadows, s)
 						case m.identical(om) && oh == h:
-							hides[ref] = true
+							hides[o.ref] = true
 						}
 					}
 				}
@@ -409,10 +447,15 @@ func uniqShadows(ss []Shadow) []Shadow {
 	return out
 }
 
-// FreePathPrefix is a path prefix for route that no other route on the Gateway takes any request of:
+// FreePathPrefix is RouteSet.FreePathPrefix of route against others on the Gateway gateway ("namespace/name").
+func FreePathPrefix(route *unstructured.Unstructured, gateway string, others []*unstructured.Unstructured) string {
+	return NewRouteSet(gateway, others).FreePathPrefix(route)
+}
+
+// FreePathPrefix is a path prefix for route that no other route of the set takes any request of:
 // "/<namespace><its prefix>" (/team-a/agentcore), else "/<namespace>-<name><its prefix>"; "" when both are taken
 // or the route has no PathPrefix match.
-func FreePathPrefix(route *unstructured.Unstructured, gateway string, others []*unstructured.Unstructured) string {
+func (rs *RouteSet) FreePathPrefix(route *unstructured.Unstructured) string {
 	ms := routeMatches(route)
 	if len(ms) == 0 || ms[0].pathType != "PathPrefix" {
 		return ""
@@ -433,7 +476,7 @@ func FreePathPrefix(route *unstructured.Unstructured, gateway string, others []*
 				}
 			}
 		}
-		if len(RouteShadows(c, gateway, others).Shadows) == 0 {
+		if len(rs.Rank(c).Shadows) == 0 {
 			return cand
 		}
 	}

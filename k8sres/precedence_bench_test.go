@@ -7,8 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// BenchmarkRouteShadows100: doctor --all over 100 setups whose routes share one Gateway ranks each route against
-// all 100 (the work resources.route-precedence adds per run).
+// BenchmarkRouteShadows100: doctor --all over 100 setups whose routes share one Gateway parses the Gateway's routes
+// into one RouteSet and ranks each route against it (the work resources.route-precedence adds per run).
 func BenchmarkRouteShadows100(b *testing.B) {
 	var rs []*unstructured.Unstructured
 	for i := range 100 {
@@ -16,8 +16,9 @@ func BenchmarkRouteShadows100(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		set := NewRouteSet(testGateway, rs)
 		for _, r := range rs {
-			RouteShadows(r, testGateway, rs)
+			set.Rank(r)
 		}
 	}
 }

@@ -1,7 +1,10 @@
 package k8sres
 
 import (
+	"reflect"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,5 +153,78 @@ func TestRouteShadowsNotOnGateway(t *testing.T) {
 	o := testRoute("b", "r", 1, []any{prefix("/agentcore")})
 	if p := RouteShadows(r, "elsewhere/proxy", []*unstructured.Unstructured{o}); p.Compared != 0 || len(p.Shadows) != 0 {
 		t.Fatalf("got %+v", p)
+	}
+}
+
+// A RouteSet built once ranks every route as the routes one by one do (one set per pair: the shadows of each, the
+// hides of each, one comparison each), whether the route is in the set or not, and setups share it concurrently
+// (doctor --all).
+func TestRouteSetRank(t *testing.T) {
+	withHeader := prefix("/agentcore")
+	withHeader["headers"] = []any{map[string]any{"name": "x-team", "value": "a"}}
+	withMethod := prefix("/agentcore")
+	withMethod["method"] = "POST"
+	notAccepted := func(o map[string]any) {
+		o["status"].(map[string]any)["parents"].([]any)[0].(map[string]any)["conditions"] = []any{map[string]any{"type": "Accepted", "status": "False"}}
+	}
+	otherGateway := func(o map[string]any) {
+		o["spec"].(map[string]any)["parentRefs"].([]any)[0].(map[string]any)["name"] = "other"
+		o["status"].(map[string]any)["parents"].([]any)[0].(map[string]any)["parentRef"].(map[string]any)["name"] = "other"
+	}
+	regex := map[string]any{"path": map[string]any{"type": "RegularExpression", "value": "/agent.*"}}
+	routes := []*unstructured.Unstructured{
+		testRoute("team-a", "agentcore", 30, []any{prefix("/agentcore")}),
+		testRoute("agentcore", "agentcore", 10, []any{prefix("/agentcore")}),
+		testRoute("team-b", "agentcore", 40, []any{prefix("/agentcore")}),
+		testRoute("a-team", "x", 30, []any{prefix("/agentcore/")}),
+		testRoute("team-b", "x", 30, []any{prefix("/agentcore"), exact("/x")}),
+		testRoute("b", "exact", 50, []any{exact("/agentcore")}),
+		testRoute("b", "admin", 50, []any{prefix("/agentcore/admin")}),
+		testRoute("b", "root", 1, []any{prefix("/")}),
+		testRoute("b", "all", 2, nil),
+		testRoute("b", "sibling", 1, []any{prefix("/agentcore-b")}),
+		testRoute("b", "header", 50, []any{withHeader}),
+		testRoute("b", "method", 50, []any{withMethod, prefix("/other")}),
+		testRoute("b", "api", 50, []any{prefix("/")}, hostnames("api.example.com")),
+		testRoute("b", "hosts", 20, []any{prefix("/agentcore")}, hostnames("*.example.com", "A.example.com")),
+		testRoute("b", "regex", 1, []any{regex}),
+		testRoute("b", "http", 1, []any{prefix("/agentcore")}, section("http")),
+		testRoute("b", "https", 5, []any{prefix("/agentcore")}, section("https")),
+		testRoute("b", "rejected", 1, []any{prefix("/agentcore")}, notAccepted),
+		testRoute("b", "elsewhere", 1, []any{prefix("/agentcore")}, otherGateway),
+	}
+	// Not in the set: new routes, one replacing a route of the set, and one on another Gateway.
+	ranked := append(routes[:len(routes):len(routes)],
+		testRoute("team-z", "new", -1, []any{prefix("/agentcore")}),
+		testRoute("team-z", "https", -1, []any{prefix("/agentcore")}, section("https"), hostnames("a.example.com")),
+		testRoute("team-a", "agentcore", -1, []any{prefix("/agentcore"), exact("/x")}),
+		testRoute("team-z", "elsewhere", -1, []any{prefix("/agentcore")}, otherGateway),
+	)
+	set := NewRouteSet(testGateway, routes)
+	got := make([]Precedence, len(ranked))
+	var wg sync.WaitGroup
+	for i, r := range ranked {
+		wg.Go(func() { got[i] = set.Rank(r) })
+	}
+	wg.Wait()
+	var several, hides bool
+	for i, r := range ranked {
+		var want Precedence
+		for _, o := range routes {
+			p := RouteShadows(r, testGateway, []*unstructured.Unstructured{o})
+			want.Shadows = append(want.Shadows, p.Shadows...)
+			want.Hides = append(want.Hides, p.Hides...)
+			want.Compared += p.Compared
+		}
+		sort.SliceStable(want.Shadows, func(i, j int) bool { return want.Shadows[i].Route < want.Shadows[j].Route })
+		sort.Strings(want.Hides)
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("%s/%s: ranked against the set\n%+v\none route at a time\n%+v", r.GetNamespace(), r.GetName(), got[i], want)
+		}
+		several = several || len(want.Shadows) > 0 && want.Shadows[0].Route != want.Shadows[len(want.Shadows)-1].Route
+		hides = hides || len(want.Hides) > 0
+	}
+	if !several || !hides {
+		t.Errorf("the routes should include one shadowed by several routes (%v) and one that hides another (%v)", several, hides)
 	}
 }

@@ -68,7 +68,7 @@ func (d *Doctor) resourceChecks() []Check {
 				if err != nil {
 					return fail(err.Error(), "", "")
 				}
-				return checkPrecedence(t, r.routes, r.note)
+				return checkPrecedence(t, r)
 			}},
 		{ID: IDResourcesBackend, Category: CatResources, Title: "backend Accepted", Deps: after, Run: withTarget(checkBackend)},
 		{ID: IDResourcesPolicy, Category: CatResources, Title: "policy Accepted, Attached", Deps: after, Run: withTarget(checkPolicy)},
@@ -419,33 +419,51 @@ func uniq(s []string) []string {
 	return out
 }
 
-// gatewayRoutes are the HTTPRoutes that may attach to the setup's Gateway, and what was left out of them
-// (k8sres.GatewayRoutes).
+// gatewayRoutes are the HTTPRoutes that may attach to the setup's Gateway, parsed for precedence, and what was left
+// out of them (k8sres.GatewayRoutes).
 type gatewayRoutes struct {
 	routes []*unstructured.Unstructured
+	set    *k8sres.RouteSet
 	note   string
 }
 
 // readGatewayRoutes lists the HTTPRoutes that may attach to Gateway gw (from doctor --all's shared LISTs when
-// there are), once.
+// there are), once, and parses them: once per Gateway for all of doctor --all's setups.
 func (st *state) readGatewayRoutes(gw k8sres.GatewayInfo, routeNS string) *lazy[gatewayRoutes] {
 	return newLazy(func(ctx context.Context) (gatewayRoutes, error) {
+		var read []string // the namespaces whose routes these are
 		routes, note, err := k8sres.GatewayRoutes(ctx, gw, routeNS, func(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
-			return st.listObjects(ctx, k8sres.GVRHTTPRoute, ns)
+			l, err := st.listObjects(ctx, k8sres.GVRHTTPRoute, ns)
+			if err == nil {
+				read = append(read, ns)
+			}
+			return l, err
 		})
-		return gatewayRoutes{routes, note}, err
+		if err != nil {
+			return gatewayRoutes{}, err
+		}
+		parse := func(context.Context) (*k8sres.RouteSet, error) { return k8sres.NewRouteSet(gw.Ref(), routes), nil }
+		var set *k8sres.RouteSet
+		if f := st.d.deps.fleet; f != nil {
+			// A setup that may not list every namespace's routes lists its own namespace's as well: keyed by the
+			// namespaces listed, it does not share the set of a setup in another namespace.
+			set, err = f.routeSets.get(ctx, routeSetKey{gw.Ref(), strings.Join(read, ",")}, parse)
+		} else {
+			set, err = parse(ctx)
+		}
+		return gatewayRoutes{routes, set, note}, err
 	})
 }
 
 // checkPrecedence: no other route the Gateway accepted takes the requests the setup's route was written for
 // (Gateway API precedence: hostname, path, method, headers, query, then the older route). Two setups with the
 // same path prefix on one Gateway are both Accepted, and the newer one's calls reach the older one's backend.
-func checkPrecedence(t *target, routes []*unstructured.Unstructured, note string) Outcome {
+func checkPrecedence(t *target, r gatewayRoutes) Outcome {
 	gw := t.gatewayRef.String()
-	p := k8sres.RouteShadows(t.route, gw, routes)
+	p := r.set.Rank(t.route)
 	withNote := func(s string) string {
-		if note != "" {
-			return s + " (" + note + ")"
+		if r.note != "" {
+			return s + " (" + r.note + ")"
 		}
 		return s
 	}
@@ -453,14 +471,14 @@ func checkPrecedence(t *target, routes []*unstructured.Unstructured, note string
 		hint := fmt.Sprintf("Every call to %s through Gateway %s reaches HTTPRoute %s and its backend, not this setup's: both routes are Accepted, and Gateway API gives the path to one. Give one of the setups a path of its own.", s.Match, gw, s.Route)
 		fix := ""
 		if t.record != nil {
-			if free := k8sres.FreePathPrefix(t.route, gw, routes); free != "" {
+			if free := r.set.FreePathPrefix(t.route); free != "" {
 				fix = fmt.Sprintf("kubectl agentcore wizard -n %s --path-prefix %s", t.routeRef.Namespace, free)
 			}
 		}
 		return fail(withNote(s.String()), hint, fix)
 	}
-	if len(routes) == 0 && note != "" {
-		return warn("not compared with the Gateway's other routes: "+note,
+	if len(r.routes) == 0 && r.note != "" {
+		return warn("not compared with the Gateway's other routes: "+r.note,
 			"Another route on the Gateway with the same path would take this setup's calls unnoticed. Ask for list on httproutes (gateway.networking.k8s.io) across namespaces, or in the Gateway's namespace.", "")
 	}
 	if len(p.Shadows) > 0 {

@@ -40,6 +40,8 @@ type fleetShare struct {
 	secretNames memo[string, map[string]bool]
 	services    memo[string, []corev1.Service]
 	access      memo[accessKey, bool]
+	// routeSets are a Gateway's routes parsed for precedence, once for every setup on it.
+	routeSets memo[routeSetKey, *k8sres.RouteSet]
 
 	runtimes memo[string, *bedrockagentcorecontrol.GetAgentRuntimeOutput]
 	gateways memo[string, *bedrockagentcorecontrol.GetGatewayOutput]
@@ -50,6 +52,10 @@ type fleetShare struct {
 }
 
 type accessKey struct{ verb, group, resource, namespace string }
+
+// routeSetKey is a Gateway ("namespace/name") and the namespaces its routes were listed in (comma-separated, in
+// the order listed): the LISTs are shared, so the same namespaces are the same routes.
+type routeSetKey struct{ gateway, namespaces string }
 
 type listKey struct {
 	gvr schema.GroupVersionResource
