@@ -470,16 +470,35 @@ func gatewayInfo(ctx context.Context, kube kubernetes.Interface, g *unstructured
 	if kube == nil {
 		return info
 	}
-	svcs := kube.CoreV1().Services(info.Namespace)
-	svc, err := svcs.Get(ctx, info.Name, metav1.GetOptions{})
-	if err != nil {
-		l, lerr := svcs.List(ctx, metav1.ListOptions{LabelSelector: LabelGatewayName + "=" + info.Name})
-		if lerr != nil || len(l.Items) == 0 {
-			return info
-		}
-		svc = &l.Items[0]
+	if svc := GatewayService(ctx, kube, info.Namespace, info.Name); svc != nil {
+		info.addService(svc)
 	}
-	info.addService(svc)
+	return info
+}
+
+// GatewayService is the Service of Gateway ns/name: the one named as the Gateway in its namespace, else the first
+// labelled with its name (nil when there is none or it cannot be read). It needs only the Gateway's name, so a
+// caller may read it while it reads the Gateway (DescribeGatewayWith).
+func GatewayService(ctx context.Context, kube kubernetes.Interface, ns, name string) *corev1.Service {
+	svcs := kube.CoreV1().Services(ns)
+	svc, err := svcs.Get(ctx, name, metav1.GetOptions{})
+	if err == nil {
+		return svc
+	}
+	l, err := svcs.List(ctx, metav1.ListOptions{LabelSelector: LabelGatewayName + "=" + name})
+	if err != nil || len(l.Items) == 0 {
+		return nil
+	}
+	return &l.Items[0]
+}
+
+// DescribeGatewayWith is DescribeGateway with the Gateway's Service already read (GatewayService; nil: none).
+func DescribeGatewayWith(g *unstructured.Unstructured, svc *corev1.Service) GatewayInfo {
+	class, _, _ := unstructured.NestedString(g.Object, "spec", "gatewayClassName")
+	info := gatewayStatus(g, class, "")
+	if svc != nil {
+		info.addService(svc)
+	}
 	return info
 }
 

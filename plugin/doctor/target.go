@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -118,26 +119,21 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 		t.mode = string(rec2.Mode)
 	}
 
-	route, err := st.getObject(ctx, k8sres.GVRHTTPRoute, t.routeRef.Namespace, t.routeRef.Name)
-	if err != nil {
-		return nil, k8sres.Explain("reading HTTPRoute "+t.routeRef.String(), err)
-	}
-	t.route = route
-	if t.gatewayRef.IsZero() {
-		if p := routeParents(route); len(p) > 0 {
-			t.gatewayRef = p[0]
-		}
-	}
-	t.backendRefs = routeBackends(route)
-
-	early := st.readEarly(ctx, t)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	if !t.gatewayRef.IsZero() {
+	// The Gateway (and its Service, and its routes), read at once when the record or --gateway names it, else
+	// once the route's parentRef does: over a network each read waited for is a round trip.
+	readGateway := func() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g, err := st.getObject(ctx, k8sres.GVRGateway, t.gatewayRef.Namespace, t.gatewayRef.Name)
+			ref := t.gatewayRef
+			var svc chan *corev1.Service // the Service, read beside the Gateway (doctor --all has it from a LIST)
+			if d.deps.fleet == nil && d.deps.Kube != nil {
+				svc = make(chan *corev1.Service, 1)
+				go func() { svc <- k8sres.GatewayService(ctx, d.deps.Kube, ref.Namespace, ref.Name) }()
+			}
+			g, err := st.getObject(ctx, k8sres.GVRGateway, ref.Namespace, ref.Name)
 			if err == nil {
 				routes := st.readGatewayRoutes(k8sres.DescribeGateway(ctx, nil, g), t.routeRef.Namespace)
 				go func() { _, _ = routes.get(ctx) }()
@@ -148,16 +144,37 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 			var info k8sres.GatewayInfo
 			switch {
 			case err != nil:
-			case d.deps.fleet != nil:
+			case svc == nil:
 				info = d.deps.fleet.describeGateway(ctx, d.deps, g)
 			default:
-				info = k8sres.DescribeGateway(ctx, d.deps.Kube, g)
+				info = k8sres.DescribeGatewayWith(g, <-svc)
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			t.gateway, t.gatewayErr, t.gatewayInfo = g, err, info
 		}()
 	}
+	gatewayEarly := !t.gatewayRef.IsZero()
+	if gatewayEarly {
+		readGateway()
+	}
+	route, err := st.getObject(ctx, k8sres.GVRHTTPRoute, t.routeRef.Namespace, t.routeRef.Name)
+	if err != nil {
+		wg.Wait()
+		return nil, k8sres.Explain("reading HTTPRoute "+t.routeRef.String(), err)
+	}
+	t.route = route
+	if t.gatewayRef.IsZero() {
+		if p := routeParents(route); len(p) > 0 {
+			t.gatewayRef = p[0]
+		}
+	}
+	if !gatewayEarly && !t.gatewayRef.IsZero() {
+		readGateway()
+	}
+	t.backendRefs = routeBackends(route)
+
+	early := st.readEarly(ctx, t)
 	kinds, _ := st.kinds.get(ctx)
 	for _, br := range t.backendRefs {
 		wg.Add(1)
