@@ -64,6 +64,18 @@ func GatewayTarget(ctx context.Context, dyn dynamic.Interface, kube kubernetes.I
 	if l.GatewayName == "" {
 		l.GatewayName = DefaultGatewayName
 	}
+	// The route is looked up while the Gateway is read (a round trip less over a network); a Gateway that
+	// cannot be read is still the error said first.
+	type found struct {
+		route *unstructured.Unstructured
+		all   []*unstructured.Unstructured
+		err   error
+	}
+	routeCh := make(chan found, 1)
+	go func() {
+		r, all, err := findRoute(ctx, dyn, l)
+		routeCh <- found{r, all, err}
+	}()
 	gw, err := k8sres.GetGateway(ctx, dyn, kube, l.GatewayNamespace, l.GatewayName)
 	if err != nil {
 		return Target{}, err
@@ -86,20 +98,30 @@ func GatewayTarget(ctx context.Context, dyn dynamic.Interface, kube kubernetes.I
 	if port == 0 {
 		port = 80
 	}
-	route, err := findRoute(ctx, dyn, l)
-	if err != nil {
-		return Target{}, err
+	f := <-routeCh
+	if f.err != nil {
+		return Target{}, f.err
 	}
-	path, hostname := routePath(route)
+	path, hostname := routePath(f.route)
 	u := url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.FormatInt(port, 10)), Path: path}
-	return Target{URL: u.String(), Host: hostname, Source: source, PortForward: pf, Shadowed: shadowedBy(ctx, dyn, gw, route)}, nil
+	return Target{URL: u.String(), Host: hostname, Source: source, PortForward: pf, Shadowed: shadowedBy(ctx, dyn, gw, f.route, f.all)}, nil
 }
 
 // shadowedBy names the route on the Gateway that takes every request of route's path first (doctor's
-// resources.route-precedence, k8sres.RouteShadows), or "". Best effort: a LIST that fails says nothing.
-func shadowedBy(ctx context.Context, dyn dynamic.Interface, gw k8sres.GatewayInfo, route *unstructured.Unstructured) string {
+// resources.route-precedence, k8sres.RouteShadows), or "". all is every namespace's HTTPRoutes when findRoute
+// listed them (nil: listed here). Best effort: a LIST that fails says nothing.
+func shadowedBy(ctx context.Context, dyn dynamic.Interface, gw k8sres.GatewayInfo, route *unstructured.Unstructured, all []*unstructured.Unstructured) string {
 	routes, _, err := k8sres.GatewayRoutes(ctx, gw, route.GetNamespace(), func(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
-		return k8sres.ListObjects(ctx, dyn, HTTPRouteGVR, ns)
+		if all == nil {
+			return k8sres.ListObjects(ctx, dyn, HTTPRouteGVR, ns)
+		}
+		var in []*unstructured.Unstructured
+		for _, r := range all {
+			if ns == metav1.NamespaceAll || r.GetNamespace() == ns {
+				in = append(in, r)
+			}
+		}
+		return in, nil
 	})
 	if err != nil {
 		return ""
@@ -110,21 +132,23 @@ func shadowedBy(ctx context.Context, dyn dynamic.Interface, gw k8sres.GatewayInf
 	return ""
 }
 
-// findRoute is the route Lookup names, else the only one attached to the Gateway (the wizard's preferred).
-func findRoute(ctx context.Context, dyn dynamic.Interface, l Lookup) (route *unstructured.Unstructured, err error) {
+// findRoute is the route Lookup names, else the only one attached to the Gateway (the wizard's preferred); all is
+// every HTTPRoute when it had to list them (nil otherwise).
+func findRoute(ctx context.Context, dyn dynamic.Interface, l Lookup) (route *unstructured.Unstructured, all []*unstructured.Unstructured, err error) {
 	if l.RouteName != "" {
 		route, err = dyn.Resource(HTTPRouteGVR).Namespace(l.RouteNamespace).Get(ctx, l.RouteName, metav1.GetOptions{})
 		if err != nil {
-			return nil, explain.Newf(err, "reading HTTPRoute %s/%s: %s", l.RouteNamespace, l.RouteName, apiReason(err))
+			return nil, nil, explain.Newf(err, "reading HTTPRoute %s/%s: %s", l.RouteNamespace, l.RouteName, apiReason(err))
 		}
 	} else {
 		list, err := dyn.Resource(HTTPRouteGVR).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return nil, explain.Newf(err, "listing HTTPRoutes: %s", apiReason(err))
+			return nil, nil, explain.Newf(err, "listing HTTPRoutes: %s", apiReason(err))
 		}
 		var attached, managed []*unstructured.Unstructured
 		for i := range list.Items {
 			r := &list.Items[i]
+			all = append(all, r)
 			if !attachedTo(r, l.GatewayNamespace, l.GatewayName) {
 				continue
 			}
@@ -139,12 +163,12 @@ func findRoute(ctx context.Context, dyn dynamic.Interface, l Lookup) (route *uns
 		case len(attached) == 1:
 			route = attached[0]
 		case len(attached) == 0:
-			return nil, fmt.Errorf("no HTTPRoute is attached to gateway %s/%s: run kubectl agentcore wizard, or pass --gateway URL", l.GatewayNamespace, l.GatewayName)
+			return nil, nil, fmt.Errorf("no HTTPRoute is attached to gateway %s/%s: run kubectl agentcore wizard, or pass --gateway URL", l.GatewayNamespace, l.GatewayName)
 		default:
-			return nil, fmt.Errorf("%d HTTPRoutes are attached to gateway %s/%s: pick one with --route NS/NAME", len(attached), l.GatewayNamespace, l.GatewayName)
+			return nil, nil, fmt.Errorf("%d HTTPRoutes are attached to gateway %s/%s: pick one with --route NS/NAME", len(attached), l.GatewayNamespace, l.GatewayName)
 		}
 	}
-	return route, nil
+	return route, all, nil
 }
 
 // routePath is the route's first path match (else /) and first non-wildcard hostname.
