@@ -587,3 +587,16 @@ func (info *GatewayInfo) addService(svc *corev1.Service) {
 		info.ServicePorts = append(info.ServicePorts, ServicePort{Name: p.Name, Port: p.Port, NodePort: p.NodePort})
 	}
 }
+
+// ListObjects is a LIST of gvr in ns ("" = every namespace), as pointers into the list.
+func ListObjects(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
+	l, err := dyn.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*unstructured.Unstructured, len(l.Items))
+	for i := range l.Items {
+		out[i] = &l.Items[i]
+	}
+	return out, nil
+}

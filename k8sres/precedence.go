@@ -10,8 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
 )
 
 // Gateway API's precedence between HTTPRoutes attached to one Gateway (HTTPRouteSpec.hostnames and
@@ -525,19 +523,6 @@ func GatewayRoutes(ctx context.Context, gw GatewayInfo, routeNS string, list fun
 		note = fmt.Sprintf("only the routes in %s were compared: you may not list HTTPRoutes%s", strings.Join(read, " and "), where)
 	}
 	return routes, note, nil
-}
-
-// ListObjects is a LIST of gvr in ns ("" = every namespace), as pointers into the list.
-func ListObjects(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
-	l, err := dyn.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*unstructured.Unstructured, len(l.Items))
-	for i := range l.Items {
-		out[i] = &l.Items[i]
-	}
-	return out, nil
 }
 
 // onlyOwnNamespace: every listener of the Gateway takes routes from its own namespace only, so no route elsewhere
