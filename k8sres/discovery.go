@@ -2,12 +2,14 @@ package k8sres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 
+	apidiscoveryv2 "k8s.io/api/apidiscovery/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,6 +18,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -160,6 +163,16 @@ func (k Kinds) Require() error {
 // DiscoverKinds asks the API server which of the plugin's kinds it serves. Groups the server does not know are
 // simply absent; only a failure to reach the server is an error.
 func DiscoverKinds(disc discovery.DiscoveryInterface) (Kinds, error) {
+	// A client that asks the server each time (doctor's, the wizard's) reads one aggregated document of every
+	// group and its kinds (GET /apis, Kubernetes 1.26+): client-go's discovery reads /api, then /apis, then each
+	// group version, three round trips in a row. A cached client (a memory or disk cache) keeps its own way.
+	if _, cached := disc.(discovery.CachedDiscoveryInterface); !cached {
+		if rc := disc.RESTClient(); rc != nil {
+			if k, ok, err := aggregatedKinds(rc); ok || err != nil {
+				return k, err
+			}
+		}
+	}
 	var k Kinds
 	served := func(gv string) map[string]bool {
 		rl, err := disc.ServerResourcesForGroupVersion(gv)
@@ -186,7 +199,7 @@ func DiscoverKinds(disc discovery.DiscoveryInterface) (Kinds, error) {
 		}
 	}
 	// The per-group lookups are independent: ask them all at once (one round trip instead of four).
-	gvs := []string{GroupGatewayAPI + "/v1", GroupOSS + "/" + VersionAlpha1, GroupEnterprise + "/" + VersionAlpha1, GroupRateLimit + "/" + VersionAlpha1}
+	gvs := kindGroupVersions
 	res := make([]map[string]bool, len(gvs))
 	var wg sync.WaitGroup
 	for i, gv := range gvs {
@@ -200,12 +213,61 @@ func DiscoverKinds(disc discovery.DiscoveryInterface) (Kinds, error) {
 		}()
 	}
 	wg.Wait()
+	return kindsFrom(res), nil
+}
+
+// kindGroupVersions are the group versions whose kinds Kinds says are served, in kindsFrom's order.
+var kindGroupVersions = []string{GroupGatewayAPI + "/v1", GroupOSS + "/" + VersionAlpha1, GroupEnterprise + "/" + VersionAlpha1, GroupRateLimit + "/" + VersionAlpha1}
+
+// kindsFrom is Kinds from the kinds served in each of kindGroupVersions (nil: that group version is not served).
+func kindsFrom(res []map[string]bool) Kinds {
+	var k Kinds
 	gw, oss, ent, rl := res[0], res[1], res[2], res[3]
 	k.Gateway, k.HTTPRoute = gw["Gateway"] && gw["GatewayClass"], gw["HTTPRoute"]
 	k.Backend, k.Policy = oss["AgentgatewayBackend"], oss["AgentgatewayPolicy"]
 	k.EnterpriseBackend, k.EnterprisePolicy = ent["EnterpriseAgentgatewayBackend"], ent["EnterpriseAgentgatewayPolicy"]
 	k.RateLimitConfig = rl["RateLimitConfig"]
-	return k, nil
+	return k
+}
+
+// aggregatedAccept asks /apis for the aggregated discovery document (v2, else v2beta1), else the plain group list.
+const aggregatedAccept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList," +
+	"application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
+
+// aggregatedKinds reads Kinds from one aggregated discovery document. ok=false (and no error) when the server
+// answered with something else (a server older than 1.26): the caller then asks the usual way.
+func aggregatedKinds(rc rest.Interface) (k Kinds, ok bool, err error) {
+	res := rc.Get().AbsPath("/apis").SetHeader("Accept", aggregatedAccept).Do(context.Background())
+	raw, err := res.Raw()
+	if err != nil {
+		return k, false, Explain("discovering the cluster's API groups", err)
+	}
+	var ct string
+	res.ContentType(&ct)
+	if !strings.Contains(ct, "as=APIGroupDiscoveryList") {
+		return k, false, nil
+	}
+	var doc apidiscoveryv2.APIGroupDiscoveryList // v2beta1 has the same fields
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return k, false, nil
+	}
+	served := map[string]map[string]bool{}
+	for _, g := range doc.Items {
+		for _, v := range g.Versions {
+			kinds := map[string]bool{}
+			for _, r := range v.Resources {
+				if r.ResponseKind != nil {
+					kinds[r.ResponseKind.Kind] = true
+				}
+			}
+			served[g.Name+"/"+v.Version] = kinds
+		}
+	}
+	res2 := make([]map[string]bool, len(kindGroupVersions))
+	for i, gv := range kindGroupVersions {
+		res2[i] = served[gv]
+	}
+	return kindsFrom(res2), true, nil
 }
 
 // Agent Gateway controller names (GatewayClass spec.controllerName).

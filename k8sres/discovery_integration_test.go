@@ -2,7 +2,11 @@ package k8sres_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
@@ -11,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/rest"
 )
 
 func TestDiscoverKindsOnRealCluster(t *testing.T) {
@@ -134,5 +140,74 @@ func TestDefaultGatewayPrefersTheKnownNames(t *testing.T) {
 	}
 	if _, ok := k8sres.DefaultGateway([]k8sres.GatewayInfo{{Name: "x"}, {Name: "y"}}); ok {
 		t.Fatal("two unknown gateways: no default")
+	}
+}
+
+type countRequests struct {
+	rt    http.RoundTripper
+	paths *[]string
+	mu    *sync.Mutex
+}
+
+func (c countRequests) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	*c.paths = append(*c.paths, r.URL.Path)
+	c.mu.Unlock()
+	return c.rt.RoundTrip(r)
+}
+
+// TestDiscoverKindsAggregated: a client that asks the server each time reads the kinds from one aggregated
+// discovery document (one GET /apis), and finds what client-go's own discovery (a memory cache: /api, /apis,
+// then each group version) finds.
+func TestDiscoverKindsAggregated(t *testing.T) {
+	c := clustertest.Shared(t)
+	var paths []string
+	cfg := rest.CopyConfig(c.Config)
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return countRequests{rt, &paths, &sync.Mutex{}} }
+	got, err := k8sres.DiscoverKinds(discovery.NewDiscoveryClientForConfigOrDie(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(paths, []string{"/apis"}) {
+		t.Fatalf("requests %q, want one GET /apis", paths)
+	}
+	want, err := k8sres.DiscoverKinds(memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(c.Config)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || !got.Gateway || !got.RateLimitConfig {
+		t.Fatalf("aggregated %+v, client-go's discovery %+v", got, want)
+	}
+}
+
+// TestDiscoverKindsOldServer: a server without aggregated discovery (before Kubernetes 1.26; a stand-in here, the
+// test cluster has it) answers /apis with the plain group list: the kinds come from each group version instead.
+func TestDiscoverKindsOldServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api":
+			_, _ = w.Write([]byte(`{"kind":"APIVersions","versions":["v1"]}`))
+		case "/apis":
+			_, _ = w.Write([]byte(`{"kind":"APIGroupList","apiVersion":"v1","groups":[` +
+				`{"name":"gateway.networking.k8s.io","versions":[{"groupVersion":"gateway.networking.k8s.io/v1","version":"v1"}]},` +
+				`{"name":"agentgateway.dev","versions":[{"groupVersion":"agentgateway.dev/v1alpha1","version":"v1alpha1"}]}]}`))
+		case "/apis/gateway.networking.k8s.io/v1":
+			_, _ = w.Write([]byte(`{"kind":"APIResourceList","groupVersion":"gateway.networking.k8s.io/v1","resources":[` +
+				`{"name":"gateways","kind":"Gateway","namespaced":true,"verbs":["get"]},{"name":"gatewayclasses","kind":"GatewayClass","verbs":["get"]},` +
+				`{"name":"httproutes","kind":"HTTPRoute","namespaced":true,"verbs":["get"]}]}`))
+		case "/apis/agentgateway.dev/v1alpha1":
+			_, _ = w.Write([]byte(`{"kind":"APIResourceList","groupVersion":"agentgateway.dev/v1alpha1","resources":[` +
+				`{"name":"agentgatewaybackends","kind":"AgentgatewayBackend","namespaced":true,"verbs":["get"]},` +
+				`{"name":"agentgatewaypolicies","kind":"AgentgatewayPolicy","namespaced":true,"verbs":["get"]}]}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	k, err := k8sres.DiscoverKinds(discovery.NewDiscoveryClientForConfigOrDie(&rest.Config{Host: srv.URL}))
+	want := k8sres.Kinds{Gateway: true, HTTPRoute: true, Backend: true, Policy: true}
+	if err != nil || k != want {
+		t.Fatalf("kinds %+v %v, want %+v", k, err, want)
 	}
 }

@@ -445,11 +445,6 @@ func uniqShadows(ss []Shadow) []Shadow {
 	return out
 }
 
-// FreePathPrefix is RouteSet.FreePathPrefix of route against others on the Gateway gateway ("namespace/name").
-func FreePathPrefix(route *unstructured.Unstructured, gateway string, others []*unstructured.Unstructured) string {
-	return NewRouteSet(gateway, others).FreePathPrefix(route)
-}
-
 // FreePathPrefix is a path prefix for route that no other route of the set takes any request of:
 // "/<namespace><its prefix>" (/team-a/agentcore), else "/<namespace>-<name><its prefix>"; "" when both are taken
 // or the route has no PathPrefix match.

@@ -228,3 +228,31 @@ func TestRouteSetRank(t *testing.T) {
 		t.Errorf("the routes should include one shadowed by several routes (%v) and one that hides another (%v)", several, hides)
 	}
 }
+
+// FreePathPrefix proposes /<namespace><prefix>, else /<namespace>-<name><prefix> when another route takes any
+// request of the first, else nothing; a route without a PathPrefix match gets nothing.
+func TestFreePathPrefix(t *testing.T) {
+	route := testRoute("team-a", "agentcore", -1, []any{prefix("/agentcore")})
+	older := testRoute("team-b", "agentcore", 1, []any{prefix("/agentcore")})
+	cases := []struct {
+		name  string
+		route *unstructured.Unstructured
+		set   []*unstructured.Unstructured
+		want  string
+	}{
+		{"namespace prefix", route, []*unstructured.Unstructured{older}, "/team-a/agentcore"},
+		{"namespace prefix taken by a sub-path", route, []*unstructured.Unstructured{older, testRoute("x", "sub", 2, []any{prefix("/team-a/agentcore/v2")})}, "/team-a-agentcore/agentcore"},
+		{"a shorter older prefix takes none of it", route, []*unstructured.Unstructured{older, testRoute("x", "ns", 2, []any{prefix("/team-a")})}, "/team-a/agentcore"},
+		{"both taken", route, []*unstructured.Unstructured{older, testRoute("x", "ns", 2, []any{prefix("/team-a/agentcore")}), testRoute("x", "nsname", 3, []any{prefix("/team-a-agentcore/agentcore/x")})}, ""},
+		{"a root prefix", testRoute("team-a", "agentcore", -1, []any{prefix("/")}), []*unstructured.Unstructured{testRoute("x", "root", 1, []any{prefix("/")})}, "/team-a"},
+		{"an exact path", testRoute("team-a", "agentcore", -1, []any{exact("/agentcore")}), []*unstructured.Unstructured{older}, ""},
+	}
+	for _, c := range cases {
+		if got := NewRouteSet(testGateway, c.set).FreePathPrefix(c.route); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+	if p := route.Object["spec"].(map[string]any)["rules"].([]any)[0].(map[string]any)["matches"].([]any)[0].(map[string]any)["path"].(map[string]any)["value"]; p != "/agentcore" {
+		t.Fatalf("the route itself was changed: %v", p)
+	}
+}

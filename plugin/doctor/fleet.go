@@ -8,7 +8,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 )
 
 // DefaultFleetConcurrency is how many setups doctor --all checks at the same time.
@@ -55,7 +54,7 @@ func (s SetupReport) FirstFailure() *Result {
 // document and JWKS per URL, one caller-identity lookup. The reports come in the records' order.
 func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, error) {
 	if deps.Discovery != nil {
-		deps.Discovery = &sharedDiscovery{CachedDiscoveryInterface: memory.NewMemCacheClient(deps.Discovery)}
+		deps.Discovery = &sharedDiscovery{DiscoveryInterface: deps.Discovery}
 	}
 	deps.fleet = newFleetShare(o.Namespace, deps)
 	// What the scope names is read alongside the records, not after them (their round trip was on the path of
@@ -109,16 +108,17 @@ feed:
 	return out, ctx.Err()
 }
 
-// sharedDiscovery caches the API server's kinds (memory cache) and its version for every setup's run.
+// sharedDiscovery asks the API server its version once for every setup's run (the kinds are asked once by the
+// fleet share: k8sres.DiscoverKinds, one aggregated discovery document).
 type sharedDiscovery struct {
-	discovery.CachedDiscoveryInterface
+	discovery.DiscoveryInterface
 	once sync.Once
 	v    *version.Info
 	err  error
 }
 
 func (d *sharedDiscovery) ServerVersion() (*version.Info, error) {
-	d.once.Do(func() { d.v, d.err = d.CachedDiscoveryInterface.ServerVersion() })
+	d.once.Do(func() { d.v, d.err = d.DiscoveryInterface.ServerVersion() })
 	return d.v, d.err
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // checkRoutePath ranks the route this setup would apply against the HTTPRoutes the Gateway already accepted
-// (Gateway API precedence, k8sres.RouteShadows): a route that would take every request of the setup's path — the
+// (Gateway API precedence, k8sres.RouteSet): a route that would take every request of the setup's path — the
 // same path prefix on the same Gateway, from an older route, as the default /agentcore of a setup in another
 // namespace — is an error before anything changes, naming a free prefix; one that would take only some requests
 // is a warning. A rerun keeps its route's creation time, and its own route is not compared with itself.
@@ -97,11 +97,12 @@ func (s *Session) rankRoutePath(ctx context.Context, env *Env) (PathVerdict, err
 		}
 	}
 	gw := s.Gateway.Ref()
-	p := k8sres.RouteShadows(v.route, gw, routes)
+	set := k8sres.NewRouteSet(gw, routes) // parsed once for the ranking and the free prefix
+	p := set.Rank(v.route)
 	v.shadows, v.note = p.Shadows, note
 	if sh, ok := p.Whole(); ok {
 		v.Taken = fmt.Sprintf("HTTPRoute %s on Gateway %s would take every call to this setup's %s, to its own backend: %s", sh.Route, gw, sh.Match, sh.Why)
-		v.Free = k8sres.FreePathPrefix(v.route, gw, routes)
+		v.Free = set.FreePathPrefix(v.route)
 	}
 	return v, nil
 }
