@@ -3,7 +3,7 @@
 #  - 100 setups with 2-minute tokens, 2 replicas, the leader killed mid-run (no Secret ever empty, invalid or
 #    inside AgentCore's refusal margin; the writers never interleave in resourceVersion order);
 #  - renewals/s and API requests per renewal for 100 due setups; the service's heap at 100 and 1,000 records.
-# Needs make testbin oidc-provider.
+# Needs make build testbin oidc-provider.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export AGENTCORE_REQUIRE_TESTBIN=1 AGENTCORE_REQUIRE_OIDC=1
@@ -17,6 +17,6 @@ echo "rotation service, 100 setups, 2 replicas, leader killed mid-run:"
 AGENTCORE_FLEET_SETUPS="${FLEET_SETUPS:-100}" run '^TestFleetLeaderKill$'
 echo "rotation service throughput and memory:"
 AGENTCORE_FLEET_BENCH=1 run '^TestFleetBench$'
-echo "doctor --all, 100 setups against one:"
-out="$(AGENTCORE_FLEET_BENCH=1 go test -count=1 -timeout 20m -v -run '^TestDoctorFleetBench$' ./plugin/doctor/ 2>&1)" || { echo "$out" | tail -40; exit 1; }
+echo "doctor --all, 100 setups against one (in the test process with warm clients, then the built commands):"
+out="$(AGENTCORE_FLEET_BENCH=1 AGENTCORE_FLEET_COMMAND="$PWD/bin/kubectl-agentcore" go test -count=1 -timeout 20m -v -run '^TestDoctorFleetBench$' ./plugin/doctor/ 2>&1)" || { echo "$out" | tail -40; exit 1; }
 grep -o 'FIGURES.*' <<<"$out" | sed 's/^FIGURES /  /'

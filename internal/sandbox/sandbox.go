@@ -14,7 +14,6 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -283,7 +282,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	if err != nil {
 		return nil, err
 	}
-	stsSrv := &http.Server{Handler: http.HandlerFunc(serveSTS), ReadHeaderTimeout: 10 * time.Second}
+	stsSrv := &http.Server{Handler: fakeagentcore.STSHandler(Account, "arn:aws:iam::"+Account+":user/sandbox", AccessKeyID), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = stsSrv.Serve(stsLn) }()
 	sb.stops = append(sb.stops, func() { _ = stsSrv.Close() })
 	for _, name := range []string{EchoRuntime, IAMRuntime} {
@@ -565,33 +564,6 @@ func (sb *Sandbox) createGateway(ctx context.Context, port int) ([]string, error
 		}
 	}
 	return files, nil
-}
-
-// serveSTS answers GetCallerIdentity with the sandbox account (the home screen's header asks for it).
-func serveSTS(w http.ResponseWriter, r *http.Request) {
-	type result struct {
-		Arn     string `xml:"Arn"`
-		UserID  string `xml:"UserId"`
-		Account string `xml:"Account"`
-	}
-	type resp struct {
-		XMLName xml.Name `xml:"GetCallerIdentityResponse"`
-		NS      string   `xml:"xmlns,attr"`
-		Result  result   `xml:"GetCallerIdentityResult"`
-		Meta    struct {
-			RequestID string `xml:"RequestId"`
-		} `xml:"ResponseMetadata"`
-	}
-	_ = r.ParseForm()
-	if r.Form.Get("Action") != "GetCallerIdentity" {
-		w.WriteHeader(400)
-		fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the sandbox STS only answers GetCallerIdentity</Message></Error><RequestId>sandbox</RequestId></ErrorResponse>`)
-		return
-	}
-	out := resp{NS: "https://sts.amazonaws.com/doc/2011-06-15/", Result: result{Arn: "arn:aws:iam::" + Account + ":user/sandbox", UserID: AccessKeyID, Account: Account}}
-	out.Meta.RequestID = "sandbox"
-	w.Header().Set("Content-Type", "text/xml")
-	_ = xml.NewEncoder(w).Encode(out)
 }
 
 func writeState(dir string, s *State) error {

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"runtime"
@@ -22,7 +25,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/startgc"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -207,10 +212,11 @@ func sameAsSingle(t *testing.T, deps Deps, base Options, r SetupReport) {
 }
 
 // TestDoctorFleetBench: doctor --all over 100 setups against one setup's doctor (make bench; skipped unless
-// AGENTCORE_FLEET_BENCH=1). Target: at most 3 times as long. Both sides are the best of three runs on warm
-// clients; each fleet run also says the CPU time this process (the client) and the API server and etcd spent
-// during it, since they share the same cores. AGENTCORE_FLEET_RUNS sets the fleet runs (default 3);
-// AGENTCORE_FLEET_CPUPROFILE=FILE writes a CPU profile of the fleet runs only.
+// AGENTCORE_FLEET_BENCH=1). Target: at most 3 times as long. The two sides run alternately on warm clients
+// (AGENTCORE_FLEET_RUNS pairs, default 8), and the figures are the ratios of the bests and of the medians; each
+// run also says the CPU time this process (the client) and the API server and etcd spent during it, since they
+// share the same cores. AGENTCORE_FLEET_CPUPROFILE=FILE writes a CPU profile (the fleet runs are labelled
+// side=fleet); AGENTCORE_FLEET_COMMAND=BINARY also times the built commands as a user runs them.
 func TestDoctorFleetBench(t *testing.T) {
 	if os.Getenv("AGENTCORE_FLEET_BENCH") != "1" {
 		t.Skip("bench: AGENTCORE_FLEET_BENCH=1 (make bench)")
@@ -376,6 +382,75 @@ func TestDoctorFleetBench(t *testing.T) {
 	t.Logf("FIGURES %d alternate runs: one setup best %s median %s; doctor --all best %s median %s; ratio of the bests %.2f, of the medians %.2f (target <= 3)",
 		runs, one.Round(time.Millisecond), median(ones).Round(time.Millisecond), all.Round(time.Millisecond), median(alls).Round(time.Millisecond),
 		float64(all)/float64(one), float64(median(alls))/float64(median(ones)))
+	if bin := os.Getenv("AGENTCORE_FLEET_COMMAND"); bin != "" && latency == 0 {
+		commandFigures(t, e, bin, records, runs, server)
+	}
+}
+
+// commandFigures times the commands as a user runs them (AGENTCORE_FLEET_COMMAND=the built plugin): `doctor -n NS
+// -o json` against `doctor --all -A -o json`, each a new process that reads the kubeconfig and the AWS
+// environment, opens its own connections and exits; alternately, each after the API server is idle. The setups
+// are the bench's; AWS is the same fake AgentCore, with a local STS for the caller's account.
+func commandFigures(t *testing.T, e *env, bin string, records, runs int, server func() time.Duration) {
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := e.c.WriteKubeconfig(kubeconfig, testcluster.AdminToken, ""); err != nil {
+		t.Fatal(err)
+	}
+	sts := httptest.NewServer(fakeagentcore.STSHandler(e.fake.Account(), "arn:aws:iam::"+e.fake.Account()+":user/bench", "AKIDBENCH"))
+	defer sts.Close()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "KUBECONFIG=" + kubeconfig, "NO_COLOR=1",
+		"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL=" + e.fake.URL, "AWS_ENDPOINT_URL_STS=" + sts.URL,
+		"AWS_ACCESS_KEY_ID=AKIDBENCH", "AWS_SECRET_ACCESS_KEY=bench", "AWS_REGION=" + e.fake.Region(),
+		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
+		"AWS_EC2_METADATA_DISABLED=true"}
+	run := func(args ...string) (time.Duration, []byte) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		var out, errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		start := time.Now()
+		err := cmd.Run()
+		d := time.Since(start)
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, errOut.String())
+		}
+		return d, []byte(out.String())
+	}
+	var ones, alls []time.Duration
+	for range runs {
+		if err := waitIdle(server, 10*time.Second); err != nil {
+			t.Log(err)
+		}
+		d, out := run("doctor", "-n", e.ns, "-o", "json")
+		var one struct {
+			Checks []json.RawMessage `json:"checks"`
+		}
+		if err := json.Unmarshal(out, &one); err != nil || len(one.Checks) == 0 {
+			t.Fatalf("doctor -n %s -o json: %v %.300s", e.ns, err, out)
+		}
+		ones = append(ones, d)
+		if err := waitIdle(server, 10*time.Second); err != nil {
+			t.Log(err)
+		}
+		d, out = run("doctor", "--all", "-A", "-o", "json")
+		var all []json.RawMessage
+		if err := json.Unmarshal(out, &all); err != nil || len(all) != records {
+			t.Fatalf("doctor --all -A -o json: %v, %d setups, want %d", err, len(all), records)
+		}
+		alls = append(alls, d)
+	}
+	round := func(ds []time.Duration) string {
+		var ss []string
+		for _, d := range ds {
+			ss = append(ss, d.Round(time.Millisecond).String())
+		}
+		return strings.Join(ss, ", ")
+	}
+	t.Logf("FIGURES the commands as a user runs them (a new process each: kubeconfig, AWS environment, its own connections): doctor -n NS: %s; doctor --all -A: %s", round(ones), round(alls))
+	t.Logf("FIGURES %d alternate command runs: one setup best %s median %s; doctor --all best %s median %s; ratio of the bests %.2f, of the medians %.2f (target <= 3)",
+		runs, slices.Min(ones).Round(time.Millisecond), median(ones).Round(time.Millisecond), slices.Min(alls).Round(time.Millisecond), median(alls).Round(time.Millisecond),
+		float64(slices.Min(alls))/float64(slices.Min(ones)), float64(median(alls))/float64(median(ones)))
 }
 
 // median is the middle of ds (the mean of the two middle ones for an even count).
