@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
@@ -226,13 +226,15 @@ func (d *Doctor) Header() string {
 }
 
 // lazy computes a value once, on first use, shared by every check that needs it. Checks that need the same
-// remote object call get concurrently; the first call does the work, the others wait for it.
+// remote object call get concurrently; the first call does the work in its own goroutine (f is given the same
+// ctx, so a cancelled run stops its reads), the others wait for it or for ctx. No goroutine is started for it:
+// doctor --all runs a hundred setups' reads, and each fresh goroutine grows its stack anew.
 type lazy[T any] struct {
-	once sync.Once
-	f    func(ctx context.Context) (T, error)
-	v    T
-	err  error
-	done chan struct{}
+	started atomic.Bool
+	f       func(ctx context.Context) (T, error)
+	v       T
+	err     error
+	done    chan struct{}
 }
 
 func newLazy[T any](f func(ctx context.Context) (T, error)) *lazy[T] {
@@ -240,8 +242,8 @@ func newLazy[T any](f func(ctx context.Context) (T, error)) *lazy[T] {
 }
 
 func (l *lazy[T]) get(ctx context.Context) (T, error) {
-	l.once.Do(func() {
-		go func() {
+	if !l.started.Load() && l.started.CompareAndSwap(false, true) {
+		func() {
 			defer close(l.done)
 			defer func() {
 				if p := recover(); p != nil {
@@ -250,7 +252,8 @@ func (l *lazy[T]) get(ctx context.Context) (T, error) {
 			}()
 			l.v, l.err = l.f(ctx)
 		}()
-	})
+		return l.v, l.err
+	}
 	select {
 	case <-l.done:
 		return l.v, l.err
