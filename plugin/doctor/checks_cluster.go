@@ -106,12 +106,17 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	answers := make([]answer, len(want))
 	var user string
 	var wg sync.WaitGroup
+	f := d.deps.fleet
 	for i, a := range want {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if f := d.deps.fleet; f != nil {
-				ok, err := f.allowed(ctx, d.deps, a)
+		if f != nil {
+			if ok, err, known := f.allowed(ctx, d.deps, a, true); known {
+				answers[i] = answer{a: a, err: err, allowed: ok}
+				continue
+			}
+		}
+		wg.Go(func() {
+			if f != nil {
+				ok, err, _ := f.allowed(ctx, d.deps, a, false)
 				answers[i] = answer{a: a, err: err, allowed: ok}
 				return
 			}
@@ -120,20 +125,18 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 					Verb: a.verb, Group: a.group, Resource: a.resource, Namespace: a.namespace}},
 			}, metav1.CreateOptions{})
 			answers[i] = answer{a: a, err: err, allowed: err == nil && r.Status.Allowed}
-		}()
+		})
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if f := d.deps.fleet; f != nil {
-			user, _ = f.user.get(ctx)
-			return
-		}
-		r, err := d.deps.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
-		if err == nil {
-			user = r.Status.UserInfo.Username
-		}
-	}()
+	if f != nil {
+		user, _ = f.user.get(ctx)
+	} else {
+		wg.Go(func() {
+			r, err := d.deps.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+			if err == nil {
+				user = r.Status.UserInfo.Username
+			}
+		})
+	}
 	wg.Wait()
 	var denied []string
 	var resources []string

@@ -262,3 +262,13 @@ func (l *lazy[T]) get(ctx context.Context) (T, error) {
 		return zero, ctx.Err()
 	}
 }
+
+// known is the value when it has been computed (ok true), without waiting or computing it.
+func (l *lazy[T]) known() (v T, err error, ok bool) {
+	select {
+	case <-l.done:
+		return l.v, l.err, true
+	default:
+		return v, nil, false
+	}
+}

@@ -254,23 +254,29 @@ func (f *fleetShare) serviceList(ctx context.Context, deps Deps, ns string) ([]c
 }
 
 // allowed is one SelfSubjectAccessReview per question for all setups. Access to every namespace (asked once
-// per verb and resource) answers for each namespace without asking again.
-func (f *fleetShare) allowed(ctx context.Context, deps Deps, a access) (bool, error) {
-	ask := func(a accessKey) (bool, error) {
-		return f.access.get(ctx, a, func(ctx context.Context) (bool, error) {
+// per verb and resource) answers for each namespace without asking again. With onlyKnown it asks nothing and
+// answers only from what is already known (known false otherwise), so a setup whose questions were all answered
+// for the setups before it needs no goroutine to ask them.
+func (f *fleetShare) allowed(ctx context.Context, deps Deps, a access, onlyKnown bool) (ok bool, err error, known bool) {
+	ask := func(a accessKey) (bool, error, bool) {
+		if onlyKnown {
+			return f.access.known(a)
+		}
+		ok, err := f.access.get(ctx, a, func(ctx context.Context) (bool, error) {
 			r, err := deps.Kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
 				Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authzv1.ResourceAttributes{
 					Verb: a.verb, Group: a.group, Resource: a.resource, Namespace: a.namespace}},
 			}, metav1.CreateOptions{})
 			return err == nil && r.Status.Allowed, err
 		})
+		return ok, err, true
 	}
 	k := accessKey{a.verb, a.group, a.resource, a.namespace}
 	if k.namespace != "" {
 		all := k
 		all.namespace = ""
-		if ok, err := ask(all); err == nil && ok {
-			return true, nil
+		if ok, err, known := ask(all); known && err == nil && ok {
+			return true, nil, true
 		}
 	}
 	return ask(k)
@@ -294,4 +300,15 @@ func (m *memo[K, V]) get(ctx context.Context, k K, f func(ctx context.Context) (
 	}
 	m.mu.Unlock()
 	return l.get(ctx)
+}
+
+// known is k's value when it has been computed (ok true), without waiting or computing it.
+func (m *memo[K, V]) known(k K) (v V, err error, ok bool) {
+	m.mu.Lock()
+	l := m.m[k]
+	m.mu.Unlock()
+	if l == nil {
+		return v, nil, false
+	}
+	return l.known()
 }
