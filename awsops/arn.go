@@ -39,7 +39,8 @@ func isRuntimeID(s string) bool {
 // isRegion: two lowercase letters, "-gov" or not, "-", lowercase letters, "-", one digit (us-east-1,
 // us-gov-west-1; ^[a-z]{2}(-gov)?-[a-z]+-\d$).
 func isRegion(s string) bool {
-	parts := strings.Split(s, "-")
+	var buf [5]string
+	parts := buf[:cutN(s, "-", buf[:])]
 	if len(parts) == 4 && parts[1] == "gov" {
 		parts = []string{parts[0], parts[2], parts[3]}
 	}
@@ -47,6 +48,21 @@ func isRegion(s string) bool {
 		return false
 	}
 	return len(parts[2]) == 1 && isDigit(parts[2][0])
+}
+
+// cutN splits s at sep into parts as strings.SplitN(s, sep, len(parts)) would, without allocating, and returns
+// how many it filled (ARNs are parsed for every setup doctor --all checks, several times each).
+func cutN(s, sep string, parts []string) int {
+	n := 0
+	for ; n < len(parts)-1; n++ {
+		before, after, found := strings.Cut(s, sep)
+		if !found {
+			break
+		}
+		parts[n], s = before, after
+	}
+	parts[n] = s
+	return n + 1
 }
 
 // isAccount: 12 digits (^\d{12}$).
@@ -90,7 +106,8 @@ func parseAgentCoreARN(s, resource string, isID func(string) bool, idWhy string)
 	bad := func(why string) (agentCoreARN, error) {
 		return agentCoreARN{}, fmt.Errorf("invalid %s ARN %q: %s (want arn:aws:bedrock-agentcore:<region>:<account>:%s/<%s id>)", resource, s, why, resource, resource)
 	}
-	parts := strings.SplitN(strings.TrimSpace(s), ":", 6)
+	var buf [6]string
+	parts := buf[:cutN(strings.TrimSpace(s), ":", buf[:])]
 	if len(parts) != 6 || parts[0] != "arn" {
 		return bad("not an ARN")
 	}

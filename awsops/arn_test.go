@@ -125,3 +125,28 @@ func TestARNPartShapes(t *testing.T) {
 		}
 	}
 }
+
+// cutN splits as strings.SplitN does, for every limit an ARN or region is split with.
+func TestCutNMatchesSplitN(t *testing.T) {
+	for _, s := range []string{"", ":", "::", "a", "a:b", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x",
+		"arn:aws:s:r:a:res:with:colons", "us-gov-west-1", "a-b-c-d-e-f-g", "-", "--x--"} {
+		for _, n := range []int{1, 3, 5, 6} {
+			for _, sep := range []string{":", "-"} {
+				buf := make([]string, n)
+				got := buf[:cutN(s, sep, buf)]
+				if want := strings.SplitN(s, sep, n); !slices.Equal(got, want) {
+					t.Errorf("cutN(%q, %q, %d) = %q, want %q", s, sep, n, got, want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkParseRuntimeARN(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseRuntimeARN("arn:aws:bedrock-agentcore:us-gov-west-1:123456789012:runtime/agent_one-AbCdEf1234"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
