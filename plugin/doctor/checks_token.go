@@ -243,7 +243,7 @@ func (d *Doctor) authorizerChecks() []Check {
 			if withDiscovery && az != nil && (az.Private() || d.opts.DiscoveryDoc != nil) {
 				doc, _ = st.sig.discovery.get(ctx)
 			}
-			return pick(tokencheck.CheckAuthorizerSettings(az, rs, src, doc), id)
+			return pick(tokencheck.CheckAuthorizerSettings(az, rs, src, doc, d.deps.agentCoreIsLocal()), id)
 		}
 	}
 	return []Check{

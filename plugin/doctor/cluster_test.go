@@ -273,6 +273,11 @@ func TestClusterHealthySetupPasses(t *testing.T) {
 	if !strings.Contains(got[IDClusterKinds].Detail, "Enterprise") {
 		t.Errorf("the test cluster serves the Enterprise stand-ins: %q", got[IDClusterKinds].Detail)
 	}
+	// The identity provider is on loopback and so is the local AgentCore, which reaches it (AWS's would not:
+	// TestOfflineNewestAuthorizerSettings).
+	if pe := got[IDAuthorizerPrivateEndpoint]; pe.Status != Pass || !strings.Contains(pe.Detail, "served from this machine") {
+		t.Errorf("%s = %s %q, want a pass that says the local AgentCore reaches the loopback identity provider", IDAuthorizerPrivateEndpoint, pe.Status, pe.Detail)
+	}
 }
 
 func TestClusterBrokenSetups(t *testing.T) {

@@ -238,9 +238,12 @@ func TestOfflineNewestAuthorizerSettings(t *testing.T) {
 		az2.PrivateEndpointOverrides[0].Domain = "https://keys.idp.internal/"
 		got = runOffline(t, Options{Token: idTok, Authorizer: az2, DiscoveryDoc: disc, JWKS: tokentest.JWKS(t, key)})
 		expect(t, got, map[string]want{IDAuthorizerPrivateEndpoint: {Fail, "not a host name", ""}})
-		// Without a private endpoint the same unreachable URL is a failure.
+		// Without a private endpoint the same unreachable URL is a failure, and AWS's AgentCore could not reach a
+		// loopback host either.
 		got = runOffline(t, Options{Token: idTok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: az.DiscoveryURL, AllowedAudience: []string{client}}})
-		expect(t, got, map[string]want{IDAuthorizerDiscoveryURL: {Fail, "unreachable", ""}, IDAuthorizerPrivateEndpoint: {Pass, "over the internet", ""}})
+		expect(t, got, map[string]want{IDAuthorizerDiscoveryURL: {Fail, "unreachable", ""}, IDAuthorizerPrivateEndpoint: {Warn, "127.0.0.1:1 is a loopback address", ""}})
+		got = runOffline(t, Options{Token: idTok, Authorizer: &tokencheck.Authorizer{DiscoveryURL: "https://idp.example.com/.well-known/openid-configuration", AllowedAudience: []string{client}}})
+		expect(t, got, map[string]want{IDAuthorizerPrivateEndpoint: {Pass, "reaches idp.example.com over the internet", ""}})
 	})
 	t.Run("advertisedScopeMapping shown and used for scopes", func(t *testing.T) {
 		az := &tokencheck.Authorizer{DiscoveryURL: iss.DiscoveryURL(), AllowedScopes: []string{"agent/invoke"},

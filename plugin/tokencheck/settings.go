@@ -6,6 +6,8 @@ package tokencheck
 import (
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -40,8 +42,10 @@ const MaxHeaderAllowlist = 20
 // CheckAuthorizerSettings checks the runtime settings around the JWT authorizer: authorizer.workload,
 // authorizer.request-headers and authorizer.private-endpoint. rs nil = the runtime's settings are not known
 // (offline with only the authorizer JSON); source is SourceSecret, SourcePassthrough or SourceExchange; d is the
-// discovery document when one was fetched or given (nil otherwise).
-func CheckAuthorizerSettings(az *Authorizer, rs *RuntimeSettings, source string, d *Discovery) []Finding {
+// discovery document when one was fetched or given (nil otherwise); localAgentCore is true when the AgentCore
+// being checked is itself served from this machine or its private network (the sandbox's, a test's), so it
+// reaches what this machine reaches.
+func CheckAuthorizerSettings(az *Authorizer, rs *RuntimeSettings, source string, d *Discovery, localAgentCore bool) []Finding {
 	mk := func(id, title string) Finding { return Finding{ID: id, Category: CategoryAuthorizer, Title: title} }
 	wl := mk("authorizer.workload", "allowed workloads")
 	hdr := mk("authorizer.request-headers", "headers the agent sees")
@@ -93,6 +97,14 @@ func CheckAuthorizerSettings(az *Authorizer, rs *RuntimeSettings, source string,
 	host := hostOf(az.DiscoveryURL)
 	if !az.Private() {
 		pe.Status, pe.Detail = StatusPass, fmt.Sprintf("none: AgentCore reaches %s over the internet", orPlaceholder(host, "the discovery URL"))
+		switch why := PrivateHost(host); {
+		case why != "" && localAgentCore:
+			pe.Detail = fmt.Sprintf("none: %s is %s, and the AgentCore checked here is served from this machine or its network, so it reaches it", host, why)
+		case why != "":
+			pe.Status = StatusWarn
+			pe.Detail = fmt.Sprintf("no privateEndpoint, and the discovery URL's host %s is %s: AgentCore fetches the discovery document and signing keys from AWS's network, where it cannot reach them, and then refuses every token (401)", host, why)
+			pe.Hint = "Serve the identity provider's discovery document and keys on a public HTTPS name, or give the authorizer a privateEndpoint (a VPC Lattice resource configuration) that reaches it."
+		}
 		return []Finding{wl, hdr, pe}
 	}
 	var domains, bad []string
@@ -124,6 +136,47 @@ func CheckAuthorizerSettings(az *Authorizer, rs *RuntimeSettings, source string,
 		}
 	}
 	return []Finding{wl, hdr, pe}
+}
+
+// PrivateHost says why a service on AWS's network, as AgentCore is, cannot reach host (a host or host:port from
+// a URL) over the internet: a loopback, private or link-local address, or a name that only a cluster's or a
+// private network's DNS resolves. "" when nothing says it is not public.
+func PrivateHost(host string) string {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.ToLower(strings.Trim(h, "[]")), ".")
+	if h == "" {
+		return ""
+	}
+	if ip, err := netip.ParseAddr(h); err == nil {
+		switch {
+		case ip.IsLoopback():
+			return "a loopback address"
+		case ip.IsPrivate():
+			return "a private address"
+		case ip.IsLinkLocalUnicast():
+			return "a link-local address"
+		case ip.IsUnspecified():
+			return "an unspecified address"
+		}
+		return ""
+	}
+	switch {
+	case h == "localhost" || strings.HasSuffix(h, ".localhost"):
+		return "a loopback name"
+	case !strings.Contains(h, "."):
+		return "a single-label name that only a local resolver knows"
+	case strings.HasSuffix(h, ".svc") || strings.HasSuffix(h, ".cluster.local"):
+		return "a name that only the cluster's DNS resolves"
+	}
+	for _, suffix := range []string{".internal", ".local", ".home.arpa", ".lan", ".intranet", ".corp"} {
+		if strings.HasSuffix(h, suffix) {
+			return "a " + suffix + " name that public DNS does not resolve"
+		}
+	}
+	return ""
 }
 
 // HeaderUpdateCommand is the AWS CLI call that sets the runtime's requestHeaderAllowlist.
