@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 )
 
@@ -243,7 +244,7 @@ func (d *Doctor) authorizerChecks() []Check {
 			if withDiscovery && az != nil && (az.Private() || d.opts.DiscoveryDoc != nil) {
 				doc, _ = st.sig.discovery.get(ctx)
 			}
-			return pick(tokencheck.CheckAuthorizerSettings(az, rs, src, doc, d.deps.agentCoreIsLocal()), id)
+			return pick(tokencheck.CheckAuthorizerSettings(az, rs, src, doc, awsops.LocalEndpoint(d.deps.AgentCore)), id)
 		}
 	}
 	return []Check{

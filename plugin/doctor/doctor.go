@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -116,20 +114,6 @@ type Deps struct {
 
 	// fleet is what doctor --all's runs share (RunFleet sets it); nil for one setup.
 	fleet *fleetShare
-}
-
-// agentCoreIsLocal: the AgentCore client is pointed by an endpoint override (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL,
-// a base endpoint) at a service on this machine or its private network, the sandbox's or a test's local AgentCore.
-// That AgentCore reaches an identity provider on a private address; AWS's does not.
-func (d Deps) agentCoreIsLocal() bool {
-	c, ok := d.AgentCore.(interface {
-		Options() bedrockagentcorecontrol.Options
-	})
-	if !ok {
-		return false
-	}
-	u, err := url.Parse(aws.ToString(c.Options().BaseEndpoint))
-	return err == nil && u.Host != "" && tokencheck.PrivateHost(u.Host) != ""
 }
 
 // Doctor is one configured run: call Checks for the plan, then Run.

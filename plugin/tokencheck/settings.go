@@ -6,10 +6,10 @@ package tokencheck
 import (
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 )
 
 // Token sources: where the token AgentCore sees comes from.
@@ -97,7 +97,7 @@ func CheckAuthorizerSettings(az *Authorizer, rs *RuntimeSettings, source string,
 	host := hostOf(az.DiscoveryURL)
 	if !az.Private() {
 		pe.Status, pe.Detail = StatusPass, fmt.Sprintf("none: AgentCore reaches %s over the internet", orPlaceholder(host, "the discovery URL"))
-		switch why := PrivateHost(host); {
+		switch why := awsops.UnreachableFromAWS(host); {
 		case why != "" && localAgentCore:
 			pe.Detail = fmt.Sprintf("none: %s is %s, and the AgentCore checked here is served from this machine or its network, so it reaches it", host, why)
 		case why != "":
@@ -136,47 +136,6 @@ func CheckAuthorizerSettings(az *Authorizer, rs *RuntimeSettings, source string,
 		}
 	}
 	return []Finding{wl, hdr, pe}
-}
-
-// PrivateHost says why a service on AWS's network, as AgentCore is, cannot reach host (a host or host:port from
-// a URL) over the internet: a loopback, private or link-local address, or a name that only a cluster's or a
-// private network's DNS resolves. "" when nothing says it is not public.
-func PrivateHost(host string) string {
-	h := host
-	if hh, _, err := net.SplitHostPort(host); err == nil {
-		h = hh
-	}
-	h = strings.TrimSuffix(strings.ToLower(strings.Trim(h, "[]")), ".")
-	if h == "" {
-		return ""
-	}
-	if ip, err := netip.ParseAddr(h); err == nil {
-		switch {
-		case ip.IsLoopback():
-			return "a loopback address"
-		case ip.IsPrivate():
-			return "a private address"
-		case ip.IsLinkLocalUnicast():
-			return "a link-local address"
-		case ip.IsUnspecified():
-			return "an unspecified address"
-		}
-		return ""
-	}
-	switch {
-	case h == "localhost" || strings.HasSuffix(h, ".localhost"):
-		return "a loopback name"
-	case !strings.Contains(h, "."):
-		return "a single-label name that only a local resolver knows"
-	case strings.HasSuffix(h, ".svc") || strings.HasSuffix(h, ".cluster.local"):
-		return "a name that only the cluster's DNS resolves"
-	}
-	for _, suffix := range []string{".internal", ".local", ".home.arpa", ".lan", ".intranet", ".corp"} {
-		if strings.HasSuffix(h, suffix) {
-			return "a " + suffix + " name that public DNS does not resolve"
-		}
-	}
-	return ""
 }
 
 // HeaderUpdateCommand is the AWS CLI call that sets the runtime's requestHeaderAllowlist.

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	udiff "github.com/aymanbagabas/go-udiff"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
@@ -283,6 +285,9 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 			Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))})
 	default:
 		p.AuthorizerProposed = authorizerJSON(proposed)
+		if w := unreachableIdP(proposed, env); w != "" {
+			p.Warnings = append(p.Warnings, w)
+		}
 		if typeChange == "" && awsops.AuthorizerEqual(current, proposed) {
 			p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Unchanged, Target: target})
 		} else {
@@ -538,4 +543,24 @@ func AuthorizerChoice(raw string) string {
 		return "allowedClients=[" + az.AllowedClients[0] + "] (client_id; the token has no aud)" + other
 	}
 	return "none (the token has neither aud nor client_id)" + other
+}
+
+// unreachableIdP is the plan's warning when the proposed authorizer's discovery URL is on a host AWS's network
+// cannot reach (a private address, an in-cluster name) and no privateEndpoint leads there: AgentCore could not
+// fetch the keys and would refuse every token. doctor's authorizer.private-endpoint says the same afterwards. A
+// local AgentCore (the sandbox's) reaches such a host: no warning.
+func unreachableIdP(proposed types.AuthorizerConfiguration, env *Env) string {
+	jwt := awsops.JWTConfig(proposed)
+	if jwt == nil || jwt.PrivateEndpoint != nil || env.AgentCore != nil && awsops.LocalEndpoint(env.AgentCore.API) {
+		return ""
+	}
+	u, err := url.Parse(aws.ToString(jwt.DiscoveryUrl))
+	if err != nil {
+		return ""
+	}
+	why := awsops.UnreachableFromAWS(u.Host)
+	if why == "" {
+		return ""
+	}
+	return fmt.Sprintf("the discovery URL's host %s is %s: AgentCore fetches the identity provider's keys from AWS's network, cannot reach it and will refuse every token (401). Serve the discovery document and keys on a public HTTPS name, or give the runtime's authorizer a privateEndpoint", u.Host, why)
 }

@@ -1,0 +1,70 @@
+package awsops
+
+import (
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+)
+
+// This file: which hosts AgentCore, running on AWS's network, can reach. Its JWT authorizer fetches the identity
+// provider's discovery document and keys from there, unless a privateEndpoint routes it into a VPC.
+
+// UnreachableFromAWS says why a service on AWS's network, as AgentCore is, cannot reach host (a host or host:port from
+// a URL) over the internet: a loopback, private or link-local address, or a name that only a cluster's or a
+// private network's DNS resolves. "" when nothing says it is not public.
+func UnreachableFromAWS(host string) string {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.ToLower(strings.Trim(h, "[]")), ".")
+	if h == "" {
+		return ""
+	}
+	if ip, err := netip.ParseAddr(h); err == nil {
+		switch {
+		case ip.IsLoopback():
+			return "a loopback address"
+		case ip.IsPrivate():
+			return "a private address"
+		case ip.IsLinkLocalUnicast():
+			return "a link-local address"
+		case ip.IsUnspecified():
+			return "an unspecified address"
+		}
+		return ""
+	}
+	switch {
+	case h == "localhost" || strings.HasSuffix(h, ".localhost"):
+		return "a loopback name"
+	case !strings.Contains(h, "."):
+		return "a single-label name that only a local resolver knows"
+	case strings.HasSuffix(h, ".svc") || strings.HasSuffix(h, ".cluster.local"):
+		return "a name that only the cluster's DNS resolves"
+	}
+	for _, suffix := range []string{".internal", ".local", ".home.arpa", ".lan", ".intranet", ".corp"} {
+		if strings.HasSuffix(h, suffix) {
+			return "a " + suffix + " name that public DNS does not resolve"
+		}
+	}
+	return ""
+}
+
+// LocalEndpoint reports whether an AgentCore control-plane client (a *bedrockagentcorecontrol.Client, or anything
+// with its Options) is pointed by an endpoint override (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL, a base
+// endpoint) at a host AWS's network cannot reach: a local AgentCore (the sandbox's, a test's), which reaches what
+// this machine reaches. False for AWS's own endpoints and for clients whose options are unknown.
+func LocalEndpoint(client any) bool {
+	c, ok := client.(interface {
+		Options() bedrockagentcorecontrol.Options
+	})
+	if !ok {
+		return false
+	}
+	u, err := url.Parse(aws.ToString(c.Options().BaseEndpoint))
+	return err == nil && u.Host != "" && UnreachableFromAWS(u.Host) != ""
+}
