@@ -1,6 +1,7 @@
 package awsops
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
@@ -68,3 +69,21 @@ func LocalEndpoint(client any) bool {
 	u, err := url.Parse(aws.ToString(c.Options().BaseEndpoint))
 	return err == nil && u.Host != "" && UnreachableFromAWS(u.Host) != ""
 }
+
+// UnreachableIdP says in one sentence why AgentCore, on AWS's network and without a privateEndpoint, cannot reach
+// the identity provider whose discovery URL this is, and what follows; "" when nothing says it cannot. doctor's
+// authorizer.private-endpoint and the wizard's plan both say it, with UnreachableIdPFix.
+func UnreachableIdP(discoveryURL string) string {
+	host := discoveryURL
+	if u, err := url.Parse(discoveryURL); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	why := UnreachableFromAWS(host)
+	if why == "" {
+		return ""
+	}
+	return fmt.Sprintf("the discovery URL's host %s is %s: AgentCore fetches the discovery document and signing keys from AWS's network, where it cannot reach them, and refuses every token (401)", host, why)
+}
+
+// UnreachableIdPFix is what to do about UnreachableIdP.
+const UnreachableIdPFix = "Serve the identity provider's discovery document and keys on a public HTTPS name, or give the authorizer a privateEndpoint (a VPC Lattice resource configuration) that reaches it."

@@ -226,9 +226,9 @@ func (d *Doctor) Header() string {
 }
 
 // lazy computes a value once, on first use, shared by every check that needs it. Checks that need the same
-// remote object call get concurrently; the first call does the work in its own goroutine (f is given the same
-// ctx, so a cancelled run stops its reads), the others wait for it or for ctx. No goroutine is started for it:
-// doctor --all runs a hundred setups' reads, and each fresh goroutine grows its stack anew.
+// remote object call get concurrently; the first call does the work in the caller's goroutine (f is given that
+// call's ctx, so a cancelled run stops its reads), the others wait for it or for their ctx. No goroutine is
+// started for it: doctor --all runs a hundred setups' reads, and each fresh goroutine grows its stack anew.
 type lazy[T any] struct {
 	started atomic.Bool
 	f       func(ctx context.Context) (T, error)

@@ -144,10 +144,12 @@ func (st *state) resolveTarget(ctx context.Context) (*target, error) {
 			var info k8sres.GatewayInfo
 			switch {
 			case err != nil:
-			case svc == nil:
+			case d.deps.fleet != nil:
 				info = d.deps.fleet.describeGateway(ctx, d.deps, g)
-			default:
+			case svc != nil:
 				info = k8sres.DescribeGatewayWith(g, <-svc)
+			default: // no Kubernetes client for Services
+				info = k8sres.DescribeGatewayWith(g, nil)
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -97,13 +97,11 @@ func CheckAuthorizerSettings(az *Authorizer, rs *RuntimeSettings, source string,
 	host := hostOf(az.DiscoveryURL)
 	if !az.Private() {
 		pe.Status, pe.Detail = StatusPass, fmt.Sprintf("none: AgentCore reaches %s over the internet", orPlaceholder(host, "the discovery URL"))
-		switch why := awsops.UnreachableFromAWS(host); {
-		case why != "" && localAgentCore:
-			pe.Detail = fmt.Sprintf("none: %s is %s, and the AgentCore checked here is served from this machine or its network, so it reaches it", host, why)
-		case why != "":
-			pe.Status = StatusWarn
-			pe.Detail = fmt.Sprintf("no privateEndpoint, and the discovery URL's host %s is %s: AgentCore fetches the discovery document and signing keys from AWS's network, where it cannot reach them, and then refuses every token (401)", host, why)
-			pe.Hint = "Serve the identity provider's discovery document and keys on a public HTTPS name, or give the authorizer a privateEndpoint (a VPC Lattice resource configuration) that reaches it."
+		switch unreachable := awsops.UnreachableIdP(az.DiscoveryURL); {
+		case unreachable != "" && localAgentCore:
+			pe.Detail = fmt.Sprintf("none: %s is not public, but the AgentCore checked here is served from this machine or its network (an endpoint override), so it reaches it", host)
+		case unreachable != "":
+			pe.Status, pe.Detail, pe.Hint = StatusWarn, "no privateEndpoint, and "+unreachable, awsops.UnreachableIdPFix
 		}
 		return []Finding{wl, hdr, pe}
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"net/url"
 	"reflect"
 	"sort"
 	"strings"
@@ -545,22 +544,16 @@ func AuthorizerChoice(raw string) string {
 	return "none (the token has neither aud nor client_id)" + other
 }
 
-// unreachableIdP is the plan's warning when the proposed authorizer's discovery URL is on a host AWS's network
-// cannot reach (a private address, an in-cluster name) and no privateEndpoint leads there: AgentCore could not
-// fetch the keys and would refuse every token. doctor's authorizer.private-endpoint says the same afterwards. A
-// local AgentCore (the sandbox's) reaches such a host: no warning.
+// unreachableIdP is the plan's warning when the proposed authorizer names no privateEndpoint and AgentCore, on
+// AWS's network, could not reach its identity provider (awsops.UnreachableIdP, as doctor's
+// authorizer.private-endpoint says afterwards). A local AgentCore (the sandbox's) reaches it: no warning.
 func unreachableIdP(proposed types.AuthorizerConfiguration, env *Env) string {
 	jwt := awsops.JWTConfig(proposed)
 	if jwt == nil || jwt.PrivateEndpoint != nil || env.AgentCore != nil && awsops.LocalEndpoint(env.AgentCore.API) {
 		return ""
 	}
-	u, err := url.Parse(aws.ToString(jwt.DiscoveryUrl))
-	if err != nil {
-		return ""
+	if w := awsops.UnreachableIdP(aws.ToString(jwt.DiscoveryUrl)); w != "" {
+		return w + ". " + awsops.UnreachableIdPFix
 	}
-	why := awsops.UnreachableFromAWS(u.Host)
-	if why == "" {
-		return ""
-	}
-	return fmt.Sprintf("the discovery URL's host %s is %s: AgentCore fetches the identity provider's keys from AWS's network, cannot reach it and will refuse every token (401). Serve the discovery document and keys on a public HTTPS name, or give the runtime's authorizer a privateEndpoint", u.Host, why)
+	return ""
 }
