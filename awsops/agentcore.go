@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -453,6 +454,51 @@ func JWTConfig(a types.AuthorizerConfiguration) *types.CustomJWTAuthorizerConfig
 		return &v.Value
 	}
 	return nil
+}
+
+// managedJWTFields are the customJWTAuthorizer settings the plugin decides (from the setup record); every other
+// one (customClaims, privateEndpoint, privateEndpointOverrides, allowedWorkloadConfiguration, and whatever a newer
+// SDK adds) belongs to whoever set it.
+var managedJWTFields = []string{"discoveryUrl", "allowedAudience", "allowedClients", "allowedScopes"}
+
+// WithUnmanaged is desired with the settings of current's JWT authorizer that the plugin does not manage kept
+// (managedJWTFields). UpdateAgentRuntime and UpdateGateway replace the whole authorizer, so an authorizer built
+// only from the record would drop, say, the privateEndpoint AgentCore reaches a private identity provider through.
+// desired nil (IAM only) or current without a JWT authorizer: desired as it is.
+func WithUnmanaged(current, desired types.AuthorizerConfiguration) types.AuthorizerConfiguration {
+	cur, want := JWTConfig(current), JWTConfig(desired)
+	if cur == nil || want == nil {
+		return desired
+	}
+	out := *cur // every field, named here or not
+	out.DiscoveryUrl, out.AllowedAudience, out.AllowedClients, out.AllowedScopes = want.DiscoveryUrl, want.AllowedAudience, want.AllowedClients, want.AllowedScopes
+	return &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: out}
+}
+
+// UnmanagedSettings names, sorted, the settings of a's JWT authorizer that the plugin does not manage and that
+// are set (WithUnmanaged keeps them).
+func UnmanagedSettings(a types.AuthorizerConfiguration) []string {
+	if JWTConfig(a) == nil {
+		return nil
+	}
+	raw, err := AuthorizerToJSON(a)
+	if err != nil {
+		return nil
+	}
+	var v struct {
+		JWT map[string]json.RawMessage `json:"customJWTAuthorizer"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	var names []string
+	for k, x := range v.JWT {
+		if t := bytes.TrimSpace(x); !slices.Contains(managedJWTFields, k) && len(t) > 0 && !bytes.Equal(t, []byte("null")) {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // CognitoAuthorizer is the authorizer for Cognito ID tokens (docs/facts.md#jwt-authorizer): the pool's discovery URL and

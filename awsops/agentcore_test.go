@@ -58,6 +58,45 @@ func TestAuthorizerJSONRoundTrip(t *testing.T) {
 	}
 }
 
+// WithUnmanaged keeps every setting the plugin does not decide, takes the four it does from desired, and leaves
+// IAM-only on either side as desired says.
+func TestWithUnmanaged(t *testing.T) {
+	lattice := &types.PrivateEndpointMemberSelfManagedLatticeResource{Value: &types.SelfManagedLatticeResourceMemberResourceConfigurationIdentifier{Value: "rcfg-1"}}
+	current := &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{
+		DiscoveryUrl: aws.String("https://old/.well-known/openid-configuration"), AllowedAudience: []string{"old"}, AllowedClients: []string{"old-client"},
+		AllowedScopes: []string{"old.scope"}, PrivateEndpoint: lattice,
+		PrivateEndpointOverrides:     []types.PrivateEndpointOverride{{Domain: aws.String("keys.internal"), PrivateEndpoint: lattice}},
+		AllowedWorkloadConfiguration: &types.AllowedWorkloadConfiguration{WorkloadIdentities: []string{"gw-1"}},
+		CustomClaims: []types.CustomClaimValidationType{{InboundTokenClaimName: aws.String("dept"), InboundTokenClaimValueType: types.InboundTokenClaimValueTypeString,
+			AuthorizingClaimMatchValue: &types.AuthorizingClaimMatchValueType{ClaimMatchOperator: types.ClaimMatchOperatorTypeEquals,
+				ClaimMatchValue: &types.ClaimMatchValueTypeMemberMatchValueString{Value: "eng"}}}},
+	}}
+	desired := CognitoAuthorizer("https://new", "c1")
+
+	got := JWTConfig(WithUnmanaged(current, desired))
+	cur := JWTConfig(current)
+	want := *cur
+	want.DiscoveryUrl, want.AllowedAudience, want.AllowedClients, want.AllowedScopes = aws.String("https://new/.well-known/openid-configuration"), []string{"c1"}, nil, nil
+	if !reflect.DeepEqual(*got, want) {
+		t.Fatalf("got %+v\nwant %+v", *got, want)
+	}
+	if names := UnmanagedSettings(current); !reflect.DeepEqual(names, []string{"allowedWorkloadConfiguration", "customClaims", "privateEndpoint", "privateEndpointOverrides"}) {
+		t.Errorf("UnmanagedSettings = %v", names)
+	}
+	if names := UnmanagedSettings(desired); names != nil {
+		t.Errorf("a record-only authorizer has no unmanaged settings: %v", names)
+	}
+	if WithUnmanaged(current, nil) != nil {
+		t.Error("IAM only wanted: nothing kept")
+	}
+	if a := WithUnmanaged(nil, desired); a != desired {
+		t.Error("IAM only now: desired as it is")
+	}
+	if cur.DiscoveryUrl == nil || *cur.DiscoveryUrl != "https://old/.well-known/openid-configuration" || cur.AllowedAudience[0] != "old" {
+		t.Error("current was changed")
+	}
+}
+
 func TestAuthorizerEqual(t *testing.T) {
 	a := CognitoAuthorizer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_A", "c1")
 	b := CognitoAuthorizer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_A/", "c1")

@@ -83,7 +83,11 @@ func gatewayRestore(ctx context.Context, env *Env, rec *setup.Record) (Item, str
 	if err != nil {
 		return Item{}, "", err
 	}
-	ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito)
+	var prevJWT types.AuthorizerConfiguration
+	if prevType == types.AuthorizerTypeCustomJwt {
+		prevJWT = prev
+	}
+	ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito, prevJWT) // what the wizard set over prev
 	switch {
 	case g.AuthorizerType == prevType && (prevType != types.AuthorizerTypeCustomJwt || awsops.AuthorizerEqual(g.AuthorizerConfiguration, prev)):
 		return Item{Item: plan.Item{Action: plan.Unchanged, Kind: plan.KindAWS, Target: target, Detail: "already the previous authorizer"}}, "", nil
@@ -127,7 +131,9 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 		if err != nil {
 			return nil, err
 		}
-		ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito)
+		// What the wizard set: the record's settings over prev's unmanaged ones (a privateEndpoint changed since
+		// makes it someone else's).
+		ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito, prev)
 		switch {
 		case awsops.AuthorizerEqual(rt.AuthorizerConfiguration, prev):
 			p.add(Item{Item: plan.Item{Action: plan.Unchanged, Kind: plan.KindAWS, Target: rtTarget, Detail: "already the previous authorizer"}})

@@ -263,7 +263,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	// ④ Authorizer
 	current := s.currentAuthorizer()
 	p.AuthorizerCurrent = authorizerJSON(current)
-	proposed, known := DesiredAuthorizer(rec, env.Cognito)
+	proposed, known := DesiredAuthorizer(rec, env.Cognito, current)
 	target, call := cfg.TargetLabel()+" authorizer", "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY"
 	typeChange := ""
 	if g := s.AgentCoreGateway; g != nil {
@@ -287,10 +287,14 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		if w := unreachableIdP(proposed, env); w != "" {
 			p.Warnings = append(p.Warnings, w)
 		}
+		kept := ""
+		if names := awsops.UnmanagedSettings(proposed); len(names) > 0 {
+			kept = "keeps " + strings.Join(names, ", ") + " as set outside the wizard"
+		}
 		if typeChange == "" && awsops.AuthorizerEqual(current, proposed) {
 			p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Unchanged, Target: target})
 		} else {
-			it := plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target, Call: call, Detail: typeChange,
+			it := plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target, Call: call, Detail: joinDetail(kept, typeChange),
 				Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))}
 			if proposed == nil {
 				it.Detail = "sigv4 needs the runtime to accept IAM: the JWT authorizer is removed (pass --skip-authorizer to keep it)"
@@ -398,8 +402,8 @@ func callerParties(cfg *Config, rec setup.Record) []plan.Item {
 }
 
 func joinDetail(a, b string) string {
-	if b == "" {
-		return a
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + "; " + b
 }
@@ -549,7 +553,7 @@ func AuthorizerChoice(raw string) string {
 // authorizer.private-endpoint says afterwards). A local AgentCore (the sandbox's) reaches it: no warning.
 func unreachableIdP(proposed types.AuthorizerConfiguration, env *Env) string {
 	jwt := awsops.JWTConfig(proposed)
-	if jwt == nil || jwt.PrivateEndpoint != nil || env.AgentCore != nil && awsops.LocalEndpoint(env.AgentCore.API) {
+	if jwt == nil || jwt.PrivateEndpoint != nil || len(jwt.PrivateEndpointOverrides) > 0 || env.AgentCore != nil && awsops.LocalEndpoint(env.AgentCore.API) {
 		return ""
 	}
 	if w := awsops.UnreachableIdP(aws.ToString(jwt.DiscoveryUrl)); w != "" {

@@ -240,7 +240,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 		if err := env.checkpoint(CheckpointIdentity); err != nil {
 			return fail(StepIdentity, err)
 		}
-		want, _ := DesiredAuthorizer(rec, env.Cognito)
+		want, _ := DesiredAuthorizer(rec, env.Cognito, nil)
 		liveSecret := getLive(ctx, env, tokenSecretRef(rec))
 		if cfg.Answers.SkipAuthorizer {
 			want = az
@@ -282,13 +282,13 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			return fail(StepAuthorizer, err)
 		}
 	default:
-		want, ok := DesiredAuthorizer(rec, env.Cognito)
-		if !ok {
-			return fail(StepAuthorizer, errors.New("the user pool or app client id is unknown"))
-		}
 		cur, err := env.AgentCore.GetRuntime(ctx, cfg.ARN.String())
 		if err != nil {
 			return fail(StepAuthorizer, err)
+		}
+		want, ok := DesiredAuthorizer(rec, env.Cognito, cur.AuthorizerConfiguration)
+		if !ok {
+			return fail(StepAuthorizer, errors.New("the user pool or app client id is unknown"))
 		}
 		if awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
 			res.add(StepAuthorizer, plan.Unchanged, target, "")
@@ -395,14 +395,18 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 // authorizer before the first change (type and configuration) goes into the record first, for teardown's
 // restore. A gateway whose type is AWS_IAM or NONE is changed only with Env.ConfirmGatewayTypeChange.
 func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup.Record, res *Result) error {
-	want, ok := DesiredAuthorizer(*rec, env.Cognito)
-	if !ok {
-		return errors.New("the user pool or app client id is unknown")
-	}
 	target := cfg.TargetLabel() + " authorizer"
 	cur, err := env.AgentCore.GetGateway(ctx, cfg.AgentCoreGatewayID)
 	if err != nil {
 		return err
+	}
+	var curJWT types.AuthorizerConfiguration
+	if cur.AuthorizerType == types.AuthorizerTypeCustomJwt {
+		curJWT = cur.AuthorizerConfiguration
+	}
+	want, ok := DesiredAuthorizer(*rec, env.Cognito, curJWT)
+	if !ok {
+		return errors.New("the user pool or app client id is unknown")
 	}
 	if cur.AuthorizerType == types.AuthorizerTypeCustomJwt && awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
 		res.add(StepAuthorizer, plan.Unchanged, target, "")
@@ -639,7 +643,7 @@ func runMachine(ctx context.Context, env *Env, cfg *Config, rec *setup.Record, r
 	if err := env.checkpoint(CheckpointIdentity); err != nil {
 		return "", err
 	}
-	want, _ := DesiredAuthorizer(*rec, env.Cognito)
+	want, _ := DesiredAuthorizer(*rec, env.Cognito, nil)
 	if cfg.Answers.SkipAuthorizer {
 		want = az
 	}

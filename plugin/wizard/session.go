@@ -520,9 +520,16 @@ func ManifestSpec(cfg *Config, r setup.Record, bgvk, pgvk k8sresGVK, global bool
 	return spec
 }
 
-// Authorizer returns the authorizer the record asks for (nil = IAM only, for sigv4). ok=false when it cannot be
-// known yet (a Cognito pool or client still to be created).
-func DesiredAuthorizer(r setup.Record, cognito *awsops.Cognito) (types.AuthorizerConfiguration, bool) {
+// DesiredAuthorizer returns the authorizer the record asks for (nil = IAM only, for sigv4) over current, the
+// target's authorizer now: the settings the plugin does not manage (a privateEndpoint, customClaims, …) are
+// current's (awsops.WithUnmanaged). current nil: only what the record decides, enough to judge a token's identity.
+// ok=false when it cannot be known yet (a Cognito pool or client still to be created).
+func DesiredAuthorizer(r setup.Record, cognito *awsops.Cognito, current types.AuthorizerConfiguration) (types.AuthorizerConfiguration, bool) {
+	az, ok := recordAuthorizer(r, cognito)
+	return awsops.WithUnmanaged(current, az), ok
+}
+
+func recordAuthorizer(r setup.Record, cognito *awsops.Cognito) (types.AuthorizerConfiguration, bool) {
 	switch r.IdentityProvider {
 	case setup.IdPNone, "":
 		return nil, true
