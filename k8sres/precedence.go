@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -191,22 +192,15 @@ func (m routeMatch) String() string {
 		and = append(and, "method "+m.method)
 	}
 	if m.headers > 0 {
-		and = append(and, plural(m.headers, "header"))
+		and = append(and, words.Count(m.headers, "header"))
 	}
 	if m.queries > 0 {
-		and = append(and, plural(m.queries, "query parameter"))
+		and = append(and, words.Count(m.queries, "query parameter"))
 	}
 	if len(and) > 0 {
 		s += " with " + strings.Join(and, ", ")
 	}
 	return s
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func (m routeMatch) conditions() int { return m.headers + m.queries + boolInt(m.method != "") }

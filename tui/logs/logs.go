@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	pl "github.com/kubectl-agentcore/kubectl-agentcore/plugin/logs"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -401,7 +402,7 @@ func (m Model) header() string {
 	}
 	parts := []string{t.Title.Render("Logs") + " · " + subject}
 	if m.podsSet {
-		parts = append(parts, fmt.Sprintf("(%d pod%s)", len(m.pods), plural(len(m.pods))))
+		parts = append(parts, "("+words.Count(len(m.pods), "pod")+")")
 	}
 	state := "following"
 	switch {
@@ -649,13 +650,6 @@ func (m Model) renderStats(b *strings.Builder, w, bodyH int) {
 		}
 		b.WriteByte('\n')
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // liveFilter is what `/` typed: status specs ("401", "4xx", "401,5xx") filter by status, anything else is a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -82,7 +83,7 @@ func (o *Options) runAll(ctx context.Context, deps dr.Deps) error {
 // WriteFleetText prints one row per setup (its worst status, the ✔ ‼ ✖ counts, the first failing check), a
 // summary line, then every setup's failures and warnings with their hints and fixes.
 func WriteFleetText(w io.Writer, where string, reps []dr.SetupReport, t style.Theme) {
-	fmt.Fprintf(w, "%s %d setups in %s\n", t.Title.Render("Doctor ·"), len(reps), where)
+	fmt.Fprintf(w, "%s %s in %s\n", t.Title.Render("Doctor ·"), words.Count(len(reps), "setup"), where)
 	if len(reps) == 0 {
 		fmt.Fprintln(w, "no setup records found. Run kubectl agentcore wizard, or pass -n / --all-namespaces")
 		return
@@ -118,7 +119,7 @@ func WriteFleetText(w io.Writer, where string, reps []dr.SetupReport, t style.Th
 		}
 		fmt.Fprintf(w, "  %s %-*s  %-*s  %4d %4d %4d  %s\n", sym, setupW, r.Setup, modeW, r.Mode, r.Summary.Pass, r.Summary.Warn, r.Summary.Fail, first)
 	}
-	fmt.Fprintf(w, "%d setups: %d pass, %d with warnings, %d failing\n", len(reps), len(reps)-failing-warning, warning, failing)
+	fmt.Fprintf(w, "%s: %d pass, %d with warnings, %d failing\n", words.Count(len(reps), "setup"), len(reps)-failing-warning, warning, failing)
 	for _, r := range reps {
 		if r.Summary.Fail == 0 && r.Summary.Warn == 0 {
 			continue

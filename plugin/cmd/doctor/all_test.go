@@ -38,6 +38,19 @@ func TestWriteFleetText(t *testing.T) {
 	if strings.Contains(out, "\nteam-a/agentcore-setup\n") || strings.Contains(out, "cluster.reachable") {
 		t.Fatalf("a passing setup or check is detailed:\n%s", out)
 	}
+	// One of a thing is singular: in the fleet's header and summary, and in the single setup's summary.
+	buf.Reset()
+	WriteFleetText(&buf, "namespace team-a", []dr.SetupReport{ok}, style.New(false, false))
+	for _, want := range []string{"Doctor · 1 setup in namespace team-a\n", "\n1 setup: 1 pass, 0 with warnings, 0 failing\n"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Fatalf("missing %q in\n%s", want, buf.String())
+		}
+	}
+	buf.Reset()
+	WriteText(&buf, "team-b", bad.Report, style.New(false, false))
+	if !strings.Contains(buf.String(), "1 passed, 1 warning, 2 failed, 0 skipped\n") {
+		t.Fatalf("single-setup summary:\n%s", buf.String())
+	}
 	buf.Reset()
 	WriteFleetText(&buf, "namespace x", nil, style.New(false, false))
 	if !strings.Contains(buf.String(), "no setup records found") {

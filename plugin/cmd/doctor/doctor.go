@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/startgc"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
@@ -446,5 +447,5 @@ func WriteText(w io.Writer, header string, rep dr.Report, t style.Theme) {
 		}
 	}
 	s := rep.Summary
-	fmt.Fprintf(w, "%d passed, %d warnings, %d failed, %d skipped\n", s.Pass, s.Warn, s.Fail, s.Skip)
+	fmt.Fprintf(w, "%d passed, %s, %d failed, %d skipped\n", s.Pass, words.Count(s.Warn, "warning"), s.Fail, s.Skip)
 }
