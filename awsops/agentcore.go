@@ -457,8 +457,8 @@ func JWTConfig(a types.AuthorizerConfiguration) *types.CustomJWTAuthorizerConfig
 }
 
 // managedJWTFields are the customJWTAuthorizer settings the plugin decides (from the setup record); every other
-// one (customClaims, privateEndpoint, privateEndpointOverrides, allowedWorkloadConfiguration, and whatever a newer
-// SDK adds) belongs to whoever set it.
+// one (customClaims, privateEndpoint, privateEndpointOverrides, allowedWorkloadConfiguration,
+// advertisedScopeMapping, and whatever a newer SDK adds) belongs to whoever set it.
 var managedJWTFields = []string{"discoveryUrl", "allowedAudience", "allowedClients", "allowedScopes"}
 
 // WithUnmanaged is desired with the settings of current's JWT authorizer that the plugin does not manage kept

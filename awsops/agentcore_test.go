@@ -64,7 +64,7 @@ func TestWithUnmanaged(t *testing.T) {
 	lattice := &types.PrivateEndpointMemberSelfManagedLatticeResource{Value: &types.SelfManagedLatticeResourceMemberResourceConfigurationIdentifier{Value: "rcfg-1"}}
 	current := &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{
 		DiscoveryUrl: aws.String("https://old/.well-known/openid-configuration"), AllowedAudience: []string{"old"}, AllowedClients: []string{"old-client"},
-		AllowedScopes: []string{"old.scope"}, PrivateEndpoint: lattice,
+		AllowedScopes: []string{"old.scope"}, PrivateEndpoint: lattice, AdvertisedScopeMapping: map[string]string{"old.scope": "api://old/.default"},
 		PrivateEndpointOverrides:     []types.PrivateEndpointOverride{{Domain: aws.String("keys.internal"), PrivateEndpoint: lattice}},
 		AllowedWorkloadConfiguration: &types.AllowedWorkloadConfiguration{WorkloadIdentities: []string{"gw-1"}},
 		CustomClaims: []types.CustomClaimValidationType{{InboundTokenClaimName: aws.String("dept"), InboundTokenClaimValueType: types.InboundTokenClaimValueTypeString,
@@ -80,7 +80,7 @@ func TestWithUnmanaged(t *testing.T) {
 	if !reflect.DeepEqual(*got, want) {
 		t.Fatalf("got %+v\nwant %+v", *got, want)
 	}
-	if names := UnmanagedSettings(current); !reflect.DeepEqual(names, []string{"allowedWorkloadConfiguration", "customClaims", "privateEndpoint", "privateEndpointOverrides"}) {
+	if names := UnmanagedSettings(current); !reflect.DeepEqual(names, []string{"advertisedScopeMapping", "allowedWorkloadConfiguration", "customClaims", "privateEndpoint", "privateEndpointOverrides"}) {
 		t.Errorf("UnmanagedSettings = %v", names)
 	}
 	if names := UnmanagedSettings(desired); names != nil {
