@@ -50,8 +50,9 @@ type Target struct {
 // Lookup names the objects that give the gateway's address.
 type Lookup struct {
 	GatewayNamespace, GatewayName string
-	// RouteNamespace/RouteName pick the HTTPRoute whose path and hostname are used; empty = the only route
-	// attached to the Gateway (the wizard's, labelled managed-by kubectl-agentcore, preferred).
+	// RouteNamespace/RouteName pick the HTTPRoute whose path and hostname are used. RouteName empty: the only
+	// route attached to the Gateway (the wizard's, labelled managed-by kubectl-agentcore, preferred), looked for in
+	// RouteNamespace (the namespace the user named) or, when that is empty too, in every namespace.
 	RouteNamespace, RouteName string
 }
 
@@ -141,14 +142,20 @@ func findRoute(ctx context.Context, dyn dynamic.Interface, l Lookup) (route *uns
 			return nil, nil, explain.Newf(err, "reading HTTPRoute %s/%s: %s", l.RouteNamespace, l.RouteName, apiReason(err))
 		}
 	} else {
-		list, err := dyn.Resource(HTTPRouteGVR).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+		list, err := dyn.Resource(HTTPRouteGVR).Namespace(l.RouteNamespace).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return nil, nil, explain.Newf(err, "listing HTTPRoutes: %s", apiReason(err))
 		}
 		var attached, managed []*unstructured.Unstructured
+		in := ""
+		if l.RouteNamespace != "" {
+			in = " in namespace " + l.RouteNamespace
+		}
 		for i := range list.Items {
 			r := &list.Items[i]
-			all = append(all, r)
+			if l.RouteNamespace == metav1.NamespaceAll {
+				all = append(all, r) // every namespace's routes: shadowedBy needs no LIST of its own
+			}
 			if !attachedTo(r, l.GatewayNamespace, l.GatewayName) {
 				continue
 			}
@@ -163,9 +170,9 @@ func findRoute(ctx context.Context, dyn dynamic.Interface, l Lookup) (route *uns
 		case len(attached) == 1:
 			route = attached[0]
 		case len(attached) == 0:
-			return nil, nil, fmt.Errorf("no HTTPRoute is attached to gateway %s/%s: run kubectl agentcore wizard, or pass --gateway URL", l.GatewayNamespace, l.GatewayName)
+			return nil, nil, fmt.Errorf("no HTTPRoute%s is attached to gateway %s/%s: run kubectl agentcore wizard, or pass --gateway-url URL", in, l.GatewayNamespace, l.GatewayName)
 		default:
-			return nil, nil, fmt.Errorf("%d HTTPRoutes are attached to gateway %s/%s: pick one with --route NS/NAME", len(attached), l.GatewayNamespace, l.GatewayName)
+			return nil, nil, fmt.Errorf("%d HTTPRoutes%s are attached to gateway %s/%s: pick one with --route NS/NAME", len(attached), in, l.GatewayNamespace, l.GatewayName)
 		}
 	}
 	return route, all, nil

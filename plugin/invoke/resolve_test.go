@@ -91,4 +91,16 @@ func TestGatewayTargetListsRoutesOnce(t *testing.T) {
 	if n := lists.Load(); n != 1 {
 		t.Fatalf("%d LISTs of HTTPRoutes, want 1", n)
 	}
+
+	// A namespace named (-n without a setup record there): the route is that namespace's, never another's. The
+	// Exact route in it is the one that ranks first, so nothing shadows it (the managed route elsewhere would be).
+	l := Lookup{GatewayNamespace: gwNS, GatewayName: "proxy", RouteNamespace: other}
+	if tg, err := GatewayTarget(ctx, dyn, c.Kube(), l); err != nil || tg.URL != "http://10.0.0.9:8080/agentcore" || tg.Shadowed != "" {
+		t.Fatalf("-n %s: %+v, %v", other, tg, err)
+	}
+	empty := c.Namespace(t, "empty")
+	l.RouteNamespace = empty
+	if tg, err := GatewayTarget(ctx, dyn, c.Kube(), l); err == nil || !strings.Contains(err.Error(), "no HTTPRoute in namespace "+empty+" is attached to gateway "+gwNS+"/proxy") {
+		t.Fatalf("-n %s, a namespace without routes: %+v, %v", empty, tg, err)
+	}
 }

@@ -470,7 +470,8 @@ func (o *Options) target(ctx context.Context, f *cmdutil.Factory) (uc.Target, er
 		return uc.Target{}, cmdutil.Fail("finding the gateway address", err, "Pass --gateway-url URL")
 	}
 	kube, _ := f.KubeClient()
-	l := uc.Lookup{}
+	// -n without a setup record there: the route is looked for in that namespace only, never in another one.
+	l := uc.Lookup{RouteNamespace: f.NamespaceFlag()}
 	if rec != nil {
 		l = uc.Lookup{GatewayNamespace: rec.GatewayNamespace, GatewayName: rec.GatewayName, RouteNamespace: rec.Namespace, RouteName: rec.RouteName}
 	}
