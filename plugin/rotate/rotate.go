@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/clientcreds"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 )
@@ -240,7 +241,7 @@ type Result struct {
 func (r *Result) setChanges() {
 	tok := plan.Item{Kind: plan.KindKubernetes, Action: plan.Unchanged, Target: "Secret " + r.Secret, Detail: r.Note}
 	if r.Action == ActionRotated || r.Action == ActionDryRun {
-		tok.Action, tok.Detail = plan.Update, fmt.Sprintf("%s: a new %s token, %d annotation(s)", KeyAuthorization, r.TokenUse, len(r.Annotations))
+		tok.Action, tok.Detail = plan.Update, fmt.Sprintf("%s: a new %s token, %s", KeyAuthorization, r.TokenUse, words.Count(len(r.Annotations), "annotation"))
 	}
 	r.Changes = []plan.Item{tok}
 	if r.RefreshTokenRotated && r.credentialsRef != "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
 
@@ -19,7 +20,7 @@ type Doc struct {
 	Warnings []string
 	// StepLabel, when set, puts the items under a line per step ("① Gateway").
 	StepLabel func(step string) string
-	// Nothing is said when no item changes anything ("Nothing to remove."); else "N change(s).".
+	// Nothing is said when no item changes anything ("Nothing to remove."); else "N changes." ("1 change.").
 	Nothing string
 	// Width, when not 0, wraps lines wider than it at spaces, continuations indented under the line's text
 	// (style.WrapHanging): a screen shows every word instead of cutting lines at its edge.
@@ -50,7 +51,7 @@ func Write(w io.Writer, t style.Theme, d Doc) {
 	if n := plan.Changes(d.Items); n == 0 {
 		fmt.Fprintln(w, " "+d.Nothing)
 	} else {
-		fmt.Fprintf(w, " %d change(s).\n", n)
+		fmt.Fprintf(w, " %s.\n", words.Count(n, "change"))
 	}
 }
 

@@ -33,7 +33,7 @@ func TestWrite(t *testing.T) {
        +b
    - delete    Secret ns/jwt
  ‼ careful
- 3 change(s).
+ 3 changes.
 `
 	if b.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
@@ -57,7 +57,7 @@ func TestWriteWraps(t *testing.T) {
      password: setup team-b/agentcore-setup signs in as the
      same service user agentcore-gateway (pool
      us-east-1_AbCdEf123) and gets its new password
- 1 change(s).
+ 1 change.
 `
 	if b.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)

@@ -13,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/redact"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	rot "github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -280,7 +281,7 @@ func (m Model) historyLine(ev rot.Event, w int) string {
 			}
 			detail = fmt.Sprintf("via %s · new token until %s", r.Method, ev.Expiry.Local().Format(layout))
 			if r.Conflicts > 0 {
-				detail += fmt.Sprintf(" · %d conflict(s) retried", r.Conflicts)
+				detail += " · " + words.Count(r.Conflicts, "conflict") + " retried"
 			}
 			if r.RefreshTokenRotated {
 				detail += " · refresh token stored"

@@ -25,7 +25,7 @@ func TestWatchScreen(t *testing.T) {
 	iat := now.Add(-19 * time.Minute)
 	events <- rot.Event{Time: now, Kind: rot.EventRotated, Expiry: exp, Next: now.Add(10 * time.Minute), Threshold: 12 * time.Minute,
 		Lifetime: time.Hour, Result: &rot.Result{Method: rot.MethodRefresh, NewExpiry: &exp, IssuedAt: &iat, Conflicts: 2}}
-	tuitest.WaitFor(t, tm, "token expires in 41m00s", "via refresh-token", "2 conflict(s) retried", "rotates when less than 12m is left")
+	tuitest.WaitFor(t, tm, "token expires in 41m00s", "via refresh-token", "2 conflicts retried", "rotates when less than 12m is left")
 
 	events <- rot.Event{Time: now, Kind: rot.EventFailed, Expiry: now.Add(3 * time.Minute), Next: now.Add(20 * time.Second), Failures: 2,
 		Err: errors.New("minting a token: Cognito is unreachable (connection refused)")}

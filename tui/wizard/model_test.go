@@ -75,7 +75,7 @@ func TestWizardPages(t *testing.T) {
 	fl := d.fl
 	d.waitFor("① Gateway", "② Runtime", "⑦ Verify", "agentgateway-system/agentgateway-proxy", "lb.example.com:8080", "oss Agent Gateway kinds")
 	d.enter() // gateway select (default pre-selected)
-	d.waitFor("runtime(s) in the region", "payments_agent", "READY")
+	d.waitFor("1 runtime in the region", "payments_agent", "READY")
 	d.enter() // runtime
 	d.waitFor("Invocation path", "Mode")
 	d.enter() // mode
@@ -112,7 +112,7 @@ func TestWizardPages(t *testing.T) {
 		t.Fatal("nothing may be applied before the plan is confirmed")
 	}
 	d.enter()
-	d.waitFor("2 change(s) applied", "t send a test call through the gateway")
+	d.waitFor("2 changes applied", "t send a test call through the gateway")
 	// ⑦ t sends one real request (through the loader) and shows the classified answer.
 	d.letter('t')
 	d.waitFor("401 Claim 'aud' value mismatch", "authorizer.audience", "t send it again")
@@ -302,7 +302,7 @@ func TestRuntimeListsAgentCoreGateways(t *testing.T) {
 		}
 	})
 	d.enter()
-	d.waitFor("payments_agent", "tools-gw", "AWS_IAM (AgentCore Gateway, MCP)", "1 runtime(s) and 1 AgentCore Gateway(s)")
+	d.waitFor("payments_agent", "tools-gw", "AWS_IAM (AgentCore Gateway, MCP)", "1 runtime and 1 AgentCore Gateway in")
 	d.down()
 	d.enter()
 	d.waitFor("its MCP URL https://"+gwID+".gateway.", "bedrock-agentcore.us-east-1.amazonaws.com/mcp")
@@ -515,7 +515,7 @@ func planScreen(t *testing.T, v string, height int) []string {
 
 // TestPlanPageScrolls walks to the plan page of an 11-change Cognito plan on a 100x30 screen: the plan is taller
 // than the room above the help line, so it shows its first lines with the help line on the last row; end brings
-// its last line ("11 change(s).") into view and the help line stays put; enter still applies.
+// its last line ("11 changes.") into view and the help line stays put; enter still applies.
 func TestPlanPageScrolls(t *testing.T) {
 	const width, height = 100, 30
 	d := start(t, wz.Answers{Gateway: "team/edge", RuntimeARN: arn, Mode: "rewrite"}, width, height, func(l *Loaders) {
@@ -523,10 +523,10 @@ func TestPlanPageScrolls(t *testing.T) {
 	})
 	d.enterUntil("home/end top/bottom")
 	d.key(tea.KeyEnd)
-	d.waitFor("11 change(s).")
+	d.waitFor("11 changes.")
 	final := d.quit(keyQ)
 	lines := planScreen(t, final.View().Content, height)
-	if !strings.Contains(lines[len(lines)-3], "11 change(s).") {
+	if !strings.Contains(lines[len(lines)-3], "11 changes.") {
 		t.Fatalf("after end the plan's last line is not right above the help line:\n%s", strings.Join(lines, "\n"))
 	}
 	if !final.Quit {
@@ -548,18 +548,18 @@ func TestPlanPageScrollKeys(t *testing.T) {
 	m.Update(m.computePlan()())
 	frame := func() string { return m.View().Content }
 	first := planScreen(t, frame(), height)
-	if !strings.Contains(first[3], "Plan · rewrite") || strings.Contains(frame(), "11 change(s).") {
+	if !strings.Contains(first[3], "Plan · rewrite") || strings.Contains(frame(), "11 changes.") {
 		t.Fatalf("the first frame is not the plan's top without its last line:\n%s", frame())
 	}
 	m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
 	if v := planScreen(t, frame(), height); strings.Contains(v[3], "Plan · rewrite") {
 		t.Fatalf("↓ did not scroll:\n%s", frame())
 	}
-	for i := 0; i < 5 && !strings.Contains(frame(), "11 change(s)."); i++ {
+	for i := 0; i < 5 && !strings.Contains(frame(), "11 changes."); i++ {
 		m.Update(tea.KeyPressMsg{Code: tea.KeyPgDown})
 		planScreen(t, frame(), height)
 	}
-	if !strings.Contains(frame(), "11 change(s).") {
+	if !strings.Contains(frame(), "11 changes.") {
 		t.Fatalf("pgdn never reached the plan's last line:\n%s", frame())
 	}
 	m.Update(tea.KeyPressMsg{Code: tea.KeyHome})
@@ -567,7 +567,7 @@ func TestPlanPageScrollKeys(t *testing.T) {
 		t.Fatalf("home did not go back to the top:\n%s", frame())
 	}
 	m.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
-	if v := planScreen(t, frame(), height); !strings.Contains(v[len(v)-3], "11 change(s).") {
+	if v := planScreen(t, frame(), height); !strings.Contains(v[len(v)-3], "11 changes.") {
 		t.Fatalf("end did not show the last line above the help line:\n%s", frame())
 	}
 	for _, l := range strings.Split(frame(), "\n") {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -161,9 +162,9 @@ func (m *Model) runtimePage() []*huh.Group {
 		desc = "Paste the runtime's ARN (no AWS configuration to list runtimes)"
 	}
 	if m.runtimesReady {
-		desc = fmt.Sprintf("%d runtime(s) in %s, or paste an ARN", len(m.runtimes), cmp.Or(m.loaders.Region, "the region"))
+		desc = fmt.Sprintf("%s in %s, or paste an ARN", words.Count(len(m.runtimes), "runtime"), cmp.Or(m.loaders.Region, "the region"))
 		if n := len(m.agentCoreGateways); n > 0 {
-			desc = fmt.Sprintf("%d runtime(s) and %d AgentCore Gateway(s) in %s, or paste an ARN", len(m.runtimes), n, cmp.Or(m.loaders.Region, "the region"))
+			desc = fmt.Sprintf("%s and %s in %s, or paste an ARN", words.Count(len(m.runtimes), "runtime"), words.Count(n, "AgentCore Gateway"), cmp.Or(m.loaders.Region, "the region"))
 		}
 		if m.runtimesErr != nil {
 			desc = "Could not list runtimes (" + m.runtimesErr.Error() + "): paste the ARN"

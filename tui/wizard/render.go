@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/planview"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -49,7 +50,7 @@ func PrintResult(w io.Writer, t style.Theme, r *wz.Result) {
 	if r.Changed == 0 {
 		fmt.Fprintln(w, " No changes: everything was already set up as asked.")
 	} else {
-		fmt.Fprintf(w, " %s %d change(s) applied; setup recorded in ConfigMap %s.\n", t.Symbol(style.Pass), r.Changed, r.Record.Ref())
+		fmt.Fprintf(w, " %s %s applied; setup recorded in ConfigMap %s.\n", t.Symbol(style.Pass), words.Count(r.Changed, "change"), r.Record.Ref())
 	}
 	if len(r.Verify) > 0 {
 		fmt.Fprintf(w, " %s\n", StepLabel(wz.StepVerify))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -117,7 +118,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	if !o.Yes {
 		if !f.IO.CanPrompt() {
-			return cmdutil.UsageErrorf("teardown would make %d change(s) and nothing was changed: pass --yes to go ahead, or --dry-run to only show the plan", plan.Changes)
+			return cmdutil.UsageErrorf("teardown would make %s and nothing was changed: pass --yes to go ahead, or --dry-run to only show the plan", words.Count(plan.Changes, "change"))
 		}
 		fmt.Fprintf(f.IO.Out, "Remove these? [y/N] ")
 		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
@@ -133,7 +134,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if output != cmdutil.OutputText {
 		return cmdutil.PrintStructured(f.IO.Out, output, res)
 	}
-	fmt.Fprintf(f.IO.Out, " %s %d change(s) done; the setup %s is removed.\n", theme.Symbol(style.Pass), res.Changed, rec.Ref())
+	fmt.Fprintf(f.IO.Out, " %s %s done; the setup %s is removed.\n", theme.Symbol(style.Pass), words.Count(res.Changed, "change"), rec.Ref())
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
@@ -232,9 +233,9 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	if plan.Changes > 0 && !o.Yes {
 		if !f.IO.CanPrompt() || o.NonInteractive {
-			return cmdutil.UsageErrorf("the plan has %d change(s) and nothing was changed: pass --yes to apply it, or --dry-run to only show it", plan.Changes)
+			return cmdutil.UsageErrorf("the plan has %s and nothing was changed: pass --yes to apply it, or --dry-run to only show it", words.Count(plan.Changes, "change"))
 		}
-		if !confirm(f.IO.In, f.IO.Out, fmt.Sprintf("Apply these %d change(s)? [y/N] ", plan.Changes)) {
+		if !confirm(f.IO.In, f.IO.Out, fmt.Sprintf("Apply %s? [y/N] ", words.Count(plan.Changes, "change"))) {
 			fmt.Fprintln(f.IO.Out, "Nothing was changed.")
 			return nil
 		}
