@@ -270,7 +270,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		call = "GetGateway, UpdateGateway (every other field kept), wait READY"
 		p.AuthorizerTypeCurrent = string(g.AuthorizerType)
 		if g.AuthorizerType != types.AuthorizerTypeCustomJwt {
-			typeChange = fmt.Sprintf("authorizer type %s → CUSTOM_JWT (changed only when you confirm the plan: --yes)", g.AuthorizerType)
+			typeChange = fmt.Sprintf("authorizer type %s → CUSTOM_JWT (changed only when you confirm the plan: --yes, or enter on the plan page)", g.AuthorizerType)
 		}
 	}
 	switch {

@@ -259,7 +259,7 @@ func (s *Session) readAgentCoreGateway(ctx context.Context, env *Env) error {
 	}
 	switch g.AuthorizerType {
 	case types.AuthorizerTypeAwsIam, types.AuthorizerTypeNone:
-		s.Warnings = append(s.Warnings, fmt.Sprintf("AgentCore Gateway %s (%s) has authorizer type %s: the plan switches it to CUSTOM_JWT, and callers that rely on %s lose access. It changes only when you confirm the plan (--yes)",
+		s.Warnings = append(s.Warnings, fmt.Sprintf("AgentCore Gateway %s (%s) has authorizer type %s: the plan switches it to CUSTOM_JWT, and callers that rely on %s lose access. It changes only when you confirm the plan (--yes, or enter on the plan page)",
 			aws.ToString(g.Name), cfg.AgentCoreGatewayID, g.AuthorizerType, map[types.AuthorizerType]string{types.AuthorizerTypeAwsIam: "SigV4", types.AuthorizerTypeNone: "no authorization"}[g.AuthorizerType]))
 	}
 	return nil

@@ -146,16 +146,22 @@ func (d *driver) toIdentity(what ...string) {
 // want; an enter is pressed only before the plan page (never one that would apply it).
 func (d *driver) enterUntil(want string) string {
 	d.t.Helper()
+	return d.enterTo(pagePlan, want)
+}
+
+// enterTo presses enter until page p shows, then waits for want on it.
+func (d *driver) enterTo(p page, want ...string) string {
+	d.t.Helper()
 	deadline := time.Now().Add(tuitest.Patience)
 	for {
 		before := d.frame()
-		if before.page >= pagePlan {
-			return d.waitFor(want)
+		if before.page >= p {
+			return d.waitFor(want...)
 		}
 		if time.Now().After(deadline) {
-			d.t.Fatalf("after %s of enter the plan page never came; the screen shows:\n%s", tuitest.Patience, before.screen)
+			d.t.Fatalf("after %s of enter page %d never came; the screen shows:\n%s", tuitest.Patience, p, before.screen)
 		}
-		d.tm.Send(enterBeforeMsg(pagePlan))
+		d.tm.Send(enterBeforeMsg(p))
 		d.waitUntil("the enter taken", func(f frame) bool { return f.page != before.page || f.screen != before.screen })
 	}
 }

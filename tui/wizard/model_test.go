@@ -306,6 +306,7 @@ func TestRuntimeListsAgentCoreGateways(t *testing.T) {
 	d.down()
 	d.enter()
 	d.waitFor("its MCP URL https://"+gwID+".gateway.", "bedrock-agentcore.us-east-1.amazonaws.com/mcp")
+	d.enterTo(pageAuthorizer, "The AgentCore Gateway's inbound JWT authorizer", "Update the AgentCore Gateway's authorizer?")
 	if a := d.planned("Plan · rewrite"); a.AgentCoreGateway != gwID || a.RuntimeARN != "" {
 		t.Fatalf("planned target: runtime %q, gateway %q", a.RuntimeARN, a.AgentCoreGateway)
 	}

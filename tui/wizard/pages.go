@@ -458,13 +458,18 @@ func (m *Model) collectIdentity() {
 	}
 }
 
-// ④ Authorizer: whether to point the runtime's JWT authorizer at the identity (the plan shows the change).
+// ④ Authorizer: whether to point the target's JWT authorizer (a runtime's, or an AgentCore Gateway's inbound
+// one) at the identity (the plan shows the change).
 func (m *Model) authorizerPage() []*huh.Group {
 	m.applyNow = !m.Answers.SkipAuthorizer
+	what, whose := "The runtime's JWT authorizer", "runtime"
+	if m.Answers.AgentCoreGateway != "" {
+		what, whose = "The AgentCore Gateway's inbound JWT authorizer (type CUSTOM_JWT)", "AgentCore Gateway"
+	}
 	return []*huh.Group{m.intro(StepLabel(wz.StepAuthorizer),
-		"The runtime's JWT authorizer will point at the identity's discovery URL (the plan shows current → proposed).\n"+
-			"Only the authorizer changes; every other runtime field is kept. Skipped when already equal.",
-		huh.NewConfirm().Title("Update the runtime's authorizer?").Affirmative("Yes").Negative("Leave it").Value(&m.applyNow),
+		what+" will point at the identity's discovery URL (the plan shows current → proposed).\n"+
+			"Only the authorizer changes; every other "+whose+" field, and authorizer settings the wizard does not manage (a privateEndpoint, custom claims), are kept. Skipped when already equal.",
+		huh.NewConfirm().Title("Update the "+whose+"'s authorizer?").Affirmative("Yes").Negative("Leave it").Value(&m.applyNow),
 	)}
 }
 

@@ -34,7 +34,11 @@ func PrintPlan(w io.Writer, t style.Theme, p *wz.Plan, width int) {
 	if p.Endpoint != "" {
 		header += fmt.Sprintf(" (%s)", p.Endpoint)
 	}
-	header += fmt.Sprintf(" → %s · %s kinds", p.RuntimeARN, p.Flavor)
+	target := p.RuntimeARN
+	if p.AgentCoreGateway != "" {
+		target = "AgentCore Gateway " + p.AgentCoreGateway
+	}
+	header += fmt.Sprintf(" → %s · %s kinds", target, p.Flavor)
 	planview.Write(w, t, planview.Doc{Header: header, Items: p.Items, Warnings: p.Warnings, StepLabel: StepLabel,
 		Nothing: "Nothing to change: the setup already matches.", Width: width})
 }

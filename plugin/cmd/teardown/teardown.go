@@ -143,6 +143,6 @@ func printPlan(w io.Writer, t style.Theme, p *td.Plan) {
 	for i, it := range p.Items {
 		items[i] = it.Item
 	}
-	planview.Write(w, t, planview.Doc{Header: fmt.Sprintf("%s · setup %s (%s) → %s", t.Title.Render("Teardown"), p.Record.Ref(), p.Record.Mode, p.Record.RuntimeARN),
+	planview.Write(w, t, planview.Doc{Header: fmt.Sprintf("%s · setup %s (%s) → %s", t.Title.Render("Teardown"), p.Record.Ref(), p.Record.Mode, p.Record.TargetName()),
 		Items: items, Warnings: p.Warnings, Nothing: "Nothing to remove."})
 }
