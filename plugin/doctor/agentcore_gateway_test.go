@@ -56,6 +56,9 @@ func TestClusterAgentCoreGatewayTarget(t *testing.T) {
 	if rep.Failed() {
 		t.Errorf("a gateway whose authorizer accepts the token must pass, got:\n%s", strings.Join(failures(rep), "\n"))
 	}
+	if r := got[IDAuthorizerRequestHeaders]; r.Status != Skip || !strings.Contains(r.Detail, "runtime setting") || strings.Contains(r.Detail, "--authorizer-file") {
+		t.Errorf("a gateway target has no requestHeaderConfiguration: %s = %s %q", IDAuthorizerRequestHeaders, r.Status, r.Detail)
+	}
 	if _, ok := got[IDRuntimeARN]; ok {
 		t.Error("runtime checks run for a gateway target")
 	}

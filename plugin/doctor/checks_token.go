@@ -234,6 +234,9 @@ func (d *Doctor) authorizerChecks() []Check {
 	// settings applies the checks of the runtime's settings around the authorizer.
 	settings := func(id string, withDiscovery bool) func(ctx context.Context) Outcome {
 		return func(ctx context.Context) Outcome {
+			if id == IDAuthorizerRequestHeaders && d.opts.AgentCoreGateway != "" {
+				return skip("the target is an AgentCore Gateway (MCP): requestHeaderConfiguration is a runtime setting, and the AgentCore Gateway, not an agent, receives the token")
+			}
 			az, err := st.authorizer.get(ctx)
 			if err != nil {
 				return fail("reading the runtime's authorizer: "+err.Error(), "", "")
