@@ -89,19 +89,12 @@ func TestExternalClientCredentialsOfflineRender(t *testing.T) {
 // the runtime's authorizer is derived from the minted token, the client secret lands in the credentials Secret
 // (for rotate), the gateway Secret holds the minted token; a wrong secret changes nothing at all.
 func TestExternalClientCredentialsLive(t *testing.T) {
-	c := clustertest.Shared(t)
-	clustertest.NeedAgentGatewayCRDs(t)
-	const api = "https://agents.example.test/"
-	secret := oidcserver.NewSecret()
-	idp := oidcservertest.Start(t, oidcserver.Options{TrailingSlash: true, Resources: map[string]string{api: "agents.invoke"},
-		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
-	fake := agentcoretest.StartForAWS(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
-	rt := agentcoretest.AddRuntime(t, fake, "m2m_agent")
+	c, idp, secret, fake, rt := liveM2M(t, "m2m_agent")
 	gwNS, kc, hook := liveGateway(t, c, "m2mgw", "agentgateway", 8080)
 	ns := "m2m-" + gwNS
 	args := []string{"wizard", "--non-interactive", "--yes", "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
 		"--route-namespace", ns, "--identity", "external", "--discovery-url", idp.DiscoveryURL(), "--client-id", "gateway-m2m",
-		"--audience", api, "--verify-timeout", "100ms"}
+		"--audience", m2mAudience, "--verify-timeout", "100ms"}
 	leak := func(r result) {
 		t.Helper()
 		if strings.Contains(r.out+r.err, secret) || wholeJWT.MatchString(r.out+r.err) {
@@ -129,14 +122,14 @@ func TestExternalClientCredentialsLive(t *testing.T) {
 		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.out, r.err)
 	}
 	got := string(fake.Spec(rt.ID)["authorizerConfiguration"])
-	if !strings.Contains(got, `"discoveryUrl":"`+idp.DiscoveryURL()+`"`) || !strings.Contains(got, `"allowedAudience":["`+api+`"]`) || strings.Contains(got, "allowedClients") {
+	if !strings.Contains(got, `"discoveryUrl":"`+idp.DiscoveryURL()+`"`) || !strings.Contains(got, `"allowedAudience":["`+m2mAudience+`"]`) || strings.Contains(got, "allowedClients") {
 		t.Fatalf("runtime authorizer %s: want the discovery URL and allowedAudience from the token's aud only", got)
 	}
 	rec, err := setup.Load(context.Background(), c.Kube(), ns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rec.ClientCredentials() || rec.Issuer != idp.Issuer || rec.TokenAudience != api || rec.ClientID != "gateway-m2m" {
+	if !rec.ClientCredentials() || rec.Issuer != idp.Issuer || rec.TokenAudience != m2mAudience || rec.ClientID != "gateway-m2m" {
 		t.Fatalf("record %+v", rec)
 	}
 	creds, err := setup.LoadCredentials(context.Background(), c.Kube(), rec)
@@ -150,6 +143,23 @@ func TestExternalClientCredentialsLive(t *testing.T) {
 	if v := string(s.Data["Authorization"]); !strings.HasPrefix(v, "Bearer ") || !wholeJWT.MatchString(v) {
 		t.Fatalf("the gateway Secret holds %q", redactShort(v))
 	}
+}
+
+// m2mAudience is the API the live client-credentials tests' tokens are for.
+const m2mAudience = "https://agents.example.test/"
+
+// liveM2M is what the live client-credentials tests stand on: the shared cluster with the Agent Gateway CRDs,
+// the real oidc-provider with one confidential client (gateway-m2m, whose secret it returns) for m2mAudience,
+// and the local AgentCore, reached through the SDK, with one runtime of that name.
+func liveM2M(t *testing.T, runtime string) (*clustertest.Cluster, *oidcserver.Server, string, *fakeagentcore.Server, fakeagentcore.Runtime) {
+	t.Helper()
+	c := clustertest.Shared(t)
+	clustertest.NeedAgentGatewayCRDs(t)
+	secret := oidcserver.NewSecret()
+	idp := oidcservertest.Start(t, oidcserver.Options{TrailingSlash: true, Resources: map[string]string{m2mAudience: "agents.invoke"},
+		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
+	fake := agentcoretest.StartForAWS(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
+	return c, idp, secret, fake, agentcoretest.AddRuntime(t, fake, runtime)
 }
 
 func redactShort(s string) string {

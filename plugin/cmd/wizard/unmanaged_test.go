@@ -4,17 +4,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/oidcserver/oidcservertest"
-	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 )
 
@@ -24,14 +18,7 @@ import (
 // plan says it keeps them; a rerun changes nothing; teardown restores the previous authorizer exactly, and leaves
 // it alone when someone changed a kept setting since.
 func TestUnmanagedAuthorizerSettingsKept(t *testing.T) {
-	c := clustertest.Shared(t)
-	clustertest.NeedAgentGatewayCRDs(t)
-	const api = "https://agents.example.test/"
-	secret := oidcserver.NewSecret()
-	idp := oidcservertest.Start(t, oidcserver.Options{TrailingSlash: true, Resources: map[string]string{api: "agents.invoke"},
-		Clients: []oidcserver.Client{{ID: "gateway-m2m", Secret: secret}}})
-	fake := agentcoretest.StartForAWS(t, fakeagentcore.Options{UpdateDelay: 20 * time.Millisecond})
-	rt := agentcoretest.AddRuntime(t, fake, "kept_agent")
+	c, idp, secret, fake, rt := liveM2M(t, "kept_agent")
 
 	lattice := func(id string) types.PrivateEndpoint {
 		return &types.PrivateEndpointMemberSelfManagedLatticeResource{Value: &types.SelfManagedLatticeResourceMemberResourceConfigurationIdentifier{Value: id}}
@@ -70,7 +57,7 @@ func TestUnmanagedAuthorizerSettingsKept(t *testing.T) {
 	t.Setenv("M2M_SECRET", secret)
 	args := []string{"wizard", "--non-interactive", "--runtime-arn", rt.ARN, "--gateway", gwNS + "/agentgateway-proxy",
 		"--route-namespace", ns, "--identity", "external", "--discovery-url", idp.DiscoveryURL(), "--client-id", "gateway-m2m",
-		"--audience", api, "--client-secret-from", "env:M2M_SECRET", "--verify-timeout", "100ms"}
+		"--audience", m2mAudience, "--client-secret-from", "env:M2M_SECRET", "--verify-timeout", "100ms"}
 
 	r := run(t, kc, hook, append(args, "--dry-run")...)
 	if r.code != 0 || !strings.Contains(r.out, "keeps customClaims, privateEndpoint, privateEndpointOverrides as set outside the wizard") {
@@ -82,7 +69,7 @@ func TestUnmanagedAuthorizerSettingsKept(t *testing.T) {
 		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.out, r.err)
 	}
 	got, was := liveAuthorizer(), awsops.JWTConfig(before)
-	if aws.ToString(got.DiscoveryUrl) != idp.DiscoveryURL() || !reflect.DeepEqual(got.AllowedAudience, []string{api}) {
+	if aws.ToString(got.DiscoveryUrl) != idp.DiscoveryURL() || !reflect.DeepEqual(got.AllowedAudience, []string{m2mAudience}) {
 		t.Fatalf("the wizard's settings did not land: discoveryUrl %s, allowedAudience %v", aws.ToString(got.DiscoveryUrl), got.AllowedAudience)
 	}
 	if !reflect.DeepEqual(got.PrivateEndpoint, was.PrivateEndpoint) || !reflect.DeepEqual(got.PrivateEndpointOverrides, was.PrivateEndpointOverrides) ||
