@@ -73,6 +73,11 @@ func TestClusterAgentCoreGatewayTarget(t *testing.T) {
 	if got[IDAuthorizerMode].Status != Pass || got[IDAuthorizerAudience].Status != Fail {
 		t.Errorf("wrong allowedAudience: mode %s, audience %s %s", got[IDAuthorizerMode].Status, got[IDAuthorizerAudience].Status, got[IDAuthorizerAudience].Detail)
 	}
+	// The fix updates this AgentCore Gateway, not a runtime.
+	if fix := got[IDAuthorizerAudience].Fix; !strings.HasPrefix(fix, "aws bedrock-agentcore-control update-gateway --gateway-identifier "+g.ID+" --authorizer-type CUSTOM_JWT --authorizer-configuration '") ||
+		!strings.Contains(fix, testClient) || strings.Contains(fix, "runtime") {
+		t.Errorf("wrong allowedAudience: fix %q", fix)
+	}
 
 	for _, typ := range []string{fakeagentcore.GatewayAuthIAM, fakeagentcore.GatewayAuthNone} {
 		if err := e.fake.SetGatewayAuthorizer(g.ID, typ, nil); err != nil {

@@ -331,6 +331,10 @@ func TestClusterBrokenSetups(t *testing.T) {
 		{name: "access token instead of ID token", break_: func(e *env) {
 			e.putToken("Bearer " + e.key.Mint(e.t, tokentest.CognitoAccess(e.issuer.Issuer, testClient, time.Now(), time.Hour)))
 		}, want: map[string]want{IDAuthorizerAudience: {Fail, "this is a Cognito access token", "rotate --token-use id"}}},
+		{name: "token for another app client", break_: func(e *env) {
+			e.putToken("Bearer " + e.key.Mint(e.t, tokentest.CognitoID(e.issuer.Issuer, "another-client", time.Now(), time.Hour)))
+		}, want: map[string]want{IDAuthorizerAudience: {Fail, "is for app client [another-client], not in allowedAudience", // the fix names the runtime read
+			"update-agent-runtime --agent-runtime-id payments_agent-"}}},
 		{name: "expired token", break_: func(e *env) {
 			e.putToken("Bearer " + e.key.Mint(e.t, tokentest.CognitoID(e.issuer.Issuer, testClient, time.Now().Add(-3*time.Hour), time.Hour)))
 		}, want: map[string]want{IDTokenExpired: {Fail, "expired", "rotate"}}},

@@ -162,13 +162,15 @@ func newState(d *Doctor) *state {
 			if err != nil {
 				return nil, err
 			}
-			return st.authorizerOf(ctx, g, g.AuthorizerConfiguration)
+			return st.authorizerOf(ctx, g, g.AuthorizerConfiguration, func(az *tokencheck.Authorizer) { az.GatewayID = aws.ToString(g.GatewayId) })
 		}
 		rt, err := st.runtime.get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return st.authorizerOf(ctx, rt, rt.AuthorizerConfiguration)
+		return st.authorizerOf(ctx, rt, rt.AuthorizerConfiguration, func(az *tokencheck.Authorizer) {
+			az.RuntimeID, az.RuntimeARN = aws.ToString(rt.AgentRuntimeId), aws.ToString(rt.AgentRuntimeArn)
+		})
 	})
 	st.settings = newLazy(func(ctx context.Context) (*tokencheck.RuntimeSettings, error) {
 		if d.opts.AuthorizerSet {
@@ -277,14 +279,19 @@ func (st *state) fetchJWKS(ctx context.Context, u string) ([]byte, error) {
 }
 
 // authorizerOf reads the authorizer of owner (a GetAgentRuntime or GetGateway output), once per owner for all of
-// doctor --all's setups.
-func (st *state) authorizerOf(ctx context.Context, owner any, cfg types.AuthorizerConfiguration) (*tokencheck.Authorizer, error) {
-	if f := st.d.deps.fleet; f != nil {
-		return f.authorizers.get(ctx, owner, func(context.Context) (*tokencheck.Authorizer, error) {
-			return tokencheck.AuthorizerFromSDK(cfg), nil
-		})
+// doctor --all's setups; name fills in whose it is (for the fix commands).
+func (st *state) authorizerOf(ctx context.Context, owner any, cfg types.AuthorizerConfiguration, name func(*tokencheck.Authorizer)) (*tokencheck.Authorizer, error) {
+	read := func(context.Context) (*tokencheck.Authorizer, error) {
+		az := tokencheck.AuthorizerFromSDK(cfg)
+		if az != nil {
+			name(az)
+		}
+		return az, nil
 	}
-	return tokencheck.AuthorizerFromSDK(cfg), nil
+	if f := st.d.deps.fleet; f != nil {
+		return f.authorizers.get(ctx, owner, read)
+	}
+	return read(ctx)
 }
 
 var errNoSecret = errors.New("the setup sends no bearer token (no Secret)")

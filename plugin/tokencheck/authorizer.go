@@ -52,9 +52,12 @@ type Authorizer struct {
 	// other holds the members of the JSON this type does not model, exactly as read.
 	other map[string]json.RawMessage
 
-	// RuntimeID and RuntimeARN are filled when the JSON was a whole GetAgentRuntime output (for fix commands).
+	// RuntimeID and RuntimeARN are filled when the JSON was a whole GetAgentRuntime output, or the authorizer was
+	// read from the runtime (for fix commands). GatewayID instead names the AgentCore Gateway it was read from:
+	// the fix is then an update-gateway.
 	RuntimeID  string `json:"-"`
 	RuntimeARN string `json:"-"`
+	GatewayID  string `json:"-"`
 	// Runtime holds the runtime settings around the authorizer when the JSON was a whole GetAgentRuntime output
 	// (nil: not known).
 	Runtime *RuntimeSettings `json:"-"`

@@ -488,6 +488,9 @@ func (az *Authorizer) summary() string {
 // UpdateCommand is the AWS CLI call that sets az as the runtime's authorizer. update-agent-runtime replaces the
 // whole runtime spec, so the artifact, role and network configuration must be passed again ("…").
 func UpdateCommand(az *Authorizer) string {
+	if az != nil && az.GatewayID != "" {
+		return fmt.Sprintf("aws bedrock-agentcore-control update-gateway --gateway-identifier %s --authorizer-type CUSTOM_JWT --authorizer-configuration '%s' … (also pass the current --name, --role-arn and --protocol-type: the update replaces the whole spec)", az.GatewayID, az.ConfigJSON())
+	}
 	id := "<runtime-id>"
 	if az != nil && az.RuntimeID != "" {
 		id = az.RuntimeID

@@ -239,7 +239,7 @@ func (o *Options) readFiles(ctx context.Context) error {
 	if o.TokenFrom != "" {
 		// The value is read as it is (file: trims only the surrounding white space): doctor names the slips.
 		if do.Token, err = cmdutil.ReadSecretFrom(ctx, o.f, "token-from", o.TokenFrom, "token", "token"); err != nil {
-			return cmdutil.Fail("reading --token-from "+o.TokenFrom, err, "Check the source")
+			return cmdutil.Fail("reading the token", err, "Check the source") // err names the flag and the source
 		}
 	}
 	if o.AuthorizerFile != "" {

@@ -167,7 +167,7 @@ func TestDoctorCouldNotRun(t *testing.T) {
 			"error: --manifests-file is for offline checks"},
 		{"token file and token from", []string{"doctor", "--token-file", "t", "--token-from", "env:T"}, 2, "error: --token-file and --token-from both name the token: give one"},
 		{"token from a literal", []string{"doctor", "--token-from", "eyJhbGciOi.x.y"}, 2, "error: --token-from: the value is not a source"},
-		{"token from an unset variable", []string{"doctor", "--token-from", "env:DOCTOR_TEST_UNSET_TOKEN", "--authorizer-file", write(t, dir, "a4", "null")}, 1, "error: reading --token-from env:DOCTOR_TEST_UNSET_TOKEN"},
+		{"token from an unset variable", []string{"doctor", "--token-from", "env:DOCTOR_TEST_UNSET_TOKEN", "--authorizer-file", write(t, dir, "a4", "null")}, 1, "error: reading the token: --token-from env:DOCTOR_TEST_UNSET_TOKEN: the environment variable is not set. Check the source"},
 		{"two stdins", []string{"doctor", "--manifests-file", "-", "--authorizer-file", "-"}, 2, "only one of --token-file, --authorizer-file and --manifests-file can be stdin"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
