@@ -210,5 +210,43 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		teardown(t, ns)
 	})
 
+	// The callers' own tokens reach an AgentCore Gateway (MCP) as they reach a runtime: the gateway validates
+	// the caller and passes the token on; the AgentCore Gateway's authorizer checks it again.
+	t.Run("passthrough to the AgentCore Gateway", func(t *testing.T) {
+		gw := sb.State.AgentCoreGateways[sandbox.ToolsGateway]
+		if gw.ID == "" {
+			t.Fatalf("the sandbox has no AgentCore Gateway %s", sandbox.ToolsGateway)
+		}
+		ns := "agentcore-mcp-pass"
+		r := tr.run("wizard", "--non-interactive", "--yes", "--mode", "passthrough", "--agentcore-gateway", gw.ID,
+			"--route-namespace", ns, "--path-prefix", "/mcp-pass", "--discovery-url", o.DiscoveryURL, "--audience", o.CallerAudience)
+		if r.code != 0 || !strings.Contains(r.stdout, "invoke -n "+ns+" --mcp --bearer-from env:CALLER_TOKEN") {
+			t.Fatalf("wizard: %s", r)
+		}
+		var last result
+		eventually(t, 45*time.Second, func() string {
+			last = tr.run("invoke", "-n", ns, "--mcp", "--bearer-from", "file:"+good, "--tool", "add", "--args", `{"a":2,"b":3}`)
+			if last.code == 0 && strings.Contains(last.stdout, "add result:") && strings.Contains(last.stdout, "5") {
+				return ""
+			}
+			return "invoke --mcp with the caller's token: " + last.String()
+		})
+		if r := tr.run("invoke", "-n", ns, "--mcp"); r.code != 1 || !strings.Contains(r.stderr, "401 from the gateway's own JWT check") {
+			t.Errorf("without the caller's token the gateway refuses: %s", r)
+		}
+		checks, r := doctorChecks(t, "-n", ns, "--probe", "--token-file", good)
+		tr.add("doctor", r)
+		if c := checks["probe.gateway"]; c.Status != "pass" || !strings.Contains(c.Detail, "with the caller's token") {
+			t.Errorf("doctor --probe: probe.gateway %s %s (%s)", c.Status, c.Detail, r)
+		}
+		if c := checks["caller.audience"]; c.Status != "pass" || !strings.Contains(c.Detail, "the AgentCore Gateway's allowedAudience") {
+			t.Errorf("doctor: caller.audience %s %s: it names the AgentCore Gateway, not a runtime", c.Status, c.Detail)
+		}
+		teardown(t, ns)
+		if typ := string(sb.Fake.GatewaySpec(gw.ID)["authorizerType"]); typ != `"AWS_IAM"` {
+			t.Errorf("teardown left the AgentCore Gateway %s, want AWS_IAM back", typ)
+		}
+	})
+
 	tr.scan(secrets...)
 }

@@ -167,10 +167,20 @@ func issuerFix(c *callerSetup, issuer string) string {
 		strings.ToLower(c.jwt.GetKind()), c.jwt.GetNamespace(), c.jwt.GetName(), issuer)
 }
 
+// targetNoun names what AgentCore checks the token at, in the caller checks' words: "the runtime", or "the
+// AgentCore Gateway" for a gateway target.
+func (st *state) targetNoun() string {
+	if st.d.gatewayTarget() {
+		return "the AgentCore Gateway"
+	}
+	return "the runtime"
+}
+
 func (st *state) checkCallerIssuer(ctx context.Context, c *callerSetup) Outcome {
+	rt := st.targetNoun() // "the runtime", or "the AgentCore Gateway"
 	az, err := st.authorizer.get(ctx)
 	if err != nil {
-		return fail("reading the runtime's authorizer: "+err.Error(), "", "")
+		return fail("reading "+rt+"'s authorizer: "+err.Error(), "", "")
 	}
 	// The caller's identity provider: the gateway must expect the issuer its tokens carry.
 	var notes []string
@@ -187,36 +197,36 @@ func (st *state) checkCallerIssuer(ctx context.Context, c *callerSetup) Outcome 
 		notes = append(notes, fmt.Sprintf("the caller's identity provider issues as %q", doc.Issuer))
 	}
 	if az == nil {
-		return skip("the runtime has no JWT authorizer (authorizer.mode says why)")
+		return skip(rt + " has no JWT authorizer (authorizer.mode says why)")
 	}
 	rdoc, err := st.sig.discovery.get(ctx)
 	if err != nil {
-		return fail("the runtime's discovery document: "+err.Error(), "", "")
+		return fail(rt+"'s discovery document: "+err.Error(), "", "")
 	}
 	if c.mode == tokencheck.SourceExchange {
 		// The runtime sees the token service's token: it must trust the token service's issuer.
 		u := c.exchangeDiscoveryURL()
 		if u == "" {
-			return warn("the token service's discovery URL is not known (no setup record): the runtime trusts "+fmt.Sprintf("%q", rdoc.Issuer), "Run doctor on the wizard's setup (or give its rendered manifests) to compare the token service's issuer.", "")
+			return warn("the token service's discovery URL is not known (no setup record): "+rt+" trusts "+fmt.Sprintf("%q", rdoc.Issuer), "Run doctor on the wizard's setup (or give its rendered manifests) to compare the token service's issuer.", "")
 		}
 		xdoc, err := st.exchangeDiscovery.get(ctx)
 		if err != nil {
 			return fail("the token service's discovery document: "+err.Error(), "", "")
 		}
 		if xdoc.Issuer != rdoc.Issuer {
-			return fail(fmt.Sprintf("the token service (%s) issues tokens as %q, but the runtime's authorizer trusts %q: every exchanged token passes the gateway and AgentCore refuses it (401)%s",
+			return fail(fmt.Sprintf("the token service (%s) issues tokens as %q, but "+rt+"'s authorizer trusts %q: every exchanged token passes the gateway and AgentCore refuses it (401)%s",
 				u, xdoc.Issuer, rdoc.Issuer, slashNote([]string{xdoc.Issuer}, rdoc.Issuer)),
-				"In exchange mode the runtime's discoveryUrl is the token service's.", tokencheck.UpdateCommand(withDiscovery(az, u)))
+				"In exchange mode "+rt+"'s discoveryUrl is the token service's.", tokencheck.UpdateCommand(withDiscovery(az, u)))
 		}
-		return pass("the runtime trusts the token service's issuer %q; %s", rdoc.Issuer, strings.Join(append(notes, "the gateway expects "+quoteList(c.issuers())), "; "))
+		return pass(rt+" trusts the token service's issuer %q; %s", rdoc.Issuer, strings.Join(append(notes, "the gateway expects "+quoteList(c.issuers())), "; "))
 	}
 	if !slices.Contains(c.issuers(), rdoc.Issuer) {
-		return fail(fmt.Sprintf("the gateway accepts issuer %s, but the runtime's authorizer trusts %q (%s): every token the gateway lets through AgentCore refuses (401)%s",
+		return fail(fmt.Sprintf("the gateway accepts issuer %s, but "+rt+"'s authorizer trusts %q (%s): every token the gateway lets through AgentCore refuses (401)%s",
 			quoteList(c.issuers()), rdoc.Issuer, az.DiscoveryURL, slashNote(c.issuers(), rdoc.Issuer)),
-			"In passthrough the gateway and the runtime trust the same identity provider; the issuers are compared byte for byte. Fix whichever side is wrong: the gateway's provider, or the runtime's discoveryUrl.",
+			"In passthrough the gateway and "+rt+" trust the same identity provider; the issuers are compared byte for byte. Fix whichever side is wrong: the gateway's provider, or "+rt+"'s discoveryUrl.",
 			issuerFix(c, rdoc.Issuer))
 	}
-	return pass("the gateway and the runtime both trust %q", rdoc.Issuer)
+	return pass("the gateway and "+rt+" both trust %q", rdoc.Issuer)
 }
 
 func withDiscovery(az *tokencheck.Authorizer, u string) *tokencheck.Authorizer {
@@ -244,12 +254,13 @@ func audiencesFix(c *callerSetup, auds []string) string {
 }
 
 func (st *state) checkCallerAudience(ctx context.Context, c *callerSetup) Outcome {
+	rt := st.targetNoun() // "the runtime", or "the AgentCore Gateway"
 	az, err := st.authorizer.get(ctx)
 	if err != nil {
-		return fail("reading the runtime's authorizer: "+err.Error(), "", "")
+		return fail("reading "+rt+"'s authorizer: "+err.Error(), "", "")
 	}
 	if az == nil {
-		return skip("the runtime has no JWT authorizer (authorizer.mode says why)")
+		return skip(rt + " has no JWT authorizer (authorizer.mode says why)")
 	}
 	auds, anyAud := c.audiences()
 	if c.mode == tokencheck.SourceExchange {
@@ -257,7 +268,7 @@ func (st *state) checkCallerAudience(ctx context.Context, c *callerSetup) Outcom
 		xa := c.exchangeAudiences()
 		switch {
 		case len(az.AllowedAudience) > 0 && len(xa) == 0:
-			return fail(fmt.Sprintf("%s asks the token service for no audience, but the runtime accepts only aud %s", policyName(c), list(az.AllowedAudience)),
+			return fail(fmt.Sprintf("%s asks the token service for no audience, but "+rt+" accepts only aud %s", policyName(c), list(az.AllowedAudience)),
 				"Set oauthTokenExchange.audiences to the audience AgentCore expects.", "kubectl agentcore wizard --mode exchange --exchange-audience "+az.AllowedAudience[0])
 		case len(az.AllowedAudience) > 0:
 			var refused []string
@@ -267,20 +278,20 @@ func (st *state) checkCallerAudience(ctx context.Context, c *callerSetup) Outcom
 				}
 			}
 			if len(refused) == len(xa) {
-				return fail(fmt.Sprintf("the gateway asks the token service for audience %s, but the runtime's allowedAudience is %s: every exchanged token is refused (401 Claim 'aud' value mismatch)", list(xa), list(az.AllowedAudience)),
+				return fail(fmt.Sprintf("the gateway asks the token service for audience %s, but "+rt+"'s allowedAudience is %s: every exchanged token is refused (401 Claim 'aud' value mismatch)", list(xa), list(az.AllowedAudience)),
 					"The exchanged token's aud must be in allowedAudience.", "kubectl agentcore wizard --mode exchange --exchange-audience "+az.AllowedAudience[0])
 			}
 		}
 		if len(az.AllowedClients) > 0 && c.record != nil && c.record.ExchangeClientID != "" && !slices.Contains(az.AllowedClients, c.record.ExchangeClientID) {
-			return warn(fmt.Sprintf("the runtime's allowedClients %s does not name the exchange client %s: a token service that puts its client in client_id gets every exchanged token refused", list(az.AllowedClients), c.record.ExchangeClientID),
+			return warn(fmt.Sprintf(rt+"'s allowedClients %s does not name the exchange client %s: a token service that puts its client in client_id gets every exchanged token refused", list(az.AllowedClients), c.record.ExchangeClientID),
 				"exchange.token shows the exchanged token's client_id when given a caller token.", "")
 		}
-		return pass("the gateway asks for audience %s; the runtime accepts %s", list(xa), describeAllowed(az))
+		return pass("the gateway asks for audience %s; "+rt+" accepts %s", list(xa), describeAllowed(az))
 	}
 	switch {
 	case len(az.AllowedAudience) > 0 && anyAud:
-		return fail(fmt.Sprintf("the gateway accepts tokens for any audience, but the runtime's allowedAudience is %s: a token for another audience passes the gateway and AgentCore refuses it", list(az.AllowedAudience)),
-			"Give the gateway's provider the runtime's audiences, so it refuses such tokens itself (401 JwtAuth).", audiencesFix(c, az.AllowedAudience))
+		return fail(fmt.Sprintf("the gateway accepts tokens for any audience, but "+rt+"'s allowedAudience is %s: a token for another audience passes the gateway and AgentCore refuses it", list(az.AllowedAudience)),
+			"Give the gateway's provider "+rt+"'s audiences, so it refuses such tokens itself (401 JwtAuth).", audiencesFix(c, az.AllowedAudience))
 	case len(az.AllowedAudience) > 0:
 		var refused []string
 		for _, a := range auds {
@@ -293,15 +304,15 @@ func (st *state) checkCallerAudience(ctx context.Context, c *callerSetup) Outcom
 			if len(refused) == len(auds) {
 				what = "no token passes both: every token the gateway accepts AgentCore refuses (401 Claim 'aud' value mismatch)"
 			}
-			return fail(fmt.Sprintf("the gateway accepts audiences %s, the runtime's allowedAudience is %s: %s", list(auds), list(az.AllowedAudience), what),
-				"In passthrough both check the same token: the gateway's audiences must be ones the runtime accepts.", audiencesFix(c, az.AllowedAudience))
+			return fail(fmt.Sprintf("the gateway accepts audiences %s, "+rt+"'s allowedAudience is %s: %s", list(auds), list(az.AllowedAudience), what),
+				"In passthrough both check the same token: the gateway's audiences must be ones "+rt+" accepts.", audiencesFix(c, az.AllowedAudience))
 		}
-		return pass("the gateway's audiences %s are all in the runtime's allowedAudience %s", list(auds), list(az.AllowedAudience))
+		return pass("the gateway's audiences %s are all in "+rt+"'s allowedAudience %s", list(auds), list(az.AllowedAudience))
 	case len(az.AllowedClients) > 0:
-		return warn(fmt.Sprintf("the runtime checks client_id against allowedClients %s; the gateway does not check client_id, so a token from another client passes the gateway and AgentCore refuses it", list(az.AllowedClients)),
+		return warn(fmt.Sprintf(rt+" checks client_id against allowedClients %s; the gateway does not check client_id, so a token from another client passes the gateway and AgentCore refuses it", list(az.AllowedClients)),
 			"Harmless when the identity provider issues tokens for these clients only; otherwise allow by audience (allowedAudience) on both sides.", "")
 	}
-	return pass("the runtime checks no audience or client; the gateway checks %s", map[bool]string{true: "none", false: list(auds)}[anyAud])
+	return pass(rt+" checks no audience or client; the gateway checks %s", map[bool]string{true: "none", false: list(auds)}[anyAud])
 }
 
 func describeAllowed(az *tokencheck.Authorizer) string {
@@ -376,6 +387,7 @@ func intersects(a, b []string) bool {
 }
 
 func (st *state) checkCallerToken(ctx context.Context, c *callerSetup) Outcome {
+	rt := st.targetNoun() // "the runtime", or "the AgentCore Gateway"
 	tok, err := st.token.get(ctx)
 	if errors.Is(err, errNoCallerToken) {
 		return skip(noCallerToken)
@@ -392,7 +404,7 @@ func (st *state) checkCallerToken(ctx context.Context, c *callerSetup) Outcome {
 	}
 	az, err := st.authorizer.get(ctx)
 	if err != nil {
-		return fail("reading the runtime's authorizer: "+err.Error(), "", "")
+		return fail("reading "+rt+"'s authorizer: "+err.Error(), "", "")
 	}
 	doc, derr := st.sig.discovery.get(ctx)
 	if derr != nil {
@@ -402,12 +414,13 @@ func (st *state) checkCallerToken(ctx context.Context, c *callerSetup) Outcome {
 		o.Detail = "the gateway accepts it (" + why + "), but AgentCore refuses it: " + o.Detail
 		return *o
 	}
-	return pass("the gateway accepts it (%s) and so does the runtime's authorizer (%s)", why, describeAllowed(az))
+	return pass("the gateway accepts it (%s) and so does "+rt+"'s authorizer (%s)", why, describeAllowed(az))
 }
 
 // runtimeVerdict applies the runtime authorizer's rules (tokencheck) and the signature against the runtime's JWKS;
 // nil = AgentCore accepts tok, else the first failing rule, named by its check.
 func runtimeVerdict(ctx context.Context, st *state, tok *tokencheck.Token, az *tokencheck.Authorizer, doc *tokencheck.Discovery, fetchErr error) *Outcome {
+	rt := st.targetNoun() // "the runtime", or "the AgentCore Gateway"
 	for _, f := range tokencheck.CheckAuthorizerDiscovery(tok, az, doc, fetchErr) {
 		if f.Status == tokencheck.StatusFail {
 			o := fail(f.Detail+" (see "+f.ID+")", f.Hint, f.Fix)
@@ -424,7 +437,7 @@ func runtimeVerdict(ctx context.Context, st *state, tok *tokencheck.Token, az *t
 			err = tokencheck.VerifySignature(ctx, tok, jwks)
 		}
 		if err != nil {
-			o := fail("signature not verified with the runtime's JWKS: "+err.Error(), "AgentCore verifies with the keys of its discovery document's jwks_uri.", "")
+			o := fail("signature not verified with "+rt+"'s JWKS: "+err.Error(), "AgentCore verifies with the keys of its discovery document's jwks_uri.", "")
 			return &o
 		}
 	}

@@ -67,6 +67,17 @@ func (st *state) protocol(ctx context.Context) string {
 	return rs.ServerProtocol()
 }
 
+// callerToken is the caller's token the probes send through the gateway, and how the probe's line says so: set
+// when the setup passes or exchanges its callers' tokens and doctor has one (--token-file, --token-from). It is
+// the token alone, as a client sends it: the surrounding white space (a file's newline) and a Bearer scheme,
+// which the token checks name as slips, are not sent.
+func (d *Doctor) callerToken() (tok, with string) {
+	if d.planMode() == "" || d.opts.Token == "" {
+		return "", ""
+	}
+	return bearer.Token(d.opts.Token), " with the caller's token"
+}
+
 func (d *Doctor) probeChecks() []Check {
 	if d.gatewayTarget() {
 		return d.mcpProbeChecks()
@@ -92,12 +103,9 @@ func (d *Doctor) probeChecks() []Check {
 			proto := st.protocol(ctx)
 			// A setup that passes or exchanges its callers' tokens is probed with the caller's token when doctor
 			// has one (--token-file, --token-from): without it the gateway refuses the call, as it should.
-			var bearer, with string
-			if d.planMode() != "" && d.opts.Token != "" {
-				bearer, with = d.opts.Token, " with the caller's token"
-			}
-			a := d.send(ctx, base+path, host, proto, bearer)
-			_, o := outcome(ctx, a, false, bearer != "", proto+" POST "+base+path+with)
+			callerTok, with := d.callerToken()
+			a := d.send(ctx, base+path, host, proto, callerTok)
+			_, o := outcome(ctx, a, false, callerTok != "", proto+" POST "+base+path+with)
 			if o.Status == Pass {
 				o.Detail += fmt.Sprintf(" in %s", a.took.Round(time.Millisecond))
 			}
@@ -219,8 +227,15 @@ func (d *Doctor) mcpProbeChecks() []Check {
 			if bad != nil {
 				return *bad
 			}
-			res, err := agentproto.DoMCP(ctx, d.deps.HTTP, agentproto.MCPRequest{URL: base + path, Host: host})
-			o := outcome(ctx, res, err, false, "MCP "+base+path)
+			// As the runtime's probe: with the caller's token when the setup passes or exchanges callers' tokens
+			// and doctor has one (--token-file, --token-from).
+			var h http.Header
+			callerTok, with := d.callerToken()
+			if callerTok != "" {
+				h = http.Header{"Authorization": {bearer.Value(callerTok)}}
+			}
+			res, err := agentproto.DoMCP(ctx, d.deps.HTTP, agentproto.MCPRequest{URL: base + path, Host: host, Header: h})
+			o := outcome(ctx, res, err, false, "MCP "+base+path+with)
 			if err != nil && !errors.As(err, new(*agentproto.HTTPError)) {
 				o.Hint = cmp.Or(d.insideClusterHint(t), o.Hint)
 			}

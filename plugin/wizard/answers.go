@@ -308,8 +308,8 @@ func Normalize(a Answers, defaultRegion string) (*Config, error) {
 	case a.RuntimeARN != "" && a.AgentCoreGateway != "":
 		return nil, errors.New("--runtime-arn and --agentcore-gateway name two targets: give one (a runtime, or an AgentCore Gateway)")
 	case a.AgentCoreGateway != "":
-		if c.Mode != setup.ModeRewrite {
-			return nil, fmt.Errorf("invalid --mode %s with --agentcore-gateway: Agent Gateway's aws.agentCore backend calls runtimes only; an AgentCore Gateway is reached by rewrite (the default)", c.Mode)
+		if c.Mode == setup.ModeNative || c.Mode == setup.ModeSigV4 {
+			return nil, fmt.Errorf("invalid --mode %s with --agentcore-gateway: Agent Gateway's aws.agentCore backend calls runtimes only; an AgentCore Gateway is reached by rewrite (the default), passthrough or exchange", c.Mode)
 		}
 		if a.Region == "" {
 			a.Region = defaultRegion

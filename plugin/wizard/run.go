@@ -570,6 +570,9 @@ func testCall(s *Session, r *setup.Record) string {
 	if ep == "" {
 		ep = "<gateway address>"
 	}
+	if r.IsAgentCoreGateway() && r.Mode.CallerToken() {
+		return fmt.Sprintf("kubectl agentcore invoke -n %s --mcp --bearer-from env:CALLER_TOKEN   # initialize + tools/list with a caller's token through http://%s%s; doctor -n %s --probe --token-from env:CALLER_TOKEN checks every link", r.Namespace, ep, r.PathPrefix, r.Namespace)
+	}
 	if r.IsAgentCoreGateway() {
 		return fmt.Sprintf("kubectl agentcore invoke -n %s --mcp   # initialize + tools/list through http://%s%s; doctor -n %s --probe checks every link", r.Namespace, ep, r.PathPrefix, r.Namespace)
 	}

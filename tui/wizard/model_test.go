@@ -305,7 +305,11 @@ func TestRuntimeListsAgentCoreGateways(t *testing.T) {
 	d.waitFor("payments_agent", "tools-gw", "AWS_IAM (AgentCore Gateway, MCP)", "1 runtime and 1 AgentCore Gateway in")
 	d.down()
 	d.enter()
-	d.waitFor("its MCP URL https://"+gwID+".gateway.", "bedrock-agentcore.us-east-1.amazonaws.com/mcp")
+	d.waitFor("its MCP URL https://"+gwID+".gateway.", "bedrock-agentcore.us-east-1.amazonaws.com/mcp", "passthrough — ", "exchange — ")
+	d.down() // native: refused for a gateway, the page stays
+	d.enter()
+	d.waitFor("native calls runtimes only: an AgentCore Gateway takes rewrite, passthrough or exchange")
+	d.key(tea.KeyUp)
 	d.enterTo(pageAuthorizer, "The AgentCore Gateway's inbound JWT authorizer", "Update the AgentCore Gateway's authorizer?")
 	if a := d.planned("Plan · rewrite"); a.AgentCoreGateway != gwID || a.RuntimeARN != "" {
 		t.Fatalf("planned target: runtime %q, gateway %q", a.RuntimeARN, a.AgentCoreGateway)

@@ -199,7 +199,7 @@ func (m *Model) runtimePage() []*huh.Group {
 					if arn != nil {
 						region = arn.Region
 					}
-					return esc("AgentCore Gateway: the route rewrites to its MCP URL " + awsops.GatewayMCPURL(id, region) + " (rewrite mode)")
+					return esc("AgentCore Gateway: the route rewrites to its MCP URL " + awsops.GatewayMCPURL(id, region) + " (rewrite, passthrough or exchange)")
 				}
 				return "(no valid ARN yet)"
 			}, []any{&m.runtimeChoice, &m.pastedARN}),
@@ -209,7 +209,14 @@ func (m *Model) runtimePage() []*huh.Group {
 				huh.NewOption("sigv4 — aws.agentCore backend signed by the proxy's IRSA role", string(setup.ModeSigV4)),
 				huh.NewOption("passthrough — the caller's own token, validated at the gateway and sent on", string(setup.ModePassthrough)),
 				huh.NewOption("exchange — the caller's token, validated, then exchanged at a token service (RFC 8693)", string(setup.ModeExchange)),
-			).Value(&a.Mode),
+			).Value(&a.Mode).Validate(func(mode string) error {
+				// Agent Gateway's aws.agentCore backend (native, sigv4) calls runtimes only.
+				if _, _, err := wz.CheckAgentCoreGateway(m.chosenARN(hasList), m.Answers.Region); err == nil &&
+					(mode == string(setup.ModeNative) || mode == string(setup.ModeSigV4)) {
+					return fmt.Errorf("%s calls runtimes only: an AgentCore Gateway takes rewrite, passthrough or exchange", mode)
+				}
+				return nil
+			}),
 		),
 	}
 }

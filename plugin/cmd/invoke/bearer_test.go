@@ -56,7 +56,7 @@ func TestBearerFromUsage(t *testing.T) {
 	}{
 		{[]string{"hi", "--bearer-from", literal}, "never accepted as arguments"},
 		{[]string{"hi", "--bearer-from", "env:T", "--direct"}, "does not combine with --direct"},
-		{[]string{"--mcp", "--bearer-from", "env:T"}, "does not combine"},
+		{[]string{"--mcp", "--direct", "--bearer-from", "env:T"}, "does not combine with --direct"},
 	} {
 		code, out, errOut := run(t, "", c.args...)
 		if code != 2 || out != "" || !strings.Contains(errOut, c.want) || strings.Contains(errOut, literal) {

@@ -78,7 +78,8 @@ answer is explained (which link is broken, which doctor check looks at it) and e
   kubectl agentcore invoke --bearer-from file:caller.jwt "hello"   # as the caller (passthrough / exchange)
   kubectl agentcore invoke --direct                # AgentCore Gateway setup: MCP to its URL, expect 401
   kubectl agentcore invoke --mcp                   # AgentCore Gateway: initialize + tools/list
-  kubectl agentcore invoke --mcp --tool add --args '{"a":1,"b":2}'`,
+  kubectl agentcore invoke --mcp --tool add --args '{"a":1,"b":2}'
+  kubectl agentcore invoke --mcp --bearer-from env:CALLER_TOKEN   # AgentCore Gateway, passthrough / exchange: as the caller`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: cmdutil.RunE(o, runF),
 	}
@@ -121,8 +122,8 @@ func (o *Options) Validate() error {
 	if err := secretsource.Validate("bearer-from", o.BearerFrom); err != nil {
 		return cmdutil.UsageErrorf("%s", err)
 	}
-	if o.BearerFrom != "" && (o.Direct || o.MCP) {
-		return cmdutil.UsageErrorf("--bearer-from sends the caller's token through the gateway: it does not combine with --direct or --mcp")
+	if o.BearerFrom != "" && o.Direct {
+		return cmdutil.UsageErrorf("--bearer-from sends the caller's token through the gateway: it does not combine with --direct")
 	}
 	if o.MCP || o.Tool != "" || o.Args != "" {
 		return o.validateMCP()
@@ -241,20 +242,17 @@ func (o *Options) Run(ctx context.Context) error {
 	if target.Shadowed != "" {
 		fmt.Fprintf(f.IO.ErrOut, "warning: %s: this call reaches that route's backend, not this setup's (doctor's resources.route-precedence names the fix)\n", target.Shadowed)
 	}
-	if o.MCP {
-		return o.runMCP(ctx, f, target)
-	}
-	if o.payload == nil {
+	if !o.MCP && o.payload == nil {
 		return cmdutil.UsageErrorf("nothing to send: give a PROMPT, --data JSON or --data-file FILE")
 	}
-	req := uc.Request{URL: target.URL, Payload: o.payload, SessionID: o.SessionID, Via: "gateway", CallerMode: o.rec != nil && o.rec.Mode.CallerToken()}
-	if o.BearerFrom != "" {
-		tok, err := cmdutil.ReadSecretFrom(ctx, f, "bearer-from", o.BearerFrom, "token", "caller's token")
-		if err != nil {
-			return cmdutil.Fail("reading the caller's token", err, "")
-		}
-		req.Header = http.Header{"Authorization": {"Bearer " + strings.TrimPrefix(tok, "Bearer ")}}
+	caller, err := o.callerHeader(ctx, f)
+	if err != nil {
+		return err
 	}
+	if o.MCP {
+		return o.runMCP(ctx, f, target, caller)
+	}
+	req := uc.Request{URL: target.URL, Payload: o.payload, SessionID: o.SessionID, Via: "gateway", CallerMode: o.rec != nil && o.rec.Mode.CallerToken(), Header: caller}
 	if o.Direct {
 		req.Via = "direct"
 	}
@@ -328,6 +326,19 @@ func explainError(via string, t uc.Target, res *uc.Result) error {
 	return errors.New(b.String())
 }
 
+// callerHeader is the Authorization header that carries the caller's token read from --bearer-from (nil without
+// it), for a runtime call and an MCP conversation alike.
+func (o *Options) callerHeader(ctx context.Context, f *cmdutil.Factory) (http.Header, error) {
+	if o.BearerFrom == "" {
+		return nil, nil
+	}
+	tok, err := cmdutil.ReadSecretFrom(ctx, f, "bearer-from", o.BearerFrom, "token", "caller's token")
+	if err != nil {
+		return nil, cmdutil.Fail("reading the caller's token", err, "")
+	}
+	return http.Header{"Authorization": {"Bearer " + strings.TrimPrefix(tok, "Bearer ")}}, nil
+}
+
 // known lets doctor's classifier take doctor's verdicts on the setup the call went to: the record's (its
 // namespace, and for an AgentCore Gateway setup the gateway, chosen by Record.GatewayTarget as doctor chooses), or
 // --route's. The clients (cluster and AWS, as doctor builds them) are made on first use, when an answer needs
@@ -365,8 +376,8 @@ func (o *Options) doctor(ctx context.Context, f *cmdutil.Factory) *doctor.Doctor
 
 // runMCP holds the MCP conversation through the gateway and renders it; a failure is classified by doctor's
 // classifier (HTTP status and WWW-Authenticate, JSON-RPC error codes) and exits 1.
-func (o *Options) runMCP(ctx context.Context, f *cmdutil.Factory, t uc.Target) error {
-	res, err := agentproto.DoMCP(ctx, &http.Client{}, agentproto.MCPRequest{URL: t.URL, Host: t.Host, Tool: o.Tool, Args: o.args})
+func (o *Options) runMCP(ctx context.Context, f *cmdutil.Factory, t uc.Target, caller http.Header) error {
+	res, err := agentproto.DoMCP(ctx, &http.Client{}, agentproto.MCPRequest{URL: t.URL, Host: t.Host, Header: caller, Tool: o.Tool, Args: o.args})
 	if err != nil {
 		var d *doctor.Doctor // as the runtime path: doctor's verdicts on the setup, not for --gateway-url or --direct
 		if o.Gateway == "" && !o.Direct {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
@@ -14,6 +15,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
 )
 
 func TestMCPUsageErrors(t *testing.T) {
@@ -37,7 +39,8 @@ func TestMCPUsageErrors(t *testing.T) {
 }
 
 // invoke --mcp against an AgentCore Gateway (the local fake's MCP endpoint): tools listed, a tool called; without
-// a token a CUSTOM_JWT gateway's 401 is explained with its resource_metadata.
+// a token a CUSTOM_JWT gateway's 401 is explained with its resource_metadata; with --bearer-from (a caller's token,
+// as a passthrough setup sends it) the gateway's authorizer accepts it, and the token is never printed.
 func TestInvokeMCP(t *testing.T) {
 	isolate(t)
 	f := agentcoretest.Start(t, fakeagentcore.Options{})
@@ -56,8 +59,10 @@ func TestInvokeMCP(t *testing.T) {
 		t.Fatalf("exit %d out %s", code, out)
 	}
 
+	key := tokentest.RSA(t, "k1")
+	idp := tokentest.NewIssuer(t, key)
 	locked, err := f.AddGatewayJSON([]byte(`{"name":"jwt-gw","roleArn":"arn:aws:iam::123456789012:role/gw","protocolType":"MCP","authorizerType":"CUSTOM_JWT",
-		"authorizerConfiguration":{"customJWTAuthorizer":{"discoveryUrl":"https://idp.example.com/.well-known/openid-configuration","allowedAudience":["a"]}}}`))
+		"authorizerConfiguration":{"customJWTAuthorizer":{"discoveryUrl":"` + idp.DiscoveryURL() + `","allowedAudience":["a"]}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +70,12 @@ func TestInvokeMCP(t *testing.T) {
 	code, out, errOut = run(t, "", "--mcp", "--gateway", lurl)
 	if code != cmdutil.ExitFailure || out != "" || !strings.Contains(errOut, "initialize: 401") || !strings.Contains(errOut, lurl+"/.well-known/oauth-protected-resource") {
 		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
+	}
+	caller := key.Mint(t, tokentest.CognitoID(idp.Issuer, "a", time.Now(), time.Hour))
+	t.Setenv("CALLER_TOKEN", caller)
+	code, out, errOut = run(t, "", "--mcp", "--gateway", lurl, "--bearer-from", "env:CALLER_TOKEN", "--tool", "add", "--args", `{"a":1,"b":2}`)
+	if code != 0 || !strings.Contains(out, "3 tools:") || !strings.Contains(out, "add result:") || strings.Contains(out+errOut, caller) {
+		t.Fatalf("--bearer-from: exit %d stdout %q stderr %q", code, out, errOut)
 	}
 }
 

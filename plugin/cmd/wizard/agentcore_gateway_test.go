@@ -3,6 +3,7 @@ package wizard_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
+	wizardcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/wizard"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
@@ -55,6 +57,44 @@ func TestOfflineRenderAgentCoreGateway(t *testing.T) {
 	applyAll(t, clustertest.Shared(t), r.out)
 }
 
+// TestOfflineRenderAgentCoreGatewayCallerModes: the callers' own tokens reach an AgentCore Gateway as they reach a
+// runtime: the route rewrites to the MCP URL, the gateway validates the caller (jwtAuthentication) and passes the
+// token on (passthrough) or exchanges it (exchange); no token Secret. Accepted by the real API server.
+func TestOfflineRenderAgentCoreGatewayCallerModes(t *testing.T) {
+	host := offlineGatewayID + ".gateway.bedrock-agentcore.eu-west-1.amazonaws.com"
+	hook := &wizardcmd.Options{HTTP: &http.Client{Transport: fixedIdPs{}}} // the identity providers' documents
+	for mode, extra := range map[string][]string{
+		"passthrough": nil,
+		"exchange":    {"--exchange-discovery-url", stsDiscovery, "--exchange-client-id", "gw-exchanger", "--exchange-audience", "https://tools.example.com/"},
+	} {
+		t.Run(mode, func(t *testing.T) {
+			kc := noNetwork(t)
+			args := append([]string{"wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--agentcore-gateway", offlineGatewayARN, "--mode", mode,
+				"--gateway", "agentgateway-system/agentgateway-proxy", "--route-namespace", "mcp-" + mode, "--path-prefix", "/tools",
+				"--discovery-url", callerDiscovery, "--audience", "https://app.example.com/"}, extra...)
+			r := run(t, kc, hook, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.err)
+			}
+			want := []string{"hostname: " + host, "replaceFullPath: /mcp", "target: agentcore-gateway", "jwtAuthentication:", "mode: " + mode}
+			if mode == "passthrough" {
+				want = append(want, "passthrough: {}")
+			} else {
+				want = append(want, "oauthTokenExchange:")
+			}
+			for _, s := range want {
+				if !strings.Contains(r.out, s) {
+					t.Errorf("render lacks %q", s)
+				}
+			}
+			if strings.Contains(r.out, "Authorization") || strings.Contains(r.out, "runtimes/") {
+				t.Fatalf("a caller-token setup to a gateway has no token Secret and no runtime path:\n%s", r.out)
+			}
+			applyAll(t, clustertest.Shared(t), r.out)
+		})
+	}
+}
+
 // TestAgentCoreGatewayBadAnswers: each wrong combination is one usage error line naming the flag.
 func TestAgentCoreGatewayBadAnswers(t *testing.T) {
 	base := []string{"wizard", "--non-interactive", "--dry-run", "-o", "yaml", "--offline"}
@@ -65,6 +105,7 @@ func TestAgentCoreGatewayBadAnswers(t *testing.T) {
 	}{
 		{"both targets", []string{"--agentcore-gateway", offlineGatewayARN, "--runtime-arn", offlineARN}, "--runtime-arn and --agentcore-gateway name two targets"},
 		{"native mode", []string{"--agentcore-gateway", offlineGatewayARN, "--mode", "native"}, "invalid --mode native with --agentcore-gateway"},
+		{"sigv4 mode", []string{"--agentcore-gateway", offlineGatewayARN, "--mode", "sigv4"}, "invalid --mode sigv4 with --agentcore-gateway"},
 		{"bad id", []string{"--agentcore-gateway", "Tools_GW"}, `invalid --agentcore-gateway "Tools_GW"`},
 		{"runtime ARN as gateway", []string{"--agentcore-gateway", offlineARN}, "invalid --agentcore-gateway"},
 		{"id without region", []string{"--agentcore-gateway", offlineGatewayID}, "--region (the gateway was named by id; or give its ARN)"},

@@ -203,7 +203,7 @@ func liveCallerModes(t *testing.T, c *clustertest.Cluster, gwClass string, contr
 				t.Fatalf("the passthrough plan says passthrough alone has no effect:\n%s", r.out)
 			}
 			r = run(t, kc, hook, append(args, "--yes")...)
-			if r.code != 0 || !strings.Contains(r.out, "changes applied") {
+			if r.code != 0 || !strings.Contains(r.out, " applied; setup recorded in ConfigMap") {
 				t.Fatalf("first run: %d\n%s\n%s", r.code, r.out, r.err)
 			}
 			if strings.Contains(r.out+r.err, "exchange-s3cret") {

@@ -313,7 +313,7 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 	}
 
 	r = run(t, kc, hook, append(args, "--yes")...)
-	if r.code != 0 || !strings.Contains(r.out, "changes applied") {
+	if r.code != 0 || !strings.Contains(r.out, " applied; setup recorded in ConfigMap") {
 		t.Fatalf("first run: %d\n%s\n%s", r.code, r.out, r.err)
 	}
 	r = run(t, kc, hook, append(args, "--yes")...)
@@ -376,7 +376,7 @@ func TestCommandTwiceAndTeardown(t *testing.T) {
 	// fix doctor prints for a route another one shadows). Where no record is, the missing answers are still a
 	// usage error.
 	r = run(t, kc, hook, "wizard", "--non-interactive", "-n", ns, "--path-prefix", "/moved", "--verify-timeout", "100ms", "--yes")
-	if r.code != 0 || !strings.Contains(r.out, "changes applied") {
+	if r.code != 0 || !strings.Contains(r.out, " applied; setup recorded in ConfigMap") {
 		t.Fatalf("rerun from the record: %d\n%s\n%s", r.code, r.out, r.err)
 	}
 	moved, err := setup.Load(context.Background(), c.Kube(), ns)
