@@ -34,11 +34,12 @@ func TestAgentCoreGatewayMCP(t *testing.T) {
 		// Its own service user, so this test does not reset the password the setup in namespace agentcore uses
 		// (the wizard would write the new one into that setup's Secret too; plugin/wizard tests that).
 		"--username", "agentcore-mcp-gateway"}
+	updates := sb.Fake.GatewayUpdates(gw.ID) // other tests' setups may have used this gateway before (and put it back)
 	r := kac(t, wizardArgs...)
 	if r.code != 2 || !strings.Contains(r.stdout, "AWS_IAM → CUSTOM_JWT") || !strings.Contains(r.stderr, "pass --yes") {
 		t.Fatalf("without --yes the plan names the type change and nothing changes: %s", r)
 	}
-	if sb.Fake.GatewayUpdates(gw.ID) != 0 {
+	if sb.Fake.GatewayUpdates(gw.ID) != updates {
 		t.Fatal("the gateway changed without --yes")
 	}
 	r = kac(t, append(wizardArgs, "--yes")...)
