@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/humantime"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/status"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/words"
 )
 
 // Status of a finding: the shared vocabulary (internal/status).
@@ -169,7 +170,7 @@ func CheckAuthorizerDiscovery(tok *Token, az *Authorizer, d *Discovery, fetchErr
 		}
 		return out()
 	}
-	mode.Status, mode.Detail = StatusPass, "customJWTAuthorizer configured ("+az.summary()+")"
+	mode.Status, mode.Detail = StatusPass, "customJWTAuthorizer configured ("+az.Summary()+")"
 
 	// discovery URL
 	switch {
@@ -449,7 +450,9 @@ func typeName(v any) string {
 	return "null"
 }
 
-func (az *Authorizer) summary() string {
+// Summary says in a line what the authorizer checks beyond its discovery URL ("allowedAudience [web],
+// allowedScopes [invoke]").
+func (az *Authorizer) Summary() string {
 	var parts []string
 	if len(az.AllowedAudience) > 0 {
 		parts = append(parts, "allowedAudience "+list(az.AllowedAudience))
@@ -461,7 +464,7 @@ func (az *Authorizer) summary() string {
 		parts = append(parts, "allowedScopes "+list(az.AllowedScopes))
 	}
 	if n := len(az.CustomClaims); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d custom claim rule(s)", n))
+		parts = append(parts, words.Count(n, "custom claim rule"))
 	}
 	if len(az.AdvertisedScopeMapping) > 0 {
 		var m []string

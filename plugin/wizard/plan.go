@@ -278,6 +278,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		p.AuthorizerProposed = p.AuthorizerCurrent
 		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Skip, Target: target, Detail: "--skip-authorizer"})
 	case !known:
+		p.Warnings = append(p.Warnings, sharedTargetWarnings(ctx, env, rec, current, nil, false)...)
 		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["<id of the new app client>"]}}`
 		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target,
 			Call: call, Detail: joinDetail("point the JWT authorizer at the new pool", typeChange),
@@ -296,6 +297,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		} else {
 			it := plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target, Call: call, Detail: joinDetail(kept, typeChange),
 				Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))}
+			p.Warnings = append(p.Warnings, sharedTargetWarnings(ctx, env, rec, current, proposed, true)...)
 			if proposed == nil {
 				it.Detail = "sigv4 needs the runtime to accept IAM: the JWT authorizer is removed (pass --skip-authorizer to keep it)"
 				p.Warnings = append(p.Warnings, "the runtime's JWT authorizer will be removed (sigv4 mode): bearer-token callers will get 403 afterwards")

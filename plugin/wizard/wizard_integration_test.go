@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -741,5 +742,65 @@ func TestNativeVerifyWithRealController(t *testing.T) {
 	}
 	if after := perGateway(); fmt.Sprint(after) != fmt.Sprint(made) {
 		t.Fatalf("teardown touched the controller's objects for the Gateway:\nbefore %v\nafter  %v", made, after)
+	}
+}
+
+// planOnly builds the plan for a, changing nothing.
+func planOnly(t *testing.T, env *wz.Env, a wz.Answers) *wz.Plan {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := wz.Normalize(a, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := wz.Prepare(ctx, env, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := wz.BuildPlan(ctx, env, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A second setup on the same runtime with another user pool would point the runtime's one authorizer away from
+// the first setup's tokens: its plan names that setup and what it needs. The same pool and app client (the same
+// authorizer) warns of nothing, and neither does a setup on another runtime.
+func TestPlanWarnsOfSetupSharingTheRuntime(t *testing.T) {
+	w := newWorld(t)
+	rt, other := w.runtime(t, "shared_agent"), w.runtime(t, "own_agent")
+	env := w.env(w.c.Config)
+	first := "wiz-shared-a-" + w.gwNS
+	res, err := run(t, env, w.answers(rt, first, "pool-shared-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shares := "setup " + first + "/agentcore-setup also leads to runtime " + rt.ARN + " and needs a JWT authorizer with discovery URL " +
+		res.res.Record.DiscoveryURL + " and allowedAudience [" + res.res.Record.ClientID + "]"
+
+	second := w.answers(rt, "wiz-shared-b-"+w.gwNS, "pool-shared-b")
+	second.PathPrefix = "/b"
+	if p := planOnly(t, env, second); !slices.ContainsFunc(p.Warnings, func(s string) bool { return strings.HasPrefix(s, shares) && strings.Contains(s, "(401)") }) {
+		t.Fatalf("another pool on the same runtime: warnings %q, want one starting %q", p.Warnings, shares)
+	}
+	samePool := w.answers(rt, "wiz-shared-c-"+w.gwNS, "pool-shared-a")
+	samePool.PathPrefix = "/c"
+	if p := planOnly(t, env, samePool); len(p.Warnings) != 0 {
+		t.Fatalf("the same pool and app client on the same runtime: warnings %q", p.Warnings)
+	}
+	elsewhere := w.answers(other, "wiz-shared-d-"+w.gwNS, "pool-shared-b")
+	elsewhere.PathPrefix = "/d"
+	if p := planOnly(t, env, elsewhere); len(p.Warnings) != 0 {
+		t.Fatalf("another runtime: warnings %q", p.Warnings)
+	}
+	// Applied anyway (the plan was confirmed): now a rerun of the first setup, whose pool is known, would take
+	// the runtime back and names the second.
+	if _, err := run(t, env, second); err != nil {
+		t.Fatal(err)
+	}
+	back := "setup " + second.RouteNamespace + "/agentcore-setup also leads to runtime " + rt.ARN
+	if p := planOnly(t, env, w.answers(rt, first, "pool-shared-a")); !slices.ContainsFunc(p.Warnings, func(s string) bool { return strings.HasPrefix(s, back) }) {
+		t.Fatalf("a rerun of the first setup: warnings %q, want one starting %q", p.Warnings, back)
 	}
 }
