@@ -97,7 +97,7 @@ func Resolve(ctx context.Context, kube kubernetes.Interface, fl Flags, prompt fu
 	if rec != nil {
 		r := rec.WithDefaults()
 		if !r.Mode.UsesToken() {
-			return nil, fmt.Errorf("the setup %s uses mode %s: the gateway signs with SigV4 and holds no token to rotate", r.Ref(), r.Mode)
+			return nil, fmt.Errorf("the setup %s uses mode %s: %s, and holds no token to rotate", r.Ref(), r.Mode, r.Mode.WithoutToken())
 		}
 		t.Record, t.RecordName = rec, r.Name
 		t.Namespace, t.SecretName, t.CredentialsName = r.Namespace, r.SecretName, r.CredentialsName()

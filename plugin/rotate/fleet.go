@@ -271,7 +271,7 @@ func (f *Fleet) process(ctx context.Context, queue workqueue.TypedDelayingInterf
 		return
 	}
 	if r := rec.WithDefaults(); !r.Mode.UsesToken() {
-		f.drop(key) // a SigV4 setup holds no token
+		f.drop(key) // sigv4, passthrough and exchange setups hold no token (Mode.WithoutToken)
 		return
 	} else {
 		st.ref.Secret = r.SecretName

@@ -111,6 +111,20 @@ func (m Mode) UsesToken() bool { return m == ModeRewrite || m == ModeNative }
 // validates it with traffic.jwtAuthentication.
 func (m Mode) CallerToken() bool { return m == ModePassthrough || m == ModeExchange }
 
+// WithoutToken says what the gateway sends instead of a token of its own, for the modes that hold none (sigv4,
+// passthrough, exchange); "" for rewrite and native.
+func (m Mode) WithoutToken() string {
+	switch m {
+	case ModeSigV4:
+		return "the proxy signs each call with its own AWS credentials (SigV4)"
+	case ModePassthrough:
+		return "the gateway sends each caller's own token on"
+	case ModeExchange:
+		return "the gateway sends a token exchanged for each caller's"
+	}
+	return ""
+}
+
 // TokenUse is which Cognito token the gateway sends.
 type TokenUse string
 
