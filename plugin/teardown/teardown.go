@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
@@ -48,6 +49,8 @@ type Item struct {
 	// restoreType is an AgentCore Gateway's authorizer type to restore (with restore as its configuration).
 	restoreType types.AuthorizerType
 	poolID      string
+	// heir is another setup's record to save: it takes over the previous authorizer (keepForOthers).
+	heir *setup.Record
 	// A Cognito machine client's parts the wizard created (identity cognito-machine), in poolID.
 	cognitoPart, cognitoName string
 }
@@ -147,6 +150,10 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 			}
 			p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindAWS, Target: rtTarget, Detail: d + "; every other field kept"}, restore: prev})
 		}
+	}
+
+	if err := keepForOthers(ctx, env, rec, p); err != nil {
+		return nil, err
 	}
 
 	sel := setup.LabelSetup + "=" + rec.SetupLabel()
@@ -250,6 +257,76 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 	return p, nil
 }
 
+// keepForOthers turns the plan's authorizer restore (its first item, when that is an update) into a skip when
+// other setups lead to the same runtime or AgentCore Gateway and need the authorizer it has now: they share its
+// one authorizer, so the last of them restores the one from before the wizard. The first of them that has no
+// previous authorizer recorded takes this record's over (an update of its record, in the plan). Setups on the
+// target that need another authorizer do not stop the restore. A list that fails is an error
+// (restoring blind could cut another team's calls off); one the user may not make finds only what it may see
+// (setup.Find).
+func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) error {
+	if len(p.Items) == 0 || p.Items[0].Action != plan.Update || p.Items[0].Kind != plan.KindAWS {
+		return nil
+	}
+	others, err := wizard.SetupsOnTarget(ctx, env.Kube, *rec)
+	if err != nil {
+		return fmt.Errorf("%w. Restoring %s's previous authorizer needs to know that no other setup still uses it; pass --keep-authorizer to leave it as it is", err, rec.TargetName())
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	cur, err := currentAuthorizer(ctx, env, rec)
+	if err != nil {
+		return err
+	}
+	var users []*setup.Record
+	for _, o := range others {
+		if want, known := wizard.DesiredAuthorizer(*o, env.Cognito, cur); known && awsops.AuthorizerEqual(want, cur) {
+			users = append(users, o)
+		}
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	others = users
+	names := make([]string, len(others))
+	for i, o := range others {
+		names[i] = o.Ref()
+	}
+	it := &p.Items[0]
+	it.Action, it.restore, it.restoreType = plan.Skip, nil, ""
+	it.Detail = "setup " + strings.Join(names, ", ") + " also leads here and keeps this authorizer; the last setup's teardown restores the one from before the wizard"
+	p.Changes--
+	for _, o := range others {
+		if o.PreviousAuthorizerKnown() {
+			continue
+		}
+		heir := *o
+		heir.PreviousAuthorizer, heir.PreviousAuthorizerType = rec.PreviousAuthorizer, rec.PreviousAuthorizerType
+		p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindKubernetes, Target: "ConfigMap " + heir.Ref(),
+			Detail: "takes over the authorizer from before the wizard, for its own teardown to restore"}, heir: &heir})
+		break
+	}
+	return nil
+}
+
+// currentAuthorizer is the JWT authorizer of rec's runtime or AgentCore Gateway now (nil: IAM only, or a gateway
+// whose type is not CUSTOM_JWT).
+func currentAuthorizer(ctx context.Context, env *Env, rec *setup.Record) (types.AuthorizerConfiguration, error) {
+	if rec.IsAgentCoreGateway() {
+		g, err := env.AgentCore.GetGateway(ctx, rec.AgentCoreGateway)
+		if err != nil || g.AuthorizerType != types.AuthorizerTypeCustomJwt {
+			return nil, err
+		}
+		return g.AuthorizerConfiguration, nil
+	}
+	rt, err := env.AgentCore.GetRuntime(ctx, rec.RuntimeARN)
+	if err != nil {
+		return nil, err
+	}
+	return rt.AuthorizerConfiguration, nil
+}
+
 func objectItem(o *unstructured.Unstructured) Item {
 	return Item{Item: plan.Item{Action: plan.Delete, Kind: plan.KindKubernetes, Target: o.GetKind() + " " + k8sres.Ref(o.GetNamespace(), o.GetName())},
 		gvk: o.GroupVersionKind(), namespace: o.GetNamespace(), name: o.GetName()}
@@ -270,6 +347,8 @@ func Run(ctx context.Context, env *Env, p *Plan) (*Result, error) {
 		}
 		var err error
 		switch {
+		case it.heir != nil:
+			err = setup.Save(ctx, env.Kube, it.heir, nil)
 		case it.cognitoPart == "app-client":
 			_, err = env.Cognito.DeleteAppClient(ctx, it.poolID, it.cognitoName)
 		case it.cognitoPart == "domain":

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
@@ -24,15 +25,12 @@ func sharedTargetWarnings(ctx context.Context, env *Env, rec setup.Record, curre
 	if env.Kube == nil {
 		return nil
 	}
-	all, err := setup.Find(ctx, env.Kube)
+	others, err := SetupsOnTarget(ctx, env.Kube, rec)
 	if err != nil {
 		return nil
 	}
 	var out []string
-	for _, o := range all {
-		if o.Ref() == rec.Ref() || !sameTarget(*o, rec) {
-			continue
-		}
+	for _, o := range others {
 		theirs, ok := DesiredAuthorizer(*o, env.Cognito, current)
 		if !ok || known && awsops.AuthorizerEqual(theirs, proposed) {
 			continue
@@ -41,6 +39,22 @@ func sharedTargetWarnings(ctx context.Context, env *Env, rec setup.Record, curre
 			o.Ref(), rec.TargetName(), describeAuthorizer(theirs)))
 	}
 	return out
+}
+
+// SetupsOnTarget are the other setups (any namespace) whose records lead to rec's runtime or AgentCore Gateway:
+// they share its one authorizer.
+func SetupsOnTarget(ctx context.Context, kube kubernetes.Interface, rec setup.Record) ([]*setup.Record, error) {
+	all, err := setup.Find(ctx, kube)
+	if err != nil {
+		return nil, err
+	}
+	var out []*setup.Record
+	for _, o := range all {
+		if o.Ref() != rec.Ref() && sameTarget(*o, rec) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // sameTarget reports whether two records lead to the same runtime or AgentCore Gateway (named by id or ARN).

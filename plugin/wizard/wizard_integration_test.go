@@ -804,3 +804,73 @@ func TestPlanWarnsOfSetupSharingTheRuntime(t *testing.T) {
 		t.Fatalf("a rerun of the first setup: warnings %q, want one starting %q", p.Warnings, back)
 	}
 }
+
+// Two setups on one runtime with the same pool share its authorizer. Tearing down the one that changed it keeps
+// the authorizer (the other still uses it) and hands the authorizer from before the wizard to the other, whose
+// own teardown then restores it.
+func TestTeardownKeepsASharedAuthorizer(t *testing.T) {
+	w := newWorld(t)
+	rt := w.runtime(t, "kept_shared_agent")
+	env := w.env(w.c.Config)
+	ctx := context.Background()
+	first, second := "wiz-keep-a-"+w.gwNS, "wiz-keep-b-"+w.gwNS
+	if _, err := run(t, env, w.answers(rt, first, "pool-keep")); err != nil {
+		t.Fatal(err)
+	}
+	b := w.answers(rt, second, "pool-keep")
+	b.PathPrefix = "/b"
+	if _, err := run(t, env, b); err != nil {
+		t.Fatal(err)
+	}
+	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
+	plan := func(ns string) *teardown.Plan {
+		t.Helper()
+		rec, err := setup.Load(ctx, env.Kube, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := teardown.Run(ctx, tenv, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	p := plan(first)
+	if it := p.Items[0]; it.Action != "skip" || !strings.Contains(it.Detail, "setup "+second+"/agentcore-setup also leads here") {
+		t.Fatalf("the first teardown's authorizer item: %s %q", it.Action, it.Detail)
+	}
+	if !slices.ContainsFunc(p.Items, func(it teardown.Item) bool {
+		return it.Action == "update" && it.Target == "ConfigMap "+second+"/agentcore-setup" && strings.Contains(it.Detail, "takes over")
+	}) {
+		t.Fatalf("the second setup does not take the previous authorizer over: %+v", p.Items)
+	}
+	if _, ok := w.fake.Spec(rt.ID)["authorizerConfiguration"]; !ok {
+		t.Fatal("the first teardown restored the runtime's authorizer while the second setup uses it")
+	}
+	heir, err := setup.Load(ctx, env.Kube, second)
+	if err != nil || heir.PreviousAuthorizer != "null" {
+		t.Fatalf("the second setup's previous authorizer: %q (%v)", heir.PreviousAuthorizer, err)
+	}
+
+	// A setup on the same runtime that needs another authorizer (another identity provider) does not hold the
+	// restore back: it is not using this one.
+	elsewhere := &setup.Record{Namespace: w.c.Namespace(t, "keep-c"), Name: setup.DefaultRecordName, Mode: setup.ModeRewrite, RuntimeARN: rt.ARN,
+		GatewayNamespace: w.gwNS, GatewayName: "agentgateway-proxy", IdentityProvider: setup.IdPExternal, DiscoveryURL: "https://idp.example.com/.well-known/openid-configuration", Audience: []string{"other"}}
+	if err := setup.Save(ctx, env.Kube, elsewhere, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Load(ctx, env.Kube, elsewhere.Namespace); err != nil {
+		t.Fatal(err)
+	}
+	p = plan(second)
+	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "restore the previous authorizer (IAM only)") {
+		t.Fatalf("the last teardown's authorizer item: %s %q", it.Action, it.Detail)
+	}
+	if _, ok := w.fake.Spec(rt.ID)["authorizerConfiguration"]; ok {
+		t.Fatal("the last teardown left the wizard's authorizer on the runtime")
+	}
+}
