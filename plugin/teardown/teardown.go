@@ -86,11 +86,7 @@ func gatewayRestore(ctx context.Context, env *Env, rec *setup.Record) (Item, str
 	if err != nil {
 		return Item{}, "", err
 	}
-	var prevJWT types.AuthorizerConfiguration
-	if prevType == types.AuthorizerTypeCustomJwt {
-		prevJWT = prev
-	}
-	ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito, prevJWT) // what the wizard set over prev
+	ours, known := setAuthorizer(env, rec)
 	switch {
 	case g.AuthorizerType == prevType && (prevType != types.AuthorizerTypeCustomJwt || awsops.AuthorizerEqual(g.AuthorizerConfiguration, prev)):
 		return Item{Item: plan.Item{Action: plan.Unchanged, Kind: plan.KindAWS, Target: target, Detail: "already the previous authorizer"}}, "", nil
@@ -134,9 +130,8 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 		if err != nil {
 			return nil, err
 		}
-		// What the wizard set: the record's settings over prev's unmanaged ones (a privateEndpoint changed since
-		// makes it someone else's).
-		ours, known := wizard.DesiredAuthorizer(*rec, env.Cognito, prev)
+		// What the wizard set (a privateEndpoint changed since makes it someone else's).
+		ours, known := setAuthorizer(env, rec)
 		switch {
 		case awsops.AuthorizerEqual(rt.AuthorizerConfiguration, prev):
 			p.add(Item{Item: plan.Item{Action: plan.Unchanged, Kind: plan.KindAWS, Target: rtTarget, Detail: "already the previous authorizer"}})
@@ -257,15 +252,19 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 	return p, nil
 }
 
-// keepForOthers turns the plan's authorizer restore (its first item, when that is an update) into a skip when
-// other setups lead to the same runtime or AgentCore Gateway and need the authorizer it has now: they share its
-// one authorizer, so the last of them restores the one from before the wizard. The first of them that has no
-// previous authorizer recorded takes this record's over (an update of its record, in the plan). Setups on the
-// target that need another authorizer do not stop the restore. A list that fails is an error
-// (restoring blind could cut another team's calls off); one the user may not make finds only what it may see
-// (setup.Find).
+// keepForOthers is teardown's part in the authorizer other setups on the same runtime or AgentCore Gateway share
+// (one per target):
+//   - the plan's restore (its first item, when that is an update) becomes a skip when some of them need the
+//     authorizer the target has now; the last of them restores the one from before the wizard. Setups on the
+//     target that need another authorizer do not hold the restore back;
+//   - what this setup recorded as the authorizer before the wizard is handed over (an update of their record, in
+//     the plan) to the first of those setups that recorded none, and to every setup that recorded as "before" the
+//     authorizer this one set: theirs would otherwise bring this setup's back at their teardown.
+//
+// A list that fails is an error (restoring blind could cut another team's calls off); one the user may not make
+// finds only what it may see (setup.Find).
 func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) error {
-	if len(p.Items) == 0 || p.Items[0].Action != plan.Update || p.Items[0].Kind != plan.KindAWS {
+	if !rec.PreviousAuthorizerKnown() || len(p.Items) == 0 || p.Items[0].Kind != plan.KindAWS || env.AgentCore == nil {
 		return nil
 	}
 	others, err := wizard.SetupsOnTarget(ctx, env.Kube, *rec)
@@ -275,39 +274,62 @@ func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) er
 	if len(others) == 0 {
 		return nil
 	}
-	cur, err := currentAuthorizer(ctx, env, rec)
-	if err != nil {
-		return err
-	}
-	var users []*setup.Record
-	for _, o := range others {
-		if want, known := wizard.DesiredAuthorizer(*o, env.Cognito, cur); known && awsops.AuthorizerEqual(want, cur) {
-			users = append(users, o)
+	heirs := map[string]bool{}
+	if it := &p.Items[0]; it.Action == plan.Update {
+		cur, err := currentAuthorizer(ctx, env, rec)
+		if err != nil {
+			return err
+		}
+		var users []string
+		for _, o := range others {
+			if want, known := wizard.DesiredAuthorizer(*o, env.Cognito, cur); known && awsops.AuthorizerEqual(want, cur) {
+				users = append(users, o.Ref())
+				if !o.PreviousAuthorizerKnown() && len(heirs) == 0 {
+					heirs[o.Ref()] = true
+				}
+			}
+		}
+		if len(users) > 0 {
+			it.Action, it.restore, it.restoreType = plan.Skip, nil, ""
+			it.Detail = "setup " + strings.Join(users, ", ") + " also leads here and keeps this authorizer; the last setup's teardown restores the one from before the wizard"
+			p.Changes--
+		} else {
+			heirs = map[string]bool{} // restored now: nobody needs to take it over
 		}
 	}
-	if len(users) == 0 {
-		return nil
-	}
-	others = users
-	names := make([]string, len(others))
-	for i, o := range others {
-		names[i] = o.Ref()
-	}
-	it := &p.Items[0]
-	it.Action, it.restore, it.restoreType = plan.Skip, nil, ""
-	it.Detail = "setup " + strings.Join(names, ", ") + " also leads here and keeps this authorizer; the last setup's teardown restores the one from before the wizard"
-	p.Changes--
+	set, known := setAuthorizer(env, rec)
 	for _, o := range others {
-		if o.PreviousAuthorizerKnown() {
+		stale := false
+		if o.PreviousAuthorizerKnown() && known && set != nil && (o.PreviousAuthorizerType == "" || o.PreviousAuthorizerType == string(types.AuthorizerTypeCustomJwt)) {
+			prev, err := awsops.ParseAuthorizerJSON([]byte(o.PreviousAuthorizer))
+			stale = err == nil && prev != nil && awsops.AuthorizerEqual(prev, set)
+		}
+		if !heirs[o.Ref()] && !stale {
 			continue
 		}
 		heir := *o
 		heir.PreviousAuthorizer, heir.PreviousAuthorizerType = rec.PreviousAuthorizer, rec.PreviousAuthorizerType
-		p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindKubernetes, Target: "ConfigMap " + heir.Ref(),
-			Detail: "takes over the authorizer from before the wizard, for its own teardown to restore"}, heir: &heir})
-		break
+		d := "takes over the authorizer from before the wizard, for its own teardown to restore"
+		if stale {
+			d = "recorded this setup's authorizer as the one before the wizard; takes over the real one instead"
+		}
+		p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindKubernetes, Target: "ConfigMap " + heir.Ref(), Detail: d}, heir: &heir})
 	}
 	return nil
+}
+
+// setAuthorizer is the authorizer the wizard set on rec's target (nil: IAM only), known false when it cannot be
+// told (a pool the record does not name, or a previous authorizer that does not parse): the record's settings
+// over those of the authorizer before it (its privateEndpoint, custom claims …, which the wizard keeps).
+func setAuthorizer(env *Env, rec *setup.Record) (types.AuthorizerConfiguration, bool) {
+	prev, err := awsops.ParseAuthorizerJSON([]byte(rec.PreviousAuthorizer))
+	if err != nil {
+		return nil, false
+	}
+	if t := types.AuthorizerType(rec.PreviousAuthorizerType); t != "" && t != types.AuthorizerTypeCustomJwt {
+		prev = nil
+	}
+	return wizard.DesiredAuthorizer(*rec, env.Cognito, prev)
 }
 
 // currentAuthorizer is the JWT authorizer of rec's runtime or AgentCore Gateway now (nil: IAM only, or a gateway

@@ -874,3 +874,54 @@ func TestTeardownKeepsASharedAuthorizer(t *testing.T) {
 		t.Fatal("the last teardown left the wizard's authorizer on the runtime")
 	}
 }
+
+// A second setup that points a shared runtime at another pool records the first one's authorizer as "before the
+// wizard". Tearing the first down hands it the real one (IAM only here), so the last teardown restores that and
+// not the authorizer of a setup that is gone.
+func TestTeardownHandsOverAStalePrevious(t *testing.T) {
+	w := newWorld(t)
+	rt := w.runtime(t, "stale_prev_agent")
+	env := w.env(w.c.Config)
+	ctx := context.Background()
+	first, second := "wiz-stale-a-"+w.gwNS, "wiz-stale-b-"+w.gwNS
+	if _, err := run(t, env, w.answers(rt, first, "pool-stale-a")); err != nil {
+		t.Fatal(err)
+	}
+	b := w.answers(rt, second, "pool-stale-b")
+	b.PathPrefix = "/b"
+	if _, err := run(t, env, b); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := setup.Load(ctx, env.Kube, second); err != nil || rec.PreviousAuthorizer == "null" {
+		t.Fatalf("the second setup should have recorded the first one's authorizer: %q (%v)", rec.PreviousAuthorizer, err)
+	}
+	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
+	down := func(ns string) *teardown.Plan {
+		t.Helper()
+		rec, err := setup.Load(ctx, env.Kube, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := teardown.Run(ctx, tenv, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := down(first)
+	if !slices.ContainsFunc(p.Items, func(it teardown.Item) bool {
+		return it.Action == "update" && it.Target == "ConfigMap "+second+"/agentcore-setup" && strings.Contains(it.Detail, "takes over the real one")
+	}) {
+		t.Fatalf("the first teardown does not hand the real previous authorizer over: %+v", p.Items)
+	}
+	if rec, err := setup.Load(ctx, env.Kube, second); err != nil || rec.PreviousAuthorizer != "null" {
+		t.Fatalf("the second setup's previous authorizer after the hand-over: %q (%v)", rec.PreviousAuthorizer, err)
+	}
+	down(second)
+	if _, ok := w.fake.Spec(rt.ID)["authorizerConfiguration"]; ok {
+		t.Fatalf("the last teardown left an authorizer on the runtime: %s", w.fake.Spec(rt.ID)["authorizerConfiguration"])
+	}
+}
