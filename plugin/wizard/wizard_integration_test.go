@@ -177,19 +177,42 @@ func (w *world) pools(t *testing.T, name string) []string {
 // teardownWithPool undoes the setup recorded in ns as `teardown --delete-user-pool` does.
 func teardownWithPool(t *testing.T, env *wz.Env, ns string) {
 	t.Helper()
+	tearDown(t, env, ns, teardown.Options{DeleteUserPool: true})
+}
+
+// tearDown plans and runs the teardown of the setup recorded in ns, and returns its plan.
+func tearDown(t *testing.T, env *wz.Env, ns string, o teardown.Options) *teardown.Plan {
+	t.Helper()
 	ctx := context.Background()
 	rec, err := setup.Load(ctx, env.Kube, ns)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
-	tp, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{DeleteUserPool: true})
+	tp, err := teardown.BuildPlan(ctx, tenv, rec, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := teardown.Run(ctx, tenv, tp); err != nil {
 		t.Fatal(err)
 	}
+	return tp
+}
+
+// twoSetupsOn runs the wizard for two setups on runtime rt, in namespaces named after prefix, with user pools
+// poolA and poolB (the second on path /b), and returns their namespaces.
+func twoSetupsOn(t *testing.T, w *world, env *wz.Env, rt fakeagentcore.Runtime, prefix, poolA, poolB string) (string, string) {
+	t.Helper()
+	first, second := prefix+"-a-"+w.gwNS, prefix+"-b-"+w.gwNS
+	if _, err := run(t, env, w.answers(rt, first, poolA)); err != nil {
+		t.Fatal(err)
+	}
+	b := w.answers(rt, second, poolB)
+	b.PathPrefix = "/b"
+	if _, err := run(t, env, b); err != nil {
+		t.Fatal(err)
+	}
+	return first, second
 }
 
 func specWithout(m map[string]json.RawMessage, keys ...string) string {
@@ -813,33 +836,9 @@ func TestTeardownKeepsASharedAuthorizer(t *testing.T) {
 	rt := w.runtime(t, "kept_shared_agent")
 	env := w.env(w.c.Config)
 	ctx := context.Background()
-	first, second := "wiz-keep-a-"+w.gwNS, "wiz-keep-b-"+w.gwNS
-	if _, err := run(t, env, w.answers(rt, first, "pool-keep")); err != nil {
-		t.Fatal(err)
-	}
-	b := w.answers(rt, second, "pool-keep")
-	b.PathPrefix = "/b"
-	if _, err := run(t, env, b); err != nil {
-		t.Fatal(err)
-	}
-	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
-	plan := func(ns string) *teardown.Plan {
-		t.Helper()
-		rec, err := setup.Load(ctx, env.Kube, ns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := teardown.Run(ctx, tenv, p); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	first, second := twoSetupsOn(t, w, env, rt, "wiz-keep", "pool-keep", "pool-keep")
 
-	p := plan(first)
+	p := tearDown(t, env, first, teardown.Options{})
 	if it := p.Items[0]; it.Action != "skip" || !strings.Contains(it.Detail, "setup "+second+"/agentcore-setup also leads here") {
 		t.Fatalf("the first teardown's authorizer item: %s %q", it.Action, it.Detail)
 	}
@@ -866,7 +865,7 @@ func TestTeardownKeepsASharedAuthorizer(t *testing.T) {
 	if _, err := setup.Load(ctx, env.Kube, elsewhere.Namespace); err != nil {
 		t.Fatal(err)
 	}
-	p = plan(second)
+	p = tearDown(t, env, second, teardown.Options{})
 	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "restore the previous authorizer (IAM only)") {
 		t.Fatalf("the last teardown's authorizer item: %s %q", it.Action, it.Detail)
 	}
@@ -883,35 +882,11 @@ func TestTeardownHandsOverAStalePrevious(t *testing.T) {
 	rt := w.runtime(t, "stale_prev_agent")
 	env := w.env(w.c.Config)
 	ctx := context.Background()
-	first, second := "wiz-stale-a-"+w.gwNS, "wiz-stale-b-"+w.gwNS
-	if _, err := run(t, env, w.answers(rt, first, "pool-stale-a")); err != nil {
-		t.Fatal(err)
-	}
-	b := w.answers(rt, second, "pool-stale-b")
-	b.PathPrefix = "/b"
-	if _, err := run(t, env, b); err != nil {
-		t.Fatal(err)
-	}
+	first, second := twoSetupsOn(t, w, env, rt, "wiz-stale", "pool-stale-a", "pool-stale-b")
 	if rec, err := setup.Load(ctx, env.Kube, second); err != nil || rec.PreviousAuthorizer == "null" {
 		t.Fatalf("the second setup should have recorded the first one's authorizer: %q (%v)", rec.PreviousAuthorizer, err)
 	}
-	tenv := &teardown.Env{Kube: env.Kube, Applier: env.Applier, Cognito: env.Cognito, AgentCore: env.AgentCore}
-	down := func(ns string) *teardown.Plan {
-		t.Helper()
-		rec, err := setup.Load(ctx, env.Kube, ns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := teardown.Run(ctx, tenv, p); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	p := down(first)
+	p := tearDown(t, env, first, teardown.Options{})
 	if !slices.ContainsFunc(p.Items, func(it teardown.Item) bool {
 		return it.Action == "update" && it.Target == "ConfigMap "+second+"/agentcore-setup" && strings.Contains(it.Detail, "takes over the real one")
 	}) {
@@ -920,7 +895,7 @@ func TestTeardownHandsOverAStalePrevious(t *testing.T) {
 	if rec, err := setup.Load(ctx, env.Kube, second); err != nil || rec.PreviousAuthorizer != "null" {
 		t.Fatalf("the second setup's previous authorizer after the hand-over: %q (%v)", rec.PreviousAuthorizer, err)
 	}
-	down(second)
+	tearDown(t, env, second, teardown.Options{})
 	if _, ok := w.fake.Spec(rt.ID)["authorizerConfiguration"]; ok {
 		t.Fatalf("the last teardown left an authorizer on the runtime: %s", w.fake.Spec(rt.ID)["authorizerConfiguration"])
 	}
