@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	udiff "github.com/aymanbagabas/go-udiff"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
@@ -554,11 +553,11 @@ func AuthorizerChoice(raw string) string {
 // AWS's network, could not reach its identity provider (awsops.UnreachableIdP, as doctor's
 // authorizer.private-endpoint says afterwards). A local AgentCore (the sandbox's) reaches it: no warning.
 func unreachableIdP(proposed types.AuthorizerConfiguration, env *Env) string {
-	jwt := awsops.JWTConfig(proposed)
-	if jwt == nil || jwt.PrivateEndpoint != nil || len(jwt.PrivateEndpointOverrides) > 0 || env.AgentCore != nil && awsops.LocalEndpoint(env.AgentCore.API) {
+	az := tokencheck.AuthorizerFromSDK(proposed) // Private() is doctor's rule for "a privateEndpoint reaches it"
+	if az == nil || az.Private() || env.AgentCore != nil && awsops.LocalEndpoint(env.AgentCore.API) {
 		return ""
 	}
-	if w := awsops.UnreachableIdP(aws.ToString(jwt.DiscoveryUrl)); w != "" {
+	if w := awsops.UnreachableIdP(az.DiscoveryURL); w != "" {
 		return w + ". " + awsops.UnreachableIdPFix
 	}
 	return ""

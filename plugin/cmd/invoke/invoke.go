@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/agentproto"
 	doctorcmd "github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
@@ -336,7 +337,7 @@ func (o *Options) callerHeader(ctx context.Context, f *cmdutil.Factory) (http.He
 	if err != nil {
 		return nil, cmdutil.Fail("reading the caller's token", err, "")
 	}
-	return http.Header{"Authorization": {"Bearer " + strings.TrimPrefix(tok, "Bearer ")}}, nil
+	return http.Header{"Authorization": {bearer.Value(bearer.Token(tok))}}, nil // as doctor's probe sends it
 }
 
 // known lets doctor's classifier take doctor's verdicts on the setup the call went to: the record's (its
