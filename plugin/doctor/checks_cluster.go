@@ -69,28 +69,34 @@ func (a access) String() string {
 	return a.verb + " " + r + " in " + a.namespace
 }
 
-func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
-	o := d.opts
+// accessWanted is what doctor reads, as access questions: the route's kinds and the record in the route's
+// namespace, Gateways in the Gateway's (--gateway's, else the record's, else the default gateway namespace), the
+// token Secret in its own. served says whether an optional kind is served (nil: every question counts).
+// doctor --all asks the same questions ahead of the setups' runs (fleetShare.askAhead).
+func accessWanted(o Options, served func() (k8sres.Kinds, bool)) []access {
 	ns := cmp.Or(o.Route.Namespace, o.Namespace, setup.DefaultNamespace)
-	gwNS := cmp.Or(o.Gateway.Namespace, setup.DefaultGatewayNamespace)
+	gwNS := o.Gateway.Namespace
+	if gwNS == "" && o.Route.IsZero() && o.Record != nil {
+		gwNS = o.Record.WithDefaults().GatewayNamespace
+	}
+	gwNS = cmp.Or(gwNS, setup.DefaultGatewayNamespace)
 	secNS := cmp.Or(o.Secret.Namespace, ns)
-	var kindsOK bool
-	var kinds k8sres.Kinds
-	var kindsOnce sync.Once
-	served := func() k8sres.Kinds {
-		kindsOnce.Do(func() {
-			k, err := d.st.kinds.get(ctx)
-			kinds, kindsOK = k, err == nil
-		})
-		return kinds
+	if served == nil {
+		served = func() (k8sres.Kinds, bool) { return k8sres.Kinds{}, false }
+	}
+	oss := func(has func(k8sres.Kinds) bool) func() bool {
+		return func() bool { k, ok := served(); return !ok || has(k) }
+	}
+	enterprise := func(has func(k8sres.Kinds) bool) func() bool {
+		return func() bool { k, _ := served(); return has(k) }
 	}
 	want := []access{
 		{verb: "get", group: k8sres.GroupGatewayAPI, resource: "httproutes", namespace: ns},
 		{verb: "get", group: k8sres.GroupGatewayAPI, resource: "gateways", namespace: gwNS},
-		{verb: "get", group: k8sres.GroupOSS, resource: "agentgatewaybackends", namespace: ns, onlyIf: func() bool { k := served(); return !kindsOK || k.Backend }},
-		{verb: "list", group: k8sres.GroupOSS, resource: "agentgatewaypolicies", namespace: ns, onlyIf: func() bool { k := served(); return !kindsOK || k.Policy }},
-		{verb: "get", group: k8sres.GroupEnterprise, resource: "enterpriseagentgatewaybackends", namespace: ns, onlyIf: func() bool { return served().EnterpriseBackend }},
-		{verb: "list", group: k8sres.GroupEnterprise, resource: "enterpriseagentgatewaypolicies", namespace: ns, onlyIf: func() bool { return served().EnterprisePolicy }},
+		{verb: "get", group: k8sres.GroupOSS, resource: "agentgatewaybackends", namespace: ns, onlyIf: oss(func(k k8sres.Kinds) bool { return k.Backend })},
+		{verb: "list", group: k8sres.GroupOSS, resource: "agentgatewaypolicies", namespace: ns, onlyIf: oss(func(k k8sres.Kinds) bool { return k.Policy })},
+		{verb: "get", group: k8sres.GroupEnterprise, resource: "enterpriseagentgatewaybackends", namespace: ns, onlyIf: enterprise(func(k k8sres.Kinds) bool { return k.EnterpriseBackend })},
+		{verb: "list", group: k8sres.GroupEnterprise, resource: "enterpriseagentgatewaypolicies", namespace: ns, onlyIf: enterprise(func(k k8sres.Kinds) bool { return k.EnterprisePolicy })},
 	}
 	if o.Route.IsZero() {
 		want = append(want, access{verb: "get", resource: "configmaps", namespace: ns})
@@ -98,6 +104,28 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	if o.Token == "" {
 		want = append(want, access{verb: "get", resource: "secrets", namespace: secNS})
 	}
+	return want
+}
+
+func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
+	o := d.opts
+	if o.Route.IsZero() && o.Gateway.IsZero() && o.Record == nil {
+		// the record says where its Gateway is (read once for the run; a record that cannot be read is
+		// resources.setup's finding)
+		if rec, err := d.st.record.get(ctx); err == nil && rec != nil {
+			o.Record = rec
+		}
+	}
+	var kindsOK bool
+	var kinds k8sres.Kinds
+	var kindsOnce sync.Once
+	want := accessWanted(o, func() (k8sres.Kinds, bool) {
+		kindsOnce.Do(func() {
+			k, err := d.st.kinds.get(ctx)
+			kinds, kindsOK = k, err == nil
+		})
+		return kinds, kindsOK
+	})
 	type answer struct {
 		a       access
 		allowed bool

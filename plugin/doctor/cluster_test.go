@@ -16,7 +16,9 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -469,4 +471,51 @@ func TestClusterProbe(t *testing.T) {
 	}
 	got, _ = e.run(Options{Probe: true, GatewayURL: closed, DataPlaneURL: e.fake.URL}, nil)
 	expect(t, got, map[string]want{IDProbeDirect: {Fail, "403", ""}})
+}
+
+// TestClusterNamespaceUserWithRecord: a user who may read only the setup's namespace, where its record, route,
+// Secret and Gateway all are, may read everything doctor checks: the access question about Gateways is asked
+// where the record's Gateway is, not in the default gateway namespace. Alone and in doctor --all -n.
+func TestClusterNamespaceUserWithRecord(t *testing.T) {
+	e := newEnv(t)
+	e.saveRecord()
+	ctx := context.Background()
+	kube := e.c.Kube()
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "doctor-read", Namespace: e.ns}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets", "services"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{k8sres.GroupGatewayAPI}, Resources: []string{"httproutes", "gateways"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{k8sres.GroupOSS}, Resources: []string{"agentgatewaybackends", "agentgatewaypolicies"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{k8sres.GroupEnterprise}, Resources: []string{"enterpriseagentgatewaybackends", "enterpriseagentgatewaypolicies"}, Verbs: []string{"get", "list"}},
+	}}
+	if _, err := kube.RbacV1().Roles(e.ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name, Namespace: e.ns}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
+	if _, err := kube.RbacV1().RoleBindings(e.ns).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.c.ConfigFor(testcluster.LimitedToken)
+	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(cfg),
+		authorizationv1.ResourceAttributes{Verb: "get", Group: k8sres.GroupGatewayAPI, Resource: "gateways", Namespace: e.ns})
+
+	got, rep := e.run(Options{Namespace: e.ns}, cfg)
+	if r := got[IDClusterPermissions]; r.Status != Pass {
+		t.Errorf("doctor -n: permissions = %+v", r)
+	}
+	if rep.Failed() {
+		t.Errorf("doctor -n as a namespace reader:\n%s", strings.Join(failures(rep), "\n"))
+	}
+	reps, err := RunFleet(ctx, FleetOptions{Namespace: e.ns}, e.deps(cfg))
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("doctor --all -n: %d reports, %v", len(reps), err)
+	}
+	for _, r := range reps[0].Checks {
+		if r.ID == IDClusterPermissions && r.Status != Pass {
+			t.Errorf("doctor --all -n: permissions = %+v", r)
+		}
+	}
+	if reps[0].Failed() {
+		t.Errorf("doctor --all -n as a namespace reader:\n%s", strings.Join(failures(reps[0].Report), "\n"))
+	}
 }

@@ -62,6 +62,7 @@ func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, er
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	deps.fleet.prefetch(pctx, deps, nil)
+	deps.fleet.askAhead(pctx, deps, o.Base, nil)
 	recs, err := setup.List(ctx, deps.Kube, o.Namespace)
 	if err != nil {
 		where := "namespace " + o.Namespace
@@ -71,6 +72,7 @@ func RunFleet(ctx context.Context, o FleetOptions, deps Deps) ([]SetupReport, er
 		return nil, k8sres.Explain("listing the setup records in "+where, err)
 	}
 	deps.fleet.prefetch(pctx, deps, recs)
+	deps.fleet.askAhead(pctx, deps, o.Base, recs)
 	if deps.CallerAccount != nil {
 		deps.CallerAccount = onceAccount(deps.CallerAccount)
 	}
