@@ -152,7 +152,9 @@ func (f *fleetShare) askAhead(ctx context.Context, deps Deps, base Options, recs
 				return
 			}
 			for ns := range nss {
-				go func() { _, _, _ = f.allowed(ctx, deps, access{verb: q.verb, group: q.group, resource: q.resource, namespace: ns}, false) }()
+				go func() {
+					_, _, _ = f.allowed(ctx, deps, access{verb: q.verb, group: q.group, resource: q.resource, namespace: ns}, false)
+				}()
 			}
 		}()
 	}
