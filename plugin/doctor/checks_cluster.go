@@ -70,7 +70,7 @@ func (a access) String() string {
 }
 
 // accessWanted is what doctor reads, as access questions: the route's kinds and the record in the route's
-// namespace, Gateways in the Gateway's (--gateway's, else the record's, else the default gateway namespace), the
+// namespace, Gateways in the Gateway's (o.Gateway's, else the record's, else the default gateway namespace), the
 // token Secret in its own. served says whether an optional kind is served (nil: every question counts).
 // doctor --all asks the same questions ahead of the setups' runs (fleetShare.askAhead).
 func accessWanted(o Options, served func() (k8sres.Kinds, bool)) []access {
@@ -109,11 +109,18 @@ func accessWanted(o Options, served func() (k8sres.Kinds, bool)) []access {
 
 func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	o := d.opts
-	if o.Route.IsZero() && o.Gateway.IsZero() && o.Record == nil {
-		// the record says where its Gateway is (read once for the run; a record that cannot be read is
-		// resources.setup's finding)
+	// Gateways are asked about where the setup's Gateway is: the record says (read once for the run), or the
+	// route's parentRef when flags name the route alone. What cannot be read is resources.setup's finding; the
+	// question then stays in the default gateway namespace.
+	switch {
+	case !o.Gateway.IsZero():
+	case o.Route.IsZero() && o.Record == nil:
 		if rec, err := d.st.record.get(ctx); err == nil && rec != nil {
 			o.Record = rec
+		}
+	case !o.Route.IsZero():
+		if t, err := d.st.target.get(ctx); err == nil {
+			o.Gateway = t.gatewayRef
 		}
 	}
 	var kindsOK bool

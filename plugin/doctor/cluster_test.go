@@ -475,7 +475,8 @@ func TestClusterProbe(t *testing.T) {
 
 // TestClusterNamespaceUserWithRecord: a user who may read only the setup's namespace, where its record, route,
 // Secret and Gateway all are, may read everything doctor checks: the access question about Gateways is asked
-// where the record's Gateway is, not in the default gateway namespace. Alone and in doctor --all -n.
+// where the record's Gateway is (or the route's parentRef's), not in the default gateway namespace. Alone and in
+// doctor --all -n.
 func TestClusterNamespaceUserWithRecord(t *testing.T) {
 	e := newEnv(t)
 	e.saveRecord()
@@ -505,6 +506,10 @@ func TestClusterNamespaceUserWithRecord(t *testing.T) {
 	}
 	if rep.Failed() {
 		t.Errorf("doctor -n as a namespace reader:\n%s", strings.Join(failures(rep), "\n"))
+	}
+	got, _ = e.run(Options{Route: Ref{e.ns, "agentcore"}}, cfg)
+	if r := got[IDClusterPermissions]; r.Status != Pass {
+		t.Errorf("doctor --route (the Gateway from its parentRef): permissions = %+v", r)
 	}
 	reps, err := RunFleet(ctx, FleetOptions{Namespace: e.ns}, e.deps(cfg))
 	if err != nil || len(reps) != 1 {
