@@ -570,15 +570,28 @@ func RecordSelector() string {
 // Find lists every setup record in the cluster (ConfigMaps labelled as records), sorted by namespace/name.
 // When listing across namespaces is forbidden it falls back to DefaultNamespace.
 func Find(ctx context.Context, kube kubernetes.Interface) ([]*Record, error) {
-	out, err := List(ctx, kube, metav1.NamespaceAll)
-	if apierrors.IsForbidden(err) {
-		out, err = List(ctx, kube, DefaultNamespace)
-		if apierrors.IsForbidden(err) {
-			return nil, nil
-		}
-	}
-	return out, err
+	recs, _, err := FindAll(ctx, kube)
+	return recs, err
 }
+
+// FindAll is Find that also says whether it saw every namespace: false when listing across namespaces is
+// forbidden, so that records elsewhere are not known (what asks whether other setups share something says so:
+// Unseen).
+func FindAll(ctx context.Context, kube kubernetes.Interface) (recs []*Record, everyNamespace bool, err error) {
+	out, err := List(ctx, kube, metav1.NamespaceAll)
+	if !apierrors.IsForbidden(err) {
+		return out, err == nil, err
+	}
+	out, err = List(ctx, kube, DefaultNamespace)
+	if apierrors.IsForbidden(err) {
+		return nil, false, nil
+	}
+	return out, false, err
+}
+
+// Unseen starts the warning given when FindAll could not see every namespace; what follows says what a setup
+// there would suffer.
+const Unseen = "you may not list setup records in every namespace (ConfigMaps labelled " + LabelComponent + "=" + ComponentRecord + "), so setups elsewhere were not checked"
 
 // List lists the setup records of namespace ("" = every namespace), sorted by namespace/name; ConfigMaps that
 // are not readable records are left out. A forbidden list is returned as the API error (apierrors.IsForbidden).

@@ -262,14 +262,17 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 //     authorizer this one set: theirs would otherwise bring this setup's back at their teardown.
 //
 // A list that fails is an error (restoring blind could cut another team's calls off); one the user may not make
-// finds only what it may see (setup.Find).
+// finds only what it may see (setup.FindAll), and the plan warns that setups elsewhere were not checked.
 func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) error {
 	if !rec.PreviousAuthorizerKnown() || len(p.Items) == 0 || p.Items[0].Kind != plan.KindAWS || env.AgentCore == nil {
 		return nil
 	}
-	others, err := wizard.SetupsOnTarget(ctx, env.Kube, *rec)
+	others, everywhere, err := wizard.SetupsOnTarget(ctx, env.Kube, *rec)
 	if err != nil {
 		return fmt.Errorf("%w. Restoring %s's previous authorizer needs to know that no other setup still uses it; pass --keep-authorizer to leave it as it is", err, rec.TargetName())
+	}
+	if !everywhere && p.Items[0].Action == plan.Update {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: one that still uses %s's authorizer is refused (401) once the previous one is restored; pass --keep-authorizer to leave it as it is", setup.Unseen, rec.TargetName()))
 	}
 	if len(others) == 0 {
 		return nil

@@ -19,17 +19,20 @@ import (
 
 // sharedTargetWarnings is one warning per other setup whose record leads to rec's runtime or AgentCore Gateway
 // and needs another authorizer than proposed (known false: an authorizer not known yet, for a user pool still to
-// be created, so surely another one). It is best effort: without leave to list the setup records in every
-// namespace there is nothing to compare, and nothing is said.
+// be created, so surely another one). Without leave to list the setup records in every namespace it says that
+// setups elsewhere were not checked; a list that fails is left to the run.
 func sharedTargetWarnings(ctx context.Context, env *Env, rec setup.Record, current, proposed types.AuthorizerConfiguration, known bool) []string {
 	if env.Kube == nil {
 		return nil
 	}
-	others, err := SetupsOnTarget(ctx, env.Kube, rec)
+	others, everywhere, err := SetupsOnTarget(ctx, env.Kube, rec)
 	if err != nil {
 		return nil
 	}
 	var out []string
+	if !everywhere {
+		out = append(out, fmt.Sprintf("%s: one that leads to %s and needs another authorizer is refused (401) after this change", setup.Unseen, rec.TargetName()))
+	}
 	for _, o := range others {
 		theirs, ok := DesiredAuthorizer(*o, env.Cognito, current)
 		if !ok || known && awsops.AuthorizerEqual(theirs, proposed) {
@@ -42,11 +45,12 @@ func sharedTargetWarnings(ctx context.Context, env *Env, rec setup.Record, curre
 }
 
 // SetupsOnTarget are the other setups (any namespace) whose records lead to rec's runtime or AgentCore Gateway:
-// they share its one authorizer.
-func SetupsOnTarget(ctx context.Context, kube kubernetes.Interface, rec setup.Record) ([]*setup.Record, error) {
-	all, err := setup.Find(ctx, kube)
+// they share its one authorizer. everywhere is false when the user may not list the records in every namespace
+// (setup.FindAll): the ones elsewhere are not known.
+func SetupsOnTarget(ctx context.Context, kube kubernetes.Interface, rec setup.Record) (_ []*setup.Record, everywhere bool, _ error) {
+	all, everywhere, err := setup.FindAll(ctx, kube)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var out []*setup.Record
 	for _, o := range all {
@@ -54,7 +58,7 @@ func SetupsOnTarget(ctx context.Context, kube kubernetes.Interface, rec setup.Re
 			out = append(out, o)
 		}
 	}
-	return out, nil
+	return out, everywhere, nil
 }
 
 // sameTarget reports whether two records lead to the same runtime or AgentCore Gateway (named by id or ARN).

@@ -18,14 +18,15 @@ import (
 // the TUI), and the old password is worthless everywhere once Cognito has the new one, so the update only
 // repairs. A Secret that cannot be written is named in a warning with what to do.
 
-// sharingSetups are the other setups whose records name the same user pool and service user as rec.
-func sharingSetups(ctx context.Context, env *Env, rec setup.Record) ([]*setup.Record, error) {
+// sharingSetups are the other setups whose records name the same user pool and service user as rec; everywhere
+// is false when the user may not list the records in every namespace (those elsewhere are not known).
+func sharingSetups(ctx context.Context, env *Env, rec setup.Record) (_ []*setup.Record, everywhere bool, _ error) {
 	if rec.UserPoolID == "" || rec.Username == "" || env.Kube == nil {
-		return nil, nil
+		return nil, true, nil
 	}
-	all, err := setup.Find(ctx, env.Kube)
+	all, everywhere, err := setup.FindAll(ctx, env.Kube)
 	if err != nil {
-		return nil, k8sres.Explain("listing the setup records (setups sharing the service user)", err)
+		return nil, false, k8sres.Explain("listing the setup records (setups sharing the service user)", err)
 	}
 	var out []*setup.Record
 	for _, r := range all {
@@ -33,7 +34,7 @@ func sharingSetups(ctx context.Context, env *Env, rec setup.Record) ([]*setup.Re
 			out = append(out, r)
 		}
 	}
-	return out, nil
+	return out, everywhere, nil
 }
 
 func passwordReset(steps []awsops.PlanStep) bool {
@@ -54,9 +55,12 @@ func planSharedPassword(ctx context.Context, env *Env, p *Plan, rec setup.Record
 	if !passwordReset(steps) {
 		return nil
 	}
-	others, err := sharingSetups(ctx, env, rec)
+	others, everywhere, err := sharingSetups(ctx, env, rec)
 	if err != nil {
 		return err
+	}
+	if !everywhere {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: one that signs in as the same service user %s keeps the old password and fails to mint until its credentials Secret has the new one", setup.Unseen, rec.Username))
 	}
 	for _, o := range others {
 		p.add(plan.Item{Step: StepIdentity, Kind: plan.KindKubernetes, Action: plan.Update, Target: "Secret " + k8sres.Ref(o.Namespace, o.CredentialsName()),
@@ -68,7 +72,7 @@ func planSharedPassword(ctx context.Context, env *Env, p *Plan, rec setup.Record
 // shareNewPassword writes password into the credentials Secret of every other setup sharing rec's service user;
 // what cannot be written is a warning naming the Secret and the way out.
 func shareNewPassword(ctx context.Context, env *Env, rec setup.Record, password string, res *Result) {
-	others, err := sharingSetups(ctx, env, rec)
+	others, _, err := sharingSetups(ctx, env, rec)
 	if err != nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the service user %s got a new password, but other setups using it could not be listed (%v): any that stores the old one fails to mint until its credentials Secret has the new one", rec.Username, err))
 		return

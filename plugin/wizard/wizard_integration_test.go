@@ -900,3 +900,88 @@ func TestTeardownHandsOverAStalePrevious(t *testing.T) {
 		t.Fatalf("the last teardown left an authorizer on the runtime: %s", w.fake.Spec(rt.ID)["authorizerConfiguration"])
 	}
 }
+
+// A user who may work in their own namespace only cannot see the setups in others: the plan says that setups
+// elsewhere were not checked whenever it changes what they could share (the runtime's authorizer, the service
+// user's password), and so does teardown's when it restores the authorizer.
+func TestNamespaceUserIsToldOfUnseenSetups(t *testing.T) {
+	w := newWorld(t)
+	rt := w.runtime(t, "unseen_agent")
+	admin := w.env(w.c.Config)
+	ctx := context.Background()
+	theirs, mine := "wiz-unseen-a-"+w.gwNS, "wiz-unseen-b-"+w.gwNS
+	if _, err := run(t, admin, w.answers(rt, theirs, "pool-unseen")); err != nil {
+		t.Fatal(err)
+	}
+	kube := w.c.Kube()
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: mine}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "team", Namespace: mine}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}}
+	if _, err := kube.RbacV1().Roles(mine).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "team", Namespace: mine}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
+	if _, err := kube.RbacV1().RoleBindings(mine).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cr := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "wiz-unseen-" + w.gwNS}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"gateways", "gatewayclasses"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{""}, Resources: []string{"services", "namespaces"}, Verbs: []string{"get", "list"}},
+	}}
+	if _, err := kube.RbacV1().ClusterRoles().Create(ctx, cr, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: cr.Name}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: cr.Name},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
+	if _, err := kube.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = kube.RbacV1().ClusterRoleBindings().Delete(context.Background(), crb.Name, metav1.DeleteOptions{})
+		_ = kube.RbacV1().ClusterRoles().Delete(context.Background(), cr.Name, metav1.DeleteOptions{})
+	})
+	cfg := w.c.ConfigFor(testcluster.LimitedToken)
+	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(cfg), authorizationv1.ResourceAttributes{Verb: "create", Resource: "configmaps", Namespace: mine})
+	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(cfg), authorizationv1.ResourceAttributes{Verb: "list", Group: "gateway.networking.k8s.io", Resource: "gateways"})
+	team := w.env(cfg)
+	unseen := func(ws []string, what string) bool {
+		return slices.ContainsFunc(ws, func(s string) bool { return strings.HasPrefix(s, setup.Unseen) && strings.Contains(s, what) })
+	}
+
+	// the same pool and service user: its password is reset for this setup, which would strand the unseen one
+	same := w.answers(rt, mine, "pool-unseen")
+	same.PathPrefix = "/b"
+	if p := planOnly(t, team, same); !unseen(p.Warnings, "same service user") {
+		t.Errorf("a password reset as a namespace user: warnings %q", p.Warnings)
+	}
+	if p := planOnly(t, admin, same); unseen(p.Warnings, "") {
+		t.Errorf("an admin sees every namespace: warnings %q", p.Warnings)
+	}
+	// another pool: the runtime's authorizer changes
+	other := w.answers(rt, mine, "pool-unseen-b")
+	other.PathPrefix = "/b"
+	if p := planOnly(t, team, other); !unseen(p.Warnings, "(401) after this change") {
+		t.Errorf("an authorizer change as a namespace user: warnings %q", p.Warnings)
+	}
+	if _, err := run(t, team, other); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := setup.Load(ctx, team.Kube, mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenv := &teardown.Env{Kube: team.Kube, Applier: team.Applier, Cognito: team.Cognito, AgentCore: team.AgentCore}
+	tp, err := teardown.BuildPlan(ctx, tenv, rec, teardown.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.Items[0].Action != "update" || !unseen(tp.Warnings, "--keep-authorizer") {
+		t.Errorf("teardown as a namespace user: first item %s %q, warnings %q", tp.Items[0].Action, tp.Items[0].Detail, tp.Warnings)
+	}
+	aenv := &teardown.Env{Kube: admin.Kube, Applier: admin.Applier, Cognito: admin.Cognito, AgentCore: admin.AgentCore}
+	if tp, err := teardown.BuildPlan(ctx, aenv, rec, teardown.Options{}); err != nil || unseen(tp.Warnings, "") {
+		t.Errorf("teardown as an admin: warnings %q, %v", tp.Warnings, err)
+	}
+}
