@@ -48,9 +48,10 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Refresh}, {k.Back, k.Quit, k.Help}}
 }
 
-// Loaders fetch the rows and, later, the doctor counts by namespace/name. Doctor may be nil.
+// Loaders fetch the rows (and where they were listed: "all namespaces", "namespace NS") and, later, the doctor
+// counts by namespace/name. Doctor may be nil.
 type Loaders struct {
-	Rows   func(ctx context.Context) ([]setups.Row, error)
+	Rows   func(ctx context.Context) (rows []setups.Row, where string, err error)
 	Doctor func(ctx context.Context) (map[string]dr.Summary, error)
 }
 
@@ -65,9 +66,10 @@ func DoctorArgs(r setups.Row) []string {
 
 type (
 	rowsMsg struct {
-		gen  int
-		rows []setups.Row
-		err  error
+		gen   int
+		rows  []setups.Row
+		where string
+		err   error
 	}
 	doctorMsg struct {
 		gen  int
@@ -89,6 +91,7 @@ type Model struct {
 	gen           int // bumped by each refresh: late answers of an older load are dropped
 	loading       bool
 	err           string
+	where         string
 	rows          []setups.Row
 	doctor        map[string]dr.Summary
 	doctorBusy    bool
@@ -116,8 +119,8 @@ func (m Model) loadRows() tea.Cmd {
 		return func() tea.Msg { return rowsMsg{gen: gen} }
 	}
 	return func() tea.Msg {
-		rows, err := l(ctx)
-		return rowsMsg{gen: gen, rows: rows, err: err}
+		rows, where, err := l(ctx)
+		return rowsMsg{gen: gen, rows: rows, where: where, err: err}
 	}
 }
 
@@ -138,7 +141,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.gen != m.gen {
 			return m, nil
 		}
-		m.loading, m.rows, m.err = false, msg.rows, ""
+		m.loading, m.rows, m.where, m.err = false, msg.rows, msg.where, ""
 		if msg.err != nil {
 			m.err = msg.err.Error()
 		}
@@ -210,13 +213,19 @@ func (m Model) Render() string {
 	w := max(m.width, 40)
 	rule := t.Faint.Render(strings.Repeat("─", w-2))
 	var b strings.Builder
-	b.WriteString(" " + t.Title.Render("Setups") + "\n")
+	title := " " + t.Title.Render("Setups")
+	if m.where != "" {
+		title += t.Faint.Render(" · " + m.where)
+	}
+	b.WriteString(title + "\n")
 	b.WriteString(" " + rule + "\n")
 	switch {
 	case m.loading:
 		b.WriteString("  loading the setup records …\n")
 	case m.err != "":
-		b.WriteString("  " + t.Red.Render(t.Symbol(style.Fail)+" "+m.err) + "\n")
+		for _, l := range style.WrapHanging(t.Symbol(style.Fail)+" "+m.err, w-4) {
+			b.WriteString("  " + t.Red.Render(l) + "\n")
+		}
 	case len(m.rows) == 0:
 		b.WriteString("  No setups yet: the wizard creates one (home → Wizard, or kubectl agentcore wizard).\n")
 	default:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setups"
@@ -41,7 +42,7 @@ func TestRowsThenDoctorAsync(t *testing.T) {
 	release := make(chan struct{})
 	calls := 0
 	l := Loaders{
-		Rows: func(context.Context) ([]setups.Row, error) { calls++; return rows(), nil },
+		Rows: func(context.Context) ([]setups.Row, string, error) { calls++; return rows(), "all namespaces", nil },
 		Doctor: func(ctx context.Context) (map[string]dr.Summary, error) {
 			<-release
 			return map[string]dr.Summary{"a/agentcore-setup": {Pass: 9, Warn: 1, Fail: 2}}, nil
@@ -53,7 +54,7 @@ func TestRowsThenDoctorAsync(t *testing.T) {
 	}
 	m, docCmd := drive(t, m, m.Init())
 	out := m.Render()
-	for _, want := range []string{"a/agentcore-setup", "rewrite", "cognito", "42m left", "5m ago", "in 25m", "checking …",
+	for _, want := range []string{"Setups · all namespaces", "a/agentcore-setup", "rewrite", "cognito", "42m left", "5m ago", "in 25m", "checking …",
 		"b/agentcore-setup", "sigv4", setups.NoteNoToken, "never", "last rotation failed (2 in a row): mint: refused"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("rows frame lacks %q:\n%s", want, out)
@@ -104,7 +105,7 @@ func TestRowsThenDoctorAsync(t *testing.T) {
 }
 
 func TestEmptyStateAndBack(t *testing.T) {
-	l := Loaders{Rows: func(context.Context) ([]setups.Row, error) { return nil, nil },
+	l := Loaders{Rows: func(context.Context) ([]setups.Row, string, error) { return nil, "namespace team", nil },
 		Doctor: func(context.Context) (map[string]dr.Summary, error) {
 			t.Error("doctor ran without setups")
 			return nil, nil
@@ -127,13 +128,20 @@ func TestEmptyStateAndBack(t *testing.T) {
 }
 
 func TestLoadError(t *testing.T) {
-	l := Loaders{Rows: func(context.Context) ([]setups.Row, error) {
-		return nil, errors.New("listing setup records: forbidden")
-	}}
+	msg := "you may list the setup records neither in every namespace nor in namespace default (the kubeconfig's): pass -n NAMESPACE, or ask your cluster admin to let you list ConfigMaps"
+	l := Loaders{Rows: func(context.Context) ([]setups.Row, string, error) { return nil, "", errors.New(msg) }}
 	m := New(context.Background(), style.New(false, false), l, nil)
 	m, _ = drive(t, m, m.Init())
-	if out := m.Render(); !strings.Contains(out, "✖ listing setup records: forbidden") {
+	nm, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 20})
+	out := nm.(Model).Render()
+	// wrapped to the screen, not cut at its edge: every word is there, no line is wider than the screen
+	if got := strings.Join(strings.Fields(out), " "); !strings.Contains(got, "✖ "+msg) {
 		t.Errorf("error frame:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if w := lipgloss.Width(l); w > 80 {
+			t.Errorf("a line %d wide on an 80-column screen: %q", w, l)
+		}
 	}
 }
 
@@ -144,7 +152,7 @@ func TestEnterTargetsTheSelectedRecord(t *testing.T) {
 		{Setup: "team/agentcore-setup", Namespace: "team", Name: "agentcore-setup", Mode: "rewrite", Target: "runtime"},
 		{Setup: "team/payments", Namespace: "team", Name: "payments", Mode: "native", Target: "runtime"},
 	}
-	l := Loaders{Rows: func(context.Context) ([]setups.Row, error) { return two, nil }}
+	l := Loaders{Rows: func(context.Context) ([]setups.Row, string, error) { return two, "namespace team", nil }}
 	m := New(context.Background(), style.New(false, false), l, func() time.Time { return now })
 	m, _ = drive(t, m, m.Init())
 	for _, tc := range []struct {

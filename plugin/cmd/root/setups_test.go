@@ -1,0 +1,97 @@
+package root
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// The setups view lists -n's namespace when given, else every namespace, else (a user who may not list every
+// namespace) the kubeconfig's, and says which; a user who may list neither is told what to do.
+func TestSetupRowsScope(t *testing.T) {
+	c := clustertest.Shared(t)
+	isolate(t, "")
+	ctx := context.Background()
+	team, other := c.Namespace(t, "rows-team"), c.Namespace(t, "rows-other")
+	for _, ns := range []string{team, other} {
+		rec := &setup.Record{Namespace: ns, Name: setup.DefaultRecordName, Mode: setup.ModeRewrite,
+			RuntimeARN:       "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/rows_agent-Ab12Cd34Ef",
+			GatewayNamespace: ns, GatewayName: "agw", RouteName: "agentcore", BackendName: "agentcore", PolicyName: "agentcore",
+			SecretName: "agentcore-jwt", ClientID: "5pk1q2abcdefghijklmnop"}
+		if err := setup.Save(ctx, c.Kube(), rec, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "rows", Namespace: team}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets"}, Verbs: []string{"get", "list"}}}}
+	if _, err := c.Kube().RbacV1().Roles(team).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rows", Namespace: team}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
+	if _, err := c.Kube().RbacV1().RoleBindings(team).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(c.ConfigFor(testcluster.LimitedToken)),
+		authorizationv1.ResourceAttributes{Verb: "list", Resource: "configmaps", Namespace: team})
+
+	kubeconfig := func(token, ns string) string {
+		kc := filepath.Join(t.TempDir(), "kc")
+		if err := c.WriteKubeconfig(kc, token, ns); err != nil {
+			t.Fatal(err)
+		}
+		return kc
+	}
+	for _, tc := range []struct {
+		name, kubeconfig, flagNS string
+		where, scope             string
+		setups                   []string
+		err                      string
+	}{
+		{name: "admin, every namespace", kubeconfig: kubeconfig(testcluster.AdminToken, ""), where: "all namespaces", setups: []string{team, other}},
+		{name: "admin with -n", kubeconfig: kubeconfig(testcluster.AdminToken, ""), flagNS: other, where: "namespace " + other, scope: other, setups: []string{other}},
+		{name: "namespace user, the kubeconfig's namespace", kubeconfig: kubeconfig(testcluster.LimitedToken, team), where: "namespace " + team + " (you may not list every namespace)", scope: team, setups: []string{team}},
+		{name: "namespace user with -n", kubeconfig: kubeconfig(testcluster.LimitedToken, "default"), flagNS: team, where: "namespace " + team, scope: team, setups: []string{team}},
+		{name: "namespace user elsewhere", kubeconfig: kubeconfig(testcluster.LimitedToken, "default"),
+			err: "you may list the setup records neither in every namespace nor in namespace default (the kubeconfig's): pass -n NAMESPACE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			io, _, _, _ := cmdutil.Test()
+			f := cmdutil.New(io)
+			f.KubeFlags.KubeConfig = &tc.kubeconfig
+			f.KubeFlags.Namespace = &tc.flagNS
+			scope := "unset"
+			rows, where, err := setupRows(f, &scope)(ctx)
+			if tc.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rows {
+				if r.Namespace == team || r.Namespace == other {
+					got = append(got, r.Namespace)
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(tc.setups)
+			if where != tc.where || !slices.Equal(got, tc.setups) || scope != tc.scope {
+				t.Errorf("where %q, scope %q, setups %v; want %q, %q, %v", where, scope, got, tc.where, tc.scope, tc.setups)
+			}
+		})
+	}
+}
