@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -406,43 +407,18 @@ func (m Model) detailLines(w int) []string {
 }
 
 func truncate(s string, n int) string {
-	if n <= 1 || lipgloss.Width(s) <= n {
+	if n <= 1 {
 		return s
 	}
-	rs := []rune(s)
-	for len(rs) > 0 && lipgloss.Width(string(rs))+1 > n {
-		rs = rs[:len(rs)-1]
-	}
-	return string(rs) + "…"
+	return ansi.Truncate(s, n, "…")
 }
 
-// wrap breaks s into lines of at most n cells, at spaces where possible.
+// wrap breaks each line of s to n cells with the one wrapper of styled lines (style.WrapHanging): a fix's command is
+// never split where copying one line would copy half of it.
 func wrap(s string, n int) []string {
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
-		words := strings.Fields(para)
-		line := ""
-		for _, wd := range words {
-			for lipgloss.Width(wd) > n {
-				if line != "" {
-					out = append(out, line)
-					line = ""
-				}
-				rs := []rune(wd)
-				out = append(out, string(rs[:n]))
-				wd = string(rs[n:])
-			}
-			switch {
-			case line == "":
-				line = wd
-			case lipgloss.Width(line)+1+lipgloss.Width(wd) <= n:
-				line += " " + wd
-			default:
-				out = append(out, line)
-				line = wd
-			}
-		}
-		out = append(out, line)
+		out = append(out, style.WrapHanging(para, n)...)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -100,5 +101,44 @@ func TestRenderFitsWidthAndScrolls(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(out), []byte("▸")) {
 		t.Fatalf("the selected (last) row must be scrolled into view:\n%s", out)
+	}
+}
+
+// The detail pane wraps a fix longer than the screen as a command stays copyable: broken between its arguments
+// with shell continuations, each "--flag value" whole (only a single argument wider than the screen is cut), and
+// no line wider than the screen. Before, the fix wrapped as prose: "--agent-runtime-id" at the end of one line,
+// its value on the next, and no continuations.
+func TestDetailWrapsTheFixAsACommand(t *testing.T) {
+	fix := "aws bedrock-agentcore-control update-agent-runtime --agent-runtime-id echo_agent-qKYf4OUxxZ --authorizer-configuration '{\"customJWTAuthorizer\":{\"discoveryUrl\":\"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf/.well-known/openid-configuration\",\"allowedAudience\":[\"5pk1q2\"]}}'"
+	m := New("x", nil, style.New(false, false))
+	m.results = []dr.Result{{ID: "authorizer.audience", Category: "authorizer", Title: "audience", Status: dr.Fail, Detail: "aud is not allowed", Fix: fix}}
+	m.width, m.height, m.detail = 90, 40, true
+	out := m.Render()
+	var joined strings.Builder
+	in, continued := false, 0
+	for _, l := range strings.Split(out, "\n") {
+		if w := lipgloss.Width(l); w > 90 {
+			t.Errorf("line wider than 90: %d %q", w, l)
+		}
+		if _, rest, ok := strings.Cut(l, "fix        "); ok && !in {
+			in, l = true, rest
+		} else if !in {
+			continue
+		} else if strings.Contains(l, "────") {
+			break
+		}
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "--agent-runtime-id") && !strings.HasPrefix(l, "--agent-runtime-id echo_agent-qKYf4OUxxZ") || strings.HasSuffix(l, "--agent-runtime-id") {
+			t.Errorf("a flag split from its value: %q", l)
+		}
+		if c, ok := strings.CutSuffix(l, ` \`); ok {
+			joined.WriteString(c + " ")
+			continued++
+			continue
+		}
+		joined.WriteString(l) // a piece of an argument wider than the screen: the next line goes on with it
+	}
+	if continued == 0 || joined.String() != fix {
+		t.Errorf("the lines copied together are not the command (%d continuations):\n got %s\nwant %s\n%s", continued, joined.String(), fix, out)
 	}
 }

@@ -10,7 +10,8 @@ import (
 // word longer than a whole line is broken (a JWT, a long URL); runs of spaces inside a line are kept (columns). The
 // one wrapper of styled lines: the token report, the plans (tui/planview) and the wizard's result page.
 //
-// A command in the text (from a word "kubectl" followed by one of kubectl's commands or a flag, to the end of its
+// A command in the text (from a word "kubectl" followed by one of kubectl's commands or a flag, or "aws" followed by
+// one of the AWS CLI's services the plugin calls, to the end of its
 // clause: a closing parenthesis or backquote, a comma, semicolon or full stop, two spaces, or the end of the line;
 // "the kubectl helper" is prose) is never split across lines as prose is, so
 // that copying a line never copies half of it: it moves to a line of its own when it does not fit where it is,
@@ -109,14 +110,24 @@ func WrapHanging(line string, width int) []string {
 }
 
 // startsCommand reports whether words[i] (maybe styled, maybe after "(" or "`") is the word kubectl, followed by
-// one of kubectl's commands (or a plugin's) or a flag: a command line, not the word in prose.
+// one of kubectl's commands (or a plugin's) or a flag, or the word aws followed by one of the AWS CLI's services the
+// plugin's fixes call: a command line, not the word in prose.
 func startsCommand(words []string, i int) bool {
-	if strings.TrimLeft(ansi.Strip(words[i]), "(`'\"") != "kubectl" || i+1 >= len(words) {
+	if i+1 >= len(words) {
 		return false
 	}
 	next := ansi.Strip(words[i+1])
-	return strings.HasPrefix(next, "-") || kubectlCommands[strings.TrimRight(next, ",;.)`'\"")]
+	switch strings.TrimLeft(ansi.Strip(words[i]), "(`'\"") {
+	case "kubectl":
+		return strings.HasPrefix(next, "-") || kubectlCommands[strings.TrimRight(next, ",;.)`'\"")]
+	case "aws":
+		return awsServices[next]
+	}
+	return false
 }
+
+// awsServices are the AWS CLI services whose commands the plugin's fixes and hints print.
+var awsServices = map[string]bool{"bedrock-agentcore-control": true, "bedrock-agentcore": true, "cognito-idp": true, "sts": true}
 
 // kubectlCommands are kubectl's commands (`kubectl help`) and the plugins the plugin's text names.
 var kubectlCommands = map[string]bool{

@@ -49,6 +49,17 @@ func TestWrapHangingKeepsCommandsWhole(t *testing.T) {
 			"     the kubeconfig kubectl uses, and",
 			"     nothing else",
 		}},
+		{"an AWS CLI command", "   or set it: aws cognito-idp admin-set-user-password --user-pool-id us-east-1_AbCdEf --username agentcore-svc --permanent", 60, []string{
+			"   or set it:",
+			"     aws cognito-idp admin-set-user-password \\",
+			"       --user-pool-id us-east-1_AbCdEf \\",
+			"       --username agentcore-svc --permanent",
+		}},
+		{"the AWS CLI in prose", "   the aws CLI on your PATH reads the same profile aws uses, and nothing else", 40, []string{
+			"   the aws CLI on your PATH reads the",
+			"     same profile aws uses, and nothing",
+			"     else",
+		}},
 		{"a flag first", "   list them with kubectl -n team-a get secrets -l app.kubernetes.io/managed-by=kubectl-agentcore", 60, []string{
 			"   list them with",
 			"     kubectl -n team-a get secrets \\",
