@@ -8,7 +8,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
-	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -90,19 +89,8 @@ func TestUpdateSecretErrorsNameVerbAndResource(t *testing.T) {
 	}
 
 	createSecret(t, kc, ns)
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "get-only", Namespace: ns},
-		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}}}
-	if _, err := kc.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "get-only", Namespace: ns},
-		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "get-only"},
-		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
-	if _, err := kc.RbacV1().RoleBindings(ns).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	c.GrantLimited(t, ns, "get-only", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}})
 	limited := kubernetes.NewForConfigOrDie(c.ConfigFor(testcluster.LimitedToken))
-	clustertest.WaitAllowed(t, limited, authorizationv1.ResourceAttributes{Namespace: ns, Verb: "get", Resource: "secrets"})
 	_, err = k8sres.UpdateSecret(ctx, limited, ns, "agentcore-jwt", 0, noop)
 	if err == nil || !strings.Contains(err.Error(), "updating Secret "+ns+"/agentcore-jwt: forbidden (cannot update resource secrets)") {
 		t.Fatalf("RBAC without update: %v", err)

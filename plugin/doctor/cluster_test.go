@@ -16,7 +16,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck/tokentest"
-	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -481,24 +480,12 @@ func TestClusterNamespaceUserWithRecord(t *testing.T) {
 	e := newEnv(t)
 	e.saveRecord()
 	ctx := context.Background()
-	kube := e.c.Kube()
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "doctor-read", Namespace: e.ns}, Rules: []rbacv1.PolicyRule{
-		{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets", "services"}, Verbs: []string{"get", "list"}},
-		{APIGroups: []string{k8sres.GroupGatewayAPI}, Resources: []string{"httproutes", "gateways"}, Verbs: []string{"get", "list"}},
-		{APIGroups: []string{k8sres.GroupOSS}, Resources: []string{"agentgatewaybackends", "agentgatewaypolicies"}, Verbs: []string{"get", "list"}},
-		{APIGroups: []string{k8sres.GroupEnterprise}, Resources: []string{"enterpriseagentgatewaybackends", "enterpriseagentgatewaypolicies"}, Verbs: []string{"get", "list"}},
-	}}
-	if _, err := kube.RbacV1().Roles(e.ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name, Namespace: e.ns}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
-		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
-	if _, err := kube.RbacV1().RoleBindings(e.ns).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	e.c.GrantLimited(t, e.ns, "doctor-read",
+		rbacv1.PolicyRule{APIGroups: []string{k8sres.GroupGatewayAPI}, Resources: []string{"httproutes", "gateways"}, Verbs: []string{"get", "list"}},
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets", "services"}, Verbs: []string{"get", "list"}},
+		rbacv1.PolicyRule{APIGroups: []string{k8sres.GroupOSS}, Resources: []string{"agentgatewaybackends", "agentgatewaypolicies"}, Verbs: []string{"get", "list"}},
+		rbacv1.PolicyRule{APIGroups: []string{k8sres.GroupEnterprise}, Resources: []string{"enterpriseagentgatewaybackends", "enterpriseagentgatewaypolicies"}, Verbs: []string{"get", "list"}})
 	cfg := e.c.ConfigFor(testcluster.LimitedToken)
-	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(cfg),
-		authorizationv1.ResourceAttributes{Verb: "get", Group: k8sres.GroupGatewayAPI, Resource: "gateways", Namespace: e.ns})
 
 	got, rep := e.run(Options{Namespace: e.ns}, cfg)
 	if r := got[IDClusterPermissions]; r.Status != Pass {

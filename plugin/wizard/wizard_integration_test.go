@@ -26,7 +26,6 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/teardown"
 	wz "github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
-	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -526,25 +525,9 @@ func TestBadInput(t *testing.T) {
 	rt := w.runtime(t, "bad_agent")
 	ctx := context.Background()
 	// A user who may read gateways but not create namespaces.
-	kube := w.c.Kube()
-	cr := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "wiz-read-" + w.gwNS}, Rules: []rbacv1.PolicyRule{
-		{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"gateways", "gatewayclasses"}, Verbs: []string{"get", "list"}},
-		{APIGroups: []string{""}, Resources: []string{"services", "serviceaccounts", "namespaces"}, Verbs: []string{"get", "list"}},
-	}}
-	if _, err := kube.RbacV1().ClusterRoles().Create(ctx, cr, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: cr.Name}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: cr.Name},
-		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
-	if _, err := kube.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(w.c.ConfigFor(testcluster.LimitedToken)),
-		authorizationv1.ResourceAttributes{Verb: "list", Group: "gateway.networking.k8s.io", Resource: "gateways"})
-	t.Cleanup(func() {
-		_ = kube.RbacV1().ClusterRoleBindings().Delete(context.Background(), crb.Name, metav1.DeleteOptions{})
-		_ = kube.RbacV1().ClusterRoles().Delete(context.Background(), cr.Name, metav1.DeleteOptions{})
-	})
+	w.c.GrantLimited(t, "", "wiz-read-"+w.gwNS,
+		rbacv1.PolicyRule{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"gateways", "gatewayclasses"}, Verbs: []string{"list", "get"}},
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"services", "serviceaccounts", "namespaces"}, Verbs: []string{"get", "list"}})
 
 	noCreds := w.fakeCfg
 	noCreds.Credentials = aws.AnonymousCredentials{}
@@ -601,7 +584,7 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("error must be one line: %q", msg)
 			}
 			// Nothing changed anywhere.
-			if _, err := kube.CoreV1().Namespaces().Get(ctx, badNS, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			if _, err := w.c.Kube().CoreV1().Namespaces().Get(ctx, badNS, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 				t.Fatalf("namespace %s exists after a failed run (%v)", badNS, err)
 			}
 			if ids := w.pools(t, "pool-bad"); len(ids) != 0 {
@@ -913,38 +896,14 @@ func TestNamespaceUserIsToldOfUnseenSetups(t *testing.T) {
 	if _, err := run(t, admin, w.answers(rt, theirs, "pool-unseen")); err != nil {
 		t.Fatal(err)
 	}
-	kube := w.c.Kube()
-	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: mine}}, metav1.CreateOptions{}); err != nil {
+	if _, err := w.c.Kube().CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: mine}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "team", Namespace: mine}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}}
-	if _, err := kube.RbacV1().Roles(mine).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "team", Namespace: mine}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
-		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
-	if _, err := kube.RbacV1().RoleBindings(mine).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	cr := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "wiz-unseen-" + w.gwNS}, Rules: []rbacv1.PolicyRule{
-		{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"gateways", "gatewayclasses"}, Verbs: []string{"get", "list"}},
-		{APIGroups: []string{""}, Resources: []string{"services", "namespaces"}, Verbs: []string{"get", "list"}},
-	}}
-	if _, err := kube.RbacV1().ClusterRoles().Create(ctx, cr, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: cr.Name}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: cr.Name},
-		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
-	if _, err := kube.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = kube.RbacV1().ClusterRoleBindings().Delete(context.Background(), crb.Name, metav1.DeleteOptions{})
-		_ = kube.RbacV1().ClusterRoles().Delete(context.Background(), cr.Name, metav1.DeleteOptions{})
-	})
+	w.c.GrantLimited(t, mine, "team", rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}})
+	w.c.GrantLimited(t, "", "wiz-unseen-"+w.gwNS,
+		rbacv1.PolicyRule{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"gateways", "gatewayclasses"}, Verbs: []string{"list", "get"}},
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"services", "namespaces"}, Verbs: []string{"get", "list"}})
 	cfg := w.c.ConfigFor(testcluster.LimitedToken)
-	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(cfg), authorizationv1.ResourceAttributes{Verb: "create", Resource: "configmaps", Namespace: mine})
-	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(cfg), authorizationv1.ResourceAttributes{Verb: "list", Group: "gateway.networking.k8s.io", Resource: "gateways"})
 	team := w.env(cfg)
 	unseen := func(ws []string, what string) bool {
 		return slices.ContainsFunc(ws, func(s string) bool { return strings.HasPrefix(s, setup.Unseen) && strings.Contains(s, what) })

@@ -27,6 +27,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -392,4 +393,45 @@ func WaitAllowed(t testing.TB, kc kubernetes.Interface, ra authorizationv1.Resou
 	if err != nil {
 		t.Fatalf("%s %s in %q is still not allowed after a minute: %s", ra.Verb, ra.Resource, ra.Namespace, last)
 	}
+}
+
+// GrantLimited gives the user testcluster.LimitedUser the rules: a Role and RoleBinding named name in namespace,
+// or with namespace "" a ClusterRole and ClusterRoleBinding (deleted when the test ends). It returns once the API
+// server's authorizer lets the user do what the first rule says (WaitAllowed).
+func (c *Cluster) GrantLimited(t testing.TB, namespace, name string, rules ...rbacv1.PolicyRule) {
+	t.Helper()
+	ctx := context.Background()
+	kube := c.Kube()
+	subjects := []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}
+	var err error
+	if namespace != "" {
+		if _, err = kube.RbacV1().Roles(namespace).Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Rules: rules}, metav1.CreateOptions{}); err == nil {
+			_, err = kube.RbacV1().RoleBindings(namespace).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+				RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}, Subjects: subjects}, metav1.CreateOptions{})
+		}
+	} else {
+		if _, err = kube.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err == nil {
+			_, err = kube.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
+				RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name}, Subjects: subjects}, metav1.CreateOptions{})
+		}
+		t.Cleanup(func() {
+			_ = kube.RbacV1().ClusterRoleBindings().Delete(context.Background(), name, metav1.DeleteOptions{})
+			_ = kube.RbacV1().ClusterRoles().Delete(context.Background(), name, metav1.DeleteOptions{})
+		})
+	}
+	if err != nil {
+		t.Fatalf("granting %s the rules of %s: %v", testcluster.LimitedUser, name, err)
+	}
+	if len(rules) == 0 {
+		return
+	}
+	r := rules[0]
+	pick := func(vs []string, star string) string {
+		if len(vs) == 0 || vs[0] == "*" {
+			return star
+		}
+		return vs[0]
+	}
+	WaitAllowed(t, kubernetes.NewForConfigOrDie(c.ConfigFor(testcluster.LimitedToken)), authorizationv1.ResourceAttributes{
+		Namespace: namespace, Verb: pick(r.Verbs, "get"), Group: pick(r.APIGroups, ""), Resource: pick(r.Resources, "configmaps")})
 }

@@ -11,10 +11,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
-	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 )
 
 // The setups view lists -n's namespace when given, else every namespace, else (a user who may not list every
@@ -33,17 +30,7 @@ func TestSetupRowsScope(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "rows", Namespace: team}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets"}, Verbs: []string{"get", "list"}}}}
-	if _, err := c.Kube().RbacV1().Roles(team).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rows", Namespace: team}, RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
-		Subjects: []rbacv1.Subject{{Kind: "User", Name: testcluster.LimitedUser}}}
-	if _, err := c.Kube().RbacV1().RoleBindings(team).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	clustertest.WaitAllowed(t, kubernetes.NewForConfigOrDie(c.ConfigFor(testcluster.LimitedToken)),
-		authorizationv1.ResourceAttributes{Verb: "list", Resource: "configmaps", Namespace: team})
+	c.GrantLimited(t, team, "rows", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets"}, Verbs: []string{"list", "get"}})
 
 	kubeconfig := func(token, ns string) string {
 		kc := filepath.Join(t.TempDir(), "kc")
