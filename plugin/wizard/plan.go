@@ -207,9 +207,6 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		for _, it := range callerParties(cfg, rec) {
 			p.add(it)
 		}
-		if cfg.Mode == setup.ModePassthrough {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("backend.auth.passthrough only re-sends a token another policy validated: without the jwtAuthentication policy %s it has no effect (teardown removes both)", rec.JWTPolicyName))
-		}
 	case !cfg.Mode.UsesToken():
 		p.add(plan.Item{Step: StepIdentity, Kind: plan.KindAWS, Action: plan.Skip, Target: "identity", Detail: "sigv4: the proxy signs with its own AWS credentials; no Cognito, no token Secret"})
 	case cfg.Answers.Identity == IdentityExternal:
@@ -323,6 +320,10 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 			return nil, err
 		}
 		it := plan.Item{Step: stepOf(rec, o), Kind: plan.KindKubernetes, Action: st.action, Target: o.GetKind() + " " + ref(o), Diff: st.diff}
+		if cfg.Mode == setup.ModePassthrough && o.GetName() == rec.JWTPolicyName && strings.HasSuffix(o.GetKind(), "Policy") {
+			// said where the policy is, not as a warning on every passthrough plan
+			it.Detail = "validates the callers' tokens; backend.auth.passthrough re-sends only a token this policy validated (teardown removes both)"
+		}
 		if o.GetKind() == "Secret" && o.GetName() == rec.ExchangeSecretName && cfg.Mode == setup.ModeExchange {
 			it.Diff = ""
 			it.Detail = "the token service client's secret (key " + k8sres.ExchangeSecretKey + "), read by clientAuth.secretRef"
