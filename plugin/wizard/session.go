@@ -163,7 +163,7 @@ func Prepare(ctx context.Context, env *Env, cfg *Config) (*Session, error) {
 		if _, lerr := env.Kube.CoreV1().ConfigMaps(cfg.Namespace).List(ctx, metav1.ListOptions{Limit: 1}); lerr == nil {
 			s.NamespaceExists = true
 		} else {
-			return nil, k8sres.Explain("reading namespace "+cfg.Namespace, err)
+			return nil, explain.Newf(err, "you may neither read namespace %s nor list its ConfigMaps: nothing was changed. Pass -n with a namespace you may work in, or ask your cluster admin for RBAC", cfg.Namespace)
 		}
 	default:
 		return nil, k8sres.Explain("reading namespace "+cfg.Namespace, err)

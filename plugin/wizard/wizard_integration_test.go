@@ -900,13 +900,23 @@ func TestNamespaceUserIsToldOfUnseenSetups(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.c.GrantLimited(t, mine, "team", rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}})
+	// Gateways anywhere, but not namespaces: the wizard finds its own namespace by what it may list inside.
 	w.c.GrantLimited(t, "", "wiz-unseen-"+w.gwNS,
 		rbacv1.PolicyRule{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"gateways", "gatewayclasses"}, Verbs: []string{"list", "get"}},
-		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"services", "namespaces"}, Verbs: []string{"get", "list"}})
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: []string{"get", "list"}})
 	cfg := w.c.ConfigFor(testcluster.LimitedToken)
 	team := w.env(cfg)
 	unseen := func(ws []string, what string) bool {
 		return slices.ContainsFunc(ws, func(s string) bool { return strings.HasPrefix(s, setup.Unseen) && strings.Contains(s, what) })
+	}
+
+	// a namespace the user may not touch: one line saying what to do, before anything changes
+	elsewhere, err := wz.Normalize(w.answers(rt, "wiz-unseen-c-"+w.gwNS, "pool-unseen"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wz.Prepare(ctx, team, elsewhere); err == nil || !strings.HasPrefix(err.Error(), "you may neither read namespace wiz-unseen-c-"+w.gwNS+" nor list its ConfigMaps: nothing was changed. Pass -n") {
+		t.Errorf("a namespace the user may not use: %v", err)
 	}
 
 	// the same pool and service user: its password is reset for this setup, which would strand the unseen one
