@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -174,7 +176,7 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	}
 	wg.Wait()
 	var denied []string
-	var resources []string
+	resources := map[string][]string{} // by namespace ("" = cluster-wide)
 	for _, an := range answers {
 		if an.a.onlyIf != nil && !an.a.onlyIf() {
 			continue
@@ -188,7 +190,9 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 			if an.a.group != "" {
 				r += "." + an.a.group
 			}
-			resources = append(resources, r)
+			if !slices.Contains(resources[an.a.namespace], r) {
+				resources[an.a.namespace] = append(resources[an.a.namespace], r)
+			}
 		}
 	}
 	if len(denied) == 0 {
@@ -198,12 +202,24 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	if user != "" {
 		who = "user " + user
 	}
-	sort.Strings(resources)
-	fix := ""
-	if user != "" {
-		fix = fmt.Sprintf("kubectl create clusterrole agentcore-doctor --verb=get,list --resource=%s && kubectl create clusterrolebinding agentcore-doctor --clusterrole=agentcore-doctor --user=%s",
-			strings.Join(resources, ","), user)
+	// The fix grants what was denied where it was denied: a Role per namespace (least privilege), a ClusterRole
+	// only for a question across namespaces.
+	var fixes []string
+	for _, ns := range slices.Sorted(maps.Keys(resources)) {
+		rs := resources[ns]
+		sort.Strings(rs)
+		if user == "" {
+			break // no user to bind
+		}
+		if ns == "" {
+			fixes = append(fixes, fmt.Sprintf("kubectl create clusterrole agentcore-doctor --verb=get,list --resource=%s && kubectl create clusterrolebinding agentcore-doctor --clusterrole=agentcore-doctor --user=%s",
+				strings.Join(rs, ","), user))
+			continue
+		}
+		fixes = append(fixes, fmt.Sprintf("kubectl create role agentcore-doctor -n %s --verb=get,list --resource=%s && kubectl create rolebinding agentcore-doctor -n %s --role=agentcore-doctor --user=%s",
+			ns, strings.Join(rs, ","), ns, user))
 	}
+	fix := strings.Join(fixes, " && ")
 	return fail(who+" "+strings.Join(denied, "; "),
 		"doctor only reads; ask your cluster admin for these read permissions (the fix is what an admin would run), or check the token and authorizer offline with --token-file and --authorizer-file.",
 		fix)

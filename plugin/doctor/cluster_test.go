@@ -402,8 +402,11 @@ func TestClusterLimitedUserGetsPermissionsFinding(t *testing.T) {
 	if r.Status != Fail || !strings.HasPrefix(r.Detail, "user limited cannot ") || !strings.Contains(r.Detail, "cannot get secrets in "+e.ns) || !strings.Contains(r.Detail, "cannot get httproutes.gateway.networking.k8s.io") {
 		t.Fatalf("permissions = %+v", r)
 	}
-	if !strings.Contains(r.Fix, "--user=limited") {
-		t.Errorf("fix should be the RBAC an admin would grant: %q", r.Fix)
+	// the RBAC an admin would grant, where it was denied: a Role in the setup's namespace, no ClusterRole
+	if !strings.Contains(r.Fix, "kubectl create role agentcore-doctor -n "+e.ns+" --verb=get,list --resource=") ||
+		!strings.Contains(r.Fix, "kubectl create rolebinding agentcore-doctor -n "+e.ns+" --role=agentcore-doctor --user=limited") ||
+		!strings.Contains(r.Fix, "secrets") || strings.Contains(r.Fix, "clusterrole") {
+		t.Errorf("fix: %q", r.Fix)
 	}
 	if got[IDClusterReachable].Status != Pass {
 		t.Errorf("reachable = %+v", got[IDClusterReachable])
