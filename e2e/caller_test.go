@@ -242,10 +242,44 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		if c := checks["caller.audience"]; c.Status != "pass" || !strings.Contains(c.Detail, "the AgentCore Gateway's allowedAudience") {
 			t.Errorf("doctor: caller.audience %s %s: it names the AgentCore Gateway, not a runtime", c.Status, c.Detail)
 		}
+		if c := checks["probe.direct"]; c.Status != "pass" || !strings.Contains(c.Detail, "the caller's token, which Agent Gateway passes on or exchanges") {
+			t.Errorf("doctor --probe: probe.direct %s %s", c.Status, c.Detail)
+		}
 		teardown(t, ns)
 		if typ := string(sb.Fake.GatewaySpec(gw.ID)["authorizerType"]); typ != `"AWS_IAM"` {
 			t.Errorf("teardown left the AgentCore Gateway %s, want AWS_IAM back", typ)
 		}
+	})
+
+	// Exchanged to the AgentCore Gateway: the gateway sends the token service's token, not the caller's. doctor's
+	// probe straight to the AgentCore Gateway sent the caller's own token there and failed (401 aud mismatch, with
+	// a hint about a token Secret this mode does not have).
+	t.Run("exchange to the AgentCore Gateway", func(t *testing.T) {
+		gw := sb.State.AgentCoreGateways[sandbox.ToolsGateway]
+		ns := "agentcore-mcp-exch"
+		r := tr.run("wizard", "--non-interactive", "--yes", "--mode", "exchange", "--agentcore-gateway", gw.ID,
+			"--route-namespace", ns, "--path-prefix", "/mcp-exch", "--discovery-url", o.DiscoveryURL, "--audience", o.CallerAudience,
+			"--exchange-client-id", o.ExchangeClientID, "--exchange-client-secret-from", o.ExchangeSecretFrom, "--exchange-audience", o.Audience)
+		if r.code != 0 {
+			t.Fatalf("wizard: %s", r)
+		}
+		var last result
+		eventually(t, 45*time.Second, func() string {
+			last = tr.run("invoke", "-n", ns, "--mcp", "--bearer-from", "file:"+good, "--tool", "add", "--args", `{"a":4,"b":3}`)
+			if last.code == 0 && strings.Contains(last.stdout, "add result:") && strings.Contains(last.stdout, "7") {
+				return ""
+			}
+			return "invoke --mcp with the caller's token, exchanged: " + last.String()
+		})
+		checks, r := doctorChecks(t, "-n", ns, "--probe", "--token-file", good)
+		tr.add("doctor", r)
+		if f := failed(checks); len(f) != 0 || r.code != 0 {
+			t.Errorf("doctor --probe: failed %v (exit %d)\n%s", f, r.code, r)
+		}
+		if c := checks["probe.direct"]; c.Status != "pass" || !strings.Contains(c.Detail, "without a token the AgentCore Gateway answers 401") {
+			t.Errorf("doctor --probe: probe.direct %s %s", c.Status, c.Detail)
+		}
+		teardown(t, ns)
 	})
 
 	tr.scan(secrets...)

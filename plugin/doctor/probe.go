@@ -246,10 +246,15 @@ func (d *Doctor) mcpProbeChecks() []Check {
 			if err != nil {
 				return fail(err.Error(), "", "")
 			}
-			raw, _ := st.rawToken.get(ctx)
+			// With a token Secret, what Agent Gateway sends for its value. A setup that passes on or exchanges its
+			// callers' tokens is probed without one, as the runtime's direct probe always is: the exchanged token is
+			// the token service's to mint, and the caller's own goes through the gateway (probe.gateway).
+			var tok string
+			if d.planMode() == "" {
+				raw, _ := st.rawToken.get(ctx)
+				tok, _ = bearer.Sent(bearer.Key, raw)
+			}
 			h := http.Header{}
-			// What Agent Gateway sends for the Secret's value.
-			tok, _ := bearer.Sent(bearer.Key, raw)
 			if tok != "" {
 				h.Set("Authorization", tok)
 			}
@@ -257,7 +262,11 @@ func (d *Doctor) mcpProbeChecks() []Check {
 			var he *agentproto.HTTPError
 			if tok == "" && errors.As(err, &he) && he.Status == http.StatusUnauthorized {
 				md := resourceMetadata(he.Header.Get("WWW-Authenticate"))
-				return pass("without a token the gateway answers 401 (it expects a bearer token%s)", map[bool]string{true: "; metadata at " + md, false: ""}[md != ""])
+				why := "the gateway's token is what makes calls work"
+				if d.planMode() != "" {
+					why = "the caller's token, which Agent Gateway passes on or exchanges, is what makes calls work"
+				}
+				return pass("without a token the AgentCore Gateway answers 401 (it expects a bearer token%s): %s", map[bool]string{true: "; metadata at " + md, false: ""}[md != ""], why)
 			}
 			where := "MCP " + u + " with the gateway's token"
 			if tok == "" {
