@@ -367,6 +367,15 @@ func (r Record) TargetName() string {
 	return "runtime " + r.RuntimeARN
 }
 
+// TargetNoun is what AgentCore checks the token at, in a sentence's words: "the runtime", or "the AgentCore
+// Gateway".
+func (r Record) TargetNoun() string {
+	if r.IsAgentCoreGateway() {
+		return "the AgentCore Gateway"
+	}
+	return "the runtime"
+}
+
 // Gateway is "namespace/name" of the gateway the route attaches to.
 func (r Record) Gateway() string { return k8sres.Ref(r.GatewayNamespace, r.GatewayName) }
 

@@ -389,7 +389,7 @@ func callerParties(cfg *Config, rec setup.Record) []plan.Item {
 		Detail: fmt.Sprintf("callers bring their own tokens; the gateway (AgentgatewayPolicy %s, traffic.jwtAuthentication) accepts iss %q and aud %s%s",
 			rec.JWTPolicyName, rec.CallerIssuer, strings.Join(rec.CallerAudiences, " or "), jwks)}
 	if cfg.Mode == setup.ModePassthrough {
-		caller.Detail += "; backend.auth.passthrough sends the validated token on, so the runtime's authorizer must trust the same issuer and audience (④)"
+		caller.Detail += "; backend.auth.passthrough sends the validated token on, so " + rec.TargetNoun() + "'s authorizer must trust the same issuer and audience (④)"
 		return []plan.Item{caller}
 	}
 	client := cmp.Or(rec.ExchangeClientID, "<--exchange-client-id>")
@@ -398,8 +398,8 @@ func callerParties(cfg *Config, rec setup.Record) []plan.Item {
 		scopes = ", scopes " + strings.Join(rec.ExchangeScopes, " ")
 	}
 	ts := plan.Item{Step: StepIdentity, Kind: plan.KindAWS, Action: plan.Skip, Target: "token service " + cmp.Or(rec.Issuer, rec.ExchangeDiscoveryURL),
-		Detail: fmt.Sprintf("the gateway exchanges each caller's token (RFC 8693, backend.auth.oauthTokenExchange) at %s as client %s (%s) for audience %s%s; the token service must let this client exchange subject tokens issued by %q and issue tokens with iss %q and aud %s, which the runtime's authorizer accepts (④)",
-			cmp.Or(rec.ExchangeTokenURL, "<token endpoint>"), client, cmp.Or(rec.ExchangeAuthMethod, "basic"), rec.ExchangeAudience, scopes, rec.CallerIssuer, rec.Issuer, rec.ExchangeAudience)}
+		Detail: fmt.Sprintf("the gateway exchanges each caller's token (RFC 8693, backend.auth.oauthTokenExchange) at %s as client %s (%s) for audience %s%s; the token service must let this client exchange subject tokens issued by %q and issue tokens with iss %q and aud %s, which %s's authorizer accepts (④)",
+			cmp.Or(rec.ExchangeTokenURL, "<token endpoint>"), client, cmp.Or(rec.ExchangeAuthMethod, "basic"), rec.ExchangeAudience, scopes, rec.CallerIssuer, rec.Issuer, rec.ExchangeAudience, rec.TargetNoun())}
 	return []plan.Item{caller, ts}
 }
 

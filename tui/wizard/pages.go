@@ -375,9 +375,13 @@ func (m *Model) callerMode() bool {
 func (m *Model) callerIdentityPage(title string) []*huh.Group {
 	a := m.Answers
 	exchange := a.Mode == string(setup.ModeExchange)
-	desc := "Callers bring their own tokens. The gateway validates them (traffic.jwtAuthentication: this IdP's issuer, keys and the audiences below) and sends them on (backend.auth.passthrough); the runtime's authorizer trusts the same IdP. No token Secret, nothing to rotate."
+	whose := "the runtime's"
+	if a.AgentCoreGateway != "" {
+		whose = "the AgentCore Gateway's"
+	}
+	desc := "Callers bring their own tokens. The gateway validates them (traffic.jwtAuthentication: this IdP's issuer, keys and the audiences below) and sends them on (backend.auth.passthrough); " + whose + " authorizer trusts the same IdP. No token Secret, nothing to rotate."
 	if exchange {
-		desc = "Callers bring their own tokens. The gateway validates them (traffic.jwtAuthentication: this IdP's issuer, keys and the audiences below), then exchanges each at the token service (RFC 8693, backend.auth.oauthTokenExchange) for a token the runtime's authorizer accepts."
+		desc = "Callers bring their own tokens. The gateway validates them (traffic.jwtAuthentication: this IdP's issuer, keys and the audiences below), then exchanges each at the token service (RFC 8693, backend.auth.oauthTokenExchange) for a token " + whose + " authorizer accepts."
 	}
 	groups := []*huh.Group{m.intro(title+" · callers' identity provider", desc,
 		huh.NewInput().Title("Discovery URL").Placeholder("https://idp.example.com"+wz.DiscoverySuffix).Accessor(m.acc(&a.DiscoveryURL)).
