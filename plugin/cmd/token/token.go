@@ -19,6 +19,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/explain"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/secretsource"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	tuitoken "github.com/kubectl-agentcore/kubectl-agentcore/tui/token"
@@ -35,6 +36,7 @@ type InspectOptions struct {
 	Arg           string // the positional argument: a token or "-"
 	TokenFile     string
 	FromSecret    string
+	TokenFrom     string // env:VAR, file:PATH, secret:[NS/]NAME[/KEY] or prompt, as doctor --token-from takes it
 	Verify        bool
 	DiscoveryURL  string
 	DiscoveryFile string
@@ -91,7 +93,9 @@ entra, generic, decided from the claims) and which customJWTAuthorizer settings 
 --verify fetches the issuer's discovery document (iss + /.well-known/openid-configuration, or --discovery-url),
 then its jwks_uri, and checks the signature by kid and alg. Offline: --discovery-file and/or --jwks-file.
 
-Prefer stdin (-), --token-file or --from-secret over the argument: an argument lands in your shell history.
+Prefer stdin (-), --token-file, --token-from or --from-secret over the argument: an argument lands in your shell
+history. --token-from takes the token where doctor --token-from and invoke --bearer-from do (env:VAR for a
+caller's token in a variable).
 The token is never printed back unless --show-token.
 
 On a terminal it opens the token screen with a live expiry countdown (without a token it asks for one);
@@ -102,6 +106,7 @@ Exit codes: 0 ok · 1 the token is malformed or could not be read · 2 bad flags
 		Example: `  kubectl agentcore token inspect - < token.jwt
   kubectl agentcore token inspect --token-file token.jwt --verify
   kubectl agentcore token inspect --from-secret agentcore/agentcore-jwt --verify -o json
+  kubectl agentcore token inspect --token-from env:CALLER_TOKEN --verify
   kubectl agentcore token inspect --token-file t.jwt --verify --discovery-file openid.json --jwks-file jwks.json`,
 		Args: cobra.MaximumNArgs(1),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -112,6 +117,7 @@ Exit codes: 0 ok · 1 the token is malformed or could not be read · 2 bad flags
 	fl := cmd.Flags()
 	fl.StringVar(&o.TokenFile, "token-file", "", "read the token from this file (- = stdin)")
 	fl.StringVar(&o.FromSecret, "from-secret", "", "read the token from the Authorization key of this Secret, NAMESPACE/NAME (or NAME in -n)")
+	cmdutil.SecretSourceFlag(cmd, &o.TokenFrom, "token-from", "read the token", "(a Secret's Authorization key by default)")
 	fl.BoolVar(&o.Verify, "verify", false, "verify the signature: discovery document → jwks_uri → key by kid")
 	fl.StringVar(&o.DiscoveryURL, "discovery-url", "", "discovery document URL for --verify (default: iss + /.well-known/openid-configuration)")
 	fl.StringVar(&o.DiscoveryFile, "discovery-file", "", "read the discovery document from this file (offline; implies --verify)")
@@ -138,14 +144,17 @@ func (o *InspectOptions) Validate() error {
 	if err := cmdutil.ValidateOutput(o.Output); err != nil {
 		return err
 	}
+	if err := secretsource.Validate("token-from", o.TokenFrom); err != nil {
+		return err
+	}
 	n := 0
-	for _, s := range []string{o.Arg, o.TokenFile, o.FromSecret} {
+	for _, s := range []string{o.Arg, o.TokenFile, o.FromSecret, o.TokenFrom} {
 		if s != "" {
 			n++
 		}
 	}
 	if n > 1 {
-		return cmdutil.UsageErrorf("give the token one way: an argument (or - for stdin), --token-file or --from-secret")
+		return cmdutil.UsageErrorf("give the token one way: an argument (or - for stdin), --token-file, --token-from or --from-secret")
 	}
 	if o.DiscoveryURL != "" && o.DiscoveryFile != "" {
 		return cmdutil.UsageErrorf("--discovery-url and --discovery-file are two sources for the same document: give one")
@@ -166,7 +175,7 @@ func (o *InspectOptions) Validate() error {
 }
 
 func (o *InspectOptions) hasSource() bool {
-	return o.Arg != "" || o.TokenFile != "" || o.FromSecret != ""
+	return o.Arg != "" || o.TokenFile != "" || o.FromSecret != "" || o.TokenFrom != ""
 }
 
 // Run reads the token, inspects it and renders the report (TUI on a terminal, else text or -o json|yaml).
@@ -180,7 +189,7 @@ func (o *InspectOptions) Run(ctx context.Context) error {
 
 	if !o.hasSource() && !tui {
 		if f.IO.CanPrompt() {
-			return cmdutil.UsageErrorf("no token given: pass - (stdin), --token-file or --from-secret")
+			return cmdutil.UsageErrorf("no token given: pass - (stdin), --token-file, --token-from or --from-secret")
 		}
 		o.Arg = "-" // a pipe: read stdin
 	}
@@ -259,6 +268,9 @@ func (o *InspectOptions) readToken(ctx context.Context, f *cmdutil.Factory) (str
 	switch {
 	case o.FromSecret != "":
 		return o.readSecret(ctx, f)
+	case o.TokenFrom != "":
+		v, err := cmdutil.ReadSecretFrom(ctx, f, "token-from", o.TokenFrom, AuthorizationKey, "token")
+		return v, "--token-from " + o.TokenFrom, err
 	case o.TokenFile != "" && o.TokenFile != "-":
 		b, err := readLimited(o.TokenFile)
 		if err != nil {

@@ -151,6 +151,19 @@ func TestInspectTextFromArgAndFile(t *testing.T) {
 	if r2.code != 0 || r2.out != r.out {
 		t.Errorf("--token-file output differs from the argument's (exit %d)", r2.code)
 	}
+	// --token-from takes it where doctor --token-from and invoke --bearer-from do: a variable, a file
+	t.Setenv("INSPECT_TOKEN", "Bearer "+raw)
+	for _, from := range []string{"env:INSPECT_TOKEN", "file:" + file} {
+		if r2 := run(t, "", []string{raw}, "token", "inspect", "--token-from", from, "-o", "text"); r2.code != 0 || r2.out != r.out {
+			t.Errorf("--token-from %s: output differs from the argument's (exit %d)\n%s", from, r2.code, r2.errOut)
+		}
+	}
+	if r2 := run(t, "", nil, "token", "inspect", "--token-from", "env:INSPECT_NO_SUCH_VAR", "-o", "text"); r2.code == 0 || strings.Count(r2.errOut, "\n") != 1 || !strings.Contains(r2.errOut, "INSPECT_NO_SUCH_VAR") {
+		t.Errorf("--token-from an unset variable: exit %d, %q", r2.code, r2.errOut)
+	}
+	if r2 := run(t, "", nil, "token", "inspect", "--token-from", "env:INSPECT_TOKEN", "--token-file", file); r2.code != 2 || !strings.Contains(r2.errOut, "give the token one way") {
+		t.Errorf("two sources: exit %d, %q", r2.code, r2.errOut)
+	}
 	// A value written with echo is named as doctor names it in the Secret; the token still decodes.
 	if err := os.WriteFile(file, []byte("Bearer "+raw+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -367,7 +380,7 @@ func TestInspectTerminalWithoutTokenAndJSON(t *testing.T) {
 	io.SetTTY(true, true)
 	f := cmdutil.New(io)
 	code := root.Run(f, []string{"token", "inspect", "-o", "json"})
-	if code != 2 || out.Len() != 0 || !strings.HasPrefix(errOut.String(), "error: no token given: pass - (stdin), --token-file or --from-secret") {
+	if code != 2 || out.Len() != 0 || !strings.HasPrefix(errOut.String(), "error: no token given: pass - (stdin), --token-file, --token-from or --from-secret") {
 		t.Fatalf("exit %d out %q err %q", code, out, errOut)
 	}
 }
