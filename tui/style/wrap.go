@@ -142,11 +142,11 @@ var kubectlCommands = map[string]bool{
 }
 
 // commandEnd is the index after the last piece of the command starting at words[i]: the piece that closes its
-// clause, or the one before two spaces (an empty piece), or the end.
+// clause, or the one before two spaces (an empty piece) or before a piece opening a parenthesis, or the end.
 func commandEnd(words []string, i int) int {
 	for j := i; j < len(words); j++ {
 		p := ansi.Strip(words[j])
-		if p == "" {
+		if p == "" || j > i && strings.HasPrefix(p, "(") { // two spaces, or a parenthesis of prose after it
 			return j
 		}
 		if last := p[len(p)-1]; strings.IndexByte(",;.)`", last) >= 0 && (j > i || last != '`') {

@@ -49,6 +49,11 @@ func TestWrapHangingKeepsCommandsWhole(t *testing.T) {
 			"     the kubeconfig kubectl uses, and",
 			"     nothing else",
 		}},
+		{"a parenthesis after it", "   then kubectl agentcore wizard -n team-y --audience <allowed audience> (it re-derives the authorizer from the new token).", 70, []string{
+			"   then",
+			"     kubectl agentcore wizard -n team-y --audience <allowed audience>",
+			"     (it re-derives the authorizer from the new token).",
+		}},
 		{"an AWS CLI command", "   or set it: aws cognito-idp admin-set-user-password --user-pool-id us-east-1_AbCdEf --username agentcore-svc --permanent", 60, []string{
 			"   or set it:",
 			"     aws cognito-idp admin-set-user-password \\",
