@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,6 +211,20 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		teardown(t, ns)
 	})
 
+	// addAsCaller calls the sandbox AgentCore Gateway's add tool through the setup in ns with the caller's token,
+	// until the gateway has the setup's policies and the answer is the sum.
+	addAsCaller := func(t *testing.T, ns string, a, b int) {
+		t.Helper()
+		var last result
+		eventually(t, 45*time.Second, func() string {
+			last = tr.run("invoke", "-n", ns, "--mcp", "--bearer-from", "file:"+good, "--tool", "add", "--args", fmt.Sprintf(`{"a":%d,"b":%d}`, a, b))
+			if last.code == 0 && strings.Contains(last.stdout, "add result:") && strings.Contains(last.stdout, fmt.Sprint(a+b)) {
+				return ""
+			}
+			return "invoke --mcp with the caller's token: " + last.String()
+		})
+	}
+
 	// The callers' own tokens reach an AgentCore Gateway (MCP) as they reach a runtime: the gateway validates
 	// the caller and passes the token on; the AgentCore Gateway's authorizer checks it again.
 	t.Run("passthrough to the AgentCore Gateway", func(t *testing.T) {
@@ -223,14 +238,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "invoke -n "+ns+" --mcp --bearer-from env:CALLER_TOKEN") {
 			t.Fatalf("wizard: %s", r)
 		}
-		var last result
-		eventually(t, 45*time.Second, func() string {
-			last = tr.run("invoke", "-n", ns, "--mcp", "--bearer-from", "file:"+good, "--tool", "add", "--args", `{"a":2,"b":3}`)
-			if last.code == 0 && strings.Contains(last.stdout, "add result:") && strings.Contains(last.stdout, "5") {
-				return ""
-			}
-			return "invoke --mcp with the caller's token: " + last.String()
-		})
+		addAsCaller(t, ns, 2, 3)
 		if r := tr.run("invoke", "-n", ns, "--mcp"); r.code != 1 || !strings.Contains(r.stderr, "401 from the gateway's own JWT check") {
 			t.Errorf("without the caller's token the gateway refuses: %s", r)
 		}
@@ -263,14 +271,7 @@ func TestCallerTokenModesThroughSandbox(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("wizard: %s", r)
 		}
-		var last result
-		eventually(t, 45*time.Second, func() string {
-			last = tr.run("invoke", "-n", ns, "--mcp", "--bearer-from", "file:"+good, "--tool", "add", "--args", `{"a":4,"b":3}`)
-			if last.code == 0 && strings.Contains(last.stdout, "add result:") && strings.Contains(last.stdout, "7") {
-				return ""
-			}
-			return "invoke --mcp with the caller's token, exchanged: " + last.String()
-		})
+		addAsCaller(t, ns, 4, 3)
 		checks, r := doctorChecks(t, "-n", ns, "--probe", "--token-file", good)
 		tr.add("doctor", r)
 		if f := failed(checks); len(f) != 0 || r.code != 0 {
