@@ -47,32 +47,30 @@ type Cognito struct {
 }
 
 // NewCognito makes a Cognito client from an AWS config. AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER and
-// cfg.BaseEndpoint apply.
+// cfg.BaseEndpoint apply, as the SDK resolves them.
 //
 // Token issuers normally live at https://cognito-idp.<region>.amazonaws.com/<poolId>. When the Cognito endpoint
-// is overridden to something that is not an AWS host (cognito-local in tests and the sandbox), that endpoint is
+// the client calls is something that is not an AWS host (cognito-local in tests and the sandbox), that endpoint is
 // also the issuer base, since local emulators serve the pool's discovery document and JWKS there.
 // AGENTCORE_COGNITO_ISSUER_BASE overrides both.
 func NewCognito(cfg aws.Config, optFns ...func(*cip.Options)) *Cognito {
-	c := &Cognito{API: cip.NewFromConfig(cfg, optFns...), Region: cfg.Region}
-	c.IssuerBase = localIssuerBase(cfg)
+	api := cip.NewFromConfig(cfg, optFns...)
+	c := &Cognito{API: api, Region: cfg.Region}
+	// The endpoint the client resolved (its config's, the environment's when the config was loaded from it, then
+	// optFns'), not the environment read again: a config built in code with a BaseEndpoint calls that endpoint
+	// even when AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER names another (a sandbox's, in the shell running tests).
+	c.IssuerBase = localIssuerBase(api.Options().BaseEndpoint)
 	return c
 }
 
-func localIssuerBase(cfg aws.Config) string {
+func localIssuerBase(endpoint *string) string {
 	if v := os.Getenv("AGENTCORE_COGNITO_ISSUER_BASE"); v != "" {
 		return strings.TrimRight(v, "/")
 	}
-	ep := os.Getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
-	if ep == "" && cfg.BaseEndpoint != nil {
-		ep = *cfg.BaseEndpoint
-	}
-	if ep == "" {
-		ep = os.Getenv("AWS_ENDPOINT_URL")
-	}
-	if ep == "" {
+	if endpoint == nil || *endpoint == "" {
 		return ""
 	}
+	ep := *endpoint
 	u, err := url.Parse(ep)
 	if err != nil || u.Host == "" {
 		return ""

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
@@ -426,9 +427,18 @@ func TestIssuerBase(t *testing.T) {
 	if got := c.Issuer("us-east-1_X"); got != "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X" {
 		t.Errorf("issuer with FIPS endpoint %s", got)
 	}
+	// The environment's endpoint, as the SDK takes it from a config loaded from the environment.
 	t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "http://127.0.0.1:9999/")
-	if got := NewCognito(aws.Config{Region: "us-east-1"}).Issuer("local_1"); got != "http://127.0.0.1:9999/local_1" {
+	loaded, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := NewCognito(loaded).Issuer("local_1"); got != "http://127.0.0.1:9999/local_1" {
 		t.Errorf("issuer with local endpoint %s", got)
+	}
+	// A config built in code calls its own endpoint, whatever the environment names: so does the issuer.
+	if got := NewCognito(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:8888")}).Issuer("local_2"); got != "http://127.0.0.1:8888/local_2" {
+		t.Errorf("issuer with a config's endpoint and another in the environment %s", got)
 	}
 	t.Setenv("AGENTCORE_COGNITO_ISSUER_BASE", "https://issuer.example/")
 	if got := NewCognito(aws.Config{Region: "us-east-1"}).Issuer("p"); got != "https://issuer.example/p" {
