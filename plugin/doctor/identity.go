@@ -28,8 +28,9 @@ func (st *state) fitIdentity(ctx context.Context, id string, o Outcome) Outcome 
 		if asked == "" {
 			asked = "none"
 		}
-		o.Hint = fmt.Sprintf("This setup mints its token by client credentials (client %s) with audience %s: ask for the audience the runtime allows with --audience, e.g. kubectl agentcore token mint … --audience <allowed audience> to check it, then kubectl agentcore wizard -n %s --audience <allowed audience> (it re-derives the authorizer from the new token).",
-			r.ClientID, asked, ns)
+		// each command ends its clause (a comma, a semicolon), so a wrapped hint keeps the commands whole
+		o.Hint = fmt.Sprintf("This setup mints its token by client credentials (client %s) with audience %s, which %s does not allow. Check that the identity provider issues the allowed one with kubectl agentcore token mint … --audience <allowed audience>, then rerun kubectl agentcore wizard -n %s --audience <allowed audience>; it re-derives the authorizer from the new token.",
+			r.ClientID, asked, r.TargetNoun(), ns)
 		o.Fix = fmt.Sprintf("kubectl agentcore wizard -n %s --audience <allowed audience>", ns)
 	case r.IdentityProvider == setup.IdPCognitoMachine && id == IDAuthorizerScope:
 		var names []string

@@ -50,7 +50,9 @@ func TestClusterHintsFitTheIdentity(t *testing.T) {
 			"tokenAudience": "https://wrong.example.test/"})
 		got, _ = e.run(Options{Namespace: e.ns}, nil)
 		r := got[IDAuthorizerAudience]
-		if r.Status != Fail || !strings.Contains(r.Hint, "client m2m-client") || !strings.Contains(r.Hint, "audience https://wrong.example.test/") ||
+		// each command closes its clause (",", ";"): a wrapped hint keeps the command and only the command together
+		if r.Status != Fail || !strings.Contains(r.Hint, "client m2m-client") || !strings.Contains(r.Hint, "audience https://wrong.example.test/, which the runtime does not allow") ||
+			!strings.Contains(r.Hint, "kubectl agentcore wizard -n "+e.ns+" --audience <allowed audience>; it re-derives") ||
 			!strings.Contains(r.Fix, "kubectl agentcore wizard -n "+e.ns+" --audience") {
 			t.Fatalf("audience: %s %q hint %q fix %q", r.Status, r.Detail, r.Hint, r.Fix)
 		}
