@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 )
 
@@ -169,12 +170,7 @@ func issuerFix(c *callerSetup, issuer string) string {
 
 // targetNoun names what AgentCore checks the token at, in the caller checks' words: "the runtime", or "the
 // AgentCore Gateway" for a gateway target.
-func (st *state) targetNoun() string {
-	if st.d.gatewayTarget() {
-		return "the AgentCore Gateway"
-	}
-	return "the runtime"
-}
+func (st *state) targetNoun() string { return setup.TargetNoun(st.d.gatewayTarget()) }
 
 func (st *state) checkCallerIssuer(ctx context.Context, c *callerSetup) Outcome {
 	rt := st.targetNoun() // "the runtime", or "the AgentCore Gateway"

@@ -206,11 +206,11 @@ func (d *Doctor) checkPermissions(ctx context.Context) Outcome {
 	// only for a question across namespaces.
 	var fixes []string
 	for _, ns := range slices.Sorted(maps.Keys(resources)) {
+		if user == "" {
+			break // nobody to bind the role to
+		}
 		rs := resources[ns]
 		sort.Strings(rs)
-		if user == "" {
-			break // no user to bind
-		}
 		if ns == "" {
 			fixes = append(fixes, fmt.Sprintf("kubectl create clusterrole agentcore-doctor --verb=get,list --resource=%s && kubectl create clusterrolebinding agentcore-doctor --clusterrole=agentcore-doctor --user=%s",
 				strings.Join(rs, ","), user))

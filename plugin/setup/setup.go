@@ -369,8 +369,12 @@ func (r Record) TargetName() string {
 
 // TargetNoun is what AgentCore checks the token at, in a sentence's words: "the runtime", or "the AgentCore
 // Gateway".
-func (r Record) TargetNoun() string {
-	if r.IsAgentCoreGateway() {
+func (r Record) TargetNoun() string { return TargetNoun(r.IsAgentCoreGateway()) }
+
+// TargetNoun is the words for a runtime target, or an AgentCore Gateway one: the one rule doctor and the wizard
+// name the target by.
+func TargetNoun(agentCoreGateway bool) string {
+	if agentCoreGateway {
 		return "the AgentCore Gateway"
 	}
 	return "the runtime"

@@ -48,7 +48,9 @@ type Item struct {
 	restore   types.AuthorizerConfiguration
 	// restoreType is an AgentCore Gateway's authorizer type to restore (with restore as its configuration).
 	restoreType types.AuthorizerType
-	poolID      string
+	// current is the target's authorizer as read for the plan, on a restore (keepForOthers compares it).
+	current types.AuthorizerConfiguration
+	poolID  string
 	// heir is another setup's record to save: it takes over the previous authorizer (keepForOthers).
 	heir *setup.Record
 	// A Cognito machine client's parts the wizard created (identity cognito-machine), in poolID.
@@ -98,7 +100,8 @@ func gatewayRestore(ctx context.Context, env *Env, rec *setup.Record) (Item, str
 	if prevType == types.AuthorizerTypeCustomJwt {
 		d = "restore the previous JWT authorizer"
 	}
-	return Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindAWS, Target: target, Detail: d + "; every other field kept"}, restore: prev, restoreType: prevType}, "", nil
+	return Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindAWS, Target: target, Detail: d + "; every other field kept"}, restore: prev, restoreType: prevType,
+		current: g.AuthorizerConfiguration}, "", nil
 }
 
 // BuildPlan finds everything the record and labels say the wizard made. It only reads.
@@ -143,7 +146,7 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 			if prev != nil {
 				d = "restore the previous JWT authorizer"
 			}
-			p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindAWS, Target: rtTarget, Detail: d + "; every other field kept"}, restore: prev})
+			p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindAWS, Target: rtTarget, Detail: d + "; every other field kept"}, restore: prev, current: rt.AuthorizerConfiguration})
 		}
 	}
 
@@ -279,10 +282,7 @@ func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) er
 	}
 	heirs := map[string]bool{}
 	if it := &p.Items[0]; it.Action == plan.Update {
-		cur, err := currentAuthorizer(ctx, env, rec)
-		if err != nil {
-			return err
-		}
+		cur := it.current // read for the plan: not asked again
 		var users []string
 		for _, o := range others {
 			if want, known := wizard.DesiredAuthorizer(*o, env.Cognito, cur); known && awsops.AuthorizerEqual(want, cur) {
@@ -333,23 +333,6 @@ func setAuthorizer(env *Env, rec *setup.Record) (types.AuthorizerConfiguration, 
 		prev = nil
 	}
 	return wizard.DesiredAuthorizer(*rec, env.Cognito, prev)
-}
-
-// currentAuthorizer is the JWT authorizer of rec's runtime or AgentCore Gateway now (nil: IAM only, or a gateway
-// whose type is not CUSTOM_JWT).
-func currentAuthorizer(ctx context.Context, env *Env, rec *setup.Record) (types.AuthorizerConfiguration, error) {
-	if rec.IsAgentCoreGateway() {
-		g, err := env.AgentCore.GetGateway(ctx, rec.AgentCoreGateway)
-		if err != nil || g.AuthorizerType != types.AuthorizerTypeCustomJwt {
-			return nil, err
-		}
-		return g.AuthorizerConfiguration, nil
-	}
-	rt, err := env.AgentCore.GetRuntime(ctx, rec.RuntimeARN)
-	if err != nil {
-		return nil, err
-	}
-	return rt.AuthorizerConfiguration, nil
 }
 
 func objectItem(o *unstructured.Unstructured) Item {

@@ -46,8 +46,9 @@ func runSetups(ctx context.Context, f *cmdutil.Factory) ([]string, error) {
 }
 
 // setupRows lists the setups view's rows: -n's namespace when given; else every namespace when the user may list
-// them, else the kubeconfig's namespace (as setup.FindAll does). It sets *scope to the namespace listed ("" =
-// every one), which the doctor status then covers.
+// them, else the kubeconfig's namespace (the user's own, as kubectl would use it; setup.FindAll falls back to the
+// wizard's default namespace instead, where it looks for records to share with). It sets *scope to the namespace
+// listed ("" = every one), which the doctor status then covers.
 func setupRows(f *cmdutil.Factory, scope *string) func(ctx context.Context) ([]setups.Row, string, error) {
 	return func(ctx context.Context) ([]setups.Row, string, error) {
 		ctx, cancel := context.WithTimeout(ctx, home.LoadTimeout)
