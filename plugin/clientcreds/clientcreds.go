@@ -58,6 +58,12 @@ type Request struct {
 
 	// HTTP is the client for discovery and the token request (nil: a default one).
 	HTTP *http.Client `json:"-"`
+
+	// SecretFrom names where ClientSecret came from, for the invalid_client hint (default: the flag
+	// --client-secret-from); AuthMethodFlag is what chooses the client authentication method (default
+	// --auth-method). A command that read them elsewhere (rotate: the setup's credentials Secret and record) says so.
+	SecretFrom     string `json:"-"`
+	AuthMethodFlag string `json:"-"`
 }
 
 // Result is a minted token with how it was obtained. Token is secret: print it only through redact.Token
@@ -302,8 +308,8 @@ func explain(ctx context.Context, err error, resp *seen, r Request, res *Result,
 	other := map[string]string{MethodBasic: AuthPost, MethodPost: AuthBasic}[res.AuthMethod]
 	switch code := re.ErrorCode; {
 	case code == "invalid_client":
-		return &Error{Kind: KindInvalidClient, Err: err, Msg: fmt.Sprintf("%s refused client %s (invalid_client%s): the client id or secret is wrong, or the client may not authenticate by %s. Check the secret behind --client-secret-from, or try --auth-method %s",
-			where, r.ClientID, desc, sayMethod, other)}
+		return &Error{Kind: KindInvalidClient, Err: err, Msg: fmt.Sprintf("%s refused client %s (invalid_client%s): the client id or secret is wrong, or the client may not authenticate by %s. Check %s, or try %s %s",
+			where, r.ClientID, desc, sayMethod, cmp.Or(r.SecretFrom, "the secret behind --client-secret-from"), cmp.Or(r.AuthMethodFlag, "--auth-method"), other)}
 	case code == "invalid_scope":
 		if len(r.Scopes) == 0 {
 			return &Error{Kind: KindInvalidScope, Err: err, Msg: fmt.Sprintf("%s refused the request (invalid_scope%s): this server needs a scope when it has no default (Okta does). Pass --scope with one of the API's scopes",

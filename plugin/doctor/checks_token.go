@@ -104,7 +104,7 @@ func (d *Doctor) tokenChecks() []Check {
 			return st.fitIdentity(ctx, id, pick(tokencheck.CheckToken(tok, d.deps.Now()), id))
 		}
 	}
-	return []Check{
+	cs := []Check{
 		{ID: IDTokenMalformed, Category: CatToken, Title: "decodes", Deps: first, Run: func(ctx context.Context) Outcome {
 			tok, err := st.token.get(ctx)
 			if errors.Is(err, errNoCallerToken) {
@@ -187,6 +187,10 @@ func (d *Doctor) tokenChecks() []Check {
 			return fromFinding(tokencheck.SignatureFinding(tok, v))
 		}},
 	}
+	if !d.opts.Offline && d.opts.Token == "" && d.planMode() == "" {
+		cs = append(cs, d.renewalCheck()) // the Secret's token, from a setup record
+	}
+	return cs
 }
 
 func (d *Doctor) authorizerChecks() []Check {

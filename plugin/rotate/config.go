@@ -225,9 +225,12 @@ func resolveClientSecret(ctx context.Context, kube kubernetes.Interface, t *Targ
 	if err := ValidateSource("client-secret-from", fl.ClientSecretFrom); err != nil {
 		return err
 	}
+	// The method is the record's: the wizard chooses it (rotate has no --auth-method).
+	t.ClientCreds.AuthMethodFlag = "kubectl agentcore wizard -n " + t.Namespace + " --auth-method"
 	if fl.ClientSecretFrom != "" {
 		v, err := readSource(ctx, kube, t.Namespace, "client-secret-from", fl.ClientSecretFrom, prompt)
 		t.Creds.ClientSecret = v
+		t.ClientCreds.SecretFrom = secretsource.Describe(fl.ClientSecretFrom, t.Namespace, setup.KeyClientSecret) + " (--client-secret-from)"
 		return err
 	}
 	if t.CredentialsName != "" {
@@ -235,12 +238,14 @@ func resolveClientSecret(ctx context.Context, kube kubernetes.Interface, t *Targ
 		switch {
 		case err == nil:
 			t.Creds.ClientSecret, _ = k8sres.SecretValue(s, setup.KeyClientSecret)
+			t.ClientCreds.SecretFrom = secretsource.Describe(secretsource.Secret+t.CredentialsName+"/"+setup.KeyClientSecret, t.Namespace, setup.KeyClientSecret)
 		case !strings.Contains(err.Error(), "not found"):
 			return err
 		}
 	}
 	if t.Creds.ClientSecret == "" {
 		t.Creds.ClientSecret = os.Getenv(EnvClientSecret)
+		t.ClientCreds.SecretFrom = secretsource.Describe(secretsource.Env+EnvClientSecret, "", "")
 	}
 	if t.Creds.ClientSecret == "" {
 		return fmt.Errorf("no client secret for client %s: the credentials Secret %s has no %s key. Store it there (the wizard does), or pass --client-secret-from env:VAR|secret:NAME/KEY|prompt",

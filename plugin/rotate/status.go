@@ -52,9 +52,26 @@ type RecordStatus struct {
 	By           string    `json:"by,omitempty"`
 }
 
+// OverdueGrace is how late a renewal may be before it counts as overdue: a renewer's queue and jitter.
+const OverdueGrace = 2 * time.Minute
+
+// Failing reports whether the last renewal failed.
+func (s RecordStatus) Failing() bool { return s.Failures > 0 || s.LastError != "" }
+
+// Overdue is how long the scheduled renewal is late at now (0 when it is not due yet, within OverdueGrace, or
+// nothing was scheduled): nothing has renewed the token since it was due.
+func (s RecordStatus) Overdue(now time.Time) time.Duration {
+	if s.Next.IsZero() || now.Sub(s.Next) <= OverdueGrace {
+		return 0
+	}
+	return now.Sub(s.Next)
+}
+
 // ReadStatus reads the status annotations of a record ConfigMap.
-func ReadStatus(cm *corev1.ConfigMap) RecordStatus {
-	a := cm.Annotations
+func ReadStatus(cm *corev1.ConfigMap) RecordStatus { return StatusFrom(cm.Annotations) }
+
+// StatusFrom reads the status from a record's annotations (setup.Record.Annotations).
+func StatusFrom(a map[string]string) RecordStatus {
 	t := func(k string) time.Time { v, _ := time.Parse(time.RFC3339, a[k]); return v }
 	n, _ := strconv.Atoi(a[StatusFailures])
 	return RecordStatus{LastRotation: t(StatusLastRotation), Next: t(StatusNext), TokenExpires: t(StatusTokenExpires),

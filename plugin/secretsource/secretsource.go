@@ -122,6 +122,23 @@ func Read(ctx context.Context, kube kubernetes.Interface, ns, flag, from, defaul
 	return "", fmt.Errorf("--%s: no source given", flag)
 }
 
+// Describe names, in words for a hint, where from reads a value (never the value): "$VAR", "file PATH", "the
+// KEY key of Secret NS/NAME" (ns and defaultKey as Read takes them) or "the value typed at the prompt".
+func Describe(from, ns, defaultKey string) string {
+	switch {
+	case from == Prompt:
+		return "the value typed at the prompt"
+	case strings.HasPrefix(from, Env):
+		return "$" + strings.TrimPrefix(from, Env)
+	case strings.HasPrefix(from, File):
+		return "file " + strings.TrimPrefix(from, File)
+	case strings.HasPrefix(from, Secret):
+		r := ParseSecret(strings.TrimPrefix(from, Secret), ns, defaultKey)
+		return "the " + r.Key + " key of Secret " + k8sres.Ref(r.Namespace, r.Name)
+	}
+	return from
+}
+
 // unwrapPath drops the path an *os.PathError repeats (the message names it already).
 func unwrapPath(err error) error {
 	var pe *os.PathError

@@ -72,3 +72,18 @@ func TestReadFile(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	for from, want := range map[string]string{
+		"env:M2M_SECRET":                "$M2M_SECRET",
+		"file:/run/secret":              "file /run/secret",
+		"secret:creds":                  "the clientSecret key of Secret team/creds",
+		"secret:creds/secret":           "the secret key of Secret team/creds",
+		"secret:ops/creds/clientSecret": "the clientSecret key of Secret ops/creds",
+		"prompt":                        "the value typed at the prompt",
+	} {
+		if got := Describe(from, "team", "clientSecret"); got != want {
+			t.Errorf("Describe(%q) = %q, want %q", from, got, want)
+		}
+	}
+}

@@ -252,6 +252,10 @@ type Record struct {
 	CreatedUserPool  bool `json:"createdUserPool"`
 
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+
+	// Annotations are the record ConfigMap's annotations as read (the renewers' status, plugin/rotate's
+	// ReadStatus); Save never writes them.
+	Annotations map[string]string `json:"-"`
 }
 
 // Credentials is the secret part of the setup (the record's Secret): what rotation needs to mint a new token.
@@ -455,7 +459,7 @@ func (r Record) Data() map[string]string {
 func FromConfigMap(cm *corev1.ConfigMap) (*Record, error) {
 	d := cm.Data
 	r := &Record{
-		Namespace: cm.Namespace, Name: cm.Name,
+		Namespace: cm.Namespace, Name: cm.Name, Annotations: cm.Annotations,
 		Region: d["region"], RuntimeARN: d["runtimeArn"], Mode: Mode(d["mode"]), IdentityProvider: d["identityProvider"],
 		UserPoolID: d["userPoolId"], UserPoolName: d["userPoolName"], ClientID: d["clientId"], Username: d["username"],
 		Issuer: d["issuer"], DiscoveryURL: d["discoveryUrl"], TokenUse: TokenUse(d["tokenUse"]),

@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
+	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,11 +36,77 @@ type Row struct {
 
 	// Rotation is what the rotation service wrote on the record (zero when it never ran).
 	Rotation rotate.RecordStatus `json:"rotation"`
+
+	// Doctor is the doctor's counts, when it was run (DoctorStatus; nil otherwise).
+	Doctor *doctor.Summary `json:"doctor,omitempty"`
 }
+
+// TokenState is how urgent a row's token is.
+type TokenState int
+
+// Token states.
+const (
+	TokenFine    TokenState = iota
+	TokenUnknown            // no expiry known: the note says why
+	TokenSoon               // under SoonWithin left
+	TokenExpired
+)
+
+// SoonWithin is how much time left makes a token's column stand out.
+const SoonWithin = 10 * time.Minute
+
+// Token is the TOKEN column in words ("23h left", "expired 5m ago", or the note) and how urgent it is: the
+// setups screen and the setups command say it alike.
+func (r Row) Token(now time.Time) (string, TokenState) {
+	if r.TokenExpires.IsZero() {
+		return r.TokenNote, TokenUnknown
+	}
+	left := r.TokenExpires.Sub(now)
+	switch {
+	case left <= 0:
+		return "expired " + style.Short(-left) + " ago", TokenExpired
+	case left < SoonWithin:
+		return style.Short(left) + " left", TokenSoon
+	}
+	return style.Short(left) + " left", TokenFine
+}
+
+// Rotated is the ROTATED column: when the rotation service last renewed the token ("never" when it has not, "—"
+// for a setup without a token of its own).
+func (r Row) Rotated(now time.Time) string {
+	if r.Rotation.LastRotation.IsZero() {
+		if r.TokenNote == NoteNoToken || r.TokenNote == NoteCallerToken {
+			return "—"
+		}
+		return "never"
+	}
+	return style.Short(now.Sub(r.Rotation.LastRotation)) + " ago"
+}
+
+// NextDue is the NEXT column: when the rotation service renews the token next ("—" when it has not said), or
+// after a failed renewal when it tries again ("retry in 4s").
+func (r Row) NextDue(now time.Time) string {
+	at := r.Rotation.Next
+	if at.IsZero() {
+		return "—"
+	}
+	prefix := ""
+	if r.Failing() {
+		prefix = "retry "
+	}
+	if d := at.Sub(now); d > 0 {
+		return prefix + "in " + style.Short(d)
+	}
+	return prefix + "overdue " + style.Short(now.Sub(at))
+}
+
+// Failing reports whether the last renewal failed (the rotation status has an error or a failure count).
+func (r Row) Failing() bool { return r.Rotation.Failing() }
 
 // Token notes.
 const (
 	NoteNoToken      = "no token (sigv4)"
+	NoteCallerToken  = "the callers' own" // passthrough and exchange: the gateway holds no token
 	NoteNoSecret     = "no Secret"
 	NoteUnreadable   = "Secret unreadable"
 	NoteNotJWT       = "not a JWT"
@@ -78,6 +145,9 @@ func List(ctx context.Context, kube kubernetes.Interface, namespace string) ([]R
 
 // tokenExpiry reads the exp of the token in the record's Secret; only the expiry leaves this function.
 func tokenExpiry(ctx context.Context, kube kubernetes.Interface, r setup.Record) (time.Time, string) {
+	if r.Mode.CallerToken() {
+		return time.Time{}, NoteCallerToken
+	}
 	if !r.Mode.UsesToken() {
 		return time.Time{}, NoteNoToken
 	}
@@ -101,7 +171,7 @@ func tokenExpiry(ctx context.Context, kube kubernetes.Interface, r setup.Record)
 	if tok.ExpiresAt == nil {
 		return time.Time{}, NoteNoExpiry
 	}
-	return *tok.ExpiresAt, ""
+	return tok.ExpiresAt.UTC(), ""
 }
 
 func secretValue(s *corev1.Secret) (string, bool) {

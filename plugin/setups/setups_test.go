@@ -71,13 +71,27 @@ func TestListTwoRecords(t *testing.T) {
 	if err := setup.Save(ctx, kube, &b, nil); err != nil {
 		t.Fatal(err)
 	}
+	// C: passthrough, the callers' own tokens (a Secret of the old name there is not the gateway's token)
+	nsC := c.Namespace(t, "setups-c")
+	pc := setup.Record{Namespace: nsC, RuntimeARN: arn, Mode: setup.ModePassthrough, IdentityProvider: setup.IdPExternal,
+		DiscoveryURL: "https://idp.example.com/.well-known/openid-configuration", Audience: []string{"app"}}.WithDefaults()
+	if err := setup.Save(ctx, kube, &pc, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.CoreV1().Secrets(nsC).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "agentcore-jwt"},
+		Data: map[string][]byte{setup.SecretKey: []byte("Bearer " + token)}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 
 	rows, err := setups.List(ctx, kube, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ra, rb *setups.Row
+	var ra, rb, rc *setups.Row
 	for i := range rows {
+		if rows[i].Namespace == nsC {
+			rc = &rows[i]
+		}
 		switch rows[i].Namespace {
 		case nsA:
 			ra = &rows[i]
@@ -99,6 +113,10 @@ func TestListTwoRecords(t *testing.T) {
 	}
 	if rb.Mode != "sigv4" || !rb.TokenExpires.IsZero() || rb.TokenNote != setups.NoteNoToken || !rb.Rotation.LastRotation.IsZero() {
 		t.Errorf("row B: %+v", *rb)
+	}
+	now := time.Now()
+	if rc == nil || !rc.TokenExpires.IsZero() || rc.TokenNote != setups.NoteCallerToken || rc.Rotated(now) != "—" || rb.Rotated(now) != "—" || ra.Rotated(now) == "—" {
+		t.Errorf("row C (passthrough): %+v; ROTATED %q, sigv4's %q", rc, rc.Rotated(now), rb.Rotated(now))
 	}
 	// The token never leaves the use case.
 	js, _ := json.Marshal(rows)

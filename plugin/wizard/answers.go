@@ -514,6 +514,12 @@ func MintExternal(ctx context.Context, cfg *Config, secret string) error {
 	}
 	req := *cfg.ClientCreds
 	req.ClientSecret = secret
+	switch a := cfg.Answers; {
+	case a.ClientSecret != "":
+		req.SecretFrom = "the client secret typed"
+	case a.ClientSecretFrom != "": // a rerun's: the one the first run stored
+		req.SecretFrom = secretsource.Describe(a.ClientSecretFrom, cfg.Namespace, setup.KeyClientSecret) + " (--client-secret-from)"
+	}
 	res, err := clientcreds.Mint(ctx, req)
 	if err != nil {
 		return fmt.Errorf("③ identity: minting a token for client %s: %w. Nothing was changed", req.ClientID, err)

@@ -14,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
 )
@@ -65,9 +66,11 @@ type Item struct {
 // Header is what the top line shows. Empty fields render as "…" until loaded; Err fields say what failed.
 type Header struct {
 	Context, Namespace string
-	KubeErr            string
-	Region, Account    string
-	AWSErr             string
+	// As is the user impersonated with --as ("" = none): every call is made as that user.
+	As              string
+	KubeErr         string
+	Region, Account string
+	AWSErr          string
 }
 
 // Hint is a right-hand note for one menu item, e.g. "token expires in 12m".
@@ -129,6 +132,12 @@ func (m *Model) SetCursor(key string) {
 			m.cursor = i
 		}
 	}
+}
+
+// Impersonating is m with the header saying that every call is made as user (kubectl's --as).
+func (m Model) Impersonating(user string) Model {
+	m.header.As = user
+	return m
 }
 
 // Init starts the background loaders; the first frame does not wait for them.
@@ -225,11 +234,13 @@ func (m Model) Render() string {
 
 	left := " " + t.Title.Render("kubectl agentcore")
 	right := m.headerRight()
-	gap := w - lipgloss.Width(left) - lipgloss.Width(right) - 1
-	if gap < 2 {
-		gap = 2
+	if gap := w - lipgloss.Width(left) - lipgloss.Width(right) - 1; gap >= 2 {
+		b.WriteString(left + strings.Repeat(" ", gap) + right + "\n")
+	} else {
+		// too narrow for one line: the context, namespace, user and AWS account on a line of their own, cut
+		// at the screen's edge
+		b.WriteString(left + "\n " + ansi.Truncate(right, w-2, "…") + "\n")
 	}
-	b.WriteString(left + strings.Repeat(" ", gap) + right + "\n")
 	b.WriteString(" " + rule + "\n")
 
 	titleW, descW := 12, 0
@@ -281,6 +292,9 @@ func (m Model) headerRight() string {
 		kube = t.Amber.Render("no kube context")
 	default:
 		kube = "ctx " + h.Context + " · ns " + h.Namespace
+	}
+	if h.As != "" { // first: cut at a narrow screen's edge, it must not be what goes
+		kube = t.Amber.Render("as "+h.As) + " · " + kube
 	}
 	var aws string
 	switch {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/style"
@@ -108,5 +109,43 @@ func TestHomeShowsLoaderFailuresInHeader(t *testing.T) {
 	out := tuitest.Final(t, tm).(Model).Render()
 	if !strings.Contains(out, "> Wizard") {
 		t.Fatalf("ASCII marker missing:\n%s", out)
+	}
+}
+
+// With kubectl's --as, the header says whose rights every call uses.
+func TestHomeHeaderSaysImpersonation(t *testing.T) {
+	l := Loaders{Kube: func(context.Context) (string, string, error) { return "prod-eks", "team-a", nil }}
+	m := New(context.Background(), DefaultItems(), style.New(false, false), l)
+	plain := m.Impersonating("")
+	m = m.Impersonating("team-a-dev")
+	for _, mm := range []*Model{&m, &plain} {
+		nm, _ := mm.Update(kubeMsg{ctx: "prod-eks", ns: "team-a"})
+		*mm = nm.(Model)
+	}
+	if got := m.headerRight(); !strings.Contains(got, "as team-a-dev · ctx prod-eks · ns team-a") {
+		t.Fatalf("header %q does not say --as", got)
+	}
+	if got := plain.headerRight(); strings.Contains(got, "as ") {
+		t.Fatalf("header %q says an impersonation nobody asked for", got)
+	}
+}
+
+// A header too long for the screen moves under the title and is cut at the edge, never past it.
+func TestHomeNarrowHeaderFits(t *testing.T) {
+	l := Loaders{Kube: func(context.Context) (string, string, error) {
+		return "arn:aws:eks:us-east-1:986123456769:cluster/platform-prod", "payments-team", nil
+	}}
+	m := New(context.Background(), DefaultItems(), style.New(false, false), l).Impersonating("payments-admin")
+	nm, _ := m.Update(kubeMsg{ctx: "arn:aws:eks:us-east-1:986123456769:cluster/platform-prod", ns: "payments-team"})
+	nm, _ = nm.Update(tea.WindowSizeMsg{Width: 80, Height: 20})
+	out := nm.(Model).Render()
+	lines := strings.Split(out, "\n")
+	for _, l := range lines {
+		if w := lipgloss.Width(l); w > 80 {
+			t.Errorf("a line %d wide on an 80-column screen: %q", w, l)
+		}
+	}
+	if !strings.HasPrefix(lines[1], " as payments-admin · ctx arn:aws:eks:us-east-1:986123456769:cluster/") || !strings.HasSuffix(lines[1], "…") {
+		t.Fatalf("the header's second line is %q", lines[1])
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	dr "github.com/kubectl-agentcore/kubectl-agentcore/plugin/doctor"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setups"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/keys"
@@ -58,12 +57,6 @@ type Loaders struct {
 // OpenDoctorMsg asks for the doctor of one setup; the screen quits with Open set to it.
 type OpenDoctorMsg struct{ Row setups.Row }
 
-// DoctorArgs are the doctor command's arguments that check exactly the setup of r: its record by
-// namespace/name (a namespace can hold several records), with -n set to the record's namespace.
-func DoctorArgs(r setups.Row) []string {
-	return []string{"-n", r.Namespace, "--setup", r.Namespace + "/" + r.Name}
-}
-
 type (
 	rowsMsg struct {
 		gen   int
@@ -97,6 +90,8 @@ type Model struct {
 	doctorBusy    bool
 	doctorErr     string
 	cursor        int
+	// selectRef is the setup to select once the rows are in ("namespace/name"; "" = the first).
+	selectRef string
 
 	// Open is the setup whose doctor was asked for with enter (nil when the user went back).
 	Open *setups.Row
@@ -108,6 +103,13 @@ func New(ctx context.Context, theme style.Theme, l Loaders, now func() time.Time
 		now = time.Now
 	}
 	return Model{theme: theme, loaders: l, ctx: ctx, now: now, keys: newKeyMap(), help: keys.NewHelp(theme), width: 100, height: 20, loading: true}
+}
+
+// Selecting is m with the setup ref ("namespace/name") selected once the rows are in: coming back from that
+// setup's doctor, the selection stays where it was.
+func (m Model) Selecting(ref string) Model {
+	m.selectRef = ref
+	return m
 }
 
 // Init loads the rows.
@@ -146,6 +148,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.err = msg.err.Error()
 		}
 		m.cursor = min(m.cursor, max(len(m.rows)-1, 0))
+		for i, r := range m.rows {
+			if m.selectRef != "" && r.Setup == m.selectRef {
+				m.cursor, m.selectRef = i, ""
+			}
+		}
 		if len(m.rows) > 0 && m.loaders.Doctor != nil {
 			m.doctorBusy = true
 			return m, m.loadDoctor()
@@ -205,8 +212,6 @@ func (m Model) View() tea.View {
 	return v
 }
 
-var header = []string{"SETUP", "MODE", "IDENTITY", "TARGET", "TOKEN", "ROTATED", "NEXT", "DOCTOR"}
-
 // Render is the screen as text (also used by tests).
 func (m Model) Render() string {
 	t := m.theme
@@ -244,26 +249,12 @@ func (m Model) table(b *strings.Builder) {
 	now := m.now()
 	cells := make([][]string, len(m.rows))
 	for i, r := range m.rows {
-		cells[i] = []string{r.Setup, r.Mode, r.Identity, r.Target, m.tokenCell(r, now), since(r.Rotation.LastRotation, now), until(r.Rotation.Next, now), m.doctorCell(r)}
+		cells[i] = append(Cells(t, r, now), m.doctorCell(r))
 	}
-	widths := make([]int, len(header))
-	for c, h := range header {
-		widths[c] = lipgloss.Width(h)
-		for _, row := range cells {
-			widths[c] = max(widths[c], lipgloss.Width(row[c]))
-		}
-	}
-	line := func(cols []string) string {
-		var s []string
-		for c, v := range cols {
-			s = append(s, v+strings.Repeat(" ", widths[c]-lipgloss.Width(v)))
-		}
-		return strings.TrimRight(strings.Join(s, "  "), " ")
-	}
-	b.WriteString("    " + t.Faint.Render(line(header)) + "\n")
-	for i, row := range cells {
+	lines := style.Columns(append([][]string{append(Header, "DOCTOR")}, cells...))
+	b.WriteString("    " + t.Faint.Render(lines[0]) + "\n")
+	for i, l := range lines[1:] {
 		marker := "  "
-		l := line(row)
 		if i == m.cursor {
 			marker = "▸ "
 			if t.ASCII {
@@ -273,32 +264,50 @@ func (m Model) table(b *strings.Builder) {
 		}
 		b.WriteString("  " + marker + l + "\n")
 	}
-	sel := m.rows[m.cursor]
-	if e := sel.Rotation.LastError; e != "" {
-		fails := ""
-		if n := sel.Rotation.Failures; n > 0 {
-			fails = fmt.Sprintf(" (%d in a row)", n)
-		}
-		b.WriteString("  " + t.Amber.Render(t.Symbol(style.Warn)+" last rotation failed"+fails+": "+e) + "\n")
+	if l := FailureLine(t, m.rows[m.cursor]); l != "" {
+		b.WriteString("  " + l + "\n")
 	}
 	if m.doctorErr != "" {
 		b.WriteString("  " + t.Amber.Render("doctor: "+m.doctorErr) + "\n")
 	}
 }
 
-func (m Model) tokenCell(r setups.Row, now time.Time) string {
-	if r.TokenExpires.IsZero() {
-		return r.TokenNote
+// Header are the columns of a setup's row (Cells); the view adds DOCTOR, as the text output does with --doctor.
+var Header = []string{"SETUP", "MODE", "IDENTITY", "TARGET", "TOKEN", "ROTATED", "NEXT"}
+
+// Cells are the columns of Header for r at now, coloured by theme t: the token red once expired and amber when
+// it expires soon, NEXT amber after a failed renewal. The view and the text output of the setups command.
+func Cells(t style.Theme, r setups.Row, now time.Time) []string {
+	tok, state := r.Token(now)
+	switch state {
+	case setups.TokenExpired:
+		tok = t.Red.Render(tok)
+	case setups.TokenSoon:
+		tok = t.Amber.Render(tok)
 	}
-	left := r.TokenExpires.Sub(now)
-	if left <= 0 {
-		return m.theme.Red.Render("expired " + style.Short(-left) + " ago")
+	next := r.NextDue(now)
+	if r.Failing() {
+		next = t.Amber.Render(next)
 	}
-	s := style.Short(left) + " left"
-	if left < 10*time.Minute {
-		return m.theme.Amber.Render(s)
+	return []string{r.Setup, r.Mode, r.Identity, r.Target, tok, r.Rotated(now), next}
+}
+
+// DoctorCell is the DOCTOR column for the doctor's counts.
+func DoctorCell(t style.Theme, s dr.Summary) string {
+	return fmt.Sprintf("%s%d %s%d %s%d", t.Symbol(style.Pass), s.Pass, t.Symbol(style.Warn), s.Warn, t.Symbol(style.Fail), s.Fail)
+}
+
+// FailureLine is r's last failed renewal in one amber line ("" when it did not fail).
+func FailureLine(t style.Theme, r setups.Row) string {
+	e := r.Rotation.LastError
+	if e == "" {
+		return ""
 	}
-	return s
+	fails := ""
+	if n := r.Rotation.Failures; n > 0 {
+		fails = fmt.Sprintf(" (%d in a row)", n)
+	}
+	return t.Amber.Render(t.Symbol(style.Warn) + " " + r.Setup + ": last rotation failed" + fails + ": " + e)
 }
 
 func (m Model) doctorCell(r setups.Row) string {
@@ -306,26 +315,9 @@ func (m Model) doctorCell(r setups.Row) string {
 	s, ok := m.doctor[r.Setup]
 	switch {
 	case ok:
-		return fmt.Sprintf("%s%d %s%d %s%d", t.Symbol(style.Pass), s.Pass, t.Symbol(style.Warn), s.Warn, t.Symbol(style.Fail), s.Fail)
+		return DoctorCell(t, s)
 	case m.doctorBusy:
 		return "checking …"
 	}
 	return "—"
-}
-
-func since(at, now time.Time) string {
-	if at.IsZero() {
-		return "never"
-	}
-	return style.Short(now.Sub(at)) + " ago"
-}
-
-func until(at, now time.Time) string {
-	if at.IsZero() {
-		return "—"
-	}
-	if d := at.Sub(now); d > 0 {
-		return "in " + style.Short(d)
-	}
-	return "overdue " + style.Short(now.Sub(at))
 }

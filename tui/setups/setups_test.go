@@ -54,8 +54,8 @@ func TestRowsThenDoctorAsync(t *testing.T) {
 	}
 	m, docCmd := drive(t, m, m.Init())
 	out := m.Render()
-	for _, want := range []string{"Setups · all namespaces", "a/agentcore-setup", "rewrite", "cognito", "42m left", "5m ago", "in 25m", "checking …",
-		"b/agentcore-setup", "sigv4", setups.NoteNoToken, "never", "last rotation failed (2 in a row): mint: refused"} {
+	for _, want := range []string{"Setups · all namespaces", "a/agentcore-setup", "rewrite", "cognito", "42m left", "5m ago", "retry in 25m", "checking …",
+		"b/agentcore-setup", "sigv4", setups.NoteNoToken + "  —", "last rotation failed (2 in a row): mint: refused"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("rows frame lacks %q:\n%s", want, out)
 		}
@@ -159,8 +159,8 @@ func TestEnterTargetsTheSelectedRecord(t *testing.T) {
 		moves int
 		want  []string
 	}{
-		{0, []string{"-n", "team", "--setup", "team/agentcore-setup"}},
-		{1, []string{"-n", "team", "--setup", "team/payments"}},
+		{0, []string{"team", "agentcore-setup"}},
+		{1, []string{"team", "payments"}},
 	} {
 		mm := m
 		for range tc.moves {
@@ -180,8 +180,36 @@ func TestEnterTargetsTheSelectedRecord(t *testing.T) {
 		if open == nil {
 			t.Fatal("Open not set")
 		}
-		if got := DoctorArgs(*open); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+		if got := []string{open.Namespace, open.Name}; strings.Join(got, " ") != strings.Join(tc.want, " ") {
 			t.Errorf("after %d moves: doctor %q, want %q", tc.moves, got, tc.want)
 		}
+	}
+}
+
+// Coming back from a setup's doctor, that setup is still the one selected (the rows are loaded again).
+func TestSelectionKeptAfterTheDoctor(t *testing.T) {
+	rows := []setups.Row{
+		{Setup: "team/agentcore-setup", Namespace: "team", Name: "agentcore-setup", Mode: "rewrite", Target: "runtime"},
+		{Setup: "team/payments", Namespace: "team", Name: "payments", Mode: "native", Target: "runtime"},
+		{Setup: "tools/agentcore-setup", Namespace: "tools", Name: "agentcore-setup", Mode: "rewrite", Target: "runtime"},
+	}
+	l := Loaders{Rows: func(context.Context) ([]setups.Row, string, error) { return rows, "all namespaces", nil }}
+	m := New(context.Background(), style.New(false, false), l, func() time.Time { return now }).Selecting("team/payments")
+	m, _ = drive(t, m, m.Init())
+	_, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter emitted nothing")
+	}
+	if od, ok := cmd().(OpenDoctorMsg); !ok || od.Row.Setup != "team/payments" {
+		t.Fatalf("enter opened %+v, want team/payments", od)
+	}
+	// a refresh keeps the cursor where the user moved it, not on the setup selected at the start
+	nm, _ := m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	m = nm.(Model)
+	nm, cmd = m.Update(tea.KeyPressMsg{Code: 'r', Text: "r"})
+	m, _ = drive(t, nm.(Model), cmd)
+	_, cmd = m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if od := cmd().(OpenDoctorMsg); od.Row.Setup != "tools/agentcore-setup" {
+		t.Fatalf("after a move and a refresh, enter opened %s", od.Row.Setup)
 	}
 }

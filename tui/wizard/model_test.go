@@ -743,14 +743,9 @@ func TestPathTakenOnResourcesPage(t *testing.T) {
 			return wz.PathVerdict{}, nil
 		}
 	})
-	toResources := func() {
-		for d.frame().page < pageResources {
-			before := d.frame()
-			d.tm.Send(enterBeforeMsg(pageResources))
-			d.waitUntil("the enter taken", func(f frame) bool { return f.page != before.page || f.screen != before.screen })
-		}
-		d.waitFor("prefix on the gateway")
-	}
+	// enterTo reads the frame once per enter: a loop that read it again after its check raced a page that moved
+	// on in between, sent an enter the wizard rightly ignored, and waited for a change that never came.
+	toResources := func() { d.enterTo(pageResources, "prefix on the gateway") }
 	toResources()
 	d.next()  // namespace
 	d.enter() // path prefix: the check starts and is held

@@ -155,3 +155,17 @@ func ClientDeps(ctx context.Context, f *cmdutil.Factory) (dr.Deps, error) {
 func FleetDeps(ctx context.Context, f *cmdutil.Factory) (dr.Deps, error) {
 	return (&Options{f: f, All: true}).Deps(ctx)
 }
+
+// RunSetup runs the doctor (its screen on a terminal) on one setup record, as `doctor -n NS --setup NS/NAME`
+// typed: -n is NS for this run only, the caller (the home screen, the setups view) keeps its own.
+func RunSetup(ctx context.Context, f *cmdutil.Factory, ns, name string) error {
+	prev := f.KubeFlags.Namespace
+	f.KubeFlags.Namespace = &ns
+	defer func() { f.KubeFlags.Namespace = prev }()
+	cmd := NewCmd(f, nil)
+	cmd.SetContext(ctx)
+	if err := cmd.ParseFlags([]string{"--setup", ns + "/" + name}); err != nil {
+		return err
+	}
+	return cmd.RunE(cmd, cmd.Flags().Args())
+}

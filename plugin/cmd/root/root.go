@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/invoke"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/logs"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/rotate"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/setups"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/teardown"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/token"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmd/version"
@@ -66,6 +67,7 @@ With no command on a terminal it opens an interactive screen; every screen also 
 		rotate.NewCmd(f, nil),
 		logs.NewCmd(f, nil),
 		teardown.NewCmd(f, nil),
+		setups.NewCmd(f, nil),
 		invoke.NewCmd(f, nil),
 		version.NewCmd(f, nil),
 		newCompletionCmd(f),
@@ -126,6 +128,9 @@ func runHome(cmd *cobra.Command, f *cmdutil.Factory) error {
 	last, status := "", ""
 	for {
 		m := home.New(ctx, home.DefaultItems(), theme, homeLoaders(f))
+		if as := f.KubeFlags.Impersonate; as != nil && *as != "" {
+			m = m.Impersonating(*as)
+		}
 		m.SetCursor(last)
 		m.Status = status
 		final, err := cmdutil.RunScreen(ctx, f.IO, m)
@@ -137,56 +142,23 @@ func runHome(cmd *cobra.Command, f *cmdutil.Factory) error {
 			return nil
 		}
 		last, status = chosen, ""
-		var args []string
-		restore := func() {}
-		if chosen == homeSetupsKey {
-			// The setups view: enter opens that setup's doctor, esc comes back home.
-			dargs, err := runSetups(ctx, f)
-			if err != nil {
-				status = oneLine(redact.Text(err.Error()))
-				continue
-			}
-			if dargs == nil || ctx.Err() != nil {
-				continue
-			}
-			chosen, args = "doctor", dargs
-		}
 		sub, _, ferr := cmd.Find([]string{chosen})
 		if ferr != nil || sub == cmd {
 			status = "no command " + chosen
 			continue
 		}
-		if args != nil && chosen == "doctor" {
-			// -n and --setup are for this doctor run only: home keeps its own -n, and the Doctor item checks
-			// without --setup.
-			prev := f.KubeFlags.Namespace
-			var prevNS string
-			if prev != nil {
-				prevNS = *prev
-			}
-			restore = func() {
-				if prev != nil {
-					*prev = prevNS
-				}
-				if fl := sub.Flags().Lookup("setup"); fl != nil {
-					_ = fl.Value.Set(fl.DefValue)
-					fl.Changed = false
-				}
-			}
-		}
 		sub.SetContext(ctx)
+		var args []string
 		for _, it := range final.Items {
-			if it.Key == chosen && args == nil { // the setups view already chose doctor's arguments
+			if it.Key == chosen {
 				args = it.Args
 			}
 		}
 		if err := sub.ParseFlags(args); err != nil {
-			restore()
 			status = oneLine(err.Error())
 			continue
 		}
 		err = sub.RunE(sub, sub.Flags().Args())
-		restore()
 		if err != nil {
 			var ee *cmdutil.ExitError
 			if !errors.As(err, &ee) || ee.Err != nil {

@@ -164,6 +164,11 @@ func TestRotateClientCredentials(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.err, "invalid_client") || strings.Contains(r.err, wrong) || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
 		t.Fatalf("wrong secret: code %d\n%s%s", r.code, r.out, r.err)
 	}
+	// It names where this secret came from and what chooses the method: no flag of rotate's.
+	if !strings.Contains(r.err, "Check the clientSecret key of Secret "+e.ns+"/"+rec.CredentialsName()) ||
+		!strings.Contains(r.err, "or try kubectl agentcore wizard -n "+e.ns+" --auth-method") || strings.Contains(r.err, "--client-secret-from") {
+		t.Fatalf("wrong secret: the hint does not say where the secret is:\n%s", r.err)
+	}
 	if after := e.secret("agentcore-jwt"); after.ResourceVersion != good.ResourceVersion {
 		t.Fatal("a failed mint changed the Secret")
 	}

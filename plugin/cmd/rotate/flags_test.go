@@ -1,6 +1,10 @@
 package rotate
 
 import (
+	"bytes"
+	"log/slog"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +73,51 @@ func TestFlagsToOptions(t *testing.T) {
 		{"print manifests and force", []string{"--print-manifests", "--force"}, nil},
 		{"print manifests as json", []string{"--print-manifests", "-o", "json"}, nil},
 	})
+}
+
+// TestReplicaIdentityIsUnique: two rotation services on one machine (no POD_NAME) get different identities, so
+// leader election keeps one of them waiting; in a pod, the pod's name is the identity.
+func TestReplicaIdentityIsUnique(t *testing.T) {
+	t.Setenv("POD_NAME", "")
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip(err)
+	}
+	a, b := replicaIdentity(), replicaIdentity()
+	if a == b {
+		t.Fatalf("two services on one host share the identity %q: both would hold the Lease", a)
+	}
+	for _, id := range []string{a, b} {
+		if !strings.HasPrefix(id, host+"_") {
+			t.Fatalf("identity %q does not name the host %q", id, host)
+		}
+	}
+	t.Setenv("POD_NAME", "agentcore-rotate-7d9f-abcde")
+	if id := replicaIdentity(); id != "agentcore-rotate-7d9f-abcde" {
+		t.Fatalf("in a pod the identity is %q, want the pod's name", id)
+	}
+}
+
+// The rotation service logs each setup's first look (its token fresh: when it renews), then only rotations and
+// failures; a new term of leading logs the first looks again.
+func TestOutcomeLogSaysEachSetupOnce(t *testing.T) {
+	var buf bytes.Buffer
+	ol := &outcomeLog{l: slog.New(slog.NewTextHandler(&buf, nil))}
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	fresh := func(ns string) rotate.Outcome {
+		return rotate.Outcome{Setup: rotate.SetupRef{Namespace: ns, Name: "agentcore-setup", Secret: "agentcore-jwt"}, Time: now,
+			Action: rotate.ActionFresh, Expiry: now.Add(time.Hour), Next: now.Add(40 * time.Minute)}
+	}
+	ol.log(fresh("a"))
+	ol.log(fresh("b"))
+	ol.log(fresh("a"))
+	if n := strings.Count(buf.String(), "setup taken up"); n != 2 || !strings.Contains(buf.String(), "setup=a/agentcore-setup") ||
+		!strings.Contains(buf.String(), "next=2026-12-03T12:40:00Z") {
+		t.Fatalf("%d first looks logged:\n%s", n, buf.String())
+	}
+	ol.seen.Clear()
+	ol.log(fresh("a"))
+	if n := strings.Count(buf.String(), "setup taken up"); n != 3 {
+		t.Fatalf("after a new term, %d first looks logged:\n%s", n, buf.String())
+	}
 }

@@ -2,11 +2,15 @@ package rotate
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -65,17 +69,19 @@ func (o *Options) validateAll() error {
 	return nil
 }
 
-// Identity is this replica's name in the Lease and on what it writes: $POD_NAME (the manifests set it), else the
-// host name.
+// replicaIdentity is this replica's name in the Lease and on what it writes: $POD_NAME (the manifests set it; a
+// pod's name is unique while it runs), else the host name and a random suffix. The host name alone is not
+// unique: two services started on one machine (two terminals, a laptop and a CI job) both took the Lease held by
+// "their" name at once and wrote together. client-go's leader election takes the holder's identity as proof.
 func replicaIdentity() string {
 	if p := os.Getenv("POD_NAME"); p != "" {
 		return p
 	}
 	h, err := os.Hostname()
 	if err != nil || h == "" {
-		return fmt.Sprintf("pid-%d", os.Getpid())
+		h = "pid-" + strconv.Itoa(os.Getpid())
 	}
-	return h
+	return h + "_" + strings.ToLower(rand.Text()[:8])
 }
 
 // runFleet is `rotate --watch --all`: the rotation service until SIGTERM / ctrl+c.
@@ -106,6 +112,7 @@ func (o *Options) runFleet(ctx context.Context, fl rotate.Flags) error {
 	if o.AllNamespaces {
 		scope = "all namespaces"
 	}
+	ol := &outcomeLog{l: log}
 	svc := rotate.NewService(rotate.ServiceOptions{
 		Fleet: rotate.FleetOptions{Kube: kube, Namespace: ns, RenewBefore: o.Renew, Workers: o.Workers, Deps: rotate.Deps{
 			AWSConfig: func(ctx context.Context, region string) (aws.Config, error) {
@@ -118,9 +125,10 @@ func (o *Options) runFleet(ctx context.Context, fl rotate.Flags) error {
 			MinValidity: o.MinValidity,
 		}},
 		LeaseNamespace: leaseNS, Identity: id, Listen: o.Listen,
-		Log: func(out rotate.Outcome) { logOutcome(log, out) },
+		Log: ol.log,
 		OnLeading: func(b bool) {
 			if b {
+				ol.seen.Clear() // a new term looks at every setup again: each says its schedule once more
 				log.Info("leading: rotating every setup", "scope", scope, "lease", leaseNS+"/"+rotate.DefaultLeaseName, "identity", id)
 			} else {
 				log.Info("stopped leading: writers stopped", "identity", id)
@@ -136,8 +144,22 @@ func (o *Options) runFleet(ctx context.Context, fl rotate.Flags) error {
 	return nil
 }
 
-// logOutcome writes one line per rotation and per failure (fresh looks are quiet). Nothing secret is a field.
-func logOutcome(log *slog.Logger, out rotate.Outcome) {
+// outcomeLog writes the rotation service's outcomes as log lines: each rotation and failure, and the first look
+// at each setup (its token's expiry and when it renews), so an operator sees every setup the service took up;
+// later fresh looks are quiet.
+type outcomeLog struct {
+	l    *slog.Logger
+	seen sync.Map // setup keys whose first look was logged (cleared when a term of leading starts)
+}
+
+func (ol *outcomeLog) log(out rotate.Outcome) {
+	_, again := ol.seen.LoadOrStore(out.Setup.Key(), true)
+	logOutcome(ol.l, out, !again)
+}
+
+// logOutcome writes one line per rotation and per failure, and for a fresh token only at a setup's first look.
+// Nothing secret is a field.
+func logOutcome(log *slog.Logger, out rotate.Outcome, first bool) {
 	attrs := []any{"setup", out.Setup.Key(), "secret", out.Setup.Namespace + "/" + out.Setup.Secret}
 	if !out.Expiry.IsZero() {
 		attrs = append(attrs, "expiresAt", out.Expiry.UTC().Format(time.RFC3339))
@@ -150,6 +172,10 @@ func logOutcome(log *slog.Logger, out rotate.Outcome) {
 		log.Info("token rotated", append(attrs, "method", out.Result.Method)...)
 	case rotate.ActionKept:
 		log.Info("newer token kept", attrs...)
+	case rotate.ActionFresh:
+		if first { // next: when it is renewed
+			log.Info("setup taken up: token fresh", attrs...)
+		}
 	case "":
 		msg := "ALERT: token rotation failed"
 		switch {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
-	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/cmdutil"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/rotate"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
 	"github.com/kubectl-agentcore/kubectl-agentcore/tui/home"
@@ -16,17 +15,9 @@ import (
 // HintWarnBelow is when the home screen's hint turns amber.
 const HintWarnBelow = 15 * time.Minute
 
-// Hint is the home screen's note next to Rotate: "token expires in 12m" (warn under 15 minutes, fail when
+// HintFor is the home screen's note next to Rotate: "token expires in 12m" (warn under 15 minutes, fail when
 // expired or unreadable). Nothing (ok=false) when there is no setup record or Secret to look at.
-func Hint(ctx context.Context, f *cmdutil.Factory) (home.Hint, bool) {
-	kube, err := f.KubeClient()
-	if err != nil {
-		return home.Hint{}, false
-	}
-	return HintFor(ctx, kube, f.NamespaceFlag(), f.Now())
-}
-
-// HintFor computes the hint for the setup in ns ("" = the only setup in the cluster).
+// ns is the setup's namespace ("" = the only setup in the cluster).
 func HintFor(ctx context.Context, kube kubernetes.Interface, ns string, now time.Time) (home.Hint, bool) {
 	rec, err := setup.Resolve(ctx, kube, ns)
 	if err != nil || rec == nil {

@@ -127,7 +127,7 @@ only for short-lived test or sandbox pools.`,
 	fs.BoolVar(&o.All, "all", false, "--watch / --print-manifests: every setup record in the namespace (-n), or in every namespace with --all-namespaces, each on its own schedule, one leader-elected writer")
 	fs.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "--all: the setup records of every namespace")
 	fs.StringVar(&o.RenewBefore, "renew-before", "", "--all: renew when this is left, a duration (20m) or a percentage of the token's lifetime (default "+rotate.RenewBefore{}.String()+
-		"; never later than "+style.Short(rotate.AgentCoreRefusalMargin+rotate.RenewHeadroom)+" before expiry)")
+		"; never later than "+style.Short(rotate.AgentCoreRefusalMargin+rotate.RenewHeadroom)+" before expiry, never sooner than a tenth of the lifetime after minting)")
 	fs.StringVar(&o.Listen, "listen", "", "--watch --all: address of /metrics, /healthz and /readyz (e.g. :8080; default none)")
 	fs.StringVar(&o.LeaseNamespace, "lease-namespace", "", "--watch --all: namespace of the leader election Lease (default: -n, else the kubeconfig's or pod's namespace)")
 	fs.IntVar(&o.Workers, "workers", rotate.DefaultFleetWorkers, "--watch --all: setups rotated at the same time")

@@ -265,18 +265,35 @@ func (o *InspectOptions) runTUI(ctx context.Context, f *cmdutil.Factory, theme s
 
 // readToken returns the raw token and where it came from (for error lines; never the token itself).
 func (o *InspectOptions) readToken(ctx context.Context, f *cmdutil.Factory) (string, string, error) {
-	switch {
+	// --from-secret and --token-file are the short forms of --token-from secret: and file:; all three read
+	// through the same two readers (a Secret's key, a file with a size cap).
+	switch from := o.TokenFrom; {
 	case o.FromSecret != "":
-		return o.readSecret(ctx, f)
-	case o.TokenFrom != "":
-		v, err := cmdutil.ReadSecretFrom(ctx, f, "token-from", o.TokenFrom, AuthorizationKey, "token")
-		return v, "--token-from " + o.TokenFrom, err
-	case o.TokenFile != "" && o.TokenFile != "-":
-		b, err := readLimited(o.TokenFile)
-		if err != nil {
-			return "", "", cmdutil.Fail("reading --token-file "+o.TokenFile, err, "Check the path")
+		ns, name, ok := strings.Cut(o.FromSecret, "/")
+		if !ok {
+			name = ns
+			var err error
+			if ns, err = f.Namespace(); err != nil {
+				return "", "", err
+			}
 		}
-		return string(b), "--token-file " + o.TokenFile, nil
+		if ns == "" || name == "" || strings.Contains(name, "/") {
+			return "", "", cmdutil.UsageErrorf("--from-secret %q: use NAMESPACE/NAME (or NAME with -n)", o.FromSecret)
+		}
+		return readSecretToken(ctx, f, secretsource.Ref{Namespace: ns, Name: name, Key: AuthorizationKey})
+	case strings.HasPrefix(from, secretsource.Secret):
+		ns, err := f.Namespace()
+		if err != nil {
+			return "", "", err
+		}
+		return readSecretToken(ctx, f, secretsource.ParseSecret(strings.TrimPrefix(from, secretsource.Secret), ns, AuthorizationKey))
+	case strings.HasPrefix(from, secretsource.File):
+		return readTokenFile(strings.TrimPrefix(from, secretsource.File), "--token-from "+from)
+	case from != "": // env:, prompt
+		v, err := cmdutil.ReadSecretFrom(ctx, f, "token-from", from, AuthorizationKey, "token")
+		return v, "--token-from " + from, err
+	case o.TokenFile != "" && o.TokenFile != "-":
+		return readTokenFile(o.TokenFile, "--token-file "+o.TokenFile)
 	case o.TokenFile == "-" || o.Arg == "-":
 		b, err := io.ReadAll(io.LimitReader(f.IO.In, tokencheck.MaxTokenBytes+1024))
 		if err != nil {
@@ -285,6 +302,15 @@ func (o *InspectOptions) readToken(ctx context.Context, f *cmdutil.Factory) (str
 		return string(b), "stdin", nil
 	}
 	return o.Arg, "the argument", nil
+}
+
+// readTokenFile reads a token file (what names it: "--token-file PATH"), at most a token's size.
+func readTokenFile(path, what string) (string, string, error) {
+	b, err := readLimited(path)
+	if err != nil {
+		return "", "", cmdutil.Fail("reading "+what, err, "Check the path")
+	}
+	return string(b), what, nil
 }
 
 func readLimited(path string) ([]byte, error) {
@@ -302,43 +328,34 @@ func readLimited(path string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(fh, tokencheck.MaxTokenBytes+1024))
 }
 
-func (o *InspectOptions) readSecret(ctx context.Context, f *cmdutil.Factory) (string, string, error) {
-	ns, name, ok := strings.Cut(o.FromSecret, "/")
-	if !ok {
-		name = ns
-		var err error
-		if ns, err = f.Namespace(); err != nil {
-			return "", "", err
-		}
-	}
-	if ns == "" || name == "" || strings.Contains(name, "/") {
-		return "", "", cmdutil.UsageErrorf("--from-secret %q: use NAMESPACE/NAME (or NAME with -n)", o.FromSecret)
-	}
-	ref := ns + "/" + name
+// readSecretToken reads the token in key r.Key of Secret r: a missing key names the keys there are, an empty one
+// says how to get a fresh token.
+func readSecretToken(ctx context.Context, f *cmdutil.Factory, r secretsource.Ref) (string, string, error) {
+	ref := k8sres.Ref(r.Namespace, r.Name)
 	kc, err := f.KubeClient()
 	if err != nil {
 		return "", "", err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	s, err := k8sres.GetSecret(ctx, kc, ns, name)
+	s, err := k8sres.GetSecret(ctx, kc, r.Namespace, r.Name)
 	if err != nil {
 		if strings.Contains(err.Error(), "forbidden") {
 			return "", "", explain.Newf(err, "%s or pass --token-file", strings.TrimRight(err.Error(), ". "))
 		}
 		return "", "", err
 	}
-	v, ok := k8sres.SecretValue(s, AuthorizationKey)
+	v, ok := k8sres.SecretValue(s, r.Key)
 	if !ok {
 		keys := make([]string, 0, len(s.Data))
 		for k := range s.Data {
 			keys = append(keys, k)
 		}
-		slip, fix := bearer.MissingKey(ref, AuthorizationKey, slices.Sorted(slices.Values(keys)))
+		slip, fix := bearer.MissingKey(ref, r.Key, slices.Sorted(slices.Values(keys)))
 		return "", "", fmt.Errorf("%s. %s Fix: %s", slip.Detail, slip.Hint, fix)
 	}
 	if strings.TrimSpace(v) == "" {
-		return "", "", fmt.Errorf("reading Secret %s: the %s key is empty. kubectl agentcore rotate writes a fresh token", ref, AuthorizationKey)
+		return "", "", fmt.Errorf("reading Secret %s: the %s key is empty. kubectl agentcore rotate writes a fresh token", ref, r.Key)
 	}
 	return v, "Secret " + ref, nil
 }

@@ -363,13 +363,21 @@ func TestInspectFromSecret(t *testing.T) {
 		{"forbidden", limited, ns + "/agentcore-jwt", 1, []string{"reading Secret " + ns + "/agentcore-jwt: forbidden", "secrets", "pass --token-file"}},
 	}
 	for _, cse := range cases {
-		t.Run(cse.name, func(t *testing.T) {
-			r := run(t, "", []string{raw}, "--kubeconfig", cse.kubeconfig, "token", "inspect", "--from-secret", cse.ref)
-			if r.code != cse.code {
-				t.Fatalf("exit %d, want %d: %s", r.code, cse.code, r.errOut)
-			}
-			oneErrorLine(t, r, cse.want...)
-		})
+		// --token-from secret:NS/NAME/Authorization is the same read, with the same words
+		for _, flags := range [][]string{{"--from-secret", cse.ref}, {"--token-from", "secret:" + cse.ref + "/Authorization"}} {
+			t.Run(cse.name+" "+flags[0], func(t *testing.T) {
+				r := run(t, "", []string{raw}, append([]string{"--kubeconfig", cse.kubeconfig, "token", "inspect"}, flags...)...)
+				if r.code != cse.code {
+					t.Fatalf("exit %d, want %d: %s", r.code, cse.code, r.errOut)
+				}
+				oneErrorLine(t, r, cse.want...)
+			})
+		}
+	}
+	// secret:NAME alone: the Authorization key of NAME in the kubeconfig context's namespace
+	r = run(t, "", []string{raw}, "--kubeconfig", admin, "token", "inspect", "--token-from", "secret:agentcore-jwt")
+	if r.code != 0 || !strings.Contains(r.out, "okta · Okta token") {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.errOut, r.out)
 	}
 }
 

@@ -65,7 +65,7 @@ func TestExternalClientCredentialsOfflineRender(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"wrong secret", []string{"--client-secret-from", "env:WRONG_SECRET", "--audience", api}, []string{"③ identity", "invalid_client", "Nothing was changed"}},
+		{"wrong secret", []string{"--client-secret-from", "env:WRONG_SECRET", "--audience", api}, []string{"③ identity", "invalid_client", "Check $WRONG_SECRET (--client-secret-from)", "Nothing was changed"}},
 		{"unknown audience", []string{"--client-secret-from", "env:M2M_SECRET", "--audience", "https://nope.example.test/"}, []string{"Service not enabled within domain", "--audience", "Nothing was changed"}},
 		{"literal secret", []string{"--client-secret-from", "hunter2-literal", "--audience", api}, []string{"not a source"}},
 	} {

@@ -1,4 +1,4 @@
-package root
+package setups
 
 import (
 	"context"
@@ -16,18 +16,36 @@ import (
 	tuisetups "github.com/kubectl-agentcore/kubectl-agentcore/tui/setups"
 )
 
-// homeSetupsKey is the home item that opens the setups view (a screen, not a subcommand).
-const homeSetupsKey = "setups"
-
 // doctorStatusTimeout bounds the doctor run that fills the setups view's status column.
 const doctorStatusTimeout = 60 * time.Second
 
-// runSetups shows the setups view; it returns the doctor arguments of the setup picked with enter (nil: back):
-// that one record, not whichever record its namespace has.
-func runSetups(ctx context.Context, f *cmdutil.Factory) ([]string, error) {
+// Screen shows the setups view until esc, opening the doctor of the setup picked with enter (that one record,
+// not whichever record its namespace has) and coming back to the view after it. The home screen's Setups item
+// and `kubectl agentcore setups` on a terminal.
+// allNamespaces is -A: every namespace or an error, not the default's fallback to the kubeconfig's namespace.
+func Screen(ctx context.Context, f *cmdutil.Factory, allNamespaces bool) error {
+	last := ""
+	for {
+		row, err := pick(ctx, f, last, allNamespaces)
+		if err != nil || row == nil || ctx.Err() != nil {
+			return err
+		}
+		last = row.Setup
+		if err := doctor.RunSetup(ctx, f, row.Namespace, row.Name); err != nil {
+			var ee *cmdutil.ExitError
+			if !errors.As(err, &ee) || ee.Err != nil {
+				return err
+			} // else: the doctor's screen showed its findings
+		}
+	}
+}
+
+// pick shows the setups view once, with the setup last ("namespace/name", may be "") selected; it returns the row
+// picked with enter (nil: back).
+func pick(ctx context.Context, f *cmdutil.Factory, last string, allNamespaces bool) (*setups.Row, error) {
 	scope := ""
 	l := tuisetups.Loaders{
-		Rows: setupRows(f, &scope),
+		Rows: setupRows(f, &scope, allNamespaces),
 		Doctor: func(ctx context.Context) (map[string]dr.Summary, error) {
 			ctx, cancel := context.WithTimeout(ctx, doctorStatusTimeout)
 			defer cancel()
@@ -38,24 +56,29 @@ func runSetups(ctx context.Context, f *cmdutil.Factory) ([]string, error) {
 			return setups.DoctorStatus(ctx, scope, dr.Options{}, deps)
 		},
 	}
-	final, err := cmdutil.RunScreen(ctx, f.IO, tuisetups.New(ctx, f.IO.Theme(), l, f.Now))
-	if err != nil || final.Open == nil {
+	final, err := cmdutil.RunScreen(ctx, f.IO, tuisetups.New(ctx, f.IO.Theme(), l, f.Now).Selecting(last))
+	if err != nil {
 		return nil, err
 	}
-	return tuisetups.DoctorArgs(*final.Open), nil
+	return final.Open, nil
 }
 
 // setupRows lists the setups view's rows: -n's namespace when given; else every namespace when the user may list
 // them, else the kubeconfig's namespace (the user's own, as kubectl would use it; setup.FindAll falls back to the
 // wizard's default namespace instead, where it looks for records to share with). It sets *scope to the namespace
 // listed ("" = every one), which the doctor status then covers.
-func setupRows(f *cmdutil.Factory, scope *string) func(ctx context.Context) ([]setups.Row, string, error) {
+func setupRows(f *cmdutil.Factory, scope *string, allNamespaces bool) func(ctx context.Context) ([]setups.Row, string, error) {
 	return func(ctx context.Context) ([]setups.Row, string, error) {
 		ctx, cancel := context.WithTimeout(ctx, home.LoadTimeout)
 		defer cancel()
 		kube, err := f.KubeClient()
 		if err != nil {
 			return nil, "", err
+		}
+		if allNamespaces {
+			*scope = ""
+			rows, err := setups.List(ctx, kube, "")
+			return rows, "all namespaces", err
 		}
 		if ns := f.NamespaceFlag(); ns != "" {
 			*scope = ns

@@ -1,4 +1,4 @@
-package root
+package setups
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 // namespace) the kubeconfig's, and says which; a user who may list neither is told what to do.
 func TestSetupRowsScope(t *testing.T) {
 	c := clustertest.Shared(t)
-	isolate(t, "")
+	isolate(t)
 	ctx := context.Background()
 	team, other := c.Namespace(t, "rows-team"), c.Namespace(t, "rows-other")
 	for _, ns := range []string{team, other} {
@@ -41,6 +41,7 @@ func TestSetupRowsScope(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, kubeconfig, flagNS string
+		all                      bool
 		where, scope             string
 		setups                   []string
 		err                      string
@@ -49,6 +50,8 @@ func TestSetupRowsScope(t *testing.T) {
 		{name: "admin with -n", kubeconfig: kubeconfig(testcluster.AdminToken, ""), flagNS: other, where: "namespace " + other, scope: other, setups: []string{other}},
 		{name: "namespace user, the kubeconfig's namespace", kubeconfig: kubeconfig(testcluster.LimitedToken, team), where: "namespace " + team + " (you may not list every namespace)", scope: team, setups: []string{team}},
 		{name: "namespace user with -n", kubeconfig: kubeconfig(testcluster.LimitedToken, "default"), flagNS: team, where: "namespace " + team, scope: team, setups: []string{team}},
+		{name: "admin, -A", kubeconfig: kubeconfig(testcluster.AdminToken, team), all: true, where: "all namespaces", setups: []string{team, other}},
+		{name: "namespace user, -A", kubeconfig: kubeconfig(testcluster.LimitedToken, team), all: true, err: "listing setup records"},
 		{name: "namespace user elsewhere", kubeconfig: kubeconfig(testcluster.LimitedToken, "default"),
 			err: "you may list the setup records neither in every namespace nor in namespace default (the kubeconfig's): pass -n NAMESPACE"},
 	} {
@@ -58,7 +61,7 @@ func TestSetupRowsScope(t *testing.T) {
 			f.KubeFlags.KubeConfig = &tc.kubeconfig
 			f.KubeFlags.Namespace = &tc.flagNS
 			scope := "unset"
-			rows, where, err := setupRows(f, &scope)(ctx)
+			rows, where, err := setupRows(f, &scope, tc.all)(ctx)
 			if tc.err != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)
