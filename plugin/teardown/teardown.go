@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/setup"
+	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/wizard"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -92,9 +93,9 @@ func gatewayRestore(ctx context.Context, env *Env, rec *setup.Record) (Item, str
 	switch {
 	case g.AuthorizerType == prevType && (prevType != types.AuthorizerTypeCustomJwt || awsops.AuthorizerEqual(g.AuthorizerConfiguration, prev)):
 		return Item{Item: plan.Item{Action: plan.Unchanged, Kind: plan.KindAWS, Target: target, Detail: "already the previous authorizer"}}, "", nil
-	case g.AuthorizerType != types.AuthorizerTypeCustomJwt || known && !awsops.AuthorizerEqual(g.AuthorizerConfiguration, ours):
-		return Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: target, Detail: "changed by someone else since the wizard set it; left as it is"}},
-			"the AgentCore Gateway's authorizer is no longer the one the wizard set: not restored", nil
+	case g.AuthorizerType != types.AuthorizerTypeCustomJwt || known && !awsops.AuthorizerCovers(g.AuthorizerConfiguration, ours):
+		it, warn := changedElsewhere(rec)
+		return it, warn, nil
 	}
 	d := "restore authorizer type " + string(prevType)
 	if prevType == types.AuthorizerTypeCustomJwt {
@@ -102,6 +103,13 @@ func gatewayRestore(ctx context.Context, env *Env, rec *setup.Record) (Item, str
 	}
 	return Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindAWS, Target: target, Detail: d + "; every other field kept"}, restore: prev, restoreType: prevType,
 		current: g.AuthorizerConfiguration}, "", nil
+}
+
+// changedElsewhere is the plan's item and warning for a target whose authorizer someone else changed since the
+// wizard set it: teardown leaves it as it is.
+func changedElsewhere(rec *setup.Record) (Item, string) {
+	return Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: rec.TargetName() + " authorizer", Detail: "changed by someone else since the wizard set it; left as it is"}},
+		rec.TargetNoun() + "'s authorizer is no longer the one the wizard set: not restored"
 }
 
 // BuildPlan finds everything the record and labels say the wizard made. It only reads.
@@ -133,14 +141,16 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 		if err != nil {
 			return nil, err
 		}
-		// What the wizard set (a privateEndpoint changed since makes it someone else's).
+		// What the wizard set (a privateEndpoint changed since makes it someone else's), joined perhaps with
+		// what other setups on the runtime need: keepForOthers tells which.
 		ours, known := setAuthorizer(env, rec)
 		switch {
 		case awsops.AuthorizerEqual(rt.AuthorizerConfiguration, prev):
 			p.add(Item{Item: plan.Item{Action: plan.Unchanged, Kind: plan.KindAWS, Target: rtTarget, Detail: "already the previous authorizer"}})
-		case known && !awsops.AuthorizerEqual(rt.AuthorizerConfiguration, ours):
-			p.add(Item{Item: plan.Item{Action: plan.Skip, Kind: plan.KindAWS, Target: rtTarget, Detail: "changed by someone else since the wizard set it; left as it is"}})
-			p.Warnings = append(p.Warnings, "the runtime's authorizer is no longer the one the wizard set: not restored")
+		case known && !awsops.AuthorizerCovers(rt.AuthorizerConfiguration, ours):
+			it, warn := changedElsewhere(rec)
+			p.add(it)
+			p.Warnings = append(p.Warnings, warn)
 		default:
 			d := "restore the previous authorizer (IAM only)"
 			if prev != nil {
@@ -256,10 +266,14 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 }
 
 // keepForOthers is teardown's part in the authorizer other setups on the same runtime or AgentCore Gateway share
-// (one per target):
-//   - the plan's restore (its first item, when that is an update) becomes a skip when some of them need the
-//     authorizer the target has now; the last of them restores the one from before the wizard. Setups on the
-//     target that need another authorizer do not hold the restore back;
+// (one per target; the wizard joins the authorizers of setups with the same identity provider,
+// awsops.MergeAuthorizers):
+//   - the plan's restore (its first item, when that is an update) becomes a narrowing when some of them use the
+//     authorizer the target has now: the target keeps what they need and loses what only this setup needed (a
+//     skip when that is nothing). The last of them restores the one from before the wizard. Setups on the target
+//     that need another authorizer do not hold the restore back;
+//   - an authorizer that accepts more than this setup and those setups account for was changed by someone else:
+//     it is left as it is;
 //   - what this setup recorded as the authorizer before the wizard is handed over (an update of their record, in
 //     the plan) to the first of those setups that recorded none, and to every setup that recorded as "before" the
 //     authorizer this one set: theirs would otherwise bring this setup's back at their teardown.
@@ -274,33 +288,51 @@ func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) er
 	if err != nil {
 		return fmt.Errorf("%w. Restoring %s's previous authorizer needs to know that no other setup still uses it; pass --keep-authorizer to leave it as it is", err, rec.TargetName())
 	}
-	if !everywhere && p.Items[0].Action == plan.Update {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: one that still uses %s's authorizer is refused (401) once the previous one is restored; pass --keep-authorizer to leave it as it is", setup.Unseen, rec.TargetName()))
-	}
-	if len(others) == 0 {
-		return nil
-	}
+	set, known := setAuthorizer(env, rec)
 	heirs := map[string]bool{}
 	if it := &p.Items[0]; it.Action == plan.Update {
 		cur := it.current // read for the plan: not asked again
 		var users []string
+		var kept types.AuthorizerConfiguration // what the users need, joined
+		accounted := set                       // what this setup and the users need, joined
 		for _, o := range others {
-			if want, known := wizard.DesiredAuthorizer(*o, env.Cognito, cur); known && awsops.AuthorizerEqual(want, cur) {
-				users = append(users, o.Ref())
-				if !o.PreviousAuthorizerKnown() && len(heirs) == 0 {
-					heirs[o.Ref()] = true
-				}
+			want, k := wizard.DesiredAuthorizer(*o, env.Cognito, cur)
+			if !k || !awsops.AuthorizerCovers(cur, want) {
+				continue
+			}
+			if len(users) == 0 {
+				kept = want
+			} else {
+				kept, _ = awsops.MergeAuthorizers(kept, want) // both covered by cur: they join
+			}
+			accounted, _ = awsops.MergeAuthorizers(accounted, want)
+			users = append(users, o.Ref())
+			if !o.PreviousAuthorizerKnown() && len(heirs) == 0 {
+				heirs[o.Ref()] = true
 			}
 		}
-		if len(users) > 0 {
-			it.Action, it.restore, it.restoreType = plan.Skip, nil, ""
-			it.Detail = "setup " + strings.Join(users, ", ") + " also leads here and keeps this authorizer; the last setup's teardown restores the one from before the wizard"
+		last := "; the last setup's teardown restores the one from before the wizard"
+		switch {
+		case known && !awsops.AuthorizerEqual(cur, accounted):
+			var warn string
+			*it, warn = changedElsewhere(rec)
+			p.Warnings = append(p.Warnings, warn)
 			p.Changes--
-		} else {
+			return nil
+		case len(users) > 0 && awsops.AuthorizerEqual(kept, cur):
+			it.Action, it.restore, it.restoreType = plan.Skip, nil, ""
+			it.Detail = "setup " + strings.Join(users, ", ") + " also leads here and keeps this authorizer" + last
+			p.Changes--
+		case len(users) > 0:
+			it.restore, it.restoreType = kept, types.AuthorizerTypeCustomJwt
+			it.Detail = "narrow it to what setup " + strings.Join(users, ", ") + " needs (" + tokencheck.AuthorizerFromSDK(kept).Summary() + "); every other field kept" + last
+		default:
 			heirs = map[string]bool{} // restored now: nobody needs to take it over
 		}
+		if !everywhere && it.Action == plan.Update {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: one that still uses %s's authorizer is refused (401) once it is changed; pass --keep-authorizer to leave it as it is", setup.Unseen, rec.TargetName()))
+		}
 	}
-	set, known := setAuthorizer(env, rec)
 	for _, o := range others {
 		stale := false
 		if o.PreviousAuthorizerKnown() && known && set != nil && (o.PreviousAuthorizerType == "" || o.PreviousAuthorizerType == string(types.AuthorizerTypeCustomJwt)) {

@@ -259,7 +259,10 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	// ④ Authorizer
 	current := s.currentAuthorizer()
 	p.AuthorizerCurrent = authorizerJSON(current)
-	proposed, known := DesiredAuthorizer(rec, env.Cognito, current)
+	// The target's one authorizer serves the other setups that lead there too, when it can (sharedtarget.go). A
+	// list that fails is left to the run, which lists again before it changes anything.
+	share, _ := shareTarget(ctx, env, rec, current)
+	proposed, known := share.want, share.known
 	target, call := cfg.TargetLabel()+" authorizer", "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY"
 	typeChange := ""
 	if g := s.AgentCoreGateway; g != nil {
@@ -274,7 +277,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		p.AuthorizerProposed = p.AuthorizerCurrent
 		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Skip, Target: target, Detail: "--skip-authorizer"})
 	case !known:
-		p.Warnings = append(p.Warnings, sharedTargetWarnings(ctx, env, rec, current, nil, false)...)
+		p.Warnings = append(p.Warnings, share.warnings(rec)...)
 		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["<id of the new app client>"]}}`
 		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target,
 			Call: call, Detail: joinDetail("point the JWT authorizer at the new pool", typeChange),
@@ -291,9 +294,9 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		if typeChange == "" && awsops.AuthorizerEqual(current, proposed) {
 			p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Unchanged, Target: target})
 		} else {
-			it := plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target, Call: call, Detail: joinDetail(kept, typeChange),
+			it := plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target, Call: call, Detail: joinDetail(share.sharedWith(), joinDetail(kept, typeChange)),
 				Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))}
-			p.Warnings = append(p.Warnings, sharedTargetWarnings(ctx, env, rec, current, proposed, true)...)
+			p.Warnings = append(p.Warnings, share.warnings(rec)...)
 			if proposed == nil {
 				it.Detail = "sigv4 needs the runtime to accept IAM: the JWT authorizer is removed (pass --skip-authorizer to keep it)"
 				p.Warnings = append(p.Warnings, "the runtime's JWT authorizer will be removed (sigv4 mode): bearer-token callers will get 403 afterwards")

@@ -286,16 +286,24 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 		if err != nil {
 			return fail(StepAuthorizer, err)
 		}
-		want, ok := DesiredAuthorizer(rec, env.Cognito, cur.AuthorizerConfiguration)
-		if !ok {
+		share, err := shareTarget(ctx, env, rec, cur.AuthorizerConfiguration)
+		if err != nil {
+			return fail(StepAuthorizer, fmt.Errorf("%w. The runtime's authorizer is shared with the other setups that lead to it; nothing was changed on it", err))
+		}
+		want := share.want
+		if !share.known {
 			return fail(StepAuthorizer, errors.New("the user pool or app client id is unknown"))
 		}
 		if awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
 			res.add(StepAuthorizer, plan.Unchanged, target, "")
 		} else {
 			if rec.PreviousAuthorizer == "" {
-				// Remember what was there before the first change, for teardown's restore.
+				// Remember what was there before the first change, for teardown's restore: before any setup's,
+				// when this one joins the authorizer of a setup that changed it.
 				rec.PreviousAuthorizer = authorizerJSON(cur.AuthorizerConfiguration)
+				if o := share.previousOwner(env, cur.AuthorizerConfiguration); o != nil {
+					rec.PreviousAuthorizer = o.PreviousAuthorizer
+				}
 				if err := saveRecord(ctx, env, &rec, res, true); err != nil {
 					return fail(StepAuthorizer, err)
 				}
@@ -307,7 +315,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			if err != nil {
 				return fail(StepAuthorizer, err)
 			}
-			res.add(StepAuthorizer, plan.Update, target, "READY after "+time.Since(start).Round(time.Millisecond).String())
+			res.add(StepAuthorizer, plan.Update, target, joinDetail("READY after "+time.Since(start).Round(time.Millisecond).String(), share.sharedWith()))
 		}
 	}
 	if err := env.checkpoint(CheckpointAuthorizer); err != nil {
@@ -404,8 +412,12 @@ func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup
 	if cur.AuthorizerType == types.AuthorizerTypeCustomJwt {
 		curJWT = cur.AuthorizerConfiguration
 	}
-	want, ok := DesiredAuthorizer(*rec, env.Cognito, curJWT)
-	if !ok {
+	share, err := shareTarget(ctx, env, *rec, curJWT)
+	if err != nil {
+		return fmt.Errorf("%w. The AgentCore Gateway's authorizer is shared with the other setups that lead to it; nothing was changed on it", err)
+	}
+	want := share.want
+	if !share.known {
 		return errors.New("the user pool or app client id is unknown")
 	}
 	if cur.AuthorizerType == types.AuthorizerTypeCustomJwt && awsops.AuthorizerEqual(cur.AuthorizerConfiguration, want) {
@@ -417,6 +429,9 @@ func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup
 	}
 	if rec.PreviousAuthorizer == "" {
 		rec.PreviousAuthorizer, rec.PreviousAuthorizerType = authorizerJSON(cur.AuthorizerConfiguration), string(cur.AuthorizerType)
+		if o := share.previousOwner(env, curJWT); o != nil {
+			rec.PreviousAuthorizer, rec.PreviousAuthorizerType = o.PreviousAuthorizer, o.PreviousAuthorizerType
+		}
 		if err := saveRecord(ctx, env, rec, res, true); err != nil {
 			return err
 		}
@@ -434,7 +449,7 @@ func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup
 	if cur.AuthorizerType != types.AuthorizerTypeCustomJwt {
 		detail = "authorizer type " + string(cur.AuthorizerType) + " → CUSTOM_JWT, " + detail
 	}
-	res.add(StepAuthorizer, plan.Update, target, detail)
+	res.add(StepAuthorizer, plan.Update, target, joinDetail(detail, share.sharedWith()))
 	return nil
 }
 

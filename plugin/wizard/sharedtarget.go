@@ -1,13 +1,17 @@
 package wizard
 
 // A runtime (or an AgentCore Gateway) has one JWT authorizer. Two setups in two namespaces may lead to the same
-// runtime: when they need different authorizers (another identity provider, pool or app client, another
-// audience), each wizard run points it at its own and the other setup's tokens are refused from then on (401),
-// with nothing said where it happens. The plan says it first, naming the setup and what it needs.
+// target. When their tokens come from the same identity provider, the wizard gives the target one authorizer that
+// accepts both (awsops.MergeAuthorizers: the audiences, app clients and scopes joined), and teardown narrows it
+// again. When they need authorizers that cannot be joined (another identity provider or pool, an ID token beside
+// a client-credentials token), the last wizard run would point the target at its own and the other setup's tokens
+// would be refused from then on (401), with nothing said where it happens: the plan says it first, naming the
+// setup and what it needs.
 
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"k8s.io/client-go/kubernetes"
@@ -17,31 +21,88 @@ import (
 	"github.com/kubectl-agentcore/kubectl-agentcore/plugin/tokencheck"
 )
 
-// sharedTargetWarnings is one warning per other setup whose record leads to rec's runtime or AgentCore Gateway
-// and needs another authorizer than proposed (known false: an authorizer not known yet, for a user pool still to
-// be created, so surely another one). Without leave to list the setup records in every namespace it says that
-// setups elsewhere were not checked; a list that fails is left to the run.
-func sharedTargetWarnings(ctx context.Context, env *Env, rec setup.Record, current, proposed types.AuthorizerConfiguration, known bool) []string {
+// targetShare is the authorizer a setup's target should have, with the other setups that lead there.
+type targetShare struct {
+	want  types.AuthorizerConfiguration // the setup's own authorizer joined with those of `with`
+	known bool                          // false: the setup's own is not known yet (a user pool still to be created)
+	with  []*setup.Record               // setups on the target that want accepts too
+	apart []sharedNeed                  // setups on the target whose authorizer cannot be joined with the setup's
+	// everywhere is false when the user may not list the setup records in every namespace: setups elsewhere
+	// are not known (setup.FindAll).
+	everywhere bool
+}
+
+type sharedNeed struct {
+	rec   *setup.Record
+	needs types.AuthorizerConfiguration
+}
+
+// shareTarget is rec's own authorizer over current (DesiredAuthorizer) joined with the authorizer of every other
+// setup on its target that can be joined with it. An error listing the setup records comes back with rec's own
+// authorizer alone.
+func shareTarget(ctx context.Context, env *Env, rec setup.Record, current types.AuthorizerConfiguration) (targetShare, error) {
+	own, known := DesiredAuthorizer(rec, env.Cognito, current)
+	s := targetShare{want: own, known: known, everywhere: true}
 	if env.Kube == nil {
-		return nil
+		return s, nil
 	}
 	others, everywhere, err := SetupsOnTarget(ctx, env.Kube, rec)
 	if err != nil {
-		return nil
+		return s, err
 	}
-	var out []string
-	if !everywhere {
-		out = append(out, fmt.Sprintf("%s: one that leads to %s and needs another authorizer is refused (401) after this change", setup.Unseen, rec.TargetName()))
-	}
+	s.everywhere = everywhere
 	for _, o := range others {
 		theirs, ok := DesiredAuthorizer(*o, env.Cognito, current)
-		if !ok || known && awsops.AuthorizerEqual(theirs, proposed) {
+		if !ok {
 			continue
 		}
-		out = append(out, fmt.Sprintf("setup %s also leads to %s and needs %s: AgentCore keeps one authorizer per target, so after this change it refuses that setup's tokens (401). Give each setup its own target, or both the same identity provider and audience",
-			o.Ref(), rec.TargetName(), describeAuthorizer(theirs)))
+		if known {
+			if joined, ok := awsops.MergeAuthorizers(s.want, theirs); ok {
+				s.want, s.with = joined, append(s.with, o)
+				continue
+			}
+		}
+		s.apart = append(s.apart, sharedNeed{o, theirs})
+	}
+	return s, nil
+}
+
+// warnings is one warning per setup on the target whose authorizer cannot be joined with this one's, and, without
+// leave to list the setup records in every namespace, one saying that setups elsewhere were not checked.
+func (s targetShare) warnings(rec setup.Record) []string {
+	var out []string
+	if !s.everywhere {
+		out = append(out, fmt.Sprintf("%s: one that leads to %s and needs another authorizer is refused (401) after this change", setup.Unseen, rec.TargetName()))
+	}
+	for _, o := range s.apart {
+		out = append(out, fmt.Sprintf("setup %s also leads to %s and needs %s: AgentCore keeps one authorizer per target, so after this change it refuses that setup's tokens (401). Give each setup its own target, or both the same identity provider and kind of token (the wizard then joins their audiences or app clients in one authorizer)",
+			o.rec.Ref(), rec.TargetName(), describeAuthorizer(o.needs)))
 	}
 	return out
+}
+
+// sharedWith is the plan's words for the setups the authorizer serves besides this one ("" for none).
+func (s targetShare) sharedWith() string {
+	if len(s.with) == 0 {
+		return ""
+	}
+	refs := make([]string, len(s.with))
+	for i, o := range s.with {
+		refs[i] = o.Ref()
+	}
+	return "shared with setup " + strings.Join(refs, ", ") + " (same identity provider: audiences, app clients and scopes joined; teardown narrows it again)"
+}
+
+// previousOwner is the setup whose authorizer the target has now (current covers what it needs) and whose record
+// knows the authorizer from before the wizard: joining its authorizer, a setup records that one as its own
+// "before", not current, so that whichever teardown comes last restores what was there before any setup.
+func (s targetShare) previousOwner(env *Env, current types.AuthorizerConfiguration) *setup.Record {
+	for _, o := range s.with {
+		if theirs, ok := DesiredAuthorizer(*o, env.Cognito, current); ok && o.PreviousAuthorizerKnown() && awsops.AuthorizerCovers(current, theirs) {
+			return o
+		}
+	}
+	return nil
 }
 
 // SetupsOnTarget are the other setups (any namespace) whose records lead to rec's runtime or AgentCore Gateway:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -15,11 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/kubectl-agentcore/kubectl-agentcore/awsops"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/bearer"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/cognitolocal/cognitotest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/fakeagentcore/agentcoretest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/jwtparts"
+	"github.com/kubectl-agentcore/kubectl-agentcore/internal/plan"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster"
 	"github.com/kubectl-agentcore/kubectl-agentcore/internal/testcluster/clustertest"
 	"github.com/kubectl-agentcore/kubectl-agentcore/k8sres"
@@ -952,5 +955,155 @@ func TestNamespaceUserIsToldOfUnseenSetups(t *testing.T) {
 	aenv := &teardown.Env{Kube: admin.Kube, Applier: admin.Applier, Cognito: admin.Cognito, AgentCore: admin.AgentCore}
 	if tp, err := teardown.BuildPlan(ctx, aenv, rec, teardown.Options{}); err != nil || unseen(tp.Warnings, "") {
 		t.Errorf("teardown as an admin: warnings %q, %v", tp.Warnings, err)
+	}
+}
+
+// callWithSetupToken calls runtime rt at the local AgentCore's data plane with the token the setup in ns keeps in
+// its Secret, and returns the answer's status: AgentCore's inbound authorization (signature, issuer, aud,
+// client_id, scope) decides it.
+func callWithSetupToken(t *testing.T, w *world, env *wz.Env, rt fakeagentcore.Runtime, ns string) int {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := setup.Load(ctx, env.Kube, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := env.Kube.CoreV1().Secrets(ns).Get(ctx, rec.SecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fakeagentcore.InvocationURL(w.fake.URL, rt.ARN), strings.NewReader(`{"prompt":"hi"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", bearer.Value(bearer.Token(string(sec.Data[setup.SecretKey]))))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Two setups on one runtime with the same user pool and two app clients: one authorizer accepts both (their
+// audiences joined), so the second wizard run neither warns nor cuts the first setup off. It records the
+// authorizer from before either setup as its own "before". Tearing either down narrows the authorizer to what
+// the other needs; the last teardown restores IAM only.
+func TestSetupsOfOnePoolShareTheAuthorizer(t *testing.T) {
+	w := newWorld(t)
+	rt := w.runtime(t, "joined_agent")
+	env := w.env(w.c.Config)
+	ctx := context.Background()
+	first, second := "wiz-join-a-"+w.gwNS, "wiz-join-b-"+w.gwNS
+	a := w.answers(rt, first, "pool-join")
+	if _, err := run(t, env, a); err != nil {
+		t.Fatal(err)
+	}
+	b := w.answers(rt, second, "pool-join")
+	b.PathPrefix, b.ClientName, b.Username = "/b", "agentcore-join-b", "join-b-service"
+	recA, err := setup.Load(ctx, env.Kube, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audiences := func() []string {
+		t.Helper()
+		got, err := env.AgentCore.GetRuntime(ctx, rt.ARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := awsops.JWTConfig(got.AuthorizerConfiguration)
+		if j == nil {
+			return nil
+		}
+		return slices.Sorted(slices.Values(j.AllowedAudience))
+	}
+
+	out, err := run(t, env, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.plan.Warnings) != 0 {
+		t.Errorf("a second app client of the same pool: warnings %q", out.plan.Warnings)
+	}
+	recB, err := setup.Load(ctx, env.Kube, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recB.ClientID == recA.ClientID {
+		t.Fatalf("the second setup should have its own app client: both %s", recA.ClientID)
+	}
+	if !slices.ContainsFunc(out.plan.Items, func(it plan.Item) bool {
+		return it.Step == wz.StepAuthorizer && it.Action == plan.Update && strings.Contains(it.Detail, "shared with setup "+first+"/agentcore-setup")
+	}) {
+		t.Errorf("the plan does not say the authorizer is shared: %+v", out.plan.Items)
+	}
+	if got, want := audiences(), slices.Sorted(slices.Values([]string{recA.ClientID, recB.ClientID})); !slices.Equal(got, want) {
+		t.Fatalf("the runtime's allowedAudience after the second setup: %v, want %v", got, want)
+	}
+	if recB.PreviousAuthorizer != "null" {
+		t.Errorf("the second setup's authorizer before the wizard: %q, want the one before either setup (null: IAM only)", recB.PreviousAuthorizer)
+	}
+	for _, ns := range []string{first, second} {
+		if code := callWithSetupToken(t, w, env, rt, ns); code != http.StatusOK {
+			t.Errorf("a call with the token of %s: %d", ns, code)
+		}
+	}
+	// A rerun of the first setup keeps the joined authorizer.
+	if p := planOnly(t, env, a); len(p.Warnings) != 0 || !slices.ContainsFunc(p.Items, func(it plan.Item) bool {
+		return it.Step == wz.StepAuthorizer && it.Action == plan.Unchanged
+	}) {
+		t.Errorf("a rerun of the first setup: warnings %q, items %+v", p.Warnings, p.Items)
+	}
+
+	// Teardown of the first: the authorizer keeps the second's audience only; nobody takes a previous over.
+	p := tearDown(t, env, first, teardown.Options{})
+	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "narrow it to what setup "+second+"/agentcore-setup needs (allowedAudience ["+recB.ClientID+"])") {
+		t.Fatalf("the first teardown's authorizer item: %s %q", it.Action, it.Detail)
+	}
+	if slices.ContainsFunc(p.Items, func(it teardown.Item) bool { return strings.HasPrefix(it.Target, "ConfigMap "+second) }) {
+		t.Errorf("the second setup knows the authorizer from before the wizard: nothing to take over: %+v", p.Items)
+	}
+	if got := audiences(); !slices.Equal(got, []string{recB.ClientID}) {
+		t.Fatalf("the runtime's allowedAudience after the first teardown: %v, want [%s]", got, recB.ClientID)
+	}
+	if code := callWithSetupToken(t, w, env, rt, second); code != http.StatusOK {
+		t.Errorf("the second setup's call after the first teardown: %d", code)
+	}
+	p = tearDown(t, env, second, teardown.Options{})
+	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "restore the previous authorizer (IAM only)") {
+		t.Fatalf("the last teardown's authorizer item: %s %q", it.Action, it.Detail)
+	}
+	if _, ok := w.fake.Spec(rt.ID)["authorizerConfiguration"]; ok {
+		t.Fatal("the last teardown left a JWT authorizer on the runtime")
+	}
+}
+
+// Someone added an audience of their own to a shared authorizer by hand: teardown does not take it for the
+// setups' and leaves the authorizer as it is.
+func TestTeardownLeavesAnAuthorizerChangedByHand(t *testing.T) {
+	w := newWorld(t)
+	rt := w.runtime(t, "hand_changed_agent")
+	env := w.env(w.c.Config)
+	ctx := context.Background()
+	ns := "wiz-hand-" + w.gwNS
+	if _, err := run(t, env, w.answers(rt, ns, "pool-hand")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := env.AgentCore.GetRuntime(ctx, rt.ARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := awsops.JWTConfig(got.AuthorizerConfiguration)
+	j.AllowedAudience = append(j.AllowedAudience, "someone-elses-client")
+	if _, err := env.AgentCore.SetAuthorizer(ctx, rt.ARN, got.AuthorizerConfiguration, awsops.SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p := tearDown(t, env, ns, teardown.Options{})
+	if it := p.Items[0]; it.Action != "skip" || !strings.Contains(it.Detail, "changed by someone else") || !slices.Contains(p.Warnings, "the runtime's authorizer is no longer the one the wizard set: not restored") {
+		t.Fatalf("teardown of a hand-changed authorizer: %s %q, warnings %q", it.Action, it.Detail, p.Warnings)
+	}
+	if _, ok := w.fake.Spec(rt.ID)["authorizerConfiguration"]; !ok {
+		t.Fatal("teardown restored an authorizer someone else had changed")
 	}
 }
