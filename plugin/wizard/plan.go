@@ -261,7 +261,13 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	p.AuthorizerCurrent = authorizerJSON(current)
 	// The target's one authorizer serves the other setups that lead there too, when it can (sharedtarget.go). A
 	// list that fails is left to the run, which lists again before it changes anything.
-	share, _ := shareTarget(ctx, env, rec, current)
+	// An app client still to be created in a pool that exists is a placeholder in the proposal: the pool's
+	// discovery URL is known, so the plan can show the authorizer and join it with the other setups'.
+	azRec := rec
+	if azRec.UserPoolID != "" && azRec.ClientID == "" && (rec.IdentityProvider == setup.IdPCognito || rec.IdentityProvider == setup.IdPCognitoMachine) {
+		azRec.ClientID = newClientPlaceholder
+	}
+	share, _ := shareTarget(ctx, env, azRec, current)
 	proposed, known := share.want, share.known
 	target, call := cfg.TargetLabel()+" authorizer", "GetAgentRuntime, UpdateAgentRuntime (every other field kept), wait READY"
 	typeChange := ""
@@ -278,7 +284,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Skip, Target: target, Detail: "--skip-authorizer"})
 	case !known:
 		p.Warnings = append(p.Warnings, share.warnings(rec)...)
-		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["<id of the new app client>"]}}`
+		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["` + newClientPlaceholder + `"]}}`
 		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target,
 			Call: call, Detail: joinDetail("point the JWT authorizer at the new pool", typeChange),
 			Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))})
@@ -566,3 +572,6 @@ func unreachableIdP(proposed types.AuthorizerConfiguration, env *Env) string {
 	}
 	return ""
 }
+
+// newClientPlaceholder stands for the id of an app client the run creates, in the plan's proposed authorizer.
+const newClientPlaceholder = "<id of the new app client>"
