@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,5 +186,80 @@ func TestExternalClientSecretTypedInTUI(t *testing.T) {
 	a.ClientSecret = ""
 	if _, err := wz.Normalize(a, ""); err == nil || !strings.Contains(err.Error(), "--client-secret-from") {
 		t.Fatalf("no secret at all: %v", err)
+	}
+}
+
+// Two machine clients of one pool (client credentials, the real OAuth server minting) on one AgentCore Gateway:
+// its one authorizer allows both clients (allowedClients joined, the same scope), the second setup records the
+// gateway's authorizer type from before either (NONE) as its own "before". Tearing the second down narrows the
+// authorizer to the first client; tearing the first down then brings NONE back.
+func TestMachineClientsShareAnAgentCoreGateway(t *testing.T) {
+	w := newWorld(t)
+	env := w.env(w.c.Config)
+	env.ConfirmGatewayTypeChange = true
+	ctx := context.Background()
+	g, err := w.fake.AddGatewayJSON([]byte(`{"name":"shared-tools","roleArn":"arn:aws:iam::123456789012:role/gw","protocolType":"MCP","authorizerType":"NONE"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := cip.NewFromConfig(w.cogCfg)
+	pool, err := api.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("pool-shared-m2m")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clients []oidcserver.Client
+	for _, name := range []string{"team-a", "team-b"} {
+		c, err := api.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id, ClientName: aws.String(name), GenerateSecret: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, oidcserver.Client{ID: aws.ToString(c.UserPoolClient.ClientId), Secret: aws.ToString(c.UserPoolClient.ClientSecret)})
+	}
+	idp := oidcservertest.Start(t, oidcserver.Options{Resources: map[string]string{"urn:agentcore": "agentcore/invoke"}, DefaultResource: "urn:agentcore", Clients: clients})
+	answers := func(ns, clientID, prefix string) wz.Answers {
+		return wz.Answers{Gateway: w.gwNS + "/agentgateway-proxy", AgentCoreGateway: g.ARN, RouteNamespace: ns, PathPrefix: prefix,
+			Identity: wz.IdentityCognitoMachine, UserPoolName: "pool-shared-m2m", ClientID: clientID, TokenURL: idp.TokenURL()}
+	}
+	authorizer := func() (string, []string, []string) {
+		t.Helper()
+		got, err := env.AgentCore.GetGateway(ctx, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := awsops.JWTConfig(got.AuthorizerConfiguration)
+		if j == nil {
+			return string(got.AuthorizerType), nil, nil
+		}
+		return string(got.AuthorizerType), slices.Sorted(slices.Values(j.AllowedClients)), j.AllowedScopes
+	}
+	first, second := "wiz-m2m-share-a-"+w.gwNS, "wiz-m2m-share-b-"+w.gwNS
+	if _, err := run(t, env, answers(first, clients[0].ID, "/a")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, env, answers(second, clients[1].ID, "/b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.plan.Warnings) != 0 {
+		t.Errorf("a second machine client of the same pool: warnings %q", out.plan.Warnings)
+	}
+	typ, got, scopes := authorizer()
+	if want := slices.Sorted(slices.Values([]string{clients[0].ID, clients[1].ID})); typ != "CUSTOM_JWT" || !slices.Equal(got, want) || !slices.Equal(scopes, []string{"agentcore/invoke"}) {
+		t.Fatalf("the AgentCore Gateway's authorizer after the second setup: %s clients %v scopes %v, want clients %v", typ, got, scopes, want)
+	}
+	if rec, err := setup.Load(ctx, env.Kube, second); err != nil || rec.PreviousAuthorizerType != "NONE" {
+		t.Fatalf("the second setup's authorizer before the wizard: type %q (%v), want NONE", rec.PreviousAuthorizerType, err)
+	}
+
+	p := tearDown(t, env, second, teardown.Options{})
+	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "narrow it to what setup "+first+"/agentcore-setup needs (allowedClients ["+clients[0].ID+"]") {
+		t.Fatalf("the second teardown's authorizer item: %s %q", it.Action, it.Detail)
+	}
+	if typ, got, _ := authorizer(); typ != "CUSTOM_JWT" || !slices.Equal(got, []string{clients[0].ID}) {
+		t.Fatalf("the AgentCore Gateway's authorizer after the second teardown: %s %v", typ, got)
+	}
+	tearDown(t, env, first, teardown.Options{})
+	if typ, _, _ := authorizer(); typ != "NONE" {
+		t.Fatalf("the last teardown left authorizer type %s", typ)
 	}
 }
