@@ -242,6 +242,10 @@ func BuildPlan(ctx context.Context, env *Env, rec *setup.Record, o Options) (*Pl
 		p.Warnings = append(p.Warnings, fmt.Sprintf("user pool %s stays (pass --delete-user-pool to delete it)", rec.UserPoolID))
 	}
 
+	if err := keepSharedCognito(ctx, env, rec, p); err != nil {
+		return nil, err
+	}
+
 	// The record goes last but one, so an interrupted teardown can be run again.
 	cm := &unstructured.Unstructured{}
 	cm.SetAPIVersion("v1")
@@ -342,13 +346,13 @@ func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) er
 		if !heirs[o.Ref()] && !stale {
 			continue
 		}
-		heir := *o
-		heir.PreviousAuthorizer, heir.PreviousAuthorizerType = rec.PreviousAuthorizer, rec.PreviousAuthorizerType
 		d := "takes over the authorizer from before the wizard, for its own teardown to restore"
 		if stale {
 			d = "recorded this setup's authorizer as the one before the wizard; takes over the real one instead"
 		}
-		p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindKubernetes, Target: "ConfigMap " + heir.Ref(), Detail: d}, heir: &heir})
+		h := p.heirItem(o)
+		h.heir.PreviousAuthorizer, h.heir.PreviousAuthorizerType = rec.PreviousAuthorizer, rec.PreviousAuthorizerType
+		h.Detail = joinDetail(h.Detail, d)
 	}
 	return nil
 }

@@ -191,8 +191,9 @@ func TestExternalClientSecretTypedInTUI(t *testing.T) {
 
 // Two machine clients of one pool (client credentials, the real OAuth server minting) on one AgentCore Gateway:
 // its one authorizer allows both clients (allowedClients joined, the same scope), the second setup records the
-// gateway's authorizer type from before either (NONE) as its own "before". Tearing the second down narrows the
-// authorizer to the first client; tearing the first down then brings NONE back.
+// gateway's authorizer type from before either (NONE) as its own "before". Tearing the first down narrows the
+// authorizer to the second client and keeps the domain and resource server the first one's wizard created (the
+// second uses them); tearing the second down then brings NONE back and deletes them.
 func TestMachineClientsShareAnAgentCoreGateway(t *testing.T) {
 	w := newWorld(t)
 	env := w.env(w.c.Config)
@@ -251,15 +252,38 @@ func TestMachineClientsShareAnAgentCoreGateway(t *testing.T) {
 		t.Fatalf("the second setup's authorizer before the wizard: type %q (%v), want NONE", rec.PreviousAuthorizerType, err)
 	}
 
-	p := tearDown(t, env, second, teardown.Options{})
-	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "narrow it to what setup "+first+"/agentcore-setup needs (allowedClients ["+clients[0].ID+"]") {
-		t.Fatalf("the second teardown's authorizer item: %s %q", it.Action, it.Detail)
+	// The first setup's wizard created the pool's domain and resource server; the second uses them. Tearing the
+	// first down narrows the authorizer to the second client and keeps both parts, handed over to the second.
+	recA, err := setup.Load(ctx, env.Kube, first)
+	if err != nil || !recA.CreatedDomain || !recA.CreatedResourceServer {
+		t.Fatalf("the first setup should have created the domain and the resource server: %+v (%v)", recA, err)
 	}
-	if typ, got, _ := authorizer(); typ != "CUSTOM_JWT" || !slices.Equal(got, []string{clients[0].ID}) {
-		t.Fatalf("the AgentCore Gateway's authorizer after the second teardown: %s %v", typ, got)
+	p := tearDown(t, env, first, teardown.Options{})
+	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "narrow it to what setup "+second+"/agentcore-setup needs (allowedClients ["+clients[1].ID+"]") {
+		t.Fatalf("the first teardown's authorizer item: %s %q", it.Action, it.Detail)
 	}
-	tearDown(t, env, first, teardown.Options{})
+	if typ, got, _ := authorizer(); typ != "CUSTOM_JWT" || !slices.Equal(got, []string{clients[1].ID}) {
+		t.Fatalf("the AgentCore Gateway's authorizer after the first teardown: %s %v", typ, got)
+	}
+	domainThere := func() bool {
+		d, err := api.DescribeUserPoolDomain(ctx, &cip.DescribeUserPoolDomainInput{Domain: aws.String(recA.Domain)})
+		return err == nil && d.DomainDescription.UserPoolId != nil
+	}
+	rsThere := func() bool {
+		_, err := api.DescribeResourceServer(ctx, &cip.DescribeResourceServerInput{UserPoolId: pool.UserPool.Id, Identifier: aws.String(recA.ResourceServer)})
+		return err == nil
+	}
+	if !domainThere() || !rsThere() {
+		t.Fatalf("the first teardown deleted the domain or the resource server the second setup uses: %+v", p.Items)
+	}
+	if heir, err := setup.Load(ctx, env.Kube, second); err != nil || !heir.CreatedDomain || !heir.CreatedResourceServer || heir.PreviousAuthorizerType != "NONE" {
+		t.Fatalf("the second setup after the hand-over: %+v (%v)", heir, err)
+	}
+	tearDown(t, env, second, teardown.Options{})
 	if typ, _, _ := authorizer(); typ != "NONE" {
 		t.Fatalf("the last teardown left authorizer type %s", typ)
+	}
+	if domainThere() || rsThere() {
+		t.Fatal("the last teardown kept the domain or the resource server it took over")
 	}
 }

@@ -1056,12 +1056,23 @@ func TestSetupsOfOnePoolShareTheAuthorizer(t *testing.T) {
 		t.Errorf("a rerun of the first setup: warnings %q, items %+v", p.Warnings, p.Items)
 	}
 
-	// Teardown of the first: the authorizer keeps the second's audience only; nobody takes a previous over.
-	p := tearDown(t, env, first, teardown.Options{})
+	// Teardown of the first, asked to delete the pool it created: the authorizer keeps the second's audience only,
+	// the pool stays for the second setup, which takes it over (it knows the authorizer from before already).
+	p := tearDown(t, env, first, teardown.Options{DeleteUserPool: true})
+	if !slices.ContainsFunc(p.Items, func(it teardown.Item) bool {
+		return it.Action == "skip" && strings.HasPrefix(it.Target, "user pool "+recA.UserPoolID) && strings.Contains(it.Detail, "setup "+second+"/agentcore-setup still uses it")
+	}) || len(w.pools(t, "pool-join")) != 1 {
+		t.Fatalf("the first teardown deleted the pool the second setup uses: %+v", p.Items)
+	}
+	if heir, err := setup.Load(ctx, env.Kube, second); err != nil || !heir.CreatedUserPool {
+		t.Fatalf("the second setup did not take the pool over (%v)", err)
+	}
 	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "narrow it to what setup "+second+"/agentcore-setup needs (allowedAudience ["+recB.ClientID+"])") {
 		t.Fatalf("the first teardown's authorizer item: %s %q", it.Action, it.Detail)
 	}
-	if slices.ContainsFunc(p.Items, func(it teardown.Item) bool { return strings.HasPrefix(it.Target, "ConfigMap "+second) }) {
+	if slices.ContainsFunc(p.Items, func(it teardown.Item) bool {
+		return strings.HasPrefix(it.Target, "ConfigMap "+second) && strings.Contains(it.Detail, "authorizer")
+	}) {
 		t.Errorf("the second setup knows the authorizer from before the wizard: nothing to take over: %+v", p.Items)
 	}
 	if got := audiences(); !slices.Equal(got, []string{recB.ClientID}) {
@@ -1070,12 +1081,15 @@ func TestSetupsOfOnePoolShareTheAuthorizer(t *testing.T) {
 	if code := callWithSetupToken(t, w, env, rt, second); code != http.StatusOK {
 		t.Errorf("the second setup's call after the first teardown: %d", code)
 	}
-	p = tearDown(t, env, second, teardown.Options{})
+	p = tearDown(t, env, second, teardown.Options{DeleteUserPool: true})
 	if it := p.Items[0]; it.Action != "update" || !strings.Contains(it.Detail, "restore the previous authorizer (IAM only)") {
 		t.Fatalf("the last teardown's authorizer item: %s %q", it.Action, it.Detail)
 	}
 	if _, ok := w.fake.Spec(rt.ID)["authorizerConfiguration"]; ok {
 		t.Fatal("the last teardown left a JWT authorizer on the runtime")
+	}
+	if ids := w.pools(t, "pool-join"); len(ids) != 0 {
+		t.Fatalf("the last teardown kept the pool: %v", ids)
 	}
 }
 
