@@ -61,3 +61,11 @@ func Changes(items []Item) int {
 	}
 	return n
 }
+
+// JoinDetail joins two parts of an item's detail with "; " (either may be empty).
+func JoinDetail(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
+}

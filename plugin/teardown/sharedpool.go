@@ -66,7 +66,7 @@ func keepSharedCognito(ctx context.Context, env *Env, rec *setup.Record, p *Plan
 		default:
 			h.heir.CreatedUserPool = true
 		}
-		h.Detail = joinDetail(h.Detail, "takes over the "+partName(part)+" this setup's wizard created, for its own teardown to delete")
+		h.Detail = plan.JoinDetail(h.Detail, "takes over the "+partName(part)+" this setup's wizard created, for its own teardown to delete")
 	}
 	return nil
 }
@@ -108,11 +108,4 @@ func (p *Plan) heirItem(o *setup.Record) *Item {
 	h := *o
 	p.add(Item{Item: plan.Item{Action: plan.Update, Kind: plan.KindKubernetes, Target: "ConfigMap " + h.Ref()}, heir: &h})
 	return &p.Items[len(p.Items)-1]
-}
-
-func joinDetail(a, b string) string {
-	if a == "" || b == "" {
-		return a + b
-	}
-	return a + "; " + b
 }

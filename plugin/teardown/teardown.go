@@ -322,7 +322,7 @@ func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) er
 			*it, warn = changedElsewhere(rec)
 			p.Warnings = append(p.Warnings, warn)
 			p.Changes--
-			return nil
+			heirs = map[string]bool{} // nothing is restored: what was before stays this setup's to lose
 		case len(users) > 0 && awsops.AuthorizerEqual(kept, cur):
 			it.Action, it.restore, it.restoreType = plan.Skip, nil, ""
 			it.Detail = "setup " + strings.Join(users, ", ") + " also leads here and keeps this authorizer" + last
@@ -352,7 +352,7 @@ func keepForOthers(ctx context.Context, env *Env, rec *setup.Record, p *Plan) er
 		}
 		h := p.heirItem(o)
 		h.heir.PreviousAuthorizer, h.heir.PreviousAuthorizerType = rec.PreviousAuthorizer, rec.PreviousAuthorizerType
-		h.Detail = joinDetail(h.Detail, d)
+		h.Detail = plan.JoinDetail(h.Detail, d)
 	}
 	return nil
 }

@@ -259,10 +259,10 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 	// ④ Authorizer
 	current := s.currentAuthorizer()
 	p.AuthorizerCurrent = authorizerJSON(current)
-	// The target's one authorizer serves the other setups that lead there too, when it can (sharedtarget.go). A
-	// list that fails is left to the run, which lists again before it changes anything.
-	// An app client still to be created in a pool that exists is a placeholder in the proposal: the pool's
-	// discovery URL is known, so the plan can show the authorizer and join it with the other setups'.
+	// The target's one authorizer serves the other setups that lead there too, when it can (sharedtarget.go); a
+	// list that fails is left to the run, which lists again before it changes anything. An app client still to be
+	// created in a pool that exists is a placeholder in the proposal: the pool's discovery URL is known, so the
+	// plan can show the authorizer and join it with the other setups'.
 	azRec := rec
 	if azRec.UserPoolID != "" && azRec.ClientID == "" && (rec.IdentityProvider == setup.IdPCognito || rec.IdentityProvider == setup.IdPCognitoMachine) {
 		azRec.ClientID = newClientPlaceholder
@@ -286,7 +286,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		p.Warnings = append(p.Warnings, share.warnings(rec)...)
 		p.AuthorizerProposed = `{"customJWTAuthorizer":{"discoveryUrl":"<issuer of the new user pool>/.well-known/openid-configuration","allowedAudience":["` + newClientPlaceholder + `"]}}`
 		p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target,
-			Call: call, Detail: joinDetail("point the JWT authorizer at the new pool", typeChange),
+			Call: call, Detail: plan.JoinDetail("point the JWT authorizer at the new pool", typeChange),
 			Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))})
 	default:
 		p.AuthorizerProposed = authorizerJSON(proposed)
@@ -300,7 +300,7 @@ func BuildPlan(ctx context.Context, env *Env, s *Session) (*Plan, error) {
 		if typeChange == "" && awsops.AuthorizerEqual(current, proposed) {
 			p.add(plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Unchanged, Target: target})
 		} else {
-			it := plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target, Call: call, Detail: joinDetail(share.sharedWith(), joinDetail(kept, typeChange)),
+			it := plan.Item{Step: StepAuthorizer, Kind: plan.KindAWS, Action: plan.Update, Target: target, Call: call, Detail: plan.JoinDetail(share.sharedWith(), plan.JoinDetail(kept, typeChange)),
 				Diff: udiff.Unified("current", "proposed", indentJSON(p.AuthorizerCurrent), indentJSON(p.AuthorizerProposed))}
 			p.Warnings = append(p.Warnings, share.warnings(rec)...)
 			if proposed == nil {
@@ -410,13 +410,6 @@ func callerParties(cfg *Config, rec setup.Record) []plan.Item {
 		Detail: fmt.Sprintf("the gateway exchanges each caller's token (RFC 8693, backend.auth.oauthTokenExchange) at %s as client %s (%s) for audience %s%s; the token service must let this client exchange subject tokens issued by %q and issue tokens with iss %q and aud %s, which %s's authorizer accepts (④)",
 			cmp.Or(rec.ExchangeTokenURL, "<token endpoint>"), client, cmp.Or(rec.ExchangeAuthMethod, "basic"), rec.ExchangeAudience, scopes, rec.CallerIssuer, rec.Issuer, rec.ExchangeAudience, rec.TargetNoun())}
 	return []plan.Item{caller, ts}
-}
-
-func joinDetail(a, b string) string {
-	if a == "" || b == "" {
-		return a + b
-	}
-	return a + "; " + b
 }
 
 func issuerOf(r setup.Record, env *Env) string {

@@ -300,10 +300,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			if rec.PreviousAuthorizer == "" {
 				// Remember what was there before the first change, for teardown's restore: before any setup's,
 				// when this one joins the authorizer of a setup that changed it.
-				rec.PreviousAuthorizer = authorizerJSON(cur.AuthorizerConfiguration)
-				if o := share.previousOwner(env, cur.AuthorizerConfiguration); o != nil {
-					rec.PreviousAuthorizer = o.PreviousAuthorizer
-				}
+				rec.PreviousAuthorizer, _ = share.previous(env, cur.AuthorizerConfiguration, "")
 				if err := saveRecord(ctx, env, &rec, res, true); err != nil {
 					return fail(StepAuthorizer, err)
 				}
@@ -315,7 +312,7 @@ func Run(ctx context.Context, env *Env, s *Session) (*Result, error) {
 			if err != nil {
 				return fail(StepAuthorizer, err)
 			}
-			res.add(StepAuthorizer, plan.Update, target, joinDetail("READY after "+time.Since(start).Round(time.Millisecond).String(), share.sharedWith()))
+			res.add(StepAuthorizer, plan.Update, target, plan.JoinDetail("READY after "+time.Since(start).Round(time.Millisecond).String(), share.sharedWith()))
 		}
 	}
 	if err := env.checkpoint(CheckpointAuthorizer); err != nil {
@@ -428,10 +425,7 @@ func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup
 		return &awsops.GatewayTypeChangeError{GatewayID: cfg.AgentCoreGatewayID, Name: aws.ToString(cur.Name), From: string(cur.AuthorizerType)}
 	}
 	if rec.PreviousAuthorizer == "" {
-		rec.PreviousAuthorizer, rec.PreviousAuthorizerType = authorizerJSON(cur.AuthorizerConfiguration), string(cur.AuthorizerType)
-		if o := share.previousOwner(env, curJWT); o != nil {
-			rec.PreviousAuthorizer, rec.PreviousAuthorizerType = o.PreviousAuthorizer, o.PreviousAuthorizerType
-		}
+		rec.PreviousAuthorizer, rec.PreviousAuthorizerType = share.previous(env, cur.AuthorizerConfiguration, string(cur.AuthorizerType))
 		if err := saveRecord(ctx, env, rec, res, true); err != nil {
 			return err
 		}
@@ -449,7 +443,7 @@ func setGatewayAuthorizer(ctx context.Context, env *Env, cfg *Config, rec *setup
 	if cur.AuthorizerType != types.AuthorizerTypeCustomJwt {
 		detail = "authorizer type " + string(cur.AuthorizerType) + " → CUSTOM_JWT, " + detail
 	}
-	res.add(StepAuthorizer, plan.Update, target, joinDetail(detail, share.sharedWith()))
+	res.add(StepAuthorizer, plan.Update, target, plan.JoinDetail(detail, share.sharedWith()))
 	return nil
 }
 

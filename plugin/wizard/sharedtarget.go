@@ -93,16 +93,18 @@ func (s targetShare) sharedWith() string {
 	return "shared with setup " + strings.Join(refs, ", ") + " (same identity provider: audiences, app clients and scopes joined; teardown narrows it again)"
 }
 
-// previousOwner is the setup whose authorizer the target has now (current covers what it needs) and whose record
-// knows the authorizer from before the wizard: joining its authorizer, a setup records that one as its own
-// "before", not current, so that whichever teardown comes last restores what was there before any setup.
-func (s targetShare) previousOwner(env *Env, current types.AuthorizerConfiguration) *setup.Record {
+// previous is the authorizer (JSON) and type to record as "before the wizard" when this setup first changes its
+// target's, whose authorizer is current (curType for an AgentCore Gateway, "" for a runtime). It is current,
+// unless current is the doing of a setup this one joins (it covers what that setup needs) whose record knows the
+// authorizer from before it: then that one, so that whichever teardown comes last restores what was there before
+// any setup.
+func (s targetShare) previous(env *Env, current types.AuthorizerConfiguration, curType string) (string, string) {
 	for _, o := range s.with {
 		if theirs, ok := DesiredAuthorizer(*o, env.Cognito, current); ok && o.PreviousAuthorizerKnown() && awsops.AuthorizerCovers(current, theirs) {
-			return o
+			return o.PreviousAuthorizer, o.PreviousAuthorizerType
 		}
 	}
-	return nil
+	return authorizerJSON(current), curType
 }
 
 // SetupsOnTarget are the other setups (any namespace) whose records lead to rec's runtime or AgentCore Gateway:
